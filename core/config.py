@@ -1,0 +1,118 @@
+"""Settings: one object, read from the environment, validated once."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_DATABASE_URL = "sqlite:///data/barberpro.db"
+
+
+class ConfigError(ValueError):
+    """A setting has a value the console cannot run with."""
+
+
+def _env_float(name: str, default: float, *, minimum: float) -> float:
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a number, got {raw!r}") from None
+    if value < minimum:
+        raise ConfigError(f"{name} must be at least {minimum:g}, got {raw!r}")
+    return value
+
+
+def _env_bool(name: str, default: bool) -> bool:
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    lowered = raw.strip().lower()
+    if lowered in {"1", "true", "yes", "on"}:
+        return True
+    if lowered in {"0", "false", "no", "off"}:
+        return False
+    raise ConfigError(f"{name} must be true or false, got {raw!r}")
+
+
+def resolve_database_url(raw: str) -> str:
+    """Validate a database URL and make a relative SQLite path absolute to the project.
+
+    Raises
+    ------
+    ConfigError
+        When the URL cannot be parsed or names a backend the console does not support.
+    """
+    try:
+        url = make_url(raw)
+    except ArgumentError:
+        raise ConfigError(f"BARBERPRO_DATABASE_URL is not a valid database URL: {raw!r}") from None
+    backend = url.get_backend_name()
+    if backend not in {"sqlite", "postgresql"}:
+        raise ConfigError(
+            f"BARBERPRO_DATABASE_URL must be sqlite or postgresql, got {backend!r}"
+        )
+    if backend == "sqlite" and url.database and url.database != ":memory:":
+        path = Path(url.database)
+        if not path.is_absolute():
+            path = PROJECT_ROOT / path
+        url = url.set(database=str(path))
+    return url.render_as_string(hide_password=False)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the console reads from its environment."""
+
+    database_url: str = field(default_factory=lambda: resolve_database_url(DEFAULT_DATABASE_URL))
+    refresh_interval_s: float = 30.0
+    simulator_enabled: bool = True
+    # Simulated platform events (new bookings, status changes, payments...) per minute.
+    simulator_rate_per_min: float = 120.0
+    embedded_scheduler: bool = True
+    environment: str = "development"
+
+    @classmethod
+    def from_env(cls) -> Settings:
+        environment = os.environ.get("BARBERPRO_ENV", "development").strip() or "development"
+        if environment not in {"development", "test", "production"}:
+            raise ConfigError(
+                f"BARBERPRO_ENV must be development, test or production, got {environment!r}"
+            )
+        raw_url = os.environ.get("BARBERPRO_DATABASE_URL", "").strip() or DEFAULT_DATABASE_URL
+        if environment == "production" and raw_url.startswith("sqlite"):
+            raise ConfigError(
+                "BARBERPRO_ENV=production needs a PostgreSQL BARBERPRO_DATABASE_URL, "
+                "not the embedded SQLite file"
+            )
+        return cls(
+            database_url=resolve_database_url(raw_url),
+            refresh_interval_s=_env_float("BARBERPRO_REFRESH_INTERVAL_S", 30.0, minimum=1.0),
+            simulator_enabled=_env_bool("BARBERPRO_SIMULATOR", True),
+            simulator_rate_per_min=_env_float("BARBERPRO_SIMULATOR_RATE", 120.0, minimum=0.0),
+            embedded_scheduler=_env_bool("BARBERPRO_EMBEDDED_SCHEDULER", True),
+            environment=environment,
+        )
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    @property
+    def ground_truth_path(self) -> Path | None:
+        """Where the demo generator writes its latent truth: next to the SQLite file."""
+        url = make_url(self.database_url)
+        if url.get_backend_name() == "sqlite" and url.database:
+            return Path(url.database).with_suffix(".ground_truth.json")
+        return PROJECT_ROOT / "data" / f"{url.database or 'barberpro'}.ground_truth.json"
+
+
+def get_settings() -> Settings:
+    return Settings.from_env()

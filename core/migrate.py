@@ -1,0 +1,22 @@
+"""Create or migrate the database to the newest schema (Alembic)."""
+
+from __future__ import annotations
+
+from alembic import command
+from alembic.config import Config
+
+from core.config import PROJECT_ROOT
+from core.db import check_connection, get_engine
+
+
+def alembic_config(database_url: str | None = None) -> Config:
+    config = Config(str(PROJECT_ROOT / "alembic.ini"))
+    config.set_main_option("script_location", str(PROJECT_ROOT / "migrations"))
+    config.attributes["database_url"] = database_url
+    return config
+
+
+def upgrade_database(database_url: str | None = None) -> None:
+    """Apply every pending migration; a no-op when the schema is current."""
+    check_connection(get_engine(database_url))
+    command.upgrade(alembic_config(database_url), "head")
