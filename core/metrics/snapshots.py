@@ -1,0 +1,109 @@
+"""Versioned metric snapshots: written by the refresh, read by every page.
+
+A snapshot is a set of KPI values plus named tables (pandas DataFrames stored as
+Parquet). Snapshots are immutable; a refresh writes a new version and old versions are
+pruned, so readers can cache by version forever.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import pandas as pd
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
+
+from core.clock import now
+from core.schema import MetricSnapshot, SnapshotFrame
+
+# Enough history for the Platform Operations page; older versions are deleted.
+SNAPSHOTS_KEPT = 20
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    version: int
+    created_at: datetime
+    as_of: datetime
+    kind: str
+    kpis: dict[str, dict[str, float | None]]
+    frames: dict[str, pd.DataFrame] = field(default_factory=dict)
+
+    def frame(self, name: str) -> pd.DataFrame:
+        return self.frames[name]
+
+
+def frame_to_bytes(frame: pd.DataFrame) -> bytes:
+    buffer = io.BytesIO()
+    frame.to_parquet(buffer, index=False, compression="zstd")
+    return buffer.getvalue()
+
+
+def frame_from_bytes(data: bytes) -> pd.DataFrame:
+    return pd.read_parquet(io.BytesIO(data))
+
+
+def write_snapshot(
+    *,
+    session: Session,
+    as_of: datetime,
+    kind: str,
+    kpis: dict[str, dict[str, float | None]],
+    frames: dict[str, pd.DataFrame],
+    job_run_id: int | None = None,
+) -> int:
+    """Store a new snapshot and return its version (the caller commits)."""
+    newest = session.scalar(select(func.max(MetricSnapshot.version))) or 0
+    version = newest + 1
+    session.add(
+        MetricSnapshot(
+            version=version, created_at=now(), as_of=as_of, kind=kind, job_run_id=job_run_id,
+            kpis=kpis,
+        )
+    )
+    session.flush()
+    session.add_all(
+        SnapshotFrame(version=version, name=name, data=frame_to_bytes(frame))
+        for name, frame in frames.items()
+    )
+    session.flush()
+    return version
+
+
+def prune_snapshots(*, session: Session, keep: int = SNAPSHOTS_KEPT) -> int:
+    """Delete all but the newest ``keep`` snapshots; returns how many were deleted."""
+    newest = session.scalar(select(func.max(MetricSnapshot.version)))
+    if newest is None:
+        return 0
+    cutoff = newest - keep
+    session.execute(delete(SnapshotFrame).where(SnapshotFrame.version <= cutoff))
+    result = session.execute(delete(MetricSnapshot).where(MetricSnapshot.version <= cutoff))
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+def latest_version(*, session: Session) -> int | None:
+    return session.scalar(select(func.max(MetricSnapshot.version)))
+
+
+def load_snapshot(*, session: Session, version: int) -> Snapshot | None:
+    header = session.get(MetricSnapshot, version)
+    if header is None:
+        return None
+    rows = session.execute(
+        select(SnapshotFrame.name, SnapshotFrame.data).where(SnapshotFrame.version == version)
+    ).all()
+    return Snapshot(
+        version=header.version,
+        created_at=header.created_at,
+        as_of=header.as_of,
+        kind=header.kind,
+        kpis=header.kpis,
+        frames={name: frame_from_bytes(data) for name, data in rows},
+    )
+
+
+def load_latest_snapshot(*, session: Session) -> Snapshot | None:
+    version = latest_version(session=session)
+    return None if version is None else load_snapshot(session=session, version=version)

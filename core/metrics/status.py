@@ -1,0 +1,67 @@
+"""Is the newest snapshot fresh? What the live-status line on every page shows."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from core.clock import now
+from core.schema import JobRun, MetricSnapshot, SchedulerHeartbeat
+
+REFRESH_JOB_ID = "metrics_refresh"
+# A snapshot older than this many refresh intervals is called stale even without a failure.
+STALE_AFTER_INTERVALS = 3
+
+
+@dataclass(frozen=True)
+class RefreshStatus:
+    snapshot_version: int | None
+    snapshot_created_at: datetime | None
+    last_run_status: str | None
+    last_run_finished_at: datetime | None
+    last_error: str | None
+    heartbeat_at: datetime | None
+    stale: bool
+    stale_reason: str | None
+
+    def age_seconds(self, at: datetime | None = None) -> float | None:
+        if self.snapshot_created_at is None:
+            return None
+        return ((at or now()) - self.snapshot_created_at).total_seconds()
+
+
+def refresh_status(*, session: Session, interval_s: float) -> RefreshStatus:
+    snapshot = session.execute(
+        select(MetricSnapshot.version, MetricSnapshot.created_at)
+        .order_by(MetricSnapshot.version.desc())
+        .limit(1)
+    ).first()
+    last_run = session.execute(
+        select(JobRun.status, JobRun.finished_at, JobRun.error)
+        .where(JobRun.job_id == REFRESH_JOB_ID, JobRun.status.in_(("success", "failed")))
+        .order_by(JobRun.started_at.desc())
+        .limit(1)
+    ).first()
+    heartbeat_at = session.scalar(select(func.max(SchedulerHeartbeat.beat_at)))
+
+    stale_reason: str | None = None
+    if snapshot is None:
+        stale_reason = "no snapshot has been computed yet"
+    elif last_run is not None and last_run.status == "failed":
+        stale_reason = f"the last refresh failed: {last_run.error or 'unknown error'}"
+    elif (now() - snapshot.created_at).total_seconds() > STALE_AFTER_INTERVALS * interval_s:
+        stale_reason = "no refresh has completed recently (is the scheduler running?)"
+
+    return RefreshStatus(
+        snapshot_version=snapshot.version if snapshot else None,
+        snapshot_created_at=snapshot.created_at if snapshot else None,
+        last_run_status=last_run.status if last_run else None,
+        last_run_finished_at=last_run.finished_at if last_run else None,
+        last_error=last_run.error if last_run else None,
+        heartbeat_at=heartbeat_at,
+        stale=stale_reason is not None,
+        stale_reason=stale_reason,
+    )
