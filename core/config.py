@@ -106,12 +106,20 @@ class Settings:
         return self.database_url.startswith("sqlite")
 
     @property
-    def ground_truth_path(self) -> Path | None:
-        """Where the demo generator writes its latent truth: next to the SQLite file."""
-        url = make_url(self.database_url)
-        if url.get_backend_name() == "sqlite" and url.database:
-            return Path(url.database).with_suffix(".ground_truth.json")
-        return PROJECT_ROOT / "data" / f"{url.database or 'barberpro'}.ground_truth.json"
+    def ground_truth_path(self) -> Path:
+        return ground_truth_path_for(self.database_url)
+
+
+def ground_truth_path_for(database_url: str) -> Path:
+    """Where the demo generator writes its latent truth: next to the database, not in it.
+
+    For SQLite that is beside the file; for PostgreSQL, under ``data/`` named after the
+    database.
+    """
+    url = make_url(resolve_database_url(database_url))
+    if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
+        return Path(url.database).with_suffix(".ground_truth.json")
+    return PROJECT_ROOT / "data" / f"{url.database or 'barberpro'}.ground_truth.json"
 
 
 def get_settings() -> Settings:
