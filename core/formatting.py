@@ -1,0 +1,194 @@
+"""Numbers, money, dates and ages as people in Argentina read them (Babel, CLDR data).
+
+Every formatter takes ``locale`` (``"es_AR"`` by default, ``"en"`` supported) and turns
+``None`` or NaN into an em dash, so a missing metric never prints as ``nan``. Spacing is
+plain ASCII spaces, never Babel's no-break variants, so the output is predictable.
+"""
+
+from __future__ import annotations
+
+import math
+from functools import lru_cache
+from datetime import date, datetime, time
+
+from babel import Locale, UnknownLocaleError
+from babel.dates import format_date as _babel_date
+from babel.dates import format_time as _babel_time
+from babel.numbers import format_currency, format_decimal
+
+DEFAULT_LOCALE = "es_AR"
+SUPPORTED_LOCALES = ("es_AR", "en")
+MISSING = "—"
+CURRENCY = "ARS"
+
+# Words Babel's compact and relative forms get wrong or too long for a KPI tile.
+_WORDS = {
+    "es": {"thousand": " mil", "million": " M", "billion": None, "ago": "hace {n}", "pp": "p.p."},
+    "en": {"thousand": "K", "million": "M", "billion": "B", "ago": "{n} ago", "pp": "pp"},
+}
+_DATE_PATTERNS = {"es": "dd/MM/yyyy", "en": "yyyy-MM-dd"}
+_PERCENT_SUFFIX = {"es": " %", "en": "%"}
+
+
+@lru_cache(maxsize=16)
+def _locale(locale: str) -> Locale:
+    normalized = locale.replace("-", "_")
+    try:
+        parsed = Locale.parse(normalized)
+    except (UnknownLocaleError, ValueError):
+        raise ValueError(f"unknown locale {locale!r}; use one of {SUPPORTED_LOCALES}") from None
+    if parsed.language not in _WORDS:
+        raise ValueError(f"unsupported locale {locale!r}; use one of {SUPPORTED_LOCALES}")
+    return parsed
+
+
+def _missing(value: float | None) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value))
+
+
+def _plain(text: str) -> str:
+    return text.replace("\xa0", " ").replace("\u202f", " ")
+
+
+def format_count(value: float | None, *, locale: str = DEFAULT_LOCALE) -> str:
+    """A whole number with thousand separators: ``1.234.567``."""
+    if _missing(value):
+        return MISSING
+    return _plain(format_decimal(value, "#,##0", locale=_locale(locale)))
+
+
+def format_number(value: float | None, *, digits: int = 1, locale: str = DEFAULT_LOCALE) -> str:
+    """A number with a fixed count of decimals: ``1.234,5``."""
+    if _missing(value):
+        return MISSING
+    pattern = "#,##0" + ("." + "0" * digits if digits > 0 else "")
+    return _plain(format_decimal(value, pattern, locale=_locale(locale)))
+
+
+def format_money(value: float | None, *, locale: str = DEFAULT_LOCALE) -> str:
+    """Pesos without cents: ``$ 1.234.567``, negative ``-$ 1.234``."""
+    if _missing(value):
+        return MISSING
+    text = format_currency(
+        value, CURRENCY, "¤ #,##0", locale=_locale(locale), currency_digits=False
+    )
+    return _plain(text)
+
+
+def _currency_symbol(locale: str) -> str:
+    return _locale(locale).currency_symbols.get(CURRENCY, CURRENCY)
+
+
+def format_compact(value: float | None, *, locale: str = DEFAULT_LOCALE) -> str:
+    """A short number for a tile: ``9.876``, ``12,3 mil``, ``12,3 M`` (``12.3M`` in en).
+
+    Below ten thousand the number is shown in full. Spanish has no short word for a
+    thousand millions that readers trust, so ``es`` keeps counting in millions.
+    """
+    if _missing(value):
+        return MISSING
+    assert value is not None
+    words = _WORDS[_locale(locale).language]
+    magnitude = abs(value)
+    if magnitude < 10_000:
+        return format_count(value, locale=locale)
+    if magnitude < 1_000_000:
+        scaled, suffix = value / 1_000, words["thousand"]
+    elif magnitude < 1_000_000_000 or words["billion"] is None:
+        scaled, suffix = value / 1_000_000, words["million"]
+    else:
+        scaled, suffix = value / 1_000_000_000, words["billion"]
+    return f"{format_number(scaled, digits=1, locale=locale)}{suffix}"
+
+
+def format_money_compact(value: float | None, *, locale: str = DEFAULT_LOCALE) -> str:
+    """Short pesos for a tile: ``$ 12,3 M``; small amounts in full: ``$ 9.876``."""
+    if _missing(value):
+        return MISSING
+    assert value is not None
+    sign = "-" if value < 0 else ""
+    return f"{sign}{_currency_symbol(locale)} {format_compact(abs(value), locale=locale)}"
+
+
+def format_percent(ratio: float | None, *, locale: str = DEFAULT_LOCALE) -> str:
+    """A ratio as a percentage with one decimal: ``0.123`` → ``12,3 %``."""
+    if _missing(ratio):
+        return MISSING
+    loc = _locale(locale)
+    # CLDR puts a space before % in Spanish and none in English.
+    number = format_decimal(ratio * 100, "#,##0.0", locale=loc)
+    return _plain(number + _PERCENT_SUFFIX[loc.language])
+
+
+def format_signed_percent(ratio: float | None, *, locale: str = DEFAULT_LOCALE) -> str:
+    """A relative change with its sign: ``+12,3 %``, ``-4,0 %``."""
+    if _missing(ratio):
+        return MISSING
+    assert ratio is not None
+    return ("+" if ratio >= 0 else "-") + format_percent(abs(ratio), locale=locale)
+
+
+def format_signed_points(delta: float | None, *, locale: str = DEFAULT_LOCALE) -> str:
+    """A change between two ratios in percentage points: ``0.021`` → ``+2,1 p.p.``."""
+    if _missing(delta):
+        return MISSING
+    assert delta is not None
+    words = _WORDS[_locale(locale).language]
+    number = format_number(abs(delta) * 100, digits=1, locale=locale)
+    return f"{'+' if delta >= 0 else '-'}{number} {words['pp']}"
+
+
+def format_signed_count(delta: float | None, *, locale: str = DEFAULT_LOCALE) -> str:
+    """A change in a count with its sign: ``+12``, ``-1.234``."""
+    if _missing(delta):
+        return MISSING
+    assert delta is not None
+    return ("+" if delta >= 0 else "-") + format_count(abs(delta), locale=locale)
+
+
+def format_date(value: date | datetime | None, *, locale: str = DEFAULT_LOCALE) -> str:
+    """A calendar day: ``04/03/2025`` (``2025-03-04`` in en)."""
+    if value is None:
+        return MISSING
+    loc = _locale(locale)
+    day = value.date() if isinstance(value, datetime) else value
+    return _babel_date(day, _DATE_PATTERNS[loc.language], locale=loc)
+
+
+def format_time(value: datetime | time | None, *, locale: str = DEFAULT_LOCALE) -> str:
+    """A 24-hour clock time with seconds: ``09:03:04``."""
+    if value is None:
+        return MISSING
+    moment = value.time() if isinstance(value, datetime) else value
+    return _plain(_babel_time(moment, "HH:mm:ss", locale=_locale(locale)))
+
+
+def format_datetime(value: datetime | None, *, locale: str = DEFAULT_LOCALE) -> str:
+    """Day and time: ``04/03/2025 09:03:04``."""
+    if value is None:
+        return MISSING
+    return f"{format_date(value, locale=locale)} {format_time(value, locale=locale)}"
+
+
+def format_duration(seconds: float | None, *, locale: str = DEFAULT_LOCALE) -> str:
+    """A length of time in its largest whole unit: ``12 s``, ``3 min``, ``2 h``, ``4 d``."""
+    if _missing(seconds):
+        return MISSING
+    assert seconds is not None
+    _locale(locale)  # validate even though the units read the same in both languages
+    whole = max(0, int(seconds))
+    for unit, size in (("d", 86_400), ("h", 3_600), ("min", 60)):
+        if whole >= size:
+            return f"{whole // size} {unit}"
+    return f"{whole} s"
+
+
+def format_age(seconds: float | None, *, locale: str = DEFAULT_LOCALE) -> str:
+    """How long ago something happened: ``hace 12 s``, ``hace 3 min`` (``12 s ago`` in en).
+
+    A negative age (clocks a little apart) reads as zero.
+    """
+    if _missing(seconds):
+        return MISSING
+    words = _WORDS[_locale(locale).language]
+    return words["ago"].format(n=format_duration(seconds, locale=locale))
