@@ -1,0 +1,38 @@
+"""BarberPro Command Center: page config, the embedded scheduler, navigation. Nothing else."""
+
+import logging
+
+import streamlit as st
+
+import scheduler
+from page_registry import pages_by_section
+
+st.set_page_config(
+    page_title="BarberPro Command Center",
+    page_icon=":material/content_cut:",
+    layout="wide",
+)
+
+
+@st.cache_resource(show_spinner=False)
+def _start_embedded_scheduler() -> None:
+    # Cached so it runs once per process; a failure is not cached and is retried next run.
+    scheduler.ensure_embedded_scheduler()
+
+
+try:
+    _start_embedded_scheduler()
+except Exception as exc:  # the pages still serve the last snapshot without a scheduler
+    logging.getLogger(__name__).exception("embedded scheduler did not start")
+    st.warning(f"The background refresh did not start: {exc}", icon=":material/sync_problem:")
+
+navigation = st.navigation(
+    {
+        section: [
+            st.Page(p.path, title=p.title, icon=p.icon, url_path=p.url_path, default=p.default)
+            for p in pages
+        ]
+        for section, pages in pages_by_section().items()
+    }
+)
+navigation.run()

@@ -1,0 +1,1 @@
+"""Small read-only queries behind console pages that are not served from a snapshot."""

@@ -1,0 +1,109 @@
+"""Executive Overview builders against hand-computed numbers from a flat snapshot.
+
+The flat profile (tests/snapshot_factory.py), as of 30/06/2025: previous window
+02/05..31/05, current window 01/06..30/06.
+
+- MRR 2.500.000 vs 2.000.000 → "$ 2,5 M", +25,0 %
+- active tenants 200 → 190 (10 churned in May) → 184 (6 in June): "184", -6
+- bookings 12 × 30 = 360 vs 10 × 30 = 300 → +20,0 %
+- GMV 120.000 × 30 = 3.600.000 vs 3.000.000 → "$ 3,6 M", +20,0 %
+- logo churn 6 / 190 = 3,16 % vs 10 / 200 = 5,0 % → -1,8 p.p. (good: inverse colour)
+- no-show 2×30 / (9×30 + 2×30) = 60/330 = 18,2 % vs 30/270 = 11,1 % → +7,1 p.p.
+"""
+
+from datetime import date, datetime
+
+import pytest
+from sqlalchemy.orm import Session
+
+from core.db import get_engine
+from core.metrics.registry import METRICS
+from core.metrics.snapshots import load_latest_snapshot
+from dashboards import executive_overview as overview
+from tests import snapshot_factory as factory
+
+AS_OF = datetime(2025, 6, 30, 14, 30)
+
+
+@pytest.fixture(scope="module")
+def snapshot(tmp_path_factory):
+    url = f"sqlite:///{tmp_path_factory.mktemp('overview') / 'console.db'}"
+    factory.make_database(url)
+    factory.add_snapshot(url, AS_OF, factory.flat_daily(AS_OF.date()))
+    with Session(get_engine(url)) as session:
+        return load_latest_snapshot(session=session)
+
+
+def test_tiles_match_hand_computed_numbers(snapshot):
+    tiles = {tile.key: tile for tile in overview.build_tiles(snapshot)}
+    assert list(tiles) == ["mrr", "active_tenants", "bookings", "gmv", "logo_churn", "no_show_rate"]
+    expected = {
+        "mrr": ("MRR", "$ 2,5 M", "+25,0 %", "normal"),
+        "active_tenants": ("Active tenants", "184", "-6", "normal"),
+        "bookings": ("Bookings (30 d)", "360", "+20,0 %", "normal"),
+        "gmv": ("GMV (30 d)", "$ 3,6 M", "+20,0 %", "normal"),
+        "logo_churn": ("Logo churn (30 d)", "3,2 %", "-1,8 p.p.", "inverse"),
+        "no_show_rate": ("No-show rate (30 d)", "18,2 %", "+7,1 p.p.", "inverse"),
+    }
+    for key, (label, value, delta, color) in expected.items():
+        tile = tiles[key]
+        assert (tile.label, tile.value, tile.delta, tile.delta_color) == (
+            label,
+            value,
+            delta,
+            color,
+        ), key
+        assert tile.help.startswith(METRICS[key].definition)
+        assert tile.delta_arrow == "auto"
+    assert "Now: $ 2.500.000 · previous 30 days: $ 2.000.000" in tiles["mrr"].help
+
+
+def test_unchanged_and_missing_values_are_neutral():
+    flat = overview.build_tile("bookings", {"value": 300.0, "previous": 300.0}, locale="es_AR")
+    assert (flat.delta, flat.delta_color, flat.delta_arrow) == ("0,0 %", "off", "off")
+    missing = overview.build_tile("gmv", {"value": None, "previous": None}, locale="es_AR")
+    assert (missing.value, missing.delta) == ("—", None)
+    from_zero = overview.build_tile("gmv", {"value": 10.0, "previous": 0.0}, locale="es_AR")
+    assert from_zero.delta is None
+
+
+def test_english_tiles(snapshot):
+    tiles = overview.build_tiles(snapshot, locale="en")
+    assert [t.value for t in tiles] == ["ARS 2.5M", "184", "360", "ARS 3.6M", "3.2%", "18.2%"]
+
+
+def test_trends_stop_at_as_of_and_show_scheduled_days_apart(snapshot):
+    mrr = overview.mrr_figure(snapshot)
+    assert len(mrr.data) == 1
+    assert max(mrr.data[0].x) == date(2025, 6, 30)
+    assert set(mrr.data[0].y) == {2_000_000.0, 2_500_000.0}
+    assert mrr.layout.separators == ",."
+
+    bookings = overview.bookings_figure(snapshot)
+    by_name = {trace.name: trace for trace in bookings.data}
+    assert set(by_name) == {"Bookings", "Scheduled (upcoming)", "7-day average"}
+    assert max(by_name["Bookings"].x) == date(2025, 6, 30)
+    assert min(by_name["Scheduled (upcoming)"].x) == date(2025, 7, 1)
+    assert list(by_name["Scheduled (upcoming)"].y) == [5] * 14
+    # The average is a trailing mean: a full week of 12 bookings gives 12.
+    assert by_name["7-day average"].y[-1] == pytest.approx(12.0)
+
+
+def test_movers_rank_relative_change_of_active_tenants(snapshot):
+    drops, rises = overview.movers(snapshot)
+    assert list(drops["tenant"]) == ["Barbería El Tano", "Spa Palermo", "Salón Lucía"]
+    assert list(drops["change"]) == [-60, -100, -5]
+    assert drops["change_pct"].iloc[0] == pytest.approx(-0.6)
+    assert list(rises["tenant"]) == ["Estudio Nails Córdoba", "Cadena Corte Fino"]
+    styled = overview.style_movers(rises).to_html()
+    assert "+100,0 %" in styled and "1.300" in styled
+
+
+def test_snapshot_without_frames_draws_empty_figures(snapshot):
+    bare = type(snapshot)(
+        snapshot.version, snapshot.created_at, snapshot.as_of, snapshot.kind, snapshot.kpis, {}
+    )
+    assert overview.mrr_figure(bare).layout.annotations[0].text == "No daily data in this snapshot"
+    assert overview.bookings_figure(bare).layout.annotations
+    drops, rises = overview.movers(bare)
+    assert drops.empty and rises.empty

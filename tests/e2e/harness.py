@@ -1,0 +1,141 @@
+"""Run the real console headless and drive it with Playwright (sync API).
+
+``running_app(db_url, env)`` starts ``streamlit run app.py`` against a database and
+yields its URL; ``wait_for_idle(page)`` waits, like Streamlit's own e2e suite, until the
+app is connected and no script run is in progress.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+STUB_SCHEDULER = "def ensure_embedded_scheduler():\n    return None\n"
+
+
+@dataclass(frozen=True)
+class RunningApp:
+    url: str
+    log_path: Path
+    process: subprocess.Popen  # type: ignore[type-arg]
+
+    def log_tail(self, lines: int = 40) -> str:
+        text = self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+        return "\n".join(text.splitlines()[-lines:])
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _healthy(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
+            return response.status == 200
+    except OSError:
+        return False
+
+
+def _python_path(workdir: Path) -> str:
+    parts = [str(ROOT)]
+    if importlib.util.find_spec("scheduler") is None:
+        # scheduler.py is not in the repository yet: give app.py a no-op to import.
+        stub_dir = workdir / "stub_modules"
+        stub_dir.mkdir(exist_ok=True)
+        (stub_dir / "scheduler.py").write_text(STUB_SCHEDULER)
+        parts.append(str(stub_dir))
+    existing = os.environ.get("PYTHONPATH")
+    return os.pathsep.join(parts + ([existing] if existing else []))
+
+
+@contextmanager
+def running_app(
+    db_url: str,
+    env: dict[str, str] | None = None,
+    *,
+    workdir: Path,
+    port: int | None = None,
+    start_timeout_s: float = 60,
+) -> Iterator[RunningApp]:
+    """Serve app.py on a free port against ``db_url``; stop it on exit.
+
+    ``env`` adds or overrides environment variables (e.g. ``BARBERPRO_REFRESH_INTERVAL_S``).
+    The server log goes to ``workdir/streamlit.log``.
+    """
+    port = port or free_port()
+    url = f"http://127.0.0.1:{port}"
+    log_path = workdir / "streamlit.log"
+    process_env = {
+        **os.environ,
+        "BARBERPRO_DATABASE_URL": db_url,
+        "BARBERPRO_EMBEDDED_SCHEDULER": "false",
+        "BARBERPRO_SIMULATOR": "false",
+        "PYTHONPATH": _python_path(workdir),
+        **(env or {}),
+    }
+    command = [
+        str(Path(sys.executable).parent / "streamlit"),
+        "run",
+        "app.py",
+        "--server.headless",
+        "true",
+        "--server.port",
+        str(port),
+        "--server.address",
+        "127.0.0.1",
+        "--server.fileWatcherType",
+        "none",
+        "--browser.gatherUsageStats",
+        "false",
+    ]
+    with open(log_path, "wb") as log:
+        process = subprocess.Popen(
+            command,
+            cwd=ROOT,
+            env=process_env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    app = RunningApp(url=url, log_path=log_path, process=process)
+    try:
+        deadline = time.monotonic() + start_timeout_s
+        while not _healthy(url):
+            if process.poll() is not None:
+                raise RuntimeError(f"streamlit exited with {process.returncode}:\n{app.log_tail()}")
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"streamlit did not become healthy:\n{app.log_tail()}")
+            time.sleep(0.25)
+        yield app
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=10)
+
+
+def wait_for_idle(page, timeout_ms: float = 30_000) -> None:  # type: ignore[no-untyped-def]
+    """Connected to the server, no script running, no running-status widget shown."""
+    page.wait_for_selector(
+        "[data-testid='stApp'][data-test-connection-state='CONNECTED']", timeout=timeout_ms
+    )
+    page.wait_for_selector(
+        "[data-testid='stApp'][data-test-script-state='notRunning']", timeout=timeout_ms
+    )
+    page.wait_for_selector("[data-testid='stStatusWidget']", state="hidden", timeout=timeout_ms)

@@ -1,0 +1,49 @@
+"""Fixtures for rendering pages with AppTest against a throwaway database."""
+
+import importlib.util
+import sys
+import types
+from datetime import timedelta
+
+import pytest
+
+from core.clock import now
+from tests import snapshot_factory as factory
+
+if importlib.util.find_spec("scheduler") is None:
+    # Until scheduler.py lands, app.py's import gets a no-op; tests never start one anyway.
+    _stub = types.ModuleType("scheduler")
+    _stub.ensure_embedded_scheduler = lambda: None  # type: ignore[attr-defined]
+    sys.modules["scheduler"] = _stub
+
+
+def _env(monkeypatch, url: str) -> None:
+    monkeypatch.setenv("BARBERPRO_DATABASE_URL", url)
+    monkeypatch.setenv("BARBERPRO_EMBEDDED_SCHEDULER", "false")
+    monkeypatch.setenv("BARBERPRO_SIMULATOR", "false")
+    monkeypatch.delenv("BARBERPRO_REFRESH_INTERVAL_S", raising=False)
+
+
+@pytest.fixture(scope="session")
+def console_db(tmp_path_factory) -> str:
+    """A database with one realistic snapshot, onboarding sessions and job runs."""
+    url = f"sqlite:///{tmp_path_factory.mktemp('pages') / 'console.db'}"
+    factory.make_database(url)
+    at = now()
+    factory.add_snapshot(url, at - timedelta(seconds=5), factory.realistic_daily(at.date()))
+    factory.add_operations(url, at)
+    return url
+
+
+@pytest.fixture
+def console_env(monkeypatch, console_db) -> str:
+    _env(monkeypatch, console_db)
+    return console_db
+
+
+@pytest.fixture
+def empty_env(monkeypatch, tmp_path) -> str:
+    """A migrated database with nothing in it: no snapshot, no runs."""
+    url = factory.make_database(f"sqlite:///{tmp_path / 'empty.db'}")
+    _env(monkeypatch, url)
+    return url

@@ -1,0 +1,117 @@
+"""Every page in the registry renders without an exception and shows what it should."""
+
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy.orm import Session
+from streamlit.testing.v1 import AppTest
+
+from core.clock import now
+from core.db import get_engine
+from core.schema import JobRun
+from page_registry import PAGES, PageSpec
+from tests import snapshot_factory as factory
+
+ROOT = Path(__file__).resolve().parents[2]
+
+# What each page must show, by url_path: counts of st.metric, plotly charts, dataframes.
+EXPECTED = {
+    "executive-overview": {"metric": 6, "plotly_chart": 2, "dataframe": 2},
+    "tenants": {"metric": 0, "plotly_chart": 0, "dataframe": 1},
+    "onboarding-sessions": {"metric": 4, "plotly_chart": 0, "dataframe": 1},
+    "refresh-jobs": {"metric": 4, "plotly_chart": 0, "dataframe": 3},
+}
+
+
+def render(page: PageSpec) -> AppTest:
+    app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    app.run()
+    app.switch_page(page.path)
+    app.run()
+    return app
+
+
+def test_every_page_has_expectations():
+    assert {page.url_path for page in PAGES} == set(EXPECTED)
+
+
+@pytest.mark.parametrize("page", PAGES, ids=[page.url_path for page in PAGES])
+def test_page_renders(page, console_env):
+    app = render(page)
+    assert not app.exception, [e.value for e in app.exception]
+    assert not app.error, [e.value for e in app.error]
+    assert app.title[0].value == page.title
+    for element_type, count in EXPECTED[page.url_path].items():
+        assert len(app.get(element_type)) == count, element_type
+
+
+def test_overview_tiles_and_status_line(console_env):
+    app = render(PAGES[0])
+    labels = [metric.label for metric in app.metric]
+    assert labels == [
+        "MRR",
+        "Active tenants",
+        "Bookings (30 d)",
+        "GMV (30 d)",
+        "Logo churn (30 d)",
+        "No-show rate (30 d)",
+    ]
+    assert app.metric[0].value.startswith("$ ")
+    assert any(c.value.startswith(":material/schedule: Data as of ") for c in app.caption)
+    assert not app.warning  # a fresh snapshot is not stale
+
+
+def test_tenant_filters_narrow_the_table(console_env):
+    app = render(next(p for p in PAGES if p.url_path == "tenants"))
+    assert len(app.dataframe[0].value) == len(factory.TENANT_ROWS)
+    app.multiselect(key="tenants_tier").set_value(["enterprise"]).run()
+    assert set(app.dataframe[0].value["tier"]) == {"enterprise"}
+    app.text_input(key="tenants_search").input("córdoba").run()
+    assert list(app.dataframe[0].value["trade_name"]) == ["Cadena Corte Fino"]
+
+
+@pytest.mark.parametrize("page", PAGES, ids=[page.url_path for page in PAGES])
+def test_pages_without_a_snapshot(page, empty_env):
+    app = render(page)
+    assert not app.exception
+    assert not app.error
+    if page.url_path in ("executive-overview", "tenants"):
+        assert app.info[0].value.startswith("Computing the first snapshot")
+
+
+def test_stale_snapshot_shows_a_warning_and_the_last_numbers(empty_env):
+    at = now()
+    factory.add_snapshot(empty_env, at - timedelta(minutes=10), factory.flat_daily(at.date()))
+    with Session(get_engine(empty_env)) as session:
+        session.add(
+            JobRun(
+                job_id="metrics_refresh",
+                scheduler_id="s",
+                started_at=at,
+                finished_at=at,
+                status="failed",
+                error="disk full",
+            )
+        )
+        session.commit()
+    app = render(PAGES[0])
+    assert not app.exception
+    assert "the last refresh failed: disk full" in app.warning[0].value
+    assert [m.value for m in app.metric][:3] == ["$ 2,5 M", "184", "360"]
+
+
+def test_unreachable_database_is_one_clear_error(monkeypatch, tmp_path):
+    monkeypatch.setenv("BARBERPRO_DATABASE_URL", f"sqlite:///{tmp_path}/missing/dir/x.db")
+    monkeypatch.setenv("BARBERPRO_EMBEDDED_SCHEDULER", "false")
+    app = render(PAGES[0])
+    assert not app.exception
+    assert app.error[0].value.startswith("Cannot read the database:")
+
+
+def test_bad_setting_is_one_clear_error(monkeypatch, console_db):
+    monkeypatch.setenv("BARBERPRO_DATABASE_URL", console_db)
+    monkeypatch.setenv("BARBERPRO_REFRESH_INTERVAL_S", "soon")
+    app = render(PAGES[0])
+    assert not app.exception
+    assert "BARBERPRO_REFRESH_INTERVAL_S must be a number" in app.error[0].value
