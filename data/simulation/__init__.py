@@ -1,0 +1,1 @@
+"""Parts of the live activity simulator; ``python -m data.simulate`` is its entry point."""
