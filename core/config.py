@@ -56,9 +56,7 @@ def resolve_database_url(raw: str) -> str:
         raise ConfigError(f"BARBERPRO_DATABASE_URL is not a valid database URL: {raw!r}") from None
     backend = url.get_backend_name()
     if backend not in {"sqlite", "postgresql"}:
-        raise ConfigError(
-            f"BARBERPRO_DATABASE_URL must be sqlite or postgresql, got {backend!r}"
-        )
+        raise ConfigError(f"BARBERPRO_DATABASE_URL must be sqlite or postgresql, got {backend!r}")
     if backend == "sqlite" and url.database and url.database != ":memory:":
         path = Path(url.database)
         if not path.is_absolute():

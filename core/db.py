@@ -18,7 +18,7 @@ _engines: dict[str, Engine] = {}
 _engines_lock = threading.Lock()
 
 
-class DatabaseUnavailable(RuntimeError):
+class DatabaseUnavailable(RuntimeError):  # noqa: N818 - reads as the condition it names
     """The database cannot be reached or opened; the message says why in one line."""
 
 

@@ -55,7 +55,14 @@ PAYMENT_STATUSES = (
 )
 INVOICE_STATUSES = ("open", "paid", "failed", "retried", "written_off")
 TICKET_SEVERITIES = ("low", "medium", "high", "urgent")
-CHURN_REASONS = ("price", "closed_business", "competitor", "low_usage", "support", "payment_failure")
+CHURN_REASONS = (
+    "price",
+    "closed_business",
+    "competitor",
+    "low_usage",
+    "support",
+    "payment_failure",
+)
 
 # Money: ARS with cents. Numeric keeps exact sums in PostgreSQL; SQLite stores REAL.
 Money = Numeric(14, 2, asdecimal=False)

@@ -49,7 +49,9 @@ def _window_sum(column: str) -> Callable[[pd.DataFrame, Window], float | None]:
     return compute
 
 
-def _window_ratio(numerator: str, denominator: str) -> Callable[[pd.DataFrame, Window], float | None]:
+def _window_ratio(
+    numerator: str, denominator: str
+) -> Callable[[pd.DataFrame, Window], float | None]:
     def compute(daily: pd.DataFrame, window: Window) -> float | None:
         rows = _rows(daily, window)
         total = float(rows[denominator].sum()) if not rows.empty else 0.0
@@ -65,7 +67,7 @@ def _arr(daily: pd.DataFrame, window: Window) -> float | None:
 
 def _logo_churn(daily: pd.DataFrame, window: Window) -> float | None:
     # Tenants churned during the window over tenants active the day before it began.
-    start, end = window
+    start = window[0]
     before = _rows(daily, (start - timedelta(days=1), start - timedelta(days=1)))
     if before.empty or float(before["active_tenants"].iloc[0]) == 0:
         return None

@@ -59,7 +59,11 @@ def write_snapshot(
     version = newest + 1
     session.add(
         MetricSnapshot(
-            version=version, created_at=now(), as_of=as_of, kind=kind, job_run_id=job_run_id,
+            version=version,
+            created_at=now(),
+            as_of=as_of,
+            kind=kind,
+            job_run_id=job_run_id,
             kpis=kpis,
         )
     )

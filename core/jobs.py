@@ -1,0 +1,174 @@
+"""The console's scheduled jobs and the record of every run.
+
+Jobs are plain functions of an engine; ``scheduler.py`` decides when they run. Every run
+is written to ``console_job_runs`` (start, end, rows touched, error), so the Operations
+pages can show what the automation did and how often it failed.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import Engine, delete, select
+from sqlalchemy.orm import Session
+
+from core.clock import now
+from core.locks import release, try_acquire
+from core.metrics.refresh import refresh_metrics
+from core.metrics.status import REFRESH_JOB_ID
+from core.schema import JobRun, SchedulerHeartbeat
+
+log = logging.getLogger(__name__)
+
+JOB_RUNS_KEPT_DAYS = 30
+# Error text stored per failed run: enough to diagnose, short enough to show in a table.
+MAX_ERROR_CHARS = 500
+
+
+@dataclass(frozen=True)
+class JobOutcome:
+    rows_touched: int | None = None
+    detail: dict | None = None  # type: ignore[type-arg]
+    skipped: bool = False
+
+
+@dataclass(frozen=True)
+class JobSpec:
+    job_id: str
+    description: str
+    run: Callable[[Engine, str, int], JobOutcome]  # (engine, scheduler id, run id)
+    interval_s: Callable[[float], float]  # from the configured refresh interval
+    recorded: bool = True
+
+
+def new_scheduler_id() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+
+
+def describe_error(exc: BaseException) -> str:
+    text = f"{exc.__class__.__name__}: {exc}".strip()
+    first_line = text.splitlines()[0] if text else exc.__class__.__name__
+    return first_line[:MAX_ERROR_CHARS]
+
+
+def run_recorded(engine: Engine, spec: JobSpec, scheduler_id: str) -> JobRun | None:
+    """Run one job and record it; never raises, so a failing job cannot stop the scheduler.
+
+    Returns None only when the run could not even be recorded (database unreachable).
+    """
+    try:
+        return _run_and_record(engine, spec, scheduler_id)
+    except Exception:
+        log.exception("could not record a run of job %s", spec.job_id)
+        return None
+
+
+def _run_and_record(engine: Engine, spec: JobSpec, scheduler_id: str) -> JobRun:
+    with Session(engine, expire_on_commit=False) as session, session.begin():
+        run = JobRun(
+            job_id=spec.job_id, scheduler_id=scheduler_id, started_at=now(), status="running"
+        )
+        session.add(run)
+    try:
+        outcome = spec.run(engine, scheduler_id, run.id)
+    except Exception as exc:  # any failure is recorded, then the scheduler goes on
+        log.exception("job %s failed", spec.job_id)
+        run.status, run.error, run.rows_touched, run.detail = (
+            "failed",
+            describe_error(exc),
+            None,
+            None,
+        )
+    else:
+        run.status = "skipped" if outcome.skipped else "success"
+        run.rows_touched, run.detail, run.error = outcome.rows_touched, outcome.detail, None
+    run.finished_at = now()
+    with Session(engine, expire_on_commit=False) as session, session.begin():
+        session.merge(run)
+    return run
+
+
+# ---------------------------------------------------------------------------- jobs
+
+
+def refresh_lease_s(interval_s: float) -> float:
+    # Long enough to cover a slow refresh; a crashed holder frees the lease after it.
+    return max(120.0, 4 * interval_s)
+
+
+def metrics_refresh_job(engine: Engine, scheduler_id: str, run_id: int) -> JobOutcome:
+    from core.config import get_settings
+
+    lease = refresh_lease_s(get_settings().refresh_interval_s)
+    if not try_acquire(engine, REFRESH_JOB_ID, scheduler_id, lease_s=lease):
+        return JobOutcome(skipped=True, detail={"reason": "another scheduler holds the lock"})
+    try:
+        result = refresh_metrics(engine, job_run_id=run_id)
+    finally:
+        release(engine, REFRESH_JOB_ID, scheduler_id)
+    return JobOutcome(
+        rows_touched=result.rows_touched,
+        detail={
+            "version": result.version,
+            "kind": result.kind,
+            "rows_read": result.rows_read,
+            "cells": result.cells,
+            "days": result.days,
+            "timings": result.timings,
+        },
+    )
+
+
+def prune_job_runs(engine: Engine, scheduler_id: str, run_id: int) -> JobOutcome:
+    cutoff = now() - timedelta(days=JOB_RUNS_KEPT_DAYS)
+    with Session(engine) as session, session.begin():
+        result = session.execute(delete(JobRun).where(JobRun.started_at < cutoff))
+    return JobOutcome(rows_touched=int(result.rowcount or 0))  # type: ignore[attr-defined]
+
+
+def write_heartbeat(engine: Engine, scheduler_id: str, mode: str, started_at) -> None:  # type: ignore[no-untyped-def]
+    hostname, pid, _ = scheduler_id.split(":", 2)
+    with Session(engine) as session, session.begin():
+        beat = session.get(SchedulerHeartbeat, scheduler_id)
+        if beat is None:
+            session.add(
+                SchedulerHeartbeat(
+                    scheduler_id=scheduler_id,
+                    hostname=hostname,
+                    pid=int(pid),
+                    mode=mode,
+                    started_at=started_at,
+                    beat_at=now(),
+                )
+            )
+        else:
+            beat.beat_at = now()
+
+
+def latest_runs(*, session: Session, job_id: str | None = None, limit: int = 50) -> list[JobRun]:
+    query = select(JobRun).order_by(JobRun.started_at.desc()).limit(limit)
+    if job_id is not None:
+        query = query.where(JobRun.job_id == job_id)
+    return list(session.scalars(query))
+
+
+JOBS: list[JobSpec] = [
+    JobSpec(
+        REFRESH_JOB_ID,
+        "Read new platform activity, update the rollups and write a metrics snapshot",
+        metrics_refresh_job,
+        interval_s=lambda refresh_s: refresh_s,
+    ),
+    JobSpec(
+        "prune_job_runs",
+        f"Delete job-run records older than {JOB_RUNS_KEPT_DAYS} days",
+        prune_job_runs,
+        interval_s=lambda _: 24 * 3600.0,
+    ),
+]

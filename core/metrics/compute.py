@@ -1,0 +1,175 @@
+"""From rollups and the small dimension tables to a snapshot's tables and KPIs.
+
+Pure functions of DataFrames: the refresh feeds them rollups read from the database, the
+reference computation feeds them aggregates computed straight from raw rows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from core.metrics.registry import KPI_WINDOW_DAYS, compute_kpis
+from core.metrics.rollups import TENANT_DAY_MEASURES
+from core.schema import Subscription, Tenant
+
+TENANT_COLUMNS = [
+    "tenant_id",
+    "trade_name",
+    "vertical",
+    "tier",
+    "plan",
+    "province",
+    "city",
+    "status",
+    "signup_date",
+    "churned_on",
+    "partner_id",
+    "cs_owner_id",
+]
+SUBSCRIPTION_COLUMNS = ["tenant_id", "mrr_ars", "started_on", "ended_on"]
+
+
+@dataclass(frozen=True)
+class SnapshotContent:
+    kpis: dict[str, dict[str, float | None]]
+    frames: dict[str, pd.DataFrame]
+
+
+def read_tenants(*, session: Session) -> pd.DataFrame:
+    columns = [Tenant.id.label("tenant_id"), *[getattr(Tenant, c) for c in TENANT_COLUMNS[1:]]]
+    return pd.DataFrame(session.execute(select(*columns)).all(), columns=TENANT_COLUMNS)
+
+
+def read_subscriptions(*, session: Session) -> pd.DataFrame:
+    columns = [getattr(Subscription, c) for c in SUBSCRIPTION_COLUMNS]
+    return pd.DataFrame(session.execute(select(*columns)).all(), columns=SUBSCRIPTION_COLUMNS)
+
+
+def _day_index(days: pd.Series, start: date, length: int) -> np.ndarray:
+    """Position of each day in [start, start + length], clipped; missing → length (never)."""
+    offsets = np.array([length if pd.isna(d) else (d - start).days for d in days], dtype=np.int64)
+    return np.clip(offsets, 0, length)
+
+
+def _open_on_each_day(
+    starts: pd.Series, ends: pd.Series, weights: np.ndarray, first: date, length: int
+) -> np.ndarray:
+    """Sum of weights of the intervals [start, end) open on each of ``length`` days."""
+    delta = np.zeros(length + 1)
+    np.add.at(delta, _day_index(starts, first, length), weights)
+    np.add.at(delta, _day_index(ends, first, length), -weights)
+    return np.cumsum(delta)[:length]
+
+
+def _count_on_each_day(days: pd.Series, first: date, length: int) -> np.ndarray:
+    counts = np.zeros(length + 1, dtype=np.int64)
+    present = days.dropna()
+    offsets = np.array([(d - first).days for d in present], dtype=np.int64)
+    inside = offsets[(offsets >= 0) & (offsets < length)]
+    np.add.at(counts, inside, 1)
+    return counts[:length]
+
+
+def platform_daily(
+    day_rollup: pd.DataFrame, tenants: pd.DataFrame, subscriptions: pd.DataFrame, as_of: date
+) -> pd.DataFrame:
+    """One row per local day: booking and payment totals, MRR, active/new/churned tenants."""
+    firsts = [as_of]
+    if not day_rollup.empty:
+        firsts.append(min(day_rollup["day"]))
+    if not tenants.empty:
+        firsts.append(min(tenants["signup_date"]))
+    first = min(firsts)
+    last = max([as_of, *([max(day_rollup["day"])] if not day_rollup.empty else [])])
+    length = (last - first).days + 1
+    days = [first + timedelta(days=i) for i in range(length)]
+
+    frame = pd.DataFrame({"day": days})
+    measures = ["day", *TENANT_DAY_MEASURES]
+    frame = frame.merge(day_rollup[measures], on="day", how="left")
+    for name in TENANT_DAY_MEASURES:
+        filled = frame[name].fillna(0)
+        frame[name] = (
+            filled.astype(float).round(2) if name.endswith("_ars") else filled.astype("int64")
+        )
+
+    mrr = _open_on_each_day(
+        subscriptions["started_on"],
+        subscriptions["ended_on"],
+        subscriptions["mrr_ars"].astype(float).to_numpy(),
+        first,
+        length,
+    )
+    frame["mrr_ars"] = np.round(mrr, 2)
+    frame["active_tenants"] = np.rint(
+        _open_on_each_day(
+            tenants["signup_date"], tenants["churned_on"], np.ones(len(tenants)), first, length
+        )
+    ).astype("int64")
+    frame["new_tenants"] = _count_on_each_day(tenants["signup_date"], first, length)
+    frame["churned_tenants"] = _count_on_each_day(tenants["churned_on"], first, length)
+    return frame
+
+
+def tenant_summary(
+    recent_tenant_days: pd.DataFrame,
+    tenants: pd.DataFrame,
+    subscriptions: pd.DataFrame,
+    as_of: date,
+) -> pd.DataFrame:
+    """One row per tenant: its dimensions, current MRR and the last two 30-day windows."""
+    window = timedelta(days=KPI_WINDOW_DAYS)
+    current_start = as_of - window + timedelta(days=1)
+    previous_start = current_start - window
+    days = recent_tenant_days
+    in_current = (days["day"] >= current_start) & (days["day"] <= as_of)
+    in_previous = (days["day"] >= previous_start) & (days["day"] < current_start)
+    current = days[in_current].groupby("tenant_id")[["bookings", "gmv_ars", "no_show", "completed"]]
+    current = current.sum()
+    previous = days[in_previous].groupby("tenant_id")["bookings"].sum()
+
+    open_now = subscriptions[
+        (subscriptions["started_on"] <= as_of)
+        & (subscriptions["ended_on"].isna() | (subscriptions["ended_on"] > as_of))
+    ]
+    mrr = open_now.groupby("tenant_id")["mrr_ars"].sum()
+
+    summary = tenants.set_index("tenant_id").copy()
+    summary["mrr_ars"] = mrr.reindex(summary.index).fillna(0).astype(float).round(2)
+    summary["bookings_30d"] = current["bookings"].reindex(summary.index).fillna(0).astype("int64")
+    summary["bookings_prev_30d"] = previous.reindex(summary.index).fillna(0).astype("int64")
+    summary["gmv_30d"] = current["gmv_ars"].reindex(summary.index).fillna(0).astype(float).round(2)
+    decided = (current["no_show"] + current["completed"]).reindex(summary.index)
+    no_shows = current["no_show"].reindex(summary.index)
+    summary["no_show_rate_30d"] = (no_shows / decided.where(decided > 0)).astype(float)
+    return summary.reset_index().sort_values("tenant_id", ignore_index=True)
+
+
+def build_snapshot_content(
+    *,
+    day_rollup: pd.DataFrame,
+    recent_tenant_days: pd.DataFrame,
+    tenants: pd.DataFrame,
+    subscriptions: pd.DataFrame,
+    as_of: date,
+) -> SnapshotContent:
+    """The KPIs and tables of a snapshot as of a local day."""
+    daily = platform_daily(day_rollup, tenants, subscriptions, as_of)
+    return SnapshotContent(
+        kpis=compute_kpis(daily, as_of),
+        frames={
+            "daily": daily,
+            "tenants": tenant_summary(recent_tenant_days, tenants, subscriptions, as_of),
+        },
+    )
+
+
+def recent_window_start(as_of: date) -> date:
+    """First day the tenant summary needs: the start of the previous KPI window."""
+    return as_of - timedelta(days=2 * KPI_WINDOW_DAYS - 1)

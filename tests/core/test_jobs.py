@@ -1,0 +1,153 @@
+"""Scheduler jobs: run records, the refresh lease, failures that leave the last snapshot."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import threading
+import time
+from datetime import date, datetime, timedelta
+
+import pytest
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session
+
+import core.jobs as jobs
+from core.clock import now
+from core.locks import release, try_acquire
+from core.metrics.refresh import refresh_metrics
+from core.metrics.snapshots import latest_version
+from core.metrics.status import REFRESH_JOB_ID, refresh_status
+from core.schema import JobRun
+from scheduler import build_scheduler
+from tests.factories import add_booking, add_tenant
+
+
+def seed(engine: Engine) -> None:
+    with Session(engine) as session, session.begin():
+        refs = add_tenant(session, 1, signup=date(2026, 1, 5))
+        add_booking(session, refs, start_at=now() - timedelta(hours=3))
+
+
+def refresh_spec() -> jobs.JobSpec:
+    return next(spec for spec in jobs.JOBS if spec.job_id == REFRESH_JOB_ID)
+
+
+def test_lease_excludes_a_second_holder_until_released_or_expired(engine: Engine) -> None:
+    assert try_acquire(engine, "refresh", "a", lease_s=60)
+    assert not try_acquire(engine, "refresh", "b", lease_s=60)
+    assert try_acquire(engine, "refresh", "a", lease_s=60)  # the holder may renew
+    release(engine, "refresh", "a")
+    assert try_acquire(engine, "refresh", "b", lease_s=0.01)
+    time.sleep(0.05)
+    assert try_acquire(engine, "refresh", "a", lease_s=60)  # b's lease ran out
+
+
+def test_refresh_run_is_recorded_with_rows_touched(engine: Engine) -> None:
+    seed(engine)
+    run = jobs.run_recorded(engine, refresh_spec(), "test:1:a")
+    assert run is not None and run.status == "success"
+    with Session(engine) as session:
+        stored = session.get(JobRun, run.id)
+        assert stored.finished_at >= stored.started_at
+        assert stored.rows_touched and stored.rows_touched > 0
+        assert stored.detail["kind"] == "full_rebuild"
+        assert latest_version(session=session) == stored.detail["version"]
+
+
+def test_failed_refresh_is_recorded_and_keeps_the_last_good_snapshot(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seed(engine)
+    good = jobs.run_recorded(engine, refresh_spec(), "test:1:a")
+    assert good is not None and good.status == "success"
+
+    def broken(*_args, **_kwargs):  # type: ignore[no-untyped-def]
+        raise RuntimeError("disk full\nsecond line is not shown")
+
+    monkeypatch.setattr("core.metrics.refresh.build_snapshot_content", broken)
+    failed = jobs.run_recorded(engine, refresh_spec(), "test:1:a")
+    assert failed is not None and failed.status == "failed"
+    assert failed.error == "RuntimeError: disk full"
+    with Session(engine) as session:
+        assert latest_version(session=session) == good.detail["version"]
+        status = refresh_status(session=session, interval_s=30)
+    assert status.stale and "disk full" in (status.stale_reason or "")
+    assert status.snapshot_version == good.detail["version"]
+
+
+def test_two_schedulers_never_refresh_at_the_same_time(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seed(engine)
+    refresh_metrics(engine)
+    intervals: list[tuple[float, float]] = []
+    real_refresh = jobs.refresh_metrics
+
+    def slow_refresh(*args, **kwargs):  # type: ignore[no-untyped-def]
+        started = time.perf_counter()
+        time.sleep(0.5)
+        result = real_refresh(*args, **kwargs)
+        intervals.append((started, time.perf_counter()))
+        return result
+
+    monkeypatch.setattr(jobs, "refresh_metrics", slow_refresh)
+    runs: list[JobRun | None] = []
+    threads = [
+        threading.Thread(target=lambda i=i: runs.append(
+            jobs.run_recorded(engine, refresh_spec(), f"host:{i}:x")
+        ))
+        for i in range(2)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    statuses = sorted(run.status for run in runs if run is not None)
+    assert statuses == ["skipped", "success"]
+    assert len(intervals) == 1
+
+
+def test_scheduler_registers_every_job_with_explicit_ids_and_no_overlap(engine: Engine) -> None:
+    scheduler = build_scheduler(engine, refresh_interval_s=30, mode="embedded")
+    registered = {job.id: job for job in scheduler.get_jobs()}
+    assert set(registered) == {spec.job_id for spec in jobs.JOBS} | {"scheduler_heartbeat"}
+    refresh = registered[REFRESH_JOB_ID]
+    assert refresh.coalesce is True and refresh.max_instances == 1
+    assert refresh.trigger.interval == timedelta(seconds=30)
+
+
+def test_embedded_scheduler_refreshes_and_beats(engine: Engine) -> None:
+    seed(engine)
+    scheduler = build_scheduler(
+        engine, refresh_interval_s=1, mode="embedded", first_run_at=datetime.now()
+    )
+    scheduler.start()
+    try:
+        deadline = time.time() + 20
+        while time.time() < deadline:
+            with Session(engine) as session:
+                versions = latest_version(session=session) or 0
+                beat = refresh_status(session=session, interval_s=1).heartbeat_at
+            if versions >= 2 and beat is not None:
+                break
+            time.sleep(0.2)
+    finally:
+        scheduler.shutdown(wait=True)
+    assert versions >= 2
+    assert beat is not None
+    with Session(engine) as session:
+        runs = session.scalars(select(JobRun).where(JobRun.job_id == REFRESH_JOB_ID)).all()
+    assert all(run.status == "success" for run in runs if run.finished_at is not None)
+
+
+def test_standalone_scheduler_rejects_an_unreachable_database(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    result = subprocess.run(
+        [sys.executable, "scheduler.py"],
+        env={"BARBERPRO_DATABASE_URL": f"sqlite:///{tmp_path}/missing/dir/x.db", "PATH": ""},
+        capture_output=True, text=True, timeout=60,
+    )
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "does not exist" in lines[0]
+    assert "Traceback" not in result.stderr
