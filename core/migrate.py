@@ -20,3 +20,22 @@ def upgrade_database(database_url: str | None = None) -> None:
     """Apply every pending migration; a no-op when the schema is current."""
     check_connection(get_engine(database_url))
     command.upgrade(alembic_config(database_url), "head")
+
+
+def main() -> int:
+    import sys
+
+    from core.config import ConfigError
+    from core.db import DatabaseUnavailable
+
+    try:
+        upgrade_database()
+    except (ConfigError, DatabaseUnavailable) as exc:
+        print(f"migrate: {exc}", file=sys.stderr)
+        return 2
+    print("migrate: the database schema is up to date")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,65 @@
+# The two commands: `make run` and `make test`. Everything else is what they build on.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(VENV)/bin/pip
+PORT ?= 8501
+
+.PHONY: run test install install-dev migrate demo-data simulate scheduler app lint typecheck bench clean
+
+run: install migrate demo-data
+	@echo "Starting the simulator, the scheduler and the console at http://localhost:$(PORT)"
+	@trap 'kill 0' EXIT INT TERM; \
+	$(PY) -m data.simulate & \
+	$(PY) scheduler.py & \
+	BARBERPRO_EMBEDDED_SCHEDULER=false $(VENV)/bin/streamlit run app.py \
+		--server.headless true --server.port $(PORT) --browser.gatherUsageStats false
+
+test: install-dev
+	$(PY) -m pytest
+
+# Idempotent: the stamp files are only rebuilt when a requirements file changes.
+install: $(VENV)/.installed-runtime
+
+install-dev: $(VENV)/.installed-dev
+
+$(VENV)/bin/python:
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed, found " + sys.version.split()[0])'
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install --quiet --upgrade pip
+
+$(VENV)/.installed-runtime: requirements.txt $(VENV)/bin/python
+	$(PIP) install --quiet -r requirements.txt
+	@touch $@
+
+$(VENV)/.installed-dev: requirements-dev.txt requirements.txt $(VENV)/.installed-runtime
+	$(PIP) install --quiet -r requirements-dev.txt
+	@touch $@
+
+migrate: install
+	$(PY) -m core.migrate
+
+demo-data: install
+	$(PY) -m data.generate --if-empty
+
+simulate: install
+	$(PY) -m data.simulate
+
+scheduler: install
+	$(PY) scheduler.py
+
+app: install
+	$(VENV)/bin/streamlit run app.py --server.headless true --server.port $(PORT)
+
+lint: install-dev
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+typecheck: install-dev
+	$(VENV)/bin/mypy
+
+bench: install-dev
+	$(PY) -m bench refresh --json bench/results/refresh.json
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache
