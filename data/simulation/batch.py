@@ -337,8 +337,8 @@ class Batch:
     def future(self, tenant_id: int) -> list[tuple[int, int, int, int]]:
         if tenant_id not in self._future:
             params = {"tenant_id": tenant_id, "at": self.at, "until": self.at + timedelta(days=14)}
-            rows = self.conn.execute(_FUTURE, params).tuples()
-            self._future[tenant_id] = [tuple(r) for r in rows]  # type: ignore[misc]
+            rows = self.conn.execute(_FUTURE, params)
+            self._future[tenant_id] = [(r[0], r[1], r[2], r[3]) for r in rows]
         return self._future[tenant_id]
 
     def recent_payments(

@@ -326,6 +326,6 @@ def booking_start_times(url: str) -> dict[int, datetime]:
     engine = create_engine_for(url)
     try:
         with engine.connect() as connection:
-            return dict(connection.execute(select(Booking.id, Booking.start_at)).tuples().all())
+            return dict(connection.execute(select(Booking.id, Booking.start_at)).all())
     finally:
         engine.dispose()
