@@ -14,8 +14,8 @@ import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from core.metrics.registry import KPI_WINDOW_DAYS, compute_kpis
-from core.metrics.rollups import TENANT_DAY_MEASURES
+from core.metrics.registry import compute_kpis, kpi_windows
+from core.metrics.rollups import TENANT_DAY_MEASURES, WINDOW_TOTAL_COLUMNS
 from core.schema import Subscription, Tenant
 
 TENANT_COLUMNS = [
@@ -117,44 +117,56 @@ def platform_daily(
     return frame
 
 
+def window_totals_from_days(tenant_days: pd.DataFrame, as_of: date) -> pd.DataFrame:
+    """Per tenant, the current and previous 30-day totals, from per-tenant daily rows."""
+    (current_start, end), (previous_start, _) = kpi_windows(as_of)
+    day = tenant_days["day"]
+    current = tenant_days[(day >= current_start) & (day <= end)].groupby("tenant_id")
+    previous = tenant_days[(day >= previous_start) & (day < current_start)].groupby("tenant_id")
+    totals = pd.DataFrame(
+        {
+            "bookings_30d": current["bookings"].sum(),
+            "bookings_prev_30d": previous["bookings"].sum(),
+            "gmv_30d": current["gmv_ars"].sum(),
+            "no_show_30d": current["no_show"].sum(),
+            "completed_30d": current["completed"].sum(),
+        }
+    )
+    return totals.fillna(0).rename_axis("tenant_id").reset_index()[WINDOW_TOTAL_COLUMNS]
+
+
 def tenant_summary(
-    recent_tenant_days: pd.DataFrame,
+    window_totals: pd.DataFrame,
     tenants: pd.DataFrame,
     subscriptions: pd.DataFrame,
     as_of: date,
 ) -> pd.DataFrame:
     """One row per tenant: its dimensions, current MRR and the last two 30-day windows."""
-    window = timedelta(days=KPI_WINDOW_DAYS)
-    current_start = as_of - window + timedelta(days=1)
-    previous_start = current_start - window
-    days = recent_tenant_days
-    in_current = (days["day"] >= current_start) & (days["day"] <= as_of)
-    in_previous = (days["day"] >= previous_start) & (days["day"] < current_start)
-    current = days[in_current].groupby("tenant_id")[["bookings", "gmv_ars", "no_show", "completed"]]
-    current = current.sum()
-    previous = days[in_previous].groupby("tenant_id")["bookings"].sum()
-
     open_now = subscriptions[
         (subscriptions["started_on"] <= as_of)
         & (subscriptions["ended_on"].isna() | (subscriptions["ended_on"] > as_of))
     ]
     mrr = open_now.groupby("tenant_id")["mrr_ars"].sum()
+    totals = window_totals.set_index("tenant_id")
 
     summary = tenants.set_index("tenant_id").copy()
+
+    def column(name: str) -> pd.Series:
+        return totals[name].reindex(summary.index).fillna(0)
+
     summary["mrr_ars"] = mrr.reindex(summary.index).fillna(0).astype(float).round(2)
-    summary["bookings_30d"] = current["bookings"].reindex(summary.index).fillna(0).astype("int64")
-    summary["bookings_prev_30d"] = previous.reindex(summary.index).fillna(0).astype("int64")
-    summary["gmv_30d"] = current["gmv_ars"].reindex(summary.index).fillna(0).astype(float).round(2)
-    decided = (current["no_show"] + current["completed"]).reindex(summary.index)
-    no_shows = current["no_show"].reindex(summary.index)
-    summary["no_show_rate_30d"] = (no_shows / decided.where(decided > 0)).astype(float)
+    summary["bookings_30d"] = column("bookings_30d").astype("int64")
+    summary["bookings_prev_30d"] = column("bookings_prev_30d").astype("int64")
+    summary["gmv_30d"] = column("gmv_30d").astype(float).round(2)
+    decided = column("no_show_30d") + column("completed_30d")
+    summary["no_show_rate_30d"] = (column("no_show_30d") / decided.where(decided > 0)).astype(float)
     return summary.reset_index().sort_values("tenant_id", ignore_index=True)
 
 
 def build_snapshot_content(
     *,
     day_rollup: pd.DataFrame,
-    recent_tenant_days: pd.DataFrame,
+    window_totals: pd.DataFrame,
     tenants: pd.DataFrame,
     subscriptions: pd.DataFrame,
     as_of: date,
@@ -165,11 +177,6 @@ def build_snapshot_content(
         kpis=compute_kpis(daily, as_of),
         frames={
             "daily": daily,
-            "tenants": tenant_summary(recent_tenant_days, tenants, subscriptions, as_of),
+            "tenants": tenant_summary(window_totals, tenants, subscriptions, as_of),
         },
     )
-
-
-def recent_window_start(as_of: date) -> date:
-    """First day the tenant summary needs: the start of the previous KPI window."""
-    return as_of - timedelta(days=2 * KPI_WINDOW_DAYS - 1)

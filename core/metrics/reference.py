@@ -17,7 +17,7 @@ from core.metrics.compute import (
     build_snapshot_content,
     read_subscriptions,
     read_tenants,
-    recent_window_start,
+    window_totals_from_days,
 )
 from core.metrics.rollups import FAILED_PAYMENT_STATUSES, TENANT_DAY_MEASURES
 from core.schema import Booking, Payment
@@ -89,7 +89,7 @@ def reference_snapshot_content(*, session: Session, as_of: date) -> SnapshotCont
             day_rollup[name] = day_rollup[name].round(2)
     return build_snapshot_content(
         day_rollup=day_rollup,
-        recent_tenant_days=tenant_days[tenant_days["day"] >= recent_window_start(as_of)],
+        window_totals=window_totals_from_days(tenant_days, as_of),
         tenants=read_tenants(session=session),
         subscriptions=read_subscriptions(session=session),
         as_of=as_of,

@@ -18,14 +18,13 @@ from core.metrics.compute import (
     build_snapshot_content,
     read_subscriptions,
     read_tenants,
-    recent_window_start,
 )
 from core.metrics.rollups import (
     changed_cells,
     compute_cells,
     read_day_rollup,
-    read_tenant_days,
     read_watermarks,
+    read_window_totals,
     rebuild_tenant_days,
     refold_days,
     replace_cells,
@@ -113,9 +112,7 @@ def refresh_metrics(
         as_of_day = as_of.date()
         content = build_snapshot_content(
             day_rollup=read_day_rollup(session=session),
-            recent_tenant_days=read_tenant_days(
-                session=session, since=recent_window_start(as_of_day)
-            ),
+            window_totals=read_window_totals(session=session, as_of=as_of_day),
             tenants=read_tenants(session=session),
             subscriptions=read_subscriptions(session=session),
             as_of=as_of_day,

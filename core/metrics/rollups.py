@@ -35,6 +35,7 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.expression import ColumnElement, FunctionElement
 
+from core.metrics.registry import kpi_windows
 from core.schema import Booking, Payment, RollupDay, RollupTenantDay, Watermark
 
 Cell = tuple[int, date]
@@ -43,6 +44,15 @@ BOOKING_MEASURES = ("bookings", "completed", "cancelled", "no_show", "booked_min
 PAYMENT_MEASURES = ("payments_approved_ars", "payments_failed", "payments_total")
 TENANT_DAY_MEASURES = BOOKING_MEASURES + PAYMENT_MEASURES
 MONEY_MEASURES = ("gmv_ars", "payments_approved_ars")
+# Per tenant, the current and previous KPI windows (see ``read_window_totals``).
+WINDOW_TOTAL_COLUMNS = [
+    "tenant_id",
+    "bookings_30d",
+    "bookings_prev_30d",
+    "gmv_30d",
+    "no_show_30d",
+    "completed_30d",
+]
 
 # Statuses a payment ends in when the money did not arrive.
 FAILED_PAYMENT_STATUSES = ("rejected", "cancelled", "charged_back")
@@ -329,14 +339,29 @@ def read_day_rollup(*, session: Session) -> pd.DataFrame:
     return _normalize(frame, (*TENANT_DAY_MEASURES, "active_booking_tenants"))
 
 
-def read_tenant_days(*, session: Session, since: date | None = None) -> pd.DataFrame:
-    columns = ["tenant_id", "day", *TENANT_DAY_MEASURES]
-    query = select(*[getattr(RollupTenantDay, name) for name in columns])
-    if since is not None:
-        query = query.where(RollupTenantDay.day >= since)
-    frame = pd.DataFrame(session.execute(query).all(), columns=columns)
-    frame["day"] = [_to_date(value) for value in frame["day"]]
-    return _normalize(frame, TENANT_DAY_MEASURES)
+def read_window_totals(*, session: Session, as_of: date) -> pd.DataFrame:
+    """Per tenant, the current and previous 30-day totals, summed in the database."""
+    (current_start, end), (previous_start, _) = kpi_windows(as_of)
+    day, rollup = RollupTenantDay.day, RollupTenantDay
+
+    def in_current(measure: ColumnElement) -> ColumnElement:  # type: ignore[type-arg]
+        return func.coalesce(func.sum(case((day >= current_start, measure), else_=0)), 0)
+
+    query = (
+        select(
+            rollup.tenant_id,
+            in_current(rollup.bookings),
+            func.coalesce(func.sum(case((day < current_start, rollup.bookings), else_=0)), 0),
+            in_current(rollup.gmv_ars),
+            in_current(rollup.no_show),
+            in_current(rollup.completed),
+        )
+        .where(day >= previous_start, day <= end)
+        .group_by(rollup.tenant_id)
+    )
+    frame = pd.DataFrame(session.execute(query).all(), columns=WINDOW_TOTAL_COLUMNS)
+    frame["gmv_30d"] = frame["gmv_30d"].astype(float)
+    return frame
 
 
 __all__ = [
@@ -349,8 +374,8 @@ __all__ = [
     "compute_all_cells",
     "compute_cells",
     "read_day_rollup",
-    "read_tenant_days",
     "read_watermarks",
+    "read_window_totals",
     "rebuild_tenant_days",
     "refold_days",
     "replace_cells",
