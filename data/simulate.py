@@ -179,7 +179,9 @@ def open_database(url: str) -> Engine:
             raise SimulatorError("an in-memory SQLite database has no tenants to simulate")
         if not Path(parsed.database).is_file():
             # Connecting would create an empty file; bad input must change nothing.
-            raise SimulatorError(f"no database file at {parsed.database}")
+            raise SimulatorError(
+                f"no database file at {parsed.database}; create it with python -m data.generate"
+            )
     try:
         engine = create_engine_for(url)
     except (ImportError, SQLAlchemyError) as exc:
@@ -215,15 +217,15 @@ class _Parser(argparse.ArgumentParser):
         raise SystemExit(2)
 
 
-def _non_negative(kind: type) -> object:
-    def parse(raw: str) -> float | int:
+def _non_negative(kind: Callable[[str], float]) -> Callable[[str], float]:
+    def parse(raw: str) -> float:
         try:
             value = kind(raw)
         except ValueError:
             raise argparse.ArgumentTypeError(f"expected a number, got {raw!r}") from None
         if not math.isfinite(value) or value < 0:
             raise argparse.ArgumentTypeError(f"must be zero or more, got {raw!r}")
-        return value  # type: ignore[no-any-return]
+        return value
 
     return parse
 
@@ -274,9 +276,12 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         return _run(simulator, engine)
     except SQLAlchemyError as exc:
-        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
-        print(f"data.simulate: database error: {reason}", file=sys.stderr)
+        print(f"data.simulate: database error: {_reason(exc)}", file=sys.stderr)
         return 1
+    except KeyboardInterrupt:
+        # Only --once gets here (run mode handles Ctrl-C itself); the open batch rolled back.
+        print(f"data.simulate: interrupted after {simulator.totals.total} events", file=sys.stderr)
+        return 130
     finally:
         engine.dispose()
 
@@ -285,8 +290,8 @@ def _run_once(simulator: Simulator, events: int) -> int:
     started = time.perf_counter()
     counts = ActivityCounts()
     # Chunks keep each write transaction short on a database others share.
-    for done in range(0, events, 2000):
-        counts = counts + simulator.apply(min(2000, events - done))
+    for done in range(0, events, ONCE_CHUNK):
+        counts = counts + simulator.apply(min(ONCE_CHUNK, events - done))
     elapsed = time.perf_counter() - started
     speed = counts.total / elapsed if elapsed > 0 else 0.0
     print(f"applied {counts.total} events in {elapsed:.2f} s ({speed:.0f}/s): {counts.summary()}")

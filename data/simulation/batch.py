@@ -7,7 +7,7 @@ from dataclasses import dataclass, fields
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Integer, bindparam, insert, select, update
+from sqlalchemy import BindParameter, Connection, Integer, bindparam, insert, select, update
 
 from core.clock import now
 from data.simulation.calendar import DAY_WEIGHT, free_starts, opening_hours, overlaps
@@ -75,21 +75,23 @@ LAST_NAMES = _words(
     "Sosa Álvarez Torres Ruiz Ramírez Flores Acosta Benítez Medina Suárez Herrera Aguirre "
     "Pereyra Gutiérrez Giménez Molina Silva Castro Rojas"
 )
+# Category codes follow the demo generator's (data/reference/phrases.py).
 TICKET_TOPICS = {
     "payments": (
-        "No se acreditan los cobros de MercadoPago",
+        "No se acreditan los cobros de Mercado Pago",
         "Pago rechazado a un cliente",
-        "Consulta por las comisiones de cobro",
+        "Un cliente pagó y figura pendiente",
     ),
-    "billing": ("Consulta sobre la factura del mes", "Me cobraron dos veces el plan"),
     "bookings": (
         "Los turnos no aparecen en la agenda",
         "Un cliente no recibió el recordatorio",
         "Turnos superpuestos en la agenda",
     ),
-    "whatsapp": ("No salen los mensajes de WhatsApp", "El bot de WhatsApp no responde"),
-    "account": ("No puedo ingresar con mi usuario", "Cómo doy de alta a un nuevo profesional"),
-    "integrations": ("Error al sincronizar con Google Calendar",),
+    "billing": ("Consulta sobre la factura del mes", "Me debitaron dos veces el abono"),
+    "integrations": ("No salen los mensajes de WhatsApp", "No sincroniza con Google Calendar"),
+    "account": ("No puedo ingresar con mi usuario", "Alta de un nuevo profesional"),
+    "bug": ("La app se cierra al abrir la agenda", "No carga la pantalla de servicios"),
+    "how_to": ("¿Cómo configuro los horarios de feriados?", "¿Cómo armo una promoción?"),
 }
 NPS_COMMENTS = {
     "promoter": (
@@ -107,7 +109,7 @@ NPS_COMMENTS = {
 
 # Statements are built once: building one per event costs more than running it.
 _b, _p = BOOKINGS.c, PAYMENTS.c
-_TENANT = bindparam("tenant_id")
+_TENANT: BindParameter[int] = bindparam("tenant_id", type_=Integer)
 _TODAY = (
     select(_b.id, _b.status, _b.start_at, _b.duration_min, _b.channel, _b.price_ars, _b.created_at)
     .where(
@@ -487,7 +489,7 @@ class Batch:
                     return int(found)
         name = f"{self.rng.choice(FIRST_NAMES)} {self.rng.choice(LAST_NAMES)}"
         digits = "".join(str(self.rng.randrange(10)) for _ in range(10 - len(tenant.area_code)))
-        phone = f"+54 9 {tenant.area_code} {digits[:-4]}-{digits[-4:]}"
+        phone = f"+549{tenant.area_code}{digits}"  # E.164, like the demo generator's
         customer = NewCustomer(tenant.id, name, phone)
         self.customers.append(customer)
         return customer
@@ -629,8 +631,15 @@ class Batch:
     # ---------------------------------------------------------------- writing
 
     def write(self) -> None:
-        """Send every staged row; ``updated_at`` is taken now, right before the writes."""
-        conn, stamp = self.conn, now()
+        """Send every staged row; ``updated_at`` is taken once the write lock is held."""
+        conn = self.conn
+        raw = conn.connection.dbapi_connection
+        if conn.dialect.name == "sqlite" and not getattr(raw, "in_transaction", True):
+            # Reads so far ran outside a transaction (pysqlite begins at the first write).
+            # Taking the write lock before the timestamp means rows are stamped in commit
+            # order, so a refresh reading past a watermark on updated_at cannot skip them.
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        stamp = now()
         for customer in self.customers:
             result = conn.execute(
                 insert(CUSTOMERS).values(
@@ -641,7 +650,7 @@ class Batch:
                     updated_at=stamp,
                 )
             )
-            customer.id = result.inserted_primary_key[0]
+            customer.id = int(result.inserted_primary_key[0])  # type: ignore[index]
         for row in self.bookings:
             if isinstance(row["customer_id"], NewCustomer):
                 row["customer_id"] = row["customer_id"].id

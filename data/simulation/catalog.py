@@ -11,7 +11,7 @@ import itertools
 import random
 import unicodedata
 from collections import Counter, defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TypeVar
@@ -99,7 +99,7 @@ def mix(rng: random.Random, shares: dict[str, float]) -> str:
     return pick(rng, keys, cum([shares[k] for k in keys]))
 
 
-def weighted_median(values: dict[float, float]) -> float:
+def weighted_median(values: Mapping[float, float]) -> float:
     """The median of ``values`` (value -> how many times it occurs)."""
     ordered = sorted(values.items())
     half, running = sum(values.values()) / 2, 0.0
