@@ -640,17 +640,22 @@ class Batch:
             # order, so a refresh reading past a watermark on updated_at cannot skip them.
             conn.exec_driver_sql("BEGIN IMMEDIATE")
         stamp = now()
-        for customer in self.customers:
-            result = conn.execute(
-                insert(CUSTOMERS).values(
-                    tenant_id=customer.tenant_id,
-                    full_name=customer.full_name,
-                    phone=customer.phone,
-                    created_at=self.at,
-                    updated_at=stamp,
-                )
-            )
-            customer.id = int(result.inserted_primary_key[0])  # type: ignore[index]
+        if self.customers:
+            rows = [
+                {
+                    "tenant_id": c.tenant_id,
+                    "full_name": c.full_name,
+                    "phone": c.phone,
+                    "created_at": self.at,
+                    "updated_at": stamp,
+                }
+                for c in self.customers
+            ]
+            # Ids come back in the order of the rows, so each booking finds its customer.
+            returning = insert(CUSTOMERS).returning(CUSTOMERS.c.id, sort_by_parameter_order=True)
+            ids = conn.execute(returning, rows).scalars().all()
+            for customer, customer_id in zip(self.customers, ids, strict=True):
+                customer.id = customer_id
         for row in self.bookings:
             if isinstance(row["customer_id"], NewCustomer):
                 row["customer_id"] = row["customer_id"].id
@@ -674,6 +679,6 @@ class Batch:
             ),
             (_CLOSE_TICKET, [{**r, "closed": self.at} for r in self.ticket_closes]),
         )
-        for statement, rows in updates:
-            if rows:
-                conn.execute(statement, [{**row, "stamp": stamp} for row in rows])
+        for change, staged in updates:
+            if staged:
+                conn.execute(change, [{**row, "stamp": stamp} for row in staged])
