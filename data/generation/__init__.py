@@ -1,0 +1,1 @@
+"""The pieces of the demo-data generator; ``data.generate`` puts them together."""

@@ -1,0 +1,69 @@
+"""BarberPro's own plan prices, raised for inflation at the start of every quarter."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from data.generation.context import Calendar, to_day
+from data.reference.inflation import cpi_index
+
+# Monthly list prices (ARS) in force for the quarter that starts in April 2025.
+PLAN_PRICES = {"basico": 19_900, "profesional": 39_900, "premium": 64_900, "cadena": 59_900}
+CADENA_PER_EXTRA_LOCATION = 29_900
+PRICE_BASE_MONTH = "2025-03"  # prices of a quarter follow CPI up to the month before it
+FIRST_YEAR = 2015
+PLAN_TIER = {"basico": "starter", "profesional": "pro", "premium": "pro", "cadena": "enterprise"}
+
+
+def _charm_round(value: float) -> float:
+    """Round up to a price that ends in 900 (or 90, 9 for the old small prices)."""
+    step = 1000 if value >= 10_000 else 100 if value >= 1_000 else 10
+    return math.ceil(value / step) * step - step / 10
+
+
+@dataclass(frozen=True)
+class PlanPrices:
+    quarter_day: np.ndarray  # day number on which each quarter's prices start
+    level: np.ndarray  # CPI level each quarter's prices follow (PRICE_BASE_MONTH = 1)
+    months: list[str]  # YYYY-MM of each quarter start
+
+    def quarter_of(self, day: int) -> int:
+        return int(np.searchsorted(self.quarter_day, day, side="right") - 1)
+
+    def price(self, plan: str, n_locations: int, day: int) -> float:
+        """Monthly fee of ``plan`` for a tenant with ``n_locations`` on ``day``."""
+        level = float(self.level[self.quarter_of(day)])
+        base = PLAN_PRICES[plan] * level
+        if plan == "cadena":
+            extra = CADENA_PER_EXTRA_LOCATION * level * max(0, n_locations - 1)
+            return _charm_round(base) + _charm_round(extra) if extra else _charm_round(base)
+        return _charm_round(base)
+
+    def shock_in_month(self, month: str) -> float:
+        """Relative list-price increase that took effect in ``month`` (0 if none)."""
+        if month not in self.months:
+            return 0.0
+        i = self.months.index(month)
+        return 0.0 if i == 0 else float(self.level[i] / self.level[i - 1] - 1)
+
+    def updates_between(self, lo: int, hi: int) -> np.ndarray:
+        """Days of the price updates strictly after ``lo`` and strictly before ``hi``."""
+        q = self.quarter_day
+        return q[(q > lo) & (q < hi)]
+
+
+def plan_price_table(cal: Calendar) -> PlanPrices:
+    """Quarterly plan price levels from ``FIRST_YEAR`` to the end of the horizon."""
+    months, days, previous = [], [], []
+    for year in range(FIRST_YEAR, cal.horizon_end.year + 1):
+        for month in (1, 4, 7, 10):
+            key = f"{year}-{month:02d}"
+            prev = f"{year - 1}-12" if month == 1 else f"{year}-{month - 1:02d}"
+            months.append(key)
+            previous.append(prev)
+            days.append(to_day(np.datetime64(key + "-01", "D")))
+    level = cpi_index(previous, PRICE_BASE_MONTH)
+    return PlanPrices(np.array(days, dtype=np.int64), level, months)
