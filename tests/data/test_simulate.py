@@ -662,7 +662,7 @@ def test_cli_database_without_schema_or_tenants(tmp_path: Path) -> None:
     assert "no tenants" in _one_line(result.stderr)
 
 
-@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
 def test_cli_runs_until_signalled_and_exits_cleanly(sample: SampleDatabase, signum: int) -> None:
     environment = {k: v for k, v in os.environ.items() if not k.startswith("BARBERPRO_")}
     process = subprocess.Popen(
