@@ -200,7 +200,9 @@ class Payment(Base):
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
     tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id"))
-    booking_id: Mapped[int | None] = mapped_column(ForeignKey("bookings.id"), nullable=True)
+    booking_id: Mapped[int | None] = mapped_column(
+        ForeignKey("bookings.id"), nullable=True, index=True
+    )
     created_at: Mapped[datetime] = mapped_column(DateTime)
     amount_ars: Mapped[float] = mapped_column(Money)
     method: Mapped[str] = mapped_column(String(12))
