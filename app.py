@@ -5,6 +5,7 @@ import logging
 import streamlit as st
 
 import scheduler
+from core.config import ConfigError
 from page_registry import pages_by_section
 
 st.set_page_config(
@@ -13,15 +14,10 @@ st.set_page_config(
     layout="wide",
 )
 
-
-@st.cache_resource(show_spinner=False)
-def _start_embedded_scheduler() -> None:
-    # Cached so it runs once per process; a failure is not cached and is retried next run.
-    scheduler.ensure_embedded_scheduler()
-
-
 try:
-    _start_embedded_scheduler()
+    scheduler.ensure_embedded_scheduler()  # idempotent: starts once per process
+except ConfigError:
+    pass  # every page explains a bad setting itself
 except Exception as exc:  # the pages still serve the last snapshot without a scheduler
     logging.getLogger(__name__).exception("embedded scheduler did not start")
     st.warning(f"The background refresh did not start: {exc}", icon=":material/sync_problem:")

@@ -12,7 +12,11 @@ ROLES = ("executive", "cs_manager", "onboarding", "admin")
 
 @dataclass(frozen=True)
 class PageSpec:
-    path: str  # relative to the repository root, where app.py lives
+    # Relative to the repository root, where app.py lives. Not under pages/: Streamlit
+    # treats a pages/ folder beside the entry point as a legacy multipage app and, on a
+    # fresh server, runs a deep-linked page file without app.py (no navigation, no
+    # wide layout, no scheduler) until someone opens "/".
+    path: str
     title: str
     icon: str  # a Material Symbols name, ":material/<name>:"
     section: str
@@ -23,7 +27,7 @@ class PageSpec:
 
 PAGES: tuple[PageSpec, ...] = (
     PageSpec(
-        "pages/executive_overview.py",
+        "app_pages/executive_overview.py",
         "Executive Overview",
         ":material/monitoring:",
         "Dashboards",
@@ -32,7 +36,7 @@ PAGES: tuple[PageSpec, ...] = (
         default=True,
     ),
     PageSpec(
-        "pages/tenant_directory.py",
+        "app_pages/tenant_directory.py",
         "Tenant directory",
         ":material/storefront:",
         "Customer success",
@@ -40,7 +44,7 @@ PAGES: tuple[PageSpec, ...] = (
         "tenants",
     ),
     PageSpec(
-        "pages/onboarding_sessions.py",
+        "app_pages/onboarding_sessions.py",
         "Onboarding sessions",
         ":material/rocket_launch:",
         "Onboarding",
@@ -48,7 +52,7 @@ PAGES: tuple[PageSpec, ...] = (
         "onboarding-sessions",
     ),
     PageSpec(
-        "pages/refresh_jobs.py",
+        "app_pages/refresh_jobs.py",
         "Refresh & jobs",
         ":material/sync:",
         "Operations",

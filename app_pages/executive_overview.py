@@ -3,7 +3,8 @@
 import streamlit as st
 
 from dashboards import executive_overview as overview
-from ui.live import LiveContext, live_page, show_figure
+from ui.live import LiveContext, live_page
+from ui.render import show_figure, show_table
 
 st.title("Executive Overview")
 
@@ -49,9 +50,8 @@ def body(ctx: LiveContext) -> None:
             if frame.empty:
                 st.caption("No tenant qualifies yet.")
             else:
-                st.dataframe(
+                show_table(
                     overview.style_movers(frame, locale=ctx.locale),
-                    hide_index=True,
                     column_config=overview_columns(),
                     column_order=["tenant", "tier", "previous", "current", "change_pct"],
                 )

@@ -6,12 +6,13 @@ from core.formatting import format_count, format_duration
 from core.queries.onboarding import onboarding_sessions
 from dashboards import onboarding_sessions as onboarding
 from ui.live import LiveContext, live_page
+from ui.render import show_table
 
 st.title("Onboarding sessions")
 
 COLUMNS = {
     "session_id": st.column_config.NumberColumn("ID", format="%d", width="small"),
-    "business_name": st.column_config.TextColumn("Business", pinned=True),
+    "business_name": st.column_config.TextColumn("Business"),
     "vertical": "Vertical",
     "tier": "Tier",
     "operator": "Operator",
@@ -24,6 +25,22 @@ COLUMNS = {
     "idle_s": st.column_config.Column("Idle", help="Time since the last step or save"),
     "elapsed_min": st.column_config.Column("Elapsed", help="From start to live (or to now)"),
 }
+# Who, where and how stuck first; the details after.
+ORDER = [
+    "business_name",
+    "operator",
+    "status",
+    "current_step",
+    "idle_s",
+    "elapsed_min",
+    "verification_status",
+    "last_activity_at",
+    "started_at",
+    "activated_at",
+    "tier",
+    "vertical",
+    "session_id",
+]
 
 
 def body(ctx: LiveContext) -> None:
@@ -54,10 +71,10 @@ def body(ctx: LiveContext) -> None:
         help=f"Target: under {onboarding.TARGET_MINUTES} min; "
         f"{summary.within_target} of {summary.activated} made it.",
     )
-    st.dataframe(
+    show_table(
         onboarding.style_sessions(sessions, locale=ctx.locale),
-        hide_index=True,
         column_config=COLUMNS,
+        column_order=ORDER,
     )
 
 

@@ -5,6 +5,7 @@ import streamlit as st
 from core.queries.operations import recent_job_runs, scheduler_heartbeats, snapshot_history
 from dashboards import refresh_jobs
 from ui.live import LiveContext, live_page
+from ui.render import show_table
 
 st.title("Refresh & jobs")
 
@@ -19,6 +20,21 @@ RUN_COLUMNS = {
     "error": st.column_config.TextColumn("Error", width="large"),
     "scheduler_id": "Scheduler",
 }
+BEAT_COLUMNS = {
+    "scheduler_id": "Scheduler",
+    "hostname": "Host",
+    "pid": st.column_config.NumberColumn("PID", format="%d"),
+    "mode": "Mode",
+    "started_at": "Started",
+    "beat_at": "Last beat",
+}
+SNAPSHOT_COLUMNS = {
+    "version": st.column_config.NumberColumn("Version", format="%d"),
+    "created_at": "Computed",
+    "as_of": "Data as of",
+    "kind": "Kind",
+    "job_run_id": st.column_config.NumberColumn("Run", format="%d"),
+}
 
 
 def body(ctx: LiveContext) -> None:
@@ -29,7 +45,7 @@ def body(ctx: LiveContext) -> None:
         status, at=ctx.at, interval_s=ctx.settings.refresh_interval_s, locale=ctx.locale
     )
     for column, tile in zip(st.columns(len(tiles)), tiles, strict=True):
-        column.metric(tile.label, tile.value, help=tile.help, border=True)
+        column.metric(tile.label, tile.value, help=tile.help, icon=tile.icon, border=True)
 
     with ctx.session() as session:
         runs = recent_job_runs(session=session, limit=50)
@@ -40,9 +56,8 @@ def body(ctx: LiveContext) -> None:
     if runs.empty:
         st.caption("No job has run yet.")
     else:
-        st.dataframe(
+        show_table(
             refresh_jobs.style_job_runs(runs, locale=ctx.locale),
-            hide_index=True,
             column_config=RUN_COLUMNS,
         )
 
@@ -52,18 +67,18 @@ def body(ctx: LiveContext) -> None:
         if beats.empty:
             st.caption("No scheduler has reported a heartbeat.")
         else:
-            st.dataframe(
+            show_table(
                 refresh_jobs.style_times(beats, ["started_at", "beat_at"], locale=ctx.locale),
-                hide_index=True,
+                column_config=BEAT_COLUMNS,
             )
     with right:
         st.subheader("Snapshots", divider="gray")
         if snapshots.empty:
             st.caption("No snapshot yet.")
         else:
-            st.dataframe(
+            show_table(
                 refresh_jobs.style_times(snapshots, ["created_at", "as_of"], locale=ctx.locale),
-                hide_index=True,
+                column_config=SNAPSHOT_COLUMNS,
             )
 
 

@@ -5,12 +5,13 @@ import streamlit as st
 from core.formatting import format_count
 from dashboards import tenant_directory as directory
 from ui.live import LiveContext, live_page
+from ui.render import show_table
 
 st.title("Tenant directory")
 
 COLUMNS = {
     "tenant_id": st.column_config.NumberColumn("ID", format="%d", width="small"),
-    "trade_name": st.column_config.TextColumn("Tenant", pinned=True),
+    "trade_name": st.column_config.TextColumn("Tenant"),
     "vertical": "Vertical",
     "tier": "Tier",
     "plan": "Plan",
@@ -57,11 +58,11 @@ def body(ctx: LiveContext) -> None:
         on_click="ignore",
         width="stretch",
     )
-    st.dataframe(
+    show_table(
         directory.style_directory(shown, locale=ctx.locale),
-        hide_index=True,
         column_config=COLUMNS,
-        height=560,
+        # Grow with the rows up to a screenful, then scroll inside the table.
+        height=min(560, 38 + 35 * max(len(shown), 1)),
     )
 
 

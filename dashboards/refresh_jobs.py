@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -10,8 +11,16 @@ from pandas.io.formats.style import Styler
 
 from core import formatting as fmt
 from core.metrics.status import RefreshStatus
+from dashboards.theme import Colors
 
-STATUS_ICONS = {"success": "✅", "failed": "❌", "running": "⏳", "skipped": "⏭️"}
+# Material Symbols names (the font ships with Streamlit; emoji fonts often do not).
+STATUS_ICONS = {
+    "success": ":material/check_circle:",
+    "failed": ":material/error:",
+    "running": ":material/pending:",
+    "skipped": ":material/skip_next:",
+}
+STATUS_COLOURS = {"success": Colors.POSITIVE, "failed": Colors.NEGATIVE}
 
 
 @dataclass(frozen=True)
@@ -19,6 +28,7 @@ class StatusTile:
     label: str
     value: str
     help: str
+    icon: str | None = None
 
 
 def _age(moment: datetime | None, at: datetime, locale: str) -> str:
@@ -32,7 +42,7 @@ def status_tiles(
 ) -> list[StatusTile]:
     """Snapshot version and age, last refresh outcome, scheduler heartbeat."""
     version = fmt.MISSING if status.snapshot_version is None else f"v{status.snapshot_version}"
-    last = status.last_run_status or fmt.MISSING
+    last = status.last_run_status
     return [
         StatusTile("Snapshot", version, "The newest metric snapshot the pages read."),
         StatusTile(
@@ -43,8 +53,10 @@ def status_tiles(
         ),
         StatusTile(
             "Last refresh",
-            f"{STATUS_ICONS.get(last, '')} {last}".strip(),
-            f"Finished {fmt.format_datetime(status.last_run_finished_at, locale=locale)}.",
+            last or fmt.MISSING,
+            f"Finished {fmt.format_datetime(status.last_run_finished_at, locale=locale)}."
+            + (f" Error: {status.last_error}" if last == "failed" else ""),
+            icon=STATUS_ICONS.get(last or ""),
         ),
         StatusTile(
             "Scheduler heartbeat",
@@ -54,24 +66,36 @@ def status_tiles(
     ]
 
 
-def _when(locale: str):  # type: ignore[no-untyped-def]
-    return lambda v: fmt.format_datetime(v if pd.notna(v) else None, locale=locale)
+def _when(locale: str) -> Callable[[object], str]:
+    return lambda v: fmt.format_datetime(v if pd.notna(v) else None, locale=locale)  # type: ignore[arg-type]
+
+
+def _status_colour(status: object) -> str:
+    colour = STATUS_COLOURS.get(str(status))
+    return f"color: {colour}; font-weight: 600" if colour else ""
 
 
 def style_job_runs(runs: pd.DataFrame, *, locale: str = fmt.DEFAULT_LOCALE) -> Styler:
-    shown = runs.assign(status=[f"{STATUS_ICONS.get(s, '')} {s}".strip() for s in runs["status"]])
-    return shown.style.format(
+    """Job runs with coloured statuses, local times and durations in seconds."""
+
+    def seconds(value: float) -> str:
+        return (
+            fmt.MISSING
+            if pd.isna(value)
+            else f"{fmt.format_number(value, digits=2, locale=locale)} s"
+        )
+
+    styler = runs.style.map(_status_colour, subset=["status"])
+    return styler.format(
         {
             "started_at": _when(locale),
             "finished_at": _when(locale),
-            "duration_s": lambda v: (
-                fmt.format_number(v, digits=2, locale=locale) + " s" if pd.notna(v) else fmt.MISSING
-            ),
-            "rows_touched": lambda v: fmt.format_count(v if pd.notna(v) else None, locale=locale),
-            "error": lambda v: v if isinstance(v, str) else "",
+            "duration_s": seconds,
+            "rows_touched": lambda v: fmt.format_count(None if pd.isna(v) else v, locale=locale),
         }
     )
 
 
 def style_times(frame: pd.DataFrame, columns: list[str], *, locale: str) -> Styler:
+    """Any table whose ``columns`` hold timestamps, shown as local date and time."""
     return frame.style.format({column: _when(locale) for column in columns})

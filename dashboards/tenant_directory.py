@@ -12,8 +12,8 @@ from core import formatting as fmt
 FILTER_COLUMNS = ("tier", "vertical", "province", "status")
 SEARCH_COLUMNS = ("trade_name", "city", "province")
 SHOWN_COLUMNS = [
-    "tenant_id",
     "trade_name",
+    "tenant_id",
     "vertical",
     "tier",
     "plan",

@@ -1,1 +1,1 @@
-"""Streamlit-side helpers shared by the pages (the only UI package besides pages/)."""
+"""Streamlit-side helpers shared by the page files in app_pages/."""

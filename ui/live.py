@@ -151,8 +151,3 @@ def live_page(body: Callable[[LiveContext], None], *, needs_snapshot: bool = Tru
         _run_body(body, settings, needs_snapshot)
 
     live()
-
-
-def show_figure(figure) -> None:  # type: ignore[no-untyped-def]
-    """Draw a plotly figure in the console's own template (not Streamlit's)."""
-    st.plotly_chart(figure, theme=None, config={"displaylogo": False, "responsive": True})

@@ -7,7 +7,6 @@ app is connected and no script run is in progress.
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import socket
 import subprocess
@@ -22,7 +21,6 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
-STUB_SCHEDULER = "def ensure_embedded_scheduler():\n    return None\n"
 
 
 @dataclass(frozen=True)
@@ -50,18 +48,6 @@ def _healthy(url: str) -> bool:
         return False
 
 
-def _python_path(workdir: Path) -> str:
-    parts = [str(ROOT)]
-    if importlib.util.find_spec("scheduler") is None:
-        # scheduler.py is not in the repository yet: give app.py a no-op to import.
-        stub_dir = workdir / "stub_modules"
-        stub_dir.mkdir(exist_ok=True)
-        (stub_dir / "scheduler.py").write_text(STUB_SCHEDULER)
-        parts.append(str(stub_dir))
-    existing = os.environ.get("PYTHONPATH")
-    return os.pathsep.join(parts + ([existing] if existing else []))
-
-
 @contextmanager
 def running_app(
     db_url: str,
@@ -84,7 +70,6 @@ def running_app(
         "BARBERPRO_DATABASE_URL": db_url,
         "BARBERPRO_EMBEDDED_SCHEDULER": "false",
         "BARBERPRO_SIMULATOR": "false",
-        "PYTHONPATH": _python_path(workdir),
         **(env or {}),
     }
     command = [

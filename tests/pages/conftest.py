@@ -1,20 +1,11 @@
 """Fixtures for rendering pages with AppTest against a throwaway database."""
 
-import importlib.util
-import sys
-import types
 from datetime import timedelta
 
 import pytest
 
 from core.clock import now
 from tests import snapshot_factory as factory
-
-if importlib.util.find_spec("scheduler") is None:
-    # Until scheduler.py lands, app.py's import gets a no-op; tests never start one anyway.
-    _stub = types.ModuleType("scheduler")
-    _stub.ensure_embedded_scheduler = lambda: None  # type: ignore[attr-defined]
-    sys.modules["scheduler"] = _stub
 
 
 def _env(monkeypatch, url: str) -> None:

@@ -115,3 +115,9 @@ def test_bad_setting_is_one_clear_error(monkeypatch, console_db):
     app = render(PAGES[0])
     assert not app.exception
     assert "BARBERPRO_REFRESH_INTERVAL_S must be a number" in app.error[0].value
+
+
+def test_no_legacy_pages_folder_beside_app():
+    # Streamlit would run a deep-linked file from pages/ without app.py on a fresh server.
+    assert not (ROOT / "pages").exists()
+    assert all((ROOT / page.path).is_file() for page in PAGES)
