@@ -67,3 +67,31 @@ def plan_price_table(cal: Calendar) -> PlanPrices:
             days.append(to_day(np.datetime64(key + "-01", "D")))
     level = cpi_index(previous, PRICE_BASE_MONTH)
     return PlanPrices(np.array(days, dtype=np.int64), level, months)
+
+
+def tenant_price_factors(
+    signup_day: np.ndarray, reprice_every: np.ndarray, reprice_phase: np.ndarray, cal: Calendar
+) -> np.ndarray:
+    """Factor from each tenant's list prices at signup to what it charges in each month.
+
+    Shops do not reprice every day: each tenant catches up with inflation every one to
+    three months (its own rhythm), so charged prices move in steps that follow CPI.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(tenants, len(cal.months))`` multipliers on the services' ``price_ars``.
+    """
+    ordinal = np.array([int(m[:4]) * 12 + int(m[5:7]) - 1 for m in cal.months])
+    signup_month = signup_day.astype("datetime64[D]").astype("datetime64[M]").astype(np.int64)
+    signup_ord = signup_month + 1970 * 12
+    every = reprice_every[:, None]
+    # The latest repricing month at or before each month, never before signup.
+    last = ordinal[None, :] - ((ordinal[None, :] - reprice_phase[:, None]) % every)
+    last = np.maximum(last, signup_ord[:, None])
+    # Repricing in month m follows CPI up to the end of the month before.
+    lo = int(min(last.min(), signup_ord.min())) - 1
+    hi = int(max(last.max(), signup_ord.max()))
+    keys = [f"{o // 12}-{o % 12 + 1:02d}" for o in range(lo, hi + 1)]
+    level = cpi_index(keys, keys[0])
+    return level[last - 1 - lo] / level[signup_ord[:, None] - 1 - lo]
