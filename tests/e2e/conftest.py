@@ -2,22 +2,41 @@
 
 from __future__ import annotations
 
+import importlib.util
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
 from tests.e2e.harness import CHROMIUM, CHROMIUM_ARGS
 
-if not CHROMIUM.exists():
-    pytest.skip(f"e2e tests need Chromium at {CHROMIUM}", allow_module_level=True)
-sync_api = pytest.importorskip("playwright.sync_api", reason="e2e tests need playwright")
-# A cold first render imports pandas, plotly and Babel; on a busy CI box that takes seconds.
-sync_api.expect.set_options(timeout=20_000)
+HERE = Path(__file__).parent
+
+
+def _missing() -> str | None:
+    if importlib.util.find_spec("playwright") is None:
+        return "e2e tests need the playwright package"
+    if not CHROMIUM.exists():
+        return f"e2e tests need Chromium at {CHROMIUM} (set BARBERPRO_CHROMIUM to another path)"
+    return None
+
+
+def pytest_collection_modifyitems(config, items) -> None:  # type: ignore[no-untyped-def]
+    reason = _missing()
+    if reason is None:
+        return
+    for item in items:
+        if HERE in Path(item.fspath).parents:
+            item.add_marker(pytest.mark.skip(reason=reason))
 
 
 @pytest.fixture(scope="session")
 def browser() -> Iterator[object]:
-    with sync_api.sync_playwright() as playwright:
+    from playwright.sync_api import expect, sync_playwright
+
+    # A cold first render imports pandas, plotly and Babel; on a busy CI box that takes seconds.
+    expect.set_options(timeout=20_000)
+    with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
         )

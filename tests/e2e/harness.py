@@ -11,6 +11,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -19,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM = Path(os.environ.get("BARBERPRO_CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 
 
@@ -53,15 +54,19 @@ def running_app(
     db_url: str,
     env: dict[str, str] | None = None,
     *,
-    workdir: Path,
+    workdir: Path | None = None,
     port: int | None = None,
     start_timeout_s: float = 60,
 ) -> Iterator[RunningApp]:
     """Serve app.py on a free port against ``db_url``; stop it on exit.
 
-    ``env`` adds or overrides environment variables (e.g. ``BARBERPRO_REFRESH_INTERVAL_S``).
-    The server log goes to ``workdir/streamlit.log``.
+    ``env`` adds or overrides environment variables. The defaults turn the embedded
+    scheduler and the simulator off, so a test controls every snapshot; to run the real
+    pipeline pass ``{"BARBERPRO_EMBEDDED_SCHEDULER": "true", "BARBERPRO_SIMULATOR": "true"}``
+    and, for speed, ``BARBERPRO_REFRESH_INTERVAL_S``. The server log goes to
+    ``workdir/streamlit.log`` (a new temporary folder by default).
     """
+    workdir = workdir or Path(tempfile.mkdtemp(prefix="barberpro-e2e-"))
     port = port or free_port()
     url = f"http://127.0.0.1:{port}"
     log_path = workdir / "streamlit.log"
@@ -73,7 +78,9 @@ def running_app(
         **(env or {}),
     }
     command = [
-        str(Path(sys.executable).parent / "streamlit"),
+        sys.executable,
+        "-m",
+        "streamlit",
         "run",
         "app.py",
         "--server.headless",

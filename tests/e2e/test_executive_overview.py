@@ -11,7 +11,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import expect
 
 from core.clock import now
 from core.metrics.registry import compute_kpis
@@ -21,6 +20,7 @@ from tests import snapshot_factory as factory
 from tests.e2e.harness import ROOT, RunningApp, running_app, wait_for_idle
 
 pytestmark = pytest.mark.e2e
+expect = pytest.importorskip("playwright.sync_api", reason="e2e tests need playwright").expect
 
 REFRESH_S = 3
 # Time on top of the refresh interval for the rerun, the websocket and the browser.
