@@ -113,12 +113,18 @@ def _read_context(settings: Settings, *, needs_snapshot: bool) -> LiveContext:
     return LiveContext(settings=settings, status=status, snapshot=snapshot, at=now())
 
 
-def _run_body(body: Callable[[LiveContext], None], settings: Settings, needs_snapshot: bool):
+def _run_body(
+    body: Callable[[LiveContext], None], settings: Settings, needs_snapshot: bool
+) -> None:
     try:
         ctx = _read_context(settings, needs_snapshot=needs_snapshot)
     except (DatabaseUnavailable, SQLAlchemyError) as exc:
         _log.warning("cannot read the database: %s", exc)
         st.error(f"Cannot read the database: {_one_line(exc)}", icon=":material/database:")
+        return
+    except Exception as exc:  # e.g. a snapshot frame that cannot be decoded
+        _log.exception("cannot load the newest snapshot")
+        st.error(f"Cannot load the newest snapshot: {_one_line(exc)}", icon=":material/error:")
         return
     if needs_snapshot and ctx.snapshot is None:
         st.info(
@@ -128,8 +134,8 @@ def _run_body(body: Callable[[LiveContext], None], settings: Settings, needs_sna
         if ctx.status.last_run_status == "failed":
             st.warning(f"The last refresh failed: {ctx.status.last_error}")
         return
-    show_freshness(ctx)
     try:
+        show_freshness(ctx)
         body(ctx)
     except Exception as exc:  # a bad snapshot or row must not show users a traceback
         _log.exception("page body failed")

@@ -4,12 +4,13 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from sqlalchemy import update
 from sqlalchemy.orm import Session
 from streamlit.testing.v1 import AppTest
 
 from core.clock import now
 from core.db import get_engine
-from core.schema import JobRun
+from core.schema import JobRun, SnapshotFrame
 from page_registry import PAGES, PageSpec
 from tests import snapshot_factory as factory
 
@@ -121,3 +122,25 @@ def test_no_legacy_pages_folder_beside_app():
     # Streamlit would run a deep-linked file from pages/ without app.py on a fresh server.
     assert not (ROOT / "pages").exists()
     assert all((ROOT / page.path).is_file() for page in PAGES)
+
+
+def test_undecodable_snapshot_is_one_clear_error(empty_env):
+    factory.add_snapshot(empty_env, now(), factory.flat_daily(now().date()))
+    with Session(get_engine(empty_env)) as session:
+        session.execute(update(SnapshotFrame).values(data=b"not parquet"))
+        session.commit()
+    app = render(PAGES[0])
+    assert not app.exception
+    assert app.error[0].value.startswith("Cannot load the newest snapshot:")
+
+
+def test_a_failing_builder_is_contained(console_env, monkeypatch):
+    from dashboards import executive_overview
+
+    def broken(*_args, **_kwargs):
+        raise KeyError("mrr_ars")
+
+    monkeypatch.setattr(executive_overview, "mrr_figure", broken)
+    app = render(PAGES[0])
+    assert not app.exception
+    assert app.error[0].value.startswith("This part of the page could not be drawn")
