@@ -53,20 +53,24 @@ def body(ctx: LiveContext) -> None:
                 show_table(
                     overview.style_movers(frame, locale=ctx.locale),
                     column_config=overview_columns(),
-                    column_order=["tenant", "tier", "previous", "current", "change_pct"],
+                    column_order=["tenant", "previous", "current", "change_pct"],
                 )
 
 
 def overview_columns() -> dict:
+    # Narrow number columns leave the room to the tenant's name (often long).
+    small = {"width": "small"}
     return {
         "tenant": st.column_config.TextColumn("Tenant"),
-        "tier": "Tier",
+        "tier": st.column_config.Column("Tier", **small),
         "vertical": "Vertical",
         "city": "City",
-        "previous": st.column_config.Column("Prev. 30 d", help="Bookings, previous 30 days"),
-        "current": st.column_config.Column("Last 30 d", help="Bookings, last 30 days"),
+        "previous": st.column_config.Column(
+            "Prev. 30 d", help="Bookings, previous 30 days", **small
+        ),
+        "current": st.column_config.Column("Last 30 d", help="Bookings, last 30 days", **small),
         "change": "Change",
-        "change_pct": "Change %",
+        "change_pct": st.column_config.Column("Change", help="Relative change", **small),
     }
 
 
