@@ -74,6 +74,41 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def generate_demo_data(
+    database_url: str | None = None,
+    *,
+    tenants: int = 250,
+    months: int = 18,
+    seed: int = 7,
+    today: date | None = None,
+    replace: bool = False,
+) -> GenerationReport:
+    """Migrate the database and generate the demo data set into it (the Python API).
+
+    Parameters
+    ----------
+    database_url
+        Target database; default the configured one (``BARBERPRO_DATABASE_URL``).
+    tenants, months, seed
+        Size and seed, as on the command line.
+    today
+        The day the history ends (default: today in Argentina). The same seed and the
+        same ``today`` always give the same data.
+    replace
+        Empty the platform and console tables first.
+
+    Raises
+    ------
+    ConfigError, DatabaseUnavailable, DatabaseNotEmpty
+        Bad URL, unreachable database, or data already there without ``replace``.
+    """
+    url = resolve_database_url(database_url) if database_url else get_settings().database_url
+    upgrade_database(url)
+    params = GenerationParams(tenants=tenants, months=months, seed=seed,
+                              today=today or now().date())
+    return generate(get_engine(url), url, params, replace=replace)
+
+
 def _fail(message: str) -> int:
     print(f"data.generate: error: {message}", file=sys.stderr)
     return EXIT_BAD_INPUT
@@ -85,6 +120,7 @@ def _print_report(report: GenerationReport) -> None:
     for table, count in sorted(report.counts.items(), key=lambda kv: -kv[1]):
         print(f"  {table:<24} {count:>12,}")
     print(f"ground truth: {report.truth_path}")
+    print("  seconds: " + ", ".join(f"{k} {v:.1f}" for k, v in report.timings.items()))
 
 
 def main(argv: list[str] | None = None, *, today: date | None = None) -> int:

@@ -124,6 +124,7 @@ def generate_batch(
         t_rows["signup_day"].to_numpy(),
     ])
     avail = st["availability"].to_numpy()
+    shift_u = rng.random(n_staff)
     per_open_day = np.array([VISITS_PER_STAFF_DAY[v] for v in vertical]) * avail * t_rows[
         "utilization"].to_numpy()
     daily_target = per_open_day * (weekday_w > 0).sum(axis=1) / 7.0
@@ -253,17 +254,21 @@ def generate_batch(
     new_group = np.r_[True, (v_staff[1:] != v_staff[:-1]) | (day[1:] != day[:-1])]
     group_id = np.cumsum(new_group) - 1
     total_dur = np.bincount(group_id, weights=duration)[group_id]
-    gap_w = rng.exponential(1.0, n_v)
-    # One extra share of slack after the last appointment, so days do not end full.
-    slack_w = np.bincount(group_id, weights=gap_w)[group_id] + rng.exponential(1.0, n_v)
+    # Idle time is spread over the gaps; the day starts slower than it ends (after-work
+    # hours are the busiest), so the first gap weighs more and the end slack less.
+    gap_w = rng.exponential(1.0, n_v) * np.where(new_group, 1.8, 1.0)
+    slack_w = np.bincount(group_id, weights=gap_w)[group_id] + 0.4 * rng.exponential(1.0, n_v)
     free = np.maximum(capacity - total_dur, 0)
     gap = (free * gap_w / slack_w // 5 * 5).astype(np.int64)
-    start_min = s_open[v_staff, dow] + _group_cumsum(gap + duration, new_group) - duration
+    # Part-timers work a shift somewhere inside the opening hours.
+    span = s_close[v_staff, dow] - s_open[v_staff, dow]
+    shift = ((span - capacity) * shift_u[v_staff] // 5 * 5).astype(np.int64)
+    start_min = s_open[v_staff, dow] + shift + _group_cumsum(gap + duration, new_group) - duration
     start_us = day * US_PER_DAY + start_min * US_PER_MIN
     end_us = start_us + duration * US_PER_MIN
 
     # --- channel, lead time, status ---
-    t_pos = np.searchsorted(tenants.index.to_numpy(), v_tenant)
+    t_pos = v_tenant
     ch_cols = [f"ch_{c}" for c in CHANNELS]
     mix = tenants[ch_cols].to_numpy()
     c_channel = _draw_rows(rng, mix[c_tenant])
@@ -300,6 +305,9 @@ def generate_batch(
     status[fut_cancel] = "cancelled"
     cancel_us = np.where(fut_cancel, created_us + (rng.random(n_v) * np.maximum(
         as_of_us - created_us, 0)).astype(np.int64), cancel_us)
+    cancel_us = np.maximum(cancel_us // 1_000_000 * 1_000_000, created_us + 1_000_000)
+    # Nothing is booked on the platform before the tenant went live on it.
+    known &= start_us >= activated_us + 15 * US_PER_MIN
 
     cols = {"cust": v_cust, "staff": v_staff, "tenant": v_tenant, "sv": sv_pos,
             "duration": duration, "start": start_us, "created": created_us,

@@ -65,8 +65,8 @@ def phone_numbers(rng: np.random.Generator, area_codes: np.ndarray) -> np.ndarra
     n = len(area_codes)
     out = np.empty(n, dtype=object)
     lengths = np.array([10 - len(a) for a in area_codes], dtype=np.int64)
-    # Subscriber numbers start with 4, 5 or 6: ranges every Argentine area assigns to mobiles.
-    first = rng.integers(4, 7, size=n)
+    # Mobile ranges: every area assigns 4x numbers; Buenos Aires (11) also 5x and 6x.
+    first = np.where(area_codes == "11", rng.integers(4, 7, size=n), 4)
     rest = rng.integers(0, 10**9, size=n)
     for i in range(n):
         digits = str(first[i]) + f"{rest[i]:09d}"[: lengths[i] - 1]

@@ -50,7 +50,7 @@ def build_onboarding(seed: int, tenants: pd.DataFrame, staff_counts: np.ndarray,
         t = start_us
         for s in range(last_step + 1):
             done = s < last_step or completed_last
-            end = t + int(durations[s] * US_PER_MIN)
+            end = t + int(durations[s] * 60) * 1_000_000  # whole seconds
             events.append((number, STEPS[s], t, end if done else -1))
             t = end
         last = events[-1]
@@ -70,7 +70,7 @@ def build_onboarding(seed: int, tenants: pd.DataFrame, staff_counts: np.ndarray,
             k = int(rng.integers(1, 3))
             reasons = ",".join(rng.choice(REVIEW_REASONS, size=k, replace=False))
         activated = t.signup_day * US_PER_DAY + int(t.activated_minute) * US_PER_MIN
-        start = activated - int(durations.sum() * US_PER_MIN)
+        start = activated - int(durations.sum() * 60) * 1_000_000
         assisted = t.tier == "enterprise" or (t.tier == "pro" and rng.random() < 0.4)
         draft = {"business_name": t.trade_name, "vertical": t.vertical, "tier": t.tier,
                  "cuit": t.cuit, "province": t.province, "city": t.city,

@@ -53,7 +53,7 @@ CHANNEL_MIX = {
     "nails": (0.44, 0.12, 0.12, 0.26, 0.06),
 }
 # Target appointments per full-time professional per open day (before seasonality).
-VISITS_PER_STAFF_DAY = {"barbershop": 8.5, "salon": 5.0, "spa": 4.2, "nails": 5.2}
+VISITS_PER_STAFF_DAY = {"barbershop": 10.0, "salon": 6.0, "spa": 5.0, "nails": 6.2}
 
 
 @dataclass
