@@ -15,20 +15,15 @@ import argparse
 import sys
 from datetime import date
 
-from sqlalchemy.exc import SQLAlchemyError
-from tqdm import tqdm
+from typing import TYPE_CHECKING
 
-from core.clock import now
-from core.config import ConfigError, get_settings, resolve_database_url
-from core.db import DatabaseUnavailable, get_engine
-from core.migrate import upgrade_database
-from data.generation.context import MAX_MONTHS, MAX_TENANTS, GenerationParams
-from data.generation.pipeline import (
-    DatabaseNotEmpty,
-    GenerationReport,
-    existing_tenants,
-    generate,
-)
+from data.generation.limits import MAX_MONTHS, MAX_TENANTS
+
+if TYPE_CHECKING:
+    from data.generation.pipeline import GenerationReport
+
+# The heavy imports (numpy, pandas, Alembic) wait until the arguments are known to be
+# good, so a mistyped flag is answered at once.
 
 EXIT_BAD_INPUT = 2
 
@@ -102,6 +97,13 @@ def generate_demo_data(
     ConfigError, DatabaseUnavailable, DatabaseNotEmpty
         Bad URL, unreachable database, or data already there without ``replace``.
     """
+    from core.clock import now
+    from core.config import get_settings, resolve_database_url
+    from core.db import get_engine
+    from core.migrate import upgrade_database
+    from data.generation.context import GenerationParams
+    from data.generation.pipeline import generate
+
     url = resolve_database_url(database_url) if database_url else get_settings().database_url
     upgrade_database(url)
     params = GenerationParams(tenants=tenants, months=months, seed=seed,
@@ -129,6 +131,16 @@ def main(argv: list[str] | None = None, *, today: date | None = None) -> int:
         args = build_parser().parse_args(argv)
     except UsageError as exc:
         return _fail(str(exc))
+    from sqlalchemy.exc import SQLAlchemyError
+    from tqdm import tqdm
+
+    from core.clock import now
+    from core.config import ConfigError, get_settings, resolve_database_url
+    from core.db import DatabaseUnavailable, get_engine
+    from core.migrate import upgrade_database
+    from data.generation.context import GenerationParams
+    from data.generation.pipeline import DatabaseNotEmpty, existing_tenants, generate
+
     try:
         url = resolve_database_url(args.database_url) if args.database_url else (
             get_settings().database_url)

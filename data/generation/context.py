@@ -14,8 +14,9 @@ from datetime import date, datetime, time, timedelta
 import holidays
 import numpy as np
 
-MAX_TENANTS = 5000
-MAX_MONTHS = 120
+from data.generation.limits import MAX_MONTHS, MAX_TENANTS
+
+__all__ = ["MAX_MONTHS", "MAX_TENANTS", "Calendar", "GenerationParams", "build_calendar", "stream"]
 FUTURE_DAYS = 14
 
 
