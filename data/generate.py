@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import sys
 from datetime import date
-
 from typing import TYPE_CHECKING
 
 from data.generation.limits import MAX_MONTHS, MAX_TENANTS
@@ -42,9 +41,13 @@ def _bounded_int(name: str, low: int, high: int):  # type: ignore[no-untyped-def
         try:
             value = int(raw)
         except ValueError:
-            raise argparse.ArgumentTypeError(f"{name} must be a whole number, got {raw!r}") from None
+            raise argparse.ArgumentTypeError(
+                f"{name} must be a whole number, got {raw!r}"
+            ) from None
         if not low <= value <= high:
-            raise argparse.ArgumentTypeError(f"{name} must be between {low} and {high}, got {value}")
+            raise argparse.ArgumentTypeError(
+                f"{name} must be between {low} and {high}, got {value}"
+            )
         return value
 
     return parse
@@ -52,19 +55,40 @@ def _bounded_int(name: str, low: int, high: int):  # type: ignore[no-untyped-def
 
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="python -m data.generate", description=__doc__.split("\n\n")[0])
-    parser.add_argument("--tenants", type=_bounded_int("--tenants", 1, MAX_TENANTS), default=250,
-                        help=f"number of business tenants (1..{MAX_TENANTS}, default 250)")
-    parser.add_argument("--months", type=_bounded_int("--months", 1, MAX_MONTHS), default=18,
-                        help=f"months of history ending today (1..{MAX_MONTHS}, default 18)")
-    parser.add_argument("--seed", type=_bounded_int("--seed", 0, 2**32 - 1), default=7,
-                        help="random seed (default 7)")
-    parser.add_argument("--database-url", default=None,
-                        help="target database (default: BARBERPRO_DATABASE_URL or data/barberpro.db)")
+    parser.add_argument(
+        "--tenants",
+        type=_bounded_int("--tenants", 1, MAX_TENANTS),
+        default=250,
+        help=f"number of business tenants (1..{MAX_TENANTS}, default 250)",
+    )
+    parser.add_argument(
+        "--months",
+        type=_bounded_int("--months", 1, MAX_MONTHS),
+        default=18,
+        help=f"months of history ending today (1..{MAX_MONTHS}, default 18)",
+    )
+    parser.add_argument(
+        "--seed",
+        type=_bounded_int("--seed", 0, 2**32 - 1),
+        default=7,
+        help="random seed (default 7)",
+    )
+    parser.add_argument(
+        "--database-url",
+        default=None,
+        help="target database (default: BARBERPRO_DATABASE_URL or data/barberpro.db)",
+    )
     mode = parser.add_mutually_exclusive_group()
-    mode.add_argument("--if-empty", action="store_true",
-                      help="do nothing (exit 0) when the database already has tenants")
-    mode.add_argument("--replace", action="store_true",
-                      help="empty all platform and console tables before loading")
+    mode.add_argument(
+        "--if-empty",
+        action="store_true",
+        help="do nothing (exit 0) when the database already has tenants",
+    )
+    mode.add_argument(
+        "--replace",
+        action="store_true",
+        help="empty all platform and console tables before loading",
+    )
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
     return parser
 
@@ -94,7 +118,7 @@ def generate_demo_data(
 
     Raises
     ------
-    ConfigError, DatabaseUnavailable, DatabaseNotEmpty
+    ConfigError, DatabaseUnavailable, DatabaseNotEmptyError
         Bad URL, unreachable database, or data already there without ``replace``.
     """
     from core.clock import now
@@ -106,8 +130,9 @@ def generate_demo_data(
 
     url = resolve_database_url(database_url) if database_url else get_settings().database_url
     upgrade_database(url)
-    params = GenerationParams(tenants=tenants, months=months, seed=seed,
-                              today=today or now().date())
+    params = GenerationParams(
+        tenants=tenants, months=months, seed=seed, today=today or now().date()
+    )
     return generate(get_engine(url), url, params, replace=replace)
 
 
@@ -139,11 +164,14 @@ def main(argv: list[str] | None = None, *, today: date | None = None) -> int:
     from core.db import DatabaseUnavailable, get_engine
     from core.migrate import upgrade_database
     from data.generation.context import GenerationParams
-    from data.generation.pipeline import DatabaseNotEmpty, existing_tenants, generate
+    from data.generation.pipeline import DatabaseNotEmptyError, existing_tenants, generate
 
     try:
-        url = resolve_database_url(args.database_url) if args.database_url else (
-            get_settings().database_url)
+        url = (
+            resolve_database_url(args.database_url)
+            if args.database_url
+            else (get_settings().database_url)
+        )
         upgrade_database(url)
         engine = get_engine(url)
         if args.if_empty:
@@ -156,8 +184,9 @@ def main(argv: list[str] | None = None, *, today: date | None = None) -> int:
     except SQLAlchemyError as exc:
         return _fail(f"cannot prepare the database: {str(exc).splitlines()[0]}")
 
-    params = GenerationParams(tenants=args.tenants, months=args.months, seed=args.seed,
-                              today=today or now().date())
+    params = GenerationParams(
+        tenants=args.tenants, months=args.months, seed=args.seed, today=today or now().date()
+    )
     bar = tqdm(total=1, desc="generating", unit="step", disable=args.quiet, file=sys.stderr)
 
     def set_total(total: int) -> None:
@@ -169,15 +198,17 @@ def main(argv: list[str] | None = None, *, today: date | None = None) -> int:
         bar.update(n - bar.n)
 
     try:
-        report = generate(engine, url, params, replace=args.replace, on_progress=step,
-                          total_callback=set_total)
-    except DatabaseNotEmpty as exc:
+        report = generate(
+            engine, url, params, replace=args.replace, on_progress=step, total_callback=set_total
+        )
+    except DatabaseNotEmptyError as exc:
         bar.close()
         return _fail(str(exc))
     except SQLAlchemyError as exc:
         bar.close()
-        return _fail(f"database error while loading (nothing was written): "
-                     f"{str(exc).splitlines()[0]}")
+        return _fail(
+            f"database error while loading (nothing was written): {str(exc).splitlines()[0]}"
+        )
     bar.close()
     _print_report(report)
     return 0

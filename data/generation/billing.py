@@ -20,8 +20,12 @@ NULL = -1
 
 
 def build_subscriptions(
-    seed: int, tenants: pd.DataFrame, locations: pd.DataFrame, life: Lifecycle,
-    prices: PlanPrices, cal: Calendar,
+    seed: int,
+    tenants: pd.DataFrame,
+    locations: pd.DataFrame,
+    life: Lifecycle,
+    prices: PlanPrices,
+    cal: Calendar,
 ) -> tuple[dict[str, np.ndarray], np.ndarray, np.ndarray]:
     """Subscription periods; also each tenant's final plan and last change time (us)."""
     rng = stream(seed, "subscriptions")
@@ -38,13 +42,24 @@ def build_subscriptions(
         i = t.Index
         loc_days = opened.get(i, np.array([t.signup_day]))
         changes: list[tuple[int, str, str | None]] = [(t.signup_day, "new", t.initial_plan)]
-        changes += [(int(d), "price_update", None)
-                    for d in prices.updates_between(t.signup_day, today)]
-        changes += [(int(d), "expansion", None) for d in loc_days
-                    if t.initial_plan == "cadena" and t.signup_day < d < today]
+        changes += [
+            (int(d), "price_update", None) for d in prices.updates_between(t.signup_day, today)
+        ]
+        changes += [
+            (int(d), "expansion", None)
+            for d in loc_days
+            if t.initial_plan == "cadena" and t.signup_day < d < today
+        ]
         changes += [(d, k, p) for d, k, p in events_by_tenant.get(i, [])]
-        order = {"new": 0, "reactivation": 1, "upgrade": 2, "downgrade": 2, "expansion": 3,
-                 "price_update": 4, "churn": 5}
+        order = {
+            "new": 0,
+            "reactivation": 1,
+            "upgrade": 2,
+            "downgrade": 2,
+            "expansion": 3,
+            "price_update": 4,
+            "churn": 5,
+        }
         changes.sort(key=lambda c: (c[0], order[c[1]]))
         plan, active, current = t.initial_plan, False, None
         for day, kind, new_plan in changes:
@@ -81,8 +96,9 @@ def build_subscriptions(
         if last_change[i] == 0:
             last_change[i] = t.signup_day * US_PER_DAY + int(t.activated_minute) * US_PER_MIN
 
-    subs = pd.DataFrame(rows, columns=["tenant_idx", "plan", "mrr_ars", "started_on",
-                                       "ended_on", "change_reason"])
+    subs = pd.DataFrame(
+        rows, columns=["tenant_idx", "plan", "mrr_ars", "started_on", "ended_on", "change_reason"]
+    )
     subs = subs.sort_values(["started_on", "tenant_idx"], kind="stable").reset_index(drop=True)
     changed_at = np.where(subs["ended_on"] >= 0, subs["ended_on"], subs["started_on"])
     minute = np.where(subs["change_reason"] == "price_update", 5, 9 * 60)
@@ -101,8 +117,9 @@ def build_subscriptions(
     return cols, final_plan, last_change
 
 
-def build_invoices(seed: int, subs: dict[str, np.ndarray], tenants: pd.DataFrame,
-                   life: Lifecycle, cal: Calendar) -> dict[str, np.ndarray]:
+def build_invoices(
+    seed: int, subs: dict[str, np.ndarray], tenants: pd.DataFrame, life: Lifecycle, cal: Calendar
+) -> dict[str, np.ndarray]:
     """Monthly invoices with the payment outcome the lifecycle drew for each."""
     rng = stream(seed, "invoices")
     today = to_day(cal.today)
@@ -120,8 +137,7 @@ def build_invoices(seed: int, subs: dict[str, np.ndarray], tenants: pd.DataFrame
     st_sorted, ss_sorted = sub_t[key], sub_start[key]
     pos = np.searchsorted(st_sorted * 10**7 + ss_sorted, t_idx * 10**7 + issued, side="right") - 1
     sub_pos = key[np.clip(pos, 0, None)]
-    valid = (pos >= 0) & (st_sorted[np.clip(pos, 0, None)] == t_idx) & (
-        sub_end[sub_pos] > issued)
+    valid = (pos >= 0) & (st_sorted[np.clip(pos, 0, None)] == t_idx) & (sub_end[sub_pos] > issued)
     t_idx, issued, outcome, sub_pos = t_idx[valid], issued[valid], outcome[valid], sub_pos[valid]
     n = len(t_idx)
 

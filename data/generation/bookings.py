@@ -119,14 +119,20 @@ def generate_batch(
     open_m, close_m = location_hours(locations)
     s_open, s_close = open_m[s_loc], close_m[s_loc]
     weekday_w = np.where(s_close > 0, WEEKDAY_WEIGHT[None, :], 0.0)
-    s_start = np.maximum.reduce([
-        st["hired_day"].to_numpy(), loc_rows["opened_day"].to_numpy(),
-        t_rows["signup_day"].to_numpy(),
-    ])
+    s_start = np.maximum.reduce(
+        [
+            st["hired_day"].to_numpy(),
+            loc_rows["opened_day"].to_numpy(),
+            t_rows["signup_day"].to_numpy(),
+        ]
+    )
     avail = st["availability"].to_numpy()
     shift_u = rng.random(n_staff)
-    per_open_day = np.array([VISITS_PER_STAFF_DAY[v] for v in vertical]) * avail * t_rows[
-        "utilization"].to_numpy()
+    per_open_day = (
+        np.array([VISITS_PER_STAFF_DAY[v] for v in vertical])
+        * avail
+        * t_rows["utilization"].to_numpy()
+    )
     daily_target = per_open_day * (weekday_w > 0).sum(axis=1) / 7.0
 
     # --- customer pools per professional ---
@@ -142,8 +148,9 @@ def generate_batch(
     pool_scale = np.where(pre, 1.0, np.where(original, MIGRATED_SHARE, 0.25))
     n_pool = rng.poisson(alpha * pool_scale * (reg_share * mu_reg + (1 - reg_share) * mu_occ))
     n_arrive = rng.poisson(alpha * np.maximum(horizon - t0, 0))
-    c_staff = np.concatenate([np.repeat(np.arange(n_staff), n_pool),
-                              np.repeat(np.arange(n_staff), n_arrive)])
+    c_staff = np.concatenate(
+        [np.repeat(np.arange(n_staff), n_pool), np.repeat(np.arange(n_staff), n_arrive)]
+    )
     in_pool = np.concatenate([np.ones(n_pool.sum(), bool), np.zeros(n_arrive.sum(), bool)])
     n_cust = len(c_staff)
     c_tenant = s_tenant[c_staff]
@@ -163,19 +170,24 @@ def generate_batch(
     migrating = in_pool & ~pre[c_staff]
     first = np.where(
         in_pool,
-        c_t0 + np.where(migrating, rng.exponential(25.0, n_cust), 0.0)
+        c_t0
+        + np.where(migrating, rng.exponential(25.0, n_cust), 0.0)
         + np.where(regular, rng.random(n_cust) * cycle, rng.exponential(cycle)),
         c_t0 + rng.random(n_cust) * np.maximum(horizon - c_t0, 0),
     )
     stop = np.minimum(np.where(in_pool, c_t0, first) + rng.exponential(life_mean), horizon)
     # A pre-window pool customer joined some time before the window.
-    joined = np.where(in_pool & pre[c_staff],
-                      c_t0 - rng.random(n_cust) * np.minimum(730, c_t0 - s_start[c_staff]),
-                      np.nan)
+    joined = np.where(
+        in_pool & pre[c_staff],
+        c_t0 - rng.random(n_cust) * np.minimum(730, c_t0 - s_start[c_staff]),
+        np.nan,
+    )
     span = np.maximum(stop - first, 0.0)
-    n_visits = np.where(first < stop,
-                        np.where(regular, np.floor(span / cycle) + 1, 1 + rng.poisson(span / cycle)),
-                        0).astype(np.int64)
+    n_visits = np.where(
+        first < stop,
+        np.where(regular, np.floor(span / cycle) + 1, 1 + rng.poisson(span / cycle)),
+        0,
+    ).astype(np.int64)
 
     # --- visits ---
     v_cust = np.repeat(np.arange(n_cust), n_visits)
@@ -207,10 +219,11 @@ def generate_batch(
     hist = len(life.months)
     demand = life.demand[v_tenant, np.minimum(cal_month, hist - 1)]
     cust_u = rng.random(n_cust)[v_cust]
-    month_no = (day.astype("datetime64[D]").astype("datetime64[M]").astype(np.int64) % 12)
+    month_no = day.astype("datetime64[D]").astype("datetime64[M]").astype(np.int64) % 12
     season = SEASON[month_no] * np.where(cal.holiday[di], HOLIDAY_KEEP, 1.0)
     keep = (cust_u < np.minimum(demand, DEMAND_MAX) / DEMAND_MAX) & (
-        rng.random(len(day)) < season / SEASON_MAX)
+        rng.random(len(day)) < season / SEASON_MAX
+    )
     v_cust, v_staff, v_tenant, day, dow = (a[keep] for a in (v_cust, v_staff, v_tenant, day, dow))
     n_v = len(v_cust)
 
@@ -230,8 +243,9 @@ def generate_batch(
     cw = _group_cumsum(w, np.r_[True, sv_tenant[1:] != sv_tenant[:-1]])
     totals = np.repeat(np.bincount(local_t, weights=w), np.bincount(local_t))
     flat_sv = local_t + cw / totals
-    flat_sv[np.r_[sv_tenant[1:] != sv_tenant[:-1], True]] = local_t[
-        np.r_[sv_tenant[1:] != sv_tenant[:-1], True]] + 1.0
+    flat_sv[np.r_[sv_tenant[1:] != sv_tenant[:-1], True]] = (
+        local_t[np.r_[sv_tenant[1:] != sv_tenant[:-1], True]] + 1.0
+    )
     uniq_t = np.unique(sv_tenant)
     c_local = np.searchsorted(uniq_t, c_tenant)
     favourite = np.searchsorted(flat_sv, c_local + rng.random(n_cust), side="right")
@@ -243,13 +257,15 @@ def generate_batch(
     # --- capacity and start times per professional and day ---
     order = np.lexsort((rng.random(n_v), day, v_staff))
     v_cust, v_staff, v_tenant, day, dow, sv_pos, duration = (
-        a[order] for a in (v_cust, v_staff, v_tenant, day, dow, sv_pos, duration))
+        a[order] for a in (v_cust, v_staff, v_tenant, day, dow, sv_pos, duration)
+    )
     new_group = np.r_[True, (v_staff[1:] != v_staff[:-1]) | (day[1:] != day[:-1])]
-    capacity = ((s_close[v_staff, dow] - s_open[v_staff, dow]) * avail[v_staff] // 5 * 5)
+    capacity = (s_close[v_staff, dow] - s_open[v_staff, dow]) * avail[v_staff] // 5 * 5
     used = _group_cumsum(duration, new_group)
     fits = used <= capacity
     v_cust, v_staff, v_tenant, day, dow, sv_pos, duration, capacity = (
-        a[fits] for a in (v_cust, v_staff, v_tenant, day, dow, sv_pos, duration, capacity))
+        a[fits] for a in (v_cust, v_staff, v_tenant, day, dow, sv_pos, duration, capacity)
+    )
     n_v = len(v_cust)
     new_group = np.r_[True, (v_staff[1:] != v_staff[:-1]) | (day[1:] != day[:-1])]
     group_id = np.cumsum(new_group) - 1
@@ -274,28 +290,39 @@ def generate_batch(
     c_channel = _draw_rows(rng, mix[c_tenant])
     channel = np.where(rng.random(n_v) < 0.8, c_channel[v_cust], _draw_rows(rng, mix[v_tenant]))
     walk_in = channel == CHANNELS.index("walk_in")
-    lead_days = np.exp(np.log(np.maximum(LEAD_MEDIAN[channel], 1e-9))
-                       + LEAD_SIGMA[channel] * rng.normal(0, 1, n_v))
-    lead_us = np.where(walk_in, rng.uniform(0, 5, n_v) * US_PER_MIN,
-                       np.clip(lead_days, 10 / 1440, 45) * US_PER_DAY).astype(np.int64)
-    activated_us = (tenants["signup_day"].to_numpy()[t_pos] * US_PER_DAY
-                    + tenants["activated_minute"].to_numpy()[t_pos].astype(np.int64) * US_PER_MIN)
+    lead_days = np.exp(
+        np.log(np.maximum(LEAD_MEDIAN[channel], 1e-9)) + LEAD_SIGMA[channel] * rng.normal(0, 1, n_v)
+    )
+    lead_us = np.where(
+        walk_in, rng.uniform(0, 5, n_v) * US_PER_MIN, np.clip(lead_days, 10 / 1440, 45) * US_PER_DAY
+    ).astype(np.int64)
+    activated_us = (
+        tenants["signup_day"].to_numpy()[t_pos] * US_PER_DAY
+        + tenants["activated_minute"].to_numpy()[t_pos].astype(np.int64) * US_PER_MIN
+    )
     created_us = start_us - lead_us
     late = created_us < activated_us
-    created_us = np.where(late, activated_us + (rng.random(n_v) * np.maximum(
-        start_us - activated_us, 0)).astype(np.int64), created_us)
+    created_us = np.where(
+        late,
+        activated_us + (rng.random(n_v) * np.maximum(start_us - activated_us, 0)).astype(np.int64),
+        created_us,
+    )
     created_us = created_us // 1_000_000 * 1_000_000  # whole seconds
 
     noshow_p = tenants["noshow_rate"].to_numpy()[v_tenant] * NOSHOW_CHANNEL[channel]
-    cancel_p = tenants["cancel_rate"].to_numpy()[v_tenant] * CANCEL_CHANNEL[channel] * np.where(
-        lead_us > 3 * US_PER_DAY, 1.3, 1.0)
+    cancel_p = (
+        tenants["cancel_rate"].to_numpy()[v_tenant]
+        * CANCEL_CHANNEL[channel]
+        * np.where(lead_us > 3 * US_PER_DAY, 1.3, 1.0)
+    )
     past = end_us <= as_of_us
     u = rng.random(n_v)
     status = np.full(n_v, "completed", dtype=object)
     status[past & (u < noshow_p)] = "no_show"
     status[past & (u >= noshow_p) & (u < noshow_p + cancel_p)] = "cancelled"
     cancel_us = created_us + (rng.uniform(0.1, 0.98, n_v) * (start_us - created_us)).astype(
-        np.int64)
+        np.int64
+    )
     # Future appointments: only those booked by now; some already cancelled.
     future = ~past
     known = ~future | (created_us <= as_of_us)
@@ -303,15 +330,27 @@ def generate_batch(
     fut_cancel = future & (u < cancel_p * elapsed)
     status[future] = "scheduled"
     status[fut_cancel] = "cancelled"
-    cancel_us = np.where(fut_cancel, created_us + (rng.random(n_v) * np.maximum(
-        as_of_us - created_us, 0)).astype(np.int64), cancel_us)
+    cancel_us = np.where(
+        fut_cancel,
+        created_us + (rng.random(n_v) * np.maximum(as_of_us - created_us, 0)).astype(np.int64),
+        cancel_us,
+    )
     cancel_us = np.maximum(cancel_us // 1_000_000 * 1_000_000, created_us + 1_000_000)
     # Nothing is booked on the platform before the tenant went live on it.
     known &= start_us >= activated_us + 15 * US_PER_MIN
 
-    cols = {"cust": v_cust, "staff": v_staff, "tenant": v_tenant, "sv": sv_pos,
-            "duration": duration, "start": start_us, "created": created_us,
-            "channel": channel, "cancel": cancel_us, "status": status}
+    cols = {
+        "cust": v_cust,
+        "staff": v_staff,
+        "tenant": v_tenant,
+        "sv": sv_pos,
+        "duration": duration,
+        "start": start_us,
+        "created": created_us,
+        "channel": channel,
+        "cancel": cancel_us,
+        "status": status,
+    }
     cols = {key: val[known] for key, val in cols.items()}
 
     # Reschedules: a cancelled appointment rebooked a few days later, same time of day.
@@ -326,8 +365,9 @@ def generate_batch(
     r_end = r["start"] + r["duration"] * US_PER_MIN
     ru = rng.random(len(r["cust"]))
     r_noshow = tenants["noshow_rate"].to_numpy()[r["tenant"]]
-    r["status"] = np.where(r_end > as_of_us, "scheduled",
-                           np.where(ru < r_noshow, "no_show", "completed")).astype(object)
+    r["status"] = np.where(
+        r_end > as_of_us, "scheduled", np.where(ru < r_noshow, "no_show", "completed")
+    ).astype(object)
     cols = {key: np.concatenate([cols[key], r[key]]) for key in cols}
 
     end = cols["start"] + cols["duration"] * US_PER_MIN
@@ -335,8 +375,11 @@ def generate_batch(
     st_arr = cols["status"]
     updated = np.select(
         [st_arr == "completed", st_arr == "no_show", st_arr == "cancelled"],
-        [end + rng.integers(0, 20, n_b) * US_PER_MIN,
-         cols["start"] + rng.integers(15, 90, n_b) * US_PER_MIN, cols["cancel"]],
+        [
+            end + rng.integers(0, 20, n_b) * US_PER_MIN,
+            cols["start"] + rng.integers(15, 90, n_b) * US_PER_MIN,
+            cols["cancel"],
+        ],
         cols["created"],
     )
     updated = np.minimum(updated, as_of_us)
@@ -354,9 +397,12 @@ def generate_batch(
     # --- customers that have at least one booking ---
     used_c, first_pos = np.unique(cols["cust"], return_index=True)
     first_created = cols["created"][first_pos]
-    joined_us = np.where(np.isnan(joined[used_c]), first_created,
-                         (np.nan_to_num(joined[used_c]) * US_PER_DAY).astype(np.int64)
-                         + rng.integers(9 * 60, 20 * 60, len(used_c)) * US_PER_MIN)
+    joined_us = np.where(
+        np.isnan(joined[used_c]),
+        first_created,
+        (np.nan_to_num(joined[used_c]) * US_PER_DAY).astype(np.int64)
+        + rng.integers(9 * 60, 20 * 60, len(used_c)) * US_PER_MIN,
+    )
     joined_us = np.minimum(joined_us, first_created)
     c_order = np.argsort(joined_us, kind="stable")
     used_c, joined_us = used_c[c_order], joined_us[c_order]
@@ -391,8 +437,12 @@ def generate_batch(
         "price_ars": price,
         "updated_at": updated,
     }
-    extra = {"tenant_idx": cols["tenant"], "end": end, "cancel": cols["cancel"],
-             "channel_code": cols["channel"]}
+    extra = {
+        "tenant_idx": cols["tenant"],
+        "end": end,
+        "cancel": cols["cancel"],
+        "channel_code": cols["channel"],
+    }
     return BatchTables(customers, bookings, extra)
 
 

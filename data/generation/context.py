@@ -139,19 +139,3 @@ def stream(seed: int, name: str, *keys: int) -> np.random.Generator:
     """A reproducible random stream for one named part of the generation."""
     entropy = [int(seed), zlib.crc32(name.encode()), *[int(k) for k in keys]]
     return np.random.Generator(np.random.PCG64(np.random.SeedSequence(entropy)))
-
-
-def minutes(value: float) -> np.timedelta64:
-    return np.timedelta64(int(round(value * 60_000_000)), "us")
-
-
-def day_to_datetime64(day: np.ndarray, minute_of_day: np.ndarray | float = 0) -> np.ndarray:
-    """Integer day numbers plus minutes past midnight → ``datetime64[us]``."""
-    micros = (np.asarray(day, dtype=np.int64) * 1440 * 60_000_000) + np.round(
-        np.asarray(minute_of_day, dtype=np.float64) * 60_000_000
-    ).astype(np.int64)
-    return micros.astype("datetime64[us]")
-
-
-def datetime_to_us(value: datetime) -> int:
-    return int(np.datetime64(value, "us").astype(np.int64))

@@ -10,18 +10,29 @@ import numpy as np
 import pandas as pd
 
 from data.generation.bookings import US_PER_DAY, US_PER_MIN
-from data.generation.context import Calendar, GenerationParams, stream, to_day
+from data.generation.context import Calendar, stream, to_day
 from data.generation.lifecycle import Lifecycle
 from data.generation.tenants import FEATURES
 from data.reference.phrases import NPS_COMMENTS, TICKET_SUBJECTS
 
 CATEGORIES = tuple(TICKET_SUBJECTS)
-CATEGORY_WEIGHT = {"payments": 0.18, "bookings": 0.22, "billing": 0.12, "integrations": 0.10,
-                   "account": 0.12, "bug": 0.12, "how_to": 0.14}
+CATEGORY_WEIGHT = {
+    "payments": 0.18,
+    "bookings": 0.22,
+    "billing": 0.12,
+    "integrations": 0.10,
+    "account": 0.12,
+    "bug": 0.12,
+    "how_to": 0.14,
+}
 SEVERITIES = ("low", "medium", "high", "urgent")
 RESOLUTION_HOURS = np.array([110.0, 55.0, 20.0, 5.0])  # mean, by severity
-PLAYBOOKS = {"health_red": "health_review", "failed_invoice": "billing_recovery",
-             "usage_drop": "adoption_boost", "nps_detractor": "detractor_callback"}
+PLAYBOOKS = {
+    "health_red": "health_review",
+    "failed_invoice": "billing_recovery",
+    "usage_drop": "adoption_boost",
+    "nps_detractor": "detractor_callback",
+}
 ACTIONS = {
     "health_review": ("call", "business_review", "whatsapp"),
     "billing_recovery": ("billing_fix", "call", "email"),
@@ -43,8 +54,9 @@ def _days_in_month(life: Lifecycle, t: np.ndarray, k: np.ndarray, u: np.ndarray)
     return ms + (u * (me - ms)).astype(np.int64)
 
 
-def admin_activity(seed: int, tenants: pd.DataFrame, life: Lifecycle, cal: Calendar
-                   ) -> dict[str, np.ndarray]:
+def admin_activity(
+    seed: int, tenants: pd.DataFrame, life: Lifecycle, cal: Calendar
+) -> dict[str, np.ndarray]:
     """Logins (counts from the lifecycle) and the features used after them."""
     rng = stream(seed, "admin_activity")
     as_of_us = to_day(cal.today) * US_PER_DAY
@@ -80,10 +92,12 @@ def admin_activity(seed: int, tenants: pd.DataFrame, life: Lifecycle, cal: Calen
     feat = (rng.random(len(ft))[:, None] > cum).sum(axis=1).clip(0, len(FEATURES) - 1)
 
     occurred = np.concatenate([login_at, f_at])
-    kind = np.concatenate([np.full(n, "login", dtype=object), np.full(len(ft), "feature",
-                                                                         dtype=object)])
-    feature = np.concatenate([np.full(n, None, dtype=object),
-                              np.array(FEATURES, dtype=object)[feat]])
+    kind = np.concatenate(
+        [np.full(n, "login", dtype=object), np.full(len(ft), "feature", dtype=object)]
+    )
+    feature = np.concatenate(
+        [np.full(n, None, dtype=object), np.array(FEATURES, dtype=object)[feat]]
+    )
     tid = np.concatenate([lt, ft])
     keep = occurred < as_of_us
     order = np.argsort(occurred[keep], kind="stable")
@@ -96,8 +110,9 @@ def admin_activity(seed: int, tenants: pd.DataFrame, life: Lifecycle, cal: Calen
     }
 
 
-def support_tickets(seed: int, tenants: pd.DataFrame, life: Lifecycle, cal: Calendar
-                    ) -> dict[str, np.ndarray]:
+def support_tickets(
+    seed: int, tenants: pd.DataFrame, life: Lifecycle, cal: Calendar
+) -> dict[str, np.ndarray]:
     """Tickets from the lifecycle's monthly counts; unhappy tenants rate support lower."""
     rng = stream(seed, "tickets")
     as_of_us = to_day(cal.today) * US_PER_DAY
@@ -128,8 +143,15 @@ def support_tickets(seed: int, tenants: pd.DataFrame, life: Lifecycle, cal: Cale
     csat_mean = 1.4 + 3.8 * mood - 0.5 * (hours > 48)
     csat = np.clip(np.round(rng.normal(csat_mean, 0.8)), 1, 5)
     rated = is_closed & (rng.random(n) < 0.65)
-    subjects = np.array([TICKET_SUBJECTS[CATEGORIES[c]][int(rng.integers(0, len(
-        TICKET_SUBJECTS[CATEGORIES[c]])))] for c in cat], dtype=object)
+    subjects = np.array(
+        [
+            TICKET_SUBJECTS[CATEGORIES[c]][
+                int(rng.integers(0, len(TICKET_SUBJECTS[CATEGORIES[c]])))
+            ]
+            for c in cat
+        ],
+        dtype=object,
+    )
     order = np.argsort(opened, kind="stable")
     return {
         "tenant_id": tenants["id"].to_numpy()[tt][order],
@@ -147,8 +169,9 @@ def nps_responses(seed: int, tenants: pd.DataFrame, life: Lifecycle) -> dict[str
     """NPS answers drawn by the lifecycle, with a Spanish comment on some."""
     rng = stream(seed, "nps")
     if not life.nps:
-        return {k: np.array([]) for k in ("tenant_id", "responded_at", "score", "comment",
-                                          "updated_at")}
+        return {
+            k: np.array([]) for k in ("tenant_id", "responded_at", "score", "comment", "updated_at")
+        }
     arr = np.array(sorted(life.nps, key=lambda x: (x[1], x[0])), dtype=np.int64)
     t, day, score = arr[:, 0], arr[:, 1], arr[:, 2]
     n = len(t)
@@ -162,12 +185,18 @@ def nps_responses(seed: int, tenants: pd.DataFrame, life: Lifecycle) -> dict[str
                     break
         else:
             comments.append(None)
-    return {"tenant_id": tenants["id"].to_numpy()[t], "responded_at": at, "score": score,
-            "comment": np.array(comments, dtype=object), "updated_at": at}
+    return {
+        "tenant_id": tenants["id"].to_numpy()[t],
+        "responded_at": at,
+        "score": score,
+        "comment": np.array(comments, dtype=object),
+        "updated_at": at,
+    }
 
 
-def cs_interventions(seed: int, params: GenerationParams, tenants: pd.DataFrame,
-                     life: Lifecycle, cal: Calendar) -> dict[str, np.ndarray]:
+def cs_interventions(
+    seed: int, tenants: pd.DataFrame, life: Lifecycle, cal: Calendar
+) -> dict[str, np.ndarray]:
     """Interventions the lifecycle triggered; treated ones get worked, holdouts do not."""
     rng = stream(seed, "interventions")
     as_of_us = to_day(cal.today) * US_PER_DAY
@@ -185,21 +214,37 @@ def cs_interventions(seed: int, params: GenerationParams, tenants: pd.DataFrame,
             action_at = trig + int(rng.integers(60, 3 * 1440)) * US_PER_MIN
             action = ACTIONS[playbook][int(rng.integers(0, 3))]
             closed_at = trig + int(rng.integers(5, 30)) * US_PER_DAY
+            outcome = OUTCOMES[int(rng.choice(4, p=[0.6, 0.15, 0.1, 0.15]))]
             lost = [d for d in churn_days.get(iv.tenant_idx, []) if iv.day <= d]
-            if lost and lost[0] * US_PER_DAY < closed_at:
-                closed_at = lost[0] * US_PER_DAY + int(rng.integers(10 * 60, 18 * 60)) * US_PER_MIN
-                outcome = "churned"
-            else:
-                outcome = OUTCOMES[int(rng.choice(4, p=[0.6, 0.15, 0.1, 0.15]))]
-            if closed_at >= as_of_us or closed_at < action_at:
+            lost_minute = int(rng.integers(10 * 60, 18 * 60))
+            lost_at = (lost[0] if lost else 0) * US_PER_DAY + lost_minute * US_PER_MIN
+            if lost and lost_at < closed_at:
+                # The tenant left while the case was open: CS closes it as lost.
+                closed_at, outcome = max(lost_at, trig + US_PER_MIN), "churned"
+                if closed_at <= action_at:
+                    action_at, action = -1, None
+            if closed_at >= as_of_us:
                 closed_at, outcome = -1, None
             if action_at >= as_of_us:
                 action_at, action = -1, None
         updated = max(trig, action_at, closed_at)
-        rows.append((iv.tenant_idx, trig, iv.reason, playbook, iv.arm, action, outcome,
-                     closed_at, updated))
-    df = pd.DataFrame(rows, columns=["t", "trig", "reason", "playbook", "arm", "action",
-                                     "outcome", "closed", "updated"])
+        rows.append(
+            (iv.tenant_idx, trig, iv.reason, playbook, iv.arm, action, outcome, closed_at, updated)
+        )
+    df = pd.DataFrame(
+        rows,
+        columns=[
+            "t",
+            "trig",
+            "reason",
+            "playbook",
+            "arm",
+            "action",
+            "outcome",
+            "closed",
+            "updated",
+        ],
+    )
     t = df["t"].to_numpy(dtype=np.int64)
     return {
         "tenant_id": tenants["id"].to_numpy()[t],

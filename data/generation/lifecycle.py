@@ -83,7 +83,6 @@ class Lifecycle:
     events: list[tuple[int, int, str, str]] = field(default_factory=list)
     intervals: list[list[tuple[int, int]]] = field(default_factory=list)  # active [from, to)
     final_plan: list[str] = field(default_factory=list)
-    daily_hazard_scale: float = DAYS_PER_MONTH
 
     def active_mask(self, tenant_idx: np.ndarray, day: np.ndarray) -> np.ndarray:
         """Whether each tenant was a live customer of BarberPro on each day."""
@@ -146,8 +145,8 @@ def simulate_lifecycle(
         if k >= 0:
             starts[j], ends[j] = m_start[k], m_end[k]
         else:
-            starts[j] = int(m_start[0]) + int(round(k * DAYS_PER_MONTH))
-            ends[j] = int(m_start[0]) + int(round((k + 1) * DAYS_PER_MONTH))
+            starts[j] = int(m_start[0]) + round(k * DAYS_PER_MONTH)
+            ends[j] = int(m_start[0]) + round((k + 1) * DAYS_PER_MONTH)
         mid[j] = (starts[j] + max(ends[j], starts[j] + 1)) / 2
 
     decline = np.clip(
@@ -203,16 +202,16 @@ def simulate_lifecycle(
         status[new] = 1
         active_from[new] = signup[new]
         alive = status == 1
-        D, e, q = decline[:, j], engagement[:, j], quality[:, j]
+        decl, e, q = decline[:, j], engagement[:, j], quality[:, j]
         tenure_m = np.maximum(0, (ms - signup)) / DAYS_PER_MONTH
 
         # --- observable events of the month ---
         month_first = int(cal.month_start[k])
         inv_day = month_first + anniversary - 1
         has_inv = alive & (inv_day >= np.maximum(ms, signup + 1)) & (inv_day < me)
-        p_fail = 0.01 + 0.35 * (1 - rel) ** 1.5 + 0.3 * D
+        p_fail = 0.01 + 0.35 * (1 - rel) ** 1.5 + 0.3 * decl
         fails = has_inv & (rng.random(n) < p_fail)
-        recovered = rng.random(n) < (0.3 + 0.6 * rel * (1 - D))
+        recovered = rng.random(n) < (0.3 + 0.6 * rel * (1 - decl))
         outcome = np.where(has_inv, 1, 0)
         outcome = np.where(fails & recovered, 2, outcome)
         outcome = np.where(fails & ~recovered, 3, outcome)
@@ -225,7 +224,7 @@ def simulate_lifecycle(
         t_rate = size**0.3 * (0.1 + 1.1 * (1 - q) ** 1.5) + 0.7 * (tenure_m < 2) + 0.5 * fails
         tickets[:, k] = rng.poisson(t_rate * nd / DAYS_PER_MONTH) * alive
 
-        v = 0.45 * e + 0.45 * q + 0.1 * (1 - pp) - NPS_DECLINE * D
+        v = 0.45 * e + 0.45 * q + 0.1 * (1 - pp) - NPS_DECLINE * decl
         survey_due = (ms - signup - survey_phase) % 91
         survey_day = ms + (91 - survey_due) % 91
         responds = alive & (survey_day < me) & (survey_day > signup + 14) & (rng.random(n) < 0.55)
@@ -257,7 +256,12 @@ def simulate_lifecycle(
         offer(fails, inv_day + rng.integers(1, 4, n), 1, 0.95)
         offer(alive & usage_drop, ms + rng.integers(0, 5, n), 2, 0.8)
         detractor = responds & (score <= 6)
-        offer(detractor, survey_day + rng.integers(1, 4, n), 3, np.where(score <= 4, 0.9, PICKUP_NPS_MILD))
+        offer(
+            detractor,
+            survey_day + rng.integers(1, 4, n),
+            3,
+            np.where(score <= 4, 0.9, PICKUP_NPS_MILD),
+        )
         can = (
             alive
             & (cand_day < me)
@@ -272,7 +276,7 @@ def simulate_lifecycle(
         failed_recently = (failed_until > ms) & (failed_until - 61 <= me)
         log_h = (
             np.log(H0)
-            + COEF_DECLINE * D
+            + COEF_DECLINE * decl
             + COEF_ENGAGEMENT * (0.67 - e)
             + COEF_QUALITY * (0.75 - q)
             + COEF_RELIABILITY * (0.83 - rel)
@@ -318,7 +322,7 @@ def simulate_lifecycle(
         weights = np.stack(
             [
                 0.4 * pp + 3.0 * pp * recent_shock * 10,
-                0.12 + 2.5 * D + 0.15 * (tier == "starter"),
+                0.12 + 2.5 * decl + 0.15 * (tier == "starter"),
                 0.25 + 0.6 * np.maximum(0, 0.7 - q),
                 0.08 + 1.6 * np.maximum(0, 0.6 - e),
                 0.04 + 1.3 * np.maximum(0, 0.65 - q) + 0.05 * tickets[:, k],
@@ -348,7 +352,7 @@ def simulate_lifecycle(
         change_day = ms + (rng.random(n) * nd).astype(np.int64)
         change_ok = still & (change_day > active_from + 20)
         up_p = 0.004 + 0.06 * np.maximum(0, v - 0.65)
-        down_p = 0.002 + 0.06 * pp * D + 0.3 * pp * shock[k]
+        down_p = 0.002 + 0.06 * pp * decl + 0.3 * pp * shock[k]
         r_up, r_down = rng.random(n), rng.random(n)
         for t in np.flatnonzero(change_ok):
             current = plan[t]

@@ -14,8 +14,15 @@ import pandas as pd
 from data.generation.bookings import US_PER_DAY, US_PER_MIN, _draw_rows
 from data.generation.tenants import CHANNELS, METHODS
 
-STATUSES = ("approved", "pending", "in_process", "rejected", "refunded", "cancelled",
-            "charged_back")
+STATUSES = (
+    "approved",
+    "pending",
+    "in_process",
+    "rejected",
+    "refunded",
+    "cancelled",
+    "charged_back",
+)
 # Status shares per method for settled (older) payments, in STATUSES order.
 STATUS_SHARES = {
     "mercadopago": (0.925, 0.005, 0.004, 0.035, 0.015, 0.010, 0.006),
@@ -104,24 +111,37 @@ def generate_payments(
     ]
     frames = []
     for mask, when, amt, meth, stat, upd in parts:
-        frames.append({
-            "booking_rank": rank[mask], "tenant_idx": t_idx[mask], "created_at": when[mask],
-            "amount_ars": amt[mask], "method": meth[mask], "status": stat[mask],
-            "updated_at": None if upd is None else upd[mask],
-        })
-    out = {key: np.concatenate([f[key] for f in frames if key != "updated_at"])
-           for key in frames[0] if key != "updated_at"}
+        frames.append(
+            {
+                "booking_rank": rank[mask],
+                "tenant_idx": t_idx[mask],
+                "created_at": when[mask],
+                "amount_ars": amt[mask],
+                "method": meth[mask],
+                "status": stat[mask],
+                "updated_at": None if upd is None else upd[mask],
+            }
+        )
+    out = {
+        key: np.concatenate([f[key] for f in frames if key != "updated_at"])
+        for key in frames[0]
+        if key != "updated_at"
+    }
     m = len(out["created_at"])
-    upd = np.concatenate([
-        f["updated_at"] if f["updated_at"] is not None else np.full(len(f["created_at"]), -1)
-        for f in frames
-    ])
+    upd = np.concatenate(
+        [
+            f["updated_at"] if f["updated_at"] is not None else np.full(len(f["created_at"]), -1)
+            for f in frames
+        ]
+    )
     st = out["status"]
     # Later status changes, only if they happened before now.
     later = np.select(
         [st == 4, st == 6],
-        [out["created_at"] + rng.integers(1, 20, m) * US_PER_DAY,
-         out["created_at"] + rng.integers(20, 90, m) * US_PER_DAY],
+        [
+            out["created_at"] + rng.integers(1, 20, m) * US_PER_DAY,
+            out["created_at"] + rng.integers(20, 90, m) * US_PER_DAY,
+        ],
         -1,
     )
     undone = (later > as_of_us) & (upd < 0)
@@ -132,7 +152,9 @@ def generate_payments(
 
     fee_rate = np.select(
         [out["method"] == 0, out["method"] == 2],
-        [tenants["mp_fee_rate"].to_numpy()[out["tenant_idx"]], CARD_FEE], 0.0)
+        [tenants["mp_fee_rate"].to_numpy()[out["tenant_idx"]], CARD_FEE],
+        0.0,
+    )
     fee = np.where(np.isin(st, [0, 6]), np.round(out["amount_ars"] * fee_rate, 2), 0.0)
     order = np.argsort(out["created_at"], kind="stable")
     return {

@@ -26,13 +26,21 @@ from data.generation.writer import BulkWriter
 
 BATCH_TENANTS = 16
 # Tables the generator fills; console_ tables hold what the console derives from them.
-DATA_TABLES = tuple(t.name for t in Base.metadata.sorted_tables
-                    if not t.name.startswith("console_") or t.name == "console_users")
-DERIVED_TABLES = ("console_snapshot_frames", "console_metric_snapshots",
-                  "console_rollup_tenant_day", "console_rollup_day", "console_watermarks")
+DATA_TABLES = tuple(
+    t.name
+    for t in Base.metadata.sorted_tables
+    if not t.name.startswith("console_") or t.name == "console_users"
+)
+DERIVED_TABLES = (
+    "console_snapshot_frames",
+    "console_metric_snapshots",
+    "console_rollup_tenant_day",
+    "console_rollup_day",
+    "console_watermarks",
+)
 
 
-class DatabaseNotEmpty(RuntimeError):
+class DatabaseNotEmptyError(RuntimeError):
     """The target database already holds platform data."""
 
 
@@ -73,8 +81,9 @@ def _finalize_world(world: World, life: Lifecycle, cal: Calendar) -> None:
     staff["location_idx"] = new_pos[staff["location_idx"]].to_numpy()
     signup = t["signup_day"].to_numpy()[staff["tenant_idx"].to_numpy()]
     hired_later = staff["hired_day"].to_numpy() >= signup
-    ok = ~hired_later | life.active_mask(staff["tenant_idx"].to_numpy(),
-                                         staff["hired_day"].to_numpy())
+    ok = ~hired_later | life.active_mask(
+        staff["tenant_idx"].to_numpy(), staff["hired_day"].to_numpy()
+    )
     staff = staff[ok].sort_values(["location_idx", "hired_day"], kind="stable")
     staff = staff.reset_index(drop=True)
     staff["id"] = np.arange(1, len(staff) + 1)
@@ -94,8 +103,10 @@ def _finalize_world(world: World, life: Lifecycle, cal: Calendar) -> None:
 
 
 def _us(day: np.ndarray, minute: np.ndarray | int) -> np.ndarray:
-    return np.asarray(day, dtype=np.int64) * US_PER_DAY + np.asarray(
-        minute, dtype=np.int64) * US_PER_MIN
+    return (
+        np.asarray(day, dtype=np.int64) * US_PER_DAY
+        + np.asarray(minute, dtype=np.int64) * US_PER_MIN
+    )
 
 
 def generate(
@@ -125,13 +136,13 @@ def generate(
 
     Raises
     ------
-    DatabaseNotEmpty
+    DatabaseNotEmptyError
         When the database holds platform data and ``replace`` is false.
     """
     started = time.perf_counter()
     timings: dict[str, float] = {}
     if not replace and has_platform_data(engine):
-        raise DatabaseNotEmpty(
+        raise DatabaseNotEmptyError(
             f"the database already has data ({existing_tenants(engine)} tenants); "
             "use --replace to overwrite it or --if-empty to leave it as it is"
         )
@@ -143,14 +154,16 @@ def generate(
     t = world.tenants
     prices = plan_price_table(cal)
     subs, final_plan, last_change = billing.build_subscriptions(
-        params.seed, t, world.locations, life, prices, cal)
+        params.seed, t, world.locations, life, prices, cal
+    )
     t["plan"] = final_plan
     t["tier"] = [PLAN_TIER[p] for p in final_plan]
     invoices = billing.build_invoices(params.seed, subs, t, life, cal)
     timings["world_and_lifecycle"] = time.perf_counter() - started
 
-    batches = [np.arange(lo, min(lo + BATCH_TENANTS, len(t)))
-               for lo in range(0, len(t), BATCH_TENANTS)]
+    batches = [
+        np.arange(lo, min(lo + BATCH_TENANTS, len(t))) for lo in range(0, len(t), BATCH_TENANTS)
+    ]
     if total_callback:
         total_callback(len(batches) + 4)
     done = 0
@@ -167,18 +180,34 @@ def generate(
         progress("tenants", done)
 
         price_factor = tenant_price_factors(
-            t["signup_day"].to_numpy(), t["reprice_every"].to_numpy(),
-            t["reprice_phase"].to_numpy(), cal)
+            t["signup_day"].to_numpy(),
+            t["reprice_every"].to_numpy(),
+            t["reprice_phase"].to_numpy(),
+            cal,
+        )
         next_customer = next_booking = next_payment = 1
         t_gen = t_write = 0.0
         for b_no, idx in enumerate(batches):
             a = time.perf_counter()
             tables = generate_batch(
-                seed=params.seed, batch_no=b_no, tenant_idx=idx, tenants=t,
-                locations=world.locations, staff=world.staff, services=world.services,
-                life=life, cal=cal, price_factor=price_factor)
-            pay = generate_payments(stream(params.seed, "payments", b_no), tables.bookings,
-                                    tables.booking_extra, t, as_of_us)
+                seed=params.seed,
+                batch_no=b_no,
+                tenant_idx=idx,
+                tenants=t,
+                locations=world.locations,
+                staff=world.staff,
+                services=world.services,
+                life=life,
+                cal=cal,
+                price_factor=price_factor,
+            )
+            pay = generate_payments(
+                stream(params.seed, "payments", b_no),
+                tables.bookings,
+                tables.booking_extra,
+                t,
+                as_of_us,
+            )
             c, bk = tables.customers, tables.bookings
             c["id"] = next_customer + c.pop("rank")
             bk["id"] = next_booking + np.arange(len(bk["status"]))
@@ -207,14 +236,15 @@ def generate(
         done += 1
         progress("billing and support", done)
         out.write("admin_activity", engagement.admin_activity(params.seed, t, life, cal))
-        staff_counts = world.staff.groupby("tenant_idx").size().reindex(
-            t.index, fill_value=1).to_numpy()
-        sessions, steps = onboarding.build_onboarding(params.seed, t, staff_counts,
-                                                      world.console_users, cal)
+        staff_counts = (
+            world.staff.groupby("tenant_idx").size().reindex(t.index, fill_value=1).to_numpy()
+        )
+        sessions, steps = onboarding.build_onboarding(
+            params.seed, t, staff_counts, world.console_users, cal
+        )
         out.write("onboarding_sessions", sessions)
         out.write("onboarding_step_events", steps)
-        out.write("cs_interventions", engagement.cs_interventions(params.seed, params, t, life,
-                                                                  cal))
+        out.write("cs_interventions", engagement.cs_interventions(params.seed, t, life, cal))
         done += 1
         progress("activity and onboarding", done)
         timings["other_tables"] = time.perf_counter() - a
@@ -225,67 +255,121 @@ def generate(
 
     truth_path = ground_truth_path_for(database_url)
     write_truth(truth_path, truth_document(params, cal, t, life))
-    return GenerationReport(out.counts, time.perf_counter() - started, truth_path, cal.today,
-                            timings)
+    return GenerationReport(
+        out.counts, time.perf_counter() - started, truth_path, cal.today, timings
+    )
 
 
-def _write_static(out: BulkWriter, world: World, t: pd.DataFrame, activated: np.ndarray,
-                  last_change: np.ndarray, cal: Calendar) -> None:
+def _write_static(
+    out: BulkWriter,
+    world: World,
+    t: pd.DataFrame,
+    activated: np.ndarray,
+    last_change: np.ndarray,
+    cal: Calendar,
+) -> None:
     p = world.partners
-    out.write("partners", {
-        "id": p["id"].to_numpy(), "name": p["name"].to_numpy(), "kind": p["kind"].to_numpy(),
-        "revenue_share_pct": p["revenue_share_pct"].to_numpy(dtype=float),
-        "created_at": _us(p["created_day"], 10 * 60), "updated_at": _us(p["created_day"], 10 * 60),
-    })
+    out.write(
+        "partners",
+        {
+            "id": p["id"].to_numpy(),
+            "name": p["name"].to_numpy(),
+            "kind": p["kind"].to_numpy(),
+            "revenue_share_pct": p["revenue_share_pct"].to_numpy(dtype=float),
+            "created_at": _us(p["created_day"], 10 * 60),
+            "updated_at": _us(p["created_day"], 10 * 60),
+        },
+    )
     u = world.console_users
     users_at = _us(np.full(len(u), to_day(cal.window_start) - 60), 9 * 60)
-    out.write("console_users", {**{k: u[k].to_numpy() for k in
-                                   ("id", "full_name", "email", "role", "active")},
-                                "updated_at": users_at})
-    out.write("tenants", {
-        **{k: t[k].to_numpy() for k in ("id", "legal_name", "trade_name", "cuit", "tax_status",
-                                        "vertical", "plan", "tier", "province", "city",
-                                        "owner_name", "email", "phone", "status", "churn_reason",
-                                        "cs_owner_id")},
-        "signup_date": t["signup_day"].to_numpy(),
-        "churned_on": t["churned_on"].to_numpy(),
-        "partner_id": np.where(t["partner_id"] > 0, t["partner_id"], np.nan),
-        "created_at": activated,
-        "updated_at": np.maximum(last_change, activated),
-    })
+    out.write(
+        "console_users",
+        {
+            **{k: u[k].to_numpy() for k in ("id", "full_name", "email", "role", "active")},
+            "updated_at": users_at,
+        },
+    )
+    out.write(
+        "tenants",
+        {
+            **{
+                k: t[k].to_numpy()
+                for k in (
+                    "id",
+                    "legal_name",
+                    "trade_name",
+                    "cuit",
+                    "tax_status",
+                    "vertical",
+                    "plan",
+                    "tier",
+                    "province",
+                    "city",
+                    "owner_name",
+                    "email",
+                    "phone",
+                    "status",
+                    "churn_reason",
+                    "cs_owner_id",
+                )
+            },
+            "signup_date": t["signup_day"].to_numpy(),
+            "churned_on": t["churned_on"].to_numpy(),
+            "partner_id": np.where(t["partner_id"] > 0, t["partner_id"], np.nan),
+            "created_at": activated,
+            "updated_at": np.maximum(last_change, activated),
+        },
+    )
     loc = world.locations
     signup = t["signup_day"].to_numpy()
     minute = t["activated_minute"].to_numpy()
     loc_t = loc["tenant_idx"].to_numpy()
-    out.write("locations", {
-        **{k: loc[k].to_numpy() for k in ("id", "name", "address", "province", "city",
-                                          "latitude", "longitude")},
-        "tenant_id": t["id"].to_numpy()[loc_t],
-        "opened_on": loc["opened_day"].to_numpy(),
-        "updated_at": _us(np.maximum(loc["opened_day"], signup[loc_t]), minute[loc_t]),
-    })
+    out.write(
+        "locations",
+        {
+            **{
+                k: loc[k].to_numpy()
+                for k in ("id", "name", "address", "province", "city", "latitude", "longitude")
+            },
+            "tenant_id": t["id"].to_numpy()[loc_t],
+            "opened_on": loc["opened_day"].to_numpy(),
+            "updated_at": _us(np.maximum(loc["opened_day"], signup[loc_t]), minute[loc_t]),
+        },
+    )
     st = world.staff
     st_t = st["tenant_idx"].to_numpy()
-    out.write("staff", {
-        **{k: st[k].to_numpy() for k in ("id", "full_name", "role", "weekly_minutes")},
-        "tenant_id": t["id"].to_numpy()[st_t],
-        "location_id": loc["id"].to_numpy()[st["location_idx"].to_numpy()],
-        "active": np.ones(len(st), dtype=bool),
-        "hired_on": st["hired_day"].to_numpy(),
-        "updated_at": _us(np.maximum(st["hired_day"], signup[st_t]), minute[st_t]),
-    })
+    out.write(
+        "staff",
+        {
+            **{k: st[k].to_numpy() for k in ("id", "full_name", "role", "weekly_minutes")},
+            "tenant_id": t["id"].to_numpy()[st_t],
+            "location_id": loc["id"].to_numpy()[st["location_idx"].to_numpy()],
+            "active": np.ones(len(st), dtype=bool),
+            "hired_on": st["hired_day"].to_numpy(),
+            "updated_at": _us(np.maximum(st["hired_day"], signup[st_t]), minute[st_t]),
+        },
+    )
     sv = world.services
     sv_t = sv["tenant_idx"].to_numpy()
-    out.write("services", {
-        **{k: sv[k].to_numpy() for k in ("id", "name", "category", "duration_min")},
-        "price_ars": sv["price_ars"].to_numpy(dtype=float),
-        "tenant_id": t["id"].to_numpy()[sv_t],
-        "active": np.ones(len(sv), dtype=bool),
-        "updated_at": activated[sv_t],
-    })
+    out.write(
+        "services",
+        {
+            **{k: sv[k].to_numpy() for k in ("id", "name", "category", "duration_min")},
+            "price_ars": sv["price_ars"].to_numpy(dtype=float),
+            "tenant_id": t["id"].to_numpy()[sv_t],
+            "active": np.ones(len(sv), dtype=bool),
+            "updated_at": activated[sv_t],
+        },
+    )
     r = world.referrals
-    out.write("referrals", {
-        "id": np.arange(1, len(r) + 1), "partner_id": r["partner_id"].to_numpy(),
-        "tenant_id": r["tenant_id"].to_numpy(), "referred_at": _us(r["day"], r["minute"]),
-        "attribution": r["attribution"].to_numpy(), "updated_at": _us(r["day"], r["minute"]),
-    })
+    out.write(
+        "referrals",
+        {
+            "id": np.arange(1, len(r) + 1),
+            "partner_id": r["partner_id"].to_numpy(),
+            "tenant_id": r["tenant_id"].to_numpy(),
+            "referred_at": _us(r["day"], r["minute"]),
+            "attribution": r["attribution"].to_numpy(),
+            "updated_at": _us(r["day"], r["minute"]),
+        },
+    )

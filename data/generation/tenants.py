@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from data.generation.context import Calendar, GenerationParams, from_day, stream, to_day
+from data.generation.context import Calendar, GenerationParams, stream, to_day
 from data.generation.identity import (
     full_names,
     make_cuit,
@@ -555,7 +555,3 @@ def build_world(params: GenerationParams, cal: Calendar) -> World:
     services = make_services(params.seed, tenants)
     referrals = make_referrals(params.seed, tenants, partners)
     return World(partners, users, tenants, locations, staff, services, referrals)
-
-
-def describe_day(day: int) -> str:
-    return from_day(day).isoformat()

@@ -16,8 +16,9 @@ from data.generation.lifecycle import Lifecycle, intervention_uplift
 TRAITS = ("engagement", "quality", "price_pressure", "payment_reliability")
 
 
-def truth_document(params: GenerationParams, cal: Calendar, tenants: pd.DataFrame,
-                   life: Lifecycle) -> dict[str, object]:
+def truth_document(
+    params: GenerationParams, cal: Calendar, tenants: pd.DataFrame, life: Lifecycle
+) -> dict[str, object]:
     """Everything a model evaluation may compare against, as plain JSON data."""
     uplift = intervention_uplift(life, params, cal)
     per_tenant: dict[str, object] = {}
@@ -36,19 +37,24 @@ def truth_document(params: GenerationParams, cal: Calendar, tenants: pd.DataFram
                 if abs(life.hazard_effective[i, k] - life.hazard[i, k]) > 1e-9:
                     effective[month] = round(float(life.hazard_effective[i, k]), 6)
                 tenant_months += 1
-        churns = [{"date": from_day(d).isoformat(), "plan": p} for d, k, p in events.get(i, [])
-                  if k == "churn"]
+        churns = [
+            {"date": from_day(d).isoformat(), "plan": p}
+            for d, k, p in events.get(i, [])
+            if k == "churn"
+        ]
         n_churn += len(churns)
         per_tenant[str(int(t.id))] = {
             "traits": {name: round(float(getattr(t, name)), 4) for name in TRAITS},
-            "decline_onset": None if t.decline_onset_day < 0 else from_day(
-                t.decline_onset_day).isoformat(),
+            "decline_onset": None
+            if t.decline_onset_day < 0
+            else from_day(t.decline_onset_day).isoformat(),
             "decline_rate_per_month": round(float(t.decline_rate), 4),
             "monthly_hazard": hazard,
             "monthly_hazard_with_interventions": effective,
             "churn_events": churns,
-            "reactivations": [from_day(d).isoformat() for d, k, _ in events.get(i, [])
-                              if k == "reactivation"],
+            "reactivations": [
+                from_day(d).isoformat() for d, k, _ in events.get(i, []) if k == "reactivation"
+            ],
         }
     return {
         "description": (
@@ -71,11 +77,17 @@ def truth_document(params: GenerationParams, cal: Calendar, tenants: pd.DataFram
                 "+ c_write_off*[invoice written off in last 2 months] "
                 "+ c_new_tenant*exp(-tenure_months/4) + tier_effect; h capped"
             ),
-            "H0": lc.H0, "cap": lc.HAZARD_CAP, "c_decline": lc.COEF_DECLINE,
-            "c_engagement": lc.COEF_ENGAGEMENT, "c_quality": lc.COEF_QUALITY,
-            "c_reliability": lc.COEF_RELIABILITY, "c_price_shock": lc.COEF_PRICE_SHOCK,
-            "c_failed_invoice": lc.COEF_FAILED_INVOICE, "c_write_off": lc.COEF_WRITE_OFF,
-            "c_new_tenant": lc.COEF_NEW_TENANT, "tier_effect": lc.TIER_EFFECT,
+            "H0": lc.H0,
+            "cap": lc.HAZARD_CAP,
+            "c_decline": lc.COEF_DECLINE,
+            "c_engagement": lc.COEF_ENGAGEMENT,
+            "c_quality": lc.COEF_QUALITY,
+            "c_reliability": lc.COEF_RELIABILITY,
+            "c_price_shock": lc.COEF_PRICE_SHOCK,
+            "c_failed_invoice": lc.COEF_FAILED_INVOICE,
+            "c_write_off": lc.COEF_WRITE_OFF,
+            "c_new_tenant": lc.COEF_NEW_TENANT,
+            "tier_effect": lc.TIER_EFFECT,
         },
         "intervention": {
             "hazard_multiplier": params.intervention_hazard_multiplier,
@@ -91,8 +103,11 @@ def truth_document(params: GenerationParams, cal: Calendar, tenants: pd.DataFram
                 "within [triggered_at, triggered_at + effect_days)"
             ),
         },
-        "churn": {"events": n_churn, "tenant_months": tenant_months,
-                  "monthly_rate": round(n_churn / max(tenant_months, 1), 5)},
+        "churn": {
+            "events": n_churn,
+            "tenant_months": tenant_months,
+            "monthly_rate": round(n_churn / max(tenant_months, 1), 5),
+        },
         "tenants": per_tenant,
     }
 

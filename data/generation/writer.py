@@ -9,7 +9,6 @@ exact text SQLAlchemy itself stores, so the ORM reads the rows back unchanged.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from types import TracebackType
 
 import numpy as np
@@ -100,8 +99,12 @@ class BulkWriter:
         cur.close()
         return self
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
         assert self._raw is not None
         dbapi = self._raw.driver_connection
         try:
@@ -131,8 +134,10 @@ class BulkWriter:
     def _reset_sequences(self, cur) -> None:  # type: ignore[no-untyped-def]
         for table in Base.metadata.sorted_tables:
             pk = list(table.primary_key.columns)
-            if len(pk) == 1 and isinstance(pk[0].type, Integer) and pk[0].autoincrement in (
-                True, "auto"
+            if (
+                len(pk) == 1
+                and isinstance(pk[0].type, Integer)
+                and pk[0].autoincrement in (True, "auto")
             ):
                 cur.execute(
                     f"SELECT setval(pg_get_serial_sequence('{table.name}', '{pk[0].name}'), "
@@ -156,8 +161,11 @@ class BulkWriter:
         """Append rows given as equal-length columns named after the table's columns."""
         table: Table = Base.metadata.tables[table_name]
         names = [c.name for c in table.columns if c.name in columns]
-        missing = [c.name for c in table.columns if c.name not in columns and not c.nullable
-                   and not c.primary_key]
+        missing = [
+            c.name
+            for c in table.columns
+            if c.name not in columns and not c.nullable and not c.primary_key
+        ]
         if missing:
             raise ValueError(f"{table_name}: no values for {missing}")
         n = len(columns[names[0]])  # type: ignore[arg-type]
@@ -172,11 +180,13 @@ class BulkWriter:
             if self.dialect == "sqlite":
                 marks = ", ".join("?" * len(names))
                 dbapi.executemany(
-                    f"INSERT INTO {table_name} ({', '.join(names)}) VALUES ({marks})", rows)
+                    f"INSERT INTO {table_name} ({', '.join(names)}) VALUES ({marks})", rows
+                )
             else:
-                with dbapi.cursor() as cur, cur.copy(
-                    f"COPY {table_name} ({', '.join(names)}) FROM STDIN"
-                ) as copy:
+                with (
+                    dbapi.cursor() as cur,
+                    cur.copy(f"COPY {table_name} ({', '.join(names)}) FROM STDIN") as copy,
+                ):
                     for row in rows:
                         copy.write_row(row)
         self.counts[table_name] = self.counts.get(table_name, 0) + n
@@ -187,8 +197,3 @@ def _slice(values: object, lo: int, hi: int) -> object:
     if isinstance(values, np.ndarray):
         return values[lo:hi]
     return list(values)[lo:hi]  # type: ignore[call-overload]
-
-
-def iter_chunks(n: int, size: int) -> Iterator[tuple[int, int]]:
-    for lo in range(0, n, size):
-        yield lo, min(n, lo + size)

@@ -12,7 +12,6 @@ import holidays
 import numpy as np
 import pandas as pd
 import phonenumbers
-import pytest
 
 from core.config import ground_truth_path_for
 from core.schema import Base
@@ -40,7 +39,7 @@ def test_cuit_check_digit_matches_afip_examples() -> None:
     assert not is_valid_cuit("99-12345678-6")
 
 
-def test_tenants_have_valid_cuits_consistent_with_tax_status(small_db) -> None:  # noqa: ANN001
+def test_tenants_have_valid_cuits_consistent_with_tax_status(small_db) -> None:
     tenants = frame(small_db, "SELECT cuit, tax_status, legal_name, owner_name FROM tenants")
     assert tenants["cuit"].map(is_valid_cuit).all()
     assert tenants["cuit"].is_unique
@@ -50,10 +49,12 @@ def test_tenants_have_valid_cuits_consistent_with_tax_status(small_db) -> None: 
     assert set(tenants.loc[~company, "tax_status"]) <= {"Responsable Inscripto", "Monotributo"}
     # A person's legal name is the owner; a company's carries its legal form.
     assert (tenants.loc[~company, "legal_name"] == tenants.loc[~company, "owner_name"]).all()
-    assert tenants.loc[company, "legal_name"].str.contains(r"S\.R\.L\.|S\.A\.S\.|S\.A\.|Ltda\.").all()
+    assert (
+        tenants.loc[company, "legal_name"].str.contains(r"S\.R\.L\.|S\.A\.S\.|S\.A\.|Ltda\.").all()
+    )
 
 
-def test_phones_are_e164_with_the_province_area_code(small_db) -> None:  # noqa: ANN001
+def test_phones_are_e164_with_the_province_area_code(small_db) -> None:
     tenants = frame(small_db, "SELECT phone, province FROM tenants")
     customers = frame(small_db, "SELECT phone FROM customers WHERE phone IS NOT NULL LIMIT 2000")
     for phone in pd.concat([tenants["phone"], customers["phone"]]):
@@ -73,7 +74,7 @@ def _daily_bookings(con: sqlite3.Connection) -> pd.Series:
     return days.value_counts().sort_index()
 
 
-def test_saturday_is_the_peak_and_sunday_mostly_closed(small_db) -> None:  # noqa: ANN001
+def test_saturday_is_the_peak_and_sunday_mostly_closed(small_db) -> None:
     daily = _daily_bookings(small_db)
     full = daily.reindex(pd.date_range(daily.index.min(), daily.index.max()), fill_value=0)
     weekday = full.index.day_of_week
@@ -86,7 +87,7 @@ def test_saturday_is_the_peak_and_sunday_mostly_closed(small_db) -> None:  # noq
     assert sunday < 0.25 * weekdays
 
 
-def test_national_holidays_have_much_lower_demand(small_db) -> None:  # noqa: ANN001
+def test_national_holidays_have_much_lower_demand(small_db) -> None:
     daily = _daily_bookings(small_db)
     full = daily.reindex(pd.date_range(daily.index.min(), daily.index.max()), fill_value=0)
     ar = holidays.country_holidays("AR", years=[2026])
@@ -96,7 +97,7 @@ def test_national_holidays_have_much_lower_demand(small_db) -> None:  # noqa: AN
     assert full[is_holiday & weekday].mean() < 0.5 * full[~is_holiday & weekday].mean()
 
 
-def test_prices_follow_inflation(small_db) -> None:  # noqa: ANN001
+def test_prices_follow_inflation(small_db) -> None:
     b = frame(small_db, "SELECT service_id, start_at, price_ars FROM bookings")
     b["month"] = b["start_at"].str[:7]
     by_month = b.groupby(["service_id", "month"])["price_ars"].median().unstack()
@@ -110,7 +111,7 @@ def test_prices_follow_inflation(small_db) -> None:  # noqa: ANN001
 # --------------------------------------------------------------------------- behaviour
 
 
-def test_no_show_rates_vary_by_tenant(small_db) -> None:  # noqa: ANN001
+def test_no_show_rates_vary_by_tenant(small_db) -> None:
     b = frame(small_db, f"SELECT tenant_id, status FROM bookings WHERE start_at < '{AS_OF_TEXT}'")
     rate = b.groupby("tenant_id")["status"].apply(lambda s: (s == "no_show").mean())
     assert 0.02 < rate.median() < 0.12
@@ -118,7 +119,7 @@ def test_no_show_rates_vary_by_tenant(small_db) -> None:  # noqa: ANN001
     assert rate.max() < 0.2
 
 
-def test_payment_method_mix_and_fees(small_db) -> None:  # noqa: ANN001
+def test_payment_method_mix_and_fees(small_db) -> None:
     p = frame(small_db, "SELECT method, status, amount_ars, fee_ars FROM payments")
     share = p["method"].value_counts(normalize=True)
     assert share.idxmax() == "mercadopago"
@@ -135,7 +136,7 @@ def test_payment_method_mix_and_fees(small_db) -> None:  # noqa: ANN001
     assert {"rejected", "refunded"} <= set(status.index)
 
 
-def test_some_completed_bookings_are_unpaid_or_mismatched(small_db) -> None:  # noqa: ANN001
+def test_some_completed_bookings_are_unpaid_or_mismatched(small_db) -> None:
     sql = """
         SELECT b.id, b.price_ars, COALESCE(SUM(CASE WHEN p.status = 'approved'
                THEN p.amount_ars END), 0) AS paid
@@ -147,7 +148,7 @@ def test_some_completed_bookings_are_unpaid_or_mismatched(small_db) -> None:  # 
     assert 0.02 < off.mean() < 0.12
 
 
-def test_customers_come_back_every_few_weeks(small_db) -> None:  # noqa: ANN001
+def test_customers_come_back_every_few_weeks(small_db) -> None:
     b = frame(small_db, "SELECT customer_id, start_at FROM bookings WHERE status = 'completed'")
     b["start"] = pd.to_datetime(b["start_at"])
     gaps = b.sort_values("start").groupby("customer_id")["start"].diff().dt.days.dropna()
@@ -156,7 +157,7 @@ def test_customers_come_back_every_few_weeks(small_db) -> None:  # noqa: ANN001
     assert visits.max() >= 3 and (visits == 1).mean() > 0.1
 
 
-def test_walk_ins_are_created_when_they_start(small_db) -> None:  # noqa: ANN001
+def test_walk_ins_are_created_when_they_start(small_db) -> None:
     b = frame(small_db, "SELECT channel, created_at, start_at FROM bookings")
     lead = (pd.to_datetime(b["start_at"]) - pd.to_datetime(b["created_at"])).dt.total_seconds()
     walk = b["channel"] == "walk_in"
@@ -167,18 +168,35 @@ def test_walk_ins_are_created_when_they_start(small_db) -> None:  # noqa: ANN001
 # --------------------------------------------------------------------------- time
 
 
-def test_nothing_is_stamped_after_generation_now(small_db) -> None:  # noqa: ANN001
-    stamped = [(t.name, c.name) for t in Base.metadata.sorted_tables for c in t.columns
-               if c.name in {"updated_at", "created_at", "occurred_at", "opened_at", "closed_at",
-                             "paid_on", "responded_at", "triggered_at", "activated_at",
-                             "referred_at", "completed_at", "entered_at", "started_at"}]
+def test_nothing_is_stamped_after_generation_now(small_db) -> None:
+    stamped = [
+        (t.name, c.name)
+        for t in Base.metadata.sorted_tables
+        for c in t.columns
+        if c.name
+        in {
+            "updated_at",
+            "created_at",
+            "occurred_at",
+            "opened_at",
+            "closed_at",
+            "paid_on",
+            "responded_at",
+            "triggered_at",
+            "activated_at",
+            "referred_at",
+            "completed_at",
+            "entered_at",
+            "started_at",
+        }
+    ]
     for table, column in stamped:
         latest = small_db.execute(f"SELECT MAX({column}) FROM {table}").fetchone()[0]
         if latest is not None:
             assert latest <= AS_OF_TEXT, (table, column, latest)
 
 
-def test_only_future_bookings_are_scheduled(small_db) -> None:  # noqa: ANN001
+def test_only_future_bookings_are_scheduled(small_db) -> None:
     b = frame(small_db, "SELECT status, start_at, duration_min, created_at FROM bookings")
     start = pd.to_datetime(b["start_at"])
     past = start < SMALL_AS_OF
@@ -189,15 +207,19 @@ def test_only_future_bookings_are_scheduled(small_db) -> None:  # noqa: ANN001
     assert (pd.to_datetime(b["created_at"]) <= SMALL_AS_OF).all()
 
 
-def test_updated_at_tells_when_a_booking_last_changed(small_db) -> None:  # noqa: ANN001
-    b = frame(small_db, "SELECT status, created_at, start_at, duration_min, updated_at FROM bookings")
+def test_updated_at_tells_when_a_booking_last_changed(small_db) -> None:
+    b = frame(
+        small_db, "SELECT status, created_at, start_at, duration_min, updated_at FROM bookings"
+    )
     created, start = pd.to_datetime(b["created_at"]), pd.to_datetime(b["start_at"])
     updated = pd.to_datetime(b["updated_at"])
     end = start + pd.to_timedelta(b["duration_min"], unit="m")
     done = b["status"] == "completed"
     assert (updated[done] >= end[done]).all()
     cancelled = b["status"] == "cancelled"
-    assert ((updated[cancelled] > created[cancelled]) & (updated[cancelled] < start[cancelled])).all()
+    assert (
+        (updated[cancelled] > created[cancelled]) & (updated[cancelled] < start[cancelled])
+    ).all()
     sched = b["status"] == "scheduled"
     assert (updated[sched] == created[sched]).all()
 
@@ -205,9 +227,11 @@ def test_updated_at_tells_when_a_booking_last_changed(small_db) -> None:  # noqa
 # --------------------------------------------------------------------------- lifecycle
 
 
-def test_subscriptions_are_consistent_with_churn(small_db) -> None:  # noqa: ANN001
-    tenants = frame(small_db, "SELECT id, status, churned_on, churn_reason, plan, tier, "
-                              "signup_date FROM tenants")
+def test_subscriptions_are_consistent_with_churn(small_db) -> None:
+    tenants = frame(
+        small_db,
+        "SELECT id, status, churned_on, churn_reason, plan, tier, signup_date FROM tenants",
+    )
     subs = frame(small_db, "SELECT * FROM subscriptions ORDER BY tenant_id, started_on")
     for t in tenants.itertuples():
         own = subs[subs["tenant_id"] == t.id]
@@ -223,35 +247,45 @@ def test_subscriptions_are_consistent_with_churn(small_db) -> None:  # noqa: ANN
             assert pd.isna(last["ended_on"]) and pd.isna(t.churned_on)
             assert last["plan"] == t.plan and last["tier"] == t.tier
     assert set(subs["change_reason"]) >= {"new", "price_update"}
-    inv = frame(small_db, "SELECT i.issued_on, s.started_on, s.ended_on, i.amount_ars, s.mrr_ars "
-                          "FROM invoices i JOIN subscriptions s ON s.id = i.subscription_id")
+    inv = frame(
+        small_db,
+        "SELECT i.issued_on, s.started_on, s.ended_on, i.amount_ars, s.mrr_ars "
+        "FROM invoices i JOIN subscriptions s ON s.id = i.subscription_id",
+    )
     assert (inv["issued_on"] >= inv["started_on"]).all()
     assert ((inv["ended_on"].isna()) | (inv["issued_on"] < inv["ended_on"])).all()
     assert (inv["amount_ars"] == inv["mrr_ars"]).all()
 
 
-def test_onboarding_sessions_precede_their_tenants(small_db) -> None:  # noqa: ANN001
-    s = frame(small_db, "SELECT s.status, s.activated_at, s.tenant_id, s.verification_status, "
-                        "t.signup_date, t.created_at FROM onboarding_sessions s "
-                        "LEFT JOIN tenants t ON t.id = s.tenant_id")
+def test_onboarding_sessions_precede_their_tenants(small_db) -> None:
+    s = frame(
+        small_db,
+        "SELECT s.status, s.activated_at, s.tenant_id, s.verification_status, "
+        "t.signup_date, t.created_at FROM onboarding_sessions s "
+        "LEFT JOIN tenants t ON t.id = s.tenant_id",
+    )
     act = s[s["status"] == "activated"]
     assert act["tenant_id"].notna().all()
     assert (act["activated_at"] == act["created_at"]).all()
     assert (act["activated_at"].str[:10] == act["signup_date"]).all()
     assert set(act["verification_status"]) <= {"auto_approved", "approved"}
     new_tenants = small_db.execute(
-        "SELECT COUNT(*) FROM tenants WHERE signup_date >= '2026-01-10'").fetchone()[0]
+        "SELECT COUNT(*) FROM tenants WHERE signup_date >= '2026-01-10'"
+    ).fetchone()[0]
     assert len(act) == new_tenants
-    first = frame(small_db, "SELECT tenant_id, MIN(created_at) AS first FROM bookings "
-                            "GROUP BY tenant_id")
+    first = frame(
+        small_db, "SELECT tenant_id, MIN(created_at) AS first FROM bookings GROUP BY tenant_id"
+    )
     merged = act.merge(first, on="tenant_id")
     assert (merged["activated_at"] <= merged["first"]).all()
     assert {"abandoned", "rejected"} <= set(s["status"])
 
 
-def test_interventions_are_worked_only_when_treated(small_db) -> None:  # noqa: ANN001
-    iv = frame(small_db, "SELECT i.*, t.cs_owner_id FROM cs_interventions i "
-                         "JOIN tenants t ON t.id = i.tenant_id")
+def test_interventions_are_worked_only_when_treated(small_db) -> None:
+    iv = frame(
+        small_db,
+        "SELECT i.*, t.cs_owner_id FROM cs_interventions i JOIN tenants t ON t.id = i.tenant_id",
+    )
     assert len(iv) > 0
     assert set(iv["arm"]) <= {"treated", "holdout"}
     hold = iv[iv["arm"] == "holdout"]
@@ -261,15 +295,14 @@ def test_interventions_are_worked_only_when_treated(small_db) -> None:  # noqa: 
     assert {roles[o] for o in iv["owner_id"]} == {"cs_manager"}
 
 
-def test_ground_truth_is_beside_the_database_not_in_it(small_set: Path, small_db) -> None:  # noqa: ANN001
+def test_ground_truth_is_beside_the_database_not_in_it(small_set: Path, small_db) -> None:
     path = ground_truth_path_for(f"sqlite:///{small_set}")
     assert path.parent == small_set.parent and path.exists()
     truth = json.loads(path.read_text())
     ids = {str(r[0]) for r in small_db.execute("SELECT id FROM tenants")}
     assert set(truth["tenants"]) == ids
     one = next(iter(truth["tenants"].values()))
-    assert set(one["traits"]) == {"engagement", "quality", "price_pressure",
-                                  "payment_reliability"}
+    assert set(one["traits"]) == {"engagement", "quality", "price_pressure", "payment_reliability"}
     assert all(re.fullmatch(r"\d{4}-\d{2}", m) for m in one["monthly_hazard"])
     assert truth["intervention"]["hazard_multiplier"] < 1
     assert truth["today"] == "2026-04-10" and truth["seed"] == 11
@@ -279,7 +312,7 @@ def test_ground_truth_is_beside_the_database_not_in_it(small_set: Path, small_db
     assert not columns & {"engagement", "quality", "hazard", "price_pressure", "decline"}
 
 
-def test_foreign_keys_hold(small_db) -> None:  # noqa: ANN001
+def test_foreign_keys_hold(small_db) -> None:
     assert small_db.execute("PRAGMA foreign_key_check").fetchall() == []
 
 
@@ -289,8 +322,10 @@ def test_foreign_keys_hold(small_db) -> None:  # noqa: ANN001
 def _dump(path: Path) -> dict[str, list[tuple]]:
     con = sqlite3.connect(path)
     try:
-        return {t.name: con.execute(f"SELECT * FROM {t.name} ORDER BY 1").fetchall()
-                for t in Base.metadata.sorted_tables}
+        return {
+            t.name: con.execute(f"SELECT * FROM {t.name} ORDER BY 1").fetchall()
+            for t in Base.metadata.sorted_tables
+        }
     finally:
         con.close()
 
@@ -299,8 +334,7 @@ def test_same_seed_and_day_give_identical_data(tmp_path: Path) -> None:
     paths = [tmp_path / "a" / "demo.db", tmp_path / "b" / "demo.db"]
     for path in paths:
         path.parent.mkdir()
-        generate_demo_data(f"sqlite:///{path}", tenants=8, months=2, seed=3,
-                           today=date(2026, 6, 1))
+        generate_demo_data(f"sqlite:///{path}", tenants=8, months=2, seed=3, today=date(2026, 6, 1))
     first, second = (_dump(p) for p in paths)
     assert sum(len(v) for v in first.values()) > 1000
     for table in first:
@@ -312,6 +346,6 @@ def test_same_seed_and_day_give_identical_data(tmp_path: Path) -> None:
     assert _dump(other)["bookings"] != first["bookings"]
 
 
-def test_bookings_carry_strictly_increasing_ids_by_creation(small_db) -> None:  # noqa: ANN001
+def test_bookings_carry_strictly_increasing_ids_by_creation(small_db) -> None:
     b = frame(small_db, "SELECT id FROM bookings ORDER BY id")
     assert np.all(np.diff(b["id"].to_numpy()) == 1)

@@ -18,8 +18,12 @@ def _run(args: list[str], env_extra: dict[str, str] | None = None) -> subprocess
     if env_extra and "BARBERPRO_DATABASE_URL" in env_extra:
         env["BARBERPRO_DATABASE_URL"] = env_extra["BARBERPRO_DATABASE_URL"]
     return subprocess.Popen(
-        [sys.executable, "-m", "data.generate", "--quiet", *args], cwd=PROJECT_ROOT, env=env,
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        [sys.executable, "-m", "data.generate", "--quiet", *args],
+        cwd=PROJECT_ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
 
 
@@ -37,7 +41,9 @@ BAD_ARGS = {
 
 
 @pytest.fixture(scope="module")
-def bad_runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[subprocess.CompletedProcess[str], Path]]:
+def bad_runs(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> dict[str, tuple[subprocess.CompletedProcess[str], Path]]:
     """Start every bad invocation at once (each is a fresh interpreter) and collect them."""
     base = tmp_path_factory.mktemp("cli")
     target = base / "never.db"
@@ -46,9 +52,13 @@ def bad_runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[subpro
         for name, (args, _) in BAD_ARGS.items()
     }
     cases["unreachable postgres"] = (
-        ["--database-url", "postgresql+psycopg://nobody@127.0.0.1:1/nowhere"], None)
+        ["--database-url", "postgresql+psycopg://nobody@127.0.0.1:1/nowhere"],
+        None,
+    )
     cases["missing sqlite folder"] = (
-        ["--database-url", f"sqlite:///{base}/no/such/dir/demo.db"], None)
+        ["--database-url", f"sqlite:///{base}/no/such/dir/demo.db"],
+        None,
+    )
     cases["invalid url"] = (["--database-url", "not a url"], None)
     cases["unsupported backend"] = (["--database-url", "mysql://u@localhost/db"], None)
     cases["invalid url from env"] = ([], {"BARBERPRO_DATABASE_URL": "::nonsense::"})
@@ -56,8 +66,10 @@ def bad_runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[subpro
     out = {}
     for name, proc in procs.items():
         stdout, stderr = proc.communicate(timeout=120)
-        out[name] = (subprocess.CompletedProcess(proc.args, proc.returncode, stdout, stderr),
-                     target)
+        out[name] = (
+            subprocess.CompletedProcess(proc.args, proc.returncode, stdout, stderr),
+            target,
+        )
     return out
 
 
@@ -72,7 +84,7 @@ EXPECTED = {
 
 
 @pytest.mark.parametrize("case", sorted(EXPECTED))
-def test_bad_input_gets_one_line_and_exit_2(bad_runs, case: str) -> None:  # noqa: ANN001
+def test_bad_input_gets_one_line_and_exit_2(bad_runs, case: str) -> None:
     result, target = bad_runs[case]
     lines = result.stderr.strip().splitlines()
     assert result.returncode == 2, result.stderr

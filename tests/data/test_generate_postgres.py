@@ -24,9 +24,9 @@ pytestmark = pytest.mark.skipif(
 SIZE = {"tenants": 10, "months": 2, "seed": 21, "today": date(2026, 5, 20)}
 CHECKS = {
     "bookings": "SELECT status, COUNT(*), SUM(price_ars) FROM bookings GROUP BY status "
-                "ORDER BY status",
+    "ORDER BY status",
     "payments": "SELECT method, status, COUNT(*), ROUND(SUM(amount_ars)), ROUND(SUM(fee_ars)) "
-                "FROM payments GROUP BY method, status ORDER BY method, status",
+    "FROM payments GROUP BY method, status ORDER BY method, status",
     "tenants": "SELECT id, cuit, plan, status FROM tenants ORDER BY id",
 }
 
@@ -45,19 +45,28 @@ def test_postgres_load_matches_sqlite(tmp_path: Path) -> None:
                 got = conn.execute(text(f"SELECT COUNT(*) FROM {table.name}")).scalar_one()
                 assert got == expected, table.name
             for name, sql in CHECKS.items():
-                want = [tuple(float(v) if isinstance(v, float) else v for v in row)
-                        for row in lite.execute(sql).fetchall()]
-                have = [tuple(float(v) if not isinstance(v, (str, int)) else v for v in row)
-                        for row in conn.execute(text(sql)).fetchall()]
+                want = [
+                    tuple(float(v) if isinstance(v, float) else v for v in row)
+                    for row in lite.execute(sql).fetchall()
+                ]
+                have = [
+                    tuple(float(v) if not isinstance(v, (str, int)) else v for v in row)
+                    for row in conn.execute(text(sql)).fetchall()
+                ]
                 assert have == want, name
             first = conn.execute(text("SELECT MIN(start_at) FROM bookings")).scalar_one()
-            assert str(first) == lite.execute("SELECT MIN(start_at) FROM bookings").fetchone()[0][:19]
+            assert (
+                str(first) == lite.execute("SELECT MIN(start_at) FROM bookings").fetchone()[0][:19]
+            )
         # Sequences continue after the loaded ids, so the app can insert rows.
         with pg.begin() as conn:
             top = conn.execute(text("SELECT MAX(id) FROM partners")).scalar_one()
-            new_id = conn.execute(text(
-                "INSERT INTO partners (name, kind, revenue_share_pct, created_at, updated_at) "
-                "VALUES ('Prueba', 'agency', 10, now(), now()) RETURNING id")).scalar_one()
+            new_id = conn.execute(
+                text(
+                    "INSERT INTO partners (name, kind, revenue_share_pct, created_at, updated_at) "
+                    "VALUES ('Prueba', 'agency', 10, now(), now()) RETURNING id"
+                )
+            ).scalar_one()
             assert new_id == top + 1
             conn.execute(text("DELETE FROM partners WHERE id = :id"), {"id": new_id})
     finally:

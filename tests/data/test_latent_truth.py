@@ -32,17 +32,19 @@ def default_life():  # type: ignore[no-untyped-def]
     return params, cal, world, life
 
 
-def test_monthly_churn_is_in_the_target_range(default_life) -> None:  # noqa: ANN001
+def test_monthly_churn_is_in_the_target_range(default_life) -> None:
     _, _, world, life = default_life
     churns = sum(kind == "churn" for _, _, kind, _ in life.events)
     months = sum(
         any(a < life.month_end[k] and b > life.month_start[k] for a, b in life.intervals[t])
-        for t in range(len(world.tenants)) for k in range(len(life.months)))
+        for t in range(len(world.tenants))
+        for k in range(len(life.months))
+    )
     assert 80 <= churns <= 150
     assert 0.015 <= churns / months <= 0.03
 
 
-def test_intervention_effect_is_measurable_and_matches_the_truth(default_life) -> None:  # noqa: ANN001
+def test_intervention_effect_is_measurable_and_matches_the_truth(default_life) -> None:
     """Holdout minus treated 90-day churn, as an analyst computes it from the tables."""
     params, cal, world, life = default_life
     churned_on = dict(zip(world.tenants.index, world.tenants["churned_on"], strict=True))
@@ -70,14 +72,27 @@ def test_churned_tenants_lose_bookings_before_they_leave() -> None:
     life = simulate_lifecycle(params, cal, world.tenants, world.staff, world.locations)
     _finalize_world(world, life, cal)
     t = world.tenants
-    factors = tenant_price_factors(t["signup_day"].to_numpy(), t["reprice_every"].to_numpy(),
-                                   t["reprice_phase"].to_numpy(), cal)
+    factors = tenant_price_factors(
+        t["signup_day"].to_numpy(),
+        t["reprice_every"].to_numpy(),
+        t["reprice_phase"].to_numpy(),
+        cal,
+    )
     starts, tenant_ids = [], []
     for b_no, lo in enumerate(range(0, len(t), BATCH_TENANTS)):
         idx = np.arange(lo, min(lo + BATCH_TENANTS, len(t)))
-        out = generate_batch(seed=params.seed, batch_no=b_no, tenant_idx=idx, tenants=t,
-                             locations=world.locations, staff=world.staff,
-                             services=world.services, life=life, cal=cal, price_factor=factors)
+        out = generate_batch(
+            seed=params.seed,
+            batch_no=b_no,
+            tenant_idx=idx,
+            tenants=t,
+            locations=world.locations,
+            staff=world.staff,
+            services=world.services,
+            life=life,
+            cal=cal,
+            price_factor=factors,
+        )
         starts.append(out.bookings["start_at"] // US_PER_DAY)
         tenant_ids.append(out.booking_extra["tenant_idx"])
     day, tenant = np.concatenate(starts), np.concatenate(tenant_ids)
