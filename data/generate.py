@@ -181,8 +181,9 @@ def main(argv: list[str] | None = None, *, today: date | None = None) -> int:
                 return 0
     except (ConfigError, DatabaseUnavailable) as exc:
         return _fail(str(exc))
-    except SQLAlchemyError as exc:
-        return _fail(f"cannot prepare the database: {str(exc).splitlines()[0]}")
+    except Exception as exc:  # a CLI boundary: one line, never a traceback
+        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        return _fail(f"cannot prepare the database: {reason}")
 
     params = GenerationParams(
         tenants=args.tenants, months=args.months, seed=args.seed, today=today or now().date()

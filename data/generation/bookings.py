@@ -272,8 +272,8 @@ def generate_batch(
     total_dur = np.bincount(group_id, weights=duration)[group_id]
     # Idle time is spread over the gaps; the day starts slower than it ends (after-work
     # hours are the busiest), so the first gap weighs more and the end slack less.
-    gap_w = rng.exponential(1.0, n_v) * np.where(new_group, 1.8, 1.0)
-    slack_w = np.bincount(group_id, weights=gap_w)[group_id] + 0.4 * rng.exponential(1.0, n_v)
+    gap_w = rng.exponential(1.0, n_v) * np.where(new_group, 3.0, 1.0)
+    slack_w = np.bincount(group_id, weights=gap_w)[group_id] + 0.2 * rng.exponential(1.0, n_v)
     free = np.maximum(capacity - total_dur, 0)
     gap = (free * gap_w / slack_w // 5 * 5).astype(np.int64)
     # Part-timers work a shift somewhere inside the opening hours.

@@ -14,7 +14,7 @@ from data.reference.inflation import cpi_index
 PLAN_PRICES = {"basico": 19_900, "profesional": 39_900, "premium": 64_900, "cadena": 59_900}
 CADENA_PER_EXTRA_LOCATION = 29_900
 PRICE_BASE_MONTH = "2025-03"  # prices of a quarter follow CPI up to the month before it
-FIRST_YEAR = 2015
+FIRST_YEAR = 2010  # before the CPI series starts, its first month is repeated
 PLAN_TIER = {"basico": "starter", "profesional": "pro", "premium": "pro", "cadena": "enterprise"}
 
 
@@ -31,7 +31,7 @@ class PlanPrices:
     months: list[str]  # YYYY-MM of each quarter start
 
     def quarter_of(self, day: int) -> int:
-        return int(np.searchsorted(self.quarter_day, day, side="right") - 1)
+        return max(0, int(np.searchsorted(self.quarter_day, day, side="right") - 1))
 
     def price(self, plan: str, n_locations: int, day: int) -> float:
         """Monthly fee of ``plan`` for a tenant with ``n_locations`` on ``day``."""
