@@ -64,6 +64,31 @@ def _to_python(column, values) -> list:  # type: ignore[no-untyped-def]
     return arr.tolist()
 
 
+_PG_NULL = "\\N"
+_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
+def _to_copy_text(column, values) -> list[str]:  # type: ignore[no-untyped-def]
+    """One column as PostgreSQL COPY text fields (``\\N`` for NULL, specials escaped)."""
+    kind = column.type
+    if isinstance(kind, (DateTime, Date, JSON)) or not isinstance(values, np.ndarray):
+        objs = _to_python(column, values)
+    elif isinstance(kind, Boolean):
+        return np.where(values.astype(bool), "t", "f").tolist()
+    elif isinstance(kind, (Numeric, Float, Integer)) and values.dtype.kind in "iuf":
+        if values.dtype.kind == "f":
+            nan = np.isnan(values)
+            if isinstance(kind, Integer):
+                text = np.where(nan, 0, values).astype(np.int64).astype(str)
+            else:
+                text = np.round(values, 6).astype(str)
+            return np.where(nan, _PG_NULL, text).tolist()
+        return values.astype(str).tolist()
+    else:
+        objs = values.tolist()
+    return [_PG_NULL if v is None else str(v).translate(_ESCAPES) for v in objs]
+
+
 class BulkWriter:
     """A single-transaction bulk load into the schema's tables.
 
@@ -78,6 +103,7 @@ class BulkWriter:
         self.counts: dict[str, int] = {}
         self._raw = None
         self._dropped: list = []
+        self._foreign_keys: list[tuple[str, str, str]] = []
 
     # -- lifecycle ---------------------------------------------------------------
     def __enter__(self) -> BulkWriter:
@@ -92,6 +118,17 @@ class BulkWriter:
             cur.execute("PRAGMA cache_size=-400000")
             cur.execute("PRAGMA temp_store=MEMORY")
             cur.execute("BEGIN")
+        if self.dialect == "postgresql":
+            # Checking each row's foreign keys during COPY costs far more than one
+            # validating pass when the constraints come back at the end.
+            cur.execute(
+                "SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid) "
+                "FROM pg_constraint WHERE contype = 'f' AND conrelid::regclass::text = ANY(%s)",
+                (list(BIG_TABLES),),
+            )
+            self._foreign_keys = cur.fetchall()
+            for table, name, _ in self._foreign_keys:
+                cur.execute(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"')
         for name in BIG_TABLES:
             for index in Base.metadata.tables[name].indexes:
                 cur.execute(f"DROP INDEX IF EXISTS {index.name}")
@@ -113,6 +150,8 @@ class BulkWriter:
                 for index in self._dropped:
                     cur.execute(str(CreateIndex(index).compile(dialect=self.engine.dialect)))
                 if self.dialect == "postgresql":
+                    for table, name, definition in self._foreign_keys:
+                        cur.execute(f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}')
                     self._reset_sequences(cur)
                 cur.close()
                 dbapi.commit()
@@ -175,20 +214,23 @@ class BulkWriter:
         dbapi = self._raw.driver_connection
         for lo in range(0, n, CHUNK_ROWS):
             hi = min(n, lo + CHUNK_ROWS)
-            data = [_to_python(table.c[name], _slice(columns[name], lo, hi)) for name in names]
-            rows = zip(*data, strict=True)
             if self.dialect == "sqlite":
+                data = [_to_python(table.c[name], _slice(columns[name], lo, hi)) for name in names]
                 marks = ", ".join("?" * len(names))
                 dbapi.executemany(
-                    f"INSERT INTO {table_name} ({', '.join(names)}) VALUES ({marks})", rows
+                    f"INSERT INTO {table_name} ({', '.join(names)}) VALUES ({marks})",
+                    zip(*data, strict=True),
                 )
             else:
+                fields = [
+                    _to_copy_text(table.c[name], _slice(columns[name], lo, hi)) for name in names
+                ]
+                payload = "\n".join(map("\t".join, zip(*fields, strict=True))) + "\n"
                 with (
                     dbapi.cursor() as cur,
                     cur.copy(f"COPY {table_name} ({', '.join(names)}) FROM STDIN") as copy,
                 ):
-                    for row in rows:
-                        copy.write_row(row)
+                    copy.write(payload.encode())
         self.counts[table_name] = self.counts.get(table_name, 0) + n
         return n
 
