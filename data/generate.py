@@ -54,6 +54,7 @@ def _bounded_int(name: str, low: int, high: int):  # type: ignore[no-untyped-def
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The command line; its errors raise UsageError instead of exiting."""
     parser = _Parser(prog="python -m data.generate", description=__doc__.split("\n\n")[0])
     parser.add_argument(
         "--tenants",

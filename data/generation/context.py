@@ -61,6 +61,7 @@ def to_day(value: date | np.ndarray) -> int | np.ndarray:
 
 
 def from_day(day: int) -> date:
+    """The date of an integer day number."""
     return date(1970, 1, 1) + timedelta(days=int(day))
 
 

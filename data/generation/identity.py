@@ -75,6 +75,7 @@ def phone_numbers(rng: np.random.Generator, area_codes: np.ndarray) -> np.ndarra
 
 
 def strip_accents(text: str) -> str:
+    """``Peluquería`` → ``Peluqueria``."""
     normalized = unicodedata.normalize("NFKD", text)
     return "".join(c for c in normalized if not unicodedata.combining(c))
 
@@ -86,6 +87,7 @@ def slug(text: str, sep: str = "") -> str:
 
 
 def person_email(rng: np.random.Generator, first: str, last: str) -> str:
+    """A personal address the way Argentines make them (gmail, hotmail...)."""
     style = int(rng.integers(0, 4))
     f, last_slug = slug(first), slug(last)
     local = (
@@ -115,4 +117,5 @@ def random_people(
 
 
 def full_names(first: np.ndarray, last: np.ndarray) -> np.ndarray:
+    """Element-wise ``first + " " + last``."""
     return (np.asarray(first, dtype=object) + " ") + np.asarray(last, dtype=object)

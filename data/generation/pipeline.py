@@ -60,6 +60,7 @@ def existing_tenants(engine: Engine) -> int:
 
 
 def has_platform_data(engine: Engine) -> bool:
+    """Whether any table the generator fills already has a row."""
     with engine.connect() as conn:
         for name in DATA_TABLES:
             if conn.execute(text(f"SELECT 1 FROM {name} LIMIT 1")).first() is not None:

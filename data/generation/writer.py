@@ -34,6 +34,7 @@ def format_datetimes(us: np.ndarray) -> np.ndarray:
 
 
 def format_dates(days: np.ndarray) -> np.ndarray:
+    """int64 day numbers → ``YYYY-MM-DD`` strings (None where negative)."""
     days = np.asarray(days, dtype=np.int64)
     out = np.datetime_as_string(days.astype("datetime64[D]"), unit="D").astype(object)
     out[days < 0] = None
