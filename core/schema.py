@@ -370,39 +370,35 @@ class CsIntervention(Base):
 # ------------------------------------------------------------ console metrics
 
 
-class RollupTenantDay(Base):
-    """Bookings of one tenant on one local day (by appointment start)."""
+class _DailyMeasures:
+    """The measures both daily rollups carry (see ``core.metrics.rollups``)."""
+
+    bookings: Mapped[int] = mapped_column(Integer, default=0)
+    completed: Mapped[int] = mapped_column(Integer, default=0)
+    cancelled: Mapped[int] = mapped_column(Integer, default=0)
+    no_show: Mapped[int] = mapped_column(Integer, default=0)
+    booked_minutes: Mapped[int] = mapped_column(Integer, default=0)
+    gmv_ars: Mapped[float] = mapped_column(Money, default=0)
+    payments_approved_ars: Mapped[float] = mapped_column(Money, default=0)
+    payments_failed: Mapped[int] = mapped_column(Integer, default=0)
+    payments_total: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class RollupTenantDay(_DailyMeasures, Base):
+    """Bookings (by appointment start) and payments of one tenant on one local day."""
 
     __tablename__ = "console_rollup_tenant_day"
 
     tenant_id: Mapped[int] = mapped_column(Integer, primary_key=True)
     day: Mapped[date] = mapped_column(Date, primary_key=True, index=True)
-    bookings: Mapped[int] = mapped_column(Integer, default=0)
-    completed: Mapped[int] = mapped_column(Integer, default=0)
-    cancelled: Mapped[int] = mapped_column(Integer, default=0)
-    no_show: Mapped[int] = mapped_column(Integer, default=0)
-    booked_minutes: Mapped[int] = mapped_column(Integer, default=0)
-    gmv_ars: Mapped[float] = mapped_column(Money, default=0)
-    payments_approved_ars: Mapped[float] = mapped_column(Money, default=0)
-    payments_failed: Mapped[int] = mapped_column(Integer, default=0)
-    payments_total: Mapped[int] = mapped_column(Integer, default=0)
 
 
-class RollupDay(Base):
+class RollupDay(_DailyMeasures, Base):
     """Platform totals per local day, folded from ``console_rollup_tenant_day``."""
 
     __tablename__ = "console_rollup_day"
 
     day: Mapped[date] = mapped_column(Date, primary_key=True)
-    bookings: Mapped[int] = mapped_column(Integer, default=0)
-    completed: Mapped[int] = mapped_column(Integer, default=0)
-    cancelled: Mapped[int] = mapped_column(Integer, default=0)
-    no_show: Mapped[int] = mapped_column(Integer, default=0)
-    booked_minutes: Mapped[int] = mapped_column(Integer, default=0)
-    gmv_ars: Mapped[float] = mapped_column(Money, default=0)
-    payments_approved_ars: Mapped[float] = mapped_column(Money, default=0)
-    payments_failed: Mapped[int] = mapped_column(Integer, default=0)
-    payments_total: Mapped[int] = mapped_column(Integer, default=0)
     active_booking_tenants: Mapped[int] = mapped_column(Integer, default=0)
 
 

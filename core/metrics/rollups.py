@@ -201,39 +201,39 @@ def _cells_table(chunk: Sequence[Cell]):  # type: ignore[no-untyped-def]
     ).data(data)
 
 
+def _aggregate_cells(session: Session, cells_table, model: type, moment, columns: list):  # type: ignore[no-untyped-def]
+    """Aggregate ``model``'s rows whose ``moment`` falls in each cell's day."""
+    return session.execute(
+        select(
+            cells_table.c.tenant_id.label("tenant_id"),
+            cells_table.c.day_start.label("day"),
+            *columns,
+        )
+        .select_from(cells_table)
+        .join(
+            model,
+            and_(
+                model.tenant_id == cells_table.c.tenant_id,  # type: ignore[attr-defined]
+                moment >= cells_table.c.day_start,
+                moment < cells_table.c.day_end,
+            ),
+        )
+        .group_by(cells_table.c.tenant_id, cells_table.c.day_start)
+    ).all()
+
+
 def compute_cells(*, session: Session, cells: Iterable[Cell]) -> pd.DataFrame:
     """Aggregate the raw rows of the given cells; cells with no rows are absent."""
     ordered = sorted(cells)
     parts: list[pd.DataFrame] = []
     for offset in range(0, len(ordered), CELL_CHUNK):
         cells_table = _cells_table(ordered[offset : offset + CELL_CHUNK]).cte("cells")
-        keys = [cells_table.c.tenant_id.label("tenant_id"), cells_table.c.day_start.label("day")]
-        bookings = session.execute(
-            select(*keys, *_booking_columns())
-            .select_from(cells_table)
-            .join(
-                Booking,
-                and_(
-                    Booking.tenant_id == cells_table.c.tenant_id,
-                    Booking.start_at >= cells_table.c.day_start,
-                    Booking.start_at < cells_table.c.day_end,
-                ),
-            )
-            .group_by(cells_table.c.tenant_id, cells_table.c.day_start)
-        ).all()
-        payments = session.execute(
-            select(*keys, *_payment_columns())
-            .select_from(cells_table)
-            .join(
-                Payment,
-                and_(
-                    Payment.tenant_id == cells_table.c.tenant_id,
-                    Payment.created_at >= cells_table.c.day_start,
-                    Payment.created_at < cells_table.c.day_end,
-                ),
-            )
-            .group_by(cells_table.c.tenant_id, cells_table.c.day_start)
-        ).all()
+        bookings = _aggregate_cells(
+            session, cells_table, Booking, Booking.start_at, _booking_columns()
+        )
+        payments = _aggregate_cells(
+            session, cells_table, Payment, Payment.created_at, _payment_columns()
+        )
         parts.append(_merge(bookings, payments))
     if not parts:
         return _merge([], [])

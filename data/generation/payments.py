@@ -11,18 +11,12 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from core.schema import PAYMENT_STATUSES
 from data.generation.bookings import US_PER_DAY, US_PER_MIN, _draw_rows
 from data.generation.tenants import CHANNELS, METHODS
 
-STATUSES = (
-    "approved",
-    "pending",
-    "in_process",
-    "rejected",
-    "refunded",
-    "cancelled",
-    "charged_back",
-)
+# The platform's MercadoPago-style statuses, in the order the share tables below use.
+STATUSES = PAYMENT_STATUSES
 # Status shares per method for settled (older) payments, in STATUSES order.
 STATUS_SHARES = {
     "mercadopago": (0.925, 0.005, 0.004, 0.035, 0.015, 0.010, 0.006),
