@@ -177,7 +177,17 @@ class Booking(Base):
     """An appointment. ``start_at`` never changes: a reschedule cancels and rebooks."""
 
     __tablename__ = "bookings"
-    __table_args__ = (Index("ix_bookings_tenant_start", "tenant_id", "start_at"),)
+    # Covers the refresh's per-(tenant, day) aggregation without touching the table rows.
+    __table_args__ = (
+        Index(
+            "ix_bookings_tenant_start_cover",
+            "tenant_id",
+            "start_at",
+            "status",
+            "duration_min",
+            "price_ars",
+        ),
+    )
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
     tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id"))
@@ -196,7 +206,12 @@ class Booking(Base):
 
 class Payment(Base):
     __tablename__ = "payments"
-    __table_args__ = (Index("ix_payments_tenant_created", "tenant_id", "created_at"),)
+    # Covers the refresh's per-(tenant, day) aggregation without touching the table rows.
+    __table_args__ = (
+        Index(
+            "ix_payments_tenant_created_cover", "tenant_id", "created_at", "status", "amount_ars"
+        ),
+    )
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
     tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id"))

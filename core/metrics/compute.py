@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.metrics.registry import compute_kpis, kpi_windows
-from core.metrics.rollups import TENANT_DAY_MEASURES, WINDOW_TOTAL_COLUMNS
+from core.metrics.rollups import TENANT_DAY_MEASURES, WINDOW_TOTAL_COLUMNS, _frame
 from core.schema import Subscription, Tenant
 
 TENANT_COLUMNS = [
@@ -43,12 +43,12 @@ class SnapshotContent:
 
 def read_tenants(*, session: Session) -> pd.DataFrame:
     columns = [Tenant.id.label("tenant_id"), *[getattr(Tenant, c) for c in TENANT_COLUMNS[1:]]]
-    return pd.DataFrame(session.execute(select(*columns)).all(), columns=TENANT_COLUMNS)
+    return _frame(session.connection().execute(select(*columns)).all(), TENANT_COLUMNS)
 
 
 def read_subscriptions(*, session: Session) -> pd.DataFrame:
     columns = [getattr(Subscription, c) for c in SUBSCRIPTION_COLUMNS]
-    return pd.DataFrame(session.execute(select(*columns)).all(), columns=SUBSCRIPTION_COLUMNS)
+    return _frame(session.connection().execute(select(*columns)).all(), SUBSCRIPTION_COLUMNS)
 
 
 def _day_index(days: pd.Series, start: date, length: int) -> np.ndarray:

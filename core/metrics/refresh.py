@@ -21,13 +21,14 @@ from core.metrics.compute import (
 )
 from core.metrics.rollups import (
     changed_cells,
-    compute_cells,
+    compute_dirty_cells,
+    load_dirty_cells,
     read_day_rollup,
     read_watermarks,
     read_window_totals,
     rebuild_tenant_days,
     refold_days,
-    replace_cells,
+    replace_dirty_cells,
     save_watermarks,
 )
 from core.metrics.snapshots import prune_snapshots, write_snapshot
@@ -94,7 +95,7 @@ def refresh_metrics(
             }
             rows = rebuild_tenant_days(session=session)
             watch.lap("rollup_cells")
-            days = refold_days(session=session, days=None)
+            days = refold_days(session=session, everything=True)
             rows_read, cells = len(rows), len(rows)
         else:
             changes = changed_cells(session=session, watermarks=watermarks)
@@ -102,10 +103,11 @@ def refresh_metrics(
             high_water = changes.high_water
             rows_read, cells, days = changes.rows_read, len(changes.cells), 0
             if changes.cells:
-                recomputed = compute_cells(session=session, cells=changes.cells)
-                replace_cells(session=session, cells=changes.cells, rows=recomputed)
+                load_dirty_cells(session=session, cells=changes.cells)
+                recomputed = compute_dirty_cells(session=session)
+                replace_dirty_cells(session=session, records=recomputed)
                 watch.lap("rollup_cells")
-                days = refold_days(session=session, days={day for _, day in changes.cells})
+                days = refold_days(session=session)
         watch.lap("rollup_days")
         save_watermarks(session=session, high_water=high_water)
 

@@ -18,18 +18,20 @@ from datetime import date, datetime, timedelta
 
 import pandas as pd
 from sqlalchemy import (
+    Column,
     Date,
     DateTime,
     Integer,
+    MetaData,
+    Table,
     and_,
     case,
-    column,
     delete,
     func,
     insert,
     select,
+    text,
     tuple_,
-    values,
 )
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
@@ -148,7 +150,7 @@ class Changes:
 
 
 def read_watermarks(*, session: Session) -> dict[str, datetime | None]:
-    rows = session.execute(select(Watermark.source, Watermark.high_water)).all()
+    rows = session.connection().execute(select(Watermark.source, Watermark.high_water)).all()
     return {source: high_water for source, high_water in rows}
 
 
@@ -166,7 +168,7 @@ def changed_cells(*, session: Session, watermarks: dict[str, datetime | None]) -
         if mark is not None:
             query = query.where(model.updated_at > mark - WATERMARK_OVERLAP)
         newest = mark
-        for tenant_id, moment, updated_at in session.execute(query):
+        for tenant_id, moment, updated_at in session.connection().execute(query):
             rows_read += 1
             cells.add((tenant_id, _to_date(moment)))
             if newest is None or updated_at > newest:
@@ -188,78 +190,130 @@ def save_watermarks(*, session: Session, high_water: dict[str, datetime | None])
 # ---------------------------------------------------------------- recomputation
 
 
-def _cells_table(chunk: Sequence[Cell]):  # type: ignore[no-untyped-def]
-    data = []
-    for tenant_id, day in chunk:
-        day_start = datetime(day.year, day.month, day.day)
-        data.append((tenant_id, day_start, day_start + timedelta(days=1)))
-    return values(
-        column("tenant_id", Integer),
-        column("day_start", DateTime),
-        column("day_end", DateTime),
-        name="cells",
-    ).data(data)
+# The cells a refresh recomputes go into a temporary table, so every statement below is a
+# constant that SQLAlchemy compiles once; a VALUES list would be recompiled on every run.
+_temporary = MetaData()
+dirty_cells = Table(
+    "console_tmp_dirty_cells",
+    _temporary,
+    Column("tenant_id", Integer, nullable=False),
+    Column("day", Date, nullable=False),
+    Column("day_start", DateTime, nullable=False),
+    Column("day_end", DateTime, nullable=False),
+    prefixes=["TEMPORARY"],
+)
+_CREATE_DIRTY_CELLS = text(
+    "CREATE TEMPORARY TABLE IF NOT EXISTS console_tmp_dirty_cells "
+    "(tenant_id INTEGER NOT NULL, day DATE NOT NULL, day_start TIMESTAMP NOT NULL, "
+    "day_end TIMESTAMP NOT NULL)"
+)
 
 
-def _aggregate_cells(session: Session, cells_table, model: type, moment, columns: list):  # type: ignore[no-untyped-def]
-    """Aggregate ``model``'s rows whose ``moment`` falls in each cell's day."""
-    return session.execute(
-        select(
-            cells_table.c.tenant_id.label("tenant_id"),
-            cells_table.c.day_start.label("day"),
-            *columns,
-        )
-        .select_from(cells_table)
+def _aggregate_dirty_cells(model: type, moment, columns: list):  # type: ignore[no-untyped-def]
+    """Aggregate ``model``'s rows whose ``moment`` falls in each dirty cell's day."""
+    return (
+        select(dirty_cells.c.tenant_id, dirty_cells.c.day, *columns)
+        .select_from(dirty_cells)
         .join(
             model,
             and_(
-                model.tenant_id == cells_table.c.tenant_id,  # type: ignore[attr-defined]
-                moment >= cells_table.c.day_start,
-                moment < cells_table.c.day_end,
+                model.tenant_id == dirty_cells.c.tenant_id,  # type: ignore[attr-defined]
+                moment >= dirty_cells.c.day_start,
+                moment < dirty_cells.c.day_end,
             ),
         )
-        .group_by(cells_table.c.tenant_id, cells_table.c.day_start)
-    ).all()
+        .group_by(dirty_cells.c.tenant_id, dirty_cells.c.day)
+    )
+
+
+_DIRTY_BOOKINGS = _aggregate_dirty_cells(Booking, Booking.start_at, _booking_columns())
+_DIRTY_PAYMENTS = _aggregate_dirty_cells(Payment, Payment.created_at, _payment_columns())
+_DELETE_DIRTY_CELLS = delete(RollupTenantDay).where(
+    tuple_(RollupTenantDay.tenant_id, RollupTenantDay.day).in_(
+        select(dirty_cells.c.tenant_id, dirty_cells.c.day)
+    )
+)
+
+
+def load_dirty_cells(*, session: Session, cells: Iterable[Cell]) -> int:
+    """Put the cells to recompute into this connection's temporary table."""
+    connection = session.connection()
+    connection.execute(_CREATE_DIRTY_CELLS)
+    connection.execute(dirty_cells.delete())
+    rows = []
+    for tenant_id, day in cells:
+        day_start = datetime(day.year, day.month, day.day)
+        rows.append(
+            {
+                "tenant_id": tenant_id,
+                "day": day,
+                "day_start": day_start,
+                "day_end": day_start + timedelta(days=1),
+            }
+        )
+    if rows:
+        connection.execute(dirty_cells.insert(), rows)
+    return len(rows)
+
+
+def compute_dirty_cells(*, session: Session) -> list[dict]:  # type: ignore[type-arg]
+    """Aggregate the raw rows of the loaded dirty cells; cells with no rows are absent."""
+    connection = session.connection()
+    cells: dict[Cell, dict] = {}  # type: ignore[type-arg]
+    empty = dict.fromkeys(TENANT_DAY_MEASURES, 0)
+    for measures, rows in (
+        (BOOKING_MEASURES, connection.execute(_DIRTY_BOOKINGS)),
+        (PAYMENT_MEASURES, connection.execute(_DIRTY_PAYMENTS)),
+    ):
+        for tenant_id, day, *values in rows:
+            day = _to_date(day)
+            record = cells.setdefault(
+                (tenant_id, day), {"tenant_id": tenant_id, "day": day, **empty}
+            )
+            record.update(zip(measures, values, strict=True))
+    for record in cells.values():
+        for name in TENANT_DAY_MEASURES:
+            value = record[name] or 0
+            record[name] = round(float(value), 2) if name in MONEY_MEASURES else int(value)
+    return [cells[key] for key in sorted(cells)]
 
 
 def compute_cells(*, session: Session, cells: Iterable[Cell]) -> pd.DataFrame:
-    """Aggregate the raw rows of the given cells; cells with no rows are absent."""
-    ordered = sorted(cells)
-    parts: list[pd.DataFrame] = []
-    for offset in range(0, len(ordered), CELL_CHUNK):
-        cells_table = _cells_table(ordered[offset : offset + CELL_CHUNK]).cte("cells")
-        bookings = _aggregate_cells(
-            session, cells_table, Booking, Booking.start_at, _booking_columns()
-        )
-        payments = _aggregate_cells(
-            session, cells_table, Payment, Payment.created_at, _payment_columns()
-        )
-        parts.append(_merge(bookings, payments))
-    if not parts:
-        return _merge([], [])
-    return pd.concat(parts, ignore_index=True)
+    """Aggregate the raw rows of the given cells (for tests and tools)."""
+    load_dirty_cells(session=session, cells=cells)
+    records = compute_dirty_cells(session=session)
+    columns = ["tenant_id", "day", *TENANT_DAY_MEASURES]
+    return pd.DataFrame(records, columns=columns)
 
 
 def compute_all_cells(*, session: Session) -> pd.DataFrame:
     """Every cell, with one GROUP BY per source table (the full rebuild)."""
     booking_day = local_day(Booking.start_at)
     payment_day = local_day(Payment.created_at)
-    bookings = session.execute(
-        select(Booking.tenant_id, booking_day.label("day"), *_booking_columns()).group_by(
-            Booking.tenant_id, booking_day
+    bookings = (
+        session.connection()
+        .execute(
+            select(Booking.tenant_id, booking_day.label("day"), *_booking_columns()).group_by(
+                Booking.tenant_id, booking_day
+            )
         )
-    ).all()
-    payments = session.execute(
-        select(Payment.tenant_id, payment_day.label("day"), *_payment_columns()).group_by(
-            Payment.tenant_id, payment_day
+        .all()
+    )
+    payments = (
+        session.connection()
+        .execute(
+            select(Payment.tenant_id, payment_day.label("day"), *_payment_columns()).group_by(
+                Payment.tenant_id, payment_day
+            )
         )
-    ).all()
+        .all()
+    )
     return _merge(bookings, payments)
 
 
 def _merge(bookings: Sequence, payments: Sequence) -> pd.DataFrame:  # type: ignore[type-arg]
-    booking_frame = pd.DataFrame(bookings, columns=["tenant_id", "day", *BOOKING_MEASURES])
-    payment_frame = pd.DataFrame(payments, columns=["tenant_id", "day", *PAYMENT_MEASURES])
+    booking_frame = _frame(bookings, ["tenant_id", "day", *BOOKING_MEASURES])
+    payment_frame = _frame(payments, ["tenant_id", "day", *PAYMENT_MEASURES])
     for frame in (booking_frame, payment_frame):
         frame["day"] = [_to_date(value) for value in frame["day"]]
     merged = booking_frame.merge(payment_frame, on=["tenant_id", "day"], how="outer")
@@ -271,70 +325,79 @@ def _merge(bookings: Sequence, payments: Sequence) -> pd.DataFrame:  # type: ign
 # ----------------------------------------------------------------------- writing
 
 
-def replace_cells(*, session: Session, cells: Iterable[Cell], rows: pd.DataFrame) -> int:
-    """Delete the given cells from the rollup and insert their recomputed rows."""
-    ordered = sorted(cells)
-    for offset in range(0, len(ordered), CELL_CHUNK):
-        chunk = ordered[offset : offset + CELL_CHUNK]
-        session.execute(
-            delete(RollupTenantDay).where(
-                tuple_(RollupTenantDay.tenant_id, RollupTenantDay.day).in_(chunk)
-            )
-        )
-    _insert_frame(session, RollupTenantDay, rows)
-    return len(ordered)
+def replace_dirty_cells(*, session: Session, records: list[dict]) -> None:  # type: ignore[type-arg]
+    """Delete the loaded dirty cells from the rollup and insert their recomputed rows."""
+    connection = session.connection()
+    connection.execute(_DELETE_DIRTY_CELLS)
+    if records:
+        connection.execute(insert(RollupTenantDay.__table__), records)
 
 
 def rebuild_tenant_days(*, session: Session) -> pd.DataFrame:
     rows = compute_all_cells(session=session)
-    session.execute(delete(RollupTenantDay))
+    session.connection().execute(delete(RollupTenantDay))
     _insert_frame(session, RollupTenantDay, rows)
     return rows
 
 
-def refold_days(*, session: Session, days: Iterable[date] | None) -> int:
-    """Recompute platform totals for ``days`` (all days when None) from the tenant rollup."""
+def _refold_query(days_filter):  # type: ignore[no-untyped-def]
+    rollup = RollupTenantDay
     measures = [
-        func.sum(getattr(RollupTenantDay, name)).label(name) for name in TENANT_DAY_MEASURES
+        (
+            func.round(func.sum(getattr(rollup, name)), 2)
+            if name in MONEY_MEASURES
+            else func.sum(getattr(rollup, name))
+        ).label(name)
+        for name in TENANT_DAY_MEASURES
     ]
-    active = func.sum(case((RollupTenantDay.bookings > 0, 1), else_=0)).label(
-        "active_booking_tenants"
+    active = func.sum(case((rollup.bookings > 0, 1), else_=0)).label("active_booking_tenants")
+    query = select(rollup.day, *measures, active).group_by(rollup.day)
+    if days_filter is not None:
+        query = query.where(rollup.day.in_(days_filter))
+    return insert(RollupDay).from_select(
+        ["day", *TENANT_DAY_MEASURES, "active_booking_tenants"], query
     )
-    query = select(RollupTenantDay.day, *measures, active).group_by(RollupTenantDay.day)
-    if days is None:
-        session.execute(delete(RollupDay))
-        rows = session.execute(query).all()
-        touched = len(rows)
-    else:
-        ordered = sorted(set(days))
-        rows = []
-        for offset in range(0, len(ordered), CELL_CHUNK):
-            chunk = ordered[offset : offset + CELL_CHUNK]
-            session.execute(delete(RollupDay).where(RollupDay.day.in_(chunk)))
-            rows.extend(session.execute(query.where(RollupTenantDay.day.in_(chunk))).all())
-        touched = len(ordered)
-    frame = pd.DataFrame(rows, columns=["day", *TENANT_DAY_MEASURES, "active_booking_tenants"])
-    frame["day"] = [_to_date(value) for value in frame["day"]]
-    frame = _normalize(frame, (*TENANT_DAY_MEASURES, "active_booking_tenants"))
-    _insert_frame(session, RollupDay, frame)
-    return touched
+
+
+_DIRTY_DAYS = select(dirty_cells.c.day).distinct()
+_REFOLD_DIRTY_DAYS = _refold_query(_DIRTY_DAYS)
+_REFOLD_ALL_DAYS = _refold_query(None)
+_DELETE_DIRTY_DAYS = delete(RollupDay).where(RollupDay.day.in_(_DIRTY_DAYS))
+
+
+def refold_days(*, session: Session, everything: bool = False) -> int:
+    """Recompute platform totals of the dirty cells' days (or of every day) in the database."""
+    connection = session.connection()
+    if everything:
+        connection.execute(delete(RollupDay))
+        connection.execute(_REFOLD_ALL_DAYS)
+        return int(connection.scalar(select(func.count()).select_from(RollupDay)) or 0)
+    connection.execute(_DELETE_DIRTY_DAYS)
+    connection.execute(_REFOLD_DIRTY_DAYS)
+    return int(connection.scalar(select(func.count()).select_from(_DIRTY_DAYS.subquery())) or 0)
 
 
 def _insert_frame(session: Session, model: type, frame: pd.DataFrame) -> None:
+    """Insert a frame's rows with one Core executemany (the ORM's bulk path is slower)."""
     if frame.empty:
         return
-    records = frame.to_dict("records")
-    for record in records:
-        for key, value in record.items():
-            if hasattr(value, "item"):  # numpy scalar → Python scalar for the driver
-                record[key] = value.item()
-    session.execute(insert(model), records)
+    names = list(frame.columns)
+    columns = [frame[name].tolist() for name in names]  # tolist gives Python scalars
+    records = [dict(zip(names, row, strict=True)) for row in zip(*columns, strict=True)]
+    session.connection().execute(insert(model.__table__), records)  # type: ignore[attr-defined]
+
+
+def _frame(rows: Sequence, columns: Sequence[str]) -> pd.DataFrame:  # type: ignore[type-arg]
+    """A DataFrame from result rows, built column by column (much faster than row-wise)."""
+    if not rows:
+        return pd.DataFrame({name: [] for name in columns})
+    return pd.DataFrame(dict(zip(columns, zip(*rows, strict=True), strict=True)))
 
 
 def read_day_rollup(*, session: Session) -> pd.DataFrame:
     columns = ["day", *TENANT_DAY_MEASURES, "active_booking_tenants"]
-    rows = session.execute(select(*[getattr(RollupDay, name) for name in columns])).all()
-    frame = pd.DataFrame(rows, columns=columns)
+    rows = session.connection().execute(select(*[getattr(RollupDay, name) for name in columns]))
+    frame = _frame(rows.all(), columns)
     frame["day"] = [_to_date(value) for value in frame["day"]]
     return _normalize(frame, (*TENANT_DAY_MEASURES, "active_booking_tenants"))
 
@@ -359,7 +422,7 @@ def read_window_totals(*, session: Session, as_of: date) -> pd.DataFrame:
         .where(day >= previous_start, day <= end)
         .group_by(rollup.tenant_id)
     )
-    frame = pd.DataFrame(session.execute(query).all(), columns=WINDOW_TOTAL_COLUMNS)
+    frame = _frame(session.connection().execute(query).all(), WINDOW_TOTAL_COLUMNS)
     frame["gmv_30d"] = frame["gmv_30d"].astype(float)
     return frame
 
@@ -373,11 +436,13 @@ __all__ = [
     "changed_cells",
     "compute_all_cells",
     "compute_cells",
+    "compute_dirty_cells",
+    "load_dirty_cells",
     "read_day_rollup",
     "read_watermarks",
     "read_window_totals",
     "rebuild_tenant_days",
     "refold_days",
-    "replace_cells",
+    "replace_dirty_cells",
     "save_watermarks",
 ]
