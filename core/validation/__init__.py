@@ -9,7 +9,8 @@ onboarding command that calls these.
 
 * ``identity``: CUIT, tax status and legal form.
 * ``contact``: province, Argentine phone numbers, e-mail addresses.
-* ``business_rules``: opening hours, service prices and durations, staff coverage.
+* ``opening_hours``: the weekly schedule.
+* ``business_rules``: service prices and durations, staff coverage.
 * ``messages``: the message catalog (English msgid, Argentine Spanish translation).
 """
 
@@ -20,7 +21,6 @@ from core.validation.business_rules import (
     PRICE_FLOOR_FACTOR,
     service_price_bounds,
     validate_duration,
-    validate_opening_hours,
     validate_service_price,
     validate_staff_coverage,
 )
@@ -46,6 +46,7 @@ from core.validation.identity import (
     validate_legal_form,
     validate_tax_status,
 )
+from core.validation.opening_hours import validate_opening_hours
 
 __all__ = [
     "COMPANY_PREFIXES",

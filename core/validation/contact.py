@@ -88,7 +88,7 @@ def _province(value: object, lang: str) -> Province:
 
 # ------------------------------------------------------------------------------ phone
 
-_PHONE_PUNCTUATION = frozenset(" -.()/\u2010\u2011\u2012\u2013\u2014\u2212")
+_PHONE_PUNCTUATION = frozenset(" -.()\u2010\u2011\u2012\u2013\u2014\u2212")
 _MAX_PHONE_CHARS = 40
 _ACCEPTED_TYPES = frozenset(
     {
@@ -151,8 +151,8 @@ def validate_phone_ar(
     value
         The number as typed: local (``011 15 2345-6789``, ``0351 423-4567``), national
         without the trunk 0, or international (``+54 9 11 2345-6789``,
-        ``+54 11 2345 6789``). Digits, spaces, dashes, dots, parentheses, slashes and a
-        leading ``+`` are allowed; a positive ``int`` is read as its digits.
+        ``+54 11 2345 6789``). Digits, spaces (any kind), dashes (Unicode ones too), dots,
+        parentheses and a leading ``+`` are allowed; a positive ``int`` is read as its digits.
     province
         Optional province (see ``validate_province``). When the province has a single
         area code in the reference data (CABA: 11, Tucumán: 381...), a number typed

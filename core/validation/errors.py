@@ -71,7 +71,13 @@ def fail(code: str, field: str, lang: str, **params: Any) -> ValidationError:
 
 
 def shown_value(value: object, limit: int = 40) -> str:
-    """User input made safe to quote in a message: printable and at most ``limit`` characters."""
+    """User input made safe to quote in a message: printable and at most ``limit`` characters.
+
+    Text and plain numbers are quoted; anything else by its type's name (``bytes``).
+    """
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        # repr() of a huge int raises (int_max_str_digits), and NaN fails the comparison.
+        return repr(value) if abs(value) < 10**20 else "…"
     text = value if isinstance(value, str) else type(value).__name__
     if len(text) > limit:
         text = text[: limit - 1] + "…"
