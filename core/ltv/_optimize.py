@@ -15,25 +15,31 @@ from core.ltv._validation import FloatArray
 # exp(±30) keeps every parameter inside what gammaln, betaln and hyp2f1 handle; an
 # estimate on this edge means the data cannot pin that parameter down.
 _LOG_BOUND = 30.0
-_GRADIENT_TOLERANCE = 1e-5
+_GRADIENT_TOLERANCE = 1e-4
+# beyond exp(±15) (3e6 or 3e-7) an estimate is running off along a flat likelihood
+_LOG_EXTREME = 15.0
 
 
 class ConvergenceWarning(UserWarning):
-    """The optimizer stopped without reporting convergence."""
+    """The optimizer did not converge, or an estimate ran off to an extreme value."""
 
 
 def fit_log_params(
     objective: Callable[[FloatArray], Any],
     starts: Sequence[Sequence[float]],
+    names: Sequence[str],
     gradient: bool = False,
 ) -> FloatArray:
     """Minimize ``objective`` (a function of positive parameters) over log-parameters.
 
     Runs L-BFGS-B from every start in ``starts`` (natural scale) and returns the best
-    parameters found, on the natural scale. With ``gradient=True`` the objective
-    returns ``(value, gradient with respect to the natural parameters)``; otherwise
-    the gradient is taken numerically. Non-finite values count as a very large loss
-    so that a start in a bad region moves away instead of failing.
+    parameters found, on the natural scale. Warns (ConvergenceWarning) when the
+    optimizer neither converged nor stopped at a flat point, or when an estimate,
+    named by ``names``, ran off to an extreme value (the data do not pin it down).
+    With ``gradient=True`` the objective returns ``(value, gradient with respect to
+    the natural parameters)``; otherwise the gradient is taken numerically.
+    Non-finite values count as a very large loss so that a start in a bad region
+    moves away instead of failing.
     """
 
     def in_log_space(log_params: FloatArray) -> Any:
@@ -73,6 +79,14 @@ def fit_log_params(
     if not (best.success or stationary):
         warnings.warn(
             f"the optimizer did not report convergence: {best.message}",
+            ConvergenceWarning,
+            stacklevel=3,
+        )
+    extreme = [name for name, value in zip(names, best.x, strict=True) if abs(value) > _LOG_EXTREME]
+    if extreme:
+        warnings.warn(
+            f"the estimates of {', '.join(extreme)} ran off to extreme values: the data "
+            "barely identify them; more data or a small penalizer_coef gives usable values.",
             ConvergenceWarning,
             stacklevel=3,
         )

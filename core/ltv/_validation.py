@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from numbers import Real
 from typing import Any
 
 import numpy as np
@@ -20,15 +21,19 @@ def check_fitted(estimator: Any) -> None:
         raise NotFittedError(f"This {name} is not fitted yet; call fit before predicting.")
 
 
-def check_penalizer(penalizer_coef: float) -> float:
+def check_number(value: Any, name: str, what: str = "a finite number >= 0") -> float:
+    """``value`` as a float when it is a finite real number >= 0, else a ValueError."""
+    if isinstance(value, bool) or not isinstance(value, Real):
+        raise ValueError(f"{name} must be {what}, got {value!r}.")
+    number = float(value)
+    if not np.isfinite(number) or number < 0:
+        raise ValueError(f"{name} must be {what}, got {value!r}.")
+    return number
+
+
+def check_penalizer(penalizer_coef: Any) -> float:
     """The penalizer as a float, or a ValueError when it is negative or not a number."""
-    try:
-        value = float(penalizer_coef)
-    except (TypeError, ValueError):
-        raise ValueError(f"penalizer_coef must be a number, got {penalizer_coef!r}.") from None
-    if not np.isfinite(value) or value < 0:
-        raise ValueError(f"penalizer_coef must be a finite number >= 0, got {penalizer_coef!r}.")
-    return value
+    return check_number(penalizer_coef, "penalizer_coef")
 
 
 def check_summary(summary: Any, columns: Sequence[str]) -> dict[str, FloatArray]:
@@ -72,10 +77,4 @@ def check_summary(summary: Any, columns: Sequence[str]) -> dict[str, FloatArray]
 
 def check_horizon(t: Any) -> float:
     """A prediction horizon as a float, or a ValueError when it is not a number >= 0."""
-    try:
-        value = float(t)
-    except (TypeError, ValueError):
-        raise ValueError(f"t must be a number of periods, got {t!r}.") from None
-    if not np.isfinite(value) or value < 0:
-        raise ValueError(f"t must be a finite number of periods >= 0, got {t!r}.")
-    return value
+    return check_number(t, "t", "a finite number of periods >= 0")

@@ -166,7 +166,7 @@ class BGNBD(BaseEstimator):
             (0.5, _FIT_TIME_SCALE / max(mean_x, 0.1), 1.0, 3.0),
             (0.2, 2.0, 0.5, 2.0),
         ]
-        r, alpha, a, b = fit_log_params(objective, starts, gradient=True)
+        r, alpha, a, b = fit_log_params(objective, starts, PARAMS, gradient=True)
         self.params_ = {"r": float(r), "alpha": float(alpha / scale), "a": float(a), "b": float(b)}
         self.log_likelihood_ = float(
             np.sum(

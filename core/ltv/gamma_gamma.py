@@ -126,7 +126,7 @@ class GammaGamma(BaseEstimator):
             return loss, -gradient.mean(axis=1) + 2 * penalizer * params
 
         starts = [(1.0, 1.0, 1.0), (2.0, 3.0, 2.0), (5.0, 5.0, 4.0)]
-        p, q, v = fit_log_params(objective, starts, gradient=True)
+        p, q, v = fit_log_params(objective, starts, PARAMS, gradient=True)
         self.params_ = {"p": float(p), "q": float(q), "v": float(v * scale)}
         self.log_likelihood_ = float(np.sum(log_likelihood(self._param_array(), x, m)))
         self.n_customers_ = int(repeat.sum())

@@ -14,7 +14,9 @@ from scipy.special import betaln, hyp2f1
 from sklearn.base import BaseEstimator
 
 from core.ltv._optimize import fit_log_params
-from core.ltv._validation import FloatArray, check_fitted
+from core.ltv._validation import FloatArray, check_fitted, check_number
+
+PARAMS = ("alpha", "beta")
 
 
 def _log_churn_probability(alpha: float, beta: float, t: FloatArray) -> FloatArray:
@@ -22,7 +24,7 @@ def _log_churn_probability(alpha: float, beta: float, t: FloatArray) -> FloatArr
     return betaln(alpha + 1, beta + t - 1) - betaln(alpha, beta)
 
 
-def _log_survival(alpha: float, beta: float, t: FloatArray) -> FloatArray:
+def _log_survival(alpha: float, beta: float, t: FloatArray | float) -> Any:
     """``log S(t) = log B(alpha, beta + t) - log B(alpha, beta)`` for t >= 0."""
     return betaln(alpha, beta + t) - betaln(alpha, beta)
 
@@ -89,7 +91,7 @@ class ShiftedBetaGeometric(BaseEstimator):
         def objective(params: FloatArray) -> float:
             return -total(params) / size
 
-        alpha, beta = fit_log_params(objective, [(1.0, 1.0), (0.5, 2.0), (2.0, 0.5)])
+        alpha, beta = fit_log_params(objective, [(1.0, 1.0), (0.5, 2.0), (2.0, 0.5)], PARAMS)
         self.params_ = {"alpha": float(alpha), "beta": float(beta)}
         self.log_likelihood_ = total(np.array([alpha, beta]))
         self.n_customers_ = size
@@ -139,12 +141,7 @@ class ShiftedBetaGeometric(BaseEstimator):
             DEL in periods.
         """
         check_fitted(self)
-        try:
-            d = float(discount_rate)
-        except (TypeError, ValueError):
-            raise ValueError(f"discount_rate must be a number, got {discount_rate!r}.") from None
-        if not np.isfinite(d) or d < 0:
-            raise ValueError(f"discount_rate must be a finite number >= 0, got {discount_rate!r}.")
+        d = check_number(discount_rate, "discount_rate")
         alpha, beta = self.params_["alpha"], self.params_["beta"]
         if d == 0:
             return 1.0 + beta / (alpha - 1.0) if alpha > 1 else float("inf")
