@@ -441,7 +441,7 @@ class MetricSnapshot(Base):
 
 
 class SnapshotFrame(Base):
-    """A table inside a snapshot, stored as Parquet bytes."""
+    """A table inside a snapshot, stored as Arrow IPC stream bytes."""
 
     __tablename__ = "console_snapshot_frames"
 

@@ -76,29 +76,23 @@ def _count_on_each_day(days: pd.Series, first: date, length: int) -> np.ndarray:
     return counts[:length]
 
 
-def platform_daily(
-    day_rollup: pd.DataFrame, tenants: pd.DataFrame, subscriptions: pd.DataFrame, as_of: date
-) -> pd.DataFrame:
-    """One row per local day: booking and payment totals, MRR, active/new/churned tenants."""
+def day_range(day_rollup: pd.DataFrame, tenants: pd.DataFrame, as_of: date) -> tuple[date, int]:
+    """First day and number of days the daily frame covers."""
     firsts = [as_of]
+    lasts = [as_of]
     if not day_rollup.empty:
         firsts.append(min(day_rollup["day"]))
+        lasts.append(max(day_rollup["day"]))
     if not tenants.empty:
         firsts.append(min(tenants["signup_date"]))
     first = min(firsts)
-    last = max([as_of, *([max(day_rollup["day"])] if not day_rollup.empty else [])])
-    length = (last - first).days + 1
-    days = [first + timedelta(days=i) for i in range(length)]
+    return first, (max(lasts) - first).days + 1
 
-    frame = pd.DataFrame({"day": days})
-    measures = ["day", *TENANT_DAY_MEASURES]
-    frame = frame.merge(day_rollup[measures], on="day", how="left")
-    for name in TENANT_DAY_MEASURES:
-        filled = frame[name].fillna(0)
-        frame[name] = (
-            filled.astype(float).round(2) if name.endswith("_ars") else filled.astype("int64")
-        )
 
+def dimension_series(
+    tenants: pd.DataFrame, subscriptions: pd.DataFrame, first: date, length: int
+) -> dict[str, np.ndarray]:
+    """Per-day MRR and tenant counts: they depend only on the small dimension tables."""
     mrr = _open_on_each_day(
         subscriptions["started_on"],
         subscriptions["ended_on"],
@@ -106,15 +100,39 @@ def platform_daily(
         first,
         length,
     )
-    frame["mrr_ars"] = np.round(mrr, 2)
-    frame["active_tenants"] = np.rint(
-        _open_on_each_day(
-            tenants["signup_date"], tenants["churned_on"], np.ones(len(tenants)), first, length
-        )
-    ).astype("int64")
-    frame["new_tenants"] = _count_on_each_day(tenants["signup_date"], first, length)
-    frame["churned_tenants"] = _count_on_each_day(tenants["churned_on"], first, length)
-    return frame
+    active = _open_on_each_day(
+        tenants["signup_date"], tenants["churned_on"], np.ones(len(tenants)), first, length
+    )
+    return {
+        "mrr_ars": np.round(mrr, 2),
+        "active_tenants": np.rint(active).astype("int64"),
+        "new_tenants": _count_on_each_day(tenants["signup_date"], first, length),
+        "churned_tenants": _count_on_each_day(tenants["churned_on"], first, length),
+    }
+
+
+def platform_daily(
+    day_rollup: pd.DataFrame,
+    tenants: pd.DataFrame,
+    subscriptions: pd.DataFrame,
+    as_of: date,
+    *,
+    series: dict[str, np.ndarray] | None = None,
+) -> pd.DataFrame:
+    """One row per local day: booking and payment totals, MRR, active/new/churned tenants.
+
+    ``series`` may pass ``dimension_series`` computed earlier for the same day range.
+    """
+    first, length = day_range(day_rollup, tenants, as_of)
+    columns: dict[str, object] = {"day": [first + timedelta(days=i) for i in range(length)]}
+    positions = np.array([(day - first).days for day in day_rollup["day"]], dtype=np.int64)
+    for name in TENANT_DAY_MEASURES:
+        money = name.endswith("_ars")
+        values = np.zeros(length, dtype=float if money else np.int64)
+        values[positions] = day_rollup[name].to_numpy()
+        columns[name] = np.round(values, 2) if money else values
+    columns.update(series or dimension_series(tenants, subscriptions, first, length))
+    return pd.DataFrame(columns)
 
 
 def window_totals_from_days(tenant_days: pd.DataFrame, as_of: date) -> pd.DataFrame:
@@ -170,9 +188,10 @@ def build_snapshot_content(
     tenants: pd.DataFrame,
     subscriptions: pd.DataFrame,
     as_of: date,
+    series: dict[str, np.ndarray] | None = None,
 ) -> SnapshotContent:
     """The KPIs and tables of a snapshot as of a local day."""
-    daily = platform_daily(day_rollup, tenants, subscriptions, as_of)
+    daily = platform_daily(day_rollup, tenants, subscriptions, as_of, series=series)
     return SnapshotContent(
         kpis=compute_kpis(daily, as_of),
         frames={

@@ -14,8 +14,11 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from core.clock import now
+from core.metrics import warm
 from core.metrics.compute import (
     build_snapshot_content,
+    day_range,
+    dimension_series,
     read_subscriptions,
     read_tenants,
 )
@@ -31,7 +34,7 @@ from core.metrics.rollups import (
     replace_dirty_cells,
     save_watermarks,
 )
-from core.metrics.snapshots import prune_snapshots, write_snapshot
+from core.metrics.snapshots import latest_version, prune_snapshots, write_snapshot
 from core.schema import Booking, Payment
 
 
@@ -47,6 +50,25 @@ class RefreshResult:
     @property
     def rows_touched(self) -> int:
         return self.rows_read + self.cells + self.days
+
+
+def _current_state(session: Session, kept: warm.WarmState | None, as_of_day) -> warm.WarmState:  # type: ignore[no-untyped-def]
+    """The kept state brought up to date, or a fresh one read from the database."""
+    signature = warm.dimension_signature(session=session)
+    if kept is not None and kept.dimension_signature == signature:
+        return kept
+    state = warm.WarmState(
+        version=0,
+        as_of_day=as_of_day,
+        dimension_signature=signature,
+        tenants=read_tenants(session=session),
+        subscriptions=read_subscriptions(session=session),
+    )
+    if kept is not None:
+        state.window = kept.window  # still exact: only the dimension tables changed
+    else:
+        state.window = warm.window_from_frame(read_window_totals(session=session, as_of=as_of_day))
+    return state
 
 
 class _Stopwatch:
@@ -83,9 +105,18 @@ def refresh_metrics(
     """
     watch = _Stopwatch()
     as_of = as_of or now()
+    as_of_day = as_of.date()
+    url = engine.url.render_as_string(hide_password=False)
     with Session(engine, expire_on_commit=False) as session, session.begin():
         watermarks = read_watermarks(session=session)
         kind = "full_rebuild" if full or not watermarks else "incremental"
+        kept = (
+            None
+            if kind == "full_rebuild"
+            else warm.state_for(
+                url, latest_version=latest_version(session=session), as_of_day=as_of_day
+            )
+        )
         if kind == "full_rebuild":
             # Read the high water first: rows changing during the rebuild are re-read by
             # the next refresh, which is harmless because cells are recomputed whole.
@@ -104,20 +135,29 @@ def refresh_metrics(
             rows_read, cells, days = changes.rows_read, len(changes.cells), 0
             if changes.cells:
                 load_dirty_cells(session=session, cells=changes.cells)
+                previous_rows = warm.read_dirty_cell_rows(session=session) if kept else []
                 recomputed = compute_dirty_cells(session=session)
                 replace_dirty_cells(session=session, records=recomputed)
+                if kept is not None:
+                    kept.move_window(previous_rows, recomputed)
                 watch.lap("rollup_cells")
                 days = refold_days(session=session)
         watch.lap("rollup_days")
         save_watermarks(session=session, high_water=high_water)
 
-        as_of_day = as_of.date()
+        state = _current_state(session, kept, as_of_day)
+        day_rollup = read_day_rollup(session=session)
+        series_range = day_range(day_rollup, state.tenants, as_of_day)
+        if state.series is None or state.series_range != series_range:
+            state.series = dimension_series(state.tenants, state.subscriptions, *series_range)
+            state.series_range = series_range
         content = build_snapshot_content(
-            day_rollup=read_day_rollup(session=session),
-            window_totals=read_window_totals(session=session, as_of=as_of_day),
-            tenants=read_tenants(session=session),
-            subscriptions=read_subscriptions(session=session),
+            day_rollup=day_rollup,
+            window_totals=state.window_frame(),
+            tenants=state.tenants,
+            subscriptions=state.subscriptions,
             as_of=as_of_day,
+            series=state.series,
         )
         watch.lap("compute_metrics")
         version = write_snapshot(
@@ -131,6 +171,9 @@ def refresh_metrics(
         prune_snapshots(session=session)
         watch.lap("write_snapshot")
     watch.lap("commit")
+    # Only a committed refresh may hand its state to the next one.
+    state.version = version
+    warm.remember(url, state)
     return RefreshResult(
         version=version,
         kind=kind,

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+import numpy as np
 import pandas as pd
 
 Window = tuple[date, date]  # inclusive start and end day
@@ -28,9 +29,12 @@ class Metric:
 
 
 def _rows(daily: pd.DataFrame, window: Window) -> pd.DataFrame:
+    # ``daily`` is sorted by day, so a window is a slice found by binary search.
     start, end = window
-    days = daily["day"]
-    return daily[(days >= start) & (days <= end)]
+    days = daily["day"].to_numpy()
+    first = int(np.searchsorted(days, start, side="left"))
+    last = int(np.searchsorted(days, end, side="right"))
+    return daily.iloc[first:last]
 
 
 def _point(column: str) -> Callable[[pd.DataFrame, Window], float | None]:
@@ -175,7 +179,10 @@ def kpi_windows(as_of: date, days: int = KPI_WINDOW_DAYS) -> tuple[Window, Windo
 
 
 def compute_kpis(daily: pd.DataFrame, as_of: date) -> dict[str, dict[str, float | None]]:
-    """Every registered metric for the current and previous KPI window."""
+    """Every registered metric for the current and previous KPI window.
+
+    ``daily`` has one row per day, sorted by its ``day`` column (date objects).
+    """
     current, previous = kpi_windows(as_of)
     return {
         key: {"value": metric.compute(daily, current), "previous": metric.compute(daily, previous)}

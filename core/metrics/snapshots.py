@@ -1,17 +1,17 @@
 """Versioned metric snapshots: written by the refresh, read by every page.
 
 A snapshot is a set of KPI values plus named tables (pandas DataFrames stored as
-Parquet). Snapshots are immutable; a refresh writes a new version and old versions are
+Arrow IPC streams). Snapshots are immutable; a refresh writes a new version and old versions are
 pruned, so readers can cache by version forever.
 """
 
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass, field
 from datetime import datetime
 
 import pandas as pd
+import pyarrow as pa
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
@@ -36,13 +36,17 @@ class Snapshot:
 
 
 def frame_to_bytes(frame: pd.DataFrame) -> bytes:
-    buffer = io.BytesIO()
-    frame.to_parquet(buffer, index=False, compression="zstd")
-    return buffer.getvalue()
+    """Arrow IPC stream bytes: typed like Parquet, but several times cheaper to write."""
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    sink = pa.BufferOutputStream()
+    with pa.ipc.new_stream(sink, table.schema) as writer:
+        writer.write_table(table)
+    return sink.getvalue().to_pybytes()
 
 
 def frame_from_bytes(data: bytes) -> pd.DataFrame:
-    return pd.read_parquet(io.BytesIO(data))
+    with pa.ipc.open_stream(pa.py_buffer(data)) as reader:
+        return reader.read_all().to_pandas()
 
 
 def write_snapshot(

@@ -127,7 +127,7 @@ def test_no_legacy_pages_folder_beside_app():
 def test_undecodable_snapshot_is_one_clear_error(empty_env):
     factory.add_snapshot(empty_env, now(), factory.flat_daily(now().date()))
     with Session(get_engine(empty_env)) as session:
-        session.execute(update(SnapshotFrame).values(data=b"not parquet"))
+        session.execute(update(SnapshotFrame).values(data=b"not arrow"))
         session.commit()
     app = render(PAGES[0])
     assert not app.exception

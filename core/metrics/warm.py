@@ -1,0 +1,133 @@
+"""What a long-running refresher keeps between runs, so a refresh costs what changed.
+
+A scheduler refreshes every 30 s in the same process. Between runs it keeps the small
+dimension tables (tenants, subscriptions) and the series derived from them, and each
+tenant's 30-day window totals, which it then moves by the deltas of the cells it
+recomputes. The state is trusted only while the newest snapshot in the database is the
+one this process wrote, on the same local day; otherwise (another scheduler refreshed,
+the day turned, a refresh failed) it is rebuilt from the database.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from core.metrics.registry import kpi_windows
+from core.metrics.rollups import WINDOW_TOTAL_COLUMNS, dirty_cells
+from core.schema import RollupTenantDay, Subscription, Tenant
+
+# The per-tenant window measures, in WINDOW_TOTAL_COLUMNS order after tenant_id.
+_CURRENT = {
+    "bookings_30d": "bookings",
+    "gmv_30d": "gmv_ars",
+    "no_show_30d": "no_show",
+    "completed_30d": "completed",
+}
+
+DimensionSignature = tuple[object, ...]
+
+
+@dataclass
+class WarmState:
+    version: int
+    as_of_day: date
+    dimension_signature: DimensionSignature
+    tenants: pd.DataFrame
+    subscriptions: pd.DataFrame
+    series_range: tuple[date, int] | None = None
+    series: dict[str, np.ndarray] | None = None
+    window: dict[int, list[float]] = field(default_factory=dict)
+
+    def window_frame(self) -> pd.DataFrame:
+        rows = [[tenant_id, *values] for tenant_id, values in sorted(self.window.items())]
+        frame = pd.DataFrame(rows, columns=WINDOW_TOTAL_COLUMNS)
+        for name in WINDOW_TOTAL_COLUMNS:
+            if name != "gmv_30d":
+                frame[name] = frame[name].astype("int64")
+        frame["gmv_30d"] = frame["gmv_30d"].astype(float).round(2)
+        return frame
+
+    def move_window(self, old: list[dict], new: list[dict]) -> None:  # type: ignore[type-arg]
+        """Apply the change of recomputed cells: subtract their old rows, add the new ones."""
+        (current_start, end), (previous_start, _) = kpi_windows(self.as_of_day)
+        for records, sign in ((old, -1), (new, 1)):
+            for record in records:
+                day = record["day"]
+                if day < previous_start or day > end:
+                    continue
+                totals = self.window.setdefault(record["tenant_id"], [0, 0, 0.0, 0, 0])
+                if day < current_start:
+                    totals[1] += sign * record["bookings"]
+                    continue
+                totals[0] += sign * record["bookings"]
+                totals[2] = round(totals[2] + sign * float(record["gmv_ars"]), 2)
+                totals[3] += sign * record["no_show"]
+                totals[4] += sign * record["completed"]
+
+
+_states: dict[str, WarmState] = {}
+
+
+def state_for(url: str, *, latest_version: int | None, as_of_day: date) -> WarmState | None:
+    """The kept state, if it still describes the database; None means rebuild."""
+    state = _states.get(url)
+    if state is None or state.version != latest_version or state.as_of_day != as_of_day:
+        return None
+    return state
+
+
+def remember(url: str, state: WarmState) -> None:
+    _states[url] = state
+
+
+def forget(url: str | None = None) -> None:
+    if url is None:
+        _states.clear()
+    else:
+        _states.pop(url, None)
+
+
+def dimension_signature(*, session: Session) -> DimensionSignature:
+    """Changes whenever a tenant or subscription row is added or updated."""
+    connection = session.connection()
+    tenants = connection.execute(select(func.count(), func.max(Tenant.updated_at))).one()
+    subscriptions = connection.execute(
+        select(func.count(), func.max(Subscription.updated_at))
+    ).one()
+    return (*tenants, *subscriptions)
+
+
+def window_from_frame(frame: pd.DataFrame) -> dict[int, list[float]]:
+    return {
+        int(row[0]): [int(row[1]), int(row[2]), float(row[3]), int(row[4]), int(row[5])]
+        for row in frame[WINDOW_TOTAL_COLUMNS].itertuples(index=False, name=None)
+    }
+
+
+def read_dirty_cell_rows(*, session: Session) -> list[dict]:  # type: ignore[type-arg]
+    """The rollup rows of the loaded dirty cells as they are before being replaced."""
+    rollup = RollupTenantDay
+    names = ["tenant_id", "day", "bookings", "gmv_ars", "no_show", "completed"]
+    query = select(*[getattr(rollup, name) for name in names]).join(
+        dirty_cells,
+        (dirty_cells.c.tenant_id == rollup.tenant_id) & (dirty_cells.c.day == rollup.day),
+    )
+    return [dict(zip(names, row, strict=True)) for row in session.connection().execute(query)]
+
+
+__all__ = [
+    "WarmState",
+    "datetime",
+    "dimension_signature",
+    "forget",
+    "read_dirty_cell_rows",
+    "remember",
+    "state_for",
+    "window_from_frame",
+]
