@@ -65,7 +65,8 @@ def _current_state(session: Session, kept: warm.WarmState | None, as_of_day) -> 
         subscriptions=read_subscriptions(session=session),
     )
     if kept is not None:
-        state.window = kept.window  # still exact: only the dimension tables changed
+        # Still exact: only the dimension tables changed.
+        state.window, state.day_rollup = kept.window, kept.day_rollup
     else:
         state.window = warm.window_from_frame(read_window_totals(session=session, as_of=as_of_day))
     return state
@@ -128,8 +129,13 @@ def refresh_metrics(
             watch.lap("rollup_cells")
             days = refold_days(session=session, everything=True)
             rows_read, cells = len(rows), len(rows)
+            changes = None
         else:
-            changes = changed_cells(session=session, watermarks=watermarks)
+            changes = changed_cells(
+                session=session,
+                watermarks=watermarks,
+                already_seen=kept.seen if kept is not None else None,
+            )
             watch.lap("read_changes")
             high_water = changes.high_water
             rows_read, cells, days = changes.rows_read, len(changes.cells), 0
@@ -146,14 +152,26 @@ def refresh_metrics(
         save_watermarks(session=session, high_water=high_water)
 
         state = _current_state(session, kept, as_of_day)
-        day_rollup = read_day_rollup(session=session)
+        watch.lap("dimensions")
+        if state.day_rollup is None:
+            state.day_rollup = read_day_rollup(session=session)
+        elif changes is not None and changes.cells:
+            # Only the refolded days changed: read those and patch the kept table.
+            state.patch_day_rollup(
+                {day for _, day in changes.cells},
+                read_day_rollup(session=session, dirty_only=True),
+            )
+        day_rollup = state.day_rollup
+        watch.lap("read_day_rollup")
         series_range = day_range(day_rollup, state.tenants, as_of_day)
         if state.series is None or state.series_range != series_range:
             state.series = dimension_series(state.tenants, state.subscriptions, *series_range)
             state.series_range = series_range
+        window_totals = state.window_frame()
+        watch.lap("window_totals")
         content = build_snapshot_content(
             day_rollup=day_rollup,
-            window_totals=state.window_frame(),
+            window_totals=window_totals,
             tenants=state.tenants,
             subscriptions=state.subscriptions,
             as_of=as_of_day,
@@ -173,6 +191,7 @@ def refresh_metrics(
     watch.lap("commit")
     # Only a committed refresh may hand its state to the next one.
     state.version = version
+    state.seen = changes.seen if changes is not None else {}
     warm.remember(url, state)
     return RefreshResult(
         version=version,

@@ -147,6 +147,9 @@ class Changes:
     cells: set[Cell]
     rows_read: int
     high_water: dict[str, datetime | None]
+    # (source, id) -> updated_at of the rows read inside the overlap window, so that the
+    # next refresh in this process can skip the ones it has already folded in.
+    seen: dict[tuple[str, int], datetime]
 
 
 def read_watermarks(*, session: Session) -> dict[str, datetime | None]:
@@ -154,27 +157,46 @@ def read_watermarks(*, session: Session) -> dict[str, datetime | None]:
     return {source: high_water for source, high_water in rows}
 
 
-def changed_cells(*, session: Session, watermarks: dict[str, datetime | None]) -> Changes:
-    """The cells whose bookings or payments changed after the watermarks."""
+def changed_cells(
+    *,
+    session: Session,
+    watermarks: dict[str, datetime | None],
+    already_seen: dict[tuple[str, int], datetime] | None = None,
+) -> Changes:
+    """The cells whose bookings or payments changed after the watermarks.
+
+    Rows in ``already_seen`` with the same ``updated_at`` were folded in by the previous
+    refresh of this process and add no cell.
+    """
+    already_seen = already_seen or {}
     cells: set[Cell] = set()
     rows_read = 0
     high_water: dict[str, datetime | None] = {}
+    read: list[tuple[str, int, datetime]] = []
     for source, model, day_column in (
         ("bookings", Booking, Booking.start_at),
         ("payments", Payment, Payment.created_at),
     ):
         mark = watermarks.get(source)
-        query = select(model.tenant_id, day_column, model.updated_at)
+        query = select(model.id, model.tenant_id, day_column, model.updated_at)
         if mark is not None:
             query = query.where(model.updated_at > mark - WATERMARK_OVERLAP)
         newest = mark
-        for tenant_id, moment, updated_at in session.connection().execute(query):
+        for row_id, tenant_id, moment, updated_at in session.connection().execute(query):
             rows_read += 1
-            cells.add((tenant_id, _to_date(moment)))
             if newest is None or updated_at > newest:
                 newest = updated_at
+            if mark is not None:
+                read.append((source, row_id, updated_at))
+            if already_seen.get((source, row_id)) != updated_at:
+                cells.add((tenant_id, _to_date(moment)))
         high_water[source] = newest
-    return Changes(cells=cells, rows_read=rows_read, high_water=high_water)
+    seen = {}
+    for source, row_id, updated_at in read:
+        newest = high_water[source]
+        if newest is not None and updated_at > newest - WATERMARK_OVERLAP:
+            seen[(source, row_id)] = updated_at
+    return Changes(cells=cells, rows_read=rows_read, high_water=high_water, seen=seen)
 
 
 def save_watermarks(*, session: Session, high_water: dict[str, datetime | None]) -> None:
@@ -394,10 +416,16 @@ def _frame(rows: Sequence, columns: Sequence[str]) -> pd.DataFrame:  # type: ign
     return pd.DataFrame(dict(zip(columns, zip(*rows, strict=True), strict=True)))
 
 
-def read_day_rollup(*, session: Session) -> pd.DataFrame:
-    columns = ["day", *TENANT_DAY_MEASURES, "active_booking_tenants"]
-    rows = session.connection().execute(select(*[getattr(RollupDay, name) for name in columns]))
-    frame = _frame(rows.all(), columns)
+DAY_ROLLUP_COLUMNS = ["day", *TENANT_DAY_MEASURES, "active_booking_tenants"]
+_READ_DAY_ROLLUP = select(*[getattr(RollupDay, name) for name in DAY_ROLLUP_COLUMNS])
+_READ_DIRTY_DAYS = _READ_DAY_ROLLUP.where(RollupDay.day.in_(_DIRTY_DAYS))
+
+
+def read_day_rollup(*, session: Session, dirty_only: bool = False) -> pd.DataFrame:
+    """The platform totals per day; only the dirty cells' days with ``dirty_only``."""
+    columns = DAY_ROLLUP_COLUMNS
+    query = _READ_DIRTY_DAYS if dirty_only else _READ_DAY_ROLLUP
+    frame = _frame(session.connection().execute(query).all(), columns)
     frame["day"] = [_to_date(value) for value in frame["day"]]
     return _normalize(frame, (*TENANT_DAY_MEASURES, "active_booking_tenants"))
 

@@ -12,7 +12,7 @@ from datetime import datetime
 
 import pandas as pd
 import pyarrow as pa
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session
 
 from core.clock import now
@@ -59,35 +59,39 @@ def write_snapshot(
     job_run_id: int | None = None,
 ) -> int:
     """Store a new snapshot and return its version (the caller commits)."""
-    newest = session.scalar(select(func.max(MetricSnapshot.version))) or 0
+    connection = session.connection()  # Core statements: this runs every 30 s
+    newest = connection.scalar(select(func.max(MetricSnapshot.version))) or 0
     version = newest + 1
-    session.add(
-        MetricSnapshot(
-            version=version,
-            created_at=now(),
-            as_of=as_of,
-            kind=kind,
-            job_run_id=job_run_id,
-            kpis=kpis,
-        )
+    connection.execute(
+        insert(MetricSnapshot),
+        {
+            "version": version,
+            "created_at": now(),
+            "as_of": as_of,
+            "kind": kind,
+            "job_run_id": job_run_id,
+            "kpis": kpis,
+        },
     )
-    session.flush()
-    session.add_all(
-        SnapshotFrame(version=version, name=name, data=frame_to_bytes(frame))
-        for name, frame in frames.items()
+    connection.execute(
+        insert(SnapshotFrame),
+        [
+            {"version": version, "name": name, "data": frame_to_bytes(frame)}
+            for name, frame in frames.items()
+        ],
     )
-    session.flush()
     return version
 
 
 def prune_snapshots(*, session: Session, keep: int = SNAPSHOTS_KEPT) -> int:
     """Delete all but the newest ``keep`` snapshots; returns how many were deleted."""
-    newest = session.scalar(select(func.max(MetricSnapshot.version)))
+    newest = session.connection().scalar(select(func.max(MetricSnapshot.version)))
     if newest is None:
         return 0
     cutoff = newest - keep
-    session.execute(delete(SnapshotFrame).where(SnapshotFrame.version <= cutoff))
-    result = session.execute(delete(MetricSnapshot).where(MetricSnapshot.version <= cutoff))
+    connection = session.connection()
+    connection.execute(delete(SnapshotFrame).where(SnapshotFrame.version <= cutoff))
+    result = connection.execute(delete(MetricSnapshot).where(MetricSnapshot.version <= cutoff))
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 

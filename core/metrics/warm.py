@@ -43,6 +43,19 @@ class WarmState:
     series_range: tuple[date, int] | None = None
     series: dict[str, np.ndarray] | None = None
     window: dict[int, list[float]] = field(default_factory=dict)
+    seen: dict[tuple[str, int], datetime] = field(default_factory=dict)
+    day_rollup: pd.DataFrame | None = None
+
+    def patch_day_rollup(self, dirty_days: set[date], fresh_rows: pd.DataFrame) -> pd.DataFrame:
+        """The kept day rollup with the refolded days replaced by their new rows."""
+        assert self.day_rollup is not None
+        kept = self.day_rollup[~self.day_rollup["day"].isin(dirty_days)]
+        self.day_rollup = (
+            pd.concat([kept, fresh_rows], ignore_index=True).sort_values("day", ignore_index=True)
+            if not fresh_rows.empty
+            else kept.reset_index(drop=True)
+        )
+        return self.day_rollup
 
     def window_frame(self) -> pd.DataFrame:
         rows = [[tenant_id, *values] for tenant_id, values in sorted(self.window.items())]
@@ -123,7 +136,6 @@ def read_dirty_cell_rows(*, session: Session) -> list[dict]:  # type: ignore[typ
 
 __all__ = [
     "WarmState",
-    "datetime",
     "dimension_signature",
     "forget",
     "read_dirty_cell_rows",
