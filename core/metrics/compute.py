@@ -160,25 +160,33 @@ def tenant_summary(
     as_of: date,
 ) -> pd.DataFrame:
     """One row per tenant: its dimensions, current MRR and the last two 30-day windows."""
-    open_now = subscriptions[
-        (subscriptions["started_on"] <= as_of)
-        & (subscriptions["ended_on"].isna() | (subscriptions["ended_on"] > as_of))
-    ]
-    mrr = open_now.groupby("tenant_id")["mrr_ars"].sum()
-    totals = window_totals.set_index("tenant_id")
+    summary = tenants.sort_values("tenant_id", ignore_index=True)
+    ids = summary["tenant_id"].to_numpy()
 
-    summary = tenants.set_index("tenant_id").copy()
+    ended = subscriptions["ended_on"]
+    open_now = (subscriptions["started_on"] <= as_of) & (ended.isna() | (ended > as_of))
+    mrr = np.zeros(len(ids))
+    np.add.at(  # tenant ids are sorted, so a binary search gives each period's row
+        mrr,
+        np.searchsorted(ids, subscriptions["tenant_id"].to_numpy()[open_now.to_numpy()]),
+        subscriptions["mrr_ars"].to_numpy(dtype=float)[open_now.to_numpy()],
+    )
 
-    def column(name: str) -> pd.Series:
-        return totals[name].reindex(summary.index).fillna(0)
-
-    summary["mrr_ars"] = mrr.reindex(summary.index).fillna(0).astype(float).round(2)
-    summary["bookings_30d"] = column("bookings_30d").astype("int64")
-    summary["bookings_prev_30d"] = column("bookings_prev_30d").astype("int64")
-    summary["gmv_30d"] = column("gmv_30d").astype(float).round(2)
-    decided = column("no_show_30d") + column("completed_30d")
-    summary["no_show_rate_30d"] = (column("no_show_30d") / decided.where(decided > 0)).astype(float)
-    return summary.reset_index().sort_values("tenant_id", ignore_index=True)
+    totals = np.zeros((len(ids), len(WINDOW_TOTAL_COLUMNS) - 1))
+    rows = np.searchsorted(ids, window_totals["tenant_id"].to_numpy())
+    known = (rows < len(ids)) & (ids[np.minimum(rows, len(ids) - 1)] == window_totals["tenant_id"])
+    totals[rows[known]] = window_totals[WINDOW_TOTAL_COLUMNS[1:]].to_numpy(dtype=float)[known]
+    bookings, previous, gmv, no_show, completed = totals.T
+    decided = no_show + completed
+    with np.errstate(invalid="ignore", divide="ignore"):
+        no_show_rate = np.where(decided > 0, no_show / decided, np.nan)
+    return summary.assign(
+        mrr_ars=np.round(mrr, 2),
+        bookings_30d=bookings.astype("int64"),
+        bookings_prev_30d=previous.astype("int64"),
+        gmv_30d=np.round(gmv, 2),
+        no_show_rate_30d=no_show_rate,
+    )
 
 
 def build_snapshot_content(
