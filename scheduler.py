@@ -97,6 +97,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    # Every run is recorded in console_job_runs; APScheduler's per-run lines are noise here.
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
     try:
         settings = get_settings()
         interval = settings.refresh_interval_s if args.interval is None else args.interval

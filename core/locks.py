@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import Engine, or_, select, update
+from sqlalchemy import Engine, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from core.clock import now
@@ -22,7 +22,7 @@ def try_acquire(engine: Engine, name: str, holder: str, *, lease_s: float) -> bo
         if exists is None:
             try:
                 with connection.begin_nested():
-                    connection.execute(ConsoleLock.__table__.insert().values(name=name))
+                    connection.execute(insert(ConsoleLock).values(name=name))
             except IntegrityError:
                 pass  # another scheduler created it at the same moment
         moment = now()

@@ -60,14 +60,24 @@ def add_tenant(
     session.add(tenant)
     session.flush()
     location = Location(
-        tenant_id=tenant.id, name="Central", address="San Martín 100", province="Córdoba",
-        city="Córdoba", latitude=-31.42, longitude=-64.18, opened_on=signup,
+        tenant_id=tenant.id,
+        name="Central",
+        address="San Martín 100",
+        province="Córdoba",
+        city="Córdoba",
+        latitude=-31.42,
+        longitude=-64.18,
+        opened_on=signup,
     )
     session.add(location)
     session.flush()
     staff = Staff(
-        tenant_id=tenant.id, location_id=location.id, full_name="Juan Pérez", role="barbero",
-        weekly_minutes=2400, hired_on=signup,
+        tenant_id=tenant.id,
+        location_id=location.id,
+        full_name="Juan Pérez",
+        role="barbero",
+        weekly_minutes=2400,
+        hired_on=signup,
     )
     service = Service(
         tenant_id=tenant.id, name="Corte", category="corte", duration_min=30, price_ars=9000
@@ -76,8 +86,13 @@ def add_tenant(
     session.add_all([staff, service, customer])
     session.add(
         Subscription(
-            tenant_id=tenant.id, plan=PLANS[tier], tier=tier, mrr_ars=mrr, started_on=signup,
-            ended_on=churned_on, change_reason="new",
+            tenant_id=tenant.id,
+            plan=PLANS[tier],
+            tier=tier,
+            mrr_ars=mrr,
+            started_on=signup,
+            ended_on=churned_on,
+            change_reason="new",
         )
     )
     session.flush()
@@ -95,10 +110,17 @@ def add_booking(
     channel: str = "whatsapp",
 ) -> Booking:
     booking = Booking(
-        tenant_id=refs.tenant_id, location_id=refs.location_id, staff_id=refs.staff_id,
-        service_id=refs.service_id, customer_id=refs.customer_id,
-        created_at=start_at - timedelta(days=2), start_at=start_at, duration_min=duration,
-        status=status, channel=channel, price_ars=price,
+        tenant_id=refs.tenant_id,
+        location_id=refs.location_id,
+        staff_id=refs.staff_id,
+        service_id=refs.service_id,
+        customer_id=refs.customer_id,
+        created_at=start_at - timedelta(days=2),
+        start_at=start_at,
+        duration_min=duration,
+        status=status,
+        channel=channel,
+        price_ars=price,
     )
     session.add(booking)
     session.flush()
@@ -116,8 +138,13 @@ def add_payment(
     booking_id: int | None = None,
 ) -> Payment:
     payment = Payment(
-        tenant_id=refs.tenant_id, booking_id=booking_id, created_at=created_at,
-        amount_ars=amount, method=method, status=status, fee_ars=round(amount * 0.05, 2),
+        tenant_id=refs.tenant_id,
+        booking_id=booking_id,
+        created_at=created_at,
+        amount_ars=amount,
+        method=method,
+        status=status,
+        fee_ars=round(amount * 0.05, 2),
     )
     session.add(payment)
     session.flush()

@@ -32,8 +32,8 @@ def _rows(daily: pd.DataFrame, window: Window) -> pd.DataFrame:
     # ``daily`` is sorted by day, so a window is a slice found by binary search.
     start, end = window
     days = daily["day"].to_numpy()
-    first = int(np.searchsorted(days, start, side="left"))
-    last = int(np.searchsorted(days, end, side="right"))
+    first = int(np.searchsorted(days, start, side="left"))  # type: ignore[call-overload]
+    last = int(np.searchsorted(days, end, side="right"))  # type: ignore[call-overload]
     return daily.iloc[first:last]
 
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 
 import pandas as pd
 from sqlalchemy import (
@@ -349,7 +350,7 @@ def replace_dirty_cells(*, session: Session, records: list[dict]) -> None:  # ty
     connection = session.connection()
     connection.execute(_DELETE_DIRTY_CELLS)
     if records:
-        connection.execute(insert(RollupTenantDay.__table__), records)
+        connection.execute(insert(RollupTenantDay), records)
 
 
 def rebuild_tenant_days(*, session: Session) -> pd.DataFrame:
@@ -432,7 +433,7 @@ def read_window_totals(*, session: Session, as_of: date) -> pd.DataFrame:
     (current_start, end), (previous_start, _) = kpi_windows(as_of)
     day, rollup = RollupTenantDay.day, RollupTenantDay
 
-    def in_current(measure: ColumnElement) -> ColumnElement:  # type: ignore[type-arg]
+    def in_current(measure: Any) -> ColumnElement[Any]:
         return func.coalesce(func.sum(case((day >= current_start, measure), else_=0)), 0)
 
     query = (

@@ -94,9 +94,9 @@ def test_two_schedulers_never_refresh_at_the_same_time(
     monkeypatch.setattr(jobs, "refresh_metrics", slow_refresh)
     runs: list[JobRun | None] = []
     threads = [
-        threading.Thread(target=lambda i=i: runs.append(
-            jobs.run_recorded(engine, refresh_spec(), f"host:{i}:x")
-        ))
+        threading.Thread(
+            target=lambda i=i: runs.append(jobs.run_recorded(engine, refresh_spec(), f"host:{i}:x"))
+        )
         for i in range(2)
     ]
     for thread in threads:
@@ -145,7 +145,9 @@ def test_standalone_scheduler_rejects_an_unreachable_database(tmp_path) -> None:
     result = subprocess.run(
         [sys.executable, "scheduler.py"],
         env={"BARBERPRO_DATABASE_URL": f"sqlite:///{tmp_path}/missing/dir/x.db", "PATH": ""},
-        capture_output=True, text=True, timeout=60,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert result.returncode == 2
     lines = result.stderr.strip().splitlines()

@@ -31,7 +31,10 @@ booking_op = st.tuples(
 status_op = st.tuples(st.just("set_status"), st.integers(0, 10_000), st.sampled_from(STATUSES))
 reprice_op = st.tuples(st.just("reprice"), st.integers(0, 10_000), st.integers(1000, 50000))
 payment_op = st.tuples(
-    st.just("pay"), st.integers(0, 2), st.integers(-75, 0), st.sampled_from(PAYMENT_STATUSES),
+    st.just("pay"),
+    st.integers(0, 2),
+    st.integers(-75, 0),
+    st.sampled_from(PAYMENT_STATUSES),
     st.integers(100, 60000),
 )
 payment_status_op = st.tuples(
@@ -47,7 +50,11 @@ def seed_tenants(engine: Engine) -> list:
             add_tenant(session, 1, signup=date(2025, 11, 3), mrr=18000, tier="starter"),
             add_tenant(session, 2, signup=date(2026, 4, 20), mrr=45000, tier="pro"),
             add_tenant(
-                session, 3, signup=date(2025, 12, 1), churned_on=date(2026, 6, 1), mrr=90000,
+                session,
+                3,
+                signup=date(2025, 12, 1),
+                churned_on=date(2026, 6, 1),
+                mrr=90000,
                 tier="enterprise",
             ),
         ]
@@ -66,8 +73,11 @@ def apply_batch(engine: Engine, refs: list, batch: list) -> None:
             if kind == "book":
                 _, tenant, offset, status, price = op
                 add_booking(
-                    session, refs[tenant], start_at=AS_OF + timedelta(days=offset, hours=-3),
-                    status=status, price=float(price),
+                    session,
+                    refs[tenant],
+                    start_at=AS_OF + timedelta(days=offset, hours=-3),
+                    status=status,
+                    price=float(price),
                 )
             elif kind == "set_status" and bookings:
                 bookings[op[1] % len(bookings)].status = op[2]
@@ -76,8 +86,11 @@ def apply_batch(engine: Engine, refs: list, batch: list) -> None:
             elif kind == "pay":
                 _, tenant, offset, status, amount = op
                 add_payment(
-                    session, refs[tenant], created_at=AS_OF + timedelta(days=offset, hours=-1),
-                    amount=float(amount), status=status,
+                    session,
+                    refs[tenant],
+                    created_at=AS_OF + timedelta(days=offset, hours=-1),
+                    amount=float(amount),
+                    status=status,
                 )
             elif kind == "pay_status" and payments:
                 payments[op[1] % len(payments)].status = op[2]
@@ -91,8 +104,11 @@ def assert_matches_reference(engine: Engine) -> None:
     for name, expected in reference.frames.items():
         actual = snapshot.frames[name]
         pd.testing.assert_frame_equal(
-            actual.reset_index(drop=True), expected.reset_index(drop=True),
-            check_dtype=False, atol=0.005, check_exact=False,
+            actual.reset_index(drop=True),
+            expected.reset_index(drop=True),
+            check_dtype=False,
+            atol=0.005,
+            check_exact=False,
         )
     assert snapshot.kpis.keys() == reference.kpis.keys()
     for key, expected in reference.kpis.items():
@@ -105,12 +121,12 @@ def assert_matches_reference(engine: Engine) -> None:
 
 def rollup_tables(engine: Engine) -> tuple[pd.DataFrame, pd.DataFrame]:
     with Session(engine) as session:
-        cells = pd.DataFrame(
-            [r.__dict__ for r in session.scalars(select(RollupTenantDay))]
-        ).drop(columns="_sa_instance_state")
-        days = pd.DataFrame(
-            [r.__dict__ for r in session.scalars(select(RollupDay))]
-        ).drop(columns="_sa_instance_state")
+        cells = pd.DataFrame([r.__dict__ for r in session.scalars(select(RollupTenantDay))]).drop(
+            columns="_sa_instance_state"
+        )
+        days = pd.DataFrame([r.__dict__ for r in session.scalars(select(RollupDay))]).drop(
+            columns="_sa_instance_state"
+        )
     return (
         cells.sort_values(["tenant_id", "day"], ignore_index=True)[sorted(cells.columns)],
         days.sort_values("day", ignore_index=True)[sorted(days.columns)],
