@@ -1,0 +1,448 @@
+"""Point-in-time tenant features for churn prediction.
+
+Every feature of a tenant "as of" a moment ``as_of`` is computed only from what the
+platform could have known strictly before ``as_of``:
+
+* bookings are known from their ``created_at``; they count in a window by their
+  ``start_at``. The schema keeps only a booking's *latest* status and the time of its
+  last change (``updated_at``), so a status is trusted only when ``updated_at < as_of``;
+  otherwise the booking counts as still "scheduled / unknown" (it is on the book, but
+  its outcome is not known yet);
+* payments by ``created_at``, their status only when ``updated_at < as_of``;
+* invoices by ``issued_on``, their status only when ``updated_at < as_of``;
+* support tickets by ``opened_at``; closed only when ``closed_at < as_of``, their CSAT
+  only when also ``updated_at < as_of`` (the survey may be answered later);
+* admin activity (logins, features used) by ``occurred_at``; NPS by ``responded_at``;
+  CS interventions by ``triggered_at``;
+* subscriptions by ``started_on``: the MRR, plan and tier are those of the period open
+  at ``as_of``, not the tenant's current tier.
+
+Date-typed columns (``signup_date``, ``churned_on``, ``started_on``, ``ended_on``,
+``issued_on``) carry no time of day, so a date ``d`` is known only once the whole day is
+over: ``d < as_of.date()``. A tenant is included when it signed up before that day and
+had not churned before it.
+
+Honest limits. With only the latest status kept, a *terminal* status changed after
+``as_of`` (an approved payment later refunded, a failed invoice later paid) turns back
+into "unknown" and the feature as of ``as_of`` changes; transitions out of the initial
+state (scheduled, pending, open) are handled exactly. A status history table would
+remove the limit. Where the data cannot tell (no NPS answered yet, no booking with a
+known outcome), the feature is NaN, never a made-up zero.
+
+All windows are half-open ``[as_of - n days, as_of)``. Each source table is read with a
+single aggregate query (``GROUP BY tenant_id`` with ``CASE`` windows) whose window
+bounds are computed in Python and passed as parameters, so the same SQL runs on SQLite
+and PostgreSQL.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date, datetime, timedelta
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import ColumnElement, and_, case, func, or_, select
+from sqlalchemy.orm import Session
+
+from core.schema import (
+    TIERS,
+    VERTICALS,
+    AdminActivity,
+    Booking,
+    CsIntervention,
+    Invoice,
+    NpsResponse,
+    Payment,
+    Subscription,
+    SupportTicket,
+    Tenant,
+)
+
+__all__ = ["FEATURE_COLUMNS", "churn_features"]
+
+ONLINE_CHANNELS = ("web", "app", "whatsapp", "instagram")
+FAILED_INVOICE_STATUSES = ("failed", "retried", "written_off")
+HIGH_SEVERITIES = ("high", "urgent")
+#: Weeks of the "own baseline": the 26 weeks before the last 28 days.
+BASELINE_WEEKS = 26
+#: Fewer days of history than this in the baseline window and the baseline is NaN.
+MIN_BASELINE_DAYS = 28
+
+FEATURE_COLUMNS = (
+    "tenure_days",
+    "vertical",
+    "tier",
+    "plan",
+    "mrr_ars",
+    "bookings_last_28d",
+    "bookings_prev_28d",
+    "bookings_trend",
+    "bookings_vs_own_baseline",
+    "no_show_rate_90d",
+    "cancellation_rate_90d",
+    "completed_gmv_28d",
+    "online_booking_share_90d",
+    "payment_rejection_rate_90d",
+    "logins_last_28d",
+    "logins_prev_28d",
+    "logins_trend",
+    "days_since_last_login",
+    "distinct_features_used_90d",
+    "failed_invoices_180d",
+    "days_since_last_failed_invoice",
+    "open_tickets",
+    "high_severity_tickets_90d",
+    "mean_csat_180d",
+    "last_nps",
+    "days_since_last_nps",
+    "days_since_last_cs_touch",
+)
+
+_COUNT_COLUMNS = (
+    "bookings_last_28d",
+    "bookings_prev_28d",
+    "logins_last_28d",
+    "logins_prev_28d",
+    "distinct_features_used_90d",
+    "failed_invoices_180d",
+    "open_tickets",
+    "high_severity_tickets_90d",
+)
+
+
+def _between(column: Any, start: datetime | date, end: datetime | date) -> ColumnElement[bool]:
+    return and_(column >= start, column < end)
+
+
+def _count_if(condition: ColumnElement[bool]) -> Any:
+    return func.sum(case((condition, 1), else_=0))
+
+
+def _sum_if(condition: ColumnElement[bool], value: Any) -> Any:
+    return func.sum(case((condition, value), else_=0))
+
+
+def _frame(rows: Iterable[Any], columns: list[str]) -> pd.DataFrame:
+    frame = pd.DataFrame([tuple(row) for row in rows], columns=columns)
+    return frame.set_index("tenant_id")
+
+
+def _days_since(as_of: datetime, moments: pd.Series) -> pd.Series:
+    """Fractional days from each moment to ``as_of``; NaN where there is no moment."""
+    values = pd.to_datetime(moments, errors="coerce")
+    return (pd.Timestamp(as_of) - values) / pd.Timedelta(days=1)
+
+
+def _ratio(numerator: pd.Series, denominator: pd.Series) -> pd.Series:
+    """``numerator / denominator``, NaN where the denominator is zero (nothing to rate)."""
+    den = denominator.astype(float)
+    return numerator.astype(float) / den.where(den > 0)
+
+
+def churn_features(
+    *, session: Session, as_of: datetime, tenant_ids: Iterable[int] | None = None
+) -> pd.DataFrame:
+    """Features of every live tenant as of ``as_of``, from rows before ``as_of`` only.
+
+    Parameters
+    ----------
+    session : Session
+        An open SQLAlchemy session on the platform database (only read).
+    as_of : datetime
+        The moment the features describe, naive local Argentine time. Nothing whose
+        event time is at or after it is used (see the module docstring for each table).
+    tenant_ids : iterable of int, optional
+        Restrict to these tenants (those not alive at ``as_of`` are still left out).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by ``tenant_id`` (sorted), one row per tenant that signed up before
+        ``as_of`` and had not churned before it, with the columns of
+        :data:`FEATURE_COLUMNS`:
+
+        - ``tenure_days``: whole days since signup.
+        - ``vertical``, ``tier``, ``plan``: categoricals; tier and plan are those of the
+          subscription period open at ``as_of``.
+        - ``mrr_ars``: MRR of the subscription period(s) open at ``as_of``.
+        - ``bookings_last_28d`` / ``bookings_prev_28d``: appointments starting in the
+          last 28 days / the 28 days before, whatever their outcome.
+        - ``bookings_trend``: ``(last + 1) / (prev + 1)``; below 1 means fewer bookings.
+        - ``bookings_vs_own_baseline``: weekly bookings of the last 28 days over the
+          weekly average of the 26 weeks before them, both +1 smoothed; NaN with less
+          than 28 days of history in that baseline window.
+        - ``no_show_rate_90d``: no-shows / (completed + no-shows) among appointments of
+          the last 90 days whose outcome was known.
+        - ``cancellation_rate_90d``: cancelled / (completed + no-shows + cancelled), same
+          appointments.
+        - ``completed_gmv_28d``: ARS of appointments of the last 28 days known completed.
+        - ``online_booking_share_90d``: share of the last 90 days' appointments booked
+          online (web, app, WhatsApp, Instagram) rather than walk-in.
+        - ``payment_rejection_rate_90d``: rejected / payments of the last 90 days whose
+          final status was known.
+        - ``logins_last_28d``, ``logins_prev_28d``, ``logins_trend`` (+1 smoothed ratio),
+          ``days_since_last_login``, ``distinct_features_used_90d``: back-office usage.
+        - ``failed_invoices_180d``: invoices issued in the last 180 days known failed,
+          retried or written off; ``days_since_last_failed_invoice`` from the last
+          such invoice's issue date.
+        - ``open_tickets``: support tickets open at ``as_of``;
+          ``high_severity_tickets_90d``: high or urgent tickets opened in 90 days;
+          ``mean_csat_180d``: mean CSAT (1-5) of tickets closed in 180 days.
+        - ``last_nps``, ``days_since_last_nps``: the latest NPS answer (0-10).
+        - ``days_since_last_cs_touch``: days since the last CS intervention.
+
+        Counts are integers (a zero is a real zero); rates, ratios and "days since"
+        are floats and NaN where genuinely unknown.
+    """
+    as_of = pd.Timestamp(as_of).to_pydatetime()
+    day = as_of.date()  # date-typed events are known once their whole day is over
+    ids = None if tenant_ids is None else sorted({int(t) for t in tenant_ids})
+
+    def only(column: Any) -> list[ColumnElement[bool]]:
+        return [] if ids is None else [column.in_(ids)]
+
+    def back(days: int) -> datetime:
+        return as_of - timedelta(days=days)
+
+    # -- tenants alive at as_of ---------------------------------------------------
+    tenants = _frame(
+        session.execute(
+            select(Tenant.id.label("tenant_id"), Tenant.signup_date, Tenant.vertical).where(
+                Tenant.signup_date < day,
+                or_(Tenant.churned_on.is_(None), Tenant.churned_on >= day),
+                *only(Tenant.id),
+            )
+        ).all(),
+        ["tenant_id", "signup_date", "vertical"],
+    ).sort_index()
+    out = pd.DataFrame(index=tenants.index)
+    signup = pd.to_datetime(tenants["signup_date"])
+    out["tenure_days"] = (pd.Timestamp(day) - signup).dt.days.astype("int64")
+    out["vertical"] = pd.Categorical(tenants["vertical"], categories=list(VERTICALS))
+
+    # -- subscriptions: the period(s) open at as_of ------------------------------
+    subs = pd.DataFrame(
+        [
+            tuple(row)
+            for row in session.execute(
+                select(
+                    Subscription.tenant_id,
+                    Subscription.started_on,
+                    Subscription.id,
+                    Subscription.tier,
+                    Subscription.plan,
+                    Subscription.mrr_ars,
+                ).where(
+                    Subscription.started_on < day,
+                    or_(Subscription.ended_on.is_(None), Subscription.ended_on >= day),
+                    *only(Subscription.tenant_id),
+                )
+            ).all()
+        ],
+        columns=["tenant_id", "started_on", "id", "tier", "plan", "mrr_ars"],
+    )
+    if len(subs):
+        subs = subs.sort_values(["tenant_id", "started_on", "id"])
+        latest = subs.groupby("tenant_id").last()
+        mrr = subs.groupby("tenant_id")["mrr_ars"].sum().astype(float)
+    else:
+        latest = pd.DataFrame(columns=["tier", "plan"])
+        mrr = pd.Series(dtype=float)
+    out["tier"] = pd.Categorical(latest["tier"].reindex(out.index), categories=list(TIERS))
+    plans = sorted(set(latest["plan"].dropna())) if len(latest) else []
+    out["plan"] = pd.Categorical(latest["plan"].reindex(out.index), categories=plans)
+    out["mrr_ars"] = mrr.reindex(out.index)
+
+    # -- bookings -------------------------------------------------------------------
+    b = Booking
+    known = b.updated_at < as_of
+    last28 = _between(b.start_at, back(28), as_of)
+    prev28 = _between(b.start_at, back(56), back(28))
+    base_start = back(28 + 7 * BASELINE_WEEKS)
+    baseline = _between(b.start_at, base_start, back(28))
+    w90 = _between(b.start_at, back(90), as_of)
+    bookings = _frame(
+        session.execute(
+            select(
+                b.tenant_id,
+                _count_if(last28),
+                _count_if(prev28),
+                _count_if(baseline),
+                _count_if(and_(w90, known, b.status == "completed")),
+                _count_if(and_(w90, known, b.status == "no_show")),
+                _count_if(and_(w90, known, b.status == "cancelled")),
+                _sum_if(and_(last28, known, b.status == "completed"), b.price_ars),
+                _count_if(w90),
+                _count_if(and_(w90, b.channel.in_(ONLINE_CHANNELS))),
+            )
+            .where(
+                b.created_at < as_of,
+                b.start_at >= base_start,
+                b.start_at < as_of,
+                *only(b.tenant_id),
+            )
+            .group_by(b.tenant_id)
+        ).all(),
+        [
+            "tenant_id",
+            "last28",
+            "prev28",
+            "baseline",
+            "completed90",
+            "no_show90",
+            "cancelled90",
+            "gmv28",
+            "all90",
+            "online90",
+        ],
+    ).reindex(out.index, fill_value=0)
+    out["bookings_last_28d"] = bookings["last28"]
+    out["bookings_prev_28d"] = bookings["prev28"]
+    out["bookings_trend"] = (bookings["last28"] + 1.0) / (bookings["prev28"] + 1.0)
+    # Days of the baseline window the tenant existed in (young tenants have fewer).
+    first_day = np.maximum(signup, pd.Timestamp(base_start))
+    base_days = (pd.Timestamp(back(28)) - first_day) / pd.Timedelta(days=1)
+    base_days = base_days.clip(lower=0)
+    weekly_base = bookings["baseline"] / (base_days / 7.0).where(base_days >= MIN_BASELINE_DAYS)
+    out["bookings_vs_own_baseline"] = (bookings["last28"] / 4.0 + 1.0) / (weekly_base + 1.0)
+    resolved = bookings["completed90"] + bookings["no_show90"]
+    out["no_show_rate_90d"] = _ratio(bookings["no_show90"], resolved)
+    out["cancellation_rate_90d"] = _ratio(
+        bookings["cancelled90"], resolved + bookings["cancelled90"]
+    )
+    out["completed_gmv_28d"] = bookings["gmv28"].astype(float)
+    out["online_booking_share_90d"] = _ratio(bookings["online90"], bookings["all90"])
+
+    # -- payments -------------------------------------------------------------------
+    p = Payment
+    p_known = and_(p.updated_at < as_of, p.status.notin_(("pending", "in_process")))
+    payments = _frame(
+        session.execute(
+            select(
+                p.tenant_id,
+                _count_if(p_known),
+                _count_if(and_(p_known, p.status == "rejected")),
+            )
+            .where(p.created_at >= back(90), p.created_at < as_of, *only(p.tenant_id))
+            .group_by(p.tenant_id)
+        ).all(),
+        ["tenant_id", "known", "rejected"],
+    ).reindex(out.index, fill_value=0)
+    out["payment_rejection_rate_90d"] = _ratio(payments["rejected"], payments["known"])
+
+    # -- admin activity -------------------------------------------------------------
+    a = AdminActivity
+    login = a.kind == "login"
+    activity = _frame(
+        session.execute(
+            select(
+                a.tenant_id,
+                _count_if(and_(login, _between(a.occurred_at, back(28), as_of))),
+                _count_if(and_(login, _between(a.occurred_at, back(56), back(28)))),
+                func.max(case((login, a.occurred_at), else_=None)),
+                func.count(
+                    func.distinct(
+                        case(
+                            (
+                                and_(a.kind == "feature", a.occurred_at >= back(90)),
+                                a.feature,
+                            ),
+                            else_=None,
+                        )
+                    )
+                ),
+            )
+            .where(a.occurred_at < as_of, *only(a.tenant_id))
+            .group_by(a.tenant_id)
+        ).all(),
+        ["tenant_id", "last28", "prev28", "last_login", "features90"],
+    ).reindex(out.index)
+    out["logins_last_28d"] = activity["last28"].fillna(0).astype("int64")
+    out["logins_prev_28d"] = activity["prev28"].fillna(0).astype("int64")
+    out["logins_trend"] = (out["logins_last_28d"] + 1.0) / (out["logins_prev_28d"] + 1.0)
+    out["days_since_last_login"] = _days_since(as_of, activity["last_login"])
+    out["distinct_features_used_90d"] = activity["features90"].fillna(0).astype("int64")
+
+    # -- invoices -------------------------------------------------------------------
+    i = Invoice
+    i_failed = and_(i.updated_at < as_of, i.status.in_(FAILED_INVOICE_STATUSES))
+    invoices = _frame(
+        session.execute(
+            select(
+                i.tenant_id,
+                _count_if(and_(i_failed, i.issued_on >= (day - timedelta(days=180)))),
+                func.max(case((i_failed, i.issued_on), else_=None)),
+            )
+            .where(i.issued_on < day, *only(i.tenant_id))
+            .group_by(i.tenant_id)
+        ).all(),
+        ["tenant_id", "failed180", "last_failed"],
+    ).reindex(out.index)
+    out["failed_invoices_180d"] = invoices["failed180"].fillna(0).astype("int64")
+    last_failed = pd.to_datetime(invoices["last_failed"], errors="coerce")
+    out["days_since_last_failed_invoice"] = (
+        (pd.Timestamp(day) - last_failed) / pd.Timedelta(days=1)
+    ).astype(float)
+
+    # -- support tickets ------------------------------------------------------------
+    t = SupportTicket
+    closed = and_(t.closed_at.is_not(None), t.closed_at < as_of)
+    csat_known = and_(t.closed_at >= back(180), closed, t.updated_at < as_of, t.csat.is_not(None))
+    tickets = _frame(
+        session.execute(
+            select(
+                t.tenant_id,
+                _count_if(~closed),
+                _count_if(and_(t.opened_at >= back(90), t.severity.in_(HIGH_SEVERITIES))),
+                _sum_if(csat_known, t.csat),
+                _count_if(csat_known),
+            )
+            .where(t.opened_at < as_of, *only(t.tenant_id))
+            .group_by(t.tenant_id)
+        ).all(),
+        ["tenant_id", "open", "high90", "csat_sum", "csat_n"],
+    ).reindex(out.index, fill_value=0)
+    out["open_tickets"] = tickets["open"].astype("int64")
+    out["high_severity_tickets_90d"] = tickets["high90"].astype("int64")
+    out["mean_csat_180d"] = _ratio(tickets["csat_sum"], tickets["csat_n"])
+
+    # -- NPS: the latest answer before as_of ----------------------------------------
+    n = NpsResponse
+    nps = pd.DataFrame(
+        [
+            tuple(row)
+            for row in session.execute(
+                select(n.tenant_id, n.responded_at, n.id, n.score).where(
+                    n.responded_at < as_of, *only(n.tenant_id)
+                )
+            ).all()
+        ],
+        columns=["tenant_id", "responded_at", "id", "score"],
+    )
+    if len(nps):
+        last_nps = nps.sort_values(["tenant_id", "responded_at", "id"]).groupby("tenant_id").last()
+    else:
+        last_nps = pd.DataFrame(columns=["responded_at", "score"])
+    out["last_nps"] = last_nps["score"].reindex(out.index).astype(float)
+    out["days_since_last_nps"] = _days_since(
+        as_of, last_nps["responded_at"].reindex(out.index)
+    ).astype(float)
+
+    # -- CS interventions -----------------------------------------------------------
+    c = CsIntervention
+    touches = _frame(
+        session.execute(
+            select(c.tenant_id, func.max(c.triggered_at))
+            .where(c.triggered_at < as_of, *only(c.tenant_id))
+            .group_by(c.tenant_id)
+        ).all(),
+        ["tenant_id", "last_touch"],
+    ).reindex(out.index)
+    out["days_since_last_cs_touch"] = _days_since(as_of, touches["last_touch"]).astype(float)
+
+    for column in _COUNT_COLUMNS:
+        out[column] = out[column].astype("int64")
+    out.index.name = "tenant_id"
+    return out.loc[:, list(FEATURE_COLUMNS)]
