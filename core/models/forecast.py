@@ -31,6 +31,7 @@ __all__ = [
     "DailyBookingsForecaster",
     "MonthlyForecaster",
     "NotFittedError",
+    "holiday_features",
     "mase",
     "rolling_origin_backtest",
     "seasonal_naive_forecast",

@@ -313,3 +313,30 @@ def test_holiday_features_know_argentine_holidays():
     assert frame["holiday_eve"].tolist() == [1.0, 0.0, 0.0]
     assert frame["january"].sum() == 0
     assert dt.date(2025, 5, 25) in {d.date() for d in days[frame["holiday"] == 1]}
+
+
+def test_month_effects_recovered_with_two_years():
+    # January at 70% of demand, December at 120%; 760 days hold two of each month
+    rng = np.random.default_rng(0)
+    index = pd.date_range("2023-06-01", periods=760, freq="D")
+    holiday = holiday_features(index)["holiday"].to_numpy()
+    mu = (
+        200.0
+        * WEEKLY[index.day_of_week]
+        * np.where(holiday == 1, HOLIDAY_RATIO, 1.0)
+        * np.where(index.month == 1, 0.7, 1.0)
+        * np.where(index.month == 12, 1.2, 1.0)
+        * np.exp(rng.normal(0.0, 0.1, len(index)))
+    )
+    series = pd.Series(rng.poisson(mu).astype(float), index=index)
+    model = DailyBookingsForecaster(horizon=60).fit(series)
+    assert model.exog_names_ == ["holiday", "holiday_eve", "january", "december"]
+    # seeds 0-3 gave january in [-0.39, -0.34], december in [0.175, 0.193]
+    assert model.params_["january"] == pytest.approx(math.log(0.7), abs=0.1)
+    assert model.params_["december"] == pytest.approx(math.log(1.2), abs=0.1)
+    predicted = model.predict()["forecast"]  # 2025-06-30 + 60 days: no January yet
+    assert len(predicted) == 60
+    assert DailyBookingsForecaster().fit(series.iloc[:400]).exog_names_ == [
+        "holiday",
+        "holiday_eve",
+    ]
