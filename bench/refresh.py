@@ -29,7 +29,7 @@ from data.simulate import Simulator
 
 RESULTS = PROJECT_ROOT / "bench" / "results"
 ACTIVITY_SECONDS = 30
-ROUNDS = 7
+ROUNDS = 11
 
 DUCKDB_ROLLUP = """
 SELECT tenant_id, CAST(start_at AS DATE) AS day,

@@ -25,8 +25,9 @@ from core.metrics.compute import (
 from core.metrics.rollups import (
     changed_cells,
     compute_dirty_cells,
+    day_rollup_frame,
     load_dirty_cells,
-    read_day_rollup,
+    read_day_rollup_rows,
     read_watermarks,
     read_window_totals,
     rebuild_tenant_days,
@@ -66,7 +67,7 @@ def _current_state(session: Session, kept: warm.WarmState | None, as_of_day) -> 
     )
     if kept is not None:
         # Still exact: only the dimension tables changed.
-        state.window, state.day_rollup = kept.window, kept.day_rollup
+        state.window, state.day_rows = kept.window, kept.day_rows
     else:
         state.window = warm.window_from_frame(read_window_totals(session=session, as_of=as_of_day))
     return state
@@ -153,15 +154,15 @@ def refresh_metrics(
 
         state = _current_state(session, kept, as_of_day)
         watch.lap("dimensions")
-        if state.day_rollup is None:
-            state.day_rollup = read_day_rollup(session=session)
+        if state.day_rows is None:
+            state.day_rows = read_day_rollup_rows(session=session)
         elif changes is not None and changes.cells:
             # Only the refolded days changed: read those and patch the kept table.
-            state.patch_day_rollup(
+            state.patch_day_rows(
                 {day for _, day in changes.cells},
-                read_day_rollup(session=session, dirty_only=True),
+                read_day_rollup_rows(session=session, dirty_only=True),
             )
-        day_rollup = state.day_rollup
+        day_rollup = day_rollup_frame(state.day_rows)
         watch.lap("read_day_rollup")
         series_range = day_range(day_rollup, state.tenants, as_of_day)
         if state.series is None or state.series_range != series_range:

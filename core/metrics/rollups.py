@@ -419,6 +419,17 @@ _READ_DAY_ROLLUP = select(*[getattr(RollupDay, name) for name in DAY_ROLLUP_COLU
 _READ_DIRTY_DAYS = _READ_DAY_ROLLUP.where(RollupDay.day.in_(_DIRTY_DAYS))
 
 
+def read_day_rollup_rows(*, session: Session, dirty_only: bool = False) -> dict[date, tuple]:  # type: ignore[type-arg]
+    """Platform totals per day as plain tuples keyed by day (the refresh's cheap path)."""
+    query = _READ_DIRTY_DAYS if dirty_only else _READ_DAY_ROLLUP
+    return {_to_date(row[0]): tuple(row) for row in session.connection().execute(query)}
+
+
+def day_rollup_frame(rows: dict[date, tuple]) -> pd.DataFrame:  # type: ignore[type-arg]
+    """The day rollup as a DataFrame sorted by day (measures as stored)."""
+    return _frame([(day, *row[1:]) for day, row in sorted(rows.items())], DAY_ROLLUP_COLUMNS)
+
+
 def read_day_rollup(*, session: Session, dirty_only: bool = False) -> pd.DataFrame:
     """The platform totals per day; only the dirty cells' days with ``dirty_only``."""
     columns = DAY_ROLLUP_COLUMNS

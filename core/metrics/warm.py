@@ -44,18 +44,15 @@ class WarmState:
     series: dict[str, np.ndarray] | None = None
     window: dict[int, list[float]] = field(default_factory=dict)
     seen: dict[tuple[str, int], datetime] = field(default_factory=dict)
-    day_rollup: pd.DataFrame | None = None
+    # Platform totals per day, as stored in console_rollup_day, keyed by day.
+    day_rows: dict[date, tuple] | None = None  # type: ignore[type-arg]
 
-    def patch_day_rollup(self, dirty_days: set[date], fresh_rows: pd.DataFrame) -> pd.DataFrame:
-        """The kept day rollup with the refolded days replaced by their new rows."""
-        assert self.day_rollup is not None
-        kept = self.day_rollup[~self.day_rollup["day"].isin(dirty_days)]
-        self.day_rollup = (
-            pd.concat([kept, fresh_rows], ignore_index=True).sort_values("day", ignore_index=True)
-            if not fresh_rows.empty
-            else kept.reset_index(drop=True)
-        )
-        return self.day_rollup
+    def patch_day_rows(self, dirty_days: set[date], fresh: dict[date, tuple]) -> None:  # type: ignore[type-arg]
+        """Replace the refolded days by their new rows (a day with no row left is dropped)."""
+        assert self.day_rows is not None
+        for day in dirty_days:
+            self.day_rows.pop(day, None)
+        self.day_rows.update(fresh)
 
     def window_frame(self) -> pd.DataFrame:
         rows = [[tenant_id, *values] for tenant_id, values in sorted(self.window.items())]
@@ -107,11 +104,15 @@ def forget(url: str | None = None) -> None:
 
 
 def dimension_signature(*, session: Session) -> DimensionSignature:
-    """Changes whenever a tenant or subscription row is added or updated."""
+    """Changes whenever a tenant or subscription row is added or updated.
+
+    Both maxima are answered from indexes (primary key, ``updated_at``) without a scan;
+    the platform never deletes tenants or subscription periods.
+    """
     connection = session.connection()
-    tenants = connection.execute(select(func.count(), func.max(Tenant.updated_at))).one()
+    tenants = connection.execute(select(func.max(Tenant.id), func.max(Tenant.updated_at))).one()
     subscriptions = connection.execute(
-        select(func.count(), func.max(Subscription.updated_at))
+        select(func.max(Subscription.id), func.max(Subscription.updated_at))
     ).one()
     return (*tenants, *subscriptions)
 
