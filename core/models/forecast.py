@@ -235,8 +235,12 @@ class DailyBookingsForecaster(BaseEstimator):
 
     Attributes
     ----------
-    results_ : statsmodels results
-        The fitted model.
+    method_ : str
+        ``"sarimax"`` or ``"ets"`` as fitted (``"ets"`` when SARIMAX failed, with a
+        RuntimeWarning), or ``"constant"`` for a series with one value every day,
+        forecast as that value with a zero-width interval.
+    results_ : statsmodels results or None
+        The fitted model (None for a constant series).
     exog_names_ : list of str
         Regressors used (SARIMAX); a regressor constant over the history is dropped.
     params_ : Series
@@ -244,6 +248,8 @@ class DailyBookingsForecaster(BaseEstimator):
     holiday_effect_ : float
         Log-scale coefficient of ``holiday`` (NaN for ETS or without holidays in the
         history); ``exp`` of it is the multiplicative holiday effect.
+    level_ : float
+        Last observed count.
     last_date_ : Timestamp
         Last day of the history.
     n_obs_ : int
@@ -271,6 +277,19 @@ class DailyBookingsForecaster(BaseEstimator):
             return self.month_effects
         raise ValueError(f"month_effects must be 'auto', True or False, got {self.month_effects!r}")
 
+    def _fit_sarimax(self, y: pd.Series, z: pd.Series) -> None:
+        exog = holiday_features(y.index, self._uses_months(len(y)))
+        exog = exog.loc[:, exog.nunique() > 1]
+        self.exog_names_ = list(exog.columns)
+        sarimax = SARIMAX(
+            z,
+            exog=exog if self.exog_names_ else None,
+            order=_SARIMAX_ORDER,
+            seasonal_order=_SARIMAX_SEASONAL_ORDER,
+            concentrate_scale=True,
+        )
+        self.results_ = sarimax.fit(disp=False, method="lbfgs", maxiter=_MAXITER)
+
     def fit(self, series: pd.Series) -> DailyBookingsForecaster:
         """Fit to a daily count series.
 
@@ -291,31 +310,44 @@ class DailyBookingsForecaster(BaseEstimator):
         y = _daily_series(series)
         z = np.log1p(y)
         start = time.perf_counter()
-        # one BLAS thread: the Kalman filter works on tiny matrices, and threads fighting
-        # over two cores made a 0.5 s fit take 3 to 6 s
-        with warnings.catch_warnings(), threadpool_limits(limits=1):
-            # convergence chatter from statsmodels; the fit is checked by its tests
-            warnings.simplefilter("ignore")
-            if self.model == "sarimax":
-                exog = holiday_features(y.index, self._uses_months(len(y)))
-                exog = exog.loc[:, exog.nunique() > 1]
-                self.exog_names_ = list(exog.columns)
-                sarimax = SARIMAX(
-                    z,
-                    exog=exog if self.exog_names_ else None,
-                    order=_SARIMAX_ORDER,
-                    seasonal_order=_SARIMAX_SEASONAL_ORDER,
-                    concentrate_scale=True,
-                )
-                self.results_ = sarimax.fit(disp=False, method="lbfgs", maxiter=_MAXITER)
-            else:
-                self.exog_names_ = []
-                ets = ETSModel(z, error="add", trend=None, seasonal="add", seasonal_periods=7)
-                self.results_ = ets.fit(disp=False, maxiter=_MAXITER)
+        self.exog_names_ = []
+        self.results_ = None
+        fallback_reason = ""
+        if np.ptp(z.to_numpy()) == 0.0:
+            # a tenant with the same count every day (usually zero): nothing to
+            # estimate, and the state-space initialisation fails on a flat series
+            self.method_ = "constant"
+        else:
+            self.method_ = self.model
+            # one BLAS thread: the Kalman filter works on tiny matrices, and threads
+            # fighting over two cores made a 0.5 s fit take 3 to 6 s
+            with warnings.catch_warnings(), threadpool_limits(limits=1):
+                # convergence chatter from statsmodels; the fit is checked by its tests
+                warnings.simplefilter("ignore")
+                if self.model == "sarimax":
+                    try:
+                        self._fit_sarimax(y, z)
+                    except (np.linalg.LinAlgError, ValueError) as exc:
+                        fallback_reason = str(exc)
+                        self.method_ = "ets"
+                        self.exog_names_ = []
+                if self.method_ == "ets":
+                    ets = ETSModel(z, error="add", trend=None, seasonal="add", seasonal_periods=7)
+                    self.results_ = ets.fit(disp=False, maxiter=_MAXITER)
+        if fallback_reason:
+            warnings.warn(
+                f"SARIMAX failed on this series ({fallback_reason}); fitted ETS instead",
+                RuntimeWarning,
+                stacklevel=2,
+            )
         self.fit_seconds_ = time.perf_counter() - start
-        self.params_ = pd.Series(
-            np.asarray(self.results_.params), index=list(self.results_.param_names)
-        )
+        if self.results_ is None:
+            self.params_ = pd.Series(dtype=float)
+        else:
+            self.params_ = pd.Series(
+                np.asarray(self.results_.params), index=list(self.results_.param_names)
+            )
+        self.level_ = float(y.iloc[-1])
         self.holiday_effect_ = float(self.params_.get("holiday", np.nan))
         self.last_date_ = y.index[-1]
         self.n_obs_ = len(y)
@@ -334,7 +366,10 @@ class DailyBookingsForecaster(BaseEstimator):
             raise NotFittedError("DailyBookingsForecaster is not fitted yet; call fit first")
         future = _future_days(self.last_date_, self.horizon)
         alpha = 1.0 - self.interval
-        if self.model == "sarimax":
+        if self.method_ == "constant":
+            flat = np.full(self.horizon, np.log1p(self.level_))
+            return _bounded(flat, flat, flat, index=future)
+        if self.method_ == "sarimax":
             exog = None
             if self.exog_names_:
                 exog = holiday_features(future, month_effects=True)[self.exog_names_].to_numpy()

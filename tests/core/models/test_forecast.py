@@ -334,9 +334,20 @@ def test_month_effects_recovered_with_two_years():
     # seeds 0-3 gave january in [-0.39, -0.34], december in [0.175, 0.193]
     assert model.params_["january"] == pytest.approx(math.log(0.7), abs=0.1)
     assert model.params_["december"] == pytest.approx(math.log(1.2), abs=0.1)
-    predicted = model.predict()["forecast"]  # 2025-06-30 + 60 days: no January yet
+    predicted = model.predict()["forecast"]  # July and August 2025
     assert len(predicted) == 60
     assert DailyBookingsForecaster().fit(series.iloc[:400]).exog_names_ == [
         "holiday",
         "holiday_eve",
     ]
+
+
+@pytest.mark.parametrize("model", ["sarimax", "ets"])
+def test_constant_series_forecasts_its_value(model):
+    # a tenant with no bookings for months: nothing to estimate, no crash
+    series = _series([0.0] * 60)
+    fitted_model = DailyBookingsForecaster(horizon=5, model=model).fit(series)
+    assert fitted_model.method_ == "constant"
+    predicted = fitted_model.predict()
+    assert (predicted.to_numpy() == 0.0).all()
+    assert len(predicted) == 5
