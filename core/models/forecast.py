@@ -277,8 +277,8 @@ class DailyBookingsForecaster(BaseEstimator):
             return self.month_effects
         raise ValueError(f"month_effects must be 'auto', True or False, got {self.month_effects!r}")
 
-    def _fit_sarimax(self, y: pd.Series, z: pd.Series) -> None:
-        exog = holiday_features(y.index, self._uses_months(len(y)))
+    def _fit_sarimax(self, y: pd.Series, z: pd.Series, use_months: bool) -> None:
+        exog = holiday_features(y.index, use_months)
         exog = exog.loc[:, exog.nunique() > 1]
         self.exog_names_ = list(exog.columns)
         sarimax = SARIMAX(
@@ -308,6 +308,7 @@ class DailyBookingsForecaster(BaseEstimator):
         if self.model not in ("sarimax", "ets"):
             raise ValueError(f"model must be 'sarimax' or 'ets', got {self.model!r}")
         y = _daily_series(series)
+        use_months = self._uses_months(len(y))  # validates month_effects
         z = np.log1p(y)
         start = time.perf_counter()
         self.exog_names_ = []
@@ -326,7 +327,7 @@ class DailyBookingsForecaster(BaseEstimator):
                 warnings.simplefilter("ignore")
                 if self.model == "sarimax":
                     try:
-                        self._fit_sarimax(y, z)
+                        self._fit_sarimax(y, z, use_months)
                     except (np.linalg.LinAlgError, ValueError) as exc:
                         fallback_reason = str(exc)
                         self.method_ = "ets"
