@@ -351,3 +351,18 @@ def test_constant_series_forecasts_its_value(model):
     predicted = fitted_model.predict()
     assert (predicted.to_numpy() == 0.0).all()
     assert len(predicted) == 5
+
+
+def test_sarimax_failure_falls_back_to_ets_with_a_warning(monkeypatch):
+    import core.models.forecast as forecast
+
+    class Failing:
+        def __init__(self, *args, **kwargs):
+            raise np.linalg.LinAlgError("Schur decomposition solver error.")
+
+    monkeypatch.setattr(forecast, "SARIMAX", Failing)
+    with pytest.warns(RuntimeWarning, match="fitted ETS instead"):
+        model = DailyBookingsForecaster(horizon=7).fit(GOOD)
+    assert model.method_ == "ets"
+    assert model.exog_names_ == []
+    assert len(model.predict()) == 7
