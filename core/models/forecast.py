@@ -649,6 +649,6 @@ def rolling_origin_backtest(
         "smape_model": float(per_origin["smape_model"].mean()),
         "smape_naive": float(per_origin["smape_naive"].mean()),
         "coverage": float(per_origin["coverage"].mean()),
-        "origins": float(origins),
+        "origins": int(origins),
     }
     return per_origin, summary
