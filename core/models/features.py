@@ -43,7 +43,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import ColumnElement, and_, case, func, or_, select
+from sqlalchemy import ColumnElement, and_, case, func, literal, or_, select, union_all
 from sqlalchemy.orm import Session
 
 from core.schema import (
@@ -69,6 +69,8 @@ HIGH_SEVERITIES = ("high", "urgent")
 BASELINE_WEEKS = 26
 #: Fewer days of history than this in the baseline window and the baseline is NaN.
 MIN_BASELINE_DAYS = 28
+#: Above this many rows changed since as_of, look for them tenant by tenant.
+LATE_ROWS_SEEK = 100_000
 
 FEATURE_COLUMNS = (
     "tenure_days",
@@ -255,48 +257,127 @@ def churn_features(
     out["plan"] = pd.Categorical(latest["plan"].reindex(out.index), categories=plans)
     out["mrr_ars"] = mrr.reindex(out.index)
 
+    # From here on every query names the live tenants, so SQL seeks each tenant's slice
+    # of the (tenant_id, time, ...) covering indexes instead of scanning whole tables.
+    live = [int(x) for x in out.index]
+
+    def alive(column: Any) -> ColumnElement[bool]:
+        return column.in_(live)
+
+    def changed_since(stmt: Any, table: Any) -> Any:
+        """``stmt`` restricted to rows of ``table`` changed at or after as_of.
+
+        When few rows changed since as_of (scoring today), the only usable index is
+        ``updated_at``'s; when many did (features for a date long past), naming the
+        live tenants lets the database seek their slices of the covering index.
+        """
+        changed = session.scalar(
+            select(func.count()).select_from(table).where(table.updated_at >= as_of)
+        )
+        stmt = stmt.where(table.updated_at >= as_of)
+        if (changed or 0) > LATE_ROWS_SEEK:
+            return stmt.where(alive(table.tenant_id))
+        return stmt
+
     # -- bookings -------------------------------------------------------------------
+    # The aggregate reads only the covering index (tenant_id, start_at, status, price)
+    # as if every row were known at as_of. Rows changed at or after as_of are then
+    # fetched through the updated_at index and taken back out: their status is unknown
+    # then, and if they were even created at or after as_of, the booking itself is.
+    # This relies on a row's updated_at never preceding its created_at.
     b = Booking
-    known = b.updated_at < as_of
-    last28 = _between(b.start_at, back(28), as_of)
-    prev28 = _between(b.start_at, back(56), back(28))
     base_start = back(28 + 7 * BASELINE_WEEKS)
-    baseline = _between(b.start_at, base_start, back(28))
-    w90 = _between(b.start_at, back(90), as_of)
-    bookings = _frame(
+    windows = {
+        "last28": (back(28), as_of),
+        "prev28": (back(56), back(28)),
+        "baseline": (base_start, back(28)),
+    }
+    w90 = (back(90), as_of)
+    outcomes = {"completed90": "completed", "no_show90": "no_show", "cancelled90": "cancelled"}
+    # One range seek per window on the covering index; comparing start_at row by row in
+    # CASE expressions would cost more than the seek.
+    buckets = {
+        "b28": (back(28), as_of),
+        "b56": (back(56), back(28)),
+        "b90": (back(90), back(56)),
+        "bold": (base_start, back(90)),
+    }
+    parts = [
+        select(
+            literal(name).label("bucket"),
+            b.tenant_id,
+            func.count().label("n"),
+            *(_count_if(b.status == status).label(key) for key, status in outcomes.items()),
+            _sum_if(b.status == "completed", b.price_ars).label("gmv"),
+        )
+        .where(alive(b.tenant_id), _between(b.start_at, lo, hi))
+        .group_by(b.tenant_id)
+        for name, (lo, hi) in buckets.items()
+    ]
+    raw = pd.DataFrame(
+        [tuple(row) for row in session.execute(union_all(*parts)).all()],
+        columns=["bucket", "tenant_id", "n", *outcomes, "gmv"],
+    )
+    wide = raw.pivot_table(index="tenant_id", columns="bucket", aggfunc="sum", fill_value=0)
+
+    def part(measure: str, names: tuple[str, ...]) -> pd.Series:
+        present = [(measure, x) for x in names if (measure, x) in wide.columns]
+        total = wide[present].sum(axis=1) if present else pd.Series(0, index=wide.index)
+        return total.reindex(out.index, fill_value=0)
+
+    bookings = pd.DataFrame(
+        {
+            "last28": part("n", ("b28",)),
+            "prev28": part("n", ("b56",)),
+            "baseline": part("n", ("b56", "b90", "bold")),
+            **{key: part(key, ("b28", "b56", "b90")) for key in outcomes},
+            "gmv28": part("gmv", ("b28",)).astype(float),
+        },
+        index=out.index,
+    )
+    late = pd.DataFrame(
+        [
+            tuple(row)
+            for row in session.execute(
+                changed_since(
+                    select(b.tenant_id, b.start_at, b.created_at, b.status, b.price_ars).where(
+                        b.start_at >= base_start, b.start_at < as_of
+                    ),
+                    b,
+                )
+            ).all()
+        ],
+        columns=["tenant_id", "start_at", "created_at", "status", "price_ars"],
+    )
+    late = late[late["tenant_id"].isin(live)]
+    if len(late):
+        start_at = pd.to_datetime(late["start_at"])
+        unborn = pd.to_datetime(late["created_at"]) >= pd.Timestamp(as_of)
+
+        def within(lo: datetime, hi: datetime) -> pd.Series:
+            return (start_at >= pd.Timestamp(lo)) & (start_at < pd.Timestamp(hi))
+
+        taken = pd.DataFrame(index=late.index)
+        for name, (lo, hi) in windows.items():
+            taken[name] = (within(lo, hi) & unborn).astype("int64")
+        for name, status in outcomes.items():
+            taken[name] = (within(*w90) & (late["status"] == status)).astype("int64")
+        done28 = within(*windows["last28"]) & (late["status"] == "completed")
+        taken["gmv28"] = late["price_ars"].astype(float).where(done28, 0.0)
+        taken["tenant_id"] = late["tenant_id"]
+        correction = taken.groupby("tenant_id").sum().reindex(out.index, fill_value=0)
+        bookings = bookings - correction[bookings.columns]
+    channels = _frame(
         session.execute(
             select(
                 b.tenant_id,
-                _count_if(last28),
-                _count_if(prev28),
-                _count_if(baseline),
-                _count_if(and_(w90, known, b.status == "completed")),
-                _count_if(and_(w90, known, b.status == "no_show")),
-                _count_if(and_(w90, known, b.status == "cancelled")),
-                _sum_if(and_(last28, known, b.status == "completed"), b.price_ars),
-                _count_if(w90),
-                _count_if(and_(w90, b.channel.in_(ONLINE_CHANNELS))),
+                func.count(),
+                _count_if(b.channel.in_(ONLINE_CHANNELS)),
             )
-            .where(
-                b.created_at < as_of,
-                b.start_at >= base_start,
-                b.start_at < as_of,
-                *only(b.tenant_id),
-            )
+            .where(alive(b.tenant_id), _between(b.start_at, *w90), b.created_at < as_of)
             .group_by(b.tenant_id)
         ).all(),
-        [
-            "tenant_id",
-            "last28",
-            "prev28",
-            "baseline",
-            "completed90",
-            "no_show90",
-            "cancelled90",
-            "gmv28",
-            "all90",
-            "online90",
-        ],
+        ["tenant_id", "all90", "online90"],
     ).reindex(out.index, fill_value=0)
     out["bookings_last_28d"] = bookings["last28"]
     out["bookings_prev_28d"] = bookings["prev28"]
@@ -313,23 +394,49 @@ def churn_features(
         bookings["cancelled90"], resolved + bookings["cancelled90"]
     )
     out["completed_gmv_28d"] = bookings["gmv28"].astype(float)
-    out["online_booking_share_90d"] = _ratio(bookings["online90"], bookings["all90"])
+    out["online_booking_share_90d"] = _ratio(channels["online90"], channels["all90"])
 
-    # -- payments -------------------------------------------------------------------
+    # -- payments: same scheme on (tenant_id, created_at, status, amount) -----------
     p = Payment
-    p_known = and_(p.updated_at < as_of, p.status.notin_(("pending", "in_process")))
+    p_final = p.status.notin_(("pending", "in_process"))
+    p_window = and_(alive(p.tenant_id), p.created_at >= back(90), p.created_at < as_of)
     payments = _frame(
         session.execute(
             select(
                 p.tenant_id,
-                _count_if(p_known),
-                _count_if(and_(p_known, p.status == "rejected")),
+                _count_if(p_final),
+                _count_if(p.status == "rejected"),
             )
-            .where(p.created_at >= back(90), p.created_at < as_of, *only(p.tenant_id))
+            .where(p_window)
             .group_by(p.tenant_id)
         ).all(),
         ["tenant_id", "known", "rejected"],
     ).reindex(out.index, fill_value=0)
+    # Fetched row by row: a GROUP BY would lure SQLite onto the tenant index.
+    late_pay = pd.DataFrame(
+        [
+            tuple(row)
+            for row in session.execute(
+                changed_since(
+                    select(p.tenant_id, p.status).where(
+                        p.created_at >= back(90), p.created_at < as_of
+                    ),
+                    p,
+                )
+            ).all()
+        ],
+        columns=["tenant_id", "status"],
+    )
+    if len(late_pay):
+        final = ~late_pay["status"].isin(["pending", "in_process"])
+        taken_pay = pd.DataFrame(
+            {
+                "tenant_id": late_pay["tenant_id"],
+                "known": final.astype("int64"),
+                "rejected": (late_pay["status"] == "rejected").astype("int64"),
+            }
+        )
+        payments = payments - taken_pay.groupby("tenant_id").sum().reindex(out.index, fill_value=0)
     out["payment_rejection_rate_90d"] = _ratio(payments["rejected"], payments["known"])
 
     # -- admin activity -------------------------------------------------------------
@@ -339,30 +446,33 @@ def churn_features(
         session.execute(
             select(
                 a.tenant_id,
-                _count_if(and_(login, _between(a.occurred_at, back(28), as_of))),
-                _count_if(and_(login, _between(a.occurred_at, back(56), back(28)))),
+                _count_if(and_(login, a.occurred_at >= back(28))),
+                _count_if(and_(login, a.occurred_at < back(28), a.occurred_at >= back(56))),
                 func.max(case((login, a.occurred_at), else_=None)),
-                func.count(
-                    func.distinct(
-                        case(
-                            (
-                                and_(a.kind == "feature", a.occurred_at >= back(90)),
-                                a.feature,
-                            ),
-                            else_=None,
-                        )
-                    )
-                ),
+                func.count(func.distinct(case((a.kind == "feature", a.feature), else_=None))),
             )
-            .where(a.occurred_at < as_of, *only(a.tenant_id))
+            .where(alive(a.tenant_id), a.occurred_at >= back(90), a.occurred_at < as_of)
             .group_by(a.tenant_id)
         ).all(),
         ["tenant_id", "last28", "prev28", "last_login", "features90"],
     ).reindex(out.index)
+    last_login = pd.to_datetime(activity["last_login"])
+    quiet = [int(x) for x in last_login.index[last_login.isna()]]
+    if quiet:  # no login in 90 days: look further back, for these tenants only
+        older = session.execute(
+            select(a.tenant_id, func.max(a.occurred_at))
+            .where(a.tenant_id.in_(quiet), login, a.occurred_at < back(90))
+            .group_by(a.tenant_id)
+        ).all()
+        if older:
+            found = pd.Series(
+                pd.to_datetime([row[1] for row in older]), index=[row[0] for row in older]
+            )
+            last_login = last_login.combine_first(found).reindex(out.index)
     out["logins_last_28d"] = activity["last28"].fillna(0).astype("int64")
     out["logins_prev_28d"] = activity["prev28"].fillna(0).astype("int64")
     out["logins_trend"] = (out["logins_last_28d"] + 1.0) / (out["logins_prev_28d"] + 1.0)
-    out["days_since_last_login"] = _days_since(as_of, activity["last_login"])
+    out["days_since_last_login"] = _days_since(as_of, last_login)
     out["distinct_features_used_90d"] = activity["features90"].fillna(0).astype("int64")
 
     # -- invoices -------------------------------------------------------------------

@@ -43,7 +43,10 @@ def _booking(
     if created is not None:
         booking.created_at = created
     # Factories stamp updated_at with the wall clock; history needs its own stamps.
-    booking.updated_at = updated or min(start + timedelta(hours=1), T - timedelta(minutes=1))
+    # A row's last change is never before its creation.
+    booking.updated_at = updated or max(
+        booking.created_at, min(start + timedelta(hours=1), T - timedelta(minutes=1))
+    )
     session.flush()
     return booking
 
