@@ -29,10 +29,17 @@ state (scheduled, pending, open) are handled exactly. A status history table wou
 remove the limit. Where the data cannot tell (no NPS answered yet, no booking with a
 known outcome), the feature is NaN, never a made-up zero.
 
-All windows are half-open ``[as_of - n days, as_of)``. Each source table is read with a
-single aggregate query (``GROUP BY tenant_id`` with ``CASE`` windows) whose window
-bounds are computed in Python and passed as parameters, so the same SQL runs on SQLite
-and PostgreSQL.
+All windows are half-open ``[as_of - n days, as_of)``, their bounds computed in Python
+and passed as parameters (no SQL date functions), so the same SQL runs on SQLite and
+PostgreSQL. Each table is read with one aggregate query grouped by tenant. Bookings and
+payments, the big tables, are first aggregated from their covering indexes as if every
+row were known at ``as_of``; the few rows changed at or after ``as_of`` (found through
+the ``updated_at`` index) are then fetched and taken back out. This relies on a row's
+``updated_at`` never preceding its ``created_at``, true of any honest stamp.
+
+Speed on the default demo data (250 tenants, 3.4 M bookings, SQLite): about 1.3 s warm
+(2.7 s cold) as of the end of the data; dates long past, where most rows changed since,
+take up to ~5 s.
 """
 
 from __future__ import annotations
