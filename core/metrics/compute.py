@@ -190,16 +190,20 @@ def tenant_summary(
 
 
 def build_snapshot_content(
-    *,
-    day_rollup: pd.DataFrame,
     window_totals: pd.DataFrame,
     tenants: pd.DataFrame,
     subscriptions: pd.DataFrame,
     as_of: date,
-    series: dict[str, np.ndarray] | None = None,
+    day_rollup: pd.DataFrame | None = None,
+    daily: pd.DataFrame | None = None,
 ) -> SnapshotContent:
-    """The KPIs and tables of a snapshot as of a local day."""
-    daily = platform_daily(day_rollup, tenants, subscriptions, as_of, series=series)
+    """The KPIs and tables of a snapshot as of a local day.
+
+    Pass either ``day_rollup`` (platform totals per day) or an already built ``daily``.
+    """
+    if daily is None:
+        assert day_rollup is not None, "build_snapshot_content needs day_rollup or daily"
+        daily = platform_daily(day_rollup, tenants, subscriptions, as_of)
     return SnapshotContent(
         kpis=compute_kpis(daily, as_of),
         frames={

@@ -17,8 +17,8 @@ from core.clock import now
 from core.metrics import warm
 from core.metrics.compute import (
     build_snapshot_content,
-    day_range,
     dimension_series,
+    platform_daily,
     read_subscriptions,
     read_tenants,
 )
@@ -67,7 +67,7 @@ def _current_state(session: Session, kept: warm.WarmState | None, as_of_day) -> 
     )
     if kept is not None:
         # Still exact: only the dimension tables changed.
-        state.window, state.day_rows = kept.window, kept.day_rows
+        state.window, state.day_rows = kept.window, kept.day_rows  # daily: rebuilt
     else:
         state.window = warm.window_from_frame(read_window_totals(session=session, as_of=as_of_day))
     return state
@@ -154,29 +154,36 @@ def refresh_metrics(
 
         state = _current_state(session, kept, as_of_day)
         watch.lap("dimensions")
+        dirty_days = {day for _, day in changes.cells} if changes is not None else set()
         if state.day_rows is None:
             state.day_rows = read_day_rollup_rows(session=session)
-        elif changes is not None and changes.cells:
+        elif dirty_days:
             # Only the refolded days changed: read those and patch the kept table.
-            state.patch_day_rows(
-                {day for _, day in changes.cells},
-                read_day_rollup_rows(session=session, dirty_only=True),
-            )
-        day_rollup = day_rollup_frame(state.day_rows)
+            state.patch_day_rows(dirty_days, read_day_rollup_rows(session=session, dirty_only=True))
         watch.lap("read_day_rollup")
-        series_range = day_range(day_rollup, state.tenants, as_of_day)
+        series_range = state.day_span(as_of_day)
         if state.series is None or state.series_range != series_range:
             state.series = dimension_series(state.tenants, state.subscriptions, *series_range)
             state.series_range = series_range
+            state.daily = None
+        if state.daily is None:
+            state.daily = platform_daily(
+                day_rollup_frame(state.day_rows),
+                state.tenants,
+                state.subscriptions,
+                as_of_day,
+                series=state.series,
+            )
+        else:
+            state.patch_daily(dirty_days)
         window_totals = state.window_frame()
         watch.lap("window_totals")
         content = build_snapshot_content(
-            day_rollup=day_rollup,
+            daily=state.daily,
             window_totals=window_totals,
             tenants=state.tenants,
             subscriptions=state.subscriptions,
             as_of=as_of_day,
-            series=state.series,
         )
         watch.lap("compute_metrics")
         version = write_snapshot(

@@ -19,7 +19,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from core.metrics.registry import kpi_windows
-from core.metrics.rollups import WINDOW_TOTAL_COLUMNS, dirty_cells
+from core.metrics.rollups import TENANT_DAY_MEASURES, WINDOW_TOTAL_COLUMNS, dirty_cells
 from core.schema import RollupTenantDay, Subscription, Tenant
 
 # The per-tenant window measures, in WINDOW_TOTAL_COLUMNS order after tenant_id.
@@ -46,6 +46,43 @@ class WarmState:
     seen: dict[tuple[str, int], datetime] = field(default_factory=dict)
     # Platform totals per day, as stored in console_rollup_day, keyed by day.
     day_rows: dict[date, tuple] | None = None  # type: ignore[type-arg]
+
+    # The snapshot's daily table, kept and patched on the refolded days.
+    daily: pd.DataFrame | None = None
+
+    def day_span(self, as_of_day: date) -> tuple[date, int]:
+        """First day and number of days the daily table covers (as ``day_range``)."""
+        assert self.day_rows is not None
+        firsts, lasts = [as_of_day], [as_of_day]
+        if self.day_rows:
+            firsts.append(min(self.day_rows))
+            lasts.append(max(self.day_rows))
+        if not self.tenants.empty:
+            firsts.append(min(self.tenants["signup_date"]))
+        first = min(firsts)
+        return first, (max(lasts) - first).days + 1
+
+    def patch_daily(self, dirty_days: set[date]) -> None:
+        """Copy the refolded days' totals into the kept daily table (zeros if none left)."""
+        assert self.daily is not None and self.day_rows is not None
+        assert self.series_range is not None
+        if not dirty_days:
+            return
+        first = self.series_range[0]
+        days = sorted(dirty_days)
+        positions = [(day - first).days for day in days]
+        values = [
+            self.day_rows[day][1 : 1 + len(TENANT_DAY_MEASURES)]
+            if day in self.day_rows
+            else (0,) * len(TENANT_DAY_MEASURES)
+            for day in days
+        ]
+        daily = self.daily.copy()  # the previous snapshot's frame may still be referenced
+        for column, name in enumerate(TENANT_DAY_MEASURES):
+            current = daily[name].to_numpy(copy=True)
+            current[positions] = [row[column] for row in values]
+            daily[name] = np.round(current, 2) if name.endswith("_ars") else current
+        self.daily = daily
 
     def patch_day_rows(self, dirty_days: set[date], fresh: dict[date, tuple]) -> None:  # type: ignore[type-arg]
         """Replace the refolded days by their new rows (a day with no row left is dropped)."""
@@ -85,8 +122,12 @@ _states: dict[str, WarmState] = {}
 
 
 def state_for(url: str, *, latest_version: int | None, as_of_day: date) -> WarmState | None:
-    """The kept state, if it still describes the database; None means rebuild."""
-    state = _states.get(url)
+    """Take the kept state, if it still describes the database; None means rebuild.
+
+    The state is removed from the registry: a refresh mutates it as it goes, so only a
+    refresh that commits may put it back (``remember``). A failed one leaves nothing.
+    """
+    state = _states.pop(url, None)
     if state is None or state.version != latest_version or state.as_of_day != as_of_day:
         return None
     return state

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 
 import pandas as pd
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import Engine, select
@@ -169,3 +170,22 @@ def test_refresh_touches_only_changed_cells(engine: Engine) -> None:
     assert result.kind == "incremental"
     assert result.cells <= 10
     assert result.days <= result.cells
+
+
+def test_a_failed_refresh_leaves_no_half_applied_state(engine: Engine, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    refs = seed_tenants(engine)
+    refresh_metrics(engine, as_of=AS_OF)
+    refresh_metrics(engine, as_of=AS_OF)  # the process now keeps warm state
+    with Session(engine) as session, session.begin():
+        add_booking(session, refs[0], start_at=AS_OF - timedelta(days=2), status="completed")
+
+    def broken(**_kwargs):  # type: ignore[no-untyped-def]
+        raise RuntimeError("snapshot store unavailable")
+
+    with monkeypatch.context() as patch:
+        patch.setattr("core.metrics.refresh.write_snapshot", broken)
+        with pytest.raises(RuntimeError):
+            refresh_metrics(engine, as_of=AS_OF)
+    # The rolled-back refresh's cells are read again; they must count once, not twice.
+    refresh_metrics(engine, as_of=AS_OF)
+    assert_matches_reference(engine)
