@@ -28,19 +28,34 @@ class Metric:
     higher_is_better: bool = True
 
 
-def _rows(daily: pd.DataFrame, window: Window) -> pd.DataFrame:
+class DailyColumns(dict):  # type: ignore[type-arg]
+    """A daily frame as plain numpy columns: metrics slice it many times per refresh."""
+
+    def __init__(self, daily: pd.DataFrame | dict) -> None:  # type: ignore[type-arg]
+        if isinstance(daily, pd.DataFrame):
+            super().__init__({name: daily[name].to_numpy() for name in daily.columns})
+        else:
+            super().__init__(daily)
+
+    @property
+    def empty(self) -> bool:
+        return len(self["day"]) == 0
+
+
+def _rows(daily: pd.DataFrame | DailyColumns, window: Window) -> DailyColumns:
     # ``daily`` is sorted by day, so a window is a slice found by binary search.
+    columns = daily if isinstance(daily, DailyColumns) else DailyColumns(daily)
     start, end = window
-    days = daily["day"].to_numpy()
+    days = columns["day"]
     first = int(np.searchsorted(days, start, side="left"))  # type: ignore[call-overload]
     last = int(np.searchsorted(days, end, side="right"))  # type: ignore[call-overload]
-    return daily.iloc[first:last]
+    return DailyColumns({name: values[first:last] for name, values in columns.items()})
 
 
 def _point(column: str) -> Callable[[pd.DataFrame, Window], float | None]:
     def compute(daily: pd.DataFrame, window: Window) -> float | None:
         rows = _rows(daily, (window[1], window[1]))
-        return None if rows.empty else float(rows[column].iloc[0])
+        return None if rows.empty else float(rows[column][0])
 
     return compute
 
@@ -73,10 +88,10 @@ def _logo_churn(daily: pd.DataFrame, window: Window) -> float | None:
     # Tenants churned during the window over tenants active the day before it began.
     start = window[0]
     before = _rows(daily, (start - timedelta(days=1), start - timedelta(days=1)))
-    if before.empty or float(before["active_tenants"].iloc[0]) == 0:
+    if before.empty or float(before["active_tenants"][0]) == 0:
         return None
     churned = float(_rows(daily, window)["churned_tenants"].sum())
-    return churned / float(before["active_tenants"].iloc[0])
+    return churned / float(before["active_tenants"][0])
 
 
 def _no_show_rate(daily: pd.DataFrame, window: Window) -> float | None:
@@ -184,7 +199,11 @@ def compute_kpis(daily: pd.DataFrame, as_of: date) -> dict[str, dict[str, float 
     ``daily`` has one row per day, sorted by its ``day`` column (date objects).
     """
     current, previous = kpi_windows(as_of)
+    columns = DailyColumns(daily)
     return {
-        key: {"value": metric.compute(daily, current), "previous": metric.compute(daily, previous)}
+        key: {
+            "value": metric.compute(columns, current),  # type: ignore[arg-type]
+            "previous": metric.compute(columns, previous),  # type: ignore[arg-type]
+        }
         for key, metric in METRICS.items()
     }
