@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -15,7 +15,7 @@ from sqlalchemy import Engine, text
 from core.config import ground_truth_path_for
 from core.schema import Base
 from data.generation import billing, engagement, onboarding
-from data.generation.bookings import US_PER_DAY, US_PER_MIN, generate_batch
+from data.generation.bookings import US_PER_DAY, US_PER_MIN, BatchTables, generate_batch
 from data.generation.context import Calendar, GenerationParams, build_calendar, stream, to_day
 from data.generation.lifecycle import Lifecycle, simulate_lifecycle
 from data.generation.payments import generate_payments
@@ -66,6 +66,44 @@ def has_platform_data(engine: Engine) -> bool:
             if conn.execute(text(f"SELECT 1 FROM {name} LIMIT 1")).first() is not None:
                 return True
     return False
+
+
+def build_world_and_lifecycle(params: GenerationParams) -> tuple[Calendar, World, Lifecycle]:
+    """The calendar, the tenants' world and their latent lifecycle, ready for bookings."""
+    cal = build_calendar(params)
+    world = build_world(params, cal)
+    life = simulate_lifecycle(params, cal, world.tenants, world.staff, world.locations)
+    _finalize_world(world, life, cal)
+    return cal, world, life
+
+
+def booking_batches(
+    params: GenerationParams, world: World, life: Lifecycle, cal: Calendar
+) -> Iterator[tuple[int, BatchTables]]:
+    """Customers and bookings, BATCH_TENANTS tenants at a time, in generation order."""
+    t = world.tenants
+    price_factor = tenant_price_factors(
+        t["signup_day"].to_numpy(),
+        t["reprice_every"].to_numpy(),
+        t["reprice_phase"].to_numpy(),
+        cal,
+    )
+    for b_no, lo in enumerate(range(0, len(t), BATCH_TENANTS)):
+        yield (
+            b_no,
+            generate_batch(
+                seed=params.seed,
+                batch_no=b_no,
+                tenant_idx=np.arange(lo, min(lo + BATCH_TENANTS, len(t))),
+                tenants=t,
+                locations=world.locations,
+                staff=world.staff,
+                services=world.services,
+                life=life,
+                cal=cal,
+                price_factor=price_factor,
+            ),
+        )
 
 
 def _finalize_world(world: World, life: Lifecycle, cal: Calendar) -> None:
@@ -148,10 +186,7 @@ def generate(
             "use --replace to overwrite it or --if-empty to leave it as it is"
         )
     progress = on_progress or (lambda _name, _n: None)
-    cal = build_calendar(params)
-    world = build_world(params, cal)
-    life = simulate_lifecycle(params, cal, world.tenants, world.staff, world.locations)
-    _finalize_world(world, life, cal)
+    cal, world, life = build_world_and_lifecycle(params)
     t = world.tenants
     prices = plan_price_table(cal)
     subs, final_plan, last_change = billing.build_subscriptions(
@@ -162,11 +197,8 @@ def generate(
     invoices = billing.build_invoices(params.seed, subs, t, life, cal)
     timings["world_and_lifecycle"] = time.perf_counter() - started
 
-    batches = [
-        np.arange(lo, min(lo + BATCH_TENANTS, len(t))) for lo in range(0, len(t), BATCH_TENANTS)
-    ]
     if total_callback:
-        total_callback(len(batches) + 4)
+        total_callback(-(-len(t) // BATCH_TENANTS) + 4)
     done = 0
     as_of_us = to_day(cal.today) * US_PER_DAY
     activated = _us(t["signup_day"], t["activated_minute"])
@@ -180,28 +212,10 @@ def generate(
         done += 1
         progress("tenants", done)
 
-        price_factor = tenant_price_factors(
-            t["signup_day"].to_numpy(),
-            t["reprice_every"].to_numpy(),
-            t["reprice_phase"].to_numpy(),
-            cal,
-        )
         next_customer = next_booking = next_payment = 1
         t_gen = t_write = 0.0
-        for b_no, idx in enumerate(batches):
-            a = time.perf_counter()
-            tables = generate_batch(
-                seed=params.seed,
-                batch_no=b_no,
-                tenant_idx=idx,
-                tenants=t,
-                locations=world.locations,
-                staff=world.staff,
-                services=world.services,
-                life=life,
-                cal=cal,
-                price_factor=price_factor,
-            )
+        a = time.perf_counter()
+        for b_no, tables in booking_batches(params, world, life, cal):
             pay = generate_payments(
                 stream(params.seed, "payments", b_no),
                 tables.bookings,
@@ -226,6 +240,7 @@ def generate(
             next_payment += len(pay["id"])
             done += 1
             progress("bookings", done)
+            a = time.perf_counter()
         timings["bookings_generate"] = t_gen
         timings["bookings_write"] = t_write
 

@@ -12,12 +12,10 @@ import numpy as np
 import pytest
 from scipy.stats import mannwhitneyu
 
-from data.generation.bookings import US_PER_DAY, generate_batch
-from data.generation.context import GenerationParams, build_calendar, to_day
-from data.generation.lifecycle import intervention_uplift, simulate_lifecycle
-from data.generation.pipeline import BATCH_TENANTS, _finalize_world
-from data.generation.pricing import tenant_price_factors
-from data.generation.tenants import build_world
+from data.generation.bookings import US_PER_DAY
+from data.generation.context import GenerationParams, to_day
+from data.generation.lifecycle import intervention_uplift
+from data.generation.pipeline import booking_batches, build_world_and_lifecycle
 
 DEFAULT_DAY = date(2026, 11, 26)
 
@@ -25,10 +23,7 @@ DEFAULT_DAY = date(2026, 11, 26)
 @pytest.fixture(scope="module")
 def default_life():  # type: ignore[no-untyped-def]
     params = GenerationParams(today=DEFAULT_DAY)
-    cal = build_calendar(params)
-    world = build_world(params, cal)
-    life = simulate_lifecycle(params, cal, world.tenants, world.staff, world.locations)
-    _finalize_world(world, life, cal)
+    cal, world, life = build_world_and_lifecycle(params)
     return params, cal, world, life
 
 
@@ -67,32 +62,10 @@ def test_intervention_effect_is_measurable_and_matches_the_truth(default_life) -
 
 def test_churned_tenants_lose_bookings_before_they_leave() -> None:
     params = GenerationParams(tenants=120, months=9, seed=5, today=date(2026, 6, 15))
-    cal = build_calendar(params)
-    world = build_world(params, cal)
-    life = simulate_lifecycle(params, cal, world.tenants, world.staff, world.locations)
-    _finalize_world(world, life, cal)
+    cal, world, life = build_world_and_lifecycle(params)
     t = world.tenants
-    factors = tenant_price_factors(
-        t["signup_day"].to_numpy(),
-        t["reprice_every"].to_numpy(),
-        t["reprice_phase"].to_numpy(),
-        cal,
-    )
     starts, tenant_ids = [], []
-    for b_no, lo in enumerate(range(0, len(t), BATCH_TENANTS)):
-        idx = np.arange(lo, min(lo + BATCH_TENANTS, len(t)))
-        out = generate_batch(
-            seed=params.seed,
-            batch_no=b_no,
-            tenant_idx=idx,
-            tenants=t,
-            locations=world.locations,
-            staff=world.staff,
-            services=world.services,
-            life=life,
-            cal=cal,
-            price_factor=factors,
-        )
+    for _, out in booking_batches(params, world, life, cal):
         starts.append(out.bookings["start_at"] // US_PER_DAY)
         tenant_ids.append(out.booking_extra["tenant_idx"])
     day, tenant = np.concatenate(starts), np.concatenate(tenant_ids)
