@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import Engine, delete, select
+from sqlalchemy import Engine, delete
 from sqlalchemy.orm import Session
 
 from core.clock import now
@@ -149,13 +149,6 @@ def write_heartbeat(engine: Engine, scheduler_id: str, mode: str, started_at) ->
             )
         else:
             beat.beat_at = now()
-
-
-def latest_runs(*, session: Session, job_id: str | None = None, limit: int = 50) -> list[JobRun]:
-    query = select(JobRun).order_by(JobRun.started_at.desc()).limit(limit)
-    if job_id is not None:
-        query = query.where(JobRun.job_id == job_id)
-    return list(session.scalars(query))
 
 
 JOBS: list[JobSpec] = [

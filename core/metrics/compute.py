@@ -6,6 +6,7 @@ reference computation feeds them aggregates computed straight from raw rows.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -76,13 +77,18 @@ def _count_on_each_day(days: pd.Series, first: date, length: int) -> np.ndarray:
     return counts[:length]
 
 
-def day_range(day_rollup: pd.DataFrame, tenants: pd.DataFrame, as_of: date) -> tuple[date, int]:
-    """First day and number of days the daily frame covers."""
+def day_range(
+    rollup_days: Collection[date], tenants: pd.DataFrame, as_of: date
+) -> tuple[date, int]:
+    """First day and number of days the daily frame covers.
+
+    ``rollup_days`` are the days that have platform totals (a column or a set of keys).
+    """
     firsts = [as_of]
     lasts = [as_of]
-    if not day_rollup.empty:
-        firsts.append(min(day_rollup["day"]))
-        lasts.append(max(day_rollup["day"]))
+    if len(rollup_days):
+        firsts.append(min(rollup_days))
+        lasts.append(max(rollup_days))
     if not tenants.empty:
         firsts.append(min(tenants["signup_date"]))
     first = min(firsts)
@@ -123,7 +129,7 @@ def platform_daily(
 
     ``series`` may pass ``dimension_series`` computed earlier for the same day range.
     """
-    first, length = day_range(day_rollup, tenants, as_of)
+    first, length = day_range(day_rollup["day"], tenants, as_of)
     columns: dict[str, object] = {"day": [first + timedelta(days=i) for i in range(length)]}
     positions = np.array([(day - first).days for day in day_rollup["day"]], dtype=np.int64)
     for name in TENANT_DAY_MEASURES:

@@ -17,6 +17,7 @@ from core.clock import now
 from core.metrics import warm
 from core.metrics.compute import (
     build_snapshot_content,
+    day_range,
     dimension_series,
     platform_daily,
     read_subscriptions,
@@ -164,7 +165,7 @@ def refresh_metrics(
             # Only the refolded days changed: read those and patch the kept table.
             state.patch_day_rows(dirty_days, read_day_rollup_rows(session=session, dirty_only=True))
         watch.lap("read_day_rollup")
-        series_range = state.day_span(as_of_day)
+        series_range = day_range(state.day_rows.keys(), state.tenants, as_of_day)
         if state.series is None or state.series_range != series_range:
             state.series = dimension_series(state.tenants, state.subscriptions, *series_range)
             state.series_range = series_range

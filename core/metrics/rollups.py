@@ -298,14 +298,6 @@ def compute_dirty_cells(*, session: Session) -> list[dict]:  # type: ignore[type
     return [cells[key] for key in sorted(cells)]
 
 
-def compute_cells(*, session: Session, cells: Iterable[Cell]) -> pd.DataFrame:
-    """Aggregate the raw rows of the given cells (for tests and tools)."""
-    load_dirty_cells(session=session, cells=cells)
-    records = compute_dirty_cells(session=session)
-    columns = ["tenant_id", "day", *TENANT_DAY_MEASURES]
-    return pd.DataFrame(records, columns=columns)
-
-
 def compute_all_cells(*, session: Session) -> pd.DataFrame:
     """Every cell, with one GROUP BY per source table (the full rebuild)."""
     booking_day = local_day(Booking.start_at)
@@ -430,15 +422,6 @@ def day_rollup_frame(rows: dict[date, tuple]) -> pd.DataFrame:  # type: ignore[t
     return _frame([(day, *row[1:]) for day, row in sorted(rows.items())], DAY_ROLLUP_COLUMNS)
 
 
-def read_day_rollup(*, session: Session, dirty_only: bool = False) -> pd.DataFrame:
-    """The platform totals per day; only the dirty cells' days with ``dirty_only``."""
-    columns = DAY_ROLLUP_COLUMNS
-    query = _READ_DIRTY_DAYS if dirty_only else _READ_DAY_ROLLUP
-    frame = _frame(session.connection().execute(query).all(), columns)
-    frame["day"] = [_to_date(value) for value in frame["day"]]
-    return _normalize(frame, (*TENANT_DAY_MEASURES, "active_booking_tenants"))
-
-
 def read_window_totals(*, session: Session, as_of: date) -> pd.DataFrame:
     """Per tenant, the current and previous 30-day totals, summed in the database."""
     (current_start, end), (previous_start, _) = kpi_windows(as_of)
@@ -472,10 +455,8 @@ __all__ = [
     "Changes",
     "changed_cells",
     "compute_all_cells",
-    "compute_cells",
     "compute_dirty_cells",
     "load_dirty_cells",
-    "read_day_rollup",
     "read_watermarks",
     "read_window_totals",
     "rebuild_tenant_days",

@@ -50,18 +50,6 @@ class WarmState:
     # The snapshot's daily table, kept and patched on the refolded days.
     daily: pd.DataFrame | None = None
 
-    def day_span(self, as_of_day: date) -> tuple[date, int]:
-        """First day and number of days the daily table covers (as ``day_range``)."""
-        assert self.day_rows is not None
-        firsts, lasts = [as_of_day], [as_of_day]
-        if self.day_rows:
-            firsts.append(min(self.day_rows))
-            lasts.append(max(self.day_rows))
-        if not self.tenants.empty:
-            firsts.append(min(self.tenants["signup_date"]))
-        first = min(firsts)
-        return first, (max(lasts) - first).days + 1
-
     def patch_daily(self, dirty_days: set[date]) -> None:
         """Copy the refolded days' totals into the kept daily table (zeros if none left)."""
         assert self.daily is not None and self.day_rows is not None
@@ -137,13 +125,6 @@ def remember(url: str, state: WarmState) -> None:
     _states[url] = state
 
 
-def forget(url: str | None = None) -> None:
-    if url is None:
-        _states.clear()
-    else:
-        _states.pop(url, None)
-
-
 def dimension_signature(*, session: Session) -> DimensionSignature:
     """Changes whenever a tenant or subscription row is added or updated.
 
@@ -179,7 +160,6 @@ def read_dirty_cell_rows(*, session: Session) -> list[dict]:  # type: ignore[typ
 __all__ = [
     "WarmState",
     "dimension_signature",
-    "forget",
     "read_dirty_cell_rows",
     "remember",
     "state_for",
