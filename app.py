@@ -6,7 +6,10 @@ import streamlit as st
 
 import scheduler
 from core.config import ConfigError
+from core.i18n import gettext
 from page_registry import pages_by_section
+from ui.i18n import current_locale
+from ui.sidebar import render_sidebar
 
 st.set_page_config(
     page_title="BarberPro Command Center",
@@ -22,13 +25,21 @@ except Exception as exc:  # the pages still serve the last snapshot without a sc
     logging.getLogger(__name__).exception("embedded scheduler did not start")
     st.warning(f"The background refresh did not start: {exc}", icon=":material/sync_problem:")
 
+locale = current_locale()
 navigation = st.navigation(
     {
-        section: [
-            st.Page(p.path, title=p.title, icon=p.icon, url_path=p.url_path, default=p.default)
+        gettext(section, locale): [
+            st.Page(
+                p.path,
+                title=gettext(p.title, locale),
+                icon=p.icon,
+                url_path=p.url_path,
+                default=p.default,
+            )
             for p in pages
         ]
         for section, pages in pages_by_section().items()
     }
 )
+render_sidebar()
 navigation.run()

@@ -6,7 +6,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-SECTIONS = ("Dashboards", "Customer success", "Onboarding", "Operations")
+from core.i18n import N_
+
+# Titles and sections are English msgids (N_ marks them); the navigation translates them.
+SECTIONS = (N_("Dashboards"), N_("Customer success"), N_("Onboarding"), N_("Operations"))
 ROLES = ("executive", "cs_manager", "onboarding", "admin")
 
 
@@ -26,9 +29,10 @@ class PageSpec:
 
 
 PAGES: tuple[PageSpec, ...] = (
+    # Dashboards: the executives' twelve.
     PageSpec(
         "app_pages/executive_overview.py",
-        "Executive Overview",
+        N_("Executive Overview"),
         ":material/monitoring:",
         "Dashboards",
         ("executive", "cs_manager", "admin"),
@@ -36,28 +40,167 @@ PAGES: tuple[PageSpec, ...] = (
         default=True,
     ),
     PageSpec(
+        "app_pages/revenue_subscriptions.py",
+        N_("Revenue & Subscriptions"),
+        ":material/payments:",
+        "Dashboards",
+        ("executive", "admin"),
+        "revenue",
+    ),
+    PageSpec(
+        "app_pages/bookings_demand.py",
+        N_("Bookings & Demand"),
+        ":material/event_available:",
+        "Dashboards",
+        ("executive", "admin"),
+        "bookings",
+    ),
+    PageSpec(
+        "app_pages/operational_efficiency.py",
+        N_("Operational Efficiency"),
+        ":material/speed:",
+        "Dashboards",
+        ("executive", "admin"),
+        "efficiency",
+    ),
+    PageSpec(
+        "app_pages/customer_health.py",
+        N_("Customer Health"),
+        ":material/favorite:",
+        "Dashboards",
+        ("executive", "cs_manager", "admin"),
+        "customer-health",
+    ),
+    PageSpec(
+        "app_pages/churn_retention.py",
+        N_("Churn & Retention"),
+        ":material/group_remove:",
+        "Dashboards",
+        ("executive", "cs_manager", "admin"),
+        "churn",
+    ),
+    PageSpec(
+        "app_pages/lifetime_value.py",
+        N_("Lifetime Value"),
+        ":material/savings:",
+        "Dashboards",
+        ("executive", "admin"),
+        "lifetime-value",
+    ),
+    PageSpec(
+        "app_pages/onboarding_funnel.py",
+        N_("Onboarding Funnel"),
+        ":material/filter_alt:",
+        "Dashboards",
+        ("executive", "onboarding", "admin"),
+        "onboarding-funnel",
+    ),
+    PageSpec(
+        "app_pages/financial_operations.py",
+        N_("Financial Operations"),
+        ":material/account_balance:",
+        "Dashboards",
+        ("executive", "admin"),
+        "finance",
+    ),
+    PageSpec(
+        "app_pages/partnerships.py",
+        N_("Partnerships & Attribution"),
+        ":material/handshake:",
+        "Dashboards",
+        ("executive", "admin"),
+        "partners",
+    ),
+    PageSpec(
+        "app_pages/regional_performance.py",
+        N_("Regional Performance"),
+        ":material/map:",
+        "Dashboards",
+        ("executive", "admin"),
+        "regions",
+    ),
+    PageSpec(
+        "app_pages/platform_operations.py",
+        N_("Platform Operations"),
+        ":material/dns:",
+        "Dashboards",
+        ("executive", "admin"),
+        "platform",
+    ),
+    # Customer success.
+    PageSpec(
+        "app_pages/triage.py",
+        N_("Triage queue"),
+        ":material/notification_important:",
+        "Customer success",
+        ("cs_manager", "admin"),
+        "triage",
+    ),
+    PageSpec(
         "app_pages/tenant_directory.py",
-        "Tenant directory",
+        N_("Tenant directory"),
         ":material/storefront:",
         "Customer success",
         ("cs_manager", "executive", "admin"),
         "tenants",
     ),
     PageSpec(
-        "app_pages/onboarding_sessions.py",
-        "Onboarding sessions",
+        "app_pages/tenant_360.py",
+        N_("Tenant 360"),
+        ":material/person_search:",
+        "Customer success",
+        ("cs_manager", "executive", "admin"),
+        "tenant-360",
+    ),
+    PageSpec(
+        "app_pages/intervention_outcomes.py",
+        N_("Intervention outcomes"),
+        ":material/science:",
+        "Customer success",
+        ("cs_manager", "executive", "admin"),
+        "intervention-outcomes",
+    ),
+    PageSpec(
+        "app_pages/model_card.py",
+        N_("Model card"),
+        ":material/model_training:",
+        "Customer success",
+        ("cs_manager", "executive", "admin"),
+        "model-card",
+    ),
+    # Onboarding.
+    PageSpec(
+        "app_pages/onboarding_wizard.py",
+        N_("Onboarding wizard"),
         ":material/rocket_launch:",
+        "Onboarding",
+        ("onboarding", "admin"),
+        "onboarding-wizard",
+    ),
+    PageSpec(
+        "app_pages/onboarding_sessions.py",
+        N_("Onboarding sessions"),
+        ":material/list_alt:",
         "Onboarding",
         ("onboarding", "admin"),
         "onboarding-sessions",
     ),
+    # Operations.
     PageSpec(
         "app_pages/refresh_jobs.py",
-        "Refresh & jobs",
+        N_("Refresh & jobs"),
         ":material/sync:",
         "Operations",
         ("admin",),
         "refresh-jobs",
+    ),
+    PageSpec(
+        "app_pages/cpi_table.py",
+        N_("Inflation (CPI) table"),
+        ":material/percent:",
+        "Operations",
+        ("admin",),
+        "cpi",
     ),
 )
 

@@ -19,7 +19,8 @@ def alembic_config(database_url: str | None = None) -> Config:
 def upgrade_database(database_url: str | None = None) -> None:
     """Apply every pending migration; a no-op when the schema is current."""
     check_connection(get_engine(database_url))
-    command.upgrade(alembic_config(database_url), "head")
+    # "heads": each workflow adds its migrations on its own branch from 0004 until merged.
+    command.upgrade(alembic_config(database_url), "heads")
 
 
 def main() -> int:

@@ -10,6 +10,11 @@ Two families of tables live here:
 
 Every mutable table has ``updated_at``; the incremental refresh reads changes from it.
 All timestamps are naive local Argentine time (see ``core.clock``).
+
+This package's ``__init__`` holds the platform tables and the console's shared tables
+(metrics, jobs, audit log, CPI). Each workflow or model family keeps its own tables in a
+module of this package (``health``, ``churn_models``, ``onboarding_wizard``,
+``interventions``), imported at the bottom so ``Base.metadata`` always has every table.
 """
 
 from __future__ import annotations
@@ -487,3 +492,45 @@ class ConsoleLock(Base):
     name: Mapped[str] = mapped_column(String(60), primary_key=True)
     holder: Mapped[str | None] = mapped_column(String(80), nullable=True)
     expires_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+
+
+class AuditEvent(Base):
+    """Who changed what, when, with the row before and after: every console write flow
+    (onboarding activation, alert triage, CPI edits) records one event per change."""
+
+    __tablename__ = "console_audit_log"
+    __table_args__ = (Index("ix_console_audit_log_entity", "entity", "entity_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    occurred_at: Mapped[datetime] = mapped_column(DateTime, default=now, index=True)
+    # The operator chosen in the sidebar until sign-in exists; sign-in maps it to a login.
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("console_users.id"), nullable=True)
+    action: Mapped[str] = mapped_column(String(60))  # e.g. tenant.activate, alert.snooze
+    entity: Mapped[str] = mapped_column(String(40))  # e.g. tenant, alert, cpi_month
+    entity_id: Mapped[str] = mapped_column(String(40))
+    before: Mapped[dict | None] = mapped_column(JSON, nullable=True)  # type: ignore[type-arg]
+    after: Mapped[dict | None] = mapped_column(JSON, nullable=True)  # type: ignore[type-arg]
+    comment: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+class CpiMonth(Base):
+    """Monthly consumer-price index used to show ARS in constant pesos of a chosen month.
+
+    ``index_value`` is the price level at the end of the month on any fixed base; only
+    ratios between months are used. The bundled series is approximate and says so.
+    """
+
+    __tablename__ = "console_cpi_monthly"
+
+    month: Mapped[date] = mapped_column(Date, primary_key=True)  # first day of the month
+    index_value: Mapped[float] = mapped_column(Float)
+    source: Mapped[str] = mapped_column(String(60))  # bundled, upload, manual
+    approximate: Mapped[bool] = mapped_column(Boolean, default=False)
+    updated_at: Mapped[datetime] = _updated_at()
+
+
+# Tables owned by one workflow or model family each live in their own module.
+from core.schema.churn_models import *  # noqa: E402, F403
+from core.schema.health import *  # noqa: E402, F403
+from core.schema.interventions import *  # noqa: E402, F403
+from core.schema.onboarding_wizard import *  # noqa: E402, F403

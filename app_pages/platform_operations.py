@@ -1,0 +1,8 @@
+"""PLACEHOLDER (being built): Platform Operations."""
+
+import streamlit as st
+
+from ui.i18n import _
+
+st.title(_("Platform Operations"))
+st.info(_("This page is being built."), icon=":material/construction:")
