@@ -76,6 +76,8 @@ class Settings:
     simulator_rate_per_min: float = 120.0
     embedded_scheduler: bool = True
     environment: str = "development"
+    # Age after which the detail tables (core/metrics/detail.py) are recomputed.
+    detail_refresh_s: float = 300.0
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -97,6 +99,7 @@ class Settings:
             simulator_rate_per_min=_env_float("BARBERPRO_SIMULATOR_RATE", 120.0, minimum=0.0),
             embedded_scheduler=_env_bool("BARBERPRO_EMBEDDED_SCHEDULER", True),
             environment=environment,
+            detail_refresh_s=_env_float("BARBERPRO_DETAIL_REFRESH_S", 300.0, minimum=1.0),
         )
 
     @property

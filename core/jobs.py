@@ -10,8 +10,10 @@ from __future__ import annotations
 import logging
 import os
 import socket
+import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -20,13 +22,16 @@ from sqlalchemy.orm import Session
 
 from core.clock import now
 from core.locks import release, try_acquire
+from core.metrics.detail import detail_is_due, refresh_detail_frames
 from core.metrics.refresh import refresh_metrics
+from core.metrics.snapshots import latest_version
 from core.metrics.status import REFRESH_JOB_ID
 from core.schema import JobRun, SchedulerHeartbeat
 
 log = logging.getLogger(__name__)
 
 JOB_RUNS_KEPT_DAYS = 30
+DETAIL_JOB_ID = "dashboard_frames"
 # Error text stored per failed run: enough to diagnose, short enough to show in a table.
 MAX_ERROR_CHARS = 500
 
@@ -45,6 +50,9 @@ class JobSpec:
     run: Callable[[Engine, str, int], JobOutcome]  # (engine, scheduler id, run id)
     interval_s: Callable[[float], float]  # from the configured refresh interval
     recorded: bool = True
+    # False for jobs that wake often and usually find nothing due: a skipped run leaves
+    # no record, so the run history shows only the runs that did something.
+    record_skips: bool = True
 
 
 def new_scheduler_id() -> str:
@@ -86,6 +94,10 @@ def _run_and_record(engine: Engine, spec: JobSpec, scheduler_id: str) -> JobRun:
             None,
         )
     else:
+        if outcome.skipped and not spec.record_skips:
+            with Session(engine) as session, session.begin():
+                session.execute(delete(JobRun).where(JobRun.id == run.id))
+            return run
         run.status = "skipped" if outcome.skipped else "success"
         run.rows_touched, run.detail, run.error = outcome.rows_touched, outcome.detail, None
     run.finished_at = now()
@@ -125,6 +137,45 @@ def metrics_refresh_job(engine: Engine, scheduler_id: str, run_id: int) -> JobOu
     )
 
 
+@contextmanager
+def _refresh_lease(engine: Engine, scheduler_id: str, *, wait_s: float = 20.0) -> Iterator[None]:
+    """Hold the refresh lease, waiting up to ``wait_s`` for a running refresh to finish."""
+    from core.config import get_settings
+
+    lease = refresh_lease_s(get_settings().refresh_interval_s)
+    deadline = time.monotonic() + wait_s
+    while not try_acquire(engine, REFRESH_JOB_ID, scheduler_id, lease_s=lease):
+        if time.monotonic() > deadline:
+            raise TimeoutError("the metrics refresh held the snapshot lock for too long")
+        time.sleep(0.5)
+    try:
+        yield
+    finally:
+        release(engine, REFRESH_JOB_ID, scheduler_id)
+
+
+def dashboard_frames_job(engine: Engine, scheduler_id: str, run_id: int) -> JobOutcome:
+    from core.config import get_settings
+
+    with Session(engine) as session:
+        has_metrics = latest_version(session=session) is not None
+        due = detail_is_due(session=session, max_age_s=get_settings().detail_refresh_s)
+    if not has_metrics or not due:  # rollup-based tables wait for the first refresh
+        return JobOutcome(skipped=True)
+    result = refresh_detail_frames(
+        engine, job_run_id=run_id, write_guard=_refresh_lease(engine, scheduler_id)
+    )
+    return JobOutcome(
+        rows_touched=result.rows,
+        detail={
+            "version": result.version,
+            "frames": result.frames,
+            "timings": result.timings,
+            "errors": result.errors,
+        },
+    )
+
+
 def prune_job_runs(engine: Engine, scheduler_id: str, run_id: int) -> JobOutcome:
     cutoff = now() - timedelta(days=JOB_RUNS_KEPT_DAYS)
     with Session(engine) as session, session.begin():
@@ -157,6 +208,14 @@ JOBS: list[JobSpec] = [
         "Read new platform activity, update the rollups and write a metrics snapshot",
         metrics_refresh_job,
         interval_s=lambda refresh_s: refresh_s,
+    ),
+    JobSpec(
+        DETAIL_JOB_ID,
+        "Recompute the dashboards' detail tables when they are older than "
+        "BARBERPRO_DETAIL_REFRESH_S",
+        dashboard_frames_job,
+        interval_s=lambda refresh_s: refresh_s,
+        record_skips=False,
     ),
     JobSpec(
         "prune_job_runs",

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
+import pandas as pd
 import streamlit as st
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
@@ -21,10 +22,17 @@ from core import formatting as fmt
 from core.clock import now
 from core.config import ConfigError, Settings, get_settings
 from core.db import DatabaseUnavailable, get_engine
-from core.metrics.snapshots import Snapshot, latest_version, load_snapshot
+from core.i18n import translator
+from core.metrics.snapshots import (
+    Snapshot,
+    latest_detail_version,
+    latest_version,
+    load_snapshot,
+)
 from core.metrics.status import RefreshStatus, refresh_status
+from ui.i18n import _, current_locale
 
-LOCALE = fmt.DEFAULT_LOCALE  # one place to switch when the console gets i18n
+LOCALE = fmt.DEFAULT_LOCALE  # used when a caller passes no locale
 _log = logging.getLogger(__name__)
 
 
@@ -37,16 +45,34 @@ class LiveContext:
     snapshot: Snapshot | None
     at: datetime
     locale: str = LOCALE
+    detail: Snapshot | None = None  # the dashboards' slower tables (core/metrics/detail.py)
 
     def session(self) -> Session:
         return Session(get_engine(self.settings.database_url))
+
+    def frame(self, name: str) -> pd.DataFrame:
+        """A table of the newest metrics snapshot, else of the newest detail snapshot.
+
+        Raises FrameNotReadyError when neither has it yet (the page then says so).
+        """
+        for source in (self.snapshot, self.detail):
+            if source is not None and name in source.frames:
+                return source.frames[name]
+        raise FrameNotReadyError(name)
+
+    def has_frame(self, name: str) -> bool:
+        return any(s is not None and name in s.frames for s in (self.snapshot, self.detail))
+
+
+class FrameNotReadyError(LookupError):
+    """A page asked for a detail table no snapshot holds yet (first minutes after start)."""
 
 
 class _SnapshotGoneError(LookupError):
     """The version was pruned between reading the status and loading it."""
 
 
-@st.cache_resource(max_entries=4, show_spinner=False)
+@st.cache_resource(max_entries=6, show_spinner=False)
 def _load_version(database_url: str, version: int) -> Snapshot:
     # Snapshots are immutable, so one shared object per version is safe and avoids
     # copying frames on every rerun (which st.cache_data would do).
@@ -57,13 +83,13 @@ def _load_version(database_url: str, version: int) -> Snapshot:
     return snapshot
 
 
-def cached_snapshot(database_url: str, version: int) -> Snapshot | None:
-    """The snapshot ``version``, or the newest one if it has just been pruned."""
+def cached_snapshot(database_url: str, version: int, *, detail: bool = False) -> Snapshot | None:
+    """The snapshot ``version``, or the newest of its kind if it has just been pruned."""
     try:
         return _load_version(database_url, version)
     except _SnapshotGoneError:
         with Session(get_engine(database_url)) as session:
-            newest = latest_version(session=session)
+            newest = (latest_detail_version if detail else latest_version)(session=session)
         return None if newest is None else _load_version(database_url, newest)
 
 
@@ -77,29 +103,71 @@ def read_settings() -> Settings | None:
     try:
         return get_settings()
     except ConfigError as exc:
-        st.error(f"The console is misconfigured: {exc}", icon=":material/settings:")
+        st.error(
+            _("The console is misconfigured: {error}").format(error=exc),
+            icon=":material/settings:",
+        )
         return None
 
 
-def status_line(snapshot: Snapshot, *, at: datetime, locale: str = LOCALE) -> str:
-    """``Data as of 14:03:12 (hace 12 s) · snapshot v42``; the day too when not today."""
-    when = fmt.format_time(snapshot.as_of, locale=locale)
-    if snapshot.as_of.date() != at.date():
-        when = f"{fmt.format_date(snapshot.as_of, locale=locale)} {when}"
+def _when(moment: datetime, *, at: datetime, locale: str) -> str:
+    when = fmt.format_time(moment, locale=locale)
+    if moment.date() != at.date():
+        when = f"{fmt.format_date(moment, locale=locale)} {when}"
+    return when
+
+
+def status_line(
+    snapshot: Snapshot,
+    *,
+    at: datetime,
+    locale: str = LOCALE,
+    detail: Snapshot | None = None,
+    next_refresh_s: float | None = None,
+) -> str:
+    """``Data as of 14:03:12 (12 s ago) · snapshot v42``; the day too when not today.
+
+    Adds when the detail tables were computed and when the next refresh is expected.
+    """
+    _t = translator(locale)
     age = fmt.format_age((at - snapshot.as_of).total_seconds(), locale=locale)
-    return f"Data as of {when} ({age}) · snapshot v{snapshot.version}"
+    line = _t("Data as of {when} ({age}) · snapshot v{version}").format(
+        when=_when(snapshot.as_of, at=at, locale=locale), age=age, version=snapshot.version
+    )
+    if detail is not None:
+        line += " · " + _t("detail tables {when}").format(
+            when=_when(detail.as_of, at=at, locale=locale)
+        )
+    if next_refresh_s is not None:
+        line += " · " + _t("next refresh in ~{seconds} s").format(
+            seconds=max(0, round(next_refresh_s))
+        )
+    return line
 
 
 def show_freshness(ctx: LiveContext) -> None:
     """The "data as of" line, and a warning when the refresh has stalled or failed."""
     status, snapshot = ctx.status, ctx.snapshot
     if snapshot is not None:
-        st.caption(f":material/schedule: {status_line(snapshot, at=ctx.at)}")
+        next_refresh_s = None
+        if live_enabled() and status.last_run_finished_at is not None:
+            interval = ctx.settings.refresh_interval_s
+            elapsed = (ctx.at - status.last_run_finished_at).total_seconds()
+            next_refresh_s = interval - elapsed % interval
+        line = status_line(
+            snapshot, at=ctx.at, locale=ctx.locale, detail=ctx.detail, next_refresh_s=next_refresh_s
+        )
+        st.caption(f":material/schedule: {line}")
     if status.stale and snapshot is not None:
         st.warning(
-            f"**Stale data**: {status.stale_reason}. Showing the last good snapshot "
-            f"(v{snapshot.version}, computed "
-            f"{fmt.format_time(snapshot.created_at, locale=LOCALE)}).",
+            _(
+                "**Stale data**: {reason}. Showing the last good snapshot (v{version}, "
+                "computed {when})."
+            ).format(
+                reason=status.stale_reason,
+                version=snapshot.version,
+                when=fmt.format_time(snapshot.created_at, locale=ctx.locale),
+            ),
             icon=":material/warning:",
         )
 
@@ -107,10 +175,20 @@ def show_freshness(ctx: LiveContext) -> None:
 def _read_context(settings: Settings, *, needs_snapshot: bool) -> LiveContext:
     with Session(get_engine(settings.database_url)) as session:
         status = refresh_status(session=session, interval_s=settings.refresh_interval_s)
-    snapshot = None
+        detail_version = latest_detail_version(session=session) if needs_snapshot else None
+    snapshot = detail = None
     if needs_snapshot and status.snapshot_version is not None:
         snapshot = cached_snapshot(settings.database_url, status.snapshot_version)
-    return LiveContext(settings=settings, status=status, snapshot=snapshot, at=now())
+    if detail_version is not None:
+        detail = cached_snapshot(settings.database_url, detail_version, detail=True)
+    return LiveContext(
+        settings=settings,
+        status=status,
+        snapshot=snapshot,
+        at=now(),
+        locale=current_locale(),
+        detail=detail,
+    )
 
 
 def _run_body(
@@ -120,39 +198,108 @@ def _run_body(
         ctx = _read_context(settings, needs_snapshot=needs_snapshot)
     except (DatabaseUnavailable, SQLAlchemyError) as exc:
         _log.warning("cannot read the database: %s", exc)
-        st.error(f"Cannot read the database: {_one_line(exc)}", icon=":material/database:")
+        st.error(
+            _("Cannot read the database: {error}").format(error=_one_line(exc)),
+            icon=":material/database:",
+        )
         return
     except Exception as exc:  # e.g. a snapshot frame that cannot be decoded
         _log.exception("cannot load the newest snapshot")
-        st.error(f"Cannot load the newest snapshot: {_one_line(exc)}", icon=":material/error:")
+        st.error(
+            _("Cannot load the newest snapshot: {error}").format(error=_one_line(exc)),
+            icon=":material/error:",
+        )
         return
     if needs_snapshot and ctx.snapshot is None:
         st.info(
-            "Computing the first snapshot… This page fills in by itself as soon as it is ready.",
+            _("Computing the first snapshot… This page fills in by itself as soon as it is ready."),
             icon=":material/hourglass_top:",
         )
         if ctx.status.last_run_status == "failed":
-            st.warning(f"The last refresh failed: {ctx.status.last_error}")
+            st.warning(_("The last refresh failed: {error}").format(error=ctx.status.last_error))
         return
     try:
         show_freshness(ctx)
         body(ctx)
+    except FrameNotReadyError as missing:
+        _log.info("detail frame %s not computed yet", missing)
+        st.info(
+            _(
+                "The detailed tables of this page are being computed (they are refreshed "
+                "every few minutes). They appear here by themselves."
+            ),
+            icon=":material/hourglass_top:",
+        )
     except Exception as exc:  # a bad snapshot or row must not show users a traceback
         _log.exception("page body failed")
         st.error(
-            f"This part of the page could not be drawn: {_one_line(exc)}. The error has been "
-            "logged; the rest of the console keeps working.",
+            _(
+                "This part of the page could not be drawn: {error}. The error has been "
+                "logged; the rest of the console keeps working."
+            ).format(error=_one_line(exc)),
             icon=":material/error:",
         )
 
 
-def live_page(body: Callable[[LiveContext], None], *, needs_snapshot: bool = True) -> None:
+LIVE_PARAM = "live"
+_LIVE_KEY = "console_live"
+
+
+def live_enabled() -> bool:
+    """Live updates are on unless the user paused them (kept in the session and URL)."""
+    if st.query_params.get(LIVE_PARAM) == "off":
+        st.session_state[_LIVE_KEY] = False
+    return bool(st.session_state.get(_LIVE_KEY, True))
+
+
+def _set_live(enabled: bool) -> None:
+    st.session_state[_LIVE_KEY] = enabled
+    if enabled:
+        st.query_params.pop(LIVE_PARAM, None)
+    else:
+        st.query_params[LIVE_PARAM] = "off"
+
+
+def live_controls(settings: Settings) -> bool:
+    """Pause/resume and "refresh now"; returns whether live updates are on.
+
+    "Refresh now" re-reads the newest snapshot: it never forces a recompute, which stays
+    the scheduler's job.
+    """
+    enabled = live_enabled()
+    _spacer, toggle_cell, button_cell = st.columns([6, 2, 1.4], vertical_alignment="center")
+    wanted = toggle_cell.toggle(
+        _("Live updates"),
+        value=enabled,
+        key="live_toggle",
+        help=_(
+            "When on, this page picks up each new snapshot every {seconds} s without "
+            "reloading. Turn off to freeze what you are reading."
+        ).format(seconds=round(settings.refresh_interval_s)),
+    )
+    if wanted != enabled:
+        _set_live(wanted)
+        enabled = wanted
+    if button_cell.button(
+        _("Refresh now"),
+        icon=":material/refresh:",
+        key="live_refresh_now",
+        help=_("Read the newest snapshot now (the scheduler computes snapshots)."),
+    ):
+        pass  # the click itself reruns the page, which reads the newest snapshot
+    return enabled
+
+
+def live_page(
+    body: Callable[[LiveContext], None], *, needs_snapshot: bool = True, controls: bool = True
+) -> None:
     """Run ``body`` now and again every refresh interval, without reloading the page."""
     settings = read_settings()
     if settings is None:
         return
+    enabled = live_controls(settings) if controls else True
 
-    @st.fragment(run_every=settings.refresh_interval_s)
+    @st.fragment(run_every=settings.refresh_interval_s if enabled else None)
     def live() -> None:
         _run_body(body, settings, needs_snapshot)
 

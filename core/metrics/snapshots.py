@@ -20,6 +20,9 @@ from core.schema import MetricSnapshot, SnapshotFrame
 
 # Enough history for the Platform Operations page; older versions are deleted.
 SNAPSHOTS_KEPT = 20
+# Detail snapshots (core/metrics/detail.py) are large and slow-moving: keep a few.
+DETAIL_KIND = "detail"
+DETAIL_SNAPSHOTS_KEPT = 3
 
 
 @dataclass(frozen=True)
@@ -83,20 +86,47 @@ def write_snapshot(
     return version
 
 
-def prune_snapshots(*, session: Session, keep: int = SNAPSHOTS_KEPT) -> int:
-    """Delete all but the newest ``keep`` snapshots; returns how many were deleted."""
-    newest = session.connection().scalar(select(func.max(MetricSnapshot.version)))
-    if newest is None:
-        return 0
-    cutoff = newest - keep
+def prune_snapshots(
+    *, session: Session, keep: int = SNAPSHOTS_KEPT, keep_detail: int = DETAIL_SNAPSHOTS_KEPT
+) -> int:
+    """Delete all but the newest ``keep`` metric and ``keep_detail`` detail snapshots.
+
+    Returns how many snapshots were deleted (the caller commits).
+    """
     connection = session.connection()
-    connection.execute(delete(SnapshotFrame).where(SnapshotFrame.version <= cutoff))
-    result = connection.execute(delete(MetricSnapshot).where(MetricSnapshot.version <= cutoff))
-    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+    deleted = 0
+    for condition, kept in (
+        (MetricSnapshot.kind != DETAIL_KIND, keep),
+        (MetricSnapshot.kind == DETAIL_KIND, keep_detail),
+    ):
+        old = list(
+            connection.scalars(
+                select(MetricSnapshot.version)
+                .where(condition)
+                .order_by(MetricSnapshot.version.desc())
+                .offset(kept)
+            )
+        )
+        if not old:
+            continue
+        connection.execute(delete(SnapshotFrame).where(SnapshotFrame.version.in_(old)))
+        result = connection.execute(delete(MetricSnapshot).where(MetricSnapshot.version.in_(old)))
+        deleted += int(result.rowcount or 0)  # type: ignore[attr-defined]
+    return deleted
 
 
 def latest_version(*, session: Session) -> int | None:
-    return session.scalar(select(func.max(MetricSnapshot.version)))
+    """The newest metrics snapshot (incremental or full rebuild), never a detail one."""
+    return session.scalar(
+        select(func.max(MetricSnapshot.version)).where(MetricSnapshot.kind != DETAIL_KIND)
+    )
+
+
+def latest_detail_version(*, session: Session) -> int | None:
+    """The newest detail snapshot (the slower dashboard tables), if any."""
+    return session.scalar(
+        select(func.max(MetricSnapshot.version)).where(MetricSnapshot.kind == DETAIL_KIND)
+    )
 
 
 def load_snapshot(*, session: Session, version: int) -> Snapshot | None:

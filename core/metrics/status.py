@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from core.clock import now
+from core.metrics.snapshots import DETAIL_KIND
 from core.schema import JobRun, MetricSnapshot, SchedulerHeartbeat
 
 REFRESH_JOB_ID = "metrics_refresh"
@@ -36,6 +37,7 @@ class RefreshStatus:
 def refresh_status(*, session: Session, interval_s: float) -> RefreshStatus:
     snapshot = session.execute(
         select(MetricSnapshot.version, MetricSnapshot.created_at)
+        .where(MetricSnapshot.kind != DETAIL_KIND)
         .order_by(MetricSnapshot.version.desc())
         .limit(1)
     ).first()
