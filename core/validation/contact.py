@@ -8,7 +8,7 @@ form. Numbers come back in E.164 (``+5491123456789`` for a Buenos Aires mobile,
 
 ``phone_matches_province`` is a soft check for the verification step: it compares the
 number with the area codes of the province's main cities in
-``data.reference.geography``, so a number from a town missing there reads as a
+``core.reference.geography``, so a number from a town missing there reads as a
 mismatch ("please confirm"), never as invalid.
 
 E-mail syntax is checked by ``email-validator`` without DNS. The local part must be
@@ -26,9 +26,9 @@ import phonenumbers
 from email_validator import EmailNotValidError
 from email_validator import validate_email as _email_validator
 
+from core.reference.geography import PROVINCES, Province
 from core.validation.errors import DEFAULT_LOCALE, fail, language, shown_char, shown_value
 from core.validation.identity import compact_key
-from data.reference.geography import PROVINCES, Province
 
 # ------------------------------------------------------------------------------ province
 
@@ -54,7 +54,7 @@ _PROVINCES_BY_KEY = _province_index()
 
 
 def validate_province(value: object, *, locale: str = DEFAULT_LOCALE) -> str:
-    """Normalize a province to its name in ``data.reference.geography.PROVINCES``.
+    """Normalize a province to its name in ``core.reference.geography.PROVINCES``.
 
     Parameters
     ----------
@@ -247,7 +247,7 @@ def _area_code_provinces() -> dict[str, frozenset[str]]:
 def phone_matches_province(e164: object, province: object, *, locale: str = DEFAULT_LOCALE) -> bool:
     """Whether a number's area code belongs to the province (a soft check).
 
-    The longest area code in ``data.reference.geography`` that starts the number's
+    The longest area code in ``core.reference.geography`` that starts the number's
     national digits decides: ``+5493584...`` matches Córdoba through ``358`` even though
     libphonenumber reads ``3584``, and ``299`` matches both Neuquén and Río Negro.
 

@@ -1,0 +1,9 @@
+"""Static reference data the console's domain code needs (no I/O).
+
+``core/`` must not import ``data/`` (the demo generator), so the pieces of reference data
+that validation and the onboarding wizard use live here: provinces, cities and area codes
+(``geography``), per-vertical service templates (``services``), the approximate CPI series
+(``inflation``) and BarberPro's own plan price list (``plans``). ``geography``,
+``services`` and ``inflation`` are the same tables as ``data/reference/``; a test keeps
+the two copies identical until ``data/reference`` re-exports these modules.
+"""
