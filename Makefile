@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 PORT ?= 8501
 
-.PHONY: run test install install-dev migrate demo-data simulate scheduler app lint typecheck bench clean
+.PHONY: run test install install-dev migrate demo-data simulate scheduler app lint typecheck bench i18n clean
 
 run: install migrate demo-data
 	@echo "Starting the simulator, the scheduler and the console at http://localhost:$(PORT)"
@@ -60,6 +60,10 @@ typecheck: install-dev
 
 bench: install-dev
 	$(PY) -m bench refresh --json bench/results/refresh.json
+
+# Merge every _() string of the code into locale/es_AR (then translate the empty ones).
+i18n: install
+	$(PY) -m core.i18n_catalog
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache
