@@ -6,9 +6,9 @@ from __future__ import annotations
 import argparse
 import sys
 
-from bench import refresh
+from bench import pages, refresh
 
-BENCHMARKS = {"refresh": refresh}
+BENCHMARKS = {"refresh": refresh, "pages": pages}
 
 
 def main(argv: list[str] | None = None) -> int:
