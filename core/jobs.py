@@ -202,6 +202,12 @@ def write_heartbeat(engine: Engine, scheduler_id: str, mode: str, started_at) ->
             beat.beat_at = now()
 
 
+def _alert_rules_job(engine: Engine, scheduler_id: str, run_id: int) -> JobOutcome:
+    from core.workflows.alerts_job import alert_rules_job  # imports core.jobs itself
+
+    return alert_rules_job(engine, scheduler_id, run_id)  # type: ignore[no-any-return]
+
+
 JOBS: list[JobSpec] = [
     JobSpec(
         REFRESH_JOB_ID,
@@ -216,6 +222,12 @@ JOBS: list[JobSpec] = [
         dashboard_frames_job,
         interval_s=lambda refresh_s: refresh_s,
         record_skips=False,
+    ),
+    JobSpec(
+        "alert_rules",
+        "Run the churn-intervention alert rules and deliver due notifications",
+        _alert_rules_job,
+        interval_s=lambda refresh_s: refresh_s,
     ),
     JobSpec(
         "prune_job_runs",
