@@ -6,9 +6,9 @@ from __future__ import annotations
 import argparse
 import sys
 
-from bench import pages, refresh
+from bench import onboarding, pages, refresh
 
-BENCHMARKS = {"refresh": refresh, "pages": pages}
+BENCHMARKS = {"refresh": refresh, "pages": pages, "onboarding": onboarding}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -18,7 +18,8 @@ Checks (reason codes): ``duplicate_cuit``, ``duplicate_email``, ``duplicate_phon
 ``phone_area_province`` (the contact phone's area code belongs to none of the locations'
 provinces), ``price_outlier`` (a service more than ``OUTLIER_FACTOR`` times above or below
 the median of its category at tenants of the same vertical, prices brought to today with
-CPI), ``disposable_email``.
+CPI; categories with fewer than ``MIN_SAMPLES`` prices are not judged),
+``disposable_email``.
 """
 
 from __future__ import annotations
@@ -66,7 +67,7 @@ REASON_CODES = (
     "disposable_email",
 )
 OUTLIER_FACTOR = 3.0
-MIN_SAMPLES = 5  # fewer services of a category than this: compare with the whole vertical
+MIN_SAMPLES = 5  # fewer prices of a category than this: no basis to call one an outlier
 VERTICAL_NAMES = {
     "barbershop": ("barbershop", "barbería"),
     "salon": ("hair salon", "peluquería"),
@@ -106,8 +107,9 @@ def duplicate_checks(session: Session, draft: Mapping[str, Any]) -> list[Check]:
 
 
 def vertical_price_medians(session: Session, vertical: str, at: datetime) -> dict[str, float]:
-    """Median service price per category (and ``"*"`` for all) at tenants of ``vertical``,
-    each price carried from its tenant's signup month to ``at`` with CPI."""
+    """Median service price per category at tenants of ``vertical`` (categories with at
+    least ``MIN_SAMPLES`` prices), each carried from its tenant's signup month to ``at``
+    with CPI."""
     rows = session.execute(
         select(Service.category, Service.price_ars, Tenant.signup_date)
         .join(Tenant, Tenant.id == Service.tenant_id)
@@ -119,7 +121,7 @@ def vertical_price_medians(session: Session, vertical: str, at: datetime) -> dic
     level = cpi_index(months, month_key(at.date()))
     prices = np.array([float(r.price_ars) for r in rows]) / level
     categories = np.array([r.category for r in rows], dtype=object)
-    medians = {"*": float(np.median(prices))}
+    medians = {}
     for category in set(categories):
         chosen = prices[categories == category]
         if len(chosen) >= MIN_SAMPLES:
@@ -131,8 +133,8 @@ def price_checks(services: list[dict[str, Any]], vertical: str, medians: Mapping
     found = []
     for service in services:
         category = service["category"]
-        median = medians.get(category) or medians.get("*")
-        if not median:
+        median = medians.get(category)
+        if not median:  # too few prices of this category to judge by
             continue
         ratio = service["price_ars"] / median
         if ratio > OUTLIER_FACTOR or ratio < 1 / OUTLIER_FACTOR:
@@ -143,7 +145,7 @@ def price_checks(services: list[dict[str, Any]], vertical: str, medians: Mapping
                         "service": service["name"],
                         "price": service["price_ars"],
                         "median": round(median, 2),
-                        "category": category if category in medians else "*",
+                        "category": category,
                         "vertical": vertical,
                     },
                 )
@@ -202,8 +204,6 @@ def describe(check: Mapping[str, Any], locale: str) -> str:
         params["median"] = format_money(params["median"], locale=locale)
         params["factor"] = f"{OUTLIER_FACTOR:g}"
         params["vertical"] = VERTICAL_NAMES.get(params["vertical"], (params["vertical"],) * 2)[lang]
-        if params["category"] == "*":
-            params["category"] = "all" if lang == 0 else "todas las categorías"
     elif code == "phone_area_province":
         params["provinces"] = ", ".join(params["provinces"])
     elif code == "cuit_tax_status":
