@@ -39,7 +39,8 @@ navigation = st.navigation(
             for p in pages
         ]
         for section, pages in pages_by_section().items()
-    }
+    },
+    expanded=True,  # 21 pages: show them all rather than "View 11 more"
 )
 render_sidebar()
 navigation.run()

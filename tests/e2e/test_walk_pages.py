@@ -1,0 +1,79 @@
+"""Walk every page of the registry in headless Chromium and keep a screenshot of each.
+
+The screenshots go to docs/screenshots/<url_path>.png (the README's gallery). By default
+the walk runs on a small generated data set; set BARBERPRO_SCREENSHOT_DB to a copy of
+the demo database (`make run`'s data/barberpro.db) to refresh the gallery with it.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from core.clock import now
+from core.db import create_engine_for
+from core.i18n import gettext
+from core.schema import Tenant
+from page_registry import PAGES
+from tests.e2e.harness import RunningApp, running_app, wait_for_idle
+from tests.generated_console import generated_console
+
+pytestmark = pytest.mark.e2e
+expect = pytest.importorskip("playwright.sync_api", reason="e2e tests need playwright").expect
+
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+
+
+@pytest.fixture(scope="module")
+def console(tmp_path_factory) -> Iterator[tuple[RunningApp, int]]:
+    workdir: Path = tmp_path_factory.mktemp("walk")
+    demo = os.environ.get("BARBERPRO_SCREENSHOT_DB")
+    url = (
+        f"sqlite:///{demo}"
+        if demo
+        else generated_console(workdir / "console.db", today=now().date())
+    )
+    engine = create_engine_for(url)
+    with Session(engine) as session:
+        tenant_id = session.scalar(
+            select(Tenant.id).where(Tenant.status == "active").order_by(Tenant.id).limit(1)
+        )
+    engine.dispose()
+    with running_app(url, workdir=workdir) as app:
+        yield app, int(tenant_id)
+
+
+def _address(app: RunningApp, url_path: str, default: bool, tenant_id: int) -> str:
+    path = "" if default else url_path
+    query = f"?tenant={tenant_id}" if url_path == "tenant-360" else ""
+    return f"{app.url}/{path}{query}"
+
+
+@pytest.mark.parametrize("spec", PAGES, ids=[p.url_path for p in PAGES])
+def test_page_renders_in_the_browser(console, page, spec):
+    app, tenant_id = console
+    page.goto(_address(app, spec.url_path, spec.default, tenant_id))
+    wait_for_idle(page, timeout_ms=90_000)
+    title = gettext(spec.title, "es_AR")
+    expect(page.get_by_role("heading", level=1).first).to_contain_text(title)
+    expect(page.get_by_test_id("stException")).to_have_count(0)
+    charts = page.get_by_test_id("stPlotlyChart")
+    for index in range(charts.count()):  # plotly.js loads lazily: wait for every drawing
+        expect(charts.nth(index).locator(".main-svg").first).to_be_attached(timeout=60_000)
+    page.wait_for_timeout(500)
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"{spec.url_path}.png"), full_page=True)
+
+
+def test_english_is_one_click_away(console, page):
+    app, _tenant = console
+    page.goto(f"{app.url}/?lang=en")
+    wait_for_idle(page, timeout_ms=90_000)
+    expect(page.get_by_role("heading", level=1).first).to_contain_text("Executive Overview")
+    sidebar = page.get_by_test_id("stSidebar")
+    expect(sidebar).to_contain_text("Language")
