@@ -129,17 +129,17 @@ def status_line(
 
     Adds when the detail tables were computed and when the next refresh is expected.
     """
-    _t = translator(locale)
+    _ = translator(locale)
     age = fmt.format_age((at - snapshot.as_of).total_seconds(), locale=locale)
-    line = _t("Data as of {when} ({age}) · snapshot v{version}").format(
+    line = _("Data as of {when} ({age}) · snapshot v{version}").format(
         when=_when(snapshot.as_of, at=at, locale=locale), age=age, version=snapshot.version
     )
     if detail is not None:
-        line += " · " + _t("detail tables {when}").format(
+        line += " · " + _("detail tables {when}").format(
             when=_when(detail.as_of, at=at, locale=locale)
         )
     if next_refresh_s is not None:
-        line += " · " + _t("next refresh in ~{seconds} s").format(
+        line += " · " + _("next refresh in ~{seconds} s").format(
             seconds=max(0, round(next_refresh_s))
         )
     return line
