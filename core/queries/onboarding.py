@@ -84,3 +84,24 @@ def onboarding_sessions(
     frame["finished"] = ~in_progress
     frame = frame.sort_values(["finished", "last_activity_at"], ascending=[True, False])
     return frame[SESSION_COLUMNS].reset_index(drop=True)
+
+
+def review_queue(*, session: Session, limit: int = 100) -> list[OnboardingSession]:
+    """Onboardings waiting for a reviewer (verification flagged them), oldest first."""
+    return list(
+        session.scalars(
+            select(OnboardingSession)
+            .where(
+                OnboardingSession.status == "in_progress",
+                OnboardingSession.verification_status == "manual_review",
+            )
+            .order_by(OnboardingSession.updated_at)
+            .limit(limit)
+        )
+    )
+
+
+def in_progress(*, session: Session, at: datetime, limit: int = 200) -> pd.DataFrame:
+    """The resume list: sessions in progress, most recently active first."""
+    frame = onboarding_sessions(session=session, at=at, recent_days=0, limit=limit)
+    return frame[frame["status"] == "in_progress"].reset_index(drop=True)

@@ -1,0 +1,114 @@
+"""Enterprise import in the wizard: templates, uploads, and the row-by-row error report."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+from sqlalchemy import Engine
+
+from core.i18n import N_
+from core.workflows.onboarding_drafts import OnboardingError
+from core.workflows.onboarding_import import (
+    KINDS,
+    MAX_UPLOAD_BYTES,
+    ImportRejectedError,
+    RowError,
+    import_files,
+    template_csv,
+    template_xlsx,
+)
+from core.workflows.onboarding_messages import message
+from ui.i18n import _
+
+KIND_LABELS = {"locations": N_("Locations"), "services": N_("Services"), "staff": N_("Staff")}
+
+
+def show_row_errors(errors: list[RowError]) -> None:
+    """The report: one line per problem with file, row and column; nothing was saved."""
+    st.error(
+        _("Nothing was imported: {n} problem(s) to fix.").format(n=len(errors)),
+        icon=":material/error:",
+    )
+    frame = pd.DataFrame(
+        [
+            {
+                _("File"): _(KIND_LABELS.get(e.file, e.file)),
+                _("Row"): e.row,
+                _("Column"): e.column,
+                _("Problem"): e.message,
+            }
+            for e in errors
+        ]
+    )
+    st.dataframe(frame, hide_index=True, width="stretch")
+
+
+def import_panel(engine: Engine, session_id: int, locale: str) -> None:
+    with st.expander(_("Import a chain from CSV or Excel"), icon=":material/upload_file:"):
+        st.caption(
+            _(
+                "Upload locations, services and staff in the templates' columns. Every row is "
+                "checked first; nothing is saved unless all rows are valid."
+            )
+        )
+        buttons = st.columns(4)
+        for column, kind in zip(buttons, KINDS, strict=False):
+            column.download_button(
+                _("{kind} template (CSV)").format(kind=_(KIND_LABELS[kind])),
+                template_csv(kind),
+                file_name=f"{kind}_template.csv",
+                mime="text/csv",
+                on_click="ignore",
+                key=f"template_{kind}",
+            )
+        buttons[3].download_button(
+            _("All templates (Excel)"),
+            template_xlsx(),
+            file_name="onboarding_templates.xlsx",
+            mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            on_click="ignore",
+            key="template_xlsx",
+        )
+        uploads = {
+            kind: st.file_uploader(
+                _(KIND_LABELS[kind]), type=["csv", "xlsx"], key=f"upload_{session_id}_{kind}"
+            )
+            for kind in KINDS
+        }
+        if not st.button(_("Check and import"), icon=":material/upload:", key="run_import"):
+            return
+        chosen = {kind: up for kind, up in uploads.items() if up is not None}
+        if not chosen:
+            st.warning(_("Choose at least one file."))
+            return
+        too_big = [
+            RowError(
+                kind,
+                None,
+                "",
+                message(
+                    "import_too_large",
+                    locale,
+                    size=f"{up.size / 2**20:.1f}",
+                    limit=MAX_UPLOAD_BYTES // 2**20,
+                ),
+            )
+            for kind, up in chosen.items()
+            if up.size > MAX_UPLOAD_BYTES  # rejected by size, never read
+        ]
+        if too_big:
+            show_row_errors(too_big)
+            return
+        files = {kind: (up.name, up.getvalue()) for kind, up in chosen.items()}
+        try:
+            summary = import_files(engine, session_id, files, locale=locale)
+        except ImportRejectedError as exc:
+            show_row_errors(exc.errors)
+            return
+        except OnboardingError as exc:
+            st.error(exc.message)
+            return
+        st.session_state["onboarding_notice"] = _(
+            "Imported {locations} locations, {services} services and {staff} staff."
+        ).format(locations=summary.locations, services=summary.services, staff=summary.staff)
+        st.rerun()
