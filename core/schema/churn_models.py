@@ -1,8 +1,65 @@
 """Churn models (issue 4): the model registry and stored per-tenant scores.
 
-Tables here subclass ``core.schema.Base``; add ``__all__`` with the class names.
+``console_churn_models`` keeps every trained model: when and on what data window it was
+trained, its horizon and algorithm, its rolling-origin backtest (metrics with bootstrap
+CIs and sample sizes, calibration and lift curve data, in ``metrics``), whether it was
+promoted and why, and the fitted estimator itself (pickled, in ``model_bytes``). The
+Model card page reads only this table. ``console_churn_scores`` keeps the probability and
+risk drivers of each tenant each time the promoted model scored it.
 """
 
 from __future__ import annotations
 
-__all__: list[str] = []
+from datetime import date, datetime
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    Float,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from core.clock import now
+from core.schema import Base
+
+__all__ = ["ChurnModelVersion", "ChurnScore"]
+
+
+class ChurnModelVersion(Base):
+    __tablename__ = "console_churn_models"
+
+    version: Mapped[int] = mapped_column(Integer, primary_key=True)
+    trained_at: Mapped[datetime] = mapped_column(DateTime, default=now, index=True)
+    # The as-of dates of the training examples (first and last).
+    data_start: Mapped[date] = mapped_column(Date)
+    data_end: Mapped[date] = mapped_column(Date)
+    horizon_days: Mapped[int] = mapped_column(Integer)
+    algorithm: Mapped[str] = mapped_column(String(40))
+    # Backtest results: metrics with CIs and sizes, per-origin rows, calibration, lift,
+    # global driver importance, the competing algorithm's metrics.
+    metrics: Mapped[dict] = mapped_column(JSON)  # type: ignore[type-arg]
+    roc_auc: Mapped[float] = mapped_column(Float)  # copied from metrics for the rule
+    promoted: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
+    promotion_note: Mapped[str] = mapped_column(Text, default="")
+    model_bytes: Mapped[bytes] = mapped_column(LargeBinary)
+    job_run_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+
+
+class ChurnScore(Base):
+    __tablename__ = "console_churn_scores"
+    __table_args__ = (Index("ix_console_churn_scores_tenant_scored", "tenant_id", "scored_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(Integer)
+    scored_at: Mapped[datetime] = mapped_column(DateTime, index=True)
+    model_version: Mapped[int] = mapped_column(Integer)
+    probability: Mapped[float] = mapped_column(Float)
+    # [{"msgid": ..., "params": {...}, "weight": ...}], riskiest first.
+    drivers: Mapped[list] = mapped_column(JSON, default=list)  # type: ignore[type-arg]
