@@ -1,0 +1,203 @@
+"""Monthly MRR per tenant and its movements (ChartMogul/Baremetrics definitions).
+
+A tenant's MRR in a month is the sum of the monthly prices of its subscription periods
+open on the month's last day (``started_on <= day < ended_on``); for the current month,
+on the as-of day (month to date). Comparing each month with the one before classifies
+the change of every tenant:
+
+- new: from 0 to > 0, the first time the tenant pays;
+- reactivation: from 0 to > 0 after having paid before (a churned tenant came back);
+- expansion / contraction: a paying tenant's MRR went up / down;
+- churn: from > 0 to 0.
+
+List-price updates for inflation count as expansion (the ChartMogul convention: any
+rise of a continuing tenant's MRR); ``price_update`` marks the movements that came only
+from such updates, so they can be told apart. In constant ARS the MRR of every month is
+restated first and movements are recomputed from it (``classify_movements``), so the
+waterfall still adds up and a price update that only matched inflation is ~0.
+
+The provider stores one row per tenant per month with MRR > 0, plus one row (MRR 0) for
+the month of each churn: a few thousand rows at the default scale.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from core.metrics.detail import FrameProvider
+from core.schema import Subscription, Tenant
+
+MOVEMENTS = ("new", "expansion", "contraction", "churn", "reactivation")
+TENANT_MONTH_COLUMNS = [
+    "tenant_id",
+    "month",
+    "mrr_ars",
+    "plan",
+    "tier",
+    "change_ars",
+    "movement",
+    "price_update",
+]
+
+
+def month_index(values: pd.Series | pd.DatetimeIndex) -> np.ndarray:
+    """Months since year 0 (year * 12 + month - 1) of dates or datetimes."""
+    stamps = pd.DatetimeIndex(pd.to_datetime(values))
+    return (stamps.year * 12 + stamps.month - 1).to_numpy(dtype="int64")
+
+
+def month_start(index: np.ndarray | int) -> pd.DatetimeIndex:
+    """First day of the month of each month index."""
+    index = np.atleast_1d(np.asarray(index, dtype="int64"))
+    return pd.DatetimeIndex(pd.to_datetime({"year": index // 12, "month": index % 12 + 1, "day": 1}))
+
+
+def read_subscriptions(*, session: Session) -> pd.DataFrame:
+    """Every subscription period (tenant_id, plan, tier, mrr_ars, started_on, ended_on,
+    change_reason)."""
+    rows = session.execute(
+        select(
+            Subscription.tenant_id,
+            Subscription.plan,
+            Subscription.tier,
+            Subscription.mrr_ars,
+            Subscription.started_on,
+            Subscription.ended_on,
+            Subscription.change_reason,
+        )
+    ).all()
+    columns = ["tenant_id", "plan", "tier", "mrr_ars", "started_on", "ended_on", "change_reason"]
+    return pd.DataFrame(rows, columns=columns)
+
+
+def read_tenants(*, session: Session) -> pd.DataFrame:
+    """Tenants with what churn and cohorts need (tenant_id, tier, signup_date, status,
+    churned_on, churn_reason)."""
+    rows = session.execute(
+        select(
+            Tenant.id, Tenant.tier, Tenant.signup_date, Tenant.status, Tenant.churned_on,
+            Tenant.churn_reason,
+        )
+    ).all()
+    columns = ["tenant_id", "tier", "signup_date", "status", "churned_on", "churn_reason"]
+    return pd.DataFrame(rows, columns=columns)
+
+
+def classify_movements(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` (tenant_id, month, mrr_ars; churn months present with MRR 0) with
+    ``change_ars`` and ``movement`` recomputed, sorted by tenant and month.
+
+    A month missing for a tenant means MRR 0 that month; a tenant's first row is "new",
+    a later row after a gap or a churn row is "reactivation".
+    """
+    ordered = frame.sort_values(["tenant_id", "month"], kind="stable").reset_index(drop=True)
+    tenant = ordered["tenant_id"].to_numpy()
+    index = month_index(ordered["month"])
+    mrr = ordered["mrr_ars"].to_numpy(dtype=float)
+    same = np.zeros(len(ordered), dtype=bool)
+    same[1:] = (tenant[1:] == tenant[:-1]) & (index[1:] == index[:-1] + 1)
+    previous = np.zeros(len(ordered))
+    previous[1:] = mrr[:-1]
+    previous = np.where(same, previous, 0.0)
+    seen = np.zeros(len(ordered), dtype=bool)
+    seen[1:] = tenant[1:] == tenant[:-1]  # an earlier row exists: the tenant paid before
+    movement = np.select(
+        [
+            (previous == 0) & (mrr > 0) & ~seen,
+            (previous == 0) & (mrr > 0) & seen,
+            (previous > 0) & (mrr == 0),
+            (previous > 0) & (mrr > previous),
+            (previous > 0) & (mrr < previous) & (mrr > 0),
+        ],
+        ["new", "reactivation", "churn", "expansion", "contraction"],
+        "",
+    )
+    return ordered.assign(change_ars=mrr - previous, movement=movement)
+
+
+def tenant_month_mrr(subscriptions: pd.DataFrame, as_of: date) -> pd.DataFrame:
+    """One row per tenant per month with MRR > 0, plus each churn month (MRR 0).
+
+    Columns: tenant_id, month (first day), mrr_ars, plan, tier (of the newest period
+    open; for a churn row, of the month before), change_ars, movement, price_update.
+    Periods that start after ``as_of`` are ignored.
+    """
+    subs = subscriptions.copy()
+    subs["started_on"] = pd.to_datetime(subs["started_on"])
+    subs["ended_on"] = pd.to_datetime(subs["ended_on"])
+    as_of_ts = pd.Timestamp(as_of)
+    subs = subs[subs["started_on"] <= as_of_ts]
+    if subs.empty:
+        return pd.DataFrame(columns=TENANT_MONTH_COLUMNS)
+    current = int(month_index(pd.Series([as_of_ts]))[0])
+    start = month_index(subs["started_on"])
+    ended = subs["ended_on"]
+    end_index = np.where(ended.isna(), current, month_index(ended.fillna(as_of_ts)) - 1)
+    # open on the as-of day though it ends later this month: counts for this month
+    still_open = ended.notna().to_numpy() & (month_index(ended.fillna(as_of_ts)) == current)
+    still_open &= (ended > as_of_ts).to_numpy()
+    end_index = np.minimum(np.where(still_open, current, end_index), current)
+    lengths = np.clip(end_index - start + 1, 0, None)
+    rows = np.repeat(np.arange(len(subs)), lengths)
+    offsets = np.arange(len(rows)) - np.repeat(np.cumsum(lengths) - lengths, lengths)
+    exploded = pd.DataFrame(
+        {
+            "tenant_id": subs["tenant_id"].to_numpy()[rows],
+            "month_index": start[rows] + offsets,
+            "mrr_ars": subs["mrr_ars"].to_numpy(dtype=float)[rows],
+            "plan": subs["plan"].to_numpy()[rows],
+            "tier": subs["tier"].to_numpy()[rows],
+            "started_on": subs["started_on"].to_numpy()[rows],
+        }
+    ).sort_values(["tenant_id", "month_index", "started_on"], kind="stable")
+    months = exploded.groupby(["tenant_id", "month_index"], sort=True).agg(
+        mrr_ars=("mrr_ars", "sum"), plan=("plan", "last"), tier=("tier", "last")
+    )
+    months = months[months["mrr_ars"] > 0].reset_index()
+
+    # churn rows: a paying month not followed by a paying month (before the current one)
+    follows = months.groupby("tenant_id")["month_index"].shift(-1)
+    churned = months[(follows != months["month_index"] + 1) & (months["month_index"] < current)]
+    churn_rows = churned.assign(month_index=churned["month_index"] + 1, mrr_ars=0.0)
+    months = pd.concat([months, churn_rows], ignore_index=True)
+    months["month"] = month_start(months["month_index"].to_numpy()).to_numpy()
+    months = classify_movements(months)
+
+    # a movement came only from inflation price updates when every period that began
+    # in that month was a price update
+    landing = pd.DataFrame(
+        {
+            "tenant_id": subs["tenant_id"].to_numpy(),
+            "month_index": start,
+            "price": (subs["change_reason"] == "price_update").to_numpy(),
+        }
+    )
+    only_price = landing.groupby(["tenant_id", "month_index"])["price"].all().rename("only")
+    months = months.join(only_price, on=["tenant_id", "month_index"])
+    months["price_update"] = (
+        months["only"].fillna(False).astype(bool)
+        & months["movement"].isin(["expansion", "contraction"])
+    )
+    return months[TENANT_MONTH_COLUMNS].reset_index(drop=True)
+
+
+def compute_revenue_frames(session: Session, as_of: date) -> dict[str, pd.DataFrame]:
+    subscriptions = read_subscriptions(session=session)
+    frame = tenant_month_mrr(subscriptions, as_of)
+    return {"revenue_tenant_months": frame}
+
+
+PROVIDERS = [
+    FrameProvider(
+        name="revenue",
+        frames=("revenue_tenant_months",),
+        compute=compute_revenue_frames,
+        description="MRR per tenant per month (month-end, month to date for the current "
+        "month) with its movement: new, expansion, contraction, churn, reactivation.",
+    )
+]
