@@ -113,8 +113,8 @@ class _Errors:
     def add(self, name: str, text: str, row: int | None = None, code: str = "") -> None:
         self.items.append(FieldError(name, text, row, code))
 
-    def code(self, name: str, code: str, row: int | None = None, **params: Any) -> None:
-        self.add(name, message(code, self.locale, **params), row, code)
+    def code(self, field_name: str, code: str, row: int | None = None, **params: Any) -> None:
+        self.add(field_name, message(code, self.locale, **params), row, code)
 
     def check(
         self, name: str, func: Callable[[], Any], row: int | None = None, default: Any = None

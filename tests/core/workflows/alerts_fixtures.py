@@ -46,12 +46,16 @@ def make_world(engine: Engine, tenants: int = 3, *, mrr: float = 80_000.0) -> Wo
             # Steady bookings every day of the last 40 days: no "no bookings" signal.
             for d in range(40):
                 session.add(
-                    RollupTenantDay(tenant_id=refs.tenant_id, day=TODAY - timedelta(days=d), bookings=3)
+                    RollupTenantDay(
+                        tenant_id=refs.tenant_id, day=TODAY - timedelta(days=d), bookings=3
+                    )
                 )
     return World(engine, manager, other, admin, ids)
 
 
-def add_failed_invoice(engine: Engine, tenant_id: int, *, issued: date, status: str = "failed") -> int:
+def add_failed_invoice(
+    engine: Engine, tenant_id: int, *, issued: date, status: str = "failed"
+) -> int:
     with Session(engine) as session, session.begin():
         sub = session.query(Subscription).filter_by(tenant_id=tenant_id).first()
         invoice = Invoice(

@@ -74,7 +74,9 @@ def test_nps_detractor_and_window(engine: Engine) -> None:
     add_nps(engine, world.tenants[2], at=AT - timedelta(days=2), score=9)  # promoter
     add_nps(engine, world.tenants[0], at=AT - timedelta(days=45), score=2)  # too old
     result = run(engine)
-    assert [(a.tenant_id, a.reason) for a in alerts(engine)] == [(world.tenants[1], "nps_detractor")]
+    assert [(a.tenant_id, a.reason) for a in alerts(engine)] == [
+        (world.tenants[1], "nps_detractor")
+    ]
     assert result.signals["nps_detractor"] == 1
     (alert,) = alerts(engine)
     assert alert.signal_detail["score"] == 3 and alert.signal_detail["comment"] == "muy caro"

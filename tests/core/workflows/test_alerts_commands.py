@@ -1,0 +1,225 @@
+"""Triage commands: every change audited with before and after; bad input changes nothing."""
+
+from __future__ import annotations
+
+import random
+from datetime import date, timedelta
+
+import pytest
+from sqlalchemy import Engine, func, select
+from sqlalchemy.orm import Session
+
+from core.audit import history
+from core.schema import (
+    AuditEvent,
+    CsAlert,
+    CsAlertAction,
+    CsIntervention,
+    CsNotificationPref,
+)
+from core.workflows.alerts_commands import (
+    AssignAlert,
+    CloseAlert,
+    EscalateAlert,
+    LogAction,
+    SetNotificationPref,
+    SetTask,
+    SnoozeAlert,
+    UpdatePlaybook,
+    UpdateRule,
+    execute,
+)
+from core.workflows.alerts_config import AlertError, load_config
+from core.workflows.alerts_engine import run_alert_rules, wake_snoozed
+from tests.core.workflows.alerts_fixtures import AT, TODAY, World, add_failed_invoice, make_world
+
+
+@pytest.fixture
+def world(sqlite_engine: Engine) -> World:
+    return make_world(sqlite_engine)
+
+
+class Always(random.Random):
+    """An RNG whose every draw is 0.0: with any positive share, the alert is held out."""
+
+    def random(self) -> float:
+        return 0.0
+
+
+def open_alert(world: World, *, holdout: bool = False) -> int:
+    add_failed_invoice(world.engine, world.tenants[0], issued=TODAY)
+    rng = Always() if holdout else random.Random(0)
+    with Session(world.engine) as session, session.begin():
+        run = run_alert_rules(session=session, at=AT, rng=rng)
+    return run.opened[0]
+
+
+def audit_count(engine: Engine) -> int:
+    with Session(engine) as session:
+        return int(session.scalar(select(func.count()).select_from(AuditEvent)) or 0)
+
+
+def state(engine: Engine, alert_id: int) -> dict:  # type: ignore[type-arg]
+    with Session(engine) as session:
+        alert = session.get(CsAlert, alert_id)
+        return {c.name: getattr(alert, c.name) for c in CsAlert.__table__.columns}
+
+
+BAD_INPUT = [
+    (lambda a, w: CloseAlert(a, None, "done", w.manager), "Choose an outcome to close the alert."),
+    (lambda a, w: CloseAlert(a, "", None, w.manager), "Choose an outcome to close the alert."),
+    (
+        lambda a, w: CloseAlert(a, "happy", None, w.manager),
+        "Unknown outcome happy: use one of resolved, retained_with_discount, no_response, "
+        "escalated, churned.",
+    ),
+    (
+        lambda a, w: SnoozeAlert(a, AT - timedelta(hours=1), "on holiday", w.manager, at=AT),
+        "A snooze must end in the future; 2026-06-15 09:00 has already passed.",
+    ),
+    (
+        lambda a, w: SnoozeAlert(a, TODAY, "on holiday", w.manager, at=AT),
+        "A snooze must end in the future; 2026-06-15 00:00 has already passed.",
+    ),
+    (
+        lambda a, w: SnoozeAlert(a, TODAY + timedelta(days=3), "  ", w.manager, at=AT),
+        "Say why the alert is snoozed.",
+    ),
+    (lambda a, w: AssignAlert(a, 999, w.manager), "No console user has the id 999."),
+    (lambda a, w: AssignAlert(a, "nobody", w.manager), "No console user has the id nobody."),
+    (lambda a, w: LogAction(a, "fax", None, w.manager), "Choose what you did: one of "
+     "call, whatsapp, email, discount, training."),
+    (lambda a, w: EscalateAlert(a, w.admin, "", w.manager), "Say why the alert is escalated."),
+    (lambda a, w: SetTask(a, 9, True, w.manager), "Alert #{a} has no task 10."),
+    (lambda a, w: CloseAlert(a + 100, "resolved", None, w.manager), "Alert #{b} does not exist."),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("make, message", BAD_INPUT)
+def test_bad_input_is_refused_with_one_clear_message(world, make, message) -> None:  # type: ignore[no-untyped-def]
+    alert_id = open_alert(world)
+    before, audits = state(world.engine, alert_id), audit_count(world.engine)
+    with pytest.raises(AlertError) as error:
+        execute(world.engine, make(alert_id, world))
+    assert str(error.value) == message.format(a=alert_id, b=alert_id + 100)
+    assert state(world.engine, alert_id) == before
+    assert audit_count(world.engine) == audits
+
+
+def test_working_an_alert_end_to_end_is_audited(world: World) -> None:
+    alert_id = open_alert(world)
+    engine, me = world.engine, world.manager
+    execute(engine, AssignAlert(alert_id, world.other, me))
+    execute(engine, SnoozeAlert(alert_id, date(2026, 6, 18), "owner travelling", me, at=AT))
+    assert state(engine, alert_id)["status"] == "snoozed"
+    with Session(engine) as session, session.begin():
+        assert wake_snoozed(session, at=AT + timedelta(days=3)) == 1
+    execute(engine, EscalateAlert(alert_id, world.admin, "enterprise chain at risk", me))
+    execute(engine, SetTask(alert_id, 0, True, me, at=AT))
+    execute(engine, LogAction(alert_id, "whatsapp", "sent the payment link", me, at=AT))
+    execute(engine, CloseAlert(alert_id, "resolved", "paid after the call", me, at=AT))
+
+    final = state(engine, alert_id)
+    assert final["status"] == "closed" and final["open_key"] is None
+    assert final["assignee_id"] == world.other and final["escalated_to_id"] == world.admin
+    assert final["tasks"][0]["done_by"] == me
+    with Session(engine) as session:
+        events = history(session=session, entity="alert", entity_id=alert_id)
+        ledger = session.get(CsIntervention, final["intervention_id"])
+        action = session.scalars(select(CsAlertAction)).one()
+    assert [e.action for e in events] == [
+        "alert.open",
+        "alert.assign",
+        "alert.snooze",
+        "alert.wake",
+        "alert.escalate",
+        "alert.task",
+        "alert.log_action",
+        "alert.close",
+    ]
+    assign = events[1]
+    assert assign.actor_id == me
+    assert (assign.before, assign.after) == (
+        {"assignee_id": world.manager},
+        {"assignee_id": world.other},
+    )
+    snooze = events[2]
+    assert snooze.after == {
+        "status": "snoozed",
+        "snoozed_until": "2026-06-18T00:00:00",
+        "snooze_reason": "owner travelling",
+    }
+    close = events[-1]
+    assert close.before["status"] == "open" and close.after["outcome"] == "resolved"
+    assert (ledger.action, ledger.outcome) == ("whatsapp", "resolved")
+    assert (action.kind, action.note, action.actor_id) == ("whatsapp", "sent the payment link", me)
+
+    # A closed alert takes no more changes.
+    with pytest.raises(AlertError, match="already closed"):
+        execute(engine, CloseAlert(alert_id, "resolved", None, me))
+
+
+def test_holdout_alerts_take_no_outreach(world: World) -> None:
+    alert_id = open_alert(world, holdout=True)
+    assert state(world.engine, alert_id)["arm"] == "holdout"
+    for command in (
+        LogAction(alert_id, "call", None, world.manager),
+        SetTask(alert_id, 0, True, world.manager),
+        EscalateAlert(alert_id, world.admin, "urgent", world.manager),
+    ):
+        with pytest.raises(AlertError, match="randomized holdout"):
+            execute(world.engine, command)
+    execute(world.engine, CloseAlert(alert_id, "no_response", None, world.manager))
+    assert state(world.engine, alert_id)["arm"] == "holdout"
+
+
+def test_rules_and_playbooks_are_configurable_and_audited(world: World) -> None:
+    engine = world.engine
+    execute(engine, UpdateRule("no_bookings", True, None, 21, world.admin))
+    execute(engine, UpdateRule("nps_detractor", False, 4, 30, world.admin))
+    with pytest.raises(AlertError, match="Days without bookings must be a whole number between"):
+        execute(engine, UpdateRule("no_bookings", True, None, 0.5, world.admin))
+    with pytest.raises(AlertError, match="Probability threshold must be a number between"):
+        execute(engine, UpdateRule("churn_risk", True, 1.5, None, world.admin))
+    steps = ["Call the owner", "  ", "Offer 3 instalments"]
+    execute(engine, UpdatePlaybook("failed_invoice", "Cobranza", steps, world.admin))
+    with pytest.raises(AlertError, match="at least one step"):
+        execute(engine, UpdatePlaybook("failed_invoice", "Cobranza", [" "], world.admin))
+    with Session(engine) as session:
+        config = load_config(session=session)
+        rule_events = history(session=session, entity="alert_rule", entity_id="no_bookings")
+        book = history(session=session, entity="playbook", entity_id="failed_invoice")
+    assert config.rules["no_bookings"].days == 21
+    assert not config.rules["nps_detractor"].enabled
+    assert config.playbooks["failed_invoice"].steps == ("Call the owner", "Offer 3 instalments")
+    assert config.playbooks["failed_invoice"].playbook == "billing_recovery"
+    assert rule_events[0].before["days"] == 14 and rule_events[0].after["days"] == 21
+    assert book[0].before["steps"][1] == "Offer a payment plan"
+
+    # New alerts start from the edited playbook; the disabled rule is skipped.
+    alert_id = open_alert(world)
+    assert [t["text"] for t in state(engine, alert_id)["tasks"]] == list(
+        config.playbooks["failed_invoice"].steps
+    )
+
+
+def test_notification_preferences_are_validated(world: World) -> None:
+    engine = world.engine
+    with pytest.raises(AlertError, match="must start with http"):
+        execute(engine, SetNotificationPref(world.manager, True, "ftp://x", None, world.manager))
+    with pytest.raises(AlertError, match="not a valid e-mail"):
+        execute(engine, SetNotificationPref(world.manager, True, None, "ana@", world.manager))
+    with pytest.raises(AlertError, match="No console user has the id 77"):
+        execute(engine, SetNotificationPref(77, True, None, "a@b.com", world.manager))
+    execute(
+        engine,
+        SetNotificationPref(world.manager, True, "https://hooks.example/x", None, world.manager),
+    )
+    with Session(engine) as session:
+        assert session.get(CsNotificationPref, world.manager).webhook_url.endswith("/x")  # type: ignore[union-attr]
+
+
+def test_error_messages_translate(world: World) -> None:
+    error = AlertError("Choose an outcome to close the alert.")
+    assert error.text("en") == "Choose an outcome to close the alert."
+    assert isinstance(error.text("es_AR"), str)
