@@ -21,6 +21,9 @@ def upgrade_database(database_url: str | None = None) -> None:
     check_connection(get_engine(database_url))
     # "heads": each workflow adds its migrations on its own branch from 0004 until merged.
     command.upgrade(alembic_config(database_url), "heads")
+    from core.cpi import seed_cpi_if_empty  # the bundled CPI series, only into an empty table
+
+    seed_cpi_if_empty(get_engine(database_url))
 
 
 def main() -> int:
