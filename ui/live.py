@@ -164,7 +164,7 @@ def show_freshness(ctx: LiveContext) -> None:
                 "**Stale data**: {reason}. Showing the last good snapshot (v{version}, "
                 "computed {when})."
             ).format(
-                reason=status.stale_reason,
+                reason=status.stale_text(ctx.locale),
                 version=snapshot.version,
                 when=fmt.format_time(snapshot.created_at, locale=ctx.locale),
             ),

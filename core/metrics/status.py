@@ -9,10 +9,15 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from core.clock import now
+from core.i18n import N_, gettext
 from core.metrics.snapshots import DETAIL_KIND
 from core.schema import JobRun, MetricSnapshot, SchedulerHeartbeat
 
 REFRESH_JOB_ID = "metrics_refresh"
+# Why a snapshot is stale: English msgids, translated where they are shown.
+STALE_NO_SNAPSHOT = N_("no snapshot has been computed yet")
+STALE_LAST_RUN_FAILED = N_("the last refresh failed: {error}")
+STALE_NO_RECENT_REFRESH = N_("no refresh has completed recently (is the scheduler running?)")
 # A snapshot older than this many refresh intervals is called stale even without a failure.
 STALE_AFTER_INTERVALS = 3
 
@@ -26,7 +31,14 @@ class RefreshStatus:
     last_error: str | None
     heartbeat_at: datetime | None
     stale: bool
-    stale_reason: str | None
+    stale_reason: str | None  # in English, for logs; stale_text() gives it translated
+    stale_template: str | None = None
+    stale_params: dict[str, str] | None = None
+
+    def stale_text(self, locale: str) -> str | None:
+        if self.stale_template is None:
+            return self.stale_reason
+        return gettext(self.stale_template, locale).format(**(self.stale_params or {}))
 
     def age_seconds(self, at: datetime | None = None) -> float | None:
         if self.snapshot_created_at is None:
@@ -49,13 +61,15 @@ def refresh_status(*, session: Session, interval_s: float) -> RefreshStatus:
     ).first()
     heartbeat_at = session.scalar(select(func.max(SchedulerHeartbeat.beat_at)))
 
-    stale_reason: str | None = None
+    template: str | None = None
+    params: dict[str, str] = {}
     if snapshot is None:
-        stale_reason = "no snapshot has been computed yet"
+        template = STALE_NO_SNAPSHOT
     elif last_run is not None and last_run.status == "failed":
-        stale_reason = f"the last refresh failed: {last_run.error or 'unknown error'}"
+        template, params = STALE_LAST_RUN_FAILED, {"error": last_run.error or "unknown error"}
     elif (now() - snapshot.created_at).total_seconds() > STALE_AFTER_INTERVALS * interval_s:
-        stale_reason = "no refresh has completed recently (is the scheduler running?)"
+        template = STALE_NO_RECENT_REFRESH
+    stale_reason = None if template is None else template.format(**params)
 
     return RefreshStatus(
         snapshot_version=snapshot.version if snapshot else None,
@@ -66,4 +80,6 @@ def refresh_status(*, session: Session, interval_s: float) -> RefreshStatus:
         heartbeat_at=heartbeat_at,
         stale=stale_reason is not None,
         stale_reason=stale_reason,
+        stale_template=template,
+        stale_params=params,
     )

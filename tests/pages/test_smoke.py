@@ -61,7 +61,9 @@ def test_overview_tiles_and_status_line(console_env):
         "No-show rate (30 d)",
     ]
     assert app.metric[0].value.startswith("$ ")
-    assert any(c.value.startswith(":material/schedule: Data as of ") for c in app.caption)
+    data_as_of = gettext("Data as of {when} ({age}) · snapshot v{version}", DEFAULT_LOCALE)
+    prefix = data_as_of.split("{when}")[0]
+    assert any(c.value.startswith(f":material/schedule: {prefix}") for c in app.caption)
     assert not app.warning  # a fresh snapshot is not stale
 
 
@@ -80,7 +82,10 @@ def test_pages_without_a_snapshot(page, empty_env):
     assert not app.exception
     assert not app.error
     if page.url_path in ("executive-overview", "tenants"):
-        assert app.info[0].value.startswith("Computing the first snapshot")
+        assert app.info[0].value == gettext(
+            "Computing the first snapshot… This page fills in by itself as soon as it is ready.",
+            DEFAULT_LOCALE,
+        )
 
 
 def test_stale_snapshot_shows_a_warning_and_the_last_numbers(empty_env):
@@ -100,7 +105,8 @@ def test_stale_snapshot_shows_a_warning_and_the_last_numbers(empty_env):
         session.commit()
     app = render(PAGES[0])
     assert not app.exception
-    assert "the last refresh failed: disk full" in app.warning[0].value
+    failed = gettext("the last refresh failed: {error}", DEFAULT_LOCALE).format(error="disk full")
+    assert failed in app.warning[0].value
     assert [m.value for m in app.metric][:3] == ["$ 2,5 M", "184", "360"]
 
 
@@ -109,7 +115,8 @@ def test_unreachable_database_is_one_clear_error(monkeypatch, tmp_path):
     monkeypatch.setenv("BARBERPRO_EMBEDDED_SCHEDULER", "false")
     app = render(PAGES[0])
     assert not app.exception
-    assert app.error[0].value.startswith("Cannot read the database:")
+    cannot_read = gettext("Cannot read the database: {error}", DEFAULT_LOCALE).split("{")[0]
+    assert app.error[0].value.startswith(cannot_read)
 
 
 def test_bad_setting_is_one_clear_error(monkeypatch, console_db):
@@ -133,7 +140,8 @@ def test_undecodable_snapshot_is_one_clear_error(empty_env):
         session.commit()
     app = render(PAGES[0])
     assert not app.exception
-    assert app.error[0].value.startswith("Cannot load the newest snapshot:")
+    cannot_load = gettext("Cannot load the newest snapshot: {error}", DEFAULT_LOCALE)
+    assert app.error[0].value.startswith(cannot_load.split("{")[0])
 
 
 def test_a_failing_builder_is_contained(console_env, monkeypatch):
@@ -145,4 +153,9 @@ def test_a_failing_builder_is_contained(console_env, monkeypatch):
     monkeypatch.setattr(executive_overview, "mrr_figure", broken)
     app = render(PAGES[0])
     assert not app.exception
-    assert app.error[0].value.startswith("This part of the page could not be drawn")
+    not_drawn = gettext(
+        "This part of the page could not be drawn: {error}. The error has been logged; the "
+        "rest of the console keeps working.",
+        DEFAULT_LOCALE,
+    )
+    assert app.error[0].value.startswith(not_drawn.split("{")[0])
