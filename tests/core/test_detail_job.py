@@ -1,0 +1,68 @@
+"""The dashboard_frames job: waits for the first metrics snapshot, leaves no record when
+nothing is due, and writes a detail snapshot when the newest one is too old."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pandas as pd
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+import core.jobs as jobs
+from core.clock import now
+from core.metrics import detail
+from core.metrics.detail import FrameProvider
+from core.metrics.refresh import refresh_metrics
+from core.metrics.snapshots import latest_detail_version
+from core.schema import JobRun, MetricSnapshot
+from tests.factories import add_booking, add_tenant
+
+PROVIDER = FrameProvider(
+    "test",
+    ("test_frame",),
+    lambda session, as_of: {"test_frame": pd.DataFrame({"as_of": [as_of]})},
+    "a provider for the job test",
+)
+
+
+def detail_spec() -> jobs.JobSpec:
+    return next(spec for spec in jobs.JOBS if spec.job_id == jobs.DETAIL_JOB_ID)
+
+
+def runs(engine) -> int:  # type: ignore[no-untyped-def]
+    with Session(engine) as session:
+        return session.scalar(
+            select(func.count()).select_from(JobRun).where(JobRun.job_id == jobs.DETAIL_JOB_ID)
+        )
+
+
+def test_job_waits_for_metrics_then_runs_only_when_due(sqlite_engine, monkeypatch):
+    monkeypatch.setattr(detail, "discover_providers", lambda: [PROVIDER])
+    spec = detail_spec()
+
+    jobs.run_recorded(sqlite_engine, spec, "s1")  # no metrics snapshot yet
+    assert runs(sqlite_engine) == 0
+    with Session(sqlite_engine) as session:
+        assert latest_detail_version(session=session) is None
+
+    with Session(sqlite_engine) as session, session.begin():
+        refs = add_tenant(session, 1, signup=date(2026, 1, 5))
+        add_booking(session, refs, start_at=now() - timedelta(hours=3))
+    refresh_metrics(sqlite_engine)
+    run = jobs.run_recorded(sqlite_engine, spec, "s1")
+    assert run.status == "success", run.error
+    assert run.detail["frames"] == 1
+    assert runs(sqlite_engine) == 1
+
+    jobs.run_recorded(sqlite_engine, spec, "s1")  # fresh: nothing due, nothing recorded
+    assert runs(sqlite_engine) == 1
+
+    with Session(sqlite_engine) as session, session.begin():  # age the detail snapshot
+        session.execute(
+            update(MetricSnapshot)
+            .where(MetricSnapshot.kind == "detail")
+            .values(created_at=now() - timedelta(hours=1))
+        )
+    assert jobs.run_recorded(sqlite_engine, spec, "s1").status == "success"
+    assert runs(sqlite_engine) == 2
