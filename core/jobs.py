@@ -26,6 +26,8 @@ from core.metrics.detail import detail_is_due, refresh_detail_frames
 from core.metrics.refresh import refresh_metrics
 from core.metrics.snapshots import latest_version
 from core.metrics.status import REFRESH_JOB_ID
+from core.models.health_job import INTERVAL_S as HEALTH_INTERVAL_S
+from core.models.health_job import health_scores_job
 from core.schema import JobRun, SchedulerHeartbeat
 
 log = logging.getLogger(__name__)
@@ -228,6 +230,12 @@ JOBS: list[JobSpec] = [
         "Run the churn-intervention alert rules and deliver due notifications",
         _alert_rules_job,
         interval_s=lambda refresh_s: refresh_s,
+    ),
+    JobSpec(
+        "health_scores",
+        "Compute and store today's tenant health scores (and the missing history)",
+        health_scores_job,
+        interval_s=lambda _: HEALTH_INTERVAL_S,
     ),
     JobSpec(
         "prune_job_runs",

@@ -1,0 +1,97 @@
+"""The ``health_scores`` scheduler job: today's scores, and the history the first time.
+
+Runs every hour and is idempotent per day: each scored day is replaced as a whole
+(delete + insert in one transaction). What it computes on a run:
+
+- today, unless today's rows exist and were computed after the last weight edit
+  (a day's score only uses rows dated before that day, so redoing it changes nothing);
+- any of the last ``DAILY_DAYS`` days without rows (the first run, or the scheduler was
+  off), and any Monday of the last ``BACKFILL_DAYS`` days without rows (weekly points:
+  enough history for 7-day trends and for back-testing the score against churn).
+
+Mondays are fixed dates, so the weekly points do not move as days pass.
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import date, timedelta
+from typing import Any
+
+from sqlalchemy import Engine, func, select
+from sqlalchemy.orm import Session
+
+from core.clock import now
+from core.schema import HealthScore
+
+JOB_ID = "health_scores"
+INTERVAL_S = 3600.0
+LEASE_S = 3 * 3600.0  # a first run with the whole backfill takes minutes, not hours
+BACKFILL_DAYS = 120
+DAILY_DAYS = 14
+
+
+def wanted_days(today: date) -> list[date]:
+    """Daily points for the last ``DAILY_DAYS`` days and Mondays back to ``BACKFILL_DAYS``."""
+    daily = {today - timedelta(days=k) for k in range(DAILY_DAYS)}
+    first = today - timedelta(days=BACKFILL_DAYS)
+    monday = first + timedelta(days=(7 - first.weekday()) % 7)
+    weekly = {monday + timedelta(days=7 * k) for k in range((today - monday).days // 7 + 1)}
+    return sorted(daily | weekly)
+
+
+def days_to_compute(*, session: Session, today: date) -> list[date]:
+    """Wanted days with no stored rows, plus today when its rows are missing or stale."""
+    wanted = wanted_days(today)
+    stored = set(
+        session.scalars(
+            select(HealthScore.day).where(HealthScore.day >= wanted[0]).group_by(HealthScore.day)
+        )
+    )
+    todo = [day for day in wanted if day not in stored]
+    if today in stored:
+        from core.models.health_weights import weights_changed_at
+
+        computed = session.scalar(
+            select(func.min(HealthScore.computed_at)).where(HealthScore.day == today)
+        )
+        changed = weights_changed_at(session=session)
+        if changed is not None and computed is not None and computed < changed:
+            todo.append(today)
+    return sorted(todo)
+
+
+def update_health_scores(engine: Engine, *, today: date | None = None) -> dict[str, Any]:
+    """Compute and store every day :func:`days_to_compute` names; returns what it did."""
+    from core.models.health import health_scores_for_days, store_scores
+
+    today = today or now().date()
+    started = time.perf_counter()
+    with Session(engine) as session:
+        days = days_to_compute(session=session, today=today)
+        scores = health_scores_for_days(session, days) if days else {}
+    rows = 0
+    with Session(engine) as session, session.begin():
+        for day in days:
+            rows += store_scores(session=session, day=day, scores=scores[day])
+    return {
+        "days": [day.isoformat() for day in days],
+        "rows": rows,
+        "seconds": round(time.perf_counter() - started, 2),
+    }
+
+
+def health_scores_job(engine: Engine, scheduler_id: str, run_id: int) -> Any:
+    """The JobSpec entry point: one scheduler at a time (database lease)."""
+    from core.jobs import JobOutcome
+    from core.locks import release, try_acquire
+
+    if not try_acquire(engine, JOB_ID, scheduler_id, lease_s=LEASE_S):
+        return JobOutcome(skipped=True, detail={"reason": "another scheduler holds the lock"})
+    try:
+        result = update_health_scores(engine)
+    finally:
+        release(engine, JOB_ID, scheduler_id)
+    if not result["days"]:
+        return JobOutcome(skipped=True, rows_touched=0, detail={"reason": "today is up to date"})
+    return JobOutcome(rows_touched=result["rows"], detail=result)
