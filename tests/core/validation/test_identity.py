@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from core.validation import (
@@ -219,3 +219,38 @@ def test_without_status_or_form_only_prefix_and_digit_apply():
     assert validate_cuit(PERSON_CUIT) == PERSON_CUIT
     assert validate_cuit(COMPANY_CUIT) == COMPANY_CUIT
     assert validate_cuit(PERSON_CUIT, tax_status="Monotributo") == PERSON_CUIT
+
+
+# ------------------------------------------------------------------ issue 5's properties
+
+
+@st.composite
+def valid_cuits(draw) -> str:  # type: ignore[no-untyped-def]
+    """Valid CUITs built from any prefix and body (bodies whose check digit would be 10
+    are never issued, so they are skipped)."""
+    prefix = draw(st.sampled_from(PERSON_PREFIXES + COMPANY_PREFIXES))
+    body = draw(st.integers(0, 10**8 - 1))
+    first_ten = f"{prefix}{body:08d}"
+    digit = expected_check_digit(first_ten)
+    if digit is None:
+        first_ten = f"{prefix}{(body + 1) % 10**8:08d}"
+        digit = expected_check_digit(first_ten)
+    assume(digit is not None)
+    return f"{first_ten[:2]}-{first_ten[2:]}-{digit}"
+
+
+@settings(max_examples=300, deadline=None)
+@given(cuit=valid_cuits())
+def test_generated_valid_cuits_always_pass(cuit):
+    assert validate_cuit(cuit) == cuit
+    assert validate_cuit(cuit.replace("-", "")) == cuit
+
+
+@settings(max_examples=300, deadline=None)
+@given(cuit=valid_cuits(), position=st.integers(0, 10), delta=st.integers(1, 9))
+def test_changing_any_single_digit_of_a_valid_cuit_fails(cuit, position, delta):
+    digits = list(cuit.replace("-", ""))
+    digits[position] = str((int(digits[position]) + delta) % 10)
+    with pytest.raises(ValidationError) as caught:
+        validate_cuit("".join(digits))
+    assert caught.value.code in {"cuit_check_digit", "cuit_never_issued", "cuit_prefix"}

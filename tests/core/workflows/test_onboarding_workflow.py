@@ -42,7 +42,7 @@ from core.workflows.onboarding_drafts import (
 )
 from core.workflows.onboarding_samples import clean_steps
 from core.workflows.onboarding_steps import DATA_STEPS, StepValidationError
-from core.workflows.onboarding_verification import decide, describe, verify, verification_rate
+from core.workflows.onboarding_verification import decide, describe, verification_rate, verify
 from tests.factories import add_tenant
 
 T0 = datetime(2026, 3, 2, 10, 0, 0)
