@@ -175,7 +175,10 @@ def deliver_due(
     timeout_s: float = TIMEOUT_S,
     smtp: SmtpSettings | None = None,
 ) -> Delivery:
-    """Send the outbox messages that are due, within ``budget_s``; never raises on a send."""
+    """Send the outbox messages due at ``at`` (default now) within ``budget_s`` seconds.
+
+    A failed send never raises: it is recorded and retried ``backoff_s`` after ``at``.
+    """
     at = at or now()
     smtp = smtp or SmtpSettings.from_env()
     with Session(engine) as session:
@@ -205,7 +208,7 @@ def deliver_due(
                 continue
             note.attempts += 1
             if error is None:
-                note.status, note.delivered_at, note.last_error = "delivered", now(), None
+                note.status, note.delivered_at, note.last_error = "delivered", at, None
                 delivered += 1
             else:
                 log.warning("notification %s failed (attempt %s): %s", row.id, note.attempts, error)
@@ -214,6 +217,6 @@ def deliver_due(
                     note.status = "failed"
                     gave_up += 1
                 else:
-                    note.next_attempt_at = now() + timedelta(seconds=backoff_s(note.attempts))
+                    note.next_attempt_at = at + timedelta(seconds=backoff_s(note.attempts))
                     failed += 1
     return Delivery(delivered, failed, gave_up)

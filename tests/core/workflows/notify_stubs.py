@@ -1,0 +1,103 @@
+"""Local stand-ins for a Slack webhook and an SMTP relay: no network leaves the machine."""
+
+from __future__ import annotations
+
+import json
+import socketserver
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, HTTPServer
+
+
+class WebhookStub:
+    """Answers POSTs with the next status of ``statuses`` (then 200), after ``delay_s``."""
+
+    def __init__(self, statuses: list[int] | None = None, delay_s: float = 0.0) -> None:
+        self.statuses = list(statuses or [])
+        self.delay_s = delay_s
+        self.received: list[dict] = []  # type: ignore[type-arg]
+        self.hits = 0
+
+
+@contextmanager
+def webhook_server(stub: WebhookStub) -> Iterator[str]:
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:  # noqa: N802 - the http.server API
+            body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+            stub.hits += 1
+            time.sleep(stub.delay_s)
+            status = stub.statuses.pop(0) if stub.statuses else 200
+            if status == 200:
+                stub.received.append(json.loads(body))
+            self.send_response(status)
+            self.send_header("Content-Length", "2")
+            self.end_headers()
+            self.wfile.write(b"ok")
+
+        def log_message(self, *_args) -> None:  # type: ignore[no-untyped-def]
+            pass
+
+    server = HTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/hook"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+class _SmtpHandler(socketserver.StreamRequestHandler):
+    """Just enough SMTP for smtplib: greeting, EHLO, MAIL, RCPT, DATA, QUIT."""
+
+    def reply(self, line: str) -> None:
+        self.wfile.write(f"{line}\r\n".encode())
+
+    def handle(self) -> None:
+        self.reply("220 stub ESMTP")
+        while True:
+            line = self.rfile.readline().decode(errors="replace").strip()
+            if not line:
+                return
+            verb = line.split(" ", 1)[0].upper()
+            if verb in ("EHLO", "HELO"):
+                self.reply("250 stub")
+            elif verb in ("MAIL", "RCPT", "RSET", "NOOP"):
+                self.reply("250 OK")
+            elif verb == "DATA":
+                self.reply("354 go ahead")
+                lines = []
+                while (data := self.rfile.readline()) not in (b".\r\n", b""):
+                    lines.append(data.decode(errors="replace"))
+                self.server.messages.append("".join(lines))  # type: ignore[attr-defined]
+                self.reply("250 queued")
+            elif verb == "QUIT":
+                self.reply("221 bye")
+                return
+            else:
+                self.reply("502 not implemented")
+
+
+@contextmanager
+def smtp_server() -> Iterator[tuple[int, list[str]]]:
+    server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), _SmtpHandler)
+    server.daemon_threads = True
+    server.messages = []  # type: ignore[attr-defined]
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield server.server_address[1], server.messages  # type: ignore[attr-defined]
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def closed_port() -> int:
+    """A port nobody listens on (bound, then released)."""
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
