@@ -24,7 +24,7 @@ class WebhookStub:
 @contextmanager
 def webhook_server(stub: WebhookStub) -> Iterator[str]:
     class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:  # noqa: N802 - the http.server API
+        def do_POST(self) -> None:
             body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
             stub.hits += 1
             time.sleep(stub.delay_s)

@@ -43,7 +43,7 @@ def test_failed_invoice_opens_updates_and_clears(engine: Engine) -> None:
     (alert,) = alerts(engine)
     assert (alert.tenant_id, alert.reason, alert.status) == (tenant, "failed_invoice", "open")
     assert alert.signal_key == f"invoice:{first}" and alert.assignee_id == world.manager
-    assert [t["text"] for t in alert.tasks][0] == "Call the owner"
+    assert alert.tasks[0]["text"] == "Call the owner"
 
     # The same signal again changes nothing; a second failed invoice updates the alert.
     assert run(engine).rows_touched == 0
