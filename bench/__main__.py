@@ -6,9 +6,14 @@ from __future__ import annotations
 import argparse
 import sys
 
-from bench import onboarding, pages, refresh
+from bench import interventions, onboarding, pages, refresh
 
-BENCHMARKS = {"refresh": refresh, "pages": pages, "onboarding": onboarding}
+BENCHMARKS = {
+    "refresh": refresh,
+    "pages": pages,
+    "onboarding": onboarding,
+    "interventions": interventions,
+}
 
 
 def main(argv: list[str] | None = None) -> int:
