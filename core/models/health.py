@@ -120,7 +120,9 @@ def combine(
         {
             "score": score,
             "band": [band_of(s) for s in score],
-            "missing": [[c for c, p in zip(COMPONENTS, row, strict=True) if not p] for row in present],
+            "missing": [
+                [c for c, p in zip(COMPONENTS, row, strict=True) if not p] for row in present
+            ],
         },
         index=components.index,
     )
@@ -139,7 +141,7 @@ def _score(
     out = pd.concat([tiers.rename("tier"), scored[["score", "band"]], components], axis=1)
     out["missing"] = scored["missing"]
     for column in (*EXTRA_COLUMNS, "clients_seen"):
-        out[column] = signals[column] if column in signals else np.nan
+        out[column] = signals.get(column, np.nan)
     out.index.name = "tenant_id"
     return out.reset_index()
 
@@ -249,9 +251,7 @@ def latest_health(*, session: Session) -> pd.DataFrame:
         [
             tuple(r)
             for r in session.execute(
-                select(h.tenant_id, h.day, h.score).where(
-                    h.day >= earliest, h.score.is_not(None)
-                )
+                select(h.tenant_id, h.day, h.score).where(h.day >= earliest, h.score.is_not(None))
             ).all()
         ],
         columns=["tenant_id", "day", "score"],
@@ -292,9 +292,7 @@ def health_history(*, session: Session, tenant_id: int, days: int = 90) -> pd.Da
     return frame[shown].reset_index(drop=True)
 
 
-def rescore_latest_day(
-    *, session: Session, tier: str, weights: Mapping[str, float]
-) -> int:
+def rescore_latest_day(*, session: Session, tier: str, weights: Mapping[str, float]) -> int:
     """Recombine the stored components of ``tier``'s rows on the latest day with new weights."""
     h = HealthScore
     latest_day = session.scalar(select(func.max(h.day)))

@@ -39,7 +39,12 @@ FIT_SAMPLE = 250
 ALIVE_THRESHOLD = 0.5
 PENALIZER = 0.001  # keeps small samples from running off to extreme parameters
 
-COLUMNS = ("clients_seen", "expected_active_clients", "share_clients_active", "share_clients_lapsed")
+COLUMNS = (
+    "clients_seen",
+    "expected_active_clients",
+    "share_clients_active",
+    "share_clients_lapsed",
+)
 
 
 def load_visits(session: Session, first_as_of: date, last_as_of: date) -> pd.DataFrame:
@@ -55,7 +60,10 @@ def load_visits(session: Session, first_as_of: date, last_as_of: date) -> pd.Dat
     # million DateTime values one by one would cost more than the query.
     rows = session.execute(
         select(
-            b.tenant_id, b.customer_id, cast(b.start_at, String), cast(b.updated_at, String),
+            b.tenant_id,
+            b.customer_id,
+            cast(b.start_at, String),
+            cast(b.updated_at, String),
             b.price_ars,
         ).where(b.status == "completed", b.start_at >= low, b.start_at < high)
     ).all()

@@ -208,7 +208,7 @@ def component_scores(signals: pd.DataFrame) -> pd.DataFrame:
     out["sentiment_score"] = ramp(recent_nps, *NPS_RAMP)
     touch = s["days_since_last_cs_touch"].fillna(s["signup_days"])
     out["relationship_score"] = ramp(touch, *CS_TOUCH_DAYS_RAMP)
-    active = s["share_clients_active"] if "share_clients_active" in s else np.nan
+    active = s.get("share_clients_active", np.nan)
     out["client_base_score"] = ramp(
         pd.Series(active, index=s.index, dtype="float64"), *CLIENTS_ACTIVE_RAMP
     )

@@ -63,7 +63,9 @@ def weights_changed_at(*, session: Session) -> Any:
     return session.scalar(select(func.max(HealthWeight.updated_at)))
 
 
-def contributions(weights: Mapping[str, float], available: list[str] | None = None) -> dict[str, float]:
+def contributions(
+    weights: Mapping[str, float], available: list[str] | None = None
+) -> dict[str, float]:
     """Each component's % of the score when ``available`` components (default all) are there."""
     names = list(COMPONENTS) if available is None else [c for c in COMPONENTS if c in available]
     total = sum(float(weights.get(name, 0.0)) for name in names)
