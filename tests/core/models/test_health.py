@@ -208,7 +208,7 @@ def test_wanted_days_are_daily_then_mondays() -> None:
 def test_job_is_idempotent_and_redoes_today_after_a_weight_edit(scenario) -> None:
     from core.models.health_weights import SaveHealthWeights
 
-    engine, a, b = scenario
+    engine, a, _b = scenario
     first = update_health_scores(engine, today=D)
     assert [date.fromisoformat(d) for d in first["days"]] == wanted_days(D)
     with Session(engine) as session:
