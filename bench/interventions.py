@@ -47,6 +47,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _copy(source: Path, workdir: Path) -> Path:
+    workdir.mkdir(parents=True, exist_ok=True)
     target = workdir / "interventions_bench.db"
     for leftover in workdir.glob(target.name + "*"):
         leftover.unlink()

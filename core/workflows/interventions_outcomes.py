@@ -23,6 +23,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+import numpy as np
 import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -129,23 +130,24 @@ def compare(
         return out
     diff = holdout_churned / holdout_n - treated_churned / treated_n
     out["difference"] = diff
-    low, high = confint_proportions_2indep(
-        holdout_churned, holdout_n, treated_churned, treated_n, method=CI_METHOD, compare="diff"
-    )
+    with np.errstate(divide="ignore", invalid="ignore"):  # statsmodels' unused ratio terms
+        low, high = _ci(holdout_churned, holdout_n, treated_churned, treated_n)
     out["ci_low"], out["ci_high"] = float(low), float(high)
     if 0 < holdout_churned + treated_churned < holdout_n + treated_n:
-        test = test_proportions_2indep(
-            holdout_churned,
-            holdout_n,
-            treated_churned,
-            treated_n,
-            method=TEST_METHOD,
-            compare="diff",
-        )
+        with np.errstate(divide="ignore", invalid="ignore"):
+            test = test_proportions_2indep(
+                holdout_churned, holdout_n, treated_churned, treated_n,
+                method=TEST_METHOD, compare="diff",
+            )  # fmt: skip
         out["p_value"] = float(test.pvalue)
     else:
         out["p_value"] = 1.0  # all or none churned in both arms: no evidence of a difference
     return out
+
+
+def _ci(x1: int, n1: int, x2: int, n2: int) -> tuple[float, float]:
+    low, high = confint_proportions_2indep(x1, n1, x2, n2, method=CI_METHOD, compare="diff")
+    return float(low), float(high)
 
 
 def outcome_table(
