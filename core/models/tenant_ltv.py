@@ -236,7 +236,9 @@ def ltv_segments(
     def of(group: pd.DataFrame) -> pd.DataFrame:
         return months[months["tenant_id"].isin(group["tenant_id"])]
 
-    rows = [{"tier": "all", "cohort": "all", **segment_ltv(of(lifetimes), lifetimes, last_month)[0]}]
+    rows = [
+        {"tier": "all", "cohort": "all", **segment_ltv(of(lifetimes), lifetimes, last_month)[0]}
+    ]
     for tier, by_tier in lifetimes.groupby("tier", sort=True):
         row, tier_retention = segment_ltv(of(by_tier), by_tier, last_month)
         rows.append({"tier": str(tier), "cohort": "all", **row})
@@ -375,7 +377,7 @@ def ltv_cohort_backtest(
                 {
                     "tier": str(tier),
                     "cohort": int(cohort),
-                    "tenants": int(len(paying)),
+                    "tenants": len(paying),
                     "method": retention.method,
                     "predicted": round(predicted, 2),
                     "actual": round(actual, 2),
@@ -393,9 +395,9 @@ def ltv_cohort_backtest(
         "n_cohorts": len(cohorts),
         "n_tenants": int(sum(c["tenants"] for c in cohorts)),
         "holdout_months": int(holdout_months),
-        "cutoff_month": pd.Timestamp(
-            year=cutoff // 12, month=cutoff % 12 + 1, day=1
-        ).strftime("%Y-%m"),
+        "cutoff_month": pd.Timestamp(year=cutoff // 12, month=cutoff % 12 + 1, day=1).strftime(
+            "%Y-%m"
+        ),
         "growth_monthly": growth,
         "cohorts": cohorts,
     }

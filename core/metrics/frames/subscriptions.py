@@ -54,7 +54,9 @@ def month_index(values: pd.Series | pd.DatetimeIndex) -> np.ndarray:
 def month_start(index: np.ndarray | int) -> pd.DatetimeIndex:
     """First day of the month of each month index."""
     index = np.atleast_1d(np.asarray(index, dtype="int64"))
-    return pd.DatetimeIndex(pd.to_datetime({"year": index // 12, "month": index % 12 + 1, "day": 1}))
+    return pd.DatetimeIndex(
+        pd.to_datetime({"year": index // 12, "month": index % 12 + 1, "day": 1})
+    )
 
 
 def read_subscriptions(*, session: Session) -> pd.DataFrame:
@@ -80,7 +82,11 @@ def read_tenants(*, session: Session) -> pd.DataFrame:
     churned_on, churn_reason)."""
     rows = session.execute(
         select(
-            Tenant.id, Tenant.tier, Tenant.signup_date, Tenant.status, Tenant.churned_on,
+            Tenant.id,
+            Tenant.tier,
+            Tenant.signup_date,
+            Tenant.status,
+            Tenant.churned_on,
             Tenant.churn_reason,
         )
     ).all()
@@ -179,9 +185,8 @@ def tenant_month_mrr(subscriptions: pd.DataFrame, as_of: date) -> pd.DataFrame:
     )
     only_price = landing.groupby(["tenant_id", "month_index"])["price"].all().rename("only")
     months = months.join(only_price, on=["tenant_id", "month_index"])
-    months["price_update"] = (
-        months["only"].fillna(False).astype(bool)
-        & months["movement"].isin(["expansion", "contraction"])
+    months["price_update"] = months["only"].fillna(False).astype(bool) & months["movement"].isin(
+        ["expansion", "contraction"]
     )
     return months[TENANT_MONTH_COLUMNS].reset_index(drop=True)
 

@@ -1,0 +1,54 @@
+"""Churn & Retention detail tables: why tenants left, and the churn model's latest scores.
+
+Churn events and cohorts come from ``revenue_tenant_months`` (subscriptions.py); this
+adds what that frame lacks: each tenant's recorded churn reason and, when the churn
+model exists (``core.models.churn``), its newest probability per tenant.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+from datetime import date
+
+import pandas as pd
+from sqlalchemy.orm import Session
+
+from core.metrics.detail import FrameProvider
+from core.metrics.frames.subscriptions import read_tenants
+
+log = logging.getLogger(__name__)
+SCORE_COLUMNS = ["tenant_id", "probability"]
+
+
+def latest_scores(session: Session) -> pd.DataFrame:
+    """tenant_id, probability of the churn model's newest scores; empty without a model."""
+    try:
+        module = importlib.import_module("core.models.churn")
+    except ImportError:
+        return pd.DataFrame(columns=SCORE_COLUMNS)
+    scorer = getattr(module, "latest_churn_scores", None)
+    if scorer is None:
+        return pd.DataFrame(columns=SCORE_COLUMNS)
+    scores = scorer(session=session)
+    frame = pd.DataFrame(scores)
+    if frame.empty or not set(SCORE_COLUMNS) <= set(frame.columns):
+        return pd.DataFrame(columns=SCORE_COLUMNS)
+    return frame[SCORE_COLUMNS].astype({"tenant_id": "int64", "probability": "float64"})
+
+
+def compute_churn_frames(session: Session, as_of: date) -> dict[str, pd.DataFrame]:
+    tenants = read_tenants(session=session)
+    reasons = tenants[["tenant_id", "status", "churned_on", "churn_reason"]]
+    return {"churn_tenant_reasons": reasons, "churn_risk_scores": latest_scores(session)}
+
+
+PROVIDERS = [
+    FrameProvider(
+        name="churn",
+        frames=("churn_tenant_reasons", "churn_risk_scores"),
+        compute=compute_churn_frames,
+        description="Each tenant's status, churn date and reason; the churn model's "
+        "newest probability per tenant (empty until the model exists).",
+    )
+]
