@@ -142,6 +142,8 @@ def review_step(engine, row) -> None:  # type: ignore[no-untyped-def]
         except OnboardingError as exc:
             st.error(exc.message, icon=":material/error:")
             return
+        if status == "auto_approved":  # verification moved the session to activation
+            st.session_state[NOTICE] = _("Every check passed: approved automatically.")
         st.rerun()
     if status is None:
         st.info(

@@ -122,7 +122,7 @@ def business_form(data: dict[str, Any], key: str) -> dict[str, Any] | None:
             _("Business type"),
             VERTICALS,
             _index(VERTICALS, data.get("vertical")),
-            format_func=lambda v: _(VERTICAL_LABELS[v]),
+            format_func={v: _(n) for v, n in VERTICAL_LABELS.items()}.__getitem__,
             key=f"{key}_vertical",
         )
         values["plan"] = left.selectbox(
