@@ -1,0 +1,139 @@
+"""The Triage page with AppTest: the queue opens on the user's book; forms refuse bad input."""
+
+from __future__ import annotations
+
+import random
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from streamlit.testing.v1 import AppTest
+
+from core.clock import now
+from core.db import get_engine
+from core.migrate import upgrade_database
+from core.schema import AuditEvent, CsAlert
+from core.workflows.alerts_engine import run_alert_rules
+from tests.core.workflows.alerts_fixtures import add_failed_invoice, make_world
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def triage_env(monkeypatch, tmp_path):  # type: ignore[no-untyped-def]
+    url = f"sqlite:///{tmp_path / 'triage.db'}"
+    upgrade_database(url)
+    engine = get_engine(url)
+    world = make_world(engine)
+    add_failed_invoice(engine, world.tenants[0], issued=now().date() - timedelta(days=2))
+    with Session(engine) as session, session.begin():
+        # At the real clock the fixture's rollup is old: "no bookings" fires for all three.
+        run = run_alert_rules(session=session, at=now(), rng=random.Random(0))
+    monkeypatch.setenv("BARBERPRO_DATABASE_URL", url)
+    monkeypatch.setenv("BARBERPRO_EMBEDDED_SCHEDULER", "false")
+    monkeypatch.setenv("BARBERPRO_SIMULATOR", "false")
+    return engine, world, run.opened
+
+
+def open_page(alert_id: int | None = None) -> AppTest:
+    app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    app.query_params["lang"] = "en"
+    if alert_id is not None:
+        app.query_params["alert"] = str(alert_id)
+    app.run()
+    app.switch_page("app_pages/triage.py")
+    app.run()
+    assert not app.exception, [e.value for e in app.exception]
+    return app
+
+
+def failed_invoice_alert(engine) -> int:  # type: ignore[no-untyped-def]
+    with Session(engine) as session:
+        return int(session.scalar(select(CsAlert.id).where(CsAlert.reason == "failed_invoice")))
+
+
+def test_the_queue_opens_on_the_current_users_book(triage_env) -> None:  # type: ignore[no-untyped-def]
+    engine, world, opened = triage_env
+    app = open_page()
+    assert app.title[0].value == "Triage queue"
+    # The sidebar's first operator (by name) is Ana, who owns every tenant.
+    assert app.selectbox(key=f"triage_owner_{world.manager}").value == world.manager
+    queue = app.dataframe[0].value
+    treated = [i for i in opened if _arm(engine, i) == "treated"]
+    assert sorted(queue["alert_id"]) == sorted(treated)
+    assert [m.label for m in app.metric][:4] == [
+        "Open",
+        "Snoozed",
+        "Escalated",
+        "Priority in queue",
+    ]
+    app.multiselect(key="triage_reason").set_value(["failed_invoice"]).run()
+    assert set(app.dataframe[0].value["reason"]) == {"Failed invoice"}
+
+
+def _arm(engine, alert_id: int) -> str:  # type: ignore[no-untyped-def]
+    with Session(engine) as session:
+        return session.get(CsAlert, alert_id).arm  # type: ignore[union-attr]
+
+
+def test_closing_without_an_outcome_is_refused(triage_env) -> None:  # type: ignore[no-untyped-def]
+    engine, world, _ = triage_env
+    alert_id = failed_invoice_alert(engine)
+    app = open_page(alert_id)
+    assert any("Why this alert" in m.value for m in app.markdown)
+    audits = _audit_count(engine)
+    close_form_button(app).click().run()
+    assert [e.value for e in app.error] == ["Choose an outcome to close the alert."]
+    assert _audit_count(engine) == audits
+
+    app.selectbox(key="triage_close_outcome").set_value("resolved")
+    close_form_button(app).click().run()
+    assert not app.error
+    with Session(engine) as session:
+        alert = session.get(CsAlert, alert_id)
+        assert (alert.status, alert.outcome) == ("closed", "resolved")  # type: ignore[union-attr]
+        assert alert.closed_by_id == world.manager  # type: ignore[union-attr]
+
+
+def test_snoozing_into_the_past_is_refused(triage_env) -> None:  # type: ignore[no-untyped-def]
+    engine, _world, _ = triage_env
+    alert_id = failed_invoice_alert(engine)
+    app = open_page(alert_id)
+    app.date_input(key="triage_snooze_until").set_value(date.today() - timedelta(days=1))
+    app.text_input(key="triage_snooze_reason").input("owner on holiday")
+    button(app, "Snooze").click().run()
+    assert len(app.error) == 1 and app.error[0].value.startswith("A snooze must end in the future")
+    with Session(engine) as session:
+        assert session.get(CsAlert, alert_id).status == "open"  # type: ignore[union-attr]
+
+
+def test_logging_an_action_and_ticking_a_task(triage_env) -> None:  # type: ignore[no-untyped-def]
+    engine, _world, _ = triage_env
+    alert_id = failed_invoice_alert(engine)
+    app = open_page(alert_id)
+    app.selectbox(key="triage_action_kind").set_value("call")
+    app.text_area(key="triage_action_note").input("owner will pay Friday")
+    button(app, "Log action").click().run()
+    assert app.success[0].value == "Action logged."
+    first_task = next(c for c in app.checkbox if c.key.startswith(f"triage_task_{alert_id}_0_"))
+    first_task.check().run()
+    with Session(engine) as session:
+        actions = session.scalars(
+            select(AuditEvent.action).where(AuditEvent.entity_id == str(alert_id))
+        ).all()
+    assert actions[-2:] == ["alert.log_action", "alert.task"]
+
+
+def _audit_count(engine) -> int:  # type: ignore[no-untyped-def]
+    with Session(engine) as session:
+        return len(session.scalars(select(AuditEvent.id)).all())
+
+
+def button(app: AppTest, label: str):  # type: ignore[no-untyped-def]
+    return next(b for b in app.button if b.label == label)
+
+
+def close_form_button(app: AppTest):  # type: ignore[no-untyped-def]
+    return button(app, "Close alert")

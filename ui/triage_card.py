@@ -1,0 +1,267 @@
+"""The triage page's tenant card: why the alert fired, the tenant's recent life, and the
+forms that work the alert (playbook tasks, log an action, assign, snooze, escalate, close).
+
+Every form runs one command from ``core.workflows.alerts_commands``; a refused command
+shows its one-sentence message and changes nothing.
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import date, timedelta
+
+import pandas as pd
+import streamlit as st
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session
+
+from core import formatting as fmt
+from core.clock import now
+from core.workflows import alerts_commands as commands
+from core.workflows.alerts_config import (
+    ACTION_KINDS,
+    CLOSE_OUTCOMES,
+    AlertError,
+)
+from core.workflows.alerts_queries import TenantCard, tenant_card
+from dashboards import triage as view
+from dashboards.links import tenant_url
+from ui.i18n import _, current_locale
+from ui.render import show_figure, show_table
+
+_FLASH = "triage_flash"
+
+
+def run_command(engine: Engine, command: object, success: str) -> bool:
+    """Run a command; on success remember a message for the next run and rerun."""
+    try:
+        commands.execute(engine, command)  # type: ignore[arg-type]
+    except AlertError as error:
+        st.error(error.text(current_locale()), icon=":material/block:")
+        return False
+    st.session_state[_FLASH] = success
+    st.rerun()
+    return True  # pragma: no cover - st.rerun() does not return
+
+
+def show_flash() -> None:
+    message = st.session_state.pop(_FLASH, None)
+    if message:
+        st.success(message, icon=":material/check_circle:")
+
+
+def load_card(engine: Engine, alert_id: int) -> tuple[TenantCard | None, float]:
+    started = time.perf_counter()
+    with Session(engine) as session:
+        card = tenant_card(session=session, alert_id=alert_id, at=now())
+    return card, (time.perf_counter() - started) * 1000
+
+
+def render_card(engine: Engine, alert_id: int, me: int | None, users: pd.DataFrame) -> None:
+    locale = current_locale()
+    card, elapsed_ms = load_card(engine, alert_id)
+    if card is None:
+        st.warning(_("Alert #{id} does not exist.").format(id=alert_id))
+        return
+    a, t = card.alert, card.tenant
+    link = tenant_url(t["id"], t["trade_name"], locale=locale).split("&name=")[0]
+    st.subheader(f"{t['trade_name']} · {view.reason_label(a['reason'], locale)}", anchor=False)
+    st.markdown(
+        f"[{_('Open Tenant 360')}]({link}) · {t['tier']} · {t['plan']} · {t['city']}, "
+        f"{t['province']} · {_('CS owner')}: {t['cs_owner'] or fmt.MISSING} · "
+        f"{t['owner_name']} {t['phone']}"
+    )
+    if a["arm"] == "holdout":
+        st.warning(
+            _(
+                "Holdout: this alert was drawn at random to get no outreach, so the "
+                "Outcomes view can measure what interventions change. Do not contact the tenant."
+            ),
+            icon=":material/science:",
+        )
+    if a["status"] == "closed":
+        st.info(
+            _("Closed on {day} with outcome: {outcome}.").format(
+                day=fmt.format_datetime(a["closed_at"], locale=locale),
+                outcome=view.outcome_label(a["outcome"], locale),
+            )
+        )
+    tiles = st.columns(4)
+    tiles[0].metric(
+        _("Priority"),
+        fmt.format_money(a["priority"], locale=locale),
+        border=True,
+        help=_("MRR at risk × churn probability: monthly revenue expected to be lost."),
+    )
+    tiles[1].metric(
+        _("MRR at risk"), fmt.format_money(a["mrr_at_risk"], locale=locale), border=True
+    )
+    source = _("churn model") if a["probability_source"] == "model" else _("prior: holdout churn")
+    probability = fmt.format_percent(a["churn_probability"], locale=locale)
+    tiles[2].metric(_("Churn probability"), probability, border=True, help=source)
+    tiles[3].metric(_("Signals"), fmt.format_count(a["signal_count"], locale=locale), border=True)
+
+    why, drivers = st.columns(2)
+    with why:
+        st.markdown(f"**{_('Why this alert')}**")
+        for line in view.signal_lines(a["reason"], card.signal, locale=locale):
+            st.markdown(f"- {line}")
+        if a["status"] == "snoozed":
+            st.caption(
+                _("Snoozed until {day}: {reason}").format(
+                    day=fmt.format_datetime(a["snoozed_until"], locale=locale),
+                    reason=a["snooze_reason"] or "",
+                )
+            )
+        if a["escalated_at"]:
+            st.caption(_("Escalated: {note}").format(note=a["escalation_note"] or ""))
+    with drivers:
+        st.markdown(f"**{_('Risk drivers')}**")
+        if card.drivers:
+            for driver in card.drivers:
+                st.markdown(f"- {driver}")
+        else:
+            st.caption(_("No churn-model drivers for this tenant yet."))
+    left, right = st.columns(2)
+    with left:
+        show_figure(view.health_figure(card.health, locale=locale, note=card.health_note))
+    with right:
+        show_figure(view.bookings_figure(card.bookings, locale=locale))
+
+    work, act, manage, close, activity, history = st.tabs(
+        [
+            _("Playbook"),
+            _("Log action"),
+            _("Assign · snooze · escalate"),
+            _("Close"),
+            _("Recent activity"),
+            _("History"),
+        ]
+    )
+    live = a["status"] != "closed"
+    with work:
+        _playbook(engine, card, me, live)
+    with act:
+        _log_action(engine, card, me, live)
+    with manage:
+        _manage(engine, card, me, users, live)
+    with close:
+        _close(engine, card, me, live)
+    with activity:
+        if card.events.empty:
+            st.info(_("Nothing recorded for this tenant in the last 90 days."))
+        else:
+            show_table(view.events_table(card.events, locale=locale))
+    with history:
+        show_table(view.history_table(card.history, locale=locale))
+    st.caption(_("Card loaded in {ms} ms (server side).").format(ms=f"{elapsed_ms:.0f}"))
+
+
+def _holdout_or_closed(card: TenantCard, live: bool) -> bool:
+    if not live:
+        st.caption(_("This alert is closed."))
+        return True
+    if card.alert["arm"] == "holdout":
+        st.caption(_("Held out from outreach: nothing to do here."))
+        return True
+    return False
+
+
+def _playbook(engine: Engine, card: TenantCard, me: int | None, live: bool) -> None:
+    alert_id = card.alert["id"]
+    frozen = _holdout_or_closed(card, live)
+    for index, task in enumerate(card.tasks):
+        done = bool(task.get("done_at"))
+        ticked = st.checkbox(
+            _(task["text"]),
+            value=done,
+            key=f"triage_task_{alert_id}_{index}_{done}",
+            disabled=frozen,
+        )
+        if ticked != done:
+            run_command(engine, commands.SetTask(alert_id, index, ticked, me), _("Task updated."))
+
+
+def _log_action(engine: Engine, card: TenantCard, me: int | None, live: bool) -> None:
+    if _holdout_or_closed(card, live):
+        return
+    locale = current_locale()
+    with st.form(f"triage_action_{card.alert['id']}", clear_on_submit=True):
+        kind = st.selectbox(
+            _("What did you do?"),
+            ACTION_KINDS,
+            format_func=lambda k: view.action_label(k, locale),
+            key="triage_action_kind",
+        )
+        note = st.text_area(_("Note"), key="triage_action_note", height=80)
+        if st.form_submit_button(_("Log action"), icon=":material/add_task:"):
+            run_command(
+                engine, commands.LogAction(card.alert["id"], kind, note, me), _("Action logged.")
+            )
+
+
+def _manage(
+    engine: Engine, card: TenantCard, me: int | None, users: pd.DataFrame, live: bool
+) -> None:
+    if not live:
+        st.caption(_("This alert is closed."))
+        return
+    alert_id = card.alert["id"]
+    names = dict(zip(users["id"], users["full_name"] + " (" + users["role"] + ")", strict=True))
+    ids = list(names)
+    assign, snooze, escalate = st.columns(3)
+    with assign, st.form(f"triage_assign_{alert_id}"):
+        current = card.alert["assignee_id"]
+        who = st.selectbox(
+            _("Assign to"),
+            ids,
+            index=ids.index(current) if current in ids else None,
+            format_func=names.__getitem__,
+            key="triage_assignee",
+        )
+        if st.form_submit_button(_("Assign"), icon=":material/person_add:"):
+            run_command(engine, commands.AssignAlert(alert_id, who, me), _("Alert assigned."))
+    with snooze, st.form(f"triage_snooze_{alert_id}"):
+        until = st.date_input(
+            _("Snooze until"), value=date.today() + timedelta(days=7), key="triage_snooze_until"
+        )
+        why = st.text_input(_("Reason"), key="triage_snooze_reason")
+        if st.form_submit_button(_("Snooze"), icon=":material/snooze:"):
+            run_command(engine, commands.SnoozeAlert(alert_id, until, why, me), _("Alert snoozed."))
+    with escalate, st.form(f"triage_escalate_{alert_id}"):
+        if card.alert["arm"] == "holdout":
+            st.caption(_("Held out from outreach: nothing to do here."))
+        admins = [i for i in ids if str(names[i]).endswith("(admin)")]
+        to = st.selectbox(
+            _("Escalate to"),
+            ids,
+            index=ids.index(admins[0]) if admins else None,
+            format_func=names.__getitem__,
+            key="triage_escalate_to",
+        )
+        note = st.text_input(_("Why"), key="triage_escalate_note")
+        if st.form_submit_button(_("Escalate"), icon=":material/priority_high:"):
+            run_command(
+                engine, commands.EscalateAlert(alert_id, to, note, me), _("Alert escalated.")
+            )
+
+
+def _close(engine: Engine, card: TenantCard, me: int | None, live: bool) -> None:
+    if not live:
+        st.caption(_("This alert is closed."))
+        return
+    locale = current_locale()
+    with st.form(f"triage_close_{card.alert['id']}"):
+        outcome = st.selectbox(
+            _("Outcome"),
+            CLOSE_OUTCOMES,
+            index=None,
+            placeholder=_("Choose an outcome"),
+            format_func=lambda o: view.outcome_label(o, locale),
+            key="triage_close_outcome",
+        )
+        note = st.text_area(_("Note"), key="triage_close_note", height=80)
+        if st.form_submit_button(_("Close alert"), icon=":material/task_alt:", type="primary"):
+            run_command(
+                engine, commands.CloseAlert(card.alert["id"], outcome, note, me), _("Alert closed.")
+            )

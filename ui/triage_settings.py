@@ -1,0 +1,154 @@
+"""The triage page's configuration tabs: alert rules, programme settings, playbooks, and
+the current user's notification preferences. Each save is one audited command."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session
+
+from core import formatting as fmt
+from core.schema import CsAlert, CsNotification, CsNotificationPref
+from core.workflows import alerts_commands as commands
+from core.workflows.alerts_config import REASONS, RULE_SPECS, AlertConfig
+from dashboards import triage as view
+from ui.i18n import _, current_locale
+from ui.render import show_table
+from ui.triage_card import run_command
+
+
+def rules_tab(engine: Engine, config: AlertConfig, me: int | None) -> None:
+    locale = current_locale()
+    st.caption(
+        _(
+            "The rules run after every refresh. An alert closes by itself when its signal "
+            "clears or the tenant churns; a person closes it with an outcome."
+        )
+    )
+    for reason in REASONS:
+        spec, rule = RULE_SPECS[reason], config.rules[reason]
+        with st.form(f"triage_rule_{reason}"), st.container(border=False):
+            st.markdown(f"**{view.reason_label(reason, locale)}** — {_(spec.description)}")
+            cols = st.columns([1, 2, 2, 1], vertical_alignment="bottom")
+            enabled = cols[0].toggle(_("On"), value=rule.enabled, key=f"rule_on_{reason}")
+            threshold = days = None
+            if spec.threshold:
+                threshold = cols[1].number_input(
+                    _(spec.threshold.label),
+                    value=float(
+                        spec.threshold.default if rule.threshold is None else rule.threshold
+                    ),
+                    step=1.0 if spec.threshold.integer else 0.05,
+                    key=f"rule_threshold_{reason}",
+                )
+            if spec.days:
+                days = cols[2].number_input(
+                    _(spec.days.label),
+                    value=int(rule.days if rule.days is not None else spec.days.default),
+                    step=1,
+                    key=f"rule_days_{reason}",
+                )
+            if cols[3].form_submit_button(_("Save")):
+                run_command(
+                    engine,
+                    commands.UpdateRule(reason, enabled, threshold, days, me),
+                    _("Rule saved."),
+                )
+    st.divider()
+    s = config.settings
+    with st.form("triage_programme"):
+        st.markdown(f"**{_('Programme')}**")
+        cols = st.columns(3)
+        share = cols[0].number_input(
+            _("Holdout share (%)"),
+            value=round(s.holdout_share * 100, 1),
+            step=1.0,
+            help=_("Share of new alerts drawn at random to get no outreach (default 10%)."),
+        )
+        bar = cols[1].number_input(
+            _("Notify from priority (ARS)"), value=float(s.notify_min_priority), step=5000.0
+        )
+        cooldown = cols[2].number_input(
+            _("Reopen cooldown (days)"),
+            value=int(s.reopen_cooldown_days),
+            step=1,
+            help=_(
+                "After a person closes an alert, the same signal does not reopen it for this long."
+            ),
+        )
+        if st.form_submit_button(_("Save")):
+            run_command(
+                engine,
+                commands.UpdateSettings(share / 100, bar, int(cooldown), me),
+                _("Settings saved."),
+            )
+
+
+def playbooks_tab(engine: Engine, config: AlertConfig, me: int | None) -> None:
+    locale = current_locale()
+    reason = st.selectbox(
+        _("Playbook for"),
+        REASONS,
+        format_func=lambda r: view.reason_label(r, locale),
+        key="triage_playbook_reason",
+    )
+    book = config.playbooks[reason]
+    st.caption(_("New alerts start with these tasks; open alerts keep theirs."))
+    with st.form(f"triage_playbook_{reason}"):
+        title = st.text_input(_("Title"), value=_(book.title))
+        steps = st.text_area(
+            _("Tasks, one per line"), value="\n".join(_(s) for s in book.steps), height=180
+        )
+        if st.form_submit_button(_("Save playbook")):
+            run_command(
+                engine,
+                commands.UpdatePlaybook(reason, title, steps.splitlines(), me),
+                _("Playbook saved."),
+            )
+
+
+def notifications_tab(engine: Engine, me: int | None) -> None:
+    if me is None:
+        st.info(_("Pick who you are in the sidebar to set your notifications."))
+        return
+    with Session(engine) as session:
+        pref = session.get(CsNotificationPref, me)
+        sent = pd.DataFrame(
+            session.execute(
+                select(
+                    CsNotification.created_at,
+                    CsNotification.channel,
+                    CsNotification.status,
+                    CsNotification.attempts,
+                    CsNotification.last_error,
+                    CsAlert.id,
+                )
+                .join(CsAlert, CsAlert.id == CsNotification.alert_id)
+                .where(CsNotification.user_id == me)
+                .order_by(CsNotification.id.desc())
+                .limit(20)
+            ).all(),
+            columns=["created_at", "channel", "status", "attempts", "last_error", "alert_id"],
+        )
+    st.caption(
+        _(
+            "New treated alerts of your book whose priority reaches the programme's bar. A "
+            "Slack incoming-webhook URL works as is; e-mail goes through the SMTP relay."
+        )
+    )
+    with st.form("triage_notifications"):
+        enabled = st.toggle(_("Notify me"), value=bool(pref and pref.enabled))
+        webhook = st.text_input(_("Webhook URL"), value=(pref.webhook_url if pref else "") or "")
+        email = st.text_input(_("E-mail"), value=(pref.email if pref else "") or "")
+        if st.form_submit_button(_("Save")):
+            run_command(
+                engine,
+                commands.SetNotificationPref(me, enabled, webhook, email, me),
+                _("Notification settings saved."),
+            )
+    if not sent.empty:
+        sent["created_at"] = [
+            fmt.format_datetime(v, locale=current_locale()) for v in sent["created_at"]
+        ]
+        show_table(sent)
