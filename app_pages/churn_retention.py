@@ -1,8 +1,175 @@
-"""PLACEHOLDER (being built): Churn & Retention."""
+"""Churn & Retention: churn tiles, churn by month, retention cohorts, reasons, MRR at risk."""
 
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
 import streamlit as st
 
+from dashboards import churn_retention as churn
+from dashboards.filters import Filters
+from dashboards.links import TENANT_LINK_TEXT, with_tenant_links
+from ui.filters import cross_filter, filter_bar
 from ui.i18n import _
+from ui.live import LiveContext, live_page
+from ui.render import PLOTLY_CONFIG, show_figure, show_table
 
+PAGE = "churn"
 st.title(_("Churn & Retention"))
-st.info(_("This page is being built."), icon=":material/construction:")
+
+
+@st.cache_resource(max_entries=12, show_spinner=False)
+def _view(
+    versions: tuple[int, int],
+    filters: Filters,
+    as_of: Any,
+    locale: str,
+    _months: pd.DataFrame,
+    _tenants: pd.DataFrame,
+    _reasons: pd.DataFrame,
+    _scores: pd.DataFrame,
+    _cpi: pd.DataFrame | None,
+) -> churn.ChurnView:
+    # One view per snapshot versions and filters: reruns within a refresh reuse it.
+    return churn.build_view(
+        _months, _tenants, _reasons, _scores, filters, as_of=as_of, locale=locale, cpi=_cpi
+    )
+
+
+def body(ctx: LiveContext) -> None:
+    filters = filter_bar(ctx, page=PAGE)
+    months, tenants = ctx.frame("revenue_tenant_months"), ctx.frame("tenants")
+    reasons, scores = ctx.frame("churn_tenant_reasons"), ctx.frame("churn_risk_scores")
+    cpi = (
+        ctx.frame("cpi_monthly")
+        if filters.constant_ars_month and ctx.has_frame("cpi_monthly")
+        else None
+    )
+    versions = (
+        ctx.snapshot.version if ctx.snapshot else 0,
+        ctx.detail.version if ctx.detail else 0,
+    )
+    as_of = (ctx.detail.as_of if ctx.detail is not None else ctx.at).date()
+    view = _view(versions, filters, as_of, ctx.locale, months, tenants, reasons, scores, cpi)
+    if view.message:
+        st.info(view.message, icon=":material/filter_alt_off:")
+        return
+    cells = st.columns(len(view.tiles or []))
+    for cell, tile in zip(cells, view.tiles or [], strict=False):
+        cell.metric(
+            tile.label,
+            tile.value,
+            tile.delta,
+            delta_color=tile.delta_color,
+            help=tile.help,
+            border=True,
+        )
+    st.caption(
+        _(
+            "Changes compare the selected months with as many months just before them. "
+            "Click a month to filter the page to it."
+        )
+    )
+    event = st.plotly_chart(
+        view.rates,
+        theme=None,
+        config=PLOTLY_CONFIG,
+        on_select="rerun",
+        selection_mode="points",
+        key="churn_rates",
+    )
+    points = getattr(getattr(event, "selection", None), "points", None) or []
+    for point in points:
+        if point.get("x"):
+            cross_filter(PAGE, "month", point["x"])
+
+    left, right = st.columns(2)
+    with left:
+        show_figure(view.logo_heatmap)
+    with right:
+        show_figure(view.revenue_heatmap)
+    st.caption(
+        _(
+            "Cohorts of the tenants that signed up in the selected months. Logo: share "
+            "still paying; revenue: cohort MRR over its MRR in the signup month."
+        )
+    )
+
+    st.subheader(_("Churned tenants"), divider="gray")
+    left, right = st.columns([3, 2])
+    churned = view.churned if view.churned is not None else pd.DataFrame()
+    with left:
+        if churned.empty:
+            st.info(_("No churn in these months"), icon=":material/celebration:")
+        else:
+            show_table(
+                with_tenant_links(churned, locale=ctx.locale),
+                column_order=[
+                    "tenant",
+                    "month",
+                    "tier",
+                    "vertical",
+                    "province",
+                    "mrr_lost",
+                    "reason",
+                ],
+                column_config={
+                    "tenant": st.column_config.LinkColumn(
+                        _("Tenant"), display_text=TENANT_LINK_TEXT
+                    ),
+                    "month": st.column_config.DateColumn(_("Month"), format="MM/YYYY"),
+                    "tier": _("Tier"),
+                    "vertical": _("Vertical"),
+                    "province": _("Province"),
+                    "mrr_lost": st.column_config.NumberColumn(_("MRR lost"), format="%.0f"),
+                    "reason": _("Reason"),
+                },
+            )
+            st.download_button(
+                _("Download CSV"),
+                churned.to_csv(index=False).encode("utf-8"),
+                file_name="churned_tenants.csv",
+                mime="text/csv",
+                icon=":material/download:",
+                key="churn_csv",
+            )
+    with right:
+        show_figure(view.reasons)
+
+    st.subheader(_("MRR at risk"), divider="gray")
+    st.caption(view.at_risk_caption)
+    at_risk = view.at_risk if view.at_risk is not None else pd.DataFrame()
+    if at_risk.empty:
+        st.info(_("No paying tenant is at risk by this rule."), icon=":material/verified:")
+    else:
+        show_table(
+            with_tenant_links(at_risk, locale=ctx.locale),
+            column_order=[
+                "tenant",
+                "tier",
+                "vertical",
+                "province",
+                "mrr_ars",
+                "probability",
+                "bookings_prev_30d",
+                "bookings_30d",
+                "bookings_change",
+            ],
+            column_config={
+                "tenant": st.column_config.LinkColumn(_("Tenant"), display_text=TENANT_LINK_TEXT),
+                "tier": _("Tier"),
+                "vertical": _("Vertical"),
+                "province": _("Province"),
+                "mrr_ars": st.column_config.NumberColumn(_("MRR"), format="%.0f"),
+                "probability": st.column_config.NumberColumn(
+                    _("Churn probability"), format="percent"
+                ),
+                "bookings_prev_30d": _("Bookings, previous 30 d"),
+                "bookings_30d": _("Bookings, last 30 d"),
+                "bookings_change": st.column_config.NumberColumn(_("Change"), format="percent"),
+            },
+        )
+
+
+live_page(body)

@@ -44,6 +44,7 @@ HORIZON_MONTHS = 120  # lifetime counted over ten years at most
 MIN_AT_RISK = 5  # the survival curve stops at the first age with fewer tenants observed
 TRAILING_CHURN_MONTHS = 6
 MIN_BACKTEST_TENANTS = 3  # segments with fewer paying tenants at the cutoff are left out
+ESTIMATE_DELTA_MONTHS = 6  # dashboards compare today's estimate with the one this much earlier
 GROWTH_MONTHS = 12  # window of the same-tenant MRR growth used by the backtest
 
 SEGMENT_COLUMNS = [

@@ -13,14 +13,25 @@ import pandas as pd
 from sqlalchemy.orm import Session
 
 from core.metrics.detail import FrameProvider
-from core.metrics.frames.subscriptions import read_subscriptions, read_tenants, tenant_month_mrr
-from core.models.tenant_ltv import last_complete_month, ltv_segments
+from core.metrics.frames.subscriptions import (
+    month_start,
+    read_subscriptions,
+    read_tenants,
+    tenant_month_mrr,
+)
+from core.models.tenant_ltv import ESTIMATE_DELTA_MONTHS, last_complete_month, ltv_segments
 
 
 def compute_ltv_frames(session: Session, as_of: date) -> dict[str, pd.DataFrame]:
     months = tenant_month_mrr(read_subscriptions(session=session), as_of)
     tenants = read_tenants(session=session)
-    return {"ltv_segments": ltv_segments(months, tenants, last_complete_month(as_of))}
+    last = last_complete_month(as_of)
+    # now and six months earlier, for the tiles' "change since" deltas
+    frames = [
+        ltv_segments(months, tenants, month).assign(estimated_at=month_start(month)[0])
+        for month in (last, last - ESTIMATE_DELTA_MONTHS)
+    ]
+    return {"ltv_segments": pd.concat(frames, ignore_index=True)}
 
 
 PROVIDERS = [
