@@ -29,7 +29,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from core.clock import now
 from core.schema import Base
 
-__all__ = ["ChurnModelVersion", "ChurnScore"]
+__all__ = ["ChurnFeatureSet", "ChurnModelVersion", "ChurnScore"]
 
 
 class ChurnModelVersion(Base):
@@ -63,3 +63,20 @@ class ChurnScore(Base):
     probability: Mapped[float] = mapped_column(Float)
     # [{"msgid": ..., "params": {...}, "weight": ...}], riskiest first.
     drivers: Mapped[list] = mapped_column(JSON, default=list)  # type: ignore[type-arg]
+
+
+class ChurnFeatureSet(Base):
+    """Point-in-time features of every tenant on one past as-of date, computed once.
+
+    Features as of a past moment never change (they read rows before it only), so daily
+    retraining computes only the new as-of dates. ``feature_version`` changes whenever
+    the feature list does, which makes older sets unused.
+    """
+
+    __tablename__ = "console_churn_feature_sets"
+
+    as_of: Mapped[datetime] = mapped_column(DateTime, primary_key=True)
+    feature_version: Mapped[str] = mapped_column(String(16), primary_key=True)
+    computed_at: Mapped[datetime] = mapped_column(DateTime, default=now)
+    # {"columns": [...], "data": [[...], ...]}: one row per tenant active then.
+    frame: Mapped[dict] = mapped_column(JSON)  # type: ignore[type-arg]

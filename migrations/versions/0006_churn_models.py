@@ -16,6 +16,13 @@ depends_on = None
 
 
 def upgrade() -> None:
+    op.create_table('console_churn_feature_sets',
+    sa.Column('as_of', sa.DateTime(), nullable=False),
+    sa.Column('feature_version', sa.String(length=16), nullable=False),
+    sa.Column('computed_at', sa.DateTime(), nullable=False),
+    sa.Column('frame', sa.JSON(), nullable=False),
+    sa.PrimaryKeyConstraint('as_of', 'feature_version')
+    )
     op.create_table('console_churn_models',
     sa.Column('version', sa.Integer(), nullable=False),
     sa.Column('trained_at', sa.DateTime(), nullable=False),
@@ -60,3 +67,4 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_console_churn_models_promoted'))
 
     op.drop_table('console_churn_models')
+    op.drop_table('console_churn_feature_sets')
