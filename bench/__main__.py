@@ -6,13 +6,14 @@ from __future__ import annotations
 import argparse
 import sys
 
-from bench import interventions, onboarding, pages, refresh
+from bench import health, interventions, onboarding, pages, refresh
 
 BENCHMARKS = {
     "refresh": refresh,
     "pages": pages,
     "onboarding": onboarding,
     "interventions": interventions,
+    "health": health,
 }
 
 
