@@ -4,81 +4,96 @@ import streamlit as st
 
 from core.queries.operations import recent_job_runs, scheduler_heartbeats, snapshot_history
 from dashboards import refresh_jobs
+from ui.i18n import _
 from ui.live import LiveContext, live_page
 from ui.render import show_table
 
-st.title("Refresh & jobs")
-
-RUN_COLUMNS = {
-    "run_id": st.column_config.NumberColumn("Run", format="%d", width="small"),
-    "job_id": "Job",
-    "status": "Status",
-    "started_at": "Started",
-    "finished_at": "Finished",
-    "duration_s": "Duration",
-    "rows_touched": "Rows touched",
-    "error": st.column_config.TextColumn("Error", width="large"),
-    "scheduler_id": "Scheduler",
-}
-BEAT_COLUMNS = {
-    "scheduler_id": "Scheduler",
-    "hostname": "Host",
-    "pid": st.column_config.NumberColumn("PID", format="%d"),
-    "mode": "Mode",
-    "started_at": "Started",
-    "beat_at": "Last beat",
-}
-SNAPSHOT_COLUMNS = {
-    "version": st.column_config.NumberColumn("Version", format="%d"),
-    "created_at": "Computed",
-    "as_of": "Data as of",
-    "kind": "Kind",
-    "job_run_id": st.column_config.NumberColumn("Run", format="%d"),
-}
+st.title(_("Refresh & jobs"))
 
 
-def body(ctx: LiveContext) -> None:
-    status = ctx.status
-    if status.stale:
-        st.warning(f"**Stale**: {status.stale_reason}.", icon=":material/warning:")
+def run_columns() -> dict:
+    return {
+        "run_id": st.column_config.NumberColumn(_("Run"), format="%d", width="small"),
+        "job_id": _("Job"),
+        "status": _("Status"),
+        "started_at": _("Started"),
+        "finished_at": _("Finished"),
+        "duration_s": _("Duration"),
+        "rows_touched": _("Rows touched"),
+        "error": st.column_config.TextColumn(_("Error"), width="large"),
+        "scheduler_id": _("Scheduler"),
+    }
+
+
+def beat_columns() -> dict:
+    return {
+        "scheduler_id": _("Scheduler"),
+        "hostname": _("Host"),
+        "pid": st.column_config.NumberColumn(_("PID"), format="%d"),
+        "mode": _("Mode"),
+        "started_at": _("Started"),
+        "beat_at": _("Last beat"),
+    }
+
+
+def snapshot_columns() -> dict:
+    return {
+        "version": st.column_config.NumberColumn(_("Version"), format="%d"),
+        "created_at": _("Computed"),
+        "as_of": _("Data as of"),
+        "kind": _("Kind"),
+        "job_run_id": st.column_config.NumberColumn(_("Run"), format="%d"),
+    }
+
+
+def show_status_tiles(ctx: LiveContext) -> None:
     tiles = refresh_jobs.status_tiles(
-        status, at=ctx.at, interval_s=ctx.settings.refresh_interval_s, locale=ctx.locale
+        ctx.status, at=ctx.at, interval_s=ctx.settings.refresh_interval_s, locale=ctx.locale
     )
     for column, tile in zip(st.columns(len(tiles)), tiles, strict=True):
         column.metric(tile.label, tile.value, help=tile.help, icon=tile.icon, border=True)
+
+
+def body(ctx: LiveContext) -> None:
+    if ctx.status.stale:
+        st.warning(
+            _("**Stale**: {reason}.").format(reason=ctx.status.stale_reason),
+            icon=":material/warning:",
+        )
+    show_status_tiles(ctx)
 
     with ctx.session() as session:
         runs = recent_job_runs(session=session, limit=50)
         beats = scheduler_heartbeats(session=session)
         snapshots = snapshot_history(session=session)
 
-    st.subheader("Latest job runs", divider="gray")
+    st.subheader(_("Latest job runs"), divider="gray")
     if runs.empty:
-        st.caption("No job has run yet.")
+        st.caption(_("No job has run yet."))
     else:
         show_table(
             refresh_jobs.style_job_runs(runs, locale=ctx.locale),
-            column_config=RUN_COLUMNS,
+            column_config=run_columns(),
         )
 
     left, right = st.columns(2)
     with left:
-        st.subheader("Schedulers", divider="gray")
+        st.subheader(_("Schedulers"), divider="gray")
         if beats.empty:
-            st.caption("No scheduler has reported a heartbeat.")
+            st.caption(_("No scheduler has reported a heartbeat."))
         else:
             show_table(
                 refresh_jobs.style_times(beats, ["started_at", "beat_at"], locale=ctx.locale),
-                column_config=BEAT_COLUMNS,
+                column_config=beat_columns(),
             )
     with right:
-        st.subheader("Snapshots", divider="gray")
+        st.subheader(_("Snapshots"), divider="gray")
         if snapshots.empty:
-            st.caption("No snapshot yet.")
+            st.caption(_("No snapshot yet."))
         else:
             show_table(
                 refresh_jobs.style_times(snapshots, ["created_at", "as_of"], locale=ctx.locale),
-                column_config=SNAPSHOT_COLUMNS,
+                column_config=snapshot_columns(),
             )
 
 

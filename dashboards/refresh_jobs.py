@@ -10,6 +10,7 @@ import pandas as pd
 from pandas.io.formats.style import Styler
 
 from core import formatting as fmt
+from core.i18n import N_, translator
 from core.metrics.status import RefreshStatus
 from dashboards.theme import Colors
 
@@ -21,6 +22,12 @@ STATUS_ICONS = {
     "skipped": ":material/skip_next:",
 }
 STATUS_COLOURS = {"success": Colors.POSITIVE, "failed": Colors.NEGATIVE}
+RUN_STATUSES = {
+    "success": N_("success"),
+    "failed": N_("failed"),
+    "running": N_("running"),
+    "skipped": N_("skipped"),
+}
 
 
 @dataclass(frozen=True)
@@ -41,27 +48,34 @@ def status_tiles(
     status: RefreshStatus, *, at: datetime, interval_s: float, locale: str = fmt.DEFAULT_LOCALE
 ) -> list[StatusTile]:
     """Snapshot version and age, last refresh outcome, scheduler heartbeat."""
+    _ = translator(locale)
     version = fmt.MISSING if status.snapshot_version is None else f"v{status.snapshot_version}"
     last = status.last_run_status
+    finished = _("Finished {when}.").format(
+        when=fmt.format_datetime(status.last_run_finished_at, locale=locale)
+    )
+    if last == "failed":
+        finished += " " + _("Error: {error}").format(error=status.last_error)
     return [
-        StatusTile("Snapshot", version, "The newest metric snapshot the pages read."),
+        StatusTile(_("Snapshot"), version, _("The newest metric snapshot the pages read.")),
         StatusTile(
-            "Snapshot age",
+            _("Snapshot age"),
             _age(status.snapshot_created_at, at, locale),
-            f"Computed {fmt.format_datetime(status.snapshot_created_at, locale=locale)}; "
-            f"a refresh is due every {fmt.format_duration(interval_s, locale=locale)}.",
+            _("Computed {when}; a refresh is due every {interval}.").format(
+                when=fmt.format_datetime(status.snapshot_created_at, locale=locale),
+                interval=fmt.format_duration(interval_s, locale=locale),
+            ),
         ),
         StatusTile(
-            "Last refresh",
-            last or fmt.MISSING,
-            f"Finished {fmt.format_datetime(status.last_run_finished_at, locale=locale)}."
-            + (f" Error: {status.last_error}" if last == "failed" else ""),
+            _("Last refresh"),
+            _(RUN_STATUSES.get(last, last)) if last else fmt.MISSING,
+            finished,
             icon=STATUS_ICONS.get(last or ""),
         ),
         StatusTile(
-            "Scheduler heartbeat",
+            _("Scheduler heartbeat"),
             _age(status.heartbeat_at, at, locale),
-            "The newest beat of any scheduler (embedded or standalone).",
+            _("The newest beat of any scheduler (embedded or standalone)."),
         ),
     ]
 
@@ -85,9 +99,11 @@ def style_job_runs(runs: pd.DataFrame, *, locale: str = fmt.DEFAULT_LOCALE) -> S
             else f"{fmt.format_number(value, digits=2, locale=locale)} s"
         )
 
+    _ = translator(locale)
     styler = runs.style.map(_status_colour, subset=["status"])
     return styler.format(
         {
+            "status": lambda v: _(RUN_STATUSES.get(str(v), str(v))),
             "started_at": _when(locale),
             "finished_at": _when(locale),
             "duration_s": seconds,
