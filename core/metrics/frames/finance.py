@@ -1,0 +1,518 @@
+"""Financial Operations detail tables: invoices, payment outcomes, reconciliation, jobs.
+
+Invoices (one per tenant per month) are small and read whole. Payments and bookings are
+the platform's biggest tables (millions of rows), so their figures are kept in a ledger
+of per-(tenant, day) cells kept in the scheduler process between runs: each run
+recomputes only the cells whose rows changed
+since the last run (``updated_at`` indexes), the days that were added since, and one more
+slice of older history within a time budget. The frames say from which day the history
+is complete, so a page never passes a partial history off as a whole one.
+
+Definitions (the metric texts shown to users live in ``dashboards/financial_operations``):
+a payment *failed* when it ended rejected, cancelled or charged back (as in the rollups);
+*pending* payments (pending, in process) have no outcome yet. A booking is *reconciled*
+when it was completed and its approved payments (deposit plus final payment) add up to
+its price; the mismatches are a completed booking without any approved payment, an
+approved payment on a booking that was not completed, and a paid amount that differs
+from the price. Only bookings that started before the as-of day are reconciled: today's
+appointments are still being paid.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import Connection, and_, case, func, or_, select
+from sqlalchemy.orm import Session
+
+from core.metrics.detail import FrameProvider
+from core.metrics.rollups import FAILED_PAYMENT_STATUSES, local_day
+from core.schema import Booking, Invoice, JobRun, Payment, Tenant
+
+PENDING_PAYMENT_STATUSES = ("pending", "in_process")
+# Each run extends the history backwards by slices of this many days while it has time.
+BACKFILL_DAYS = 14
+BACKFILL_BUDGET_S = 8.0
+# Rows committed just after a run read the tables may carry an updated_at a little
+# below the high water it saw; re-reading this overlap catches them (recompute is idempotent).
+OVERLAP = timedelta(seconds=60)
+MISMATCH_DAYS = 45  # the mismatch list shows the bookings of the last 45 days
+MISMATCH_ROWS = 20_000  # newest first, so the detail snapshot stays small
+AMOUNT_TOLERANCE = 0.01  # ARS: money is stored to the cent
+JOB_WINDOW_DAYS = 30
+JOB_DURATION_RUNS = 200  # a job's median duration is over its newest runs
+
+PAYMENT_COLUMNS = [
+    "tenant_id",
+    "day",
+    "method",
+    "payments",
+    "approved",
+    "failed",
+    "pending",
+    "refunded",
+    "approved_ars",
+]
+RECON_COLUMNS = [
+    "tenant_id",
+    "day",
+    "completed",
+    "completed_ars",
+    "paid_ars",
+    "unpaid",
+    "amount_differs",
+    "paid_not_completed",
+    "paid_not_completed_ars",
+]
+MISMATCH_COLUMNS = [
+    "booking_id",
+    "tenant_id",
+    "day",
+    "kind",
+    "booking_status",
+    "booking_ars",
+    "paid_ars",
+    "difference_ars",
+]
+INVOICE_COLUMNS = [
+    "invoice_id",
+    "tenant_id",
+    "issued_on",
+    "due_on",
+    "paid_on",
+    "amount_ars",
+    "status",
+    "attempts",
+]
+
+
+def _empty(columns: list[str]) -> pd.DataFrame:
+    return pd.DataFrame({c: pd.Series(dtype="object") for c in columns})
+
+
+# ------------------------------------------------------------------ cell queries
+def _tenant_clause(column, tenant_ids: list[int] | None):  # type: ignore[no-untyped-def]
+    # ``IN (SELECT id FROM tenants)`` lets SQLite walk the (tenant_id, time) index
+    # tenant by tenant instead of scanning the whole table.
+    if tenant_ids is None:
+        return column.in_(select(Tenant.id).scalar_subquery())
+    return column.in_(tenant_ids)
+
+
+def _dt(day: date) -> datetime:
+    return datetime.combine(day, datetime.min.time())
+
+
+def payment_cells(
+    conn: Connection, lo: date, hi: date, tenant_ids: list[int] | None = None
+) -> pd.DataFrame:
+    """Payment outcomes per tenant, day (of ``created_at``) and method, for days in [lo, hi)."""
+    day = local_day(Payment.created_at).label("day")
+    rows = conn.execute(
+        select(
+            Payment.tenant_id,
+            day,
+            Payment.method,
+            Payment.status,
+            func.count().label("n"),
+            func.coalesce(func.sum(Payment.amount_ars), 0).label("ars"),
+        )
+        .where(
+            _tenant_clause(Payment.tenant_id, tenant_ids),
+            Payment.created_at >= _dt(lo),
+            Payment.created_at < _dt(hi),
+        )
+        .group_by(Payment.tenant_id, day, Payment.method, Payment.status)
+    ).all()
+    if not rows:
+        return _empty(PAYMENT_COLUMNS)
+    raw = pd.DataFrame(rows, columns=["tenant_id", "day", "method", "status", "n", "ars"])
+    raw["day"] = pd.to_datetime(raw["day"])
+    status = raw["status"]
+    n = raw["n"].astype("int64")
+    raw = raw.assign(
+        payments=n,
+        approved=np.where(status == "approved", n, 0),
+        failed=np.where(status.isin(FAILED_PAYMENT_STATUSES), n, 0),
+        pending=np.where(status.isin(PENDING_PAYMENT_STATUSES), n, 0),
+        refunded=np.where(status == "refunded", n, 0),
+        approved_ars=np.where(status == "approved", raw["ars"].astype(float), 0.0),
+    )
+    keys = ["tenant_id", "day", "method"]
+    return raw.groupby(keys, as_index=False)[PAYMENT_COLUMNS[3:]].sum()[PAYMENT_COLUMNS]
+
+
+def reconciliation_cells(
+    conn: Connection, lo: date, hi: date, tenant_ids: list[int] | None = None
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Per (tenant, day of the booking's start) reconciliation and the mismatching bookings.
+
+    Both are aggregated in the database: per booking, its approved payments are summed
+    through the ``payments.booking_id`` index; only mismatching bookings come back as rows.
+    """
+    paid = (
+        select(func.sum(Payment.amount_ars))
+        .where(Payment.booking_id == Booking.id, Payment.status == "approved")
+        .scalar_subquery()
+    )
+    booking = (
+        select(
+            Booking.id.label("booking_id"),
+            Booking.tenant_id,
+            local_day(Booking.start_at).label("day"),
+            Booking.status.label("booking_status"),
+            Booking.price_ars.label("booking_ars"),
+            paid.label("paid_ars"),
+        )
+        .where(
+            _tenant_clause(Booking.tenant_id, tenant_ids),
+            Booking.start_at >= _dt(lo),
+            Booking.start_at < _dt(hi),
+        )
+        .subquery()
+    )
+    b = booking.c
+    done = b.booking_status == "completed"
+    kind = case(
+        (and_(done, b.paid_ars.is_(None)), "unpaid"),
+        (and_(~done, b.paid_ars.is_not(None)), "paid_not_completed"),
+        (and_(done, func.abs(b.paid_ars - b.booking_ars) > AMOUNT_TOLERANCE), "amount_differs"),
+        else_="",
+    ).label("kind")
+    differs = func.abs(func.coalesce(b.paid_ars, 0) - b.booking_ars) > AMOUNT_TOLERANCE
+
+    def count_if(condition):  # type: ignore[no-untyped-def]
+        return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+
+    def sum_if(condition, value):  # type: ignore[no-untyped-def]
+        return func.coalesce(func.sum(case((condition, value), else_=0)), 0)
+
+    cells = pd.DataFrame(
+        conn.execute(
+            select(
+                b.tenant_id,
+                b.day,
+                count_if(done),
+                sum_if(done, b.booking_ars),
+                sum_if(done, func.coalesce(b.paid_ars, 0)),
+                count_if(and_(done, b.paid_ars.is_(None))),
+                count_if(and_(done, b.paid_ars.is_not(None), differs)),
+                count_if(and_(~done, b.paid_ars.is_not(None))),
+                sum_if(and_(~done, b.paid_ars.is_not(None)), b.paid_ars),
+            )
+            .where(or_(done, b.paid_ars.is_not(None)))
+            .group_by(b.tenant_id, b.day)
+        ).all(),
+        columns=RECON_COLUMNS,
+    )
+    mismatches = pd.DataFrame(
+        conn.execute(
+            select(
+                b.booking_id, b.tenant_id, b.day, kind, b.booking_status, b.booking_ars, b.paid_ars
+            ).where(
+                or_(
+                    and_(done, or_(b.paid_ars.is_(None), differs)),
+                    and_(~done, b.paid_ars.is_not(None)),
+                )
+            )
+        ).all(),
+        columns=MISMATCH_COLUMNS[:-1],
+    )
+    if cells.empty:
+        return _empty(RECON_COLUMNS), _empty(MISMATCH_COLUMNS)
+    cells["day"] = pd.to_datetime(cells["day"])
+    money = ["completed_ars", "paid_ars", "paid_not_completed_ars"]
+    cells[money] = cells[money].astype(float)
+    mismatches["day"] = pd.to_datetime(mismatches["day"])
+    mismatches["booking_ars"] = mismatches["booking_ars"].astype(float)
+    mismatches["paid_ars"] = mismatches["paid_ars"].astype(float).fillna(0.0)
+    mismatches["difference_ars"] = mismatches["paid_ars"] - mismatches["booking_ars"]
+    return cells, mismatches[MISMATCH_COLUMNS]
+
+
+# ------------------------------------------------------------------------ ledger
+@dataclass
+class Ledger:
+    """Per-(tenant, day) payment and reconciliation cells of one database, kept between runs."""
+
+    covered_from: date  # inclusive
+    covered_to: date  # exclusive: the day after the as-of day of the last run
+    history_start: date
+    high_water: datetime | None
+    payments: pd.DataFrame = field(default_factory=lambda: _empty(PAYMENT_COLUMNS))
+    recon: pd.DataFrame = field(default_factory=lambda: _empty(RECON_COLUMNS))
+    mismatches: pd.DataFrame = field(default_factory=lambda: _empty(MISMATCH_COLUMNS))
+
+    @property
+    def complete(self) -> bool:
+        return self.covered_from <= self.history_start
+
+
+_LEDGERS: dict[str, Ledger] = {}
+
+
+def reset_ledgers() -> None:
+    """Forget every kept ledger (tests; a process that lost track of its database)."""
+    _LEDGERS.clear()
+
+
+def _high_water(conn: Connection) -> datetime | None:
+    marks = [conn.scalar(select(func.max(t.updated_at))) for t in (Booking, Payment)]
+    values = [pd.Timestamp(m).to_pydatetime() for m in marks if m is not None]
+    return max(values) if values else None
+
+
+def _history_start(conn: Connection, fallback: date) -> date:
+    """The first day with a booking or a payment (per-tenant index seeks, no table scan)."""
+    firsts = []
+    for moment, tenant_id in (
+        (Booking.start_at, Booking.tenant_id),
+        (Payment.created_at, Payment.tenant_id),
+    ):
+        per_tenant = select(func.min(moment)).where(tenant_id == Tenant.id).scalar_subquery()
+        first = conn.scalar(select(func.min(per_tenant)).select_from(Tenant))
+        if first is not None:
+            firsts.append(pd.Timestamp(first).date())
+    return min(firsts) if firsts else fallback
+
+
+def _replace(kept: pd.DataFrame, new: pd.DataFrame, drop: pd.Series) -> pd.DataFrame:
+    parts = [frame for frame in (kept[~drop], new) if not frame.empty]
+    if not parts:
+        return kept.iloc[0:0]
+    return pd.concat(parts, ignore_index=True)
+
+
+def _day_mask(frame: pd.DataFrame, lo: date, hi: date) -> pd.Series:
+    days = pd.to_datetime(frame["day"])
+    return (days >= pd.Timestamp(lo)) & (days < pd.Timestamp(hi))
+
+
+def _recompute(
+    ledger: Ledger,
+    conn: Connection,
+    lo: date,
+    hi: date,
+    tenant_ids: list[int] | None = None,
+    *,
+    payments: bool = True,
+    recon: bool = True,
+) -> None:
+    """Recompute the cells of days [lo, hi) (of ``tenant_ids`` only, when given)."""
+    recon_hi = min(hi, ledger.covered_to - timedelta(days=1))  # today is never reconciled
+    for name, wanted, upper in (("payments", payments, hi), ("recon", recon, recon_hi)):
+        if not wanted or upper <= lo:
+            continue
+        kept = getattr(ledger, name)
+        drop = _day_mask(kept, lo, upper)
+        if tenant_ids is not None:
+            drop &= kept["tenant_id"].isin(tenant_ids)
+        if name == "payments":
+            ledger.payments = _replace(kept, payment_cells(conn, lo, upper, tenant_ids), drop)
+            continue
+        cells, mismatches = reconciliation_cells(conn, lo, upper, tenant_ids)
+        ledger.recon = _replace(kept, cells, drop)
+        old = ledger.mismatches
+        gone = _day_mask(old, lo, upper)
+        if tenant_ids is not None:
+            gone &= old["tenant_id"].isin(tenant_ids)
+        ledger.mismatches = _replace(old, mismatches, gone)
+
+
+def _changed_cells(
+    conn: Connection, since: datetime, lo: date, hi: date
+) -> tuple[dict[date, set[int]], dict[date, set[int]]]:
+    """(tenant, day) cells touched by rows updated after ``since``: payments, reconciliation."""
+    pay: dict[date, set[int]] = {}
+    rec: dict[date, set[int]] = {}
+
+    def add(target: dict[date, set[int]], tenant_id: int, moment: object) -> None:
+        day = pd.Timestamp(moment).date()
+        if lo <= day < hi:
+            target.setdefault(day, set()).add(int(tenant_id))
+
+    for tenant_id, start_at in conn.execute(
+        select(Booking.tenant_id, Booking.start_at).where(Booking.updated_at > since)
+    ):
+        add(rec, tenant_id, start_at)
+    for tenant_id, created_at, start_at in conn.execute(
+        select(Payment.tenant_id, Payment.created_at, Booking.start_at)
+        .outerjoin(Booking, Booking.id == Payment.booking_id)
+        .where(Payment.updated_at > since)
+    ):
+        add(pay, tenant_id, created_at)
+        if start_at is not None:
+            add(rec, tenant_id, start_at)
+    return pay, rec
+
+
+def update_ledger(session: Session, as_of: date, *, budget_s: float = BACKFILL_BUDGET_S) -> Ledger:
+    """Bring this database's ledger up to ``as_of``: changed cells, new days, older history."""
+    started = time.perf_counter()
+    conn = session.connection()
+    key = str(conn.engine.url)
+    high_water = _high_water(conn)
+    end = as_of + timedelta(days=1)
+    ledger = _LEDGERS.get(key)
+    history_start = _history_start(conn, as_of)
+    if ledger is not None and (
+        end < ledger.covered_to or high_water is None or history_start != ledger.history_start
+    ):
+        ledger = None  # the clock went back or the data was replaced: start over
+    if ledger is None:
+        covered_from = max(history_start, as_of - timedelta(days=BACKFILL_DAYS - 1))
+        ledger = Ledger(covered_from, end, history_start, high_water)
+        _recompute(ledger, conn, covered_from, end)
+    else:
+        if ledger.high_water is not None:
+            pay, rec = _changed_cells(
+                conn, ledger.high_water - OVERLAP, ledger.covered_from, ledger.covered_to
+            )
+            for day, tenants in pay.items():
+                _recompute(ledger, conn, day, day + timedelta(days=1), sorted(tenants), recon=False)
+            for day, tenants in rec.items():
+                _recompute(
+                    ledger, conn, day, day + timedelta(days=1), sorted(tenants), payments=False
+                )
+        if end > ledger.covered_to:  # the day turned: yesterday can now be reconciled
+            new_from = ledger.covered_to - timedelta(days=1)
+            ledger.covered_to = end
+            _recompute(ledger, conn, new_from, end)
+        ledger.high_water = high_water
+    while not ledger.complete and time.perf_counter() - started < budget_s:
+        lo = max(ledger.history_start, ledger.covered_from - timedelta(days=BACKFILL_DAYS))
+        _recompute(ledger, conn, lo, ledger.covered_from)
+        ledger.covered_from = lo
+    _LEDGERS[key] = ledger
+    return ledger
+
+
+# ------------------------------------------------------------------ the frames
+def _monthly(cells: pd.DataFrame, keys: list[str], columns: list[str]) -> pd.DataFrame:
+    if cells.empty:
+        return _empty(["tenant_id", "month", *keys, *columns])
+    month = pd.to_datetime(cells["day"]).dt.to_period("M").dt.to_timestamp()
+    grouped = cells.assign(month=month).groupby(["tenant_id", "month", *keys], as_index=False)
+    return grouped[columns].sum()
+
+
+def read_invoices(*, session: Session) -> pd.DataFrame:
+    rows = session.execute(
+        select(
+            Invoice.id,
+            Invoice.tenant_id,
+            Invoice.issued_on,
+            Invoice.due_on,
+            Invoice.paid_on,
+            Invoice.amount_ars,
+            Invoice.status,
+            Invoice.attempts,
+        )
+    ).all()
+    frame = pd.DataFrame(rows, columns=INVOICE_COLUMNS)
+    for column in ("issued_on", "due_on", "paid_on"):
+        frame[column] = pd.to_datetime(frame[column])
+    return frame.astype({"amount_ars": float, "attempts": "int64"})
+
+
+def job_frames(*, session: Session, as_of: date) -> dict[str, pd.DataFrame]:
+    """Per job: runs per day and status over the kept window, and a summary row."""
+    from core.jobs import JOBS  # lazily: core.jobs imports the detail machinery
+    from core.queries.operations import recent_job_runs
+
+    since = _dt(as_of - timedelta(days=JOB_WINDOW_DAYS - 1))
+    day = local_day(JobRun.started_at).label("day")
+    daily = pd.DataFrame(
+        session.execute(
+            select(JobRun.job_id, day, JobRun.status, func.count())
+            .where(JobRun.started_at >= since)
+            .group_by(JobRun.job_id, day, JobRun.status)
+        ).all(),
+        columns=["job_id", "day", "status", "runs"],
+    )
+    daily["day"] = pd.to_datetime(daily["day"])
+    descriptions = {spec.job_id: spec.description for spec in JOBS}
+    summary = []
+    for job_id in sorted(set(descriptions) | set(daily["job_id"])):
+        runs = daily[daily["job_id"] == job_id]
+        counts = runs.groupby("status")["runs"].sum()
+        finished = int(counts.get("success", 0) + counts.get("failed", 0))
+        last = session.execute(
+            select(JobRun.started_at, JobRun.finished_at, JobRun.status, JobRun.error)
+            .where(JobRun.job_id == job_id)
+            .order_by(JobRun.started_at.desc())
+            .limit(JOB_DURATION_RUNS)
+        ).all()
+        durations = [
+            (f - s).total_seconds()
+            for s, f, status, _ in last
+            if f is not None and status != "skipped"
+        ]
+        summary.append(
+            {
+                "job_id": job_id,
+                "description": descriptions.get(job_id, ""),
+                "runs": int(counts.sum()),
+                "success": int(counts.get("success", 0)),
+                "failed": int(counts.get("failed", 0)),
+                "skipped": int(counts.get("skipped", 0)),
+                "success_rate": counts.get("success", 0) / finished if finished else np.nan,
+                "median_duration_s": float(np.median(durations)) if durations else np.nan,
+                "last_started_at": last[0][0] if last else pd.NaT,
+                "last_status": last[0][2] if last else None,
+                "last_error": next((e for _, _, s, e in last if s == "failed"), None),
+            }
+        )
+    return {
+        "finance_jobs": pd.DataFrame(summary),
+        "finance_job_runs_daily": daily,
+        "finance_job_runs_recent": recent_job_runs(session=session, limit=100),
+    }
+
+
+def compute_finance(session: Session, as_of: date) -> dict[str, pd.DataFrame]:
+    ledger = update_ledger(session, as_of)
+    since = pd.Timestamp(as_of - timedelta(days=MISMATCH_DAYS))
+    mismatches = ledger.mismatches
+    mismatches = mismatches[pd.to_datetime(mismatches["day"]) >= since]
+    mismatches = mismatches.sort_values(["day", "booking_id"], ascending=False).head(MISMATCH_ROWS)
+    coverage = pd.DataFrame(
+        {
+            "covered_from": [pd.Timestamp(ledger.covered_from)],
+            "covered_to": [pd.Timestamp(ledger.covered_to - timedelta(days=1))],
+            "complete": [ledger.complete],
+            "mismatches_from": [since],
+        }
+    )
+    return {
+        "finance_invoices": read_invoices(session=session),
+        "finance_payments_monthly": _monthly(ledger.payments, ["method"], PAYMENT_COLUMNS[3:]),
+        "finance_reconciliation_monthly": _monthly(ledger.recon, [], RECON_COLUMNS[2:]),
+        "finance_mismatches": mismatches.reset_index(drop=True),
+        "finance_coverage": coverage,
+        **job_frames(session=session, as_of=as_of),
+    }
+
+
+PROVIDERS = [
+    FrameProvider(
+        name="finance",
+        frames=(
+            "finance_invoices",
+            "finance_payments_monthly",
+            "finance_reconciliation_monthly",
+            "finance_mismatches",
+            "finance_coverage",
+            "finance_jobs",
+            "finance_job_runs_daily",
+            "finance_job_runs_recent",
+        ),
+        compute=compute_finance,
+        description="Invoices, payment outcomes by method, payments-vs-bookings "
+        "reconciliation (incremental per tenant-day ledger) and scheduler job history.",
+    )
+]
