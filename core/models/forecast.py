@@ -33,6 +33,7 @@ __all__ = [
     "NotFittedError",
     "holiday_features",
     "mase",
+    "monthly_rolling_origin_backtest",
     "rolling_origin_backtest",
     "seasonal_naive_forecast",
     "smape",
@@ -635,6 +636,74 @@ def rolling_origin_backtest(
             {
                 "origin": test.index[0],
                 "train_days": cutoff,
+                "mase_model": mase(actual, model_fc, train.to_numpy(), season),
+                "mase_naive": mase(actual, naive_fc, train.to_numpy(), season),
+                "smape_model": smape(actual, model_fc),
+                "smape_naive": smape(actual, naive_fc),
+                "coverage": coverage,
+            }
+        )
+    per_origin = pd.DataFrame(rows)
+    summary = {
+        "mase_model": float(per_origin["mase_model"].mean()),
+        "mase_naive": float(per_origin["mase_naive"].mean()),
+        "smape_model": float(per_origin["smape_model"].mean()),
+        "smape_naive": float(per_origin["smape_naive"].mean()),
+        "coverage": float(per_origin["coverage"].mean()),
+        "origins": int(origins),
+    }
+    return per_origin, summary
+
+
+def monthly_rolling_origin_backtest(
+    series: pd.Series,
+    make_model: Callable[[], Any],
+    horizon: int = 3,
+    origins: int = 4,
+    step: int = 1,
+    season: int = 1,
+) -> tuple[pd.DataFrame, dict[str, float]]:
+    """Rolling-origin evaluation of a monthly model against the (seasonal) naive forecast.
+
+    Same scheme and outputs as ``rolling_origin_backtest``, on a monthly series
+    (validated as in ``MonthlyForecaster.fit``). The default ``season=1`` compares with
+    the naive forecast (last month repeated) and scales MASE by its in-sample error:
+    with less than two years of history a yearly seasonal naive has nothing to repeat.
+    The first origin trains on at least ``MIN_MONTHS`` months.
+    """
+    y = _monthly_series(series)
+    horizon = _check_horizon(horizon)
+    for name, value in (("origins", origins), ("step", step), ("season", season)):
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+            raise ValueError(f"{name} must be a positive integer, got {value!r}")
+    n = len(y)
+    first_cutoff = n - horizon - step * (origins - 1)
+    if first_cutoff < max(MIN_MONTHS, season + 1):
+        raise ValueError(
+            f"series of {n} months is too short for {origins} origins {step} months apart "
+            f"with horizon {horizon}: the first origin would train on {first_cutoff} months, "
+            f"at least {max(MIN_MONTHS, season + 1)} are needed"
+        )
+    rows = []
+    for k in range(origins):
+        cutoff = first_cutoff + k * step
+        train, test = y.iloc[:cutoff], y.iloc[cutoff : cutoff + horizon]
+        predicted = make_model().fit(train).predict().iloc[:horizon]
+        if len(predicted) < horizon:
+            raise ValueError(f"make_model() forecasts {len(predicted)} months, need {horizon}")
+        actual = test.to_numpy()
+        model_fc = predicted["forecast"].to_numpy(dtype=float)
+        naive_fc = np.resize(train.to_numpy()[-season:], horizon)
+        coverage = float("nan")
+        if {"lower", "upper"} <= set(predicted.columns):
+            inside = (actual >= predicted["lower"].to_numpy()) & (
+                actual <= predicted["upper"].to_numpy()
+            )
+            coverage = float(inside.mean())
+        rows.append(
+            {
+                "origin": test.index[0],
+                "train_months": cutoff,
                 "mase_model": mase(actual, model_fc, train.to_numpy(), season),
                 "mase_naive": mase(actual, naive_fc, train.to_numpy(), season),
                 "smape_model": smape(actual, model_fc),

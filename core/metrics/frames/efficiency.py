@@ -1,0 +1,129 @@
+"""Operational Efficiency: per tenant and week, the chair time booked and the staff time
+available, with the appointment outcomes and GMV of the same week.
+
+Available minutes: each active staff member's ``weekly_minutes`` spread evenly over the
+seven days of the week (``weekly_minutes / 7`` per day), counted from the day they were
+hired and only on days the tenant was live (signed up, not yet churned). The platform
+does not record when staff leave, so staff marked inactive count on no day: historic
+weeks use today's team. Booked minutes come from the rollup: the duration of every
+appointment that was not cancelled (no-shows held the chair too).
+
+Rebooking and new vs returning clients need the raw bookings and come from the
+Bookings & Demand provider (``bookings_rebooking_monthly``, ``bookings_clients_monthly``).
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from core.metrics.detail import FrameProvider
+from core.metrics.frames.bookings import fetch_frame
+from core.schema import RollupTenantDay, Staff, Tenant
+
+WEEKS = 60  # weeks of history kept (about fourteen months)
+WEEK_FRAME = "efficiency_tenant_week"
+MEASURES = ("bookings", "completed", "cancelled", "no_show", "booked_minutes", "gmv_ars")
+
+
+def week_start(days: pd.Series) -> pd.Series:
+    """The Monday of each day's week."""
+    stamps = pd.to_datetime(days)
+    return (stamps - pd.to_timedelta(stamps.dt.weekday, unit="D")).dt.date
+
+
+def available_minutes(
+    staff: pd.DataFrame, tenants: pd.DataFrame, first: date, last: date
+) -> pd.DataFrame:
+    """Staff minutes available per tenant and day in [first, last].
+
+    ``staff``: tenant_id, hired_on, weekly_minutes (active staff only).
+    ``tenants``: tenant_id, signup_date, churned_on (None while live).
+    Returns tenant_id, day, available_minutes (days with none left out).
+    """
+    days = pd.date_range(first, last, freq="D")
+    if staff.empty or len(days) == 0:
+        return pd.DataFrame(columns=["tenant_id", "day", "available_minutes"])
+    ids = np.sort(tenants["tenant_id"].unique())
+    col = {tenant: k for k, tenant in enumerate(ids)}
+    change = np.zeros((len(days) + 1, len(ids)))
+    hired = pd.to_datetime(staff["hired_on"]).clip(lower=pd.Timestamp(first))
+    row = np.asarray((hired - pd.Timestamp(first)).dt.days)
+    keep = (row <= len(days) - 1) & staff["tenant_id"].isin(col).to_numpy()
+    np.add.at(
+        change,
+        (row[keep], staff["tenant_id"][keep].map(col).to_numpy()),
+        staff["weekly_minutes"].to_numpy(dtype=float)[keep] / 7.0,
+    )
+    daily = np.cumsum(change[:-1], axis=0)
+    # only while the tenant is live: from signup, up to the day before it churned
+    signup = pd.to_datetime(tenants.set_index("tenant_id").loc[ids, "signup_date"]).to_numpy()
+    churned = pd.to_datetime(tenants.set_index("tenant_id").loc[ids, "churned_on"]).to_numpy()
+    grid = days.to_numpy()[:, None]
+    live = (grid >= signup[None, :]) & ~(grid >= churned[None, :])
+    daily = np.where(live, daily, 0.0)
+    frame = pd.DataFrame(
+        {
+            "tenant_id": np.tile(ids, len(days)),
+            "day": np.repeat(days.date, len(ids)),
+            "available_minutes": daily.ravel(),
+        }
+    )
+    return frame[frame["available_minutes"] > 0].reset_index(drop=True)
+
+
+def compute_efficiency_frames(session: Session, as_of: date) -> dict[str, pd.DataFrame]:
+    """``efficiency_tenant_week``: tenant_id, week (Monday),
+    the rollup measures, and available_minutes, for the last ``WEEKS`` weeks to ``as_of``."""
+    first = as_of - timedelta(days=as_of.weekday()) - timedelta(weeks=WEEKS - 1)
+    rollup = fetch_frame(
+        session,
+        select(
+            RollupTenantDay.tenant_id,
+            RollupTenantDay.day,
+            *(getattr(RollupTenantDay, m) for m in MEASURES),
+        ).where(RollupTenantDay.day >= first, RollupTenantDay.day <= as_of),
+        ["tenant_id", "day", *MEASURES],
+    )
+    staff = fetch_frame(
+        session,
+        select(Staff.tenant_id, Staff.hired_on, Staff.weekly_minutes).where(Staff.active.is_(True)),
+        ["tenant_id", "hired_on", "weekly_minutes"],
+    )
+    tenants = fetch_frame(
+        session,
+        select(Tenant.id, Tenant.signup_date, Tenant.churned_on),
+        ["tenant_id", "signup_date", "churned_on"],
+    )
+    capacity = available_minutes(staff, tenants, first, as_of)
+    rollup["day"] = pd.to_datetime(rollup["day"]).dt.date
+    merged = capacity.merge(rollup, on=["tenant_id", "day"], how="outer")
+    merged[list(MEASURES)] = merged[list(MEASURES)].fillna(0)
+    merged["available_minutes"] = merged["available_minutes"].fillna(0.0)
+    merged["week"] = week_start(merged["day"])
+    weekly = merged.groupby(["tenant_id", "week"], as_index=False)[
+        [*MEASURES, "available_minutes"]
+    ].sum()
+    for column in ("tenant_id", "bookings", "completed", "cancelled", "no_show", "booked_minutes"):
+        weekly[column] = weekly[column].astype("int32")
+    weekly["gmv_ars"] = weekly["gmv_ars"].astype(float)
+    weekly["available_minutes"] = weekly["available_minutes"].round(1)
+    weekly["week"] = pd.to_datetime(weekly["week"]).astype("datetime64[ns]")
+    return {WEEK_FRAME: weekly.sort_values(["week", "tenant_id"]).reset_index(drop=True)}
+
+
+PROVIDERS = [
+    FrameProvider(
+        name="efficiency",
+        frames=(WEEK_FRAME,),
+        compute=compute_efficiency_frames,
+        description=(
+            "Operational Efficiency: per tenant and week, booked vs available staff minutes, "
+            "appointment outcomes and GMV (rollup + staff)."
+        ),
+    )
+]
