@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import pandas as pd
@@ -84,6 +85,18 @@ def queue_table(queue: pd.DataFrame, *, locale: str) -> pd.DataFrame:
     )
 
 
+def driver_texts(drivers: list[str], messages: list[dict[str, Any]], *, locale: str) -> list[str]:
+    """The churn model's drivers in ``locale`` when it gave msgids, else its English text."""
+    _ = translator(locale)
+    texts = []
+    for message in messages:
+        try:
+            texts.append(_(str(message["msgid"])).format(**dict(message.get("params") or {})))
+        except (KeyError, IndexError, ValueError):
+            return drivers
+    return texts or drivers
+
+
 def option_label(row: Any, *, locale: str) -> str:
     """``#12 · Barbería Sur · Failed invoice · $ 20.000`` for the alert picker."""
     return " · ".join(
@@ -127,7 +140,9 @@ def bookings_figure(bookings: pd.DataFrame, *, locale: str) -> go.Figure:
     _ = translator(locale)
     title = _("Appointments per day, last 60 days")
     if bookings.empty:
-        return empty_figure(title=title, locale=locale, message=_("No appointments in 60 days."))
+        figure = empty_figure(title=title, locale=locale, message=_("No appointments in 60 days."))
+        figure.update_layout(height=260, margin={"t": 40, "b": 30})
+        return figure
     figure = new_figure(title=title, locale=locale)
     days = pd.to_datetime(bookings["day"])
     figure.add_trace(
@@ -189,7 +204,7 @@ def signal_lines(reason: str, signal: dict[str, Any], *, locale: str) -> list[st
         comment = g("comment") or fmt.MISSING
         return [
             _("NPS {score}/10 on {day}: “{comment}”").format(
-                score=g("score"), day=g("responded_at"), comment=comment
+                score=g("score"), day=_when(g("responded_at"), locale), comment=comment
             )
         ]
     if reason == "no_bookings":
@@ -219,3 +234,10 @@ def signal_lines(reason: str, signal: dict[str, Any], *, locale: str) -> list[st
             )
         ]
     return [str(signal)]
+
+
+def _when(value: Any, locale: str) -> str:
+    try:
+        return fmt.format_datetime(datetime.fromisoformat(str(value)), locale=locale)
+    except ValueError:
+        return str(value)

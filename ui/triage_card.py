@@ -24,6 +24,7 @@ from core.workflows.alerts_config import (
     AlertError,
 )
 from core.workflows.alerts_queries import TenantCard, tenant_card
+from core.workflows.alerts_signals import model_function
 from dashboards import triage as view
 from dashboards.links import tenant_url
 from ui.i18n import _, current_locale
@@ -51,6 +52,7 @@ def show_flash() -> None:
 
 
 def load_card(engine: Engine, alert_id: int) -> tuple[TenantCard | None, float]:
+    model_function("health", "health_history")  # a first import is not the card's time
     started = time.perf_counter()
     with Session(engine) as session:
         card = tenant_card(session=session, alert_id=alert_id, at=now())
@@ -117,8 +119,9 @@ def render_card(engine: Engine, alert_id: int, me: int | None, users: pd.DataFra
             st.caption(_("Escalated: {note}").format(note=a["escalation_note"] or ""))
     with drivers:
         st.markdown(f"**{_('Risk drivers')}**")
-        if card.drivers:
-            for driver in card.drivers:
+        texts = view.driver_texts(card.drivers, card.driver_messages, locale=locale)
+        if texts:
+            for driver in texts:
                 st.markdown(f"- {driver}")
         else:
             st.caption(_("No churn-model drivers for this tenant yet."))

@@ -123,6 +123,8 @@ class Risk:
 
     scores: dict[int, float] = field(default_factory=dict)
     drivers: dict[int, list[str]] = field(default_factory=dict)
+    # The same drivers as {"msgid", "params"}, so the card can show them in any language.
+    driver_messages: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
     priors: dict[str, float] = field(default_factory=dict)
     overall_prior: float = 0.25
 
@@ -139,6 +141,9 @@ def read_risk(*, session: Session, at: datetime, scores: pd.DataFrame | None) ->
         for row in scores.itertuples(index=False):
             risk.scores[int(row.tenant_id)] = float(row.probability)
             risk.drivers[int(row.tenant_id)] = drivers_list(getattr(row, "drivers", None))
+            messages = getattr(row, "driver_messages", None)
+            if isinstance(messages, list) and all(isinstance(m, dict) for m in messages):
+                risk.driver_messages[int(row.tenant_id)] = messages
     return risk
 
 
@@ -174,8 +179,10 @@ def apply_signal(
     probability, source = risk.probability(signal.tenant_id, signal.reason)
     mrr = float(tenant.get("mrr") or 0.0)
     detail = dict(signal.detail)
-    if signal.tenant_id in risk.drivers and "drivers" not in detail:
+    if signal.tenant_id in risk.drivers:
         detail["drivers"] = risk.drivers[signal.tenant_id]
+    if signal.tenant_id in risk.driver_messages:
+        detail["driver_messages"] = risk.driver_messages[signal.tenant_id]
     alert = session.scalars(select(CsAlert).where(CsAlert.open_key == key)).first()
     if alert is None:
         if _reopen_blocked(session, signal, at, config):

@@ -131,6 +131,7 @@ class TenantCard:
     alert: dict[str, Any]
     tenant: dict[str, Any]
     drivers: list[str]
+    driver_messages: list[dict[str, Any]]  # {"msgid", "params"} when the model gave them
     signal: dict[str, Any]
     tasks: list[dict[str, Any]]
     health: pd.DataFrame | None  # day, score, band (None when the health score is absent)
@@ -183,6 +184,7 @@ def tenant_card(*, session: Session, alert_id: int, at: datetime) -> TenantCard 
     tenant["cs_owner"] = owner.full_name if owner else None
     detail = dict(alert.signal_detail or {})
     drivers = [str(d) for d in detail.pop("drivers", []) or []]
+    messages = [m for m in detail.pop("driver_messages", []) or [] if isinstance(m, dict)]
     health, note = _health(session, t.id)
     return TenantCard(
         alert=_dict(
@@ -215,6 +217,7 @@ def tenant_card(*, session: Session, alert_id: int, at: datetime) -> TenantCard 
         ),
         tenant=tenant,
         drivers=drivers,
+        driver_messages=messages,
         signal=detail,
         tasks=[dict(task) for task in alert.tasks or []],
         health=health,
