@@ -35,7 +35,6 @@ from sqlalchemy import (
     Numeric,
     String,
     Text,
-    UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -487,7 +486,6 @@ class ConsoleLock(Base):
     """A lease held in the database, so only one scheduler refreshes at a time."""
 
     __tablename__ = "console_locks"
-    __table_args__ = (UniqueConstraint("name"),)
 
     name: Mapped[str] = mapped_column(String(60), primary_key=True)
     holder: Mapped[str | None] = mapped_column(String(80), nullable=True)
