@@ -99,9 +99,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "price_outlier": (
         'The price of "{service}" ({price}) is more than {factor}× away from the median of '
-        "{category} services at {vertical} tenants ({median}).",
-        "El precio de «{service}» ({price}) se aleja más de {factor}× de la mediana de los "
-        "servicios de {category} en {vertical} ({median}).",
+        '"{category}" at {vertical} tenants ({median}).',
+        "El precio de «{service}» ({price}) se aleja más de {factor}× de la mediana de "
+        "«{category}» en clientes del rubro {vertical} ({median}).",
     ),
     "disposable_email": (
         "The e-mail domain {domain} gives out disposable addresses.",

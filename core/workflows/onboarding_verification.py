@@ -17,8 +17,9 @@ Checks (reason codes): ``duplicate_cuit``, ``duplicate_email``, ``duplicate_phon
 (against existing tenants), ``cuit_tax_status`` (CUIT prefix vs tax status and legal form),
 ``phone_area_province`` (the contact phone's area code belongs to none of the locations'
 provinces), ``price_outlier`` (a service more than ``OUTLIER_FACTOR`` times above or below
-the median of its category at tenants of the same vertical, prices brought to today with
-CPI; categories with fewer than ``MIN_SAMPLES`` prices are not judged),
+the median of the same service at tenants of the same vertical, or of its category when
+fewer than ``MIN_SAMPLES`` tenants sell it under that name; prices brought to today with
+CPI; groups with fewer prices are not judged),
 ``disposable_email``.
 """
 
@@ -67,7 +68,7 @@ REASON_CODES = (
     "disposable_email",
 )
 OUTLIER_FACTOR = 3.0
-MIN_SAMPLES = 5  # fewer prices of a category than this: no basis to call one an outlier
+MIN_SAMPLES = 5  # fewer prices than this: no basis to call one an outlier
 VERTICAL_NAMES = {
     "barbershop": ("barbershop", "barbería"),
     "salon": ("hair salon", "peluquería"),
@@ -106,12 +107,14 @@ def duplicate_checks(session: Session, draft: Mapping[str, Any]) -> list[Check]:
     return found
 
 
-def vertical_price_medians(session: Session, vertical: str, at: datetime) -> dict[str, float]:
-    """Median service price per category at tenants of ``vertical`` (categories with at
-    least ``MIN_SAMPLES`` prices), each carried from its tenant's signup month to ``at``
-    with CPI."""
+def vertical_price_medians(
+    session: Session, vertical: str, at: datetime
+) -> dict[tuple[str, str], float]:
+    """Median service price at tenants of ``vertical`` per service name (``("name", n)``)
+    and per category (``("category", c)``), each price carried from its tenant's signup
+    month to ``at`` with CPI; only groups with at least ``MIN_SAMPLES`` prices."""
     rows = session.execute(
-        select(Service.category, Service.price_ars, Tenant.signup_date)
+        select(Service.name, Service.category, Service.price_ars, Tenant.signup_date)
         .join(Tenant, Tenant.id == Service.tenant_id)
         .where(Tenant.vertical == vertical, Service.active.is_(True))
     ).all()
@@ -120,21 +123,26 @@ def vertical_price_medians(session: Session, vertical: str, at: datetime) -> dic
     months = [month_key(r.signup_date) for r in rows]
     level = cpi_index(months, month_key(at.date()))
     prices = np.array([float(r.price_ars) for r in rows]) / level
-    categories = np.array([r.category for r in rows], dtype=object)
-    medians = {}
-    for category in set(categories):
-        chosen = prices[categories == category]
-        if len(chosen) >= MIN_SAMPLES:
-            medians[category] = float(np.median(chosen))
+    medians: dict[tuple[str, str], float] = {}
+    for kind, index in (("name", 0), ("category", 1)):
+        keys = np.array([r[index].casefold() for r in rows], dtype=object)
+        for key in set(keys):
+            chosen = prices[keys == key]
+            if len(chosen) >= MIN_SAMPLES:
+                medians[(kind, key)] = float(np.median(chosen))
     return medians
 
 
-def price_checks(services: list[dict[str, Any]], vertical: str, medians: Mapping[str, float]):  # type: ignore[no-untyped-def]
+def price_checks(
+    services: list[dict[str, Any]], vertical: str, medians: Mapping[tuple[str, str], float]
+) -> list[Check]:
+    """Services priced more than ``OUTLIER_FACTOR`` times off the median of the same
+    service elsewhere (by name), or else of its category."""
     found = []
     for service in services:
-        category = service["category"]
-        median = medians.get(category)
-        if not median:  # too few prices of this category to judge by
+        by_name = medians.get(("name", service["name"].casefold()))
+        median = by_name or medians.get(("category", service["category"].casefold()))
+        if not median:  # too few prices to judge by
             continue
         ratio = service["price_ars"] / median
         if ratio > OUTLIER_FACTOR or ratio < 1 / OUTLIER_FACTOR:
@@ -145,7 +153,7 @@ def price_checks(services: list[dict[str, Any]], vertical: str, medians: Mapping
                         "service": service["name"],
                         "price": service["price_ars"],
                         "median": round(median, 2),
-                        "category": category,
+                        "category": service["name"] if by_name else service["category"],
                         "vertical": vertical,
                     },
                 )
