@@ -1,8 +1,194 @@
-"""PLACEHOLDER (being built): Operational Efficiency."""
+"""Operational Efficiency: utilization, no-shows, cancellations, rebooking, revenue per
+staff hour and client retention by tier and vertical; best and worst tenants; CSV."""
 
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
 import streamlit as st
 
+from dashboards import operational_efficiency as efficiency
+from dashboards.demand_common import to_csv
+from dashboards.filters import Filters
+from dashboards.links import TENANT_LINK_TEXT, with_tenant_links
+from ui.filters import cross_filter, filter_bar
 from ui.i18n import _
+from ui.live import LiveContext, live_page
+from ui.render import PLOTLY_CONFIG, show_figure, show_table
 
+PAGE = "efficiency"
 st.title(_("Operational Efficiency"))
-st.info(_("This page is being built."), icon=":material/construction:")
+
+
+@st.cache_resource(max_entries=12, show_spinner=False)
+def _view(
+    detail_version: int,
+    filters: Filters,
+    as_of: Any,
+    locale: str,
+    _frames: dict[str, pd.DataFrame],
+    _tenants: pd.DataFrame,
+    _cpi: pd.DataFrame | None,
+) -> efficiency.EfficiencyView:
+    # Keyed by the detail snapshot only (see the Bookings page): live reruns reuse it.
+    return efficiency.build_view(_frames, _tenants, filters, as_of=as_of, locale=locale, cpi=_cpi)
+
+
+def clickable(figure: Any, key: str, dimension: str) -> None:
+    """A chart whose clicked bar (tier or vertical) or month filters the page."""
+    event = st.plotly_chart(
+        figure,
+        theme=None,
+        config=PLOTLY_CONFIG,
+        on_select="rerun",
+        selection_mode="points",
+        key=key,
+    )
+    try:
+        points = list(event.selection.points)
+    except AttributeError:
+        points = []
+    for point in points:
+        if dimension == "month" and point.get("x"):
+            cross_filter(PAGE, "month", point["x"])
+        elif point.get("customdata"):
+            cross_filter(PAGE, dimension, point["customdata"][0])
+
+
+def columns() -> dict[str, Any]:
+    percent = {
+        key: st.column_config.NumberColumn(
+            _(efficiency.DEFINITIONS[key].label),
+            format="percent",
+            help=_(efficiency.DEFINITIONS[key].definition),
+        )
+        for key in (
+            "utilization",
+            "no_show_rate",
+            "cancellation_rate",
+            "rebooking_rate",
+            "returning_share",
+        )
+    }
+    return {
+        "tenant": st.column_config.LinkColumn(_("Tenant"), display_text=TENANT_LINK_TEXT),
+        "tier": _("Tier"),
+        "vertical": _("Vertical"),
+        "province": _("Province"),
+        "bookings": st.column_config.NumberColumn(_("Bookings"), format="%d"),
+        "revenue_per_staff_hour": st.column_config.NumberColumn(
+            _("Revenue per staff hour"),
+            format="%.0f",
+            help=_(efficiency.DEFINITIONS["revenue_per_staff_hour"].definition),
+        ),
+        "staff_hours": st.column_config.NumberColumn(_("Staff hours"), format="%.0f"),
+        "gmv_ars": st.column_config.NumberColumn(_("GMV"), format="%.0f"),
+        **percent,
+    }
+
+
+RANKED_ORDER = ["tenant", "tier", "vertical", "bookings", "utilization", "no_show_rate"]
+DETAIL_ORDER = [
+    "tenant",
+    "tier",
+    "vertical",
+    "province",
+    "bookings",
+    "utilization",
+    "no_show_rate",
+    "cancellation_rate",
+    "rebooking_rate",
+    "revenue_per_staff_hour",
+    "returning_share",
+    "staff_hours",
+    "gmv_ars",
+]
+
+
+def body(ctx: LiveContext) -> None:
+    filters = filter_bar(ctx, page=PAGE)
+    frames = {name: ctx.frame(name) for name in efficiency.FRAMES}
+    cpi = (
+        ctx.frame("cpi_monthly")
+        if filters.constant_ars_month and ctx.has_frame("cpi_monthly")
+        else None
+    )
+    as_of = (ctx.detail.as_of if ctx.detail is not None else ctx.at).date()
+    version = ctx.detail.version if ctx.detail is not None else 0
+    view = _view(version, filters, as_of, ctx.locale, frames, ctx.frame("tenants"), cpi)
+    if view.message:
+        st.info(view.message, icon=":material/filter_alt_off:")
+        return
+
+    cells = [cell for _row in range(2) for cell in st.columns(3)]
+    for cell, tile in zip(cells, view.tiles, strict=False):
+        cell.metric(
+            tile.label,
+            tile.value,
+            tile.delta,
+            delta_color=tile.delta_color,
+            help=tile.help,
+            border=True,
+        )
+    st.caption(
+        _(
+            "Changes compare the period with as many days just before it. Weekly measures "
+            "cover the weeks starting in the period; rebooking and clients the months it "
+            "touches. Click a tier, a vertical or a month to filter the page to it."
+        )
+    )
+    show_figure(view.trend)
+    left, right = st.columns(2)
+    with left:
+        clickable(view.by_tier, "efficiency_by_tier", "tier")
+    with right:
+        clickable(view.by_vertical, "efficiency_by_vertical", "vertical")
+    left, right = st.columns(2)
+    with left:
+        show_figure(view.revenue_per_hour)
+    with right:
+        clickable(view.retention, "efficiency_retention", "month")
+
+    st.subheader(_("Best and worst tenants by utilization"), divider="gray")
+    st.caption(
+        _("Tenants with at least {n} bookings in the period.").format(n=efficiency.MIN_APPOINTMENTS)
+    )
+    best, worst = st.columns(2)
+    for column, title, frame in (
+        (best, _("Highest utilization"), view.best),
+        (worst, _("Lowest utilization"), view.worst),
+    ):
+        with column:
+            st.markdown(f"**{title}**")
+            if frame is None or frame.empty:
+                st.caption(_("No tenant qualifies for these filters."))
+            else:
+                show_table(
+                    with_tenant_links(frame, locale=ctx.locale),
+                    column_order=RANKED_ORDER,
+                    column_config=columns(),
+                )
+
+    st.subheader(_("Tenants in the period"), divider="gray")
+    detail = view.detail
+    if detail is None or detail.empty:
+        st.info(_("No data for these filters"), icon=":material/filter_alt_off:")
+        return
+    show_table(
+        with_tenant_links(detail, locale=ctx.locale),
+        column_order=DETAIL_ORDER,
+        column_config=columns(),
+    )
+    st.download_button(
+        _("Download CSV"),
+        to_csv(detail),
+        file_name="efficiency_tenants.csv",
+        mime="text/csv",
+        icon=":material/download:",
+        on_click="ignore",
+        key="efficiency_csv",
+    )
+
+
+live_page(body)

@@ -484,7 +484,11 @@ def build_view(
     constant = filters.constant_ars_month is not None and cpi is not None
     rows = restate(keep_tenants(tenant_day, ids), filters, cpi)
     daily = daily_totals(rows, period)
-    now, before = figures(daily), figures(daily_totals(rows, period.previous))
+    now = figures(daily)
+    before: dict[str, float | None] = dict.fromkeys(now)
+    if earliest is not None and period.previous.start >= earliest:
+        # a previous period reaching before the data would read as growth
+        before = figures(daily_totals(rows, period.previous))
     if not now["bookings"]:
         return BookingsView(message=_(NO_DATA))
     tiles = [build_tile(DEFINITIONS[k], now[k], before[k], locale=locale) for k in TILE_KEYS]

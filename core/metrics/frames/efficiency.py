@@ -99,8 +99,16 @@ def compute_efficiency_frames(session: Session, as_of: date) -> dict[str, pd.Dat
         select(Tenant.id, Tenant.signup_date, Tenant.churned_on),
         ["tenant_id", "signup_date", "churned_on"],
     )
-    capacity = available_minutes(staff, tenants, first, as_of)
     rollup["day"] = pd.to_datetime(rollup["day"]).dt.date
+    if rollup.empty:
+        return {
+            WEEK_FRAME: pd.DataFrame(columns=["tenant_id", "week", *MEASURES, "available_minutes"])
+        }
+    # Capacity only from the first week with bookings data: before it, weeks would show
+    # staff time and no appointments (a data set's start, not idle staff).
+    data_start = min(rollup["day"])
+    first = max(first, data_start - timedelta(days=data_start.weekday()))
+    capacity = available_minutes(staff, tenants, first, as_of)
     merged = capacity.merge(rollup, on=["tenant_id", "day"], how="outer")
     merged[list(MEASURES)] = merged[list(MEASURES)].fillna(0)
     merged["available_minutes"] = merged["available_minutes"].fillna(0.0)
