@@ -350,9 +350,14 @@ def _changed_cells(
     return pay, rec
 
 
-def update_ledger(session: Session, as_of: date, *, budget_s: float = BACKFILL_BUDGET_S) -> Ledger:
-    """Bring this database's ledger up to ``as_of``: changed cells, new days, older history."""
+def update_ledger(session: Session, as_of: date, *, budget_s: float | None = None) -> Ledger:
+    """Bring this database's ledger up to ``as_of``: changed cells, new days, older history.
+
+    Older history is added slice by slice while the run is under ``budget_s`` seconds
+    (``BACKFILL_BUDGET_S``, read at call time so tests can lift it).
+    """
     started = time.perf_counter()
+    budget_s = BACKFILL_BUDGET_S if budget_s is None else budget_s
     conn = session.connection()
     key = str(conn.engine.url)
     high_water = _high_water(conn)
