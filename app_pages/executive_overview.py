@@ -1,12 +1,21 @@
-"""Executive Overview: headline KPIs, MRR and bookings trends, biggest movers."""
+"""Executive Overview: headline KPIs, MRR and bookings trends with forecast bands,
+tenants at risk, biggest movers."""
 
 import streamlit as st
 
 from dashboards import executive_overview as overview
+from dashboards.links import TENANT_LINK_TEXT, with_tenant_links
+from ui.i18n import _
 from ui.live import LiveContext, live_page
 from ui.render import show_figure, show_table
 
-st.title("Executive Overview")
+st.title(_("Executive Overview"))
+
+
+def optional_frame(ctx: LiveContext, name: str):  # type: ignore[no-untyped-def]
+    # Forecasts and risk scores come from the detail job: until it has run (or when a
+    # model has nothing yet) the charts simply carry no band; nothing is faked.
+    return ctx.frame(name) if ctx.has_frame(name) else None
 
 
 def body(ctx: LiveContext) -> None:
@@ -14,7 +23,7 @@ def body(ctx: LiveContext) -> None:
     assert snapshot is not None
     tiles = overview.build_tiles(snapshot, locale=ctx.locale)
     # Two rows of three: six in a row truncate "$ 1.387 M" on a laptop screen.
-    cells = [cell for _ in range(0, len(tiles), 3) for cell in st.columns(3)]
+    cells = [cell for _row in range(0, len(tiles), 3) for cell in st.columns(3)]
     for cell, tile in zip(cells, tiles, strict=False):
         cell.metric(
             tile.label,
@@ -25,52 +34,102 @@ def body(ctx: LiveContext) -> None:
             help=tile.help,
             border=True,
         )
-    st.caption(overview.DELTA_NOTE)
+    st.caption(overview.delta_note(locale=ctx.locale))
 
+    accuracy = optional_frame(ctx, "forecast_accuracy")
+    monthly = optional_frame(ctx, "forecast_monthly")
+    daily = optional_frame(ctx, "forecast_bookings_daily")
     left, right = st.columns(2)
     with left:
-        show_figure(overview.mrr_figure(snapshot, locale=ctx.locale))
+        show_figure(overview.mrr_figure(snapshot, locale=ctx.locale, forecast=monthly))
+        if monthly is not None and not monthly.empty:
+            st.caption(overview.forecast_note(accuracy, "mrr", locale=ctx.locale))
     with right:
-        show_figure(overview.bookings_figure(snapshot, locale=ctx.locale))
+        show_figure(overview.bookings_figure(snapshot, locale=ctx.locale, forecast=daily))
+        if daily is not None and not daily.empty:
+            st.caption(overview.forecast_note(accuracy, "bookings", locale=ctx.locale))
 
-    st.subheader("Biggest movers", divider="gray")
-    st.caption(
-        f"Active tenants with at least {overview.MOVER_MIN_BASE} bookings in the previous "
-        "30 days, ranked by the relative change of their bookings, last 30 days vs the 30 "
-        "days before."
-    )
     drops, rises = overview.movers(snapshot)
-    falling, rising = st.columns(2)
-    for column, title, frame in (
-        (falling, ":material/trending_down: Falling: at risk", drops),
-        (rising, ":material/trending_up: Rising", rises),
-    ):
+    at_risk = overview.tenants_at_risk(snapshot, optional_frame(ctx, "overview_tenants_at_risk"))
+    st.subheader(_("Tenants at risk"), divider="gray")
+    if at_risk is not None:
+        st.caption(
+            _(
+                "Active tenants ranked by churn probability (the churn model's newest "
+                "scores) times their MRR: the MRR expected to be lost."
+            )
+        )
+        show_table(
+            overview.style_at_risk(
+                with_tenant_links(
+                    at_risk, name_column="tenant", link_column="link", locale=ctx.locale
+                ),
+                locale=ctx.locale,
+            ),
+            column_order=["link", "tier", "mrr_ars", "churn_probability", "mrr_at_risk"],
+            column_config={
+                "link": st.column_config.LinkColumn(_("Tenant"), display_text=TENANT_LINK_TEXT),
+                "tier": _("Tier"),
+                "mrr_ars": _("MRR"),
+                "churn_probability": _("Churn probability"),
+                "mrr_at_risk": _("MRR at risk"),
+            },
+        )
+    else:
+        st.caption(
+            _(
+                "Churn scores are not available yet, so this lists the active tenants whose "
+                "bookings fell most (last 30 days vs the 30 before, at least {base} bookings "
+                "before, at least {days} days since signup)."
+            ).format(base=overview.MOVER_MIN_BASE, days=overview.MOVER_MIN_TENURE_DAYS)
+        )
+        movers_table(ctx, drops, _("No tenant qualifies yet."))
+
+    st.subheader(_("Biggest movers"), divider="gray")
+    st.caption(
+        _(
+            "Active tenants with at least {base} bookings in the previous 30 days and at "
+            "least {days} days since signup, ranked by the relative change of their bookings, "
+            "last 30 days vs the 30 days before."
+        ).format(base=overview.MOVER_MIN_BASE, days=overview.MOVER_MIN_TENURE_DAYS)
+    )
+    sides = [(":material/trending_up: " + _("Rising"), rises)]
+    if at_risk is not None:
+        sides.insert(0, (":material/trending_down: " + _("Falling"), drops))
+    for column, (title, frame) in zip(st.columns(2), sides, strict=False):
         with column:
             st.markdown(f"**{title}**")
-            if frame.empty:
-                st.caption("No tenant qualifies yet.")
-            else:
-                show_table(
-                    overview.style_movers(frame, locale=ctx.locale),
-                    column_config=overview_columns(),
-                    column_order=["tenant", "previous", "current", "change_pct"],
-                )
+            movers_table(ctx, frame, _("No tenant qualifies yet."))
+
+
+def movers_table(ctx: LiveContext, frame, empty_text: str) -> None:  # type: ignore[no-untyped-def]
+    if frame.empty:
+        st.caption(empty_text)
+        return
+    linked = with_tenant_links(frame, name_column="tenant", link_column="link", locale=ctx.locale)
+    show_table(
+        overview.style_movers(linked, locale=ctx.locale),
+        column_config=overview_columns(),
+        column_order=["link", "previous", "current", "change_pct"],
+    )
 
 
 def overview_columns() -> dict:
     # Narrow number columns leave the room to the tenant's name (often long).
     small = {"width": "small"}
     return {
-        "tenant": st.column_config.TextColumn("Tenant"),
-        "tier": st.column_config.Column("Tier", **small),
-        "vertical": "Vertical",
-        "city": "City",
+        "link": st.column_config.LinkColumn(_("Tenant"), display_text=TENANT_LINK_TEXT),
+        "tier": st.column_config.Column(_("Tier"), **small),
+        "vertical": _("Vertical"),
+        "city": _("City"),
         "previous": st.column_config.Column(
-            "Prev. 30 d", help="Bookings, previous 30 days", **small
+            _("Prev. 30 d"), help=_("Bookings, previous 30 days"), **small
         ),
-        "current": st.column_config.Column("Last 30 d", help="Bookings, last 30 days", **small),
-        "change": "Change",
-        "change_pct": st.column_config.Column("Change", help="Relative change", **small),
+        "current": st.column_config.Column(
+            _("Last 30 d"), help=_("Bookings, last 30 days"), **small
+        ),
+        "change": _("Change"),
+        "change_pct": st.column_config.Column(_("Change"), help=_("Relative change"), **small),
     }
 
 

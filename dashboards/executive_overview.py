@@ -1,7 +1,10 @@
-"""Executive Overview: headline tiles, MRR and bookings trends, biggest movers.
+"""Executive Overview: headline tiles, MRR and bookings trends with their forecast
+bands, tenants at risk, biggest movers.
 
-Pure functions of a snapshot: no Streamlit, no SQL. Numbers come from the snapshot's
-KPIs and frames; labels and hover definitions from the metric registry.
+Pure functions of a snapshot (and, when computed, the detail frames of
+``core/metrics/frames/forecasts.py``): no Streamlit, no SQL. Numbers come from the
+snapshot's KPIs and frames; labels and hover definitions from the metric registry.
+Every text is an English msgid translated for ``locale``.
 """
 
 from __future__ import annotations
@@ -14,13 +17,15 @@ import plotly.graph_objects as go
 from pandas.io.formats.style import Styler
 
 from core import formatting as fmt
+from core.i18n import N_, translator
 from core.metrics.registry import HEADLINE_KPIS, KPI_WINDOW_DAYS, METRICS, Metric
 from core.metrics.snapshots import Snapshot
+from dashboards.demand_common import accuracy_note, add_band
 from dashboards.theme import Colors, empty_figure, new_figure
 
-DELTA_NOTE = (
-    f"Changes compare the last {KPI_WINDOW_DAYS} days with the {KPI_WINDOW_DAYS} before; "
-    f"MRR and active tenants compare today with {KPI_WINDOW_DAYS} days ago."
+DELTA_NOTE = N_(
+    "Changes compare the last {days} days with the {days} before; MRR and active tenants "
+    "compare today with {days} days ago."
 )
 MRR_DAYS = 180
 BOOKINGS_DAYS = 90
@@ -28,7 +33,12 @@ ROLLING_DAYS = 7
 # A tenant needs this many bookings in the previous window to rank as a mover, so a
 # change from 2 to 5 bookings does not outrank a real trend.
 MOVER_MIN_BASE = 20
+# ...and this much tenure: a chain still onboarding its branches doubles its bookings
+# every month and would fill the "rising" list without telling anyone anything.
+MOVER_MIN_TENURE_DAYS = 120
 MOVERS_SHOWN = 5
+AT_RISK_SHOWN = 8
+FORECAST_DAYS_SHOWN = 45  # MRR forecast months whose end falls within this of today
 
 
 @dataclass(frozen=True)
@@ -66,7 +76,8 @@ def _delta(metric: Metric, value: float | None, previous: float | None, *, local
     return fmt.format_signed_percent(change, locale=locale), round(change * 100, 1) == 0
 
 
-def build_tile(key: str, kpi: dict[str, float | None], *, locale: str) -> Tile:
+def build_tile(key: str, kpi: dict[str, float | None], *, locale: str = fmt.DEFAULT_LOCALE) -> Tile:
+    _ = translator(locale)
     metric = METRICS[key]
     value, previous = kpi.get("value"), kpi.get("previous")
     delta, is_zero = _delta(metric, value, previous, locale=locale)
@@ -74,15 +85,26 @@ def build_tile(key: str, kpi: dict[str, float | None], *, locale: str) -> Tile:
         delta = delta.lstrip("+-") if delta else delta
     exact = _format_value(metric, value, locale=locale, compact=False)
     before = _format_value(metric, previous, locale=locale, compact=False)
+    label = _(metric.label)
+    if metric.grain != "point":
+        label = _("{label} ({days} d)").format(label=label, days=KPI_WINDOW_DAYS)
     return Tile(
         key=key,
-        label=metric.label if metric.grain == "point" else f"{metric.label} ({KPI_WINDOW_DAYS} d)",
+        label=label,
         value=_format_value(metric, value, locale=locale, compact=True),
         delta=delta,
         delta_color="off" if is_zero else ("normal" if metric.higher_is_better else "inverse"),
         delta_arrow="off" if is_zero else "auto",
-        help=f"{metric.definition}\n\nNow: {exact} · previous {KPI_WINDOW_DAYS} days: {before}",
+        help=_(metric.definition)
+        + "\n\n"
+        + _("Now: {now} · previous {days} days: {before}").format(
+            now=exact, days=KPI_WINDOW_DAYS, before=before
+        ),
     )
+
+
+def delta_note(*, locale: str = fmt.DEFAULT_LOCALE) -> str:
+    return translator(locale)(DELTA_NOTE).format(days=KPI_WINDOW_DAYS)
 
 
 def build_tiles(snapshot: Snapshot, *, locale: str = fmt.DEFAULT_LOCALE) -> list[Tile]:
@@ -101,86 +123,8 @@ def _hover_dates(days: pd.Series, locale: str) -> list[str]:
     return [fmt.format_date(day, locale=locale) for day in days]
 
 
-def mrr_figure(
-    snapshot: Snapshot, *, locale: str = fmt.DEFAULT_LOCALE, days: int = MRR_DAYS
-) -> go.Figure:
-    """Daily MRR up to the snapshot's day, over the last ``days`` days."""
-    title = "MRR, daily"
-    daily = snapshot.frames.get("daily")
-    if daily is None or daily.empty:
-        return empty_figure(title=title, locale=locale, message="No daily data in this snapshot")
-    as_of_day = snapshot.as_of.date()
-    past, _ = split_daily(daily, as_of_day)
-    past = past[past["day"] > as_of_day - timedelta(days=days)].dropna(subset=["mrr_ars"])
-    if past.empty:
-        return empty_figure(title=title, locale=locale, message="No MRR history yet")
-    figure = new_figure(title=title, locale=locale)
-    figure.add_scatter(
-        x=past["day"],
-        y=past["mrr_ars"],
-        name="MRR",
-        mode="lines",
-        line={"color": Colors.PRIMARY, "width": 2.5},
-        fill="tozeroy",
-        fillcolor="rgba(37, 99, 235, 0.08)",
-        customdata=[[fmt.format_money(v, locale=locale)] for v in past["mrr_ars"]],
-        hovertemplate="%{customdata[0]}<extra>MRR</extra>",
-    )
-    low, high = float(past["mrr_ars"].min()), float(past["mrr_ars"].max())
-    pad = max((high - low) * 0.15, high * 0.02, 1.0)
-    figure.update_yaxes(tickprefix="$ ", tickformat="~s", range=[max(0.0, low - pad), high + pad])
-    figure.update_xaxes(tickformat="%d/%m", hoverformat="%d/%m/%Y")
-    figure.update_layout(showlegend=False)
-    return figure
-
-
-def bookings_figure(
-    snapshot: Snapshot, *, locale: str = fmt.DEFAULT_LOCALE, days: int = BOOKINGS_DAYS
-) -> go.Figure:
-    """Daily bookings with a trailing 7-day mean; scheduled future days in grey."""
-    title = "Bookings per day"
-    daily = snapshot.frames.get("daily")
-    if daily is None or daily.empty:
-        return empty_figure(title=title, locale=locale, message="No daily data in this snapshot")
-    as_of_day = snapshot.as_of.date()
-    past, future = split_daily(daily, as_of_day)
-    # The mean is taken over the full history so the first shown days have a full week.
-    rolling = past["bookings"].rolling(ROLLING_DAYS, min_periods=ROLLING_DAYS).mean()
-    shown = past["day"] > as_of_day - timedelta(days=days)
-    past, rolling = past[shown], rolling[shown]
-    figure = new_figure(title=title, locale=locale)
-    figure.add_bar(
-        x=past["day"],
-        y=past["bookings"],
-        name="Bookings",
-        marker={"color": Colors.PRIMARY_LIGHT},
-        hovertemplate="%{y:,.0f}<extra>Bookings</extra>",
-    )
-    if not future.empty:
-        figure.add_bar(
-            x=future["day"],
-            y=future["bookings"],
-            name="Scheduled (upcoming)",
-            marker={
-                "color": Colors.FUTURE,
-                "pattern": {
-                    "shape": "/",
-                    "bgcolor": Colors.FUTURE,
-                    "fgcolor": "#ffffff",
-                    "fgopacity": 0.7,
-                    "solidity": 0.25,
-                },
-            },
-            hovertemplate="%{y:,.0f}<extra>Scheduled</extra>",
-        )
-    figure.add_scatter(
-        x=past["day"],
-        y=rolling,
-        name=f"{ROLLING_DAYS}-day average",
-        mode="lines",
-        line={"color": Colors.PRIMARY, "width": 2.5},
-        hovertemplate="%{y:,.1f}<extra>" + f"{ROLLING_DAYS}-day average</extra>",
-    )
+def _as_of_line(figure: go.Figure, as_of_day: date, *, locale: str) -> None:
+    _ = translator(locale)
     figure.add_shape(
         type="line",
         xref="x",
@@ -196,12 +140,150 @@ def bookings_figure(
         y=1,
         xref="x",
         yref="paper",
-        text="today",
+        text=_("today"),
         showarrow=False,
         xanchor="left",
         yanchor="top",
         font={"size": 11, "color": Colors.TEXT},
     )
+
+
+def mrr_band(
+    forecast: pd.DataFrame | None, *, as_of_day: date, current: float
+) -> pd.DataFrame | None:
+    """The MRR forecast as points on month ends (the value it forecasts), starting from
+    today's known MRR, for the months ending within ``FORECAST_DAYS_SHOWN`` days."""
+    if forecast is None or forecast.empty:
+        return None
+    rows = forecast[forecast["series"] == "mrr"].copy()
+    if rows.empty:
+        return None
+    ends = (pd.to_datetime(rows["month"]) + pd.offsets.MonthEnd(0)).dt.date
+    rows = rows.assign(day=ends)
+    rows = rows[
+        (rows["day"] > as_of_day) & (rows["day"] <= as_of_day + timedelta(days=FORECAST_DAYS_SHOWN))
+    ]
+    if rows.empty:
+        return None
+    anchor = pd.DataFrame(
+        [
+            {
+                "day": as_of_day,
+                **dict.fromkeys(
+                    ["forecast", "lower_80", "upper_80", "lower_95", "upper_95"], current
+                ),
+            }
+        ]
+    )
+    return pd.concat([anchor, rows[anchor.columns]], ignore_index=True)
+
+
+def mrr_figure(
+    snapshot: Snapshot,
+    *,
+    locale: str = fmt.DEFAULT_LOCALE,
+    days: int = MRR_DAYS,
+    forecast: pd.DataFrame | None = None,
+) -> go.Figure:
+    """Daily MRR up to the snapshot's day, over the last ``days`` days, and the
+    forecast of the coming month ends when ``forecast`` (forecast_monthly) is given."""
+    _ = translator(locale)
+    title = _("MRR, daily")
+    daily = snapshot.frames.get("daily")
+    if daily is None or daily.empty:
+        return empty_figure(title=title, locale=locale, message=_("No daily data in this snapshot"))
+    as_of_day = snapshot.as_of.date()
+    past, _future = split_daily(daily, as_of_day)
+    past = past[past["day"] > as_of_day - timedelta(days=days)].dropna(subset=["mrr_ars"])
+    if past.empty:
+        return empty_figure(title=title, locale=locale, message=_("No MRR history yet"))
+    figure = new_figure(title=title, locale=locale)
+    figure.add_scatter(
+        x=past["day"],
+        y=past["mrr_ars"],
+        name="MRR",
+        mode="lines",
+        line={"color": Colors.PRIMARY, "width": 2.5},
+        fill="tozeroy",
+        fillcolor="rgba(37, 99, 235, 0.08)",
+        customdata=[[fmt.format_money(v, locale=locale)] for v in past["mrr_ars"]],
+        hovertemplate="%{customdata[0]}<extra>MRR</extra>",
+    )
+    low, high = float(past["mrr_ars"].min()), float(past["mrr_ars"].max())
+    band = mrr_band(forecast, as_of_day=as_of_day, current=float(past["mrr_ars"].iloc[-1]))
+    if band is not None:
+        add_band(figure, band["day"], band, locale=locale, name=_("Forecast"), hover_money=True)
+        low, high = (
+            min(low, float(band["lower_95"].min())),
+            max(high, float(band["upper_95"].max())),
+        )
+        _as_of_line(figure, as_of_day, locale=locale)
+    pad = max((high - low) * 0.15, high * 0.02, 1.0)
+    figure.update_yaxes(tickprefix="$ ", tickformat="~s", range=[max(0.0, low - pad), high + pad])
+    figure.update_xaxes(tickformat="%d/%m", hoverformat="%d/%m/%Y")
+    figure.update_layout(showlegend=band is not None)
+    return figure
+
+
+def bookings_figure(
+    snapshot: Snapshot,
+    *,
+    locale: str = fmt.DEFAULT_LOCALE,
+    days: int = BOOKINGS_DAYS,
+    forecast: pd.DataFrame | None = None,
+) -> go.Figure:
+    """Daily bookings with a trailing 7-day mean; scheduled future days in grey; the
+    30-day forecast band when ``forecast`` (forecast_bookings_daily) is given."""
+    _ = translator(locale)
+    title = _("Bookings per day")
+    daily = snapshot.frames.get("daily")
+    if daily is None or daily.empty:
+        return empty_figure(title=title, locale=locale, message=_("No daily data in this snapshot"))
+    as_of_day = snapshot.as_of.date()
+    past, future = split_daily(daily, as_of_day)
+    # The mean is taken over the full history so the first shown days have a full week.
+    rolling = past["bookings"].rolling(ROLLING_DAYS, min_periods=ROLLING_DAYS).mean()
+    shown = past["day"] > as_of_day - timedelta(days=days)
+    past, rolling = past[shown], rolling[shown]
+    figure = new_figure(title=title, locale=locale)
+    figure.add_bar(
+        x=past["day"],
+        y=past["bookings"],
+        name=_("Bookings"),
+        marker={"color": Colors.PRIMARY_LIGHT},
+        hovertemplate="%{y:,.0f}<extra>" + _("Bookings") + "</extra>",
+    )
+    if not future.empty:
+        figure.add_bar(
+            x=future["day"],
+            y=future["bookings"],
+            name=_("Scheduled (upcoming)"),
+            marker={
+                "color": Colors.FUTURE,
+                "pattern": {
+                    "shape": "/",
+                    "bgcolor": Colors.FUTURE,
+                    "fgcolor": "#ffffff",
+                    "fgopacity": 0.7,
+                    "solidity": 0.25,
+                },
+            },
+            hovertemplate="%{y:,.0f}<extra>" + _("Scheduled") + "</extra>",
+        )
+    average = _("{days}-day average").format(days=ROLLING_DAYS)
+    figure.add_scatter(
+        x=past["day"],
+        y=rolling,
+        name=average,
+        mode="lines",
+        line={"color": Colors.PRIMARY, "width": 2.5},
+        hovertemplate="%{y:,.1f}<extra>" + average + "</extra>",
+    )
+    if forecast is not None and not forecast.empty:
+        ahead = forecast[pd.to_datetime(forecast["day"]).dt.date >= as_of_day]
+        if not ahead.empty:
+            add_band(figure, pd.to_datetime(ahead["day"]), ahead, locale=locale, name=_("Forecast"))
+    _as_of_line(figure, as_of_day, locale=locale)
     figure.update_xaxes(tickformat="%d/%m", hoverformat="%d/%m/%Y")
     figure.update_yaxes(rangemode="tozero", tickformat=",.0f")
     # Past and scheduled bars never share a day; overlay keeps each bar full width.
@@ -209,7 +291,15 @@ def bookings_figure(
     return figure
 
 
+def forecast_note(
+    accuracy: pd.DataFrame | None, series: str, *, locale: str = fmt.DEFAULT_LOCALE
+) -> str:
+    """How the forecast drawn on a chart did in its backtest ("" when none is drawn)."""
+    return accuracy_note(accuracy, series, locale=locale)
+
+
 MOVER_COLUMNS = [
+    "tenant_id",
     "tenant",
     "tier",
     "vertical",
@@ -222,20 +312,30 @@ MOVER_COLUMNS = [
 
 
 def movers(
-    snapshot: Snapshot, *, n: int = MOVERS_SHOWN, min_base: int = MOVER_MIN_BASE
+    snapshot: Snapshot,
+    *,
+    n: int = MOVERS_SHOWN,
+    min_base: int = MOVER_MIN_BASE,
+    min_tenure_days: int = MOVER_MIN_TENURE_DAYS,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Active tenants whose bookings fell most and rose most, last 30 days vs the 30 before.
 
     Ranked by relative change among tenants with at least ``min_base`` bookings in the
-    previous window; returns (drops, rises), each at most ``n`` rows.
+    previous window and signed up at least ``min_tenure_days`` before the snapshot's day;
+    returns (drops, rises), each at most ``n`` rows.
     """
     tenants = snapshot.frames.get("tenants")
     if tenants is None or tenants.empty:
         empty = pd.DataFrame(columns=MOVER_COLUMNS)
         return empty, empty
-    active = tenants[(tenants["status"] == "active") & (tenants["bookings_prev_30d"] >= min_base)]
+    keep = (tenants["status"] == "active") & (tenants["bookings_prev_30d"] >= min_base)
+    if "signup_date" in tenants:
+        cutoff = pd.Timestamp(snapshot.as_of.date() - timedelta(days=min_tenure_days))
+        keep &= pd.to_datetime(tenants["signup_date"]) <= cutoff
+    active = tenants[keep]
     frame = pd.DataFrame(
         {
+            "tenant_id": active["tenant_id"].astype(int),
             "tenant": active["trade_name"],
             "tier": active["tier"],
             "vertical": active["vertical"],
@@ -249,6 +349,52 @@ def movers(
     drops = frame[frame["change"] < 0].sort_values(["change_pct", "change"]).head(n)
     rises = frame[frame["change"] > 0].sort_values(["change_pct", "change"], ascending=False)
     return drops.reset_index(drop=True), rises.head(n).reset_index(drop=True)
+
+
+AT_RISK_COLUMNS = [
+    "tenant_id",
+    "tenant",
+    "tier",
+    "vertical",
+    "mrr_ars",
+    "churn_probability",
+    "mrr_at_risk",
+]
+
+
+def tenants_at_risk(
+    snapshot: Snapshot, scores: pd.DataFrame | None, *, n: int = AT_RISK_SHOWN
+) -> pd.DataFrame | None:
+    """Active tenants ranked by churn probability x MRR (the MRR expected to be lost);
+    None when the churn model has not scored anyone yet (the page then says so)."""
+    tenants = snapshot.frames.get("tenants")
+    if scores is None or scores.empty or tenants is None or tenants.empty:
+        return None
+    active = tenants[tenants["status"] == "active"]
+    merged = active.merge(scores[["tenant_id", "churn_probability"]], on="tenant_id")
+    frame = pd.DataFrame(
+        {
+            "tenant_id": merged["tenant_id"].astype(int),
+            "tenant": merged["trade_name"],
+            "tier": merged["tier"],
+            "vertical": merged["vertical"],
+            "mrr_ars": merged["mrr_ars"].astype(float),
+            "churn_probability": merged["churn_probability"].astype(float),
+        }
+    )
+    frame["mrr_at_risk"] = frame["mrr_ars"] * frame["churn_probability"]
+    ranked = frame.sort_values(["mrr_at_risk", "churn_probability"], ascending=False)
+    return ranked.head(n).reset_index(drop=True)[AT_RISK_COLUMNS]
+
+
+def style_at_risk(frame: pd.DataFrame, *, locale: str = fmt.DEFAULT_LOCALE) -> Styler:
+    return frame.style.format(
+        {
+            "mrr_ars": lambda v: fmt.format_money(v, locale=locale),
+            "mrr_at_risk": lambda v: fmt.format_money(v, locale=locale),
+            "churn_probability": lambda v: fmt.format_percent(v, locale=locale),
+        }
+    )
 
 
 def _change_colour(value: float) -> str:
