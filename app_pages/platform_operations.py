@@ -47,11 +47,6 @@ def _columns() -> dict:
 
 
 def body(ctx: LiveContext) -> None:
-    if ctx.status.stale:
-        st.warning(
-            _("**Stale**: {reason}.").format(reason=ctx.status.stale_reason),
-            icon=":material/warning:",
-        )
     window = (
         st.segmented_control(
             _("Job history"),

@@ -1,56 +1,70 @@
-"""Tenant directory: search and filter every tenant, download what you see as CSV."""
+"""Tenant directory: search and filter every tenant, open one in Tenant 360, download CSV."""
 
 import streamlit as st
 
 from core.formatting import format_count
 from dashboards import tenant_directory as directory
+from dashboards.links import TENANT_LINK_TEXT, with_tenant_links
+from ui.i18n import _
 from ui.live import LiveContext, live_page
 from ui.render import show_table
 
-st.title("Tenant directory")
+st.title(_("Tenant directory"))
 
-COLUMNS = {
-    "tenant_id": st.column_config.NumberColumn("ID", format="%d", width="small"),
-    "trade_name": st.column_config.TextColumn("Tenant"),
-    "vertical": "Vertical",
-    "tier": "Tier",
-    "plan": "Plan",
-    "province": "Province",
-    "city": "City",
-    "status": "Status",
-    "signup_date": "Signed up",
-    "churned_on": "Churned",
-    "mrr_ars": "MRR",
-    "bookings_30d": "Bookings 30 d",
-    "bookings_prev_30d": "Prev. 30 d",
-    "gmv_30d": "GMV 30 d",
-    "no_show_rate_30d": "No-show 30 d",
-}
+
+def columns() -> dict:
+    return {
+        "tenant_id": st.column_config.NumberColumn(_("ID"), format="%d", width="small"),
+        "tenant": st.column_config.LinkColumn(
+            _("Tenant"), display_text=TENANT_LINK_TEXT, help=_("Opens Tenant 360")
+        ),
+        "vertical": _("Vertical"),
+        "tier": _("Tier"),
+        "plan": _("Plan"),
+        "province": _("Province"),
+        "city": _("City"),
+        "status": _("Status"),
+        "signup_date": _("Signed up"),
+        "churned_on": _("Churned"),
+        "mrr_ars": _("MRR"),
+        "bookings_30d": _("Bookings 30 d"),
+        "bookings_prev_30d": _("Prev. 30 d"),
+        "gmv_30d": _("GMV 30 d"),
+        "no_show_rate_30d": _("No-show 30 d"),
+    }
 
 
 def body(ctx: LiveContext) -> None:
     assert ctx.snapshot is not None
     tenants = ctx.snapshot.frames.get("tenants")
     if tenants is None:
-        st.info("This snapshot has no tenant table yet.")
+        st.info(_("This snapshot has no tenant table yet."))
         return
     options = directory.filter_options(tenants)
     search_column, *filter_columns = st.columns([2, 1, 1, 1, 1])
     search = search_column.text_input(
-        "Search", placeholder="Name, city or province", key="tenants_search"
+        _("Search"), placeholder=_("Name, city or province"), key="tenants_search"
     )
     allowed = {
-        column: box.multiselect(column.capitalize(), values, key=f"tenants_{column}")
+        column: box.multiselect(
+            _(directory.FILTER_LABELS[column]),
+            values,
+            key=f"tenants_{column}",
+            placeholder=_("All"),
+            format_func=(lambda v: _(v)) if column in directory.TRANSLATED_VALUES else str,
+        )
         for box, (column, values) in zip(filter_columns, options.items(), strict=False)
     }
     shown = directory.filter_tenants(tenants, directory.TenantFilter(search, allowed))
     left, right = st.columns([3, 1], vertical_alignment="bottom")
     left.caption(
-        f"{format_count(len(shown), locale=ctx.locale)} of "
-        f"{format_count(len(tenants), locale=ctx.locale)} tenants"
+        _("{shown} of {total} tenants · click a name to open Tenant 360").format(
+            shown=format_count(len(shown), locale=ctx.locale),
+            total=format_count(len(tenants), locale=ctx.locale),
+        )
     )
     right.download_button(
-        "Download CSV",
+        _("Download CSV"),
         directory.to_csv(shown),
         file_name=f"tenants_v{ctx.snapshot.version}.csv",
         mime="text/csv",
@@ -58,9 +72,12 @@ def body(ctx: LiveContext) -> None:
         on_click="ignore",
         width="stretch",
     )
+    linked = with_tenant_links(shown, locale=ctx.locale)
+    order = ["tenant", *[c for c in shown.columns if c != "trade_name"]]
     show_table(
-        directory.style_directory(shown, locale=ctx.locale),
-        column_config=COLUMNS,
+        directory.style_directory(linked, locale=ctx.locale),
+        column_config=columns(),
+        column_order=order,
         # Grow with the rows up to a screenful, then scroll inside the table.
         height=min(560, 38 + 35 * max(len(shown), 1)),
     )

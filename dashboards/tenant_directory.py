@@ -8,8 +8,17 @@ import pandas as pd
 from pandas.io.formats.style import Styler
 
 from core import formatting as fmt
+from core.i18n import N_
 
 FILTER_COLUMNS = ("tier", "vertical", "province", "status")
+FILTER_LABELS = {
+    "tier": N_("Tier"),
+    "vertical": N_("Vertical"),
+    "province": N_("Province"),
+    "status": N_("Status"),
+}
+# Values translated in the filters (provinces are proper names and stay as they are).
+TRANSLATED_VALUES = ("tier", "vertical", "status")
 SEARCH_COLUMNS = ("trade_name", "city", "province")
 SHOWN_COLUMNS = [
     "trade_name",
