@@ -382,9 +382,10 @@ def tenant_table(
     gmv = gmv_days[period.mask(gmv_days["day"])].groupby("tenant_id")["gmv_ars"].sum()
     out = chosen[["trade_name", "tier", "province", "signup_date", "churned_on"]].assign(
         partner=pid.map(names["name"]),
-        mrr_ars=last,
-        gmv_ars=gmv,
-        collected_ars=collected,
+        # reindexed: assigning a Series to an empty frame would adopt the Series' rows
+        mrr_ars=last.reindex(chosen.index),
+        gmv_ars=gmv.reindex(chosen.index),
+        collected_ars=collected.reindex(chosen.index),
     )
     money = ["mrr_ars", "gmv_ars", "collected_ars"]
     out[money] = out[money].astype(float).fillna(0.0)
