@@ -55,7 +55,8 @@ def body(ctx: LiveContext) -> None:
     if view.message:
         st.info(view.message, icon=":material/filter_alt_off:")
         return
-    cells = st.columns(len(view.tiles or []))
+    # two rows of three: six in a row truncate "$ 5,2 M" on a laptop screen
+    cells = [cell for _row in range(2) for cell in st.columns(3)]
     for cell, tile in zip(cells, view.tiles or [], strict=False):
         cell.metric(
             tile.label,
@@ -152,6 +153,7 @@ def body(ctx: LiveContext) -> None:
                 "province",
                 "mrr_ars",
                 "probability",
+                "drivers",
                 "bookings_prev_30d",
                 "bookings_30d",
                 "bookings_change",
@@ -165,6 +167,7 @@ def body(ctx: LiveContext) -> None:
                 "probability": st.column_config.NumberColumn(
                     _("Churn probability"), format="percent"
                 ),
+                "drivers": _("Main risk drivers"),
                 "bookings_prev_30d": _("Bookings, previous 30 d"),
                 "bookings_30d": _("Bookings, last 30 d"),
                 "bookings_change": st.column_config.NumberColumn(_("Change"), format="percent"),

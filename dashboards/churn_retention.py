@@ -182,7 +182,7 @@ def reasons_figure(churned: pd.DataFrame, *, locale: str) -> go.Figure:
         hovertemplate="%{x} · %{customdata[0]}<extra></extra>",
     )
     figure.update_layout(hovermode="closest", showlegend=False)
-    figure.update_xaxes(title={"text": _("Churned tenants")}, dtick=1)
+    figure.update_xaxes(title={"text": _("Churned tenants")}, rangemode="tozero")
     return figure
 
 
@@ -201,7 +201,12 @@ def mrr_at_risk(
         caption = _(
             "At risk: the churn model's 30-day churn probability is at least {threshold}."
         ).format(threshold=fmt.format_percent(HIGH_RISK_PROBABILITY, locale=locale))
-        return risky[[*columns, "probability"]].sort_values("mrr_ars", ascending=False), caption
+        drivers = paying["tenant_id"].map(scores.set_index("tenant_id").get("drivers", {}))
+        risky = risky.assign(drivers=drivers.reindex(risky.index))
+        return (
+            risky[[*columns, "probability", "drivers"]].sort_values("mrr_ars", ascending=False),
+            caption,
+        )
     base = paying["bookings_prev_30d"]
     falling = paying[
         (base >= BOOKINGS_MIN_BASE) & (paying["bookings_30d"] <= (1 - BOOKINGS_DROP) * base)

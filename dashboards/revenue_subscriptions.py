@@ -427,7 +427,8 @@ def movements_figure(monthly: pd.DataFrame, *, locale: str) -> go.Figure:
         line={"color": Colors.TEXT, "width": 2},
         hovertemplate="%{y:,.0f}<extra>" + _("Net change") + "</extra>",
     )
-    figure.update_layout(barmode="relative")
+    # six legend entries wrap: below the plot they cannot cover the title
+    figure.update_layout(barmode="relative", legend={"y": -0.12, "yanchor": "top"})
     figure.update_xaxes(tickformat="%m/%Y", dtick="M1")
     figure.update_yaxes(tickprefix="$ ", tickformat="~s")
     return figure

@@ -12,13 +12,14 @@ import logging
 from datetime import date
 
 import pandas as pd
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from core.metrics.detail import FrameProvider
 from core.metrics.frames.subscriptions import read_tenants
 
 log = logging.getLogger(__name__)
-SCORE_COLUMNS = ["tenant_id", "probability"]
+SCORE_COLUMNS = ["tenant_id", "probability", "drivers"]
 
 
 def latest_scores(session: Session) -> pd.DataFrame:
@@ -30,10 +31,17 @@ def latest_scores(session: Session) -> pd.DataFrame:
     scorer = getattr(module, "latest_churn_scores", None)
     if scorer is None:
         return pd.DataFrame(columns=SCORE_COLUMNS)
-    scores = scorer(session=session)
-    frame = pd.DataFrame(scores)
-    if frame.empty or not set(SCORE_COLUMNS) <= set(frame.columns):
+    try:
+        frame = pd.DataFrame(scorer(session=session))
+    except SQLAlchemyError as exc:  # e.g. its table not migrated yet: reasons still count
+        session.rollback()
+        log.warning("churn scores unavailable: %s", str(exc).splitlines()[0])
         return pd.DataFrame(columns=SCORE_COLUMNS)
+    if frame.empty or not {"tenant_id", "probability"} <= set(frame.columns):
+        return pd.DataFrame(columns=SCORE_COLUMNS)
+    drivers = frame["drivers"] if "drivers" in frame else pd.Series([[]] * len(frame))
+    # the two strongest drivers, as text (English msgids rendered by the churn module)
+    frame = frame.assign(drivers=["; ".join(list(d or [])[:2]) for d in drivers])
     return frame[SCORE_COLUMNS].astype({"tenant_id": "int64", "probability": "float64"})
 
 
