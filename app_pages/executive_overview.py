@@ -50,7 +50,9 @@ def body(ctx: LiveContext) -> None:
             st.caption(overview.forecast_note(accuracy, "bookings", locale=ctx.locale))
 
     drops, rises = overview.movers(snapshot)
-    at_risk = overview.tenants_at_risk(snapshot, optional_frame(ctx, "overview_tenants_at_risk"))
+    at_risk = overview.tenants_at_risk(
+        snapshot, optional_frame(ctx, "overview_tenants_at_risk"), locale=ctx.locale
+    )
     st.subheader(_("Tenants at risk"), divider="gray")
     if at_risk is not None:
         st.caption(
@@ -66,13 +68,14 @@ def body(ctx: LiveContext) -> None:
                 ),
                 locale=ctx.locale,
             ),
-            column_order=["link", "tier", "mrr_ars", "churn_probability", "mrr_at_risk"],
+            column_order=["link", "tier", "mrr_ars", "churn_probability", "mrr_at_risk", "drivers"],
             column_config={
                 "link": st.column_config.LinkColumn(_("Tenant"), display_text=TENANT_LINK_TEXT),
                 "tier": _("Tier"),
                 "mrr_ars": _("MRR"),
                 "churn_probability": _("Churn probability"),
                 "mrr_at_risk": _("MRR at risk"),
+                "drivers": _("Main risk drivers"),
             },
         )
     else:

@@ -359,11 +359,16 @@ AT_RISK_COLUMNS = [
     "mrr_ars",
     "churn_probability",
     "mrr_at_risk",
+    "drivers",
 ]
 
 
 def tenants_at_risk(
-    snapshot: Snapshot, scores: pd.DataFrame | None, *, n: int = AT_RISK_SHOWN
+    snapshot: Snapshot,
+    scores: pd.DataFrame | None,
+    *,
+    n: int = AT_RISK_SHOWN,
+    locale: str = fmt.DEFAULT_LOCALE,
 ) -> pd.DataFrame | None:
     """Active tenants ranked by churn probability x MRR (the MRR expected to be lost);
     None when the churn model has not scored anyone yet (the page then says so)."""
@@ -371,7 +376,10 @@ def tenants_at_risk(
     if scores is None or scores.empty or tenants is None or tenants.empty:
         return None
     active = tenants[tenants["status"] == "active"]
-    merged = active.merge(scores[["tenant_id", "churn_probability"]], on="tenant_id")
+    drivers = f"drivers_{locale}" if f"drivers_{locale}" in scores else "drivers_en"
+    if drivers not in scores:
+        scores = scores.assign(drivers_en="")
+    merged = active.merge(scores[["tenant_id", "churn_probability", drivers]], on="tenant_id")
     frame = pd.DataFrame(
         {
             "tenant_id": merged["tenant_id"].astype(int),
@@ -380,6 +388,7 @@ def tenants_at_risk(
             "vertical": merged["vertical"],
             "mrr_ars": merged["mrr_ars"].astype(float),
             "churn_probability": merged["churn_probability"].astype(float),
+            "drivers": merged[drivers].fillna("").astype(str),
         }
     )
     frame["mrr_at_risk"] = frame["mrr_ars"] * frame["churn_probability"]

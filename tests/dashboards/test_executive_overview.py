@@ -11,8 +11,9 @@ The flat profile (tests/snapshot_factory.py), as of 30/06/2025: previous window
 - no-show 2×30 / (9×30 + 2×30) = 60/330 = 18,2 % vs 30/270 = 11,1 % → +7,1 p.p.
 """
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
+import pandas as pd
 import pytest
 from sqlalchemy.orm import Session
 
@@ -107,3 +108,96 @@ def test_snapshot_without_frames_draws_empty_figures(snapshot):
     assert overview.bookings_figure(bare).layout.annotations
     drops, rises = overview.movers(bare)
     assert drops.empty and rises.empty
+
+
+# ------------------------------------------------------------- forecasts, risk, tenure
+
+
+def _band(days: list[date], level: float) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "forecast": level,
+            "lower_80": level * 0.9,
+            "upper_80": level * 1.1,
+            "lower_95": level * 0.8,
+            "upper_95": level * 1.2,
+        },
+        index=range(len(days)),
+    ).assign(day=days)
+
+
+def test_bookings_forecast_band_starts_today(snapshot):
+    today = AS_OF.date()
+    days = [today - timedelta(days=1)] + [today + timedelta(days=k) for k in range(30)]
+    figure = overview.bookings_figure(snapshot, locale="en", forecast=_band(days, 12.0))
+    by_name = {trace.name: trace for trace in figure.data}
+    assert {"Forecast", "80 % interval", "95 % interval"} <= set(by_name)
+    forecast = by_name["Forecast"]
+    assert len(forecast.x) == 30 and min(forecast.x).date() == today  # yesterday dropped
+    # the 95 % area runs along the upper bound and back along the lower one
+    assert list(by_name["95 % interval"].y[:2]) == [pytest.approx(14.4)] * 2
+    assert list(by_name["95 % interval"].y[-1:]) == [pytest.approx(9.6)]
+
+
+def test_mrr_forecast_fans_out_from_todays_mrr(snapshot):
+    months = pd.DataFrame(
+        {
+            "series": ["mrr", "mrr", "mrr", "gmv"],
+            "month": [date(2025, 7, 1), date(2025, 8, 1), date(2025, 9, 1), date(2025, 7, 1)],
+            "forecast": [2.6e6, 2.7e6, 2.8e6, 9e6],
+            "lower_80": [2.5e6, 2.5e6, 2.5e6, 8e6],
+            "upper_80": [2.7e6, 2.9e6, 3.1e6, 1e7],
+            "lower_95": [2.4e6, 2.4e6, 2.3e6, 7e6],
+            "upper_95": [2.8e6, 3.0e6, 3.3e6, 1.1e7],
+        }
+    )
+    figure = overview.mrr_figure(snapshot, locale="en", forecast=months)
+    forecast = next(trace for trace in figure.data if trace.name == "Forecast")
+    # today's known MRR, then the month ends within 45 days (31/07 and 31/08... only 31/07)
+    assert [d for d in forecast.x] == [date(2025, 6, 30), date(2025, 7, 31)]
+    assert list(forecast.y) == [2_500_000.0, 2.6e6]
+    assert overview.mrr_figure(snapshot, locale="en").layout.showlegend is False
+
+
+def test_tenants_at_risk_rank_probability_times_mrr(snapshot):
+    scores = pd.DataFrame(
+        {
+            "tenant_id": [1, 2, 3, 4],
+            "churn_probability": [0.9, 0.5, 0.2, 0.99],
+            "drivers_en": ["bookings fell", "", "tickets", "x"],
+            "drivers_es_AR": ["cayeron los turnos", "", "tickets", "x"],
+        }
+    )
+    tenants = snapshot.frames["tenants"]
+    active = set(tenants.loc[tenants["status"] == "active", "tenant_id"])
+    table = overview.tenants_at_risk(snapshot, scores, locale="es_AR")
+    assert set(table["tenant_id"]) <= active
+    mrr = tenants.set_index("tenant_id")["mrr_ars"]
+    expected = sorted(
+        (
+            (p * mrr[t], t)
+            for t, p in zip(scores["tenant_id"], scores["churn_probability"], strict=True)
+            if t in active
+        ),
+        reverse=True,
+    )
+    assert list(table["tenant_id"]) == [t for _, t in expected]
+    assert table["mrr_at_risk"].iloc[0] == pytest.approx(expected[0][0])
+    assert "cayeron los turnos" in set(table["drivers"]) or 1 not in active
+    assert overview.tenants_at_risk(snapshot, None) is None
+    assert overview.tenants_at_risk(snapshot, scores.iloc[0:0]) is None
+
+
+def test_young_tenants_do_not_rank_as_movers(snapshot):
+    _drops, rises = overview.movers(snapshot)
+    young = overview.movers(snapshot, min_tenure_days=400)  # everyone signed up < 400 d ago
+    assert young[0].empty and young[1].empty
+    assert not rises.empty
+
+
+def test_texts_are_translated(snapshot):
+    from core.i18n import gettext
+
+    figure = overview.bookings_figure(snapshot, locale="es_AR")
+    assert figure.layout.title.text == gettext("Bookings per day", "es_AR")
+    assert overview.delta_note(locale="en").startswith("Changes compare the last 30 days")

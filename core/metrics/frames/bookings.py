@@ -229,7 +229,7 @@ def month_aggregates(
         {
             "tier": base["tenant_id"].map(dims["tier"]).fillna("unknown"),
             "vertical": base["tenant_id"].map(dims["vertical"]).fillna("unknown"),
-            "weekday": base["start_at"].dt.weekday,  # Monday = 0, local time
+            "weekday": base["start_at"].dt.day_of_week,  # Monday = 0, local time
             "hour": base["start_at"].dt.hour,
         }
     )

@@ -33,7 +33,7 @@ MEASURES = ("bookings", "completed", "cancelled", "no_show", "booked_minutes", "
 def week_start(days: pd.Series) -> pd.Series:
     """The Monday of each day's week."""
     stamps = pd.to_datetime(days)
-    return (stamps - pd.to_timedelta(stamps.dt.weekday, unit="D")).dt.date
+    return (stamps - pd.to_timedelta(stamps.dt.day_of_week, unit="D")).dt.date
 
 
 def available_minutes(

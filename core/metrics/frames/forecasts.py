@@ -286,39 +286,40 @@ def compute_forecast_frames(session: Session, as_of: date) -> dict[str, pd.DataF
 
 # ------------------------------------------------------------------ tenants at risk
 
-RISK_COLUMNS = ["tenant_id", "churn_probability", "scored_at"]
+RISK_COLUMNS = ["tenant_id", "churn_probability", "scored_at", "drivers_en", "drivers_es_AR"]
+RISK_DRIVERS_SHOWN = 2
 
 
 def compute_risk_frames(session: Session, as_of: date) -> dict[str, pd.DataFrame]:
-    """The churn model's newest score per tenant; empty until that model exists.
+    """The churn model's newest score per tenant, with its top risk drivers in each
+    console language; empty until that model has scored anyone.
 
     The page ranks them by probability x MRR (the MRR comes from the live snapshot).
     """
     empty = pd.DataFrame(columns=RISK_COLUMNS)
     try:
-        from core.models import churn  # type: ignore[attr-defined]
-    except ImportError:
+        from core.models import churn
+    except ImportError:  # the churn model is not part of this build
         return {"overview_tenants_at_risk": empty}
-    scores = churn.latest_churn_scores(session=session)
+    scores = churn.latest_churn_scores(session=session, locale="en")
     if scores is None or len(scores) == 0:
         return {"overview_tenants_at_risk": empty}
-    scores = pd.DataFrame(scores)
-    probability = next(
-        (c for c in ("churn_probability", "probability", "p_churn", "score") if c in scores),
-        None,
+    spanish = churn.latest_churn_scores(session=session, locale="es_AR")
+
+    def top(drivers: pd.Series) -> list[str]:
+        return ["; ".join(list(d or [])[:RISK_DRIVERS_SHOWN]) for d in drivers]
+
+    frame = pd.DataFrame(
+        {
+            "tenant_id": scores["tenant_id"].astype("int64"),
+            "churn_probability": scores["probability"].astype(float),
+            "scored_at": scores["scored_at"].astype(str),
+            "drivers_en": top(scores["drivers"]),
+        }
     )
-    if probability is None or "tenant_id" not in scores:
-        raise ValueError(f"unexpected churn score columns: {list(scores.columns)}")
-    when = next((c for c in ("scored_at", "as_of", "scored_on") if c in scores), None)
-    return {
-        "overview_tenants_at_risk": pd.DataFrame(
-            {
-                "tenant_id": scores["tenant_id"].astype("int64"),
-                "churn_probability": scores[probability].astype(float),
-                "scored_at": scores[when].astype(str) if when else str(as_of),
-            }
-        )
-    }
+    by_tenant = dict(zip(spanish["tenant_id"], top(spanish["drivers"]), strict=True))
+    frame["drivers_es_AR"] = frame["tenant_id"].map(by_tenant).fillna(frame["drivers_en"])
+    return {"overview_tenants_at_risk": frame[RISK_COLUMNS]}
 
 
 PROVIDERS = [
