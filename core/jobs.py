@@ -26,6 +26,7 @@ from core.metrics.detail import detail_is_due, refresh_detail_frames
 from core.metrics.refresh import refresh_metrics
 from core.metrics.snapshots import latest_version
 from core.metrics.status import REFRESH_JOB_ID
+from core.models.churn_jobs import churn_retrain_job, churn_score_job
 from core.models.health_job import INTERVAL_S as HEALTH_INTERVAL_S
 from core.models.health_job import health_scores_job
 from core.schema import JobRun, SchedulerHeartbeat
@@ -236,6 +237,18 @@ JOBS: list[JobSpec] = [
         "Compute and store today's tenant health scores (and the missing history)",
         health_scores_job,
         interval_s=lambda _: HEALTH_INTERVAL_S,
+    ),
+    JobSpec(
+        "churn_retrain",
+        "Retrain the churn model, backtest it, promote it only if not worse, score tenants",
+        churn_retrain_job,
+        interval_s=lambda _: 24 * 3600.0,
+    ),
+    JobSpec(
+        "churn_score",
+        "Score every active tenant's churn risk with the promoted model",
+        churn_score_job,
+        interval_s=lambda _: 3600.0,
     ),
     JobSpec(
         "prune_job_runs",
