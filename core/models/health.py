@@ -18,7 +18,7 @@ recompute.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from datetime import date, timedelta
 from typing import Any
 
@@ -48,6 +48,7 @@ __all__ = [
     "health_history",
     "health_scores_as_of",
     "health_scores_for_days",
+    "iter_health_scores",
     "latest_health",
     "store_scores",
     "trend_of",
@@ -146,23 +147,31 @@ def _score(
     return out.reset_index()
 
 
+def iter_health_scores(
+    session: Session,
+    days: Iterable[date],
+    weights: Mapping[str, Mapping[str, float]] | None = None,
+) -> Iterator[tuple[date, pd.DataFrame]]:
+    """(day, :func:`health_scores_as_of`) for several days, newest first, reading the
+    clients' visits once."""
+    wanted = sorted(set(days), reverse=True)
+    if not wanted:
+        return
+    weights = weights or load_weights(session=session)
+    visits = load_visits(session, wanted[-1], wanted[0])
+    for day in wanted:
+        signals = health_signals(session, day)
+        base = client_base_as_of(visits, day, tenant_ids=signals.index)
+        yield day, _score(signals, base, weights)
+
+
 def health_scores_for_days(
     session: Session,
     days: Iterable[date],
     weights: Mapping[str, Mapping[str, float]] | None = None,
 ) -> dict[date, pd.DataFrame]:
     """:func:`health_scores_as_of` for several days, reading the clients' visits once."""
-    wanted = sorted(set(days))
-    weights = weights or load_weights(session=session)
-    if not wanted:
-        return {}
-    visits = load_visits(session, wanted[0], wanted[-1])
-    out = {}
-    for day in wanted:
-        signals = health_signals(session, day)
-        base = client_base_as_of(visits, day, tenant_ids=signals.index)
-        out[day] = _score(signals, base, weights)
-    return out
+    return dict(iter_health_scores(session, days, weights))
 
 
 def health_scores_as_of(session: Session, as_of: date) -> pd.DataFrame:

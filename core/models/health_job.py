@@ -1,7 +1,7 @@
 """The ``health_scores`` scheduler job: today's scores, and the history the first time.
 
 Runs every hour and is idempotent per day: each scored day is replaced as a whole
-(delete + insert in one transaction). What it computes on a run:
+(delete + insert in one transaction per day, newest day first). What it computes on a run:
 
 - today, unless today's rows exist and were computed after the last weight edit
   (a day's score only uses rows dated before that day, so redoing it changes nothing);
@@ -63,17 +63,19 @@ def days_to_compute(*, session: Session, today: date) -> list[date]:
 
 def update_health_scores(engine: Engine, *, today: date | None = None) -> dict[str, Any]:
     """Compute and store every day :func:`days_to_compute` names; returns what it did."""
-    from core.models.health import health_scores_for_days, store_scores
+    from core.models.health import iter_health_scores, store_scores
 
     today = today or now().date()
     started = time.perf_counter()
+    rows = 0
     with Session(engine) as session:
         days = days_to_compute(session=session, today=today)
-        scores = health_scores_for_days(session, days) if days else {}
-    rows = 0
-    with Session(engine) as session, session.begin():
-        for day in days:
-            rows += store_scores(session=session, day=day, scores=scores[day])
+        # Newest first, each day committed on its own: today's scores are there within
+        # a minute even on the first run, and an interrupted backfill keeps what it did.
+        for day, scores in iter_health_scores(session, days):
+            session.rollback()  # end the read transaction before writing
+            with Session(engine) as writer, writer.begin():
+                rows += store_scores(session=writer, day=day, scores=scores)
     return {
         "days": [day.isoformat() for day in days],
         "rows": rows,
