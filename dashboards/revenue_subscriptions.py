@@ -517,7 +517,9 @@ def plan_figure(by_plan: pd.DataFrame, *, locale: str) -> go.Figure:
             customdata=[[t] for t in rows["tier"]],
             hovertemplate="%{y:,.0f}<extra>" + str(plan) + "</extra>",
         )
-    figure.update_layout(barmode="stack", hovermode="closest")
+    figure.update_layout(
+        barmode="stack", hovermode="closest", legend={"y": -0.12, "yanchor": "top"}
+    )
     figure.update_yaxes(tickprefix="$ ", tickformat="~s")
     return figure
 
