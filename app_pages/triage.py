@@ -147,7 +147,7 @@ def main() -> None:
         config = load_config(session=session)
         people = users(session=session)
     queue_tab, rules, playbooks, notes = st.tabs(
-        [_("Queue"), _("Rules"), _("Playbooks"), _("My notifications")]
+        [_("Queue"), _("Rules"), _("Playbooks"), _("My notifications")], key="triage_tabs"
     )
     with queue_tab:
         queue = queue_section(engine, me)

@@ -139,7 +139,8 @@ def render_card(engine: Engine, alert_id: int, me: int | None, users: pd.DataFra
             _("Close"),
             _("Recent activity"),
             _("History"),
-        ]
+        ],
+        key="triage_card_tabs",  # keyed, so a form's rerun stays on its tab
     )
     live = a["status"] != "closed"
     with work:
