@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from bench import health, interventions, onboarding, pages, refresh
+from bench import health, interventions, models, onboarding, pages, refresh
 
 BENCHMARKS = {
     "refresh": refresh,
@@ -14,6 +14,7 @@ BENCHMARKS = {
     "onboarding": onboarding,
     "interventions": interventions,
     "health": health,
+    "models": models,
 }
 
 

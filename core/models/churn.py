@@ -28,7 +28,6 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
@@ -301,17 +300,13 @@ def retrain(
     return row
 
 
-def score_with_promoted(engine: Engine, *, as_of: datetime | None = None) -> int:
-    """Score all active tenants with the promoted model; 0 when none is promoted yet."""
+def score_with_promoted(engine: Engine, *, as_of: datetime | None = None) -> int | None:
+    """Score all active tenants with the promoted model; None when none is promoted yet."""
     with Session(engine) as session, session.begin():
         model = promoted_model(session=session)
         if model is None:
-            return 0
+            return None
         scores = score_all(
             session=session, model=model, as_of=as_of or now(), version=model.version_
         )
     return len(scores)
-
-
-def mean_probability(scores: pd.DataFrame) -> float:
-    return float(np.mean(scores["probability"])) if len(scores) else float("nan")

@@ -38,14 +38,14 @@ def churn_retrain_job(engine: Engine, scheduler_id: str, run_id: int) -> JobOutc
     finally:
         release(engine, RETRAIN_JOB_ID, scheduler_id)
     return JobOutcome(
-        rows_touched=scored,
+        rows_touched=scored or 0,
         detail={
             "version": row.version,
             "algorithm": row.algorithm,
             "roc_auc": round(row.roc_auc, 4),
             "promoted": row.promoted,
             "decision": row.promotion_note,
-            "tenants_scored": scored,
+            "tenants_scored": scored or 0,
         },
     )
 
@@ -61,6 +61,6 @@ def churn_score_job(engine: Engine, scheduler_id: str, run_id: int) -> JobOutcom
         scored = score_with_promoted(engine)
     finally:
         release(engine, SCORE_JOB_ID, scheduler_id)
-    if scored == 0:
+    if scored is None:
         return JobOutcome(skipped=True, detail={"reason": "no promoted churn model yet"})
     return JobOutcome(rows_touched=scored, detail={"tenants_scored": scored})
