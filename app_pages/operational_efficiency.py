@@ -23,6 +23,7 @@ st.title(_("Operational Efficiency"))
 
 @st.cache_resource(max_entries=12, show_spinner=False)
 def _view(
+    database_url: str,
     detail_version: int,
     filters: Filters,
     as_of: Any,
@@ -116,7 +117,16 @@ def body(ctx: LiveContext) -> None:
     )
     as_of = (ctx.detail.as_of if ctx.detail is not None else ctx.at).date()
     version = ctx.detail.version if ctx.detail is not None else 0
-    view = _view(version, filters, as_of, ctx.locale, frames, ctx.frame("tenants"), cpi)
+    view = _view(
+        ctx.settings.database_url,
+        version,
+        filters,
+        as_of,
+        ctx.locale,
+        frames,
+        ctx.frame("tenants"),
+        cpi,
+    )
     if view.message:
         st.info(view.message, icon=":material/filter_alt_off:")
         return

@@ -219,16 +219,23 @@ def lead_time(frame: pd.DataFrame, period: Period, ids: set[int] | None) -> pd.D
 
 
 @lru_cache(maxsize=8)
-def _holidays(first: date, last: date) -> tuple[pd.Series, dict[date, str]]:
-    """Holiday flags (the forecast's definition) and names for the days first..last."""
+def _holidays(first: date, last: date, locale: str) -> tuple[pd.Series, dict[date, str]]:
+    """Holiday flags (the forecast's definition) and names in the page's language."""
     days = pd.date_range(first, last, freq="D")
     flags = holiday_features(days)["holiday"].astype(bool)
-    names = holidays.country_holidays("AR", years=range(first.year, last.year + 1))
+    language = "es" if locale.startswith("es") else "en_US"
+    names = holidays.country_holidays(
+        "AR", years=range(first.year, last.year + 1), language=language
+    )
     return flags, {day: names.get(day, "") for day in days[flags.to_numpy()].date}
 
 
 def holiday_effect(
-    tenant_day: pd.DataFrame, period: Period, *, last_complete: date
+    tenant_day: pd.DataFrame,
+    period: Period,
+    *,
+    last_complete: date,
+    locale: str = fmt.DEFAULT_LOCALE,
 ) -> pd.DataFrame:
     """Each AR national holiday of the period (complete days only): its bookings, the mean
     of the same weekday on non-holiday days within ``HOLIDAY_WINDOW_DAYS`` either side
@@ -243,7 +250,7 @@ def holiday_effect(
         return pd.DataFrame(columns=columns)
     series = tenant_day.groupby("day")["bookings"].sum().reindex(days, fill_value=0)
     values = series.to_numpy(dtype=float)
-    flags, names = _holidays(days[0].date(), days[-1].date())
+    flags, names = _holidays(days[0].date(), days[-1].date(), locale)
     holiday = flags.to_numpy()
     rows = []
     for position in np.flatnonzero(holiday):
@@ -519,7 +526,10 @@ def build_view(
     channel = mix(frames["bookings_channel_monthly"], "channel", period, ids)
     category = mix(frames["bookings_category_monthly"], "category", period, ids)
     holiday_rows = holiday_effect(
-        keep_tenants(tenant_day, ids), period, last_complete=as_of - timedelta(days=1)
+        keep_tenants(tenant_day, ids),
+        period,
+        last_complete=as_of - timedelta(days=1),
+        locale=locale,
     )
     return BookingsView(
         tiles=tiles,

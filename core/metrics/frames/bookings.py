@@ -38,12 +38,11 @@ from core.schema import (
 )
 
 HISTORY_MONTHS = 13  # the current month and the twelve before it
-DAILY_DAYS = 400  # per-tenant daily counts kept for the daily charts and the holiday effect
 REBOOK_DAYS = 45  # a completed visit counts as rebooked when the next one starts within this
 # Lead time = calendar days from the day a booking was made to the day it starts.
 LEAD_BUCKETS = ("same_day", "1_2_days", "3_7_days", "8_14_days", "15_plus_days")
 _LEAD_EDGES = np.array([1, 3, 8, 15])  # np.digitize edges of the buckets above
-STATE_VERSION = 1  # bump when a stored frame changes shape: every month is then re-read
+STATE_VERSION = 2  # bump when a stored frame changes shape: every month is then re-read
 _TOTALS = ("bookings", "completed", "cancelled", "no_show", "gmv_ars")
 
 MONTHLY_FRAMES = (
@@ -379,7 +378,9 @@ def compute_bookings_frames(session: Session, as_of: date) -> dict[str, pd.DataF
     state = totals.assign(as_of=as_of, state_version=STATE_VERSION)
     state["gmv_ars"] = state["gmv_ars"].astype(float)
     frames[STATE_FRAME] = state
-    frames[DAILY_FRAME] = _tenant_days(session, as_of)
+    frames[DAILY_FRAME] = _tenant_days(
+        session, first_month, as_of, previous=previous.get(DAILY_FRAME), reuse=reuse
+    )
     return frames
 
 
@@ -409,8 +410,29 @@ def _typed(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def _tenant_days(session: Session, as_of: date) -> pd.DataFrame:
-    first = as_of - timedelta(days=DAILY_DAYS - 1)
+def _tenant_days(
+    session: Session,
+    first_month: date,
+    as_of: date,
+    *,
+    previous: pd.DataFrame | None,
+    reuse: set[date],
+) -> pd.DataFrame:
+    """Per tenant and day (with bookings) from the rollup, over the kept months.
+
+    Days of the leading run of reusable months come from the previous table (the rollup
+    read costs seconds on the default demo; the recent months are read again).
+    """
+    columns = ["tenant_id", "day", "bookings", "completed", "cancelled", "no_show", "gmv_ars"]
+    kept = pd.DataFrame(columns=columns)
+    read_from = first_month
+    if previous is not None and reuse:
+        month = first_month
+        while month in reuse:
+            month = _add_months(month, 1)
+        read_from = month
+        days = pd.to_datetime(previous["day"])
+        kept = previous[(days >= pd.Timestamp(first_month)) & (days < pd.Timestamp(read_from))]
     statement = select(
         RollupTenantDay.tenant_id,
         RollupTenantDay.day,
@@ -420,18 +442,19 @@ def _tenant_days(session: Session, as_of: date) -> pd.DataFrame:
         RollupTenantDay.no_show,
         RollupTenantDay.gmv_ars,
     ).where(
-        RollupTenantDay.day >= first, RollupTenantDay.day <= as_of, RollupTenantDay.bookings > 0
+        RollupTenantDay.day >= read_from,
+        RollupTenantDay.day <= as_of,
+        RollupTenantDay.bookings > 0,
     )
-    frame = fetch_frame(
-        session,
-        statement,
-        ["tenant_id", "day", "bookings", "completed", "cancelled", "no_show", "gmv_ars"],
-    )
+    fresh = fetch_frame(session, statement, columns)
+    fresh["day"] = pd.to_datetime(fresh["day"])
+    parts = [frame for frame in (kept, fresh) if not frame.empty]
+    frame = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=columns)
     for column in ("tenant_id", "bookings", "completed", "cancelled", "no_show"):
         frame[column] = frame[column].astype("int32")
     frame["gmv_ars"] = frame["gmv_ars"].astype(float)
     frame["day"] = pd.to_datetime(frame["day"]).astype("datetime64[ns]")
-    return frame
+    return frame.sort_values(["day", "tenant_id"]).reset_index(drop=True)
 
 
 PROVIDERS = [

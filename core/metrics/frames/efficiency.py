@@ -22,8 +22,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.metrics.detail import FrameProvider
-from core.metrics.frames.bookings import fetch_frame
-from core.schema import RollupTenantDay, Staff, Tenant
+from core.metrics.frames.bookings import fetch_frame, previous_detail_frames
+from core.schema import RollupDay, RollupTenantDay, Staff, Tenant
 
 WEEKS = 60  # weeks of history kept (about fourteen months)
 WEEK_FRAME = "efficiency_tenant_week"
@@ -76,19 +76,68 @@ def available_minutes(
     return frame[frame["available_minutes"] > 0].reset_index(drop=True)
 
 
-def compute_efficiency_frames(session: Session, as_of: date) -> dict[str, pd.DataFrame]:
-    """``efficiency_tenant_week``: tenant_id, week (Monday),
-    the rollup measures, and available_minutes, for the last ``WEEKS`` weeks to ``as_of``."""
-    first = as_of - timedelta(days=as_of.weekday()) - timedelta(weeks=WEEKS - 1)
+STATE_FRAME = "efficiency_state"
+_COLUMNS = ["tenant_id", "week", *MEASURES, "available_minutes"]
+
+
+def _fingerprint(staff: pd.DataFrame, tenants: pd.DataFrame, as_of: date) -> str:
+    """What capacity depends on besides the rollup: the staff and the tenants' lives."""
+    hired = pd.to_datetime(staff["hired_on"])
+    churned = pd.to_datetime(tenants["churned_on"])
+    return "|".join(
+        str(v)
+        for v in (
+            as_of.isoformat(),
+            len(staff),
+            int(staff["weekly_minutes"].astype(int).sum()) if len(staff) else 0,
+            int((hired.astype("int64") // 86_400_000_000_000).sum()) if len(staff) else 0,
+            len(tenants),
+            int(churned.notna().sum()),
+            int((churned.dropna().astype("int64") // 86_400_000_000_000).sum()),
+        )
+    )
+
+
+def _reusable_weeks(
+    session: Session, previous: dict[str, pd.DataFrame], first: date, as_of: date, print_: str
+) -> date | None:
+    """The first week to recompute when the previous table's leading weeks still hold
+    (same staff and tenants, same per-week rollup totals), else None (recompute all)."""
+    state, weekly = previous.get(STATE_FRAME), previous.get(WEEK_FRAME)
+    if state is None or weekly is None or weekly.empty or "fingerprint" not in state:
+        return None
+    then = date.fromisoformat(str(state["fingerprint"].iloc[0]).split("|", 1)[0])
+    if str(state["fingerprint"].iloc[0]).split("|", 1)[1] != print_.split("|", 1)[1]:
+        return None
     rollup = fetch_frame(
         session,
-        select(
-            RollupTenantDay.tenant_id,
-            RollupTenantDay.day,
-            *(getattr(RollupTenantDay, m) for m in MEASURES),
-        ).where(RollupTenantDay.day >= first, RollupTenantDay.day <= as_of),
-        ["tenant_id", "day", *MEASURES],
+        select(RollupDay.day, *(getattr(RollupDay, m) for m in MEASURES)).where(
+            RollupDay.day >= first, RollupDay.day <= as_of
+        ),
+        ["day", *MEASURES],
     )
+    rollup["week"] = pd.to_datetime(week_start(rollup["day"]))
+    now = rollup.groupby("week")[list(MEASURES)].sum()
+    stored = weekly.groupby("week")[list(MEASURES)].sum()
+    # a week is final once it ended before the previous run's day
+    closed = [w for w in now.index if (w + pd.Timedelta(days=6)).date() < then]
+    for week in closed:
+        if week not in stored.index or not np.allclose(
+            now.loc[week].to_numpy(dtype=float), stored.loc[week].to_numpy(dtype=float)
+        ):
+            return week.date()
+    return (closed[-1] + pd.Timedelta(days=7)).date() if closed else None
+
+
+def compute_efficiency_frames(session: Session, as_of: date) -> dict[str, pd.DataFrame]:
+    """``efficiency_tenant_week``: tenant_id, week (Monday), the rollup measures and
+    available_minutes, for the last ``WEEKS`` weeks to ``as_of``.
+
+    Weeks of the previous detail snapshot are reused while they are final and their
+    platform totals and the staff and tenant lists have not changed; the rest is read
+    again from the rollup (a read of every tenant-day costs seconds on the default demo).
+    """
+    first = as_of - timedelta(days=as_of.weekday()) - timedelta(weeks=WEEKS - 1)
     staff = fetch_frame(
         session,
         select(Staff.tenant_id, Staff.hired_on, Staff.weekly_minutes).where(Staff.active.is_(True)),
@@ -99,35 +148,58 @@ def compute_efficiency_frames(session: Session, as_of: date) -> dict[str, pd.Dat
         select(Tenant.id, Tenant.signup_date, Tenant.churned_on),
         ["tenant_id", "signup_date", "churned_on"],
     )
+    print_ = _fingerprint(staff, tenants, as_of)
+    state = pd.DataFrame({"fingerprint": [print_]})
+    previous = previous_detail_frames(session, (WEEK_FRAME, STATE_FRAME))
+    read_from = _reusable_weeks(session, previous, first, as_of, print_)
+    kept = pd.DataFrame(columns=_COLUMNS)
+    if read_from is not None:
+        weeks = previous[WEEK_FRAME]["week"]
+        kept = previous[WEEK_FRAME][
+            (weeks >= pd.Timestamp(first)) & (weeks < pd.Timestamp(read_from))
+        ]
+    start = read_from or first
+    rollup = fetch_frame(
+        session,
+        select(
+            RollupTenantDay.tenant_id,
+            RollupTenantDay.day,
+            *(getattr(RollupTenantDay, m) for m in MEASURES),
+        ).where(RollupTenantDay.day >= start, RollupTenantDay.day <= as_of),
+        ["tenant_id", "day", *MEASURES],
+    )
     rollup["day"] = pd.to_datetime(rollup["day"]).dt.date
-    if rollup.empty:
-        return {
-            WEEK_FRAME: pd.DataFrame(columns=["tenant_id", "week", *MEASURES, "available_minutes"])
-        }
-    # Capacity only from the first week with bookings data: before it, weeks would show
-    # staff time and no appointments (a data set's start, not idle staff).
-    data_start = min(rollup["day"])
-    first = max(first, data_start - timedelta(days=data_start.weekday()))
-    capacity = available_minutes(staff, tenants, first, as_of)
+    if rollup.empty and kept.empty:
+        return {WEEK_FRAME: pd.DataFrame(columns=_COLUMNS), STATE_FRAME: state}
+    if read_from is None:
+        # Capacity only from the first week with bookings data: before it, weeks would
+        # show staff time and no appointments (a data set's start, not idle staff).
+        data_start = min(rollup["day"])
+        start = max(first, data_start - timedelta(days=data_start.weekday()))
+    capacity = available_minutes(staff, tenants, start, as_of)
     merged = capacity.merge(rollup, on=["tenant_id", "day"], how="outer")
     merged[list(MEASURES)] = merged[list(MEASURES)].fillna(0)
     merged["available_minutes"] = merged["available_minutes"].fillna(0.0)
     merged["week"] = week_start(merged["day"])
-    weekly = merged.groupby(["tenant_id", "week"], as_index=False)[
+    fresh = merged.groupby(["tenant_id", "week"], as_index=False)[
         [*MEASURES, "available_minutes"]
     ].sum()
+    fresh["week"] = pd.to_datetime(fresh["week"])
+    parts = [frame for frame in (kept, fresh) if not frame.empty]
+    weekly = pd.concat(parts, ignore_index=True)
     for column in ("tenant_id", "bookings", "completed", "cancelled", "no_show", "booked_minutes"):
         weekly[column] = weekly[column].astype("int32")
     weekly["gmv_ars"] = weekly["gmv_ars"].astype(float)
-    weekly["available_minutes"] = weekly["available_minutes"].round(1)
+    weekly["available_minutes"] = weekly["available_minutes"].astype(float).round(1)
     weekly["week"] = pd.to_datetime(weekly["week"]).astype("datetime64[ns]")
-    return {WEEK_FRAME: weekly.sort_values(["week", "tenant_id"]).reset_index(drop=True)}
+    weekly = weekly.sort_values(["week", "tenant_id"]).reset_index(drop=True)
+    return {WEEK_FRAME: weekly[_COLUMNS], STATE_FRAME: state}
 
 
 PROVIDERS = [
     FrameProvider(
         name="efficiency",
-        frames=(WEEK_FRAME,),
+        frames=(WEEK_FRAME, STATE_FRAME),
         compute=compute_efficiency_frames,
         description=(
             "Operational Efficiency: per tenant and week, booked vs available staff minutes, "
