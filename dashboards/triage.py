@@ -151,7 +151,12 @@ def bookings_figure(bookings: pd.DataFrame, *, locale: str) -> go.Figure:
     figure.add_trace(
         go.Bar(x=days, y=bookings["no_show"], name=_("No-shows"), marker_color=Colors.NEGATIVE)
     )
-    figure.update_layout(height=260, barmode="overlay", margin={"t": 40, "b": 30})
+    figure.update_layout(
+        height=260,
+        barmode="overlay",
+        margin={"t": 40, "b": 30},
+        legend={"orientation": "h", "y": -0.25},
+    )
     return figure
 
 

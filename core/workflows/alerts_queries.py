@@ -234,7 +234,8 @@ def _health(session: Session, tenant_id: int) -> tuple[pd.DataFrame | None, str 
     if history is None:
         return None, "The health score is not available yet."
     try:
-        frame = history(session=session, tenant_id=tenant_id, days=90)
+        with session.begin_nested():
+            frame = history(session=session, tenant_id=tenant_id, days=90)
     except Exception as exc:  # the card still opens without the chart
         return None, f"The health history could not be read: {exc.__class__.__name__}"
     if frame is None or len(frame) == 0:

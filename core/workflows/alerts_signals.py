@@ -108,10 +108,12 @@ def latest_churn(*, session: Session) -> tuple[pd.DataFrame | None, str | None]:
     if scores_of is None:
         return None, "the churn model (core.models.churn) is not available"
     try:
-        scores = scores_of(session=session)
+        # A savepoint: on PostgreSQL a failed query would otherwise abort the whole run.
+        with session.begin_nested():
+            scores = scores_of(session=session)
     except Exception as exc:  # a broken model must not stop the other rules
         log.exception("latest_churn_scores failed")
-        return None, f"the churn scores could not be read: {exc.__class__.__name__}: {exc}"
+        return None, f"the churn scores could not be read: {one_line(exc)}"
     if scores is None or len(scores) == 0:
         return None, "no churn scores are stored yet"
     return scores, None
@@ -141,10 +143,11 @@ def health_red(session: Session, ctx: TenantContext, rule: RuleConfig) -> RuleRe
         result.skipped = "the health score (core.models.health) is not available"
         return result
     try:
-        health = latest(session=session)
+        with session.begin_nested():
+            health = latest(session=session)
     except Exception as exc:
         log.exception("latest_health failed")
-        result.skipped = f"the health scores could not be read: {exc.__class__.__name__}: {exc}"
+        result.skipped = f"the health scores could not be read: {one_line(exc)}"
         return result
     if health is None or len(health) == 0:
         result.skipped = "no health scores are stored yet"
@@ -380,11 +383,17 @@ def evaluate_rules(
             results.append(RuleResult(reason, skipped="disabled"))
             continue
         try:
-            results.append(run())
+            with session.begin_nested():
+                results.append(run())
         except Exception as exc:
             log.exception("alert rule %s failed", reason)
-            results.append(RuleResult(reason, skipped=f"failed: {exc.__class__.__name__}: {exc}"))
+            results.append(RuleResult(reason, skipped=f"failed: {one_line(exc)}"))
     return results
+
+
+def one_line(exc: BaseException) -> str:
+    text = str(getattr(exc, "orig", None) or exc).strip().splitlines()
+    return f"{exc.__class__.__name__}: {text[0] if text else ''}"[:300]
 
 
 def _num(value: object) -> float | None:
