@@ -267,7 +267,7 @@ def live_controls(settings: Settings) -> bool:
     the scheduler's job.
     """
     enabled = live_enabled()
-    _spacer, toggle_cell, button_cell = st.columns([6, 2, 1.4], vertical_alignment="center")
+    _spacer, toggle_cell, button_cell = st.columns([5, 2, 1.6], vertical_alignment="center")
     wanted = toggle_cell.toggle(
         _("Live updates"),
         value=enabled,

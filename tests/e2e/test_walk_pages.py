@@ -67,7 +67,7 @@ def test_page_renders_in_the_browser(console, page, spec):
         expect(charts.nth(index).locator(".main-svg").first).to_be_attached(timeout=60_000)
     page.wait_for_timeout(500)
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / f"{spec.url_path}.png"), full_page=True)
+    page.screenshot(path=str(SCREENSHOTS / f"{spec.url_path}.png"), full_page=True, timeout=90_000)
 
 
 def test_english_is_one_click_away(console, page):
