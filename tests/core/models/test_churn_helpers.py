@@ -62,3 +62,38 @@ def simulated_examples(
     frame["true_p"] = 1 / (1 + np.exp(-logit))
     frame[f"churn_{horizon}d"] = (rng.random(n) < frame["true_p"]).astype(float)
     return frame
+
+
+def small_candidate(seed: int = 0, health: bool = True):  # type: ignore[no-untyped-def]
+    """A churn model trained and backtested in seconds on simulated examples."""
+    from core.models.churn_training import TrainingConfig, train_candidate
+
+    examples = simulated_examples(n_tenants=150, n_dates=16, seed=seed)
+    noise = np.random.default_rng(seed)
+
+    def health_risk(rows: pd.DataFrame) -> pd.Series:
+        # A weaker ranking than the model: the bookings signal plus noise, on half the rows.
+        key = examples.set_index(["as_of", "tenant_id"])["bookings_vs_own_baseline"]
+        values = key.reindex(pd.MultiIndex.from_frame(rows[["as_of", "tenant_id"]])).to_numpy()
+        risk = -np.log(values) + noise.normal(0, 0.8, len(rows))
+        return pd.Series(np.where(np.arange(len(rows)) % 2 == 0, risk, np.nan), index=rows.index)
+
+    config = TrainingConfig(
+        n_origins=2, dates_per_origin=3, n_boot=30, algorithms=("logistic_regression",)
+    )
+    return train_candidate(examples, config=config, health=health_risk if health else None)
+
+
+def registry_database(url: str) -> str:
+    """A migrated database with two registered churn models (the second one promoted)."""
+    from sqlalchemy.orm import Session
+
+    from core.db import get_engine
+    from core.migrate import upgrade_database
+    from core.models.churn import register_candidate
+
+    upgrade_database(url)
+    with Session(get_engine(url)) as session, session.begin():
+        register_candidate(session=session, candidate=small_candidate(seed=1))
+        register_candidate(session=session, candidate=small_candidate(seed=2))
+    return url

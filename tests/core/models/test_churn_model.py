@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 import pytest
 
@@ -29,7 +28,9 @@ def test_logistic_explainer_recovers_the_simulated_coefficients(fitted) -> None:
     for name, coefficient in TRUE_COEF.items():
         assert raw[name] == pytest.approx(coefficient, rel=0.2), name
     standardized = pd.Series(explainer.named_steps["model"].coef_[0], index=names)
-    noise = standardized.drop([*TRUE_COEF, "missingindicator_log_days_since_login"], errors="ignore")
+    noise = standardized.drop(
+        [*TRUE_COEF, "missingindicator_log_days_since_login"], errors="ignore"
+    )
     # Inputs that play no part in the truth get (nearly) nothing.
     assert noise.abs().max() < 0.15
 

@@ -1,0 +1,49 @@
+"""Model card page: renders the promoted model's stored backtest; says so when there is none."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from tests.core.models.test_churn_helpers import registry_database
+from tests.pages.conftest import _env
+
+ROOT = Path(__file__).resolve().parents[2]
+PAGE = "app_pages/model_card.py"
+
+
+@pytest.fixture(scope="module")
+def registry_url(tmp_path_factory) -> str:
+    return registry_database(f"sqlite:///{tmp_path_factory.mktemp('card') / 'registry.db'}")
+
+
+def render() -> AppTest:
+    app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=90)
+    app.query_params["lang"] = "en"
+    app.run()
+    app.switch_page(PAGE)
+    app.query_params["lang"] = "en"
+    app.run()
+    assert not app.exception, [e.value for e in app.exception]
+    assert not app.error, [e.value for e in app.error]
+    return app
+
+
+def test_model_card_shows_the_stored_backtest(monkeypatch, registry_url) -> None:
+    _env(monkeypatch, registry_url)
+    app = render()
+    assert app.title[0].value == "Model card"
+    assert any("Version 2" in m.value for m in app.markdown)
+    headers = [h.value for h in app.subheader]
+    assert "Backtest metrics (95% CI, resampling tenants)" in headers
+    assert "Version history" in headers
+    assert len(app.get("plotly_chart")) == 3  # calibration, lift, drivers
+    assert len(app.dataframe) == 4  # metrics, comparison, origins, history
+
+
+def test_model_card_without_a_model_says_so(monkeypatch, empty_env) -> None:
+    app = render()
+    assert any("No churn model has been promoted yet" in i.value for i in app.info)
+    assert not app.get("plotly_chart")
