@@ -264,12 +264,12 @@ def _bookings(session: Session, tenant_id: int, today: Any) -> pd.DataFrame:
 def _events(session: Session, tenant_id: int, alert_id: int, at: datetime) -> pd.DataFrame:
     since = at - timedelta(days=90)
     events: list[tuple[Any, str, str]] = []
-    for r in session.execute(
+    for n in session.execute(
         select(NpsResponse.responded_at, NpsResponse.score, NpsResponse.comment).where(
             NpsResponse.tenant_id == tenant_id, NpsResponse.responded_at >= since
         )
     ):
-        events.append((r.responded_at, "nps", f"{r.score}/10 {r.comment or ''}".strip()))
+        events.append((n.responded_at, "nps", f"{n.score}/10 {n.comment or ''}".strip()))
     for r in session.execute(
         select(Invoice.issued_on, Invoice.status, Invoice.amount_ars, Invoice.attempts).where(
             Invoice.tenant_id == tenant_id, Invoice.issued_on >= since.date()
@@ -277,18 +277,18 @@ def _events(session: Session, tenant_id: int, alert_id: int, at: datetime) -> pd
     ):
         when = datetime.combine(r.issued_on, datetime.min.time())
         events.append((when, "invoice", f"{r.status} · ARS {r.amount_ars:,.0f} · {r.attempts}x"))
-    for r in session.execute(
+    for k in session.execute(
         select(SupportTicket.opened_at, SupportTicket.severity, SupportTicket.subject).where(
             SupportTicket.tenant_id == tenant_id, SupportTicket.opened_at >= since
         )
     ):
-        events.append((r.opened_at, "ticket", f"[{r.severity}] {r.subject}"))
-    for r in session.execute(
+        events.append((k.opened_at, "ticket", f"[{k.severity}] {k.subject}"))
+    for c in session.execute(
         select(CsAlertAction.occurred_at, CsAlertAction.kind, CsAlertAction.note).where(
             CsAlertAction.tenant_id == tenant_id, CsAlertAction.occurred_at >= since
         )
     ):
-        events.append((r.occurred_at, "cs_action", f"{r.kind}: {r.note or ''}".strip(": ")))
+        events.append((c.occurred_at, "cs_action", f"{c.kind}: {c.note or ''}".strip(": ")))
     frame = pd.DataFrame(events, columns=["when", "kind", "text"])
     return frame.sort_values("when", ascending=False, ignore_index=True)
 
