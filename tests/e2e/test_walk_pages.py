@@ -62,6 +62,8 @@ def test_page_renders_in_the_browser(console, page, spec):
     title = gettext(spec.title, "es_AR")
     expect(page.get_by_role("heading", level=1).first).to_contain_text(title)
     expect(page.get_by_test_id("stException")).to_have_count(0)
+    # Charts load lazily: wait until no placeholder skeleton is left, then for each drawing.
+    expect(page.get_by_test_id("stSkeleton")).to_have_count(0, timeout=90_000)
     charts = page.get_by_test_id("stPlotlyChart")
     for index in range(charts.count()):  # plotly.js loads lazily: wait for every drawing
         expect(charts.nth(index).locator(".main-svg").first).to_be_attached(timeout=60_000)
