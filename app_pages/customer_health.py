@@ -157,8 +157,8 @@ def body(ctx: LiveContext) -> None:
     cells = st.columns(len(view.tiles))
     for cell, tile in zip(cells, view.tiles, strict=True):
         cell.metric(
-            tile.label, tile.value, tile.delta, delta_color=tile.delta_color, help=tile.help,
-            border=True,
+            tile.label, tile.value, tile.delta, delta_color=tile.delta_color,
+            delta_arrow=tile.delta_arrow, help=tile.help, border=True,
         )  # fmt: skip
     st.caption(
         _("Scores as of {day}, from platform data up to the day before.").format(

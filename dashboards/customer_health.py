@@ -24,6 +24,11 @@ from dashboards.theme import Colors, empty_figure, new_figure
 BANDS = ("green", "yellow", "red")
 BAND_LABELS = {"green": N_("Green"), "yellow": N_("Yellow"), "red": N_("Red")}
 BAND_COLORS = {"green": Colors.POSITIVE, "yellow": "#eab308", "red": Colors.NEGATIVE}
+# Seven components need seven colours; the template's colorway has six.
+COMPONENT_COLORS = dict(
+    zip(COMPONENTS, [Colors.PRIMARY, Colors.SECONDARY, Colors.ACCENT, "#7c3aed", "#db2777",
+                     "#64748b", "#0891b2"], strict=True)
+)  # fmt: skip
 MOVERS_SHOWN = 10
 BIN_WIDTH = 5
 TABLE_COLUMNS = (
@@ -40,6 +45,7 @@ class Tile:
     delta: str | None
     delta_color: str  # normal, inverse or off (st.metric)
     help: str
+    delta_arrow: str = "auto"  # off when nothing changed
 
 
 @dataclass
@@ -197,9 +203,15 @@ def contributions_figure(weights: pd.DataFrame, tiers: list[str], *, locale: str
             x=part["pct"].to_numpy(),
             orientation="h",
             name=_label(component, locale),
+            marker={"color": COMPONENT_COLORS[component]},
             hovertemplate="%{x:.0f}%<extra>" + _label(component, locale) + "</extra>",
         )
-    figure.update_layout(barmode="stack", hovermode="closest")
+    figure.update_layout(
+        barmode="stack",
+        hovermode="closest",
+        legend={"orientation": "h", "y": -0.12, "yanchor": "top", "x": 0, "xanchor": "left"},
+        margin={"b": 90},
+    )
     figure.update_xaxes(range=[0, 100], ticksuffix="%")
     return figure
 
@@ -214,8 +226,9 @@ def _count_tile(band: str, now: int, before: int | None, total: int, *, locale: 
         key=band,
         label=_("{band} tenants").format(band=_(BAND_LABELS[band])),
         value=fmt.format_count(now, locale=locale),
-        delta=delta,
+        delta=delta if now != before else "0",
         delta_color=colors[band] if before is not None and now != before else "off",
+        delta_arrow="auto" if now != before else "off",
         help=_(
             "Tenants whose health score is in the {band} band (red below {red}, green from "
             "{green}). {share} of the scored tenants. The change compares with 7 days ago."
