@@ -54,7 +54,7 @@ def build_scheduler(
             args=(engine, spec, scheduler_id),
             id=spec.job_id,
             name=spec.description,
-            next_run_time=start,
+            next_run_time=start + timedelta(seconds=spec.first_run_delay_s),
             misfire_grace_time=max(5, int(refresh_interval_s)),
             **defaults,
         )

@@ -35,6 +35,7 @@ log = logging.getLogger(__name__)
 
 JOB_RUNS_KEPT_DAYS = 30
 DETAIL_JOB_ID = "dashboard_frames"
+MODEL_JOBS_DELAY_S = 120.0
 # Error text stored per failed run: enough to diagnose, short enough to show in a table.
 MAX_ERROR_CHARS = 500
 
@@ -56,6 +57,9 @@ class JobSpec:
     # False for jobs that wake often and usually find nothing due: a skipped run leaves
     # no record, so the run history shows only the runs that did something.
     record_skips: bool = True
+    # Heavy model jobs wait a little after start, so the first metrics snapshot and the
+    # dashboards' tables come first (and short-lived test servers never start them).
+    first_run_delay_s: float = 0.0
 
 
 def new_scheduler_id() -> str:
@@ -237,18 +241,21 @@ JOBS: list[JobSpec] = [
         "Compute and store today's tenant health scores (and the missing history)",
         health_scores_job,
         interval_s=lambda _: HEALTH_INTERVAL_S,
+        first_run_delay_s=MODEL_JOBS_DELAY_S,
     ),
     JobSpec(
         "churn_retrain",
         "Retrain the churn model, backtest it, promote it only if not worse, score tenants",
         churn_retrain_job,
         interval_s=lambda _: 24 * 3600.0,
+        first_run_delay_s=MODEL_JOBS_DELAY_S,
     ),
     JobSpec(
         "churn_score",
         "Score every active tenant's churn risk with the promoted model",
         churn_score_job,
         interval_s=lambda _: 3600.0,
+        first_run_delay_s=MODEL_JOBS_DELAY_S,
     ),
     JobSpec(
         "prune_job_runs",

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, timedelta
+from functools import partial
 from typing import Any
 
 import pandas as pd
 import streamlit as st
 
 from core import formatting as fmt
+from core.labels import code_label
 from core.schema import TIERS, VERTICALS
 from dashboards.filters import ORGANIC, PARAMS, Filters, from_params
 from ui.i18n import _
@@ -131,7 +133,9 @@ def filter_bar(
                 key=_key(page, dimension),
                 placeholder=_("All"),
                 format_func=(
-                    partner_names.get if dimension == "partner" else (lambda v: _(str(v)))
+                    partner_names.get
+                    if dimension == "partner"
+                    else partial(code_label, dimension, locale=ctx.locale)
                 ),
             )
     if "ars" in cells:

@@ -12,6 +12,7 @@ import pandas as pd
 import streamlit as st
 
 from core.i18n import N_
+from core.labels import VERTICAL_LABELS
 from core.reference.geography import PROVINCES
 from core.reference.plans import PLAN_TIER, PLANS
 from core.validation import LEGAL_FORMS, TAX_STATUSES
@@ -25,12 +26,6 @@ from core.workflows.onboarding_samples import (
 from core.workflows.onboarding_steps import CALENDAR_PROVIDERS, TIERS, VERTICALS
 from ui.i18n import _
 
-VERTICAL_LABELS = {
-    "barbershop": N_("Barbershop"),
-    "salon": N_("Hair salon"),
-    "spa": N_("Spa"),
-    "nails": N_("Nail studio"),
-}
 DAY_LABELS = dict(
     zip(
         WEEKDAY_COLUMNS,
