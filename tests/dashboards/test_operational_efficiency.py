@@ -1,0 +1,189 @@
+"""Operational Efficiency: staff capacity and weekly measures by hand and against pandas
+on the generated console's raw rows; the builder's rates against the same numbers."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import numpy as np
+import pandas as pd
+import pytest
+from sqlalchemy import text
+
+from core.db import create_engine_for
+from core.metrics.frames import efficiency as provider
+from dashboards import operational_efficiency as efficiency
+from dashboards.filters import Filters
+from tests.dashboards.test_bookings_demand import copy_database, stored
+from tests.dashboards.test_revenue_subscriptions import generated_url
+from tests.generated_console import TODAY
+
+PERIOD = Filters(start=date(2026, 1, 5), end=TODAY)
+
+
+def test_available_minutes_by_hand():
+    staff = pd.DataFrame(
+        {
+            "tenant_id": [1, 1, 2],
+            "hired_on": [date(2026, 1, 1), date(2026, 1, 3), date(2025, 6, 1)],
+            "weekly_minutes": [2100, 700, 1400],  # 300, 100 and 200 minutes a day
+        }
+    )
+    tenants = pd.DataFrame(
+        {
+            "tenant_id": [1, 2],
+            "signup_date": [date(2025, 12, 1), date(2025, 1, 1)],
+            "churned_on": [None, date(2026, 1, 4)],  # tenant 2 is gone from the 4th
+        }
+    )
+    out = provider.available_minutes(staff, tenants, date(2026, 1, 1), date(2026, 1, 5))
+    got = {(r.tenant_id, r.day.day): r.available_minutes for r in out.itertuples()}
+    assert got == {
+        (1, 1): 300.0,
+        (1, 2): 300.0,
+        (1, 3): 400.0,
+        (1, 4): 400.0,
+        (1, 5): 400.0,
+        (2, 1): 200.0,
+        (2, 2): 200.0,
+        (2, 3): 200.0,
+    }
+
+
+def test_weekly_frame_matches_raw_rows():
+    frames = stored()
+    weekly = frames["efficiency_tenant_week"]
+    assert weekly["week"].dt.day_of_week.eq(0).all()
+    raw = frames["raw"]
+    raw = raw[raw["day"] >= weekly["week"].min()]
+    raw = raw.assign(week=raw["day"] - pd.to_timedelta(raw["day"].dt.day_of_week, unit="D"))
+    expected = raw.groupby(["tenant_id", "week"]).agg(
+        bookings=("status", "size"),
+        booked_minutes=(
+            "duration_min",
+            lambda d: int(d[raw.loc[d.index, "status"] != "cancelled"].sum()),
+        ),
+        no_show=("status", lambda s: int((s == "no_show").sum())),
+    )
+    got = weekly.set_index(["tenant_id", "week"])
+    got = got[got["bookings"] > 0]
+    for column in expected.columns:
+        assert got[column].sort_index().astype(int).equals(expected[column].sort_index()), column
+
+    # capacity, independently: a loop over staff and days of one tenant
+    engine = create_engine_for(generated_url())
+    with engine.connect() as connection:
+        staff = pd.read_sql(
+            text("SELECT tenant_id, hired_on, weekly_minutes FROM staff WHERE active"), connection
+        )
+        tenant = pd.read_sql(
+            text("SELECT id, signup_date, churned_on FROM tenants WHERE id = 3"), connection
+        ).iloc[0]
+    engine.dispose()
+    mine = staff[staff["tenant_id"] == 3]
+    week = weekly["week"].max() - pd.Timedelta(weeks=2)
+    total = 0.0
+    for offset in range(7):
+        day = (week + pd.Timedelta(days=offset)).date()
+        live = pd.Timestamp(tenant["signup_date"]).date() <= day and (
+            tenant["churned_on"] is None or day < pd.Timestamp(tenant["churned_on"]).date()
+        )
+        if live:
+            hired = pd.to_datetime(mine["hired_on"]).dt.date <= day
+            total += mine.loc[hired, "weekly_minutes"].sum() / 7
+    row = weekly[(weekly["tenant_id"] == 3) & (weekly["week"] == week)]
+    assert float(row["available_minutes"].iloc[0]) == pytest.approx(total, abs=0.1)
+
+
+def test_builder_rates_match_raw_rows():
+    frames = stored()
+    tenants = frames["tenants"]
+    filters = PERIOD.with_(verticals=("salon", "barbershop"))
+    ids = set(tenants.loc[tenants["vertical"].isin(filters.verticals), "tenant_id"])
+    view = efficiency.build_view(frames, tenants, filters, as_of=TODAY, locale="en")
+    assert view.message is None
+    weekly = frames["efficiency_tenant_week"]
+    weeks = weekly[
+        weekly["tenant_id"].isin(ids)
+        & (weekly["week"] >= pd.Timestamp(PERIOD.start))
+        & (weekly["week"] <= pd.Timestamp(TODAY))
+    ]
+    first_week = weeks["week"].min()
+    raw = frames["raw"]
+    raw = raw[raw["tenant_id"].isin(ids) & (raw["day"] >= first_week)]
+    held = raw[raw["status"] != "cancelled"]["duration_min"].sum()
+    utilization = held / weeks["available_minutes"].sum()
+    decided = raw["status"].isin(["completed", "no_show"]).sum()
+    no_show = (raw["status"] == "no_show").sum() / decided
+    per_hour = raw["gmv_ars"].sum() / (weeks["available_minutes"].sum() / 60)
+    tiles = {tile.key: tile for tile in view.tiles}
+    assert tiles["utilization"].value == f"{utilization * 100:.1f}%"
+    assert tiles["no_show_rate"].value == f"{no_show * 100:.1f}%"
+    detail = view.detail
+    assert detail["bookings"].sum() == len(raw)
+    assert detail["gmv_ars"].sum() / detail["staff_hours"].sum() == pytest.approx(per_hour)
+
+    rebook = frames["bookings_rebooking_monthly"]
+    months = pd.period_range(PERIOD.start, TODAY, freq="M").to_timestamp()
+    rebook = rebook[rebook["tenant_id"].isin(ids) & rebook["month"].isin(months)]
+    rate = rebook["rebooked"].sum() / rebook["eligible"].sum()
+    assert tiles["rebooking_rate"].value == f"{rate * 100:.1f}%"
+
+    # best and worst: ranked by utilization, enough appointments, no overlap
+    best, worst = view.best, view.worst
+    assert (best["bookings"] >= efficiency.MIN_APPOINTMENTS).all()
+    assert list(best["utilization"]) == sorted(best["utilization"], reverse=True)
+    assert (
+        best["utilization"].iloc[0]
+        == detail.loc[detail["bookings"] >= efficiency.MIN_APPOINTMENTS, "utilization"].max()
+    )
+    assert worst["utilization"].iloc[0] <= best["utilization"].iloc[-1]
+
+
+def test_tiers_and_verticals_add_up():
+    frames = stored()
+    view = efficiency.build_view(frames, frames["tenants"], PERIOD, as_of=TODAY, locale="en")
+    tiers = {trace.name: list(trace.y) for trace in view.by_tier.data}
+    assert set(tiers) == {"Utilization", "No-show rate", "Cancellation rate", "Rebooking rate"}
+    assert all(0 <= v <= 1.5 for values in tiers.values() for v in values if not np.isnan(v))
+    retention = {trace.name: sum(trace.y) for trace in view.retention.data}
+    clients = frames["bookings_clients_monthly"]
+    months = pd.period_range(PERIOD.start, TODAY, freq="M").to_timestamp()
+    clients = clients[clients["month"].isin(months)]
+    assert retention["New"] == clients["new_clients"].sum()
+    assert retention["Returning"] == clients["clients"].sum() - clients["new_clients"].sum()
+
+
+@pytest.mark.parametrize(
+    "filters",
+    [
+        Filters(start=date(2030, 1, 1), end=date(2030, 3, 1)),
+        Filters(start=date(2026, 3, 1), end=date(2026, 1, 1)),
+        Filters(partners=(99_999,)),
+        Filters(start=date(2019, 1, 1), end=date(2019, 2, 1)),
+    ],
+)
+def test_odd_filters_give_one_message(filters):
+    frames = stored()
+    view = efficiency.build_view(frames, frames["tenants"], filters, as_of=TODAY, locale="en")
+    assert view.message and not view.tiles
+
+
+def test_reused_weeks_equal_a_recomputation(tmp_path, monkeypatch):
+    from sqlalchemy.orm import Session
+
+    path = tmp_path / "copy.db"
+    copy_database(generated_url(), path)
+    engine = create_engine_for(f"sqlite:///{path}")
+    with Session(engine) as session:
+        incremental = provider.compute_efficiency_frames(session, TODAY)
+    monkeypatch.setattr(provider, "previous_detail_frames", lambda session, names: {})
+    with Session(engine) as session:
+        scratch = provider.compute_efficiency_frames(session, TODAY)
+    engine.dispose()
+    pd.testing.assert_frame_equal(
+        incremental[provider.WEEK_FRAME], scratch[provider.WEEK_FRAME], check_dtype=False
+    )
+    pd.testing.assert_frame_equal(
+        stored()[provider.WEEK_FRAME], scratch[provider.WEEK_FRAME], check_dtype=False
+    )
