@@ -300,6 +300,14 @@ def job_figures(daily: pd.DataFrame, as_of: date) -> tuple[float | None, float |
     return rates[0], rates[1]
 
 
+def legend_below(figure: go.Figure) -> None:
+    """Legends of many series go under the plot, where they cannot cover the title."""
+    figure.update_layout(
+        legend={"orientation": "h", "yanchor": "top", "y": -0.12, "xanchor": "left", "x": 0},
+        margin={"b": 8},
+    )
+
+
 def _month_axis(figure: go.Figure) -> None:
     figure.update_xaxes(tickformat="%m/%Y", hoverformat="%m/%Y", dtick="M1")
 
@@ -324,6 +332,7 @@ def invoices_figure(invoices: pd.DataFrame, period: DayRange, *, locale: str) ->
                 hovertemplate="%{y:,.0f}<extra>" + _(label) + "</extra>",
             )
     figure.update_layout(barmode="stack")
+    legend_below(figure)
     _month_axis(figure)
     return figure
 
@@ -393,6 +402,7 @@ def reconciliation_figure(monthly: pd.DataFrame, *, locale: str) -> go.Figure:
             + "</extra>",
         )
     figure.update_layout(barmode="group")
+    legend_below(figure)
     figure.update_yaxes(tickprefix="$ ", tickformat="~s")
     _month_axis(figure)
     return figure
@@ -422,6 +432,7 @@ def jobs_figure(daily: pd.DataFrame, *, locale: str) -> go.Figure:
                 hovertemplate="%{y:,.0f}<extra>" + _(status) + "</extra>",
             )
     figure.update_layout(barmode="stack")
+    legend_below(figure)
     figure.update_xaxes(tickformat="%d/%m", hoverformat="%d/%m/%Y")
     return figure
 
@@ -502,8 +513,11 @@ def mismatch_table(
     names = tenants.set_index("tenant_id")["trade_name"]
     return rows.assign(
         trade_name=rows["tenant_id"].map(names),
-        kind=[_(MISMATCH_KINDS.get(k, k)) for k in rows["kind"]],
-        booking_status=[_(s) for s in rows["booking_status"]],
+        # translated once per distinct value: the list can hold thousands of rows
+        kind=rows["kind"].map({k: _(v) for k, v in MISMATCH_KINDS.items()}),
+        booking_status=rows["booking_status"].map(
+            {s: _(s) for s in rows["booking_status"].unique()}
+        ),
     ).reset_index(drop=True)
 
 

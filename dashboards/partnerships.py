@@ -26,7 +26,7 @@ from core import formatting as fmt
 from core.i18n import N_, translator
 from core.inflation import to_constant_ars
 from dashboards.filters import ORGANIC, Filters
-from dashboards.financial_operations import NO_DATA, DayRange, day_range, make_tile
+from dashboards.financial_operations import NO_DATA, DayRange, day_range, legend_below, make_tile
 from dashboards.revenue_subscriptions import Definition, Tile
 from dashboards.theme import Colors, empty_figure, new_figure
 
@@ -342,7 +342,8 @@ def payouts_figure(monthly: pd.DataFrame, *, locale: str) -> go.Figure:
             name=str(name),
             hovertemplate="$ %{y:,.0f}<extra>" + str(name) + "</extra>",
         )
-    figure.update_layout(barmode="stack")
+    figure.update_layout(barmode="stack", height=460)
+    legend_below(figure)
     figure.update_yaxes(tickprefix="$ ", tickformat="~s")
     figure.update_xaxes(tickformat="%m/%Y", dtick="M1")
     return figure
