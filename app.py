@@ -13,7 +13,7 @@ from ui.sidebar import render_sidebar
 
 st.set_page_config(
     page_title="BarberPro Command Center",
-    page_icon=":material/content_cut:",
+    page_icon="✂️",  # an emoji: a Material icon here makes browsers fetch a Google font
     layout="wide",
 )
 
