@@ -18,6 +18,7 @@ import pandas as pd
 from sklearn.pipeline import Pipeline
 
 from core.i18n import N_, translator
+from core.models.churn_model import ENCODED_COLUMNS, encode_matrix
 
 __all__ = ["DRIVER_LABELS", "global_importance", "render_driver", "tenant_drivers"]
 
@@ -45,21 +46,21 @@ def _rate(value: float, msgid: str) -> Message:
 
 
 def _price(row: Mapping[str, Any]) -> Message:
-    pct, days = row["last_price_increase_pct"], row["days_since_price_increase"]
+    pct, days = _f(row, "last_price_increase_pct"), _f(row, "days_since_price_increase")
     if not (np.isfinite(pct) and np.isfinite(days)) or pct <= 0:
         return None
     return N_("Price rose {pct}% {days} days ago"), {"pct": round(pct), "days": int(days)}
 
 
 def _failed_recent(row: Mapping[str, Any]) -> Message:
-    days = row["days_since_last_failed_invoice"]
+    days = _f(row, "days_since_last_failed_invoice")
     if not np.isfinite(days):
         return None
     return N_("An invoice failed {days} days ago"), {"days": int(days)}
 
 
 def _no_touch(row: Mapping[str, Any]) -> Message:
-    if row["treated_touch_90d"] > 0:
+    if _f(row, "treated_touch_90d") > 0:
         return None
     return N_("No customer-success touch in the last 90 days"), {}
 
@@ -190,17 +191,24 @@ DRIVER_LABELS: dict[str, str] = {
 }
 
 
-def _contributions(explainer: Pipeline, features: pd.DataFrame) -> pd.DataFrame:
+def _input_names(explainer: Pipeline) -> list[str]:
+    """Names of the explainer's inputs after imputation: encoded inputs, then missing flags."""
+    indicator = explainer.named_steps["impute"].indicator_
+    flagged = [] if indicator is None else list(indicator.features_)
+    return [*ENCODED_COLUMNS, *(f"missingindicator_{ENCODED_COLUMNS[k]}" for k in flagged)]
+
+
+def _contributions(explainer: Pipeline, features: pd.DataFrame) -> np.ndarray:
     """Log-odds contribution of each encoded input (missing flags folded in), per row."""
-    transformed = explainer[:-1].transform(features)
-    names = list(explainer[:-1].get_feature_names_out())
-    coef = explainer.named_steps["model"].coef_[0]
-    parts = pd.DataFrame(transformed * coef, columns=names, index=features.index)
-    folded = {}
-    for name in names:
-        base = name.removeprefix("missingindicator_")
-        folded[base] = folded.get(base, 0.0) + parts[name]
-    return pd.DataFrame(folded, index=features.index)
+    transformed = explainer[:-1].transform(encode_matrix(features))
+    parts = transformed * explainer.named_steps["model"].coef_[0]
+    n = len(ENCODED_COLUMNS)
+    folded = parts[:, :n].copy()
+    indicator = explainer.named_steps["impute"].indicator_
+    if indicator is not None:
+        for j, k in enumerate(indicator.features_):
+            folded[:, k] += parts[:, n + j]
+    return folded
 
 
 def tenant_drivers(
@@ -208,18 +216,20 @@ def tenant_drivers(
 ) -> list[list[dict[str, Any]]]:
     """The ``top`` risk drivers of each row of ``features`` (riskiest first)."""
     contributions = _contributions(explainer, features)
+    columns = list(features.columns)
+    rows = [dict(zip(columns, values, strict=True)) for values in features.to_numpy(dtype=object)]
     out = []
-    for (_, row), (_, weights) in zip(features.iterrows(), contributions.iterrows(), strict=True):
+    for row, weights in zip(rows, contributions, strict=True):
         drivers: list[dict[str, Any]] = []
-        for name, weight in weights.sort_values(ascending=False).items():
-            if weight <= 0 or len(drivers) >= top:
+        for k in np.argsort(-weights, kind="stable"):
+            if weights[k] <= 0 or len(drivers) >= top:
                 break
-            maker = _MESSAGES.get(str(name))
+            maker = _MESSAGES.get(ENCODED_COLUMNS[k])
             message = maker(row) if maker is not None else None
             if message is not None:
                 msgid, params = message
                 drivers.append(
-                    {"msgid": msgid, "params": params, "weight": round(float(weight), 4)}
+                    {"msgid": msgid, "params": params, "weight": round(float(weights[k]), 4)}
                 )
         out.append(drivers)
     return out
@@ -237,7 +247,7 @@ def global_importance(explainer: Pipeline) -> list[dict[str, Any]]:
     Each item: ``feature`` (encoded input), ``label`` (English msgid) and ``coefficient``
     (log-odds change per standard deviation; positive = more churn when higher).
     """
-    names = list(explainer[:-1].get_feature_names_out())
+    names = _input_names(explainer)
     coef = explainer.named_steps["model"].coef_[0]
     folded: dict[str, float] = {}
     for name, value in zip(names, coef, strict=True):

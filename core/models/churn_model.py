@@ -48,55 +48,66 @@ RECENT_PRICE_DAYS = 92
 RECENT_FAILED_DAYS = 61
 
 
-def _encode(frame: pd.DataFrame) -> pd.DataFrame:
-    """Numeric model inputs from the feature frame (same row order, NaN where unknown)."""
-    f = frame
+def _encode(frame: pd.DataFrame) -> dict[str, np.ndarray]:
+    """Numeric model inputs from the feature frame (same row order, NaN where unknown).
 
-    def col(name: str) -> pd.Series:
-        return f[name].astype(float)
+    Plain numpy on columns taken out of the frame at once: scoring one tenant must take
+    well under a millisecond here, and pandas' per-operation overhead alone would cost
+    several.
+    """
+    values = frame.to_numpy(dtype=object)
+    position = {name: k for k, name in enumerate(frame.columns)}
 
-    recent_price = (col("days_since_price_increase") < RECENT_PRICE_DAYS).astype(float)
-    staff = col("staff_count").clip(lower=1)
-    logins = col("logins_last_28d")
-    out = {
-        "new_tenant": np.exp(-col("tenure_days") / 30.4375 / NEW_TENANT_MONTHS),
-        "log_bookings_28d": np.log1p(col("bookings_last_28d")),
-        "log_bookings_trend": np.log(col("bookings_trend")),
-        "log_bookings_vs_baseline": np.log(col("bookings_vs_own_baseline")),
-        "no_show_rate": col("no_show_rate_90d"),
-        "cancellation_rate": col("cancellation_rate_90d"),
-        "online_share": col("online_booking_share_90d"),
-        "payment_rejection_rate": col("payment_rejection_rate_90d"),
-        "log_logins_28d": np.log1p(logins),
-        "log_logins_trend": np.log(col("logins_trend")),
-        # 90 days before the last 28, scaled to 28 days; +1 smoothed like the trends.
-        "log_logins_vs_baseline": np.log((logins + 1) / (col("logins_prev_90d") * 28 / 90 + 1)),
-        # Back-office use grows with the team (about staff^0.4): engagement per person.
-        "log_logins_per_staff": np.log1p(logins) - 0.4 * np.log(staff),
-        "log_days_since_login": np.log1p(col("days_since_last_login")),
-        "features_used": col("distinct_features_used_90d"),
-        "failed_invoices_180d": col("failed_invoices_180d"),
-        "failed_invoices_365d": col("failed_invoices_365d"),
-        "failed_invoice_recent": (
-            col("days_since_last_failed_invoice") <= RECENT_FAILED_DAYS
-        ).astype(float),
-        "written_off_90d": col("written_off_invoices_90d"),
-        "open_tickets": col("open_tickets"),
-        "high_severity_tickets": col("high_severity_tickets_90d"),
-        "mean_csat": col("mean_csat_180d"),
-        "last_nps": col("last_nps"),
-        "treated_touch": (col("treated_touch_90d") > 0).astype(float),
-        "holdout_touch": (col("holdout_touch_90d") > 0).astype(float),
-        "recent_price_increase_pct": recent_price * col("last_price_increase_pct").fillna(0.0),
-        "log_staff": np.log(staff),
-    }
-    tier = f["tier"].astype(str)
-    vertical = f["vertical"].astype(str)
+    def raw(name: str) -> np.ndarray:
+        return values[:, position[name]]
+
+    def col(name: str) -> np.ndarray:
+        return np.array([np.nan if v is None else v for v in raw(name)], dtype=float)
+
+    with np.errstate(divide="ignore", invalid="ignore"):
+        recent_price = (col("days_since_price_increase") < RECENT_PRICE_DAYS).astype(float)
+        staff = np.maximum(col("staff_count"), 1.0)
+        logins = col("logins_last_28d")
+        price_pct = np.nan_to_num(col("last_price_increase_pct"), nan=0.0)
+        days_failed = col("days_since_last_failed_invoice")
+        out = {
+            "new_tenant": np.exp(-col("tenure_days") / 30.4375 / NEW_TENANT_MONTHS),
+            "log_bookings_28d": np.log1p(col("bookings_last_28d")),
+            "log_bookings_trend": np.log(col("bookings_trend")),
+            "log_bookings_vs_baseline": np.log(col("bookings_vs_own_baseline")),
+            "no_show_rate": col("no_show_rate_90d"),
+            "cancellation_rate": col("cancellation_rate_90d"),
+            "online_share": col("online_booking_share_90d"),
+            "payment_rejection_rate": col("payment_rejection_rate_90d"),
+            "log_logins_28d": np.log1p(logins),
+            "log_logins_trend": np.log(col("logins_trend")),
+            # 90 days before the last 28, scaled to 28 days; +1 smoothed like the trends.
+            "log_logins_vs_baseline": np.log((logins + 1) / (col("logins_prev_90d") * 28 / 90 + 1)),
+            # Back-office use grows with the team (about staff^0.4): engagement per person.
+            "log_logins_per_staff": np.log1p(logins) - 0.4 * np.log(staff),
+            "log_days_since_login": np.log1p(col("days_since_last_login")),
+            "features_used": col("distinct_features_used_90d"),
+            "failed_invoices_180d": col("failed_invoices_180d"),
+            "failed_invoices_365d": col("failed_invoices_365d"),
+            # NaN (no failed invoice) compares False: not recent.
+            "failed_invoice_recent": (days_failed <= RECENT_FAILED_DAYS).astype(float),
+            "written_off_90d": col("written_off_invoices_90d"),
+            "open_tickets": col("open_tickets"),
+            "high_severity_tickets": col("high_severity_tickets_90d"),
+            "mean_csat": col("mean_csat_180d"),
+            "last_nps": col("last_nps"),
+            "treated_touch": (col("treated_touch_90d") > 0).astype(float),
+            "holdout_touch": (col("holdout_touch_90d") > 0).astype(float),
+            "recent_price_increase_pct": recent_price * price_pct,
+            "log_staff": np.log(staff),
+        }
+    tier = raw("tier").astype(str)
+    vertical = raw("vertical").astype(str)
     for name in TIERS[:1] + TIERS[2:]:  # "pro" is the reference level
         out[f"tier_{name}"] = (tier == name).astype(float)
     for name in VERTICALS[1:]:  # "barbershop" is the reference level
         out[f"vertical_{name}"] = (vertical == name).astype(float)
-    return pd.DataFrame({k: np.asarray(v, dtype=float) for k, v in out.items()}, index=f.index)
+    return out
 
 
 ENCODED_COLUMNS: tuple[str, ...] = tuple(
@@ -105,8 +116,14 @@ ENCODED_COLUMNS: tuple[str, ...] = tuple(
             {c: [1.0] for c in (*FEATURE_COLUMNS, *EXTRA_COLUMNS)}
             | {"tier": ["pro"], "vertical": ["salon"]}
         )
-    ).columns
+    )
 )
+
+
+def encode_matrix(frame: pd.DataFrame) -> np.ndarray:
+    """The encoded inputs as a float matrix, columns in :data:`ENCODED_COLUMNS` order."""
+    encoded = _encode(frame)
+    return np.column_stack([encoded[name] for name in ENCODED_COLUMNS])
 
 
 class FeatureEncoder(TransformerMixin, BaseEstimator):
@@ -117,7 +134,7 @@ class FeatureEncoder(TransformerMixin, BaseEstimator):
         return self
 
     def transform(self, features: pd.DataFrame) -> np.ndarray:
-        return _encode(features).to_numpy(dtype=float)
+        return encode_matrix(features)
 
     def get_feature_names_out(self, input_features: object = None) -> np.ndarray:
         return np.array(ENCODED_COLUMNS, dtype=object)
@@ -168,7 +185,6 @@ def _base_estimator(algorithm: str, random_state: int) -> Pipeline:
     if algorithm == "logistic_regression":
         return Pipeline(
             [
-                ("encode", FeatureEncoder()),
                 (
                     "impute",
                     SimpleImputer(strategy="median", add_indicator=True, keep_empty_features=True),
@@ -180,7 +196,6 @@ def _base_estimator(algorithm: str, random_state: int) -> Pipeline:
     if algorithm == "gradient_boosting":
         return Pipeline(
             [
-                ("encode", FeatureEncoder()),
                 (
                     "model",
                     HistGradientBoostingClassifier(
@@ -245,10 +260,11 @@ class ChurnClassifier(ClassifierMixin, BaseEstimator):
                 "not enough history to calibrate: no later block of as-of dates has both "
                 "churned and retained tenants after a full label horizon of training data"
             )
+        matrix = encode_matrix(features)
         self.calibrated_ = CalibratedClassifierCV(base, method=self.calibration, cv=splits)
-        self.calibrated_.fit(features, labels)
+        self.calibrated_.fit(matrix, labels)
         self.explainer_ = _base_estimator("logistic_regression", self.random_state).fit(
-            features, labels
+            matrix, labels
         )
         self.classes_ = np.array([0, 1])
         self.n_train_ = len(features)
@@ -256,7 +272,7 @@ class ChurnClassifier(ClassifierMixin, BaseEstimator):
         return self
 
     def predict_proba(self, features: pd.DataFrame) -> np.ndarray:
-        return self.calibrated_.predict_proba(features)
+        return self.calibrated_.predict_proba(encode_matrix(features))
 
     def predict(self, features: pd.DataFrame) -> np.ndarray:
         return (self.predict_proba(features)[:, 1] >= 0.5).astype(int)

@@ -6,6 +6,7 @@ import pandas as pd
 import pytest
 
 from core.models.churn import score_tenant
+from core.models.churn_drivers import _input_names
 from core.models.churn_metrics import roc_auc
 from core.models.churn_model import ChurnClassifier, time_calibration_splits
 from tests.core.models.test_churn_helpers import TRUE_COEF, simulated_examples
@@ -22,7 +23,7 @@ def fitted() -> tuple[ChurnClassifier, pd.DataFrame]:
 def test_logistic_explainer_recovers_the_simulated_coefficients(fitted) -> None:
     model, _ = fitted
     explainer = model.explainer_
-    names = list(explainer[:-1].get_feature_names_out())
+    names = _input_names(explainer)
     scale = explainer.named_steps["scale"].scale_
     raw = pd.Series(explainer.named_steps["model"].coef_[0] / scale, index=names)
     for name, coefficient in TRUE_COEF.items():
