@@ -52,13 +52,10 @@ def test_page_renders(page, console_env):
 def test_overview_tiles_and_status_line(console_env):
     app = render(PAGES[0])
     labels = [metric.label for metric in app.metric]
-    assert labels == [
-        "MRR",
-        "Active tenants",
-        "Bookings (30 d)",
-        "GMV (30 d)",
-        "Logo churn (30 d)",
-        "No-show rate (30 d)",
+    window = gettext("{label} ({days} d)", DEFAULT_LOCALE)
+    assert labels == [gettext("MRR", DEFAULT_LOCALE), gettext("Active tenants", DEFAULT_LOCALE)] + [
+        window.format(label=gettext(name, DEFAULT_LOCALE), days=30)
+        for name in ("Bookings", "GMV", "Logo churn", "No-show rate")
     ]
     assert app.metric[0].value.startswith("$ ")
     data_as_of = gettext("Data as of {when} ({age}) · snapshot v{version}", DEFAULT_LOCALE)
