@@ -36,6 +36,7 @@ from dashboards.demand_common import (
     no_data_reason,
     period_of,
     ratio,
+    room_for_legend,
     tenant_ids,
 )
 from dashboards.filters import Filters
@@ -326,7 +327,7 @@ def daily_figure(daily: pd.DataFrame, forecast: pd.DataFrame | None, *, locale: 
         )
     figure.update_xaxes(tickformat="%d/%m", hoverformat="%d/%m/%Y")
     figure.update_yaxes(rangemode="tozero", tickformat=",.0f")
-    return figure
+    return room_for_legend(figure)
 
 
 def gmv_figure(
@@ -343,15 +344,18 @@ def gmv_figure(
     if monthly.empty or monthly["gmv_ars"].sum() == 0:
         return empty_figure(title=title, locale=locale, message=_(NO_DATA))
     figure = new_figure(title=title, locale=locale)
-    current = pd.Timestamp(as_of).to_period("M").to_timestamp()
     months = pd.to_datetime(monthly["month"])
+    partial = monthly["partial"].to_numpy()
     figure.add_bar(
         x=months,
         y=monthly["gmv_ars"],
         name=_("GMV"),
-        marker={"color": [Colors.FUTURE if m == current else Colors.SECONDARY for m in months]},
-        customdata=[[fmt.format_money(v, locale=locale)] for v in monthly["gmv_ars"]],
-        hovertemplate="%{customdata[0]}<extra>" + _("GMV") + "</extra>",
+        marker={"color": [Colors.FUTURE if p else Colors.SECONDARY for p in partial]},
+        customdata=[
+            [fmt.format_money(v, locale=locale), _("part of the month") if p else ""]
+            for v, p in zip(monthly["gmv_ars"], partial, strict=True)
+        ],
+        hovertemplate="%{customdata[0]} %{customdata[1]}<extra>" + _("GMV") + "</extra>",
     )
     if forecast is not None and not forecast.empty:
         add_band(
@@ -364,7 +368,7 @@ def gmv_figure(
         )
     figure.update_xaxes(tickformat="%m/%Y", dtick="M1")
     figure.update_yaxes(tickprefix="$ ", tickformat="~s", rangemode="tozero")
-    return figure
+    return room_for_legend(figure)
 
 
 def share_figure(
@@ -521,7 +525,11 @@ def build_view(
         band_note = _("The GMV forecast is in nominal ARS: it is hidden in constant ARS.")
 
     monthly = daily.assign(month=daily["day"].dt.to_period("M").dt.to_timestamp())
-    monthly = monthly.groupby("month", as_index=False)["gmv_ars"].sum()
+    monthly = monthly.groupby("month", as_index=False).agg(
+        gmv_ars=("gmv_ars", "sum"), days=("day", "size")
+    )
+    # months the period covers only in part (its ends, this month so far) are greyed
+    monthly["partial"] = monthly["days"] < monthly["month"].dt.days_in_month
 
     channel = mix(frames["bookings_channel_monthly"], "channel", period, ids)
     category = mix(frames["bookings_category_monthly"], "category", period, ids)

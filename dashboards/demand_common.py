@@ -55,10 +55,15 @@ def _delta(unit: str, value: float | None, previous: float | None, locale: str) 
     if value is None or previous is None or np.isnan(value) or np.isnan(previous):
         return None
     if unit == "ratio":
-        return fmt.format_signed_points(value - previous, locale=locale)
-    if previous == 0:
+        change = value - previous
+        text = fmt.format_signed_points(change, locale=locale)
+    elif previous == 0:
         return None
-    return fmt.format_signed_percent(value / previous - 1, locale=locale)
+    else:
+        change = value / previous - 1
+        text = fmt.format_signed_percent(change, locale=locale)
+    # a change that rounds to zero is shown without a sign ("0,0 p.p.", not "-0,0 p.p.")
+    return text.lstrip("+-") if round(change * 100, 1) == 0 else text
 
 
 def build_tile(
@@ -74,12 +79,14 @@ def build_tile(
             before=format_value(spec.unit, previous, locale=locale, compact=False),
         )
     )
+    delta = _delta(spec.unit, value, previous, locale)
+    flat = delta is not None and delta[:1] not in "+-"
     return Tile(
         key=spec.key,
         label=_(spec.label),
         value=format_value(spec.unit, value, locale=locale),
-        delta=_delta(spec.unit, value, previous, locale),
-        delta_color="normal" if spec.higher_is_better else "inverse",
+        delta=delta,
+        delta_color="off" if flat else ("normal" if spec.higher_is_better else "inverse"),
         help=help_text,
     )
 
@@ -182,6 +189,7 @@ def add_band(
         figure.add_scatter(
             x=x + x[::-1],
             y=list(band[f"upper_{level}"]) + list(band[f"lower_{level}"])[::-1],
+            mode="lines",
             fill="toself",
             fillcolor=f"rgba(217, 119, 6, {opacity})",
             line={"width": 0},
@@ -204,6 +212,17 @@ def add_band(
         + name
         + "</extra>",
     )
+
+
+def room_for_legend(figure: go.Figure) -> go.Figure:
+    """Keep a legend that wraps to two lines clear of the title: the title moves to the
+    top of a taller margin and the legend sits between it and the plot."""
+    figure.update_layout(
+        margin={"t": 108},
+        title={"y": 0.985, "yanchor": "top"},
+        legend={"y": 1.02, "yanchor": "bottom"},
+    )
+    return figure
 
 
 def accuracy_note(accuracy: pd.DataFrame | None, series: str, *, locale: str) -> str:

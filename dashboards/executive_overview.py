@@ -20,7 +20,7 @@ from core import formatting as fmt
 from core.i18n import N_, translator
 from core.metrics.registry import HEADLINE_KPIS, KPI_WINDOW_DAYS, METRICS, Metric
 from core.metrics.snapshots import Snapshot
-from dashboards.demand_common import accuracy_note, add_band
+from dashboards.demand_common import accuracy_note, add_band, room_for_legend
 from dashboards.theme import Colors, empty_figure, new_figure
 
 DELTA_NOTE = N_(
@@ -222,7 +222,7 @@ def mrr_figure(
     figure.update_yaxes(tickprefix="$ ", tickformat="~s", range=[max(0.0, low - pad), high + pad])
     figure.update_xaxes(tickformat="%d/%m", hoverformat="%d/%m/%Y")
     figure.update_layout(showlegend=band is not None)
-    return figure
+    return room_for_legend(figure) if band is not None else figure
 
 
 def bookings_figure(
@@ -283,6 +283,7 @@ def bookings_figure(
         ahead = forecast[pd.to_datetime(forecast["day"]).dt.date >= as_of_day]
         if not ahead.empty:
             add_band(figure, pd.to_datetime(ahead["day"]), ahead, locale=locale, name=_("Forecast"))
+            room_for_legend(figure)
     _as_of_line(figure, as_of_day, locale=locale)
     figure.update_xaxes(tickformat="%d/%m", hoverformat="%d/%m/%Y")
     figure.update_yaxes(rangemode="tozero", tickformat=",.0f")

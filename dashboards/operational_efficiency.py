@@ -30,6 +30,7 @@ from dashboards.demand_common import (
     no_data_reason,
     period_of,
     ratio,
+    room_for_legend,
     tenant_ids,
 )
 from dashboards.filters import Filters
@@ -219,10 +220,12 @@ def by_dimension(
 # -------------------------------------------------------------------------- figures
 
 
-def trend_figure(weekly: pd.DataFrame, period: Period, *, locale: str) -> go.Figure:
+def trend_figure(weekly: pd.DataFrame, period: Period, *, as_of: date, locale: str) -> go.Figure:
     _ = translator(locale)
     title = _("Utilization and no-show rate per week")
     rows = _weeks(weekly, period)
+    # complete weeks only: a week cut at its Thursday lacks the busy Friday and Saturday
+    rows = rows[rows["week"] + pd.Timedelta(days=6) <= pd.Timestamp(as_of)]
     if rows.empty or rows["available_minutes"].sum() == 0:
         return empty_figure(title=title, locale=locale, message=_(NO_DATA))
     sums = rows.groupby("week")[[*WEEK_MEASURES, "available_minutes"]].sum()
@@ -251,7 +254,7 @@ def trend_figure(weekly: pd.DataFrame, period: Period, *, locale: str) -> go.Fig
         )
     figure.update_yaxes(tickformat=".0%", rangemode="tozero")
     figure.update_xaxes(tickformat="%d/%m/%y", hoverformat=_("week of %d/%m/%Y"))
-    return figure
+    return room_for_legend(figure)
 
 
 def dimension_figure(table: pd.DataFrame, dimension: str, *, title: str, locale: str) -> go.Figure:
@@ -273,7 +276,7 @@ def dimension_figure(table: pd.DataFrame, dimension: str, *, title: str, locale:
         )
     figure.update_yaxes(tickformat=".0%", rangemode="tozero")
     figure.update_layout(barmode="group", hovermode="closest")
-    return figure
+    return room_for_legend(figure)
 
 
 def revenue_per_hour_figure(
@@ -327,7 +330,7 @@ def retention_figure(clients: pd.DataFrame, period: Period, *, locale: str) -> g
     figure.update_layout(barmode="stack")
     figure.update_xaxes(tickformat="%m/%Y", dtick="M1")
     figure.update_yaxes(tickformat=",.0f")
-    return figure
+    return room_for_legend(figure)
 
 
 # ------------------------------------------------------------------------- the view
@@ -398,7 +401,7 @@ def build_view(
     constant = filters.constant_ars_month is not None and cpi is not None
     return EfficiencyView(
         tiles=tiles,
-        trend=trend_figure(weekly, period, locale=locale),
+        trend=trend_figure(weekly, period, as_of=as_of, locale=locale),
         by_tier=dimension_figure(by_tier, "tier", title=_("Rates by tier"), locale=locale),
         by_vertical=dimension_figure(
             by_vertical, "vertical", title=_("Rates by vertical"), locale=locale

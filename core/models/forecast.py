@@ -439,6 +439,10 @@ class MonthlyForecaster(BaseEstimator):
         Months to forecast.
     interval : float, default 0.95
         Nominal coverage of the prediction interval.
+    seasonal : {"auto", True, False}, default "auto"
+        Yearly seasonal component: ``"auto"`` fits one with at least 24 months of
+        history. MRR has no yearly cycle (its steps are sign-ups, churn and price
+        updates): pass False, a seasonal term there only adds noise.
 
     Attributes
     ----------
@@ -453,9 +457,12 @@ class MonthlyForecaster(BaseEstimator):
         ``"period"``, ``"start"`` or ``"end"``: how the future months are labelled.
     """
 
-    def __init__(self, horizon: int = 3, interval: float = 0.95) -> None:
+    def __init__(
+        self, horizon: int = 3, interval: float = 0.95, seasonal: bool | str = "auto"
+    ) -> None:
         self.horizon = horizon
         self.interval = interval
+        self.seasonal = seasonal
 
     def fit(self, series: pd.Series) -> MonthlyForecaster:
         """Fit to a monthly series of at least 8 consecutive, non-negative months.
@@ -477,7 +484,12 @@ class MonthlyForecaster(BaseEstimator):
         else:
             first = pd.Timestamp(series.index[0])
             self.index_kind_ = "start" if first.day == 1 else "end"
-        self.seasonal_ = len(y) >= SEASONAL_MONTHS
+        if self.seasonal == "auto":
+            self.seasonal_ = len(y) >= SEASONAL_MONTHS
+        elif isinstance(self.seasonal, bool):
+            self.seasonal_ = self.seasonal and len(y) >= SEASONAL_MONTHS
+        else:
+            raise ValueError(f"seasonal must be 'auto', True or False, got {self.seasonal!r}")
         # a Series, not an array: statsmodels' ETS prediction needs an index to label
         z = np.log1p(y)
         model = ETSModel(

@@ -18,6 +18,7 @@ import pytest
 from sqlalchemy.orm import Session
 
 from core.db import get_engine
+from core.i18n import gettext
 from core.metrics.registry import METRICS
 from core.metrics.snapshots import load_latest_snapshot
 from dashboards import executive_overview as overview
@@ -46,17 +47,26 @@ def test_tiles_match_hand_computed_numbers(snapshot):
         "logo_churn": ("Logo churn (30 d)", "3,2 %", "-1,8 p.p.", "inverse"),
         "no_show_rate": ("No-show rate (30 d)", "18,2 %", "+7,1 p.p.", "inverse"),
     }
+    # labels and help are msgids translated for the default locale (es_AR)
+    window = gettext("{label} ({days} d)", "es_AR")
     for key, (label, value, delta, color) in expected.items():
         tile = tiles[key]
+        name, _, days = label.partition(" (")
+        label = (
+            window.format(label=gettext(name, "es_AR"), days=30)
+            if days
+            else gettext(label, "es_AR")
+        )
         assert (tile.label, tile.value, tile.delta, tile.delta_color) == (
             label,
             value,
             delta,
             color,
         ), key
-        assert tile.help.startswith(METRICS[key].definition)
+        assert tile.help.startswith(gettext(METRICS[key].definition, "es_AR"))
         assert tile.delta_arrow == "auto"
-    assert "Now: $ 2.500.000 · previous 30 days: $ 2.000.000" in tiles["mrr"].help
+    now = gettext("Now: {now} · previous {days} days: {before}", "es_AR")
+    assert now.format(now="$ 2.500.000", days=30, before="$ 2.000.000") in tiles["mrr"].help
 
 
 def test_unchanged_and_missing_values_are_neutral():
@@ -80,7 +90,7 @@ def test_trends_stop_at_as_of_and_show_scheduled_days_apart(snapshot):
     assert set(mrr.data[0].y) == {2_000_000.0, 2_500_000.0}
     assert mrr.layout.separators == ",."
 
-    bookings = overview.bookings_figure(snapshot)
+    bookings = overview.bookings_figure(snapshot, locale="en")
     by_name = {trace.name: trace for trace in bookings.data}
     assert set(by_name) == {"Bookings", "Scheduled (upcoming)", "7-day average"}
     assert max(by_name["Bookings"].x) == date(2025, 6, 30)
@@ -104,7 +114,10 @@ def test_snapshot_without_frames_draws_empty_figures(snapshot):
     bare = type(snapshot)(
         snapshot.version, snapshot.created_at, snapshot.as_of, snapshot.kind, snapshot.kpis, {}
     )
-    assert overview.mrr_figure(bare).layout.annotations[0].text == "No daily data in this snapshot"
+    assert (
+        overview.mrr_figure(bare, locale="en").layout.annotations[0].text
+        == "No daily data in this snapshot"
+    )
     assert overview.bookings_figure(bare).layout.annotations
     drops, rises = overview.movers(bare)
     assert drops.empty and rises.empty

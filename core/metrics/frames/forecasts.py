@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 from sqlalchemy.orm import Session
 
+from core.i18n import N_
 from core.metrics.detail import FrameProvider
 from core.metrics.frames.bookings import previous_detail_frames
 from core.metrics.snapshots import load_latest_snapshot
@@ -49,6 +50,11 @@ LEVELS = (0.80, 0.95)
 # Backtest: origins two weeks apart, each forecasting the same 30 days the page shows.
 DAILY_ORIGINS, DAILY_STEP = 6, 14
 MONTHLY_ORIGINS = 4
+# A yearly cycle only for GMV (the January dip): MRR moves by sign-ups, churn and price
+# updates, and a seasonal term made its backtest worse than the naive forecast.
+SEASONAL = {"mrr": False, "gmv": "auto"}
+NAIVE_DAILY = N_("seasonal naive (same weekday last week)")
+NAIVE_MONTHLY = N_("naive (last month repeated)")
 
 BAND_COLUMNS = ["forecast", "lower_80", "upper_80", "lower_95", "upper_95"]
 ACCURACY_COLUMNS = [
@@ -153,7 +159,7 @@ def forecast_daily_bookings(series: pd.Series) -> tuple[pd.DataFrame, dict[str, 
         horizon=DAILY_HORIZON,
         train_start=series.index[0].date(),
         train_end=series.index[-1].date(),
-        baseline="seasonal naive (same weekday last week)",
+        baseline=NAIVE_DAILY,
     )
     origins = min(DAILY_ORIGINS, (len(series) - DAILY_HORIZON - MIN_DAILY_DAYS) // DAILY_STEP + 1)
     if origins >= 2:
@@ -178,7 +184,8 @@ def forecast_monthly_series(name: str, series: pd.Series) -> tuple[pd.DataFrame,
         note = f"needs {MIN_MONTHS} complete months of history, has {len(series)}"
         return pd.DataFrame(columns=columns), _accuracy_row(name, "month", note=note)
     started = time.perf_counter()
-    model = MonthlyForecaster(horizon=MONTHLY_HORIZON).fit(series)
+    seasonal = SEASONAL[name]
+    model = MonthlyForecaster(horizon=MONTHLY_HORIZON, seasonal=seasonal).fit(series)
     frame = _bands(model).rename_axis("month").reset_index()
     frame["month"] = frame["month"].dt.to_timestamp().dt.date
     frame.insert(0, "series", name)
@@ -189,13 +196,13 @@ def forecast_monthly_series(name: str, series: pd.Series) -> tuple[pd.DataFrame,
         horizon=MONTHLY_HORIZON,
         train_start=series.index[0].to_timestamp().date(),
         train_end=series.index[-1].to_timestamp().date(),
-        baseline="naive (last month repeated)",
+        baseline=NAIVE_MONTHLY,
     )
     origins = min(MONTHLY_ORIGINS, len(series) - MONTHLY_HORIZON - MIN_MONTHS + 1)
     if origins >= 2:
         _, summary = monthly_rolling_origin_backtest(
             series,
-            lambda: MonthlyForecaster(horizon=MONTHLY_HORIZON, interval=0.95),
+            lambda: MonthlyForecaster(horizon=MONTHLY_HORIZON, interval=0.95, seasonal=seasonal),
             horizon=MONTHLY_HORIZON,
             origins=origins,
         )
@@ -251,6 +258,7 @@ def forecast_frames(daily: pd.DataFrame, as_of: date) -> dict[str, pd.DataFrame]
     }
 
 
+MODEL_VERSION = 2  # part of the fingerprint: a changed model refits the same day
 FORECAST_FRAMES = ("forecast_bookings_daily", "forecast_monthly", "forecast_accuracy")
 
 
@@ -258,7 +266,9 @@ def _fingerprint(daily: pd.DataFrame, as_of: date) -> str:
     """What the forecasts depend on: the day and the complete days' totals."""
     past = daily[pd.to_datetime(daily["day"]) < pd.Timestamp(as_of)]
     totals = [float(past[c].sum()) for c in ("bookings", "gmv_ars", "mrr_ars") if c in past]
-    return f"{as_of.isoformat()}|{len(past)}|" + "|".join(f"{t:.2f}" for t in totals)
+    return f"{as_of.isoformat()}|v{MODEL_VERSION}|{len(past)}|" + "|".join(
+        f"{t:.2f}" for t in totals
+    )
 
 
 def compute_forecast_frames(session: Session, as_of: date) -> dict[str, pd.DataFrame]:

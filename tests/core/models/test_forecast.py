@@ -293,7 +293,11 @@ def test_monthly_bad_input(series, message):
             {"horizon": 30, "interval": 0.95, "model": "sarimax", "month_effects": "auto"},
             GOOD,
         ),
-        (MonthlyForecaster, {"horizon": 3, "interval": 0.95}, simulate_monthly(0, 12)),
+        (
+            MonthlyForecaster,
+            {"horizon": 3, "interval": 0.95, "seasonal": "auto"},
+            simulate_monthly(0, 12),
+        ),
     ],
 )
 def test_estimator_conventions(cls, params, data):

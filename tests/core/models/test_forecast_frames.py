@@ -146,3 +146,16 @@ def test_forecasts_refit_once_a_day(monkeypatch):
     assert calls == [date(2025, 9, 20)] and again is stored
     forecasts.compute_forecast_frames(None, date(2025, 9, 21))  # type: ignore[arg-type]
     assert calls == [date(2025, 9, 20), date(2025, 9, 21)]
+
+
+def test_monthly_seasonality_can_be_turned_off():
+    from core.models.forecast import MonthlyForecaster
+
+    months = pd.period_range("2023-01", periods=30, freq="M")
+    rng = np.random.default_rng(5)
+    series = pd.Series(1e6 * 1.02 ** np.arange(30) * rng.lognormal(0, 0.02, 30), index=months)
+    assert MonthlyForecaster().fit(series).seasonal_ is True
+    assert MonthlyForecaster(seasonal=False).fit(series).seasonal_ is False
+    with pytest.raises(ValueError, match="seasonal must be"):
+        MonthlyForecaster(seasonal="yearly").fit(series)
+    assert forecasts.SEASONAL == {"mrr": False, "gmv": "auto"}
