@@ -35,7 +35,7 @@ from sqlalchemy.orm import Session
 from core.clock import now
 from core.models.churn_data import examples_as_of
 from core.models.churn_drivers import render_driver, tenant_drivers
-from core.models.churn_model import ChurnClassifier
+from core.models.churn_model import ChurnClassifier, encode_matrix
 from core.models.churn_training import (
     Candidate,
     TrainingConfig,
@@ -194,8 +194,9 @@ def score_tenant(
     frame = features_row.to_frame().T if isinstance(features_row, pd.Series) else features_row
     if len(frame) != 1:
         raise ValueError(f"score_tenant takes one tenant's features, got {len(frame)} rows")
-    probability = float(model.predict_proba(frame)[0, 1])
-    return probability, tenant_drivers(model.explainer_, frame, top=TOP_DRIVERS)[0]
+    matrix = encode_matrix(frame)  # once, for the probability and the drivers
+    probability = float(model.predict_proba_encoded(matrix)[0, 1])
+    return probability, tenant_drivers(model.explainer_, frame, TOP_DRIVERS, matrix)[0]
 
 
 def score_all(

@@ -18,7 +18,7 @@ import pandas as pd
 from sklearn.pipeline import Pipeline
 
 from core.i18n import N_, translator
-from core.models.churn_model import ENCODED_COLUMNS, encode_matrix
+from core.models.churn_model import ENCODED_COLUMNS, encode_matrix, standardized_inputs
 
 __all__ = ["DRIVER_LABELS", "global_importance", "render_driver", "tenant_drivers"]
 
@@ -198,9 +198,9 @@ def _input_names(explainer: Pipeline) -> list[str]:
     return [*ENCODED_COLUMNS, *(f"missingindicator_{ENCODED_COLUMNS[k]}" for k in flagged)]
 
 
-def _contributions(explainer: Pipeline, features: pd.DataFrame) -> np.ndarray:
+def _contributions(explainer: Pipeline, matrix: np.ndarray) -> np.ndarray:
     """Log-odds contribution of each encoded input (missing flags folded in), per row."""
-    transformed = explainer[:-1].transform(encode_matrix(features))
+    transformed = standardized_inputs(explainer, matrix)
     parts = transformed * explainer.named_steps["model"].coef_[0]
     n = len(ENCODED_COLUMNS)
     folded = parts[:, :n].copy()
@@ -212,10 +212,17 @@ def _contributions(explainer: Pipeline, features: pd.DataFrame) -> np.ndarray:
 
 
 def tenant_drivers(
-    explainer: Pipeline, features: pd.DataFrame, top: int = 3
+    explainer: Pipeline,
+    features: pd.DataFrame,
+    top: int = 3,
+    matrix: np.ndarray | None = None,
 ) -> list[list[dict[str, Any]]]:
-    """The ``top`` risk drivers of each row of ``features`` (riskiest first)."""
-    contributions = _contributions(explainer, features)
+    """The ``top`` risk drivers of each row of ``features`` (riskiest first).
+
+    ``matrix`` is ``encode_matrix(features)`` when the caller already has it.
+    """
+    encoded = encode_matrix(features) if matrix is None else matrix
+    contributions = _contributions(explainer, encoded)
     columns = list(features.columns)
     rows = [dict(zip(columns, values, strict=True)) for values in features.to_numpy(dtype=object)]
     out = []

@@ -18,6 +18,7 @@ from datetime import timedelta
 
 import numpy as np
 import pandas as pd
+from scipy.special import expit
 from sklearn.base import BaseEstimator, ClassifierMixin, TransformerMixin
 from sklearn.calibration import CalibratedClassifierCV
 from sklearn.ensemble import HistGradientBoostingClassifier
@@ -181,6 +182,23 @@ def time_calibration_splits(
     return splits
 
 
+def standardized_inputs(pipeline: Pipeline, matrix: np.ndarray) -> np.ndarray:
+    """The impute -> missing flags -> scale steps of a logistic pipeline, in numpy."""
+    imputer, scaler = pipeline.named_steps["impute"], pipeline.named_steps["scale"]
+    missing = np.isnan(matrix)
+    filled = np.where(missing, imputer.statistics_, matrix)
+    if imputer.indicator_ is not None:
+        flags = missing[:, imputer.indicator_.features_].astype(float)
+        filled = np.hstack([filled, flags])
+    return (filled - scaler.mean_) / scaler.scale_
+
+
+def logistic_logit(pipeline: Pipeline, matrix: np.ndarray) -> np.ndarray:
+    """``decision_function`` of a logistic pipeline, in numpy."""
+    model = pipeline.named_steps["model"]
+    return standardized_inputs(pipeline, matrix) @ model.coef_[0] + model.intercept_[0]
+
+
 def _base_estimator(algorithm: str, random_state: int) -> Pipeline:
     if algorithm == "logistic_regression":
         return Pipeline(
@@ -272,7 +290,30 @@ class ChurnClassifier(ClassifierMixin, BaseEstimator):
         return self
 
     def predict_proba(self, features: pd.DataFrame) -> np.ndarray:
-        return self.calibrated_.predict_proba(encode_matrix(features))
+        return self.predict_proba_encoded(encode_matrix(features))
+
+    def predict_proba_encoded(self, matrix: np.ndarray) -> np.ndarray:
+        """Probabilities from already encoded inputs (see :func:`encode_matrix`).
+
+        The calibrated logistic model is evaluated in plain numpy (the same arithmetic
+        as scikit-learn, checked by a test): one tenant in microseconds instead of the
+        milliseconds of input validation in every pipeline step.
+        """
+        if self.algorithm == "logistic_regression" and self.calibration == "sigmoid":
+            positive = np.mean(
+                [
+                    expit(
+                        -(
+                            member.calibrators[0].a_ * logistic_logit(member.estimator, matrix)
+                            + member.calibrators[0].b_
+                        )
+                    )
+                    for member in self.calibrated_.calibrated_classifiers_
+                ],
+                axis=0,
+            )
+            return np.column_stack([1.0 - positive, positive])
+        return self.calibrated_.predict_proba(matrix)
 
     def predict(self, features: pd.DataFrame) -> np.ndarray:
         return (self.predict_proba(features)[:, 1] >= 0.5).astype(int)

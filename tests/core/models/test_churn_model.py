@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 
 from core.models.churn import score_tenant
 from core.models.churn_drivers import _input_names
 from core.models.churn_metrics import roc_auc
-from core.models.churn_model import ChurnClassifier, time_calibration_splits
+from core.models.churn_model import (
+    ChurnClassifier,
+    encode_matrix,
+    standardized_inputs,
+    time_calibration_splits,
+)
 from tests.core.models.test_churn_helpers import TRUE_COEF, simulated_examples
 
 
@@ -102,3 +108,18 @@ def test_unknown_algorithm_and_short_history_are_clear_errors() -> None:
     short = data[data["as_of"] <= data["as_of"].unique()[2]]
     with pytest.raises(ValueError, match="not enough history"):
         ChurnClassifier().fit(short, short["churn_30d"])
+
+
+def test_numpy_fast_path_matches_scikit_learn(fitted) -> None:
+    model, test = fitted
+    matrix = encode_matrix(test)
+    fast = model.predict_proba_encoded(matrix)
+    slow = model.calibrated_.predict_proba(matrix)
+    np.testing.assert_allclose(fast, slow, rtol=1e-9, atol=1e-12)
+    explainer = model.explainer_
+    np.testing.assert_allclose(
+        explainer[:-1].transform(matrix),
+        standardized_inputs(explainer, matrix),
+        rtol=1e-9,
+        atol=1e-12,
+    )
