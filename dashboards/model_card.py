@@ -202,7 +202,7 @@ def lift_figure(metrics: Mapping[str, Any], *, locale: str) -> go.Figure:
         },
     )
     figure.update_xaxes(title_text=_("Risk decile (1 = riskiest 10%)"), dtick=1)
-    figure.update_yaxes(title_text=_("Lift (x the average churn rate)"))
+    figure.update_layout(yaxis_title=_("Lift (x the average churn rate)"))
     return figure
 
 
