@@ -168,10 +168,16 @@ def test_walk_ins_are_created_when_they_start(small_db) -> None:
 # --------------------------------------------------------------------------- time
 
 
+# Reference data the console itself seeds when it migrates a database (stamped with the
+# wall clock, the same for every data set): not part of the generated history.
+SEEDED_ON_MIGRATE = {"console_cpi_monthly"}
+
+
 def test_nothing_is_stamped_after_generation_now(small_db) -> None:
     stamped = [
         (t.name, c.name)
         for t in Base.metadata.sorted_tables
+        if t.name not in SEEDED_ON_MIGRATE
         for c in t.columns
         if c.name
         in {
@@ -325,6 +331,7 @@ def _dump(path: Path) -> dict[str, list[tuple]]:
         return {
             t.name: con.execute(f"SELECT * FROM {t.name} ORDER BY 1").fetchall()
             for t in Base.metadata.sorted_tables
+            if t.name not in SEEDED_ON_MIGRATE
         }
     finally:
         con.close()
