@@ -24,7 +24,8 @@ def show_summary(row, ctx: LiveContext) -> None:  # type: ignore[no-untyped-def]
     st.markdown(
         _(
             "**Version {version}** · {algorithm} · horizon {horizon} days · trained on "
-            "as-of dates {start} to {end} ({n} examples, {churners} churns, {tenants} tenants)"
+            "as-of dates {start} to {end} ({n} examples, {churners} with a churn, "
+            "{tenants} tenants)"
         ).format(
             version=row.version,
             algorithm=name,

@@ -71,7 +71,7 @@ def _ci(entry: Mapping[str, Any] | None, locale: str, digits: int = 3) -> str:
 def metrics_table(metrics: Mapping[str, Any], *, locale: str) -> pd.DataFrame:
     """Backtest metrics with their 95% CI and the sample they were measured on."""
     _ = translator(locale)
-    sample = _("{n} examples, {churners} churns, {tenants} tenants").format(
+    sample = _("{n} examples ({churners} with a churn), {tenants} tenants").format(
         n=format_count(metrics["n_test"], locale=locale),
         churners=format_count(metrics["n_test_churners"], locale=locale),
         tenants=format_count(metrics["n_test_tenants"], locale=locale),

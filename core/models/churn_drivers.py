@@ -80,7 +80,7 @@ _MESSAGES: dict[str, Callable[[Mapping[str, Any]], Message]] = {
         _f(r, "bookings_trend"), N_("Bookings down {pct}% vs the previous 28 days")
     ),
     "log_bookings_28d": lambda r: (
-        N_("Only {n} bookings in the last 28 days"),
+        N_("Low booking volume: {n} in the last 28 days"),
         {"n": int(_f(r, "bookings_last_28d"))},
     ),
     "no_show_rate": lambda r: _rate(
@@ -97,7 +97,7 @@ _MESSAGES: dict[str, Callable[[Mapping[str, Any]], Message]] = {
         N_("{pct}% of client payments rejected in the last 90 days"),
     ),
     "log_logins_28d": lambda r: (
-        N_("Only {n} back-office logins in the last 28 days"),
+        N_("Few back-office logins: {n} in the last 28 days"),
         {"n": int(_f(r, "logins_last_28d"))},
     ),
     "log_logins_trend": lambda r: _down(
@@ -115,19 +115,19 @@ _MESSAGES: dict[str, Callable[[Mapping[str, Any]], Message]] = {
         {"n": int(_f(r, "distinct_features_used_90d"))},
     ),
     "failed_invoices_180d": lambda r: _count(
-        _f(r, "failed_invoices_180d"), N_("{n} failed invoices in the last 180 days")
+        _f(r, "failed_invoices_180d"), N_("Failed invoices in the last 180 days: {n}")
     ),
     "failed_invoices_365d": lambda r: _count(
-        _f(r, "failed_invoices_365d"), N_("{n} failed invoices in the last 12 months")
+        _f(r, "failed_invoices_365d"), N_("Failed invoices in the last 12 months: {n}")
     ),
     "failed_invoice_recent": _failed_recent,
     "written_off_90d": lambda r: _count(
-        _f(r, "written_off_invoices_90d"), N_("{n} invoices written off in the last 90 days")
+        _f(r, "written_off_invoices_90d"), N_("Invoices written off in the last 90 days: {n}")
     ),
-    "open_tickets": lambda r: _count(_f(r, "open_tickets"), N_("{n} support tickets still open")),
+    "open_tickets": lambda r: _count(_f(r, "open_tickets"), N_("Support tickets still open: {n}")),
     "high_severity_tickets": lambda r: _count(
         _f(r, "high_severity_tickets_90d"),
-        N_("{n} high or urgent support tickets in the last 90 days"),
+        N_("High or urgent support tickets in the last 90 days: {n}"),
     ),
     "mean_csat": lambda r: (
         None

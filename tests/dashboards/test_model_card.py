@@ -26,7 +26,7 @@ def test_metrics_table_shows_values_cis_and_sample(metrics) -> None:
     auc = metrics["roc_auc"]
     assert table.loc[0, "value"] == f"{auc['value']:.3f}"
     assert table.loc[0, "ci"] == f"{auc['ci'][0]:.3f} – {auc['ci'][1]:.3f}"
-    assert f"{metrics['n_test']:,} examples" in table.loc[0, "sample"]
+    assert f"{metrics['n_test']:,} examples (" in table.loc[0, "sample"]
 
 
 def test_comparison_with_health_score_on_its_own_rows(metrics) -> None:
