@@ -138,6 +138,7 @@ def body(ctx: LiveContext) -> None:
             tile.value,
             tile.delta,
             delta_color=tile.delta_color,
+            delta_arrow=tile.delta_arrow,
             help=tile.help,
             border=True,
         )

@@ -37,6 +37,7 @@ class Tile:
     delta: str | None
     delta_color: str  # normal, inverse or off (st.metric)
     help: str
+    delta_arrow: str = "auto"  # off when the change rounds to zero
 
 
 def format_value(unit: str, value: float | None, *, locale: str, compact: bool = True) -> str:
@@ -87,6 +88,7 @@ def build_tile(
         value=format_value(spec.unit, value, locale=locale),
         delta=delta,
         delta_color="off" if flat else ("normal" if spec.higher_is_better else "inverse"),
+        delta_arrow="off" if flat else "auto",
         help=help_text,
     )
 

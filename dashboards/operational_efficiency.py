@@ -222,7 +222,7 @@ def by_dimension(
 
 def trend_figure(weekly: pd.DataFrame, period: Period, *, as_of: date, locale: str) -> go.Figure:
     _ = translator(locale)
-    title = _("Utilization and no-show rate per week")
+    title = _("Utilization, no-show and cancellation rates per week")
     rows = _weeks(weekly, period)
     # complete weeks only: a week cut at its Thursday lacks the busy Friday and Saturday
     rows = rows[rows["week"] + pd.Timedelta(days=6) <= pd.Timestamp(as_of)]
