@@ -6,6 +6,7 @@ expects the open page to show it within one refresh interval, with no reload.
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from core.clock import now
+from core.i18n import DEFAULT_LOCALE, gettext
 from core.metrics.registry import compute_kpis
 from dashboards.executive_overview import build_tile
 from page_registry import PAGES
@@ -23,6 +25,21 @@ pytestmark = pytest.mark.e2e
 expect = pytest.importorskip("playwright.sync_api", reason="e2e tests need playwright").expect
 
 REFRESH_S = 3
+
+
+def es(message: str) -> str:
+    """What the page shows for an English msgid (the console opens in Spanish)."""
+    return gettext(message, DEFAULT_LOCALE)
+
+
+# "snapshot v" and "Stale data" as the status line and the stale notice show them
+SNAPSHOT_WORD = (
+    es("Data as of {when} ({age}) · snapshot v{version}").split("· ")[-1].split("{version}")[0]
+)
+STALE_WORD = re.search(
+    r"\*\*(.+?)\*\*",
+    es("**Stale data**: {reason}. Showing the last good snapshot (v{version}, computed {when})."),
+).group(1)
 # Time on top of the refresh interval for the rerun, the websocket and the browser.
 RENDER_SLACK_S = 3
 
@@ -62,7 +79,7 @@ def test_overview_updates_live_from_a_new_snapshot(console, page):
     expect(bookings).to_have_text(expected, timeout=(REFRESH_S + 10) * 1000)
     elapsed = time.monotonic() - written
     assert elapsed <= REFRESH_S + RENDER_SLACK_S, f"new snapshot took {elapsed:.1f} s to show"
-    expect(page.get_by_text(f"snapshot v{version}")).to_be_visible()
+    expect(page.get_by_text(f"{SNAPSHOT_WORD}{version}")).to_be_visible()
     expect(page.get_by_test_id("stAlertContentWarning")).to_have_count(0)
 
     wait_for_idle(page)
@@ -81,7 +98,7 @@ def test_stale_notice_when_refreshes_stop(console, page):
     expect(page.get_by_test_id("stMetric")).to_have_count(6)
     # Nobody writes another snapshot: after three intervals the page must say so by itself,
     # and keep showing the last numbers.
-    warning = page.get_by_text("Stale data")
+    warning = page.get_by_text(STALE_WORD)
     expect(warning).to_be_visible(timeout=(4 * REFRESH_S + 10) * 1000)
     expect(page.get_by_test_id("stMetric")).to_have_count(6)
 
@@ -92,7 +109,7 @@ def test_every_page_opens_from_a_deep_link(console, page, page_spec):
     # Streamlit serves the default page at "/", never under its url_path.
     page.goto(f"{app.url}/{'' if page_spec.default else page_spec.url_path}")
     wait_for_idle(page)
-    expect(page.locator("h1").first).to_have_text(page_spec.title)
+    expect(page.locator("h1").first).to_have_text(es(page_spec.title))
     expect(page.get_by_text("Page not found")).to_have_count(0)
     expect(page.get_by_test_id("stException")).to_have_count(0)
 
@@ -106,8 +123,8 @@ def test_first_visit_of_a_fresh_server_by_deep_link_gets_the_full_app(tmp_path, 
     ) as app:
         page.goto(f"{app.url}/tenants")
         wait_for_idle(page)
-        expect(page.locator("h1").first).to_have_text("Tenant directory")
+        expect(page.locator("h1").first).to_have_text(es("Tenant directory"))
         navigation = page.get_by_test_id("stSidebarNav")
-        expect(navigation).to_contain_text("Customer success")
+        expect(navigation).to_contain_text(es("Customer success"))
         expect(navigation).not_to_contain_text("app")
         expect(page.get_by_text("Page not found")).to_have_count(0)
