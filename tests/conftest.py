@@ -62,3 +62,11 @@ def truncate_all(engine: Engine) -> None:
     with engine.begin() as connection:
         for table in reversed(Base.metadata.sorted_tables):
             connection.execute(table.delete())
+
+
+@pytest.fixture(scope="session")
+def full_console_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """A generated console with every job run once (see tests/full_console.py)."""
+    from tests.full_console import full_console
+
+    return full_console(tmp_path_factory.mktemp("full_console") / "console.db")
