@@ -1,8 +1,9 @@
 """Walk every page of the registry in headless Chromium and keep a screenshot of each.
 
 The screenshots go to docs/screenshots/<url_path>.png (the README's gallery). By default
-the walk runs on a small generated data set; set BARBERPRO_SCREENSHOT_DB to a copy of
-the demo database (`make run`'s data/barberpro.db) to refresh the gallery with it.
+the walk runs on the generated console of tests/full_console.py (every job run once);
+set BARBERPRO_SCREENSHOT_DB to a copy of the demo database (`make run`'s
+data/barberpro.db) to refresh the gallery with it.
 """
 
 from __future__ import annotations
@@ -15,13 +16,11 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from core.clock import now
 from core.db import create_engine_for
 from core.i18n import gettext
 from core.schema import Tenant
 from page_registry import PAGES
 from tests.e2e.harness import RunningApp, running_app, wait_for_idle
-from tests.generated_console import generated_console
 
 pytestmark = pytest.mark.e2e
 expect = pytest.importorskip("playwright.sync_api", reason="e2e tests need playwright").expect
@@ -30,14 +29,10 @@ SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 
 
 @pytest.fixture(scope="module")
-def console(tmp_path_factory) -> Iterator[tuple[RunningApp, int]]:
+def console(tmp_path_factory, full_console_url) -> Iterator[tuple[RunningApp, int]]:
     workdir: Path = tmp_path_factory.mktemp("walk")
     demo = os.environ.get("BARBERPRO_SCREENSHOT_DB")
-    url = (
-        f"sqlite:///{demo}"
-        if demo
-        else generated_console(workdir / "console.db", today=now().date())
-    )
+    url = f"sqlite:///{demo}" if demo else full_console_url
     engine = create_engine_for(url)
     with Session(engine) as session:
         tenant_id = session.scalar(
