@@ -19,7 +19,7 @@ def alembic_config(database_url: str | None = None) -> Config:
 def upgrade_database(database_url: str | None = None) -> None:
     """Apply every pending migration; a no-op when the schema is current."""
     check_connection(get_engine(database_url))
-    # "heads": each workflow adds its migrations on its own branch from 0004 until merged.
+    # "heads": branches developed in parallel upgrade before their merge revision exists.
     command.upgrade(alembic_config(database_url), "heads")
     from core.cpi import seed_cpi_if_empty  # the bundled CPI series, only into an empty table
 
