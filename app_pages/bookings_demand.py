@@ -9,13 +9,21 @@ import pandas as pd
 import streamlit as st
 
 from dashboards import bookings_demand as bookings
-from dashboards.demand_common import to_csv
 from dashboards.filters import Filters
 from dashboards.links import TENANT_LINK_TEXT, with_tenant_links
 from ui.filters import cross_filter, filter_bar
 from ui.i18n import _
 from ui.live import LiveContext, live_page
-from ui.render import PLOTLY_CONFIG, show_figure, show_table
+from ui.render import (
+    cpi_for,
+    detail_as_of,
+    detail_version,
+    download_csv,
+    selectable_figure,
+    show_figure,
+    show_table,
+    show_tiles,
+)
 
 PAGE = "bookings"
 st.title(_("Bookings & Demand"))
@@ -39,19 +47,7 @@ def _view(
 
 def month_chart(figure: Any, key: str) -> None:
     """A chart whose clicked month filters the page to that month."""
-    event = st.plotly_chart(
-        figure,
-        theme=None,
-        config=PLOTLY_CONFIG,
-        on_select="rerun",
-        selection_mode="points",
-        key=key,
-    )
-    try:
-        points = list(event.selection.points)
-    except AttributeError:
-        points = []
-    for point in points:
+    for point in selectable_figure(figure, key=key):
         if point.get("x"):
             cross_filter(PAGE, "month", point["x"])
 
@@ -60,37 +56,21 @@ def body(ctx: LiveContext) -> None:
     filters = filter_bar(ctx, page=PAGE)
     frames = {name: ctx.frame(name) for name in bookings.FRAMES}
     frames.update({n: ctx.frame(n) for n in bookings.OPTIONAL_FRAMES if ctx.has_frame(n)})
-    cpi = (
-        ctx.frame("cpi_monthly")
-        if filters.constant_ars_month and ctx.has_frame("cpi_monthly")
-        else None
-    )
-    as_of = (ctx.detail.as_of if ctx.detail is not None else ctx.at).date()
-    version = ctx.detail.version if ctx.detail is not None else 0
     view = _view(
         ctx.settings.database_url,
-        version,
+        detail_version(ctx),
         filters,
-        as_of,
+        detail_as_of(ctx),
         ctx.locale,
         frames,
         ctx.frame("tenants"),
-        cpi,
+        cpi_for(ctx, filters),
     )
     if view.message:
         st.info(view.message, icon=":material/filter_alt_off:")
         return
 
-    for cell, tile in zip(st.columns(len(view.tiles)), view.tiles, strict=True):
-        cell.metric(
-            tile.label,
-            tile.value,
-            tile.delta,
-            delta_color=tile.delta_color,
-            delta_arrow=tile.delta_arrow,
-            help=tile.help,
-            border=True,
-        )
+    show_tiles(view.tiles, per_row=None)
     st.caption(
         _(
             "Changes compare the period with as many days just before it. Click a month in "
@@ -175,15 +155,7 @@ def body(ctx: LiveContext) -> None:
             "average_ticket": st.column_config.NumberColumn(_("Average ticket"), format="%.0f"),
         },
     )
-    st.download_button(
-        _("Download CSV"),
-        to_csv(detail),
-        file_name="bookings_tenants.csv",
-        mime="text/csv",
-        icon=":material/download:",
-        on_click="ignore",
-        key="bookings_csv",
-    )
+    download_csv(detail, "bookings_tenants.csv", key="bookings_csv")
 
 
 live_page(body)

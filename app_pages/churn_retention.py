@@ -13,7 +13,16 @@ from dashboards.links import TENANT_LINK_TEXT, with_tenant_links
 from ui.filters import cross_filter, filter_bar
 from ui.i18n import _
 from ui.live import LiveContext, live_page
-from ui.render import PLOTLY_CONFIG, show_figure, show_table
+from ui.render import (
+    cpi_for,
+    detail_as_of,
+    download_csv,
+    selectable_figure,
+    show_figure,
+    show_table,
+    show_tiles,
+    snapshot_versions,
+)
 
 PAGE = "churn"
 st.title(_("Churn & Retention"))
@@ -41,47 +50,29 @@ def body(ctx: LiveContext) -> None:
     filters = filter_bar(ctx, page=PAGE)
     months, tenants = ctx.frame("revenue_tenant_months"), ctx.frame("tenants")
     reasons, scores = ctx.frame("churn_tenant_reasons"), ctx.frame("churn_risk_scores")
-    cpi = (
-        ctx.frame("cpi_monthly")
-        if filters.constant_ars_month and ctx.has_frame("cpi_monthly")
-        else None
+    view = _view(
+        snapshot_versions(ctx),
+        filters,
+        detail_as_of(ctx),
+        ctx.locale,
+        months,
+        tenants,
+        reasons,
+        scores,
+        cpi_for(ctx, filters),
     )
-    versions = (
-        ctx.snapshot.version if ctx.snapshot else 0,
-        ctx.detail.version if ctx.detail else 0,
-    )
-    as_of = (ctx.detail.as_of if ctx.detail is not None else ctx.at).date()
-    view = _view(versions, filters, as_of, ctx.locale, months, tenants, reasons, scores, cpi)
     if view.message:
         st.info(view.message, icon=":material/filter_alt_off:")
         return
     # two rows of three: six in a row truncate "$ 5,2 M" on a laptop screen
-    cells = [cell for _row in range(2) for cell in st.columns(3)]
-    for cell, tile in zip(cells, view.tiles or [], strict=False):
-        cell.metric(
-            tile.label,
-            tile.value,
-            tile.delta,
-            delta_color=tile.delta_color,
-            help=tile.help,
-            border=True,
-        )
+    show_tiles(view.tiles or [], per_row=3)
     st.caption(
         _(
             "Changes compare the selected months with as many months just before them. "
             "Click a month to filter the page to it."
         )
     )
-    event = st.plotly_chart(
-        view.rates,
-        theme=None,
-        config=PLOTLY_CONFIG,
-        on_select="rerun",
-        selection_mode="points",
-        key="churn_rates",
-    )
-    points = getattr(getattr(event, "selection", None), "points", None) or []
-    for point in points:
+    for point in selectable_figure(view.rates, key="churn_rates"):
         if point.get("x"):
             cross_filter(PAGE, "month", point["x"])
 
@@ -127,14 +118,7 @@ def body(ctx: LiveContext) -> None:
                     "reason": _("Reason"),
                 },
             )
-            st.download_button(
-                _("Download CSV"),
-                churned.to_csv(index=False).encode("utf-8"),
-                file_name="churned_tenants.csv",
-                mime="text/csv",
-                icon=":material/download:",
-                key="churn_csv",
-            )
+            download_csv(churned, "churned_tenants.csv", key="churn_csv", bom=False, rerun=True)
     with right:
         show_figure(view.reasons)
 

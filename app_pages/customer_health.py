@@ -16,7 +16,7 @@ from dashboards.links import TENANT_LINK_TEXT, with_tenant_links
 from ui.filters import filter_bar
 from ui.i18n import _
 from ui.live import LiveContext, live_page
-from ui.render import show_figure, show_table
+from ui.render import detail_version, download_csv, show_figure, show_table, show_tiles
 from ui.sidebar import current_operator_id
 
 PAGE = "customer-health"
@@ -148,18 +148,12 @@ def body(ctx: LiveContext) -> None:
     latest, history = ctx.frame("health_latest"), ctx.frame("health_history")
     weights = ctx.frame("health_weights")
     tenants = ctx.frame("tenants") if ctx.has_frame("tenants") else latest
-    version = ctx.detail.version if ctx.detail is not None else 0
-    view = _view(version, filters, ctx.locale, latest, history, weights, tenants)
+    view = _view(detail_version(ctx), filters, ctx.locale, latest, history, weights, tenants)
     if view.message:
         st.info(view.message, icon=":material/filter_alt_off:")
         _weights_editor(ctx)
         return
-    cells = st.columns(len(view.tiles))
-    for cell, tile in zip(cells, view.tiles, strict=True):
-        cell.metric(
-            tile.label, tile.value, tile.delta, delta_color=tile.delta_color,
-            delta_arrow=tile.delta_arrow, help=tile.help, border=True,
-        )  # fmt: skip
+    show_tiles(view.tiles, per_row=None)
     st.caption(
         _("Scores as of {day}, from platform data up to the day before.").format(
             day=view.day.strftime("%d/%m/%Y") if view.day else "-"
@@ -187,14 +181,7 @@ def body(ctx: LiveContext) -> None:
                       "trend_7d", "weakest", *(f"{c}_score" for c in COMPONENTS), "missing"],
         column_config=_columns(),
     )  # fmt: skip
-    st.download_button(
-        _("Download CSV"),
-        table.to_csv(index=False).encode("utf-8"),
-        file_name="customer_health.csv",
-        mime="text/csv",
-        icon=":material/download:",
-        key=f"{PAGE}_csv",
-    )
+    download_csv(table, "customer_health.csv", key=f"{PAGE}_csv", bom=False, rerun=True)
     _weights_editor(ctx)
 
 

@@ -7,7 +7,7 @@ from dashboards import executive_overview as overview
 from dashboards.links import TENANT_LINK_TEXT, with_tenant_links
 from ui.i18n import _
 from ui.live import LiveContext, live_page
-from ui.render import show_figure, show_table
+from ui.render import show_figure, show_table, show_tiles
 
 st.title(_("Executive Overview"))
 
@@ -23,17 +23,7 @@ def body(ctx: LiveContext) -> None:
     assert snapshot is not None
     tiles = overview.build_tiles(snapshot, locale=ctx.locale)
     # Two rows of three: six in a row truncate "$ 1.387 M" on a laptop screen.
-    cells = [cell for _row in range(0, len(tiles), 3) for cell in st.columns(3)]
-    for cell, tile in zip(cells, tiles, strict=False):
-        cell.metric(
-            tile.label,
-            tile.value,
-            tile.delta,
-            delta_color=tile.delta_color,
-            delta_arrow=tile.delta_arrow,
-            help=tile.help,
-            border=True,
-        )
+    show_tiles(tiles, per_row=3)
     st.caption(overview.delta_note(locale=ctx.locale))
 
     accuracy = optional_frame(ctx, "forecast_accuracy")

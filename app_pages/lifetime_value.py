@@ -12,7 +12,16 @@ from dashboards.filters import Filters
 from ui.filters import cross_filter, filter_bar
 from ui.i18n import _
 from ui.live import LiveContext, live_page
-from ui.render import PLOTLY_CONFIG, show_figure, show_table
+from ui.render import (
+    cpi_for,
+    detail_as_of,
+    download_csv,
+    selectable_figure,
+    show_figure,
+    show_table,
+    show_tiles,
+    snapshot_versions,
+)
 
 PAGE = "lifetime-value"
 st.title(_("Lifetime Value"))
@@ -42,42 +51,23 @@ def body(ctx: LiveContext) -> None:
     filters = filter_bar(ctx, page=PAGE, default_days=max(int(all_days), 1))
     st.caption(_("The period picks tenants by signup date (default: every tenant)."))
     segments, months = ctx.frame("ltv_segments"), ctx.frame("revenue_tenant_months")
-    cpi = (
-        ctx.frame("cpi_monthly")
-        if filters.constant_ars_month and ctx.has_frame("cpi_monthly")
-        else None
+    view = _view(
+        snapshot_versions(ctx),
+        filters,
+        detail_as_of(ctx),
+        ctx.locale,
+        segments,
+        months,
+        tenants,
+        cpi_for(ctx, filters),
     )
-    versions = (
-        ctx.snapshot.version if ctx.snapshot else 0,
-        ctx.detail.version if ctx.detail else 0,
-    )
-    as_of = (ctx.detail.as_of if ctx.detail is not None else ctx.at).date()
-    view = _view(versions, filters, as_of, ctx.locale, segments, months, tenants, cpi)
     if view.message:
         st.info(view.message, icon=":material/filter_alt_off:")
         return
-    cells = st.columns(len(view.tiles or []))
-    for cell, tile in zip(cells, view.tiles or [], strict=False):
-        cell.metric(
-            tile.label,
-            tile.value,
-            tile.delta,
-            delta_color=tile.delta_color,
-            help=tile.help,
-            border=True,
-        )
+    show_tiles(view.tiles or [], per_row=None)
     st.caption(view.note)
 
-    event = st.plotly_chart(
-        view.by_segment,
-        theme=None,
-        config=PLOTLY_CONFIG,
-        on_select="rerun",
-        selection_mode="points",
-        key="ltv_segments",
-    )
-    points = getattr(getattr(event, "selection", None), "points", None) or []
-    for point in points:
+    for point in selectable_figure(view.by_segment, key="ltv_segments"):
         if point.get("customdata"):
             cross_filter(PAGE, "tier", point["customdata"][0])
     left, right = st.columns(2)
@@ -126,14 +116,7 @@ def body(ctx: LiveContext) -> None:
             "ltv_ars": st.column_config.NumberColumn(_("LTV"), **money),
         },
     )
-    st.download_button(
-        _("Download CSV"),
-        detail.to_csv(index=False).encode("utf-8"),
-        file_name="ltv_segments.csv",
-        mime="text/csv",
-        icon=":material/download:",
-        key="ltv_csv",
-    )
+    download_csv(detail, "ltv_segments.csv", key="ltv_csv", bom=False, rerun=True)
 
 
 live_page(body)

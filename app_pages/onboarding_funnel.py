@@ -7,7 +7,7 @@ from dashboards.links import TENANT_LINK_TEXT
 from ui.filters import filter_bar
 from ui.i18n import _
 from ui.live import LiveContext, live_page
-from ui.render import show_figure, show_table
+from ui.render import download_csv, show_figure, show_table, show_tiles
 
 PAGE = "onboarding-funnel"
 st.title(_("Onboarding Funnel"))
@@ -61,16 +61,7 @@ def body(ctx: LiveContext) -> None:
     sessions = funnel.select_sessions(all_sessions, filters)
 
     tiles = funnel.build_tiles(all_sessions, filters, at=ctx.at, locale=ctx.locale)
-    cells = [cell for _row in range(0, len(tiles), 4) for cell in st.columns(4)]
-    for cell, tile in zip(cells, tiles, strict=False):
-        cell.metric(
-            tile.label,
-            tile.value,
-            tile.delta,
-            delta_color=tile.delta_color,
-            help=tile.help,
-            border=True,
-        )
+    show_tiles(tiles, per_row=4)
     if sessions.empty:
         st.info(_("No onboarding session started in this period for these filters."))
         return
@@ -109,14 +100,7 @@ def body(ctx: LiveContext) -> None:
 
     st.subheader(_("Sessions"), divider="gray")
     detail = funnel.session_table(sessions, at=ctx.at, locale=ctx.locale)
-    st.download_button(
-        _("Download CSV"),
-        funnel.to_csv(detail),
-        file_name="onboarding_sessions.csv",
-        mime="text/csv",
-        icon=":material/download:",
-        on_click="ignore",
-    )
+    download_csv(detail, "onboarding_sessions.csv")
     show_table(detail, column_config=_columns(), height=min(480, 38 + 35 * len(detail)))
 
 

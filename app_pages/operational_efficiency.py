@@ -9,13 +9,21 @@ import pandas as pd
 import streamlit as st
 
 from dashboards import operational_efficiency as efficiency
-from dashboards.demand_common import to_csv
 from dashboards.filters import Filters
 from dashboards.links import TENANT_LINK_TEXT, with_tenant_links
 from ui.filters import cross_filter, filter_bar
 from ui.i18n import _
 from ui.live import LiveContext, live_page
-from ui.render import PLOTLY_CONFIG, show_figure, show_table
+from ui.render import (
+    cpi_for,
+    detail_as_of,
+    detail_version,
+    download_csv,
+    selectable_figure,
+    show_figure,
+    show_table,
+    show_tiles,
+)
 
 PAGE = "efficiency"
 st.title(_("Operational Efficiency"))
@@ -38,19 +46,7 @@ def _view(
 
 def clickable(figure: Any, key: str, dimension: str) -> None:
     """A chart whose clicked bar (tier or vertical) or month filters the page."""
-    event = st.plotly_chart(
-        figure,
-        theme=None,
-        config=PLOTLY_CONFIG,
-        on_select="rerun",
-        selection_mode="points",
-        key=key,
-    )
-    try:
-        points = list(event.selection.points)
-    except AttributeError:
-        points = []
-    for point in points:
+    for point in selectable_figure(figure, key=key):
         if dimension == "month" and point.get("x"):
             cross_filter(PAGE, "month", point["x"])
         elif point.get("customdata"):
@@ -110,38 +106,21 @@ DETAIL_ORDER = [
 def body(ctx: LiveContext) -> None:
     filters = filter_bar(ctx, page=PAGE)
     frames = {name: ctx.frame(name) for name in efficiency.FRAMES}
-    cpi = (
-        ctx.frame("cpi_monthly")
-        if filters.constant_ars_month and ctx.has_frame("cpi_monthly")
-        else None
-    )
-    as_of = (ctx.detail.as_of if ctx.detail is not None else ctx.at).date()
-    version = ctx.detail.version if ctx.detail is not None else 0
     view = _view(
         ctx.settings.database_url,
-        version,
+        detail_version(ctx),
         filters,
-        as_of,
+        detail_as_of(ctx),
         ctx.locale,
         frames,
         ctx.frame("tenants"),
-        cpi,
+        cpi_for(ctx, filters),
     )
     if view.message:
         st.info(view.message, icon=":material/filter_alt_off:")
         return
 
-    cells = [cell for _row in range(2) for cell in st.columns(3)]
-    for cell, tile in zip(cells, view.tiles, strict=False):
-        cell.metric(
-            tile.label,
-            tile.value,
-            tile.delta,
-            delta_color=tile.delta_color,
-            delta_arrow=tile.delta_arrow,
-            help=tile.help,
-            border=True,
-        )
+    show_tiles(view.tiles, per_row=3)
     st.caption(
         _(
             "Changes compare the period with as many days just before it. Weekly measures "
@@ -191,15 +170,7 @@ def body(ctx: LiveContext) -> None:
         column_order=DETAIL_ORDER,
         column_config=columns(),
     )
-    st.download_button(
-        _("Download CSV"),
-        to_csv(detail),
-        file_name="efficiency_tenants.csv",
-        mime="text/csv",
-        icon=":material/download:",
-        on_click="ignore",
-        key="efficiency_csv",
-    )
+    download_csv(detail, "efficiency_tenants.csv", key="efficiency_csv")
 
 
 live_page(body)

@@ -13,7 +13,16 @@ from dashboards.links import TENANT_LINK_TEXT, with_tenant_links
 from ui.filters import cross_filter, filter_bar
 from ui.i18n import _
 from ui.live import LiveContext, live_page
-from ui.render import PLOTLY_CONFIG, show_figure, show_table
+from ui.render import (
+    cpi_for,
+    detail_as_of,
+    download_csv,
+    selectable_figure,
+    show_figure,
+    show_table,
+    show_tiles,
+    snapshot_versions,
+)
 
 PAGE = "partners"
 FRAMES = ("partners", "partners_tenant_month", "regions_tenant_day")
@@ -38,43 +47,25 @@ def _money(label: str) -> Any:
 
 
 def _download(frame: pd.DataFrame, name: str) -> None:
-    st.download_button(
-        _("Download CSV"),
-        frame.drop(columns=["tenant"], errors="ignore").to_csv(index=False).encode("utf-8"),
-        file_name=f"{name}.csv",
-        mime="text/csv",
-        icon=":material/download:",
-        key=f"{PAGE}_{name}_csv",
-    )
+    download_csv(frame, f"{name}.csv", key=f"{PAGE}_{name}_csv", bom=False, rerun=True)
 
 
 def body(ctx: LiveContext) -> None:
     filters = filter_bar(ctx, page=PAGE)
     frames = {name: ctx.frame(name) for name in FRAMES}
-    cpi = (
-        ctx.frame("cpi_monthly")
-        if filters.constant_ars_month and ctx.has_frame("cpi_monthly")
-        else None
+    view = _view(
+        snapshot_versions(ctx),
+        filters,
+        detail_as_of(ctx),
+        ctx.locale,
+        frames,
+        ctx.frame("tenants"),
+        cpi_for(ctx, filters),
     )
-    versions = (
-        ctx.snapshot.version if ctx.snapshot else 0,
-        ctx.detail.version if ctx.detail else 0,
-    )
-    as_of = (ctx.detail.as_of if ctx.detail is not None else ctx.at).date()
-    view = _view(versions, filters, as_of, ctx.locale, frames, ctx.frame("tenants"), cpi)
     if view.message:
         st.info(view.message, icon=":material/filter_alt_off:")
         return
-    cells = [cell for _row in range(2) for cell in st.columns(4)]
-    for cell, tile in zip(cells, view.tiles or [], strict=False):
-        cell.metric(
-            tile.label,
-            tile.value,
-            tile.delta,
-            delta_color=tile.delta_color,
-            help=tile.help,
-            border=True,
-        )
+    show_tiles(view.tiles or [], per_row=4)
     st.caption(
         _(
             "Attribution: the partner whose claim won (last touch). Changes compare the period "
@@ -84,16 +75,7 @@ def body(ctx: LiveContext) -> None:
 
     left, right = st.columns(2)
     with left:
-        event = st.plotly_chart(
-            view.mrr,
-            theme=None,
-            config=PLOTLY_CONFIG,
-            on_select="rerun",
-            selection_mode="points",
-            key=f"{PAGE}_mrr",
-        )
-        points = getattr(getattr(event, "selection", None), "points", None) or []
-        for point in points:
+        for point in selectable_figure(view.mrr, key=f"{PAGE}_mrr"):
             if point.get("customdata"):
                 cross_filter(PAGE, "partner", int(point["customdata"][0]))
     with right:

@@ -10,7 +10,7 @@ from dashboards import platform_operations as ops
 from dashboards import refresh_jobs
 from ui.i18n import _
 from ui.live import LiveContext, live_page
-from ui.render import show_figure, show_table
+from ui.render import download_csv, show_figure, show_table, show_tiles
 
 st.title(_("Platform Operations"))
 
@@ -68,11 +68,8 @@ def body(ctx: LiveContext) -> None:
     status_tiles = refresh_jobs.status_tiles(
         ctx.status, at=ctx.at, interval_s=ctx.settings.refresh_interval_s, locale=ctx.locale
     )
-    for column, tile in zip(st.columns(len(status_tiles)), status_tiles, strict=True):
-        column.metric(tile.label, tile.value, help=tile.help, icon=tile.icon, border=True)
-    tiles = ops.refresh_tiles(runs, summary, quality, locale=ctx.locale)
-    for column, tile in zip(st.columns(len(tiles)), tiles, strict=True):
-        column.metric(tile.label, tile.value, help=tile.help, border=True)
+    show_tiles(status_tiles, per_row=None)
+    show_tiles(ops.refresh_tiles(runs, summary, quality, locale=ctx.locale), per_row=None)
 
     left, right = st.columns([3, 2])
     with left:
@@ -125,14 +122,7 @@ def body(ctx: LiveContext) -> None:
     if table.empty:
         st.success(_("Every check passed."), icon=":material/check_circle:")
     else:
-        st.download_button(
-            _("Download CSV"),
-            ops.to_csv(table.drop(columns=["status_title"])),
-            file_name="data_quality.csv",
-            mime="text/csv",
-            icon=":material/download:",
-            on_click="ignore",
-        )
+        download_csv(table.drop(columns=["status_title"]), "data_quality.csv")
         show_table(
             ops.style_quality(table, locale=ctx.locale),
             column_config=_columns(),

@@ -6,7 +6,7 @@ from core.queries.operations import recent_job_runs, scheduler_heartbeats, snaps
 from dashboards import refresh_jobs
 from ui.i18n import _
 from ui.live import LiveContext, live_page
-from ui.render import show_table
+from ui.render import show_table, show_tiles
 
 st.title(_("Refresh & jobs"))
 
@@ -50,8 +50,7 @@ def show_status_tiles(ctx: LiveContext) -> None:
     tiles = refresh_jobs.status_tiles(
         ctx.status, at=ctx.at, interval_s=ctx.settings.refresh_interval_s, locale=ctx.locale
     )
-    for column, tile in zip(st.columns(len(tiles)), tiles, strict=True):
-        column.metric(tile.label, tile.value, help=tile.help, icon=tile.icon, border=True)
+    show_tiles(tiles, per_row=None)
 
 
 def body(ctx: LiveContext) -> None:

@@ -13,7 +13,16 @@ from dashboards.links import TENANT_LINK_TEXT, with_tenant_links
 from ui.filters import cross_filter, filter_bar
 from ui.i18n import _
 from ui.live import LiveContext, live_page
-from ui.render import PLOTLY_CONFIG, show_figure, show_table
+from ui.render import (
+    cpi_for,
+    detail_as_of,
+    download_csv,
+    selectable_figure,
+    show_figure,
+    show_table,
+    show_tiles,
+    snapshot_versions,
+)
 
 PAGE = "revenue"
 st.title(_("Revenue & Subscriptions"))
@@ -33,24 +42,9 @@ def _view(
     return revenue.build_view(_months, _tenants, filters, as_of=as_of, locale=locale, cpi=_cpi)
 
 
-def selected(event: Any) -> list[dict]:
-    try:
-        return list(event.selection.points)
-    except AttributeError:
-        return []
-
-
 def chart(figure: Any, key: str, dimension: str) -> None:
     """A chart whose clicked point filters the page (month or tier)."""
-    event = st.plotly_chart(
-        figure,
-        theme=None,
-        config=PLOTLY_CONFIG,
-        on_select="rerun",
-        selection_mode="points",
-        key=key,
-    )
-    for point in selected(event):
+    for point in selectable_figure(figure, key=key):
         if dimension == "month" and point.get("x"):
             cross_filter(PAGE, "month", point["x"])
         elif dimension == "tier" and point.get("customdata"):
@@ -67,31 +61,19 @@ def _shade(value: float) -> str:
 def body(ctx: LiveContext) -> None:
     filters = filter_bar(ctx, page=PAGE)
     months, tenants = ctx.frame("revenue_tenant_months"), ctx.frame("tenants")
-    cpi = (
-        ctx.frame("cpi_monthly")
-        if filters.constant_ars_month and ctx.has_frame("cpi_monthly")
-        else None
+    view = _view(
+        snapshot_versions(ctx),
+        filters,
+        detail_as_of(ctx),
+        ctx.locale,
+        months,
+        tenants,
+        cpi_for(ctx, filters),
     )
-    versions = (
-        ctx.snapshot.version if ctx.snapshot else 0,
-        ctx.detail.version if ctx.detail else 0,
-    )
-    # the day the detail tables were computed is the data's "today"
-    as_of = (ctx.detail.as_of if ctx.detail is not None else ctx.at).date()
-    view = _view(versions, filters, as_of, ctx.locale, months, tenants, cpi)
     if view.message:
         st.info(view.message, icon=":material/filter_alt_off:")
         return
-    cells = [cell for _row in range(2) for cell in st.columns(4)]
-    for cell, tile in zip(cells, view.tiles or [], strict=False):
-        cell.metric(
-            tile.label,
-            tile.value,
-            tile.delta,
-            delta_color=tile.delta_color,
-            help=tile.help,
-            border=True,
-        )
+    show_tiles(view.tiles or [], per_row=4)
     st.caption(
         _(
             "Changes compare the selected months with as many months just before them. "
@@ -161,14 +143,7 @@ def body(ctx: LiveContext) -> None:
             **money,
         },
     )
-    st.download_button(
-        _("Download CSV"),
-        view.detail.to_csv(index=False).encode("utf-8"),
-        file_name="revenue_tenants.csv",
-        mime="text/csv",
-        icon=":material/download:",
-        key="revenue_csv",
-    )
+    download_csv(view.detail, "revenue_tenants.csv", key="revenue_csv", bom=False, rerun=True)
 
 
 live_page(body)

@@ -13,7 +13,7 @@ from dashboards import tenant_360 as t360
 from ui.filters import filter_bar
 from ui.i18n import _
 from ui.live import LiveContext, live_page
-from ui.render import show_figure, show_table
+from ui.render import cpi_for, download_csv, show_figure, show_table, show_tiles
 
 PAGE = "tenant-360"
 PARAM = "tenant"
@@ -117,15 +117,7 @@ def _table(title: str, frame, empty: str, *, csv_name: str | None = None) -> Non
         st.caption(empty)
         return
     if csv_name:
-        st.download_button(
-            _("Download CSV"),
-            t360.to_csv(frame),
-            file_name=csv_name,
-            mime="text/csv",
-            icon=":material/download:",
-            on_click="ignore",
-            key=f"csv_{csv_name}",
-        )
+        download_csv(frame, csv_name, key=f"csv_{csv_name}")
     show_table(frame, column_config=_columns(), height=min(360, 38 + 35 * len(frame)))
 
 
@@ -163,16 +155,7 @@ def body(ctx: LiveContext) -> None:
         cells[index % 4].markdown(f"**{label}**  \n{value}")
 
     tiles = t360.signal_tiles(data.signals, data.health, data.churn, locale=ctx.locale)
-    row = [cell for _r in range(0, len(tiles), 4) for cell in st.columns(4)]
-    for cell, tile in zip(row, tiles, strict=False):
-        cell.metric(
-            tile.label,
-            tile.value,
-            tile.delta,
-            delta_color=tile.delta_color,
-            help=tile.help,
-            border=True,
-        )
+    show_tiles(tiles, per_row=4)
     if data.churn and data.churn["drivers"]:
         st.markdown(
             "**"
@@ -186,7 +169,7 @@ def body(ctx: LiveContext) -> None:
     if problem:
         st.info(problem, icon=":material/event_busy:")
         return
-    cpi = ctx.frame("cpi_monthly") if ctx.has_frame("cpi_monthly") else None
+    cpi = cpi_for(ctx, filters)
     weeks = t360.weekly(data.daily, filters, cpi=cpi)
     money = (
         _("GMV (ARS of {month})").format(month=filters.constant_ars_month.strftime("%m/%Y"))

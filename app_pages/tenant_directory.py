@@ -7,7 +7,7 @@ from dashboards import tenant_directory as directory
 from dashboards.links import TENANT_LINK_TEXT, with_tenant_links
 from ui.i18n import _
 from ui.live import LiveContext, live_page
-from ui.render import show_table
+from ui.render import download_csv, show_table
 
 st.title(_("Tenant directory"))
 
@@ -63,15 +63,8 @@ def body(ctx: LiveContext) -> None:
             total=format_count(len(tenants), locale=ctx.locale),
         )
     )
-    right.download_button(
-        _("Download CSV"),
-        directory.to_csv(shown),
-        file_name=f"tenants_v{ctx.snapshot.version}.csv",
-        mime="text/csv",
-        icon=":material/download:",
-        on_click="ignore",
-        width="stretch",
-    )
+    with right:
+        download_csv(shown, f"tenants_v{ctx.snapshot.version}.csv", stretch=True)
     linked = with_tenant_links(shown, locale=ctx.locale)
     order = ["tenant", *[c for c in shown.columns if c != "trade_name"]]
     show_table(

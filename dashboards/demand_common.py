@@ -252,8 +252,3 @@ def accuracy_note(accuracy: pd.DataFrame | None, series: str, *, locale: str) ->
         smape_naive=fmt.format_percent(row["smape_naive"], locale=locale),
         coverage=fmt.format_percent(row["coverage_95"], locale=locale),
     )
-
-
-def to_csv(frame: pd.DataFrame) -> bytes:
-    """Plain CSV (dot decimals, ISO dates) with a BOM so spreadsheet apps read accents."""
-    return frame.to_csv(index=False).encode("utf-8-sig")

@@ -398,7 +398,3 @@ def session_table(sessions: pd.DataFrame, *, at: datetime, locale: str) -> pd.Da
 def stalled_table(sessions: pd.DataFrame, *, at: datetime, locale: str) -> pd.DataFrame:
     table = session_table(sessions[stalled_mask(sessions, at)], at=at, locale=locale)
     return table.sort_values("idle_hours", ascending=False).reset_index(drop=True)
-
-
-def to_csv(frame: pd.DataFrame) -> bytes:
-    return frame.to_csv(index=False).encode("utf-8-sig")

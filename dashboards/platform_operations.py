@@ -269,7 +269,3 @@ def checked_at(quality: pd.DataFrame | None) -> datetime | None:
     if quality is None or quality.empty:
         return None
     return pd.Timestamp(quality["checked_at"].iloc[0]).to_pydatetime()
-
-
-def to_csv(frame: pd.DataFrame) -> bytes:
-    return frame.to_csv(index=False).encode("utf-8-sig")

@@ -289,7 +289,3 @@ def onboarding_steps(steps: pd.DataFrame) -> pd.DataFrame:
         pd.to_datetime(frame["completed_at"]) - pd.to_datetime(frame["entered_at"])
     ).dt.total_seconds() / 60
     return frame
-
-
-def to_csv(frame: pd.DataFrame) -> bytes:
-    return frame.to_csv(index=False).encode("utf-8-sig")

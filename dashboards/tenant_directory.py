@@ -72,11 +72,6 @@ def filter_tenants(tenants: pd.DataFrame, selection: TenantFilter) -> pd.DataFra
     return tenants.loc[keep, columns].sort_values("trade_name").reset_index(drop=True)
 
 
-def to_csv(frame: pd.DataFrame) -> bytes:
-    """Plain CSV (dot decimals, ISO dates) with a BOM so spreadsheet apps read accents."""
-    return frame.to_csv(index=False).encode("utf-8-sig")
-
-
 def style_directory(frame: pd.DataFrame, *, locale: str = fmt.DEFAULT_LOCALE) -> Styler:
     """Locale-formatted money, counts, rates and dates; values stay sortable."""
     money = lambda v: fmt.format_money(v, locale=locale)  # noqa: E731

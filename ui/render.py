@@ -1,13 +1,22 @@
-"""How every page draws charts and tables, so they look the same everywhere."""
+"""How every page draws charts, tables, tiles and downloads, so they look the same everywhere."""
 
 from __future__ import annotations
 
-from typing import Any
+import math
+from collections.abc import Sequence
+from datetime import date
+from typing import TYPE_CHECKING, Any
 
+import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
 from core.formatting import MISSING
+from ui.i18n import _
+
+if TYPE_CHECKING:
+    from dashboards.filters import Filters
+    from ui.live import LiveContext
 
 PLOTLY_CONFIG = {"displaylogo": False, "responsive": True}
 
@@ -17,6 +26,89 @@ def show_figure(figure: go.Figure) -> None:
     st.plotly_chart(figure, theme=None, config=PLOTLY_CONFIG)
 
 
+def selectable_figure(figure: go.Figure, *, key: str) -> list[dict[str, Any]]:
+    """A plotly figure whose clicked points rerun the page; returns the selected points."""
+    event = st.plotly_chart(
+        figure,
+        theme=None,
+        config=PLOTLY_CONFIG,
+        on_select="rerun",
+        selection_mode="points",
+        key=key,
+    )
+    return list(getattr(getattr(event, "selection", None), "points", None) or [])
+
+
 def show_table(data: Any, **kwargs: Any) -> None:
     """A read-only table without the index, missing values shown as a dash."""
     st.dataframe(data, hide_index=True, placeholder=MISSING, **kwargs)
+
+
+def show_tiles(tiles: Sequence[Any], per_row: int | None = 4) -> None:
+    """KPI tiles in rows of ``per_row`` (None: all in one row), each with a border.
+
+    Dashboards' tile classes differ: the delta, its arrow and an icon are optional.
+    """
+    width = per_row or len(tiles)
+    rows = math.ceil(len(tiles) / width) if width else 0
+    cells = [cell for _row in range(rows) for cell in st.columns(width)]
+    for cell, tile in zip(cells, tiles, strict=False):
+        cell.metric(
+            tile.label,
+            tile.value,
+            getattr(tile, "delta", None),
+            delta_color=getattr(tile, "delta_color", "normal"),
+            delta_arrow=getattr(tile, "delta_arrow", "auto"),
+            help=tile.help,
+            icon=getattr(tile, "icon", None),
+            border=True,
+        )
+
+
+def download_csv(
+    frame: pd.DataFrame,
+    file_name: str,
+    *,
+    label: str | None = None,
+    key: str | None = None,
+    bom: bool = True,
+    rerun: bool = False,
+    stretch: bool = False,
+) -> None:
+    """A "Download CSV" button for a frame: dot decimals, ISO dates, no index.
+
+    ``bom`` starts the file with a UTF-8 BOM so spreadsheet apps read accents; ``rerun``
+    reruns the page on click (Streamlit's default) instead of just downloading.
+    """
+    st.download_button(
+        label or _("Download CSV"),
+        frame.to_csv(index=False).encode("utf-8-sig" if bom else "utf-8"),
+        file_name=file_name,
+        mime="text/csv",
+        icon=":material/download:",
+        on_click="rerun" if rerun else "ignore",
+        key=key,
+        width="stretch" if stretch else "content",
+    )
+
+
+def detail_version(ctx: LiveContext) -> int:
+    """The detail snapshot's version, 0 until the detail job has run."""
+    return ctx.detail.version if ctx.detail is not None else 0
+
+
+def snapshot_versions(ctx: LiveContext) -> tuple[int, int]:
+    """(metrics, detail) snapshot versions: a page's view cache key (0 when missing)."""
+    return (ctx.snapshot.version if ctx.snapshot else 0, detail_version(ctx))
+
+
+def detail_as_of(ctx: LiveContext) -> date:
+    """The day the detail tables were computed, the data's "today" (now until they exist)."""
+    return (ctx.detail.as_of if ctx.detail is not None else ctx.at).date()
+
+
+def cpi_for(ctx: LiveContext, filters: Filters) -> pd.DataFrame | None:
+    """The CPI frame when the filters ask for constant ARS and it exists, else None."""
+    if filters.constant_ars_month and ctx.has_frame("cpi_monthly"):
+        return ctx.frame("cpi_monthly")
+    return None
