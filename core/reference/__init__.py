@@ -4,6 +4,6 @@
 that validation and the onboarding wizard use live here: provinces, cities and area codes
 (``geography``), per-vertical service templates (``services``), the approximate CPI series
 (``inflation``) and BarberPro's own plan price list (``plans``). ``geography``,
-``services`` and ``inflation`` are the same tables as ``data/reference/``; a test keeps
-the two copies identical until ``data/reference`` re-exports these modules.
+``services`` and ``inflation`` are also the demo generator's tables: ``data/reference/``
+re-exports them from here.
 """

@@ -1,34 +1,19 @@
-"""core/reference keeps the same tables as data/reference, and the same plan prices."""
+"""core/reference's plan prices are the ones the demo generator charges.
+
+(data/reference re-exports core/reference's geography, services and inflation tables, so
+there is one copy of them and nothing to compare.)
+"""
 
 from __future__ import annotations
 
-from dataclasses import astuple
 from datetime import date
 
 import numpy as np
 import pytest
 
-import core.reference.geography as core_geography
-import core.reference.inflation as core_inflation
-import core.reference.services as core_services
-import data.reference.geography as data_geography
-import data.reference.inflation as data_inflation
-import data.reference.services as data_services
 from core.reference.plans import PLAN_PRICES, PLAN_TIER, plan_price
 from data.generation import pricing
 from data.generation.context import to_day
-
-
-def test_reference_copies_are_identical():
-    # Different dataclasses (one per module), so compare their fields.
-    assert [astuple(p) for p in core_geography.PROVINCES] == [
-        astuple(p) for p in data_geography.PROVINCES
-    ]
-    assert {k: [astuple(s) for s in v] for k, v in core_services.CATALOG.items()} == {
-        k: [astuple(s) for s in v] for k, v in data_services.CATALOG.items()
-    }
-    assert core_services.STAFF_ROLES == data_services.STAFF_ROLES
-    assert core_inflation.MONTHLY_CPI_PCT == data_inflation.MONTHLY_CPI_PCT
 
 
 @pytest.mark.parametrize("plan", sorted(PLAN_PRICES))
