@@ -6,12 +6,12 @@ import pytest
 
 from core.clock import now
 from tests import snapshot_factory as factory
+from tests.generated_console import generated_console
+from tests.pages.helpers import page_env
 
 
 def _env(monkeypatch, url: str) -> None:
-    monkeypatch.setenv("BARBERPRO_DATABASE_URL", url)
-    monkeypatch.setenv("BARBERPRO_EMBEDDED_SCHEDULER", "false")
-    monkeypatch.setenv("BARBERPRO_SIMULATOR", "false")
+    page_env(monkeypatch, url)
     monkeypatch.delenv("BARBERPRO_REFRESH_INTERVAL_S", raising=False)
 
 
@@ -38,3 +38,19 @@ def empty_env(monkeypatch, tmp_path) -> str:
     url = factory.make_database(f"sqlite:///{tmp_path / 'empty.db'}")
     _env(monkeypatch, url)
     return url
+
+
+@pytest.fixture(scope="session")
+def generated_console_url(tmp_path_factory) -> str:
+    """One small generated console (tests/generated_console.py) for this run's page tests."""
+    path = tmp_path_factory.getbasetemp() / "generated_console_t360" / "console.db"
+    if not path.exists():
+        path.parent.mkdir(exist_ok=True)
+        generated_console(path)
+    return f"sqlite:///{path}"
+
+
+@pytest.fixture
+def generated_console_env(monkeypatch, generated_console_url) -> str:
+    page_env(monkeypatch, generated_console_url)
+    return generated_console_url

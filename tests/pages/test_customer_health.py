@@ -20,6 +20,7 @@ from core.models.health_weights import DEFAULT_WEIGHTS, load_weights
 from core.schema import AuditEvent
 from data.generate import generate_demo_data
 from page_registry import PAGES
+from tests.pages.helpers import page_env
 
 ROOT = Path(__file__).resolve().parents[2]
 TODAY = date(2026, 4, 10)
@@ -47,9 +48,7 @@ def health_url(tmp_path_factory) -> str:
 
 @pytest.fixture
 def health_env(monkeypatch, health_url) -> str:
-    monkeypatch.setenv("BARBERPRO_DATABASE_URL", health_url)
-    monkeypatch.setenv("BARBERPRO_EMBEDDED_SCHEDULER", "false")
-    monkeypatch.setenv("BARBERPRO_SIMULATOR", "false")
+    page_env(monkeypatch, health_url)
     return health_url
 
 

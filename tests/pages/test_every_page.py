@@ -14,6 +14,7 @@ from core.db import create_engine_for
 from core.i18n import gettext
 from core.schema import Tenant
 from page_registry import PAGES, PageSpec
+from tests.pages.helpers import page_env
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -49,9 +50,7 @@ def test_every_page_has_expectations():
 
 @pytest.fixture
 def full_env(monkeypatch, full_console_url) -> str:
-    monkeypatch.setenv("BARBERPRO_DATABASE_URL", full_console_url)
-    monkeypatch.setenv("BARBERPRO_EMBEDDED_SCHEDULER", "false")
-    monkeypatch.setenv("BARBERPRO_SIMULATOR", "false")
+    page_env(monkeypatch, full_console_url)
     monkeypatch.delenv("BARBERPRO_REFRESH_INTERVAL_S", raising=False)
     return full_console_url
 

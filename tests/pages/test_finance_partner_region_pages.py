@@ -12,6 +12,7 @@ from streamlit.testing.v1 import AppTest
 from core.db import create_engine_for
 from core.i18n import DEFAULT_LOCALE, gettext
 from tests.dashboards.test_financial_operations import finance_console
+from tests.pages.helpers import page_env
 
 ROOT = Path(__file__).resolve().parents[2]
 # The generated set's "today" is 2026-04-10: links carry the period explicitly.
@@ -26,9 +27,7 @@ PAGES = {
 @pytest.fixture
 def env(monkeypatch, tmp_path_factory) -> str:
     url = f"sqlite:///{finance_console(tmp_path_factory)}"
-    monkeypatch.setenv("BARBERPRO_DATABASE_URL", url)
-    monkeypatch.setenv("BARBERPRO_EMBEDDED_SCHEDULER", "false")
-    monkeypatch.setenv("BARBERPRO_SIMULATOR", "false")
+    page_env(monkeypatch, url)
     return url
 
 

@@ -1,46 +1,19 @@
 """Onboarding Funnel page on a small generated console: tiles, charts, tables, odd filters."""
 
-from pathlib import Path
-
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from tests.generated_console import TODAY, generated_console
+from tests.generated_console import TODAY
+from tests.pages.helpers import render_page
 
-ROOT = Path(__file__).resolve().parents[2]
 PAGE = "app_pages/onboarding_funnel.py"
 
 
-@pytest.fixture(scope="module")
-def console_url(tmp_path_factory):
-    path = tmp_path_factory.getbasetemp() / "generated_console_t360" / "console.db"
-    if not path.exists():  # shared by this helper's test modules in one pytest run
-        path.parent.mkdir(exist_ok=True)
-        generated_console(path)
-    return f"sqlite:///{path}"
-
-
-@pytest.fixture
-def env(monkeypatch, console_url):
-    monkeypatch.setenv("BARBERPRO_DATABASE_URL", console_url)
-    monkeypatch.setenv("BARBERPRO_EMBEDDED_SCHEDULER", "false")
-    monkeypatch.setenv("BARBERPRO_SIMULATOR", "false")
-    return console_url
-
-
 def render(**params: str) -> AppTest:
-    app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=90)
-    app.query_params.update(params)
-    app.run()
-    app.switch_page(PAGE)
-    app.query_params.update(params)
-    app.run()
-    assert not app.exception, [e.value for e in app.exception]
-    assert not app.error, [e.value for e in app.error]
-    return app
+    return render_page(PAGE, params)
 
 
-def test_funnel_page_shows_tiles_charts_and_tables(env):
+def test_funnel_page_shows_tiles_charts_and_tables(generated_console_env):
     app = render(lang="en", **{"from": "2025-09-01", "to": TODAY.isoformat()})
     assert app.title[0].value == "Onboarding Funnel"
     assert [m.label for m in app.metric] == [
@@ -70,12 +43,12 @@ def test_funnel_page_shows_tiles_charts_and_tables(env):
     ],
     ids=["inverted", "future", "no-data"],
 )
-def test_odd_ranges_explain_themselves(env, params):
+def test_odd_ranges_explain_themselves(generated_console_env, params):
     app = render(lang="en", **params)
     assert app.info, "a clear message instead of charts"
     assert not app.get("plotly_chart")
 
 
-def test_spanish_by_default(env):
+def test_spanish_by_default(generated_console_env):
     app = render(**{"from": "2025-09-01", "to": TODAY.isoformat()})
     assert len(app.metric) == 7 and len(app.get("plotly_chart")) == 3

@@ -1,46 +1,17 @@
 """Platform Operations and Refresh & jobs pages on a generated console with job runs."""
 
-from pathlib import Path
-
-import pytest
 from streamlit.testing.v1 import AppTest
 
-from tests.generated_console import generated_console
+from tests.pages.helpers import ROOT, render_page
 
-ROOT = Path(__file__).resolve().parents[2]
 PAGE = "app_pages/platform_operations.py"
 
 
-@pytest.fixture(scope="module")
-def console_url(tmp_path_factory):
-    path = tmp_path_factory.getbasetemp() / "generated_console_t360" / "console.db"
-    if not path.exists():  # shared by this helper's test modules in one pytest run
-        path.parent.mkdir(exist_ok=True)
-        generated_console(path)
-    return f"sqlite:///{path}"
-
-
-@pytest.fixture
-def env(monkeypatch, console_url):
-    monkeypatch.setenv("BARBERPRO_DATABASE_URL", console_url)
-    monkeypatch.setenv("BARBERPRO_EMBEDDED_SCHEDULER", "false")
-    monkeypatch.setenv("BARBERPRO_SIMULATOR", "false")
-    return console_url
-
-
 def render(**params: str) -> AppTest:
-    app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=90)
-    app.query_params.update(params)
-    app.run()
-    app.switch_page(PAGE)
-    app.query_params.update(params)
-    app.run()
-    assert not app.exception, [e.value for e in app.exception]
-    assert not app.error, [e.value for e in app.error]
-    return app
+    return render_page(PAGE, params)
 
 
-def test_platform_page_shows_refresh_jobs_and_data_quality(env):
+def test_platform_page_shows_refresh_jobs_and_data_quality(generated_console_env):
     from datetime import timedelta
 
     from sqlalchemy.orm import Session
@@ -49,7 +20,7 @@ def test_platform_page_shows_refresh_jobs_and_data_quality(env):
     from core.db import create_engine_for
     from core.schema import JobRun
 
-    engine = create_engine_for(env)
+    engine = create_engine_for(generated_console_env)
     at = now()
     with Session(engine) as session, session.begin():
         for k in range(5):
@@ -91,7 +62,7 @@ def test_platform_page_shows_refresh_jobs_and_data_quality(env):
     assert any("Every check passed" in s.value for s in app.success)
 
 
-def test_refresh_jobs_page_is_translated(env):
+def test_refresh_jobs_page_is_translated(generated_console_env):
     app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=90)
     app.run()
     app.switch_page("app_pages/refresh_jobs.py")

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from tests.dashboards.test_revenue_subscriptions import generated_frames, generated_url
+from tests.pages.helpers import page_env, render_page
 
-ROOT = Path(__file__).resolve().parents[2]
 # The generated data end on 2026-04-10 (tests/generated_console.py), before today.
 IN_DATA = {"from": "2025-10-01", "to": "2026-04-10"}
 PAGES = {
@@ -21,32 +19,17 @@ PAGES = {
 
 @pytest.fixture
 def generated_env(monkeypatch):
-    monkeypatch.setenv("BARBERPRO_DATABASE_URL", generated_url())
-    monkeypatch.setenv("BARBERPRO_EMBEDDED_SCHEDULER", "false")
-    monkeypatch.setenv("BARBERPRO_SIMULATOR", "false")
-    monkeypatch.setenv("BARBERPRO_LANG", "en")
+    page_env(monkeypatch, generated_url(), BARBERPRO_LANG="en")
 
 
 def render(path: str, query: dict[str, str]) -> AppTest:
-    app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
-    for key, value in query.items():
-        app.query_params[key] = value
-    app.run()
-    app.switch_page(path)
-    app.run()
-    return app
-
-
-def assert_clean(app: AppTest) -> None:
-    assert not app.exception, [e.value for e in app.exception]
-    assert not app.error, [e.value for e in app.error]
+    return render_page(path, query, timeout=120)
 
 
 @pytest.mark.parametrize("page", list(PAGES))
 def test_page_shows_tiles_charts_and_download(page, generated_env):
     path, tiles, charts, query = PAGES[page]
     app = render(path, query)
-    assert_clean(app)
     assert len(app.metric) == tiles
     assert all(metric.help for metric in app.metric)  # every tile explains itself
     assert len(app.get("plotly_chart")) == charts
@@ -57,7 +40,6 @@ def test_page_shows_tiles_charts_and_download(page, generated_env):
 def test_future_range_shows_a_message(page, generated_env):
     path, *_ = PAGES[page]
     app = render(path, {"from": "2030-01-01", "to": "2030-02-01"})
-    assert_clean(app)
     assert app.info and not app.metric and not app.get("plotly_chart")
 
 
@@ -71,5 +53,4 @@ def test_province_without_such_tenants_shows_a_message(page, generated_env):
         v for v in ("barbershop", "salon", "spa", "nails") if (province, v) not in pairs
     )
     app = render(path, {**query, "province": province, "vertical": vertical})
-    assert_clean(app)
     assert app.info and not app.metric

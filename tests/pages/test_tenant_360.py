@@ -1,46 +1,19 @@
 """Tenant 360 page: a known tenant, the picker, and bad or unknown ?tenant= links."""
 
-from pathlib import Path
-
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from tests.generated_console import TODAY, generated_console
+from tests.generated_console import TODAY
+from tests.pages.helpers import render_page
 
-ROOT = Path(__file__).resolve().parents[2]
 PAGE = "app_pages/tenant_360.py"
 
 
-@pytest.fixture(scope="module")
-def console_url(tmp_path_factory):
-    path = tmp_path_factory.getbasetemp() / "generated_console_t360" / "console.db"
-    if not path.exists():  # shared by this helper's test modules in one pytest run
-        path.parent.mkdir(exist_ok=True)
-        generated_console(path)
-    return f"sqlite:///{path}"
-
-
-@pytest.fixture
-def env(monkeypatch, console_url):
-    monkeypatch.setenv("BARBERPRO_DATABASE_URL", console_url)
-    monkeypatch.setenv("BARBERPRO_EMBEDDED_SCHEDULER", "false")
-    monkeypatch.setenv("BARBERPRO_SIMULATOR", "false")
-    return console_url
-
-
 def render(**params: str) -> AppTest:
-    app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=90)
-    app.query_params.update(params)
-    app.run()
-    app.switch_page(PAGE)
-    app.query_params.update(params)
-    app.run()
-    assert not app.exception, [e.value for e in app.exception]
-    assert not app.error, [e.value for e in app.error]
-    return app
+    return render_page(PAGE, params)
 
 
-def test_known_tenant(env):
+def test_known_tenant(generated_console_env):
     app = render(lang="en", tenant="3", **{"from": "2025-09-01", "to": TODAY.isoformat()})
     assert app.title[0].value == "Tenant 360"
     assert app.subheader[0].value.endswith("· #3")
@@ -55,13 +28,13 @@ def test_known_tenant(env):
     ("value", "message"),
     [("999999", "There is no tenant with id 999999."), ("abc", "is not a tenant id")],
 )
-def test_bad_links_get_one_clear_message(env, value, message):
+def test_bad_links_get_one_clear_message(generated_console_env, value, message):
     app = render(lang="en", tenant=value)
     assert any(message in w.value for w in app.warning)
     assert not app.metric and not app.get("plotly_chart")
 
 
-def test_picking_a_tenant_opens_it(env):
+def test_picking_a_tenant_opens_it(generated_console_env):
     app = render(lang="en")
     assert any("Pick a tenant" in i.value for i in app.info)
     app.selectbox(key="tenant_360_picker").set_value(5).run()

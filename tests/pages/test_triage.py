@@ -17,6 +17,7 @@ from core.migrate import upgrade_database
 from core.schema import AuditEvent, CsAlert
 from core.workflows.alerts_engine import run_alert_rules
 from tests.core.workflows.alerts_fixtures import add_failed_invoice, make_world
+from tests.pages.helpers import page_env
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -31,9 +32,7 @@ def triage_env(monkeypatch, tmp_path):  # type: ignore[no-untyped-def]
     with Session(engine) as session, session.begin():
         # At the real clock the fixture's rollup is old: "no bookings" fires for all three.
         run = run_alert_rules(session=session, at=now(), rng=random.Random(0))
-    monkeypatch.setenv("BARBERPRO_DATABASE_URL", url)
-    monkeypatch.setenv("BARBERPRO_EMBEDDED_SCHEDULER", "false")
-    monkeypatch.setenv("BARBERPRO_SIMULATOR", "false")
+    page_env(monkeypatch, url)
     return engine, world, run.opened
 
 
