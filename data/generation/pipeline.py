@@ -31,6 +31,8 @@ DATA_TABLES = tuple(
     for t in Base.metadata.sorted_tables
     if not t.name.startswith("console_") or t.name == "console_users"
 )
+# Reference data the console seeds and admins edit (the CPI series): --replace keeps it.
+REFERENCE_TABLES = ("console_cpi_monthly",)
 DERIVED_TABLES = (
     "console_snapshot_frames",
     "console_metric_snapshots",
@@ -205,7 +207,13 @@ def generate(
 
     with BulkWriter(engine) as out:
         if replace:
-            out.truncate([tb.name for tb in reversed(Base.metadata.sorted_tables)])
+            out.truncate(
+                [
+                    tb.name
+                    for tb in reversed(Base.metadata.sorted_tables)
+                    if tb.name not in REFERENCE_TABLES
+                ]
+            )
         else:
             out.truncate(list(DERIVED_TABLES))
         _write_static(out, world, t, activated, last_change, cal)

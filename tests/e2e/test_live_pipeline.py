@@ -16,6 +16,7 @@ import pytest
 
 from core.clock import now
 from core.db import create_engine_for
+from core.i18n import gettext
 from data.simulate import Simulator
 from tests.e2e.harness import ROOT, running_app, wait_for_idle
 
@@ -31,7 +32,13 @@ class LiveConsole:
     db_url: str
 
 
-SNAPSHOT_VERSION = re.compile(r"snapshot v(\d+)")
+# "snapshot v42" in the status line, in the console's default language.
+SNAPSHOT_VERSION = re.compile(
+    re.escape(
+        gettext("Data as of {when} ({age}) · snapshot v{version}", "es_AR").split("{when}")[0]
+    )
+    + r".*?v(\d+)"
+)
 
 
 @pytest.fixture(scope="module")
