@@ -39,7 +39,10 @@ def console(tmp_path_factory, full_console_url) -> Iterator[tuple[RunningApp, in
             select(Tenant.id).where(Tenant.status == "active").order_by(Tenant.id).limit(1)
         )
     engine.dispose()
-    with running_app(url, workdir=workdir) as app:
+    # On the demo copy nothing refreshes during the walk: a long interval keeps the
+    # gallery free of the "stale data" notice a real stall would rightly show.
+    env = {"BARBERPRO_REFRESH_INTERVAL_S": "3600"} if demo else None
+    with running_app(url, env, workdir=workdir) as app:
         yield app, int(tenant_id)
 
 
