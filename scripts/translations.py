@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import sys
+from pathlib import Path
 
 from babel.messages.pofile import write_po
 
@@ -17,7 +18,7 @@ def untranslated() -> list[str]:
 
 def merge(path: str) -> int:
     catalog = load_catalog("es_AR")
-    translations = json.loads(open(path, encoding="utf-8").read())
+    translations = json.loads(Path(path).read_text(encoding="utf-8"))
     merged = 0
     for msgid, text in translations.items():
         message = catalog.get(msgid)

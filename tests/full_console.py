@@ -35,7 +35,10 @@ def full_console(path: Path) -> str:
     for job_id in JOB_ORDER:
         spec = next(spec for spec in JOBS if spec.job_id == job_id)
         run = run_recorded(engine, spec, "tests")
-        if run is None or run.status != "success":
+        # On some days the first model trained on this small history does not beat the
+        # base rate and is rightly not promoted; scoring then has nothing to do.
+        allowed = ("success", "skipped") if job_id == "churn_score" else ("success",)
+        if run is None or run.status not in allowed:
             raise AssertionError(f"{job_id} did not succeed: {run and run.error}")
     engine.dispose()
     return url

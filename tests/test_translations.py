@@ -12,7 +12,9 @@ def test_every_source_message_is_translated_into_spanish():
         for msgid in source_messages()
         if catalog.get(msgid) is None or not catalog.get(msgid).string
     ]
-    assert not missing, f"{len(missing)} untranslated (run `make i18n`, then translate): {missing[:10]}"
+    assert not missing, (
+        f"{len(missing)} untranslated (run `make i18n`, then translate): {missing[:10]}"
+    )
 
 
 def test_translations_keep_their_placeholders():
@@ -20,7 +22,9 @@ def test_translations_keep_their_placeholders():
     broken = [
         message.id
         for message in catalog
-        if message.id and message.string and placeholders(message.id) != placeholders(message.string)
+        if message.id
+        and message.string
+        and placeholders(message.id) != placeholders(message.string)
     ]
     assert not broken, broken[:10]
 

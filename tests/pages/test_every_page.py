@@ -12,6 +12,7 @@ from streamlit.testing.v1 import AppTest
 
 from core.db import create_engine_for
 from core.i18n import gettext
+from core.models.churn import promoted_version
 from core.schema import Tenant
 from page_registry import PAGES, PageSpec
 from tests.pages.helpers import page_env
@@ -20,7 +21,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 # The least each page shows on the full console: st.metric tiles, plotly charts, tables.
 EXPECTED: dict[str, dict[str, int]] = {
-    "executive-overview": {"metric": 6, "plotly_chart": 2, "dataframe": 3},
+    "executive-overview": {"metric": 6, "plotly_chart": 2, "dataframe": 2},
     "revenue": {"metric": 8, "plotly_chart": 4, "dataframe": 2},
     "bookings": {"metric": 4, "plotly_chart": 7, "dataframe": 1},
     "efficiency": {"metric": 6, "plotly_chart": 5, "dataframe": 3},
@@ -65,6 +66,14 @@ def _render(page: PageSpec, url: str, query: dict[str, str] | None = None) -> Ap
     return app
 
 
+def _has_promoted_model(url: str) -> bool:
+    engine = create_engine_for(url)
+    with Session(engine) as session:
+        promoted = promoted_version(session=session)
+    engine.dispose()
+    return promoted is not None
+
+
 def _a_tenant(url: str) -> int:
     engine = create_engine_for(url)
     with Session(engine) as session:
@@ -84,5 +93,9 @@ def test_page_shows_its_content(page, lang, full_env):
     assert not app.error, [e.value for e in app.error]
     assert app.title[0].value == gettext(page.title, lang)
     counts = {kind: len(app.get(kind)) for kind in ("metric", "plotly_chart", "dataframe")}
+    if page.url_path == "model-card" and not _has_promoted_model(full_env):
+        # Not every day's small history yields a model that beats the base rate.
+        assert app.info, "the model card must say that no model is promoted yet"
+        return
     for kind, least in EXPECTED.get(page.url_path, {}).items():
         assert counts[kind] >= least, (kind, counts)
