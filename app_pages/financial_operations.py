@@ -62,6 +62,9 @@ def _download(frame: pd.DataFrame, name: str) -> None:
     download_csv(frame, f"{name}.csv", key=f"{PAGE}_{name}_csv", bom=False, rerun=True)
 
 
+MISMATCHES_SHOWN = 500  # tens of thousands of rows would cost every rerun
+
+
 def _money(label: str) -> Any:
     return st.column_config.NumberColumn(_(label), format="%.0f")
 
@@ -106,7 +109,8 @@ def body(ctx: LiveContext) -> None:
         st.info(_("No mismatch for these filters in the last 45 days."), icon=":material/task_alt:")
     else:
         show_table(
-            with_tenant_links(mismatches, locale=ctx.locale),
+            # The newest rows on screen; the CSV below has every listed mismatch.
+            with_tenant_links(mismatches.head(MISMATCHES_SHOWN), locale=ctx.locale),
             column_order=[
                 "day",
                 "tenant",
@@ -133,6 +137,8 @@ def body(ctx: LiveContext) -> None:
                 "Listed: bookings of the last 45 days (newest 20,000); the monthly counts above "
                 "cover the whole history."
             )
+            + " "
+            + _("On screen: the newest {n}; the CSV has them all.").format(n=MISMATCHES_SHOWN)
         )
         _download(mismatches, "reconciliation_mismatches")
 
