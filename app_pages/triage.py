@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from core import formatting as fmt
 from core.db import DatabaseUnavailable, get_engine
+from core.labels import code_label
 from core.schema import TIERS
 from core.workflows.alerts_config import REASONS, load_config
 from core.workflows.alerts_queries import alert_queue, users
@@ -55,8 +56,15 @@ def queue_section(engine, me):  # type: ignore[no-untyped-def]
         REASONS,
         format_func=lambda r: view.reason_label(r, locale),
         key="triage_reason",
+        placeholder=_("All"),
     )
-    tiers = cols[2].multiselect(_("Tier"), TIERS, key="triage_tier")
+    tiers = cols[2].multiselect(
+        _("Tier"),
+        TIERS,
+        key="triage_tier",
+        placeholder=_("All"),
+        format_func=lambda tier: code_label("tier", tier, locale),
+    )
     min_priority = cols[3].number_input(
         _("Minimum priority (ARS)"), min_value=0.0, value=0.0, step=5000.0, key="triage_min"
     )
