@@ -637,34 +637,46 @@ def rolling_origin_backtest(
         predicted = predicted.iloc[:horizon]
         model_fc = predicted["forecast"].to_numpy(dtype=float)
         naive_fc = seasonal_naive_forecast(train, horizon, season).to_numpy()
-        actual = test.to_numpy()
-        coverage = float("nan")
-        if {"lower", "upper"} <= set(predicted.columns):
-            inside = (actual >= predicted["lower"].to_numpy()) & (
-                actual <= predicted["upper"].to_numpy()
-            )
-            coverage = float(inside.mean())
         rows.append(
-            {
-                "origin": test.index[0],
-                "train_days": cutoff,
-                "mase_model": mase(actual, model_fc, train.to_numpy(), season),
-                "mase_naive": mase(actual, naive_fc, train.to_numpy(), season),
-                "smape_model": smape(actual, model_fc),
-                "smape_naive": smape(actual, naive_fc),
-                "coverage": coverage,
-            }
+            {"origin": test.index[0], "train_days": cutoff}
+            | _score_origin(train, test, predicted, model_fc, naive_fc, season)
         )
+    return _summarize(rows, origins)
+
+
+def _score_origin(
+    train: pd.Series,
+    test: pd.Series,
+    predicted: pd.DataFrame,
+    model_fc: np.ndarray,
+    naive_fc: np.ndarray,
+    season: int,
+) -> dict[str, object]:
+    """One backtest origin's errors (model and naive) and the band's coverage."""
+    actual = test.to_numpy()
+    coverage = float("nan")
+    if {"lower", "upper"} <= set(predicted.columns):
+        inside = (actual >= predicted["lower"].to_numpy()) & (
+            actual <= predicted["upper"].to_numpy()
+        )
+        coverage = float(inside.mean())
+    return {
+        "mase_model": mase(actual, model_fc, train.to_numpy(), season),
+        "mase_naive": mase(actual, naive_fc, train.to_numpy(), season),
+        "smape_model": smape(actual, model_fc),
+        "smape_naive": smape(actual, naive_fc),
+        "coverage": coverage,
+    }
+
+
+def _summarize(rows: list[dict[str, object]], origins: int) -> tuple[pd.DataFrame, dict]:  # type: ignore[type-arg]
+    """Per-origin table and its means, the backtests' common result."""
     per_origin = pd.DataFrame(rows)
     summary = {
-        "mase_model": float(per_origin["mase_model"].mean()),
-        "mase_naive": float(per_origin["mase_naive"].mean()),
-        "smape_model": float(per_origin["smape_model"].mean()),
-        "smape_naive": float(per_origin["smape_naive"].mean()),
-        "coverage": float(per_origin["coverage"].mean()),
-        "origins": int(origins),
+        name: float(per_origin[name].mean())
+        for name in ("mase_model", "mase_naive", "smape_model", "smape_naive", "coverage")
     }
-    return per_origin, summary
+    return per_origin, {**summary, "origins": int(origins)}
 
 
 def monthly_rolling_origin_backtest(
@@ -703,33 +715,10 @@ def monthly_rolling_origin_backtest(
         predicted = make_model().fit(train).predict().iloc[:horizon]
         if len(predicted) < horizon:
             raise ValueError(f"make_model() forecasts {len(predicted)} months, need {horizon}")
-        actual = test.to_numpy()
         model_fc = predicted["forecast"].to_numpy(dtype=float)
         naive_fc = np.resize(train.to_numpy()[-season:], horizon)
-        coverage = float("nan")
-        if {"lower", "upper"} <= set(predicted.columns):
-            inside = (actual >= predicted["lower"].to_numpy()) & (
-                actual <= predicted["upper"].to_numpy()
-            )
-            coverage = float(inside.mean())
         rows.append(
-            {
-                "origin": test.index[0],
-                "train_months": cutoff,
-                "mase_model": mase(actual, model_fc, train.to_numpy(), season),
-                "mase_naive": mase(actual, naive_fc, train.to_numpy(), season),
-                "smape_model": smape(actual, model_fc),
-                "smape_naive": smape(actual, naive_fc),
-                "coverage": coverage,
-            }
+            {"origin": test.index[0], "train_months": cutoff}
+            | _score_origin(train, test, predicted, model_fc, naive_fc, season)
         )
-    per_origin = pd.DataFrame(rows)
-    summary = {
-        "mase_model": float(per_origin["mase_model"].mean()),
-        "mase_naive": float(per_origin["mase_naive"].mean()),
-        "smape_model": float(per_origin["smape_model"].mean()),
-        "smape_naive": float(per_origin["smape_naive"].mean()),
-        "coverage": float(per_origin["coverage"].mean()),
-        "origins": int(origins),
-    }
-    return per_origin, summary
+    return _summarize(rows, origins)
