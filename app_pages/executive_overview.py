@@ -25,6 +25,10 @@ def body(ctx: LiveContext) -> None:
     # Two rows of three: six in a row truncate "$ 1.387 M" on a laptop screen.
     show_tiles(tiles, per_row=3)
     st.caption(overview.delta_note(locale=ctx.locale))
+    today = overview.build_today_tiles(snapshot, locale=ctx.locale)
+    if today:
+        show_tiles(today, per_row=len(today))
+        st.caption(overview.today_note(snapshot, locale=ctx.locale))
 
     accuracy = optional_frame(ctx, "forecast_accuracy")
     monthly = optional_frame(ctx, "forecast_monthly")

@@ -26,6 +26,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bench.report import print_table, write_results
+from core.clock import today
 from core.config import PROJECT_ROOT, ground_truth_path_for
 from core.db import create_engine_for
 from core.migrate import upgrade_database
@@ -56,7 +57,7 @@ def _churn(engine: Any, url: str, args: argparse.Namespace) -> tuple[dict[str, A
 
     truth_path = ground_truth_path_for(url)
     truth = json.loads(truth_path.read_text()) if truth_path.exists() else None
-    data_end = date.fromisoformat(truth["today"]) if truth else datetime.now().date()
+    data_end = date.fromisoformat(truth["today"]) if truth else today()
     config = TrainingConfig(n_boot=args.n_boot, health_dates=args.health_dates)
     started = time.perf_counter()
     with Session(engine) as session, session.begin():

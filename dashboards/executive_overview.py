@@ -18,7 +18,7 @@ from pandas.io.formats.style import Styler
 
 from core import formatting as fmt
 from core.i18n import N_, translator
-from core.metrics.registry import HEADLINE_KPIS, KPI_WINDOW_DAYS, METRICS, Metric
+from core.metrics.registry import HEADLINE_KPIS, KPI_WINDOW_DAYS, METRICS, TODAY_SO_FAR, Metric
 from core.metrics.snapshots import Snapshot
 from dashboards.demand_common import accuracy_note, add_band, room_for_legend
 from dashboards.theme import Colors, empty_figure, new_figure
@@ -26,6 +26,10 @@ from dashboards.theme import Colors, empty_figure, new_figure
 DELTA_NOTE = N_(
     "Changes compare the last {days} days with the {days} before; MRR and active tenants "
     "compare today with {days} days ago."
+)
+TODAY_NOTE = N_(
+    "Today so far, up to {time}; changes compare with the same weekday a week earlier, "
+    "up to the same time."
 )
 MRR_DAYS = 180
 BOOKINGS_DAYS = 90
@@ -67,7 +71,8 @@ def _delta(metric: Metric, value: float | None, previous: float | None, *, local
     if metric.unit == "ratio":
         change = value - previous
         return fmt.format_signed_points(change, locale=locale), round(change * 100, 1) == 0
-    if metric.unit == "count" and metric.grain == "point":
+    # Point counts and today's small counts read best as a difference: "+12", not "+300 %".
+    if metric.unit == "count" and metric.grain in {"point", "today"}:
         change = value - previous
         return fmt.format_signed_count(change, locale=locale), round(change) == 0
     if previous == 0:
@@ -100,6 +105,50 @@ def build_tile(key: str, kpi: dict[str, float | None], *, locale: str = fmt.DEFA
         + _("Now: {now} · previous {days} days: {before}").format(
             now=exact, days=KPI_WINDOW_DAYS, before=before
         ),
+    )
+
+
+def build_today_tiles(snapshot: Snapshot, *, locale: str = fmt.DEFAULT_LOCALE) -> list[Tile]:
+    """Today's activity so far against the same time a week earlier (empty before the
+    first refresh that computes it)."""
+    if "today_so_far" not in snapshot.frames:
+        return []
+    _ = translator(locale)
+    rows = snapshot.frame("today_so_far").set_index("key")
+    tiles = []
+    for key, metric in TODAY_SO_FAR.items():
+        if key not in rows.index:
+            continue
+        value, previous = float(rows.at[key, "value"]), float(rows.at[key, "previous"])
+        delta, is_zero = _delta(metric, value, previous, locale=locale)
+        if is_zero:
+            delta = delta.lstrip("+-") if delta else delta
+        exact = _format_value(metric, value, locale=locale, compact=False)
+        before = _format_value(metric, previous, locale=locale, compact=False)
+        tiles.append(
+            Tile(
+                key=key,
+                label=_(metric.label),
+                value=_format_value(metric, value, locale=locale, compact=True),
+                delta=delta,
+                delta_color="off"
+                if is_zero
+                else ("normal" if metric.higher_is_better else "inverse"),
+                delta_arrow="off" if is_zero else "auto",
+                help=_(metric.definition)
+                + "\n\n"
+                + _("Today: {now} · same time a week earlier: {before}").format(
+                    now=exact, before=before
+                ),
+            )
+        )
+    return tiles
+
+
+def today_note(snapshot: Snapshot, *, locale: str = fmt.DEFAULT_LOCALE) -> str:
+    """What the "today so far" tiles cover, up to the snapshot's time."""
+    return translator(locale)(TODAY_NOTE).format(
+        time=fmt.format_time(snapshot.as_of, locale=locale)
     )
 
 

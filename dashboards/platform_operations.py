@@ -35,6 +35,7 @@ STAGE_TITLES = {
     "read_day_rollup": N_("Read day rollup"),
     "window_totals": N_("Window totals"),
     "compute_metrics": N_("Compute metrics"),
+    "today_so_far": N_("Today so far"),
     "write_snapshot": N_("Write snapshot"),
     "commit": N_("Commit"),
 }

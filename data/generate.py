@@ -122,7 +122,7 @@ def generate_demo_data(
     ConfigError, DatabaseUnavailable, DatabaseNotEmptyError
         Bad URL, unreachable database, or data already there without ``replace``.
     """
-    from core.clock import now
+    from core.clock import today as console_today
     from core.config import get_settings, resolve_database_url
     from core.db import get_engine
     from core.migrate import upgrade_database
@@ -132,7 +132,7 @@ def generate_demo_data(
     url = resolve_database_url(database_url) if database_url else get_settings().database_url
     upgrade_database(url)
     params = GenerationParams(
-        tenants=tenants, months=months, seed=seed, today=today or now().date()
+        tenants=tenants, months=months, seed=seed, today=today or console_today()
     )
     return generate(get_engine(url), url, params, replace=replace)
 
@@ -160,7 +160,7 @@ def main(argv: list[str] | None = None, *, today: date | None = None) -> int:
     from sqlalchemy.exc import SQLAlchemyError
     from tqdm import tqdm
 
-    from core.clock import now
+    from core.clock import today as console_today
     from core.config import ConfigError, get_settings, resolve_database_url
     from core.db import DatabaseUnavailable, get_engine
     from core.migrate import upgrade_database
@@ -187,7 +187,7 @@ def main(argv: list[str] | None = None, *, today: date | None = None) -> int:
         return _fail(f"cannot prepare the database: {reason}")
 
     params = GenerationParams(
-        tenants=args.tenants, months=args.months, seed=args.seed, today=today or now().date()
+        tenants=args.tenants, months=args.months, seed=args.seed, today=today or console_today()
     )
     bar = tqdm(total=1, desc="generating", unit="step", disable=args.quiet, file=sys.stderr)
 

@@ -26,7 +26,7 @@ from sqlalchemy import Connection, Engine, func, inspect, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
-from core.clock import ARGENTINA, now
+from core.clock import ARGENTINA, FUTURE_TOLERANCE, now
 from core.config import ConfigError, get_settings, resolve_database_url
 from core.db import DatabaseUnavailable, check_connection, create_engine_for
 from data.simulation.batch import ActivityCounts, Batch
@@ -96,6 +96,12 @@ class Simulator:
         if events < 0:
             raise ValueError(f"events must be zero or more, got {events}")
         at = _local(at) if at is not None else now()
+        if at > now() + FUTURE_TOLERANCE:
+            # Rows stamped in the future are not what a platform writes, and the refresh
+            # will not let them move its watermark (core/metrics/rollups.py).
+            raise ValueError(
+                f"events cannot happen in the future: {at:%Y-%m-%d %H:%M} is after now"
+            )
         if events == 0:
             return ActivityCounts()
         with self.engine.begin() as conn:

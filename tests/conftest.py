@@ -4,15 +4,38 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from datetime import datetime
 
 import pytest
 from sqlalchemy import Engine, text
 
+from core import clock
 from core.db import create_engine_for
 from core.migrate import upgrade_database
 from core.schema import Base
 
 POSTGRES_URL_VARIABLE = "BARBERPRO_TEST_POSTGRES_URL"
+# Run the suite as if the console's clock read this local Argentine time when the run
+# started (ISO, e.g. 2026-12-07T00:05); see tests/pinned_times.py.
+PINNED_CLOCK_VARIABLE = "BARBERPRO_TEST_CLOCK"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Pin the console's clock for this process and every process the tests start."""
+    raw = os.environ.get(PINNED_CLOCK_VARIABLE, "").strip()
+    if not raw:
+        return
+    try:
+        moment = datetime.fromisoformat(raw)
+    except ValueError:
+        raise pytest.UsageError(
+            f"{PINNED_CLOCK_VARIABLE} must be a local time like 2026-12-07T00:05, got {raw!r}"
+        ) from None
+    shift = clock.offset_to(moment)
+    clock.set_offset(shift)
+    # Children (the app, the scheduler, the generator) read the offset, not the moment,
+    # so a process started a minute later agrees on the time.
+    os.environ[clock.OFFSET_VARIABLE] = f"{shift.total_seconds():.6f}"
 
 
 def postgres_url() -> str | None:

@@ -8,7 +8,7 @@ shows its one-sentence message and changes nothing.
 from __future__ import annotations
 
 import time
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pandas as pd
 import streamlit as st
@@ -16,7 +16,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from core import formatting as fmt
-from core.clock import now
+from core.clock import now, today
 from core.workflows import alerts_commands as commands
 from core.workflows.alerts_config import (
     ACTION_KINDS,
@@ -227,7 +227,7 @@ def _manage(
             run_command(engine, commands.AssignAlert(alert_id, who, me), _("Alert assigned."))
     with snooze, st.form(f"triage_snooze_{alert_id}"):
         until = st.date_input(
-            _("Snooze until"), value=date.today() + timedelta(days=7), key="triage_snooze_until"
+            _("Snooze until"), value=today() + timedelta(days=7), key="triage_snooze_until"
         )
         why = st.text_input(_("Reason"), key="triage_snooze_reason")
         if st.form_submit_button(_("Snooze"), icon=":material/snooze:"):

@@ -10,7 +10,7 @@ import time
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from core.clock import now
@@ -26,6 +26,7 @@ from core.metrics.compute import (
 from core.metrics.rollups import (
     changed_cells,
     compute_dirty_cells,
+    current_high_water,
     day_rollup_frame,
     load_dirty_cells,
     read_day_rollup_rows,
@@ -37,7 +38,7 @@ from core.metrics.rollups import (
     save_watermarks,
 )
 from core.metrics.snapshots import latest_version, prune_snapshots, write_snapshot
-from core.schema import Booking, Payment
+from core.metrics.today import today_so_far
 
 # Old snapshots are deleted every this many versions: deleting on every run costs time.
 PRUNE_EVERY = 10
@@ -126,10 +127,7 @@ def refresh_metrics(
         if kind == "full_rebuild":
             # Read the high water first: rows changing during the rebuild are re-read by
             # the next refresh, which is harmless because cells are recomputed whole.
-            high_water = {
-                "bookings": session.scalar(select(func.max(Booking.updated_at))),
-                "payments": session.scalar(select(func.max(Payment.updated_at))),
-            }
+            high_water = current_high_water(session=session)
             rows = rebuild_tenant_days(session=session)
             watch.lap("rollup_cells")
             days = refold_days(session=session, everything=True)
@@ -190,12 +188,14 @@ def refresh_metrics(
             as_of=as_of_day,
         )
         watch.lap("compute_metrics")
+        today = today_so_far(session=session, as_of=as_of)
+        watch.lap("today_so_far")
         version = write_snapshot(
             session=session,
             as_of=as_of,
             kind=kind,
             kpis=content.kpis,
-            frames=content.frames,
+            frames={**content.frames, "today_so_far": today},
             job_run_id=job_run_id,
         )
         if version % PRUNE_EVERY == 0:

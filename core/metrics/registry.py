@@ -14,6 +14,8 @@ from datetime import date, timedelta
 import numpy as np
 import pandas as pd
 
+from core.i18n import N_
+
 Window = tuple[date, date]  # inclusive start and end day
 
 
@@ -23,8 +25,10 @@ class Metric:
     label: str
     unit: str  # ars, count, ratio
     definition: str
-    grain: str  # point (value at a day) or window (over a period of days)
-    compute: Callable[[pd.DataFrame, Window], float | None]
+    grain: str  # point (at a day), window (over a period of days) or today (so far)
+    # Reads a snapshot's daily frame; None for the "today so far" figures, which the
+    # refresh counts from raw rows (core/metrics/today.py).
+    compute: Callable[[pd.DataFrame, Window], float | None] | None
     higher_is_better: bool = True
 
 
@@ -179,6 +183,59 @@ METRICS: dict[str, Metric] = {
     ]
 }
 
+# Today's activity up to the refresh, against the same time a week earlier; computed by
+# core/metrics/today.py into the snapshot's "today_so_far" table, in display order.
+TODAY_SO_FAR: dict[str, Metric] = {
+    metric.key: metric
+    for metric in [
+        Metric(
+            "today_bookings_made",
+            N_("Bookings made today"),
+            "count",
+            N_(
+                "Appointments booked since midnight, for any day (walk-ins included), up to the "
+                "last refresh; compared with the same weekday a week earlier up to the same time."
+            ),
+            "today",
+            None,
+        ),
+        Metric(
+            "today_completed",
+            N_("Visits completed today"),
+            "count",
+            N_(
+                "Appointments that started since midnight and were completed, up to the last "
+                "refresh; compared with the same weekday a week earlier up to the same time."
+            ),
+            "today",
+            None,
+        ),
+        Metric(
+            "today_no_shows",
+            N_("No-shows today"),
+            "count",
+            N_(
+                "Appointments that started since midnight and nobody came to, up to the last "
+                "refresh; compared with the same weekday a week earlier up to the same time."
+            ),
+            "today",
+            None,
+            higher_is_better=False,
+        ),
+        Metric(
+            "today_gmv",
+            N_("GMV today"),
+            "ars",
+            N_(
+                "The price (ARS) of the visits completed since midnight, up to the last refresh; "
+                "compared with the same weekday a week earlier up to the same time."
+            ),
+            "today",
+            None,
+        ),
+    ]
+}
+
 # The Executive Overview's headline tiles, in display order.
 HEADLINE_KPIS = ("mrr", "active_tenants", "bookings", "gmv", "logo_churn", "no_show_rate")
 
@@ -202,8 +259,8 @@ def compute_kpis(daily: pd.DataFrame, as_of: date) -> dict[str, dict[str, float 
     columns = DailyColumns(daily)
     return {
         key: {
-            "value": metric.compute(columns, current),  # type: ignore[arg-type]
-            "previous": metric.compute(columns, previous),  # type: ignore[arg-type]
+            "value": metric.compute(columns, current),  # type: ignore[arg-type,misc]
+            "previous": metric.compute(columns, previous),  # type: ignore[arg-type,misc]
         }
         for key, metric in METRICS.items()
     }

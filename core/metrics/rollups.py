@@ -12,6 +12,7 @@ and used by both paths, so they cannot drift apart.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -38,10 +39,12 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.expression import ColumnElement, FunctionElement
 
+from core.clock import FUTURE_TOLERANCE, now
 from core.metrics.registry import kpi_windows
 from core.schema import Booking, Payment, RollupDay, RollupTenantDay, Watermark
 
 Cell = tuple[int, date]
+log = logging.getLogger(__name__)
 
 BOOKING_MEASURES = ("bookings", "completed", "cancelled", "no_show", "booked_minutes", "gmv_ars")
 PAYMENT_MEASURES = ("payments_approved_ars", "payments_failed", "payments_total")
@@ -171,6 +174,7 @@ def changed_cells(
     rows_read = 0
     high_water: dict[str, datetime | None] = {}
     read: list[tuple[str, int, datetime]] = []
+    horizon = now() + FUTURE_TOLERANCE
     for source, model, day_column in (
         ("bookings", Booking, Booking.start_at),
         ("payments", Payment, Payment.created_at),
@@ -180,14 +184,26 @@ def changed_cells(
         if mark is not None:
             query = query.where(model.updated_at > mark - WATERMARK_OVERLAP)
         newest = mark
+        ahead = 0
         for row_id, tenant_id, moment, updated_at in session.connection().execute(query):
             rows_read += 1
-            if newest is None or updated_at > newest:
+            if updated_at > horizon:
+                ahead += 1  # folded in below, but it does not move the watermark
+            elif newest is None or updated_at > newest:
                 newest = updated_at
             if mark is not None:
                 read.append((source, row_id, updated_at))
             if already_seen.get((source, row_id)) != updated_at:
                 cells.add((tenant_id, _to_date(moment)))
+        if ahead:
+            log.warning(
+                "%d %s rows are stamped more than %s ahead of now (%s); they are counted "
+                "but do not move the watermark",
+                ahead,
+                source,
+                FUTURE_TOLERANCE,
+                horizon - FUTURE_TOLERANCE,
+            )
         high_water[source] = newest
     seen = {}
     for source, row_id, updated_at in read:
@@ -195,6 +211,17 @@ def changed_cells(
         if newest is not None and updated_at > newest - WATERMARK_OVERLAP:
             seen[(source, row_id)] = updated_at
     return Changes(cells=cells, rows_read=rows_read, high_water=high_water, seen=seen)
+
+
+def current_high_water(*, session: Session) -> dict[str, datetime | None]:
+    """The newest ``updated_at`` of each source, ignoring rows stamped in the future."""
+    horizon = now() + FUTURE_TOLERANCE
+    return {
+        source: session.scalar(
+            select(func.max(model.updated_at)).where(model.updated_at <= horizon)
+        )
+        for source, model in (("bookings", Booking), ("payments", Payment))
+    }
 
 
 def save_watermarks(*, session: Session, high_water: dict[str, datetime | None]) -> None:
@@ -456,6 +483,7 @@ __all__ = [
     "changed_cells",
     "compute_all_cells",
     "compute_dirty_cells",
+    "current_high_water",
     "load_dirty_cells",
     "read_watermarks",
     "read_window_totals",

@@ -191,6 +191,8 @@ class Booking(Base):
             "duration_min",
             "price_ars",
         ),
+        # The "today so far" figures count the bookings made since midnight.
+        Index("ix_bookings_created_at", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)

@@ -14,6 +14,7 @@ from datetime import date, datetime, time, timedelta
 import holidays
 import numpy as np
 
+from core.clock import today as console_today
 from data.generation.limits import MAX_MONTHS, MAX_TENANTS
 
 __all__ = ["MAX_MONTHS", "MAX_TENANTS", "Calendar", "GenerationParams", "build_calendar", "stream"]
@@ -27,7 +28,7 @@ class GenerationParams:
     tenants: int = 250
     months: int = 18
     seed: int = 7
-    today: date = field(default_factory=date.today)
+    today: date = field(default_factory=console_today)
     # Treatment multiplies a tenant's churn hazard by this for ``intervention_days``.
     intervention_hazard_multiplier: float = 0.2
     intervention_days: int = 90

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pandas as pd
+import pytest
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
@@ -17,6 +18,9 @@ from core.metrics.refresh import refresh_metrics
 from core.metrics.snapshots import latest_detail_version
 from core.schema import JobRun, MetricSnapshot
 from tests.factories import add_booking, add_tenant
+
+# Bookings a few hours before now fall on yesterday just after midnight.
+pytestmark = pytest.mark.clock
 
 PROVIDER = FrameProvider(
     "test",

@@ -22,6 +22,9 @@ from core.schema import JobRun
 from scheduler import build_scheduler
 from tests.factories import add_booking, add_tenant
 
+# Bookings a few hours before now, snapshot ages and the stale status.
+pytestmark = pytest.mark.clock
+
 
 def seed(engine: Engine) -> None:
     with Session(engine) as session, session.begin():

@@ -732,3 +732,10 @@ def test_postgres_apply_counts_and_start_at(postgres_sample: SampleDatabase) -> 
 def test_main_returns_instead_of_exiting_for_a_missing_file(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
     assert main(["--once", "1", "--database-url", f"sqlite:///{tmp_path / 'nope.db'}"]) == 2
     assert "no database file" in capsys.readouterr().err
+
+
+def test_activity_cannot_be_stamped_in_the_future(sample: SampleDatabase, engine: Engine) -> None:
+    before = _state(engine)
+    with pytest.raises(ValueError, match="future"):
+        Simulator(engine).apply(100, at=now() + timedelta(hours=12))
+    assert _state(engine) == before

@@ -21,7 +21,7 @@ from page_registry import PAGES
 from tests import snapshot_factory as factory
 from tests.e2e.harness import RunningApp, running_app, wait_for_idle
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.clock]
 expect = pytest.importorskip("playwright.sync_api", reason="e2e tests need playwright").expect
 
 REFRESH_S = 3

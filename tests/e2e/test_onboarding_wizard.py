@@ -19,7 +19,7 @@ from tests import snapshot_factory as factory
 from tests.e2e.conftest import HERE  # noqa: F401 - the browser fixtures live there
 from tests.e2e.harness import RunningApp, running_app, wait_for_idle
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.clock]
 expect = pytest.importorskip("playwright.sync_api", reason="e2e tests need playwright").expect
 
 ROOT = Path(__file__).resolve().parents[2]

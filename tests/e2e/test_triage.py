@@ -21,7 +21,7 @@ from core.workflows.alerts_engine import run_alert_rules
 from tests.core.workflows.alerts_fixtures import World, add_failed_invoice, make_world
 from tests.e2e.harness import RunningApp, running_app, wait_for_idle
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.clock]
 expect = pytest.importorskip("playwright.sync_api", reason="e2e tests need playwright").expect
 
 

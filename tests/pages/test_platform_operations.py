@@ -1,8 +1,12 @@
 """Platform Operations and Refresh & jobs pages on a generated console with job runs."""
 
+import pytest
 from streamlit.testing.v1 import AppTest
 
 from tests.pages.helpers import ROOT, render_page
+
+# Job runs and heartbeats stamped now, read in windows ending now.
+pytestmark = pytest.mark.clock
 
 PAGE = "app_pages/platform_operations.py"
 

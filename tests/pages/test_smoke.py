@@ -15,6 +15,9 @@ from core.schema import JobRun, SnapshotFrame
 from page_registry import PAGES, PageSpec
 from tests import snapshot_factory as factory
 
+# The stale banner and the status line depend on the snapshot's age and today's date.
+pytestmark = pytest.mark.clock
+
 ROOT = Path(__file__).resolve().parents[2]
 
 # What each page must show, by url_path: counts of st.metric, plotly charts, dataframes.

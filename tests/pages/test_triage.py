@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import random
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -11,13 +11,16 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from streamlit.testing.v1 import AppTest
 
-from core.clock import now
+from core.clock import now, today
 from core.db import get_engine
 from core.migrate import upgrade_database
 from core.schema import AuditEvent, CsAlert
 from core.workflows.alerts_engine import run_alert_rules
 from tests.core.workflows.alerts_fixtures import add_failed_invoice, make_world
 from tests.pages.helpers import page_env
+
+# Alerts are raised "now" and the snooze date defaults to a week from today.
+pytestmark = pytest.mark.clock
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -100,7 +103,7 @@ def test_snoozing_into_the_past_is_refused(triage_env) -> None:  # type: ignore[
     engine, _world, _ = triage_env
     alert_id = failed_invoice_alert(engine)
     app = open_page(alert_id)
-    app.date_input(key="triage_snooze_until").set_value(date.today() - timedelta(days=1))
+    app.date_input(key="triage_snooze_until").set_value(today() - timedelta(days=1))
     app.text_input(key="triage_snooze_reason").input("owner on holiday")
     button(app, "Snooze").click().run()
     assert len(app.error) == 1 and app.error[0].value.startswith("A snooze must end in the future")

@@ -11,8 +11,10 @@ from hypothesis import strategies as st
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
+from core.clock import now
 from core.metrics.reference import reference_snapshot_content
 from core.metrics.refresh import refresh_metrics
+from core.metrics.rollups import read_watermarks
 from core.metrics.snapshots import load_latest_snapshot
 from core.schema import Booking, Payment, RollupDay, RollupTenantDay
 from tests.conftest import truncate_all
@@ -189,3 +191,31 @@ def test_a_failed_refresh_leaves_no_half_applied_state(engine: Engine, monkeypat
     # The rolled-back refresh's cells are read again; they must count once, not twice.
     refresh_metrics(engine, as_of=AS_OF)
     assert_matches_reference(engine)
+
+
+def test_a_row_stamped_in_the_future_does_not_hide_the_rows_written_after_it(
+    engine: Engine, caplog
+) -> None:  # type: ignore[no-untyped-def]
+    """The live test's root cause: activity stamped "at noon" at 00:14 moved the watermark
+    twelve hours ahead, and the refresh skipped every row written meanwhile."""
+    refs = seed_tenants(engine)
+    refresh_metrics(engine, as_of=AS_OF)
+    ahead = now() + timedelta(hours=12)
+    with Session(engine) as session, session.begin():
+        future = add_booking(session, refs[0], start_at=AS_OF - timedelta(days=1))
+        future.updated_at = ahead
+    with caplog.at_level("WARNING", logger="core.metrics.rollups"):
+        refresh_metrics(engine, as_of=AS_OF)
+    assert "ahead of now" in caplog.text
+    with Session(engine) as session:
+        marks = read_watermarks(session=session)
+    assert marks["bookings"] is not None and marks["bookings"] < now() + timedelta(minutes=1)
+    # A row written now, after the future one, still reaches the rollups.
+    with Session(engine) as session, session.begin():
+        add_booking(session, refs[1], start_at=AS_OF - timedelta(days=3), status="no_show")
+    refresh_metrics(engine, as_of=AS_OF)
+    assert_matches_reference(engine)
+    # A full rebuild does not take its high water from the future row either.
+    refresh_metrics(engine, full=True, as_of=AS_OF)
+    with Session(engine) as session:
+        assert read_watermarks(session=session)["bookings"] < now() + timedelta(minutes=1)

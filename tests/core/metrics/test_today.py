@@ -1,0 +1,76 @@
+"""Today so far: counted from the raw rows, against the same time a week earlier."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+import pandas as pd
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from core.metrics.today import today_so_far
+from core.schema import Booking
+from tests.factories import add_booking, add_tenant
+
+# A Monday just after midnight: the hour the live test first failed.
+AS_OF = datetime(2026, 12, 7, 0, 5)
+WEEK = timedelta(days=7)
+
+
+def _plain_pandas(bookings: pd.DataFrame, start: datetime, end: datetime) -> dict[str, float]:
+    made = bookings[(bookings.created_at >= start) & (bookings.created_at <= end)]
+    started = bookings[(bookings.start_at >= start) & (bookings.start_at <= end)]
+    completed = started[started.status == "completed"]
+    return {
+        "today_bookings_made": float(len(made)),
+        "today_completed": float(len(completed)),
+        "today_no_shows": float((started.status == "no_show").sum()),
+        "today_gmv": float(completed.price_ars.sum()),
+    }
+
+
+def test_today_so_far_matches_the_raw_rows(engine) -> None:  # type: ignore[no-untyped-def]
+    midnight = datetime.combine(AS_OF.date(), datetime.min.time())
+    with Session(engine) as session, session.begin():
+        refs = add_tenant(session, 1, signup=date(2025, 1, 6), mrr=20000)
+        other = add_tenant(session, 2, signup=date(2025, 1, 6), mrr=30000)
+        # Last week, before and after the same time of day, and today.
+        cases = [
+            (refs, midnight - WEEK + timedelta(minutes=2), "completed", 9000, timedelta(0)),
+            (refs, midnight - WEEK + timedelta(minutes=4), "no_show", 7000, timedelta(0)),
+            (other, midnight - WEEK + timedelta(hours=3), "completed", 5000, timedelta(0)),
+            (refs, midnight + timedelta(minutes=1), "completed", 12000, timedelta(0)),
+            (other, midnight + timedelta(minutes=3), "no_show", 8000, timedelta(0)),
+            (other, midnight + timedelta(hours=11), "scheduled", 6000, timedelta(0)),
+            (refs, midnight - timedelta(minutes=1), "completed", 4000, timedelta(0)),
+        ]
+        for tenant, start, status, price, _ in cases:
+            add_booking(session, tenant, start_at=start, status=status, price=price)
+        # Bookings made since midnight (for days ahead), and one made at this time last week.
+        for minutes, start_days in ((1, 2), (4, 9), (6, 1)):
+            booking = add_booking(
+                session, refs, start_at=midnight + timedelta(days=start_days, hours=10)
+            )
+            booking.created_at = midnight + timedelta(minutes=minutes)
+        late = add_booking(session, other, start_at=midnight + timedelta(days=3))
+        late.created_at = midnight - WEEK + timedelta(minutes=3)
+    with Session(engine) as session:
+        frame = today_so_far(session=session, as_of=AS_OF).set_index("key")
+        rows = session.execute(
+            select(Booking.created_at, Booking.start_at, Booking.status, Booking.price_ars)
+        ).all()
+    raw = pd.DataFrame(rows, columns=["created_at", "start_at", "status", "price_ars"])
+    current = _plain_pandas(raw, midnight, AS_OF)
+    previous = _plain_pandas(raw, midnight - WEEK, AS_OF - WEEK)
+    for key in current:
+        assert frame.at[key, "value"] == current[key], key
+        assert frame.at[key, "previous"] == previous[key], key
+    # The hand count, so the reference itself is checked.
+    assert frame.at["today_bookings_made", "value"] == 2  # the one at 00:06 is after 00:05
+    assert frame.at["today_completed", "value"] == 1 and frame.at["today_gmv", "value"] == 12000
+    assert frame.at["today_no_shows", "value"] == 1
+    assert (
+        frame.at["today_completed", "previous"] == 1 and frame.at["today_gmv", "previous"] == 9000
+    )
+    assert frame.at["today_no_shows", "previous"] == 1
+    assert frame.at["today_bookings_made", "previous"] == 1
