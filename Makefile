@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 PORT ?= 8501
 
-.PHONY: run test install install-dev migrate demo-data simulate scheduler app lint typecheck bench i18n clean
+.PHONY: run test install install-dev migrate demo-data simulate scheduler app lint typecheck bench i18n clean test-times
 
 run: install migrate demo-data
 	@echo "Starting the simulator, the scheduler and the console at http://localhost:$(PORT)"
@@ -17,6 +17,15 @@ run: install migrate demo-data
 
 test: install-dev
 	$(PY) -m pytest
+
+# The time-sensitive tests (marker "clock") at every pinned date and hour of this week and
+# month; the ones that generate a whole console or drive a browser (the live pipeline
+# among them) at the four worst moments (tests/pinned_times.py).
+test-times: install-dev
+	$(PY) -m tests.pinned_times -- -m "clock and not e2e" -q -p no:cacheprovider \
+		--ignore tests/pages/test_every_page.py
+	$(PY) -m tests.pinned_times --worst -- -m clock -q -p no:cacheprovider \
+		tests/e2e tests/pages/test_every_page.py
 
 # Idempotent: the stamp files are only rebuilt when a requirements file changes.
 install: $(VENV)/.installed-runtime

@@ -9,6 +9,8 @@ from pathlib import Path
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
+from core.clock import OFFSET_VARIABLE
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DATABASE_URL = "sqlite:///data/barberpro.db"
 
@@ -91,6 +93,10 @@ class Settings:
             raise ConfigError(
                 "BARBERPRO_ENV=production needs a PostgreSQL BARBERPRO_DATABASE_URL, "
                 "not the embedded SQLite file"
+            )
+        if environment == "production" and os.environ.get(OFFSET_VARIABLE, "").strip():
+            raise ConfigError(
+                f"BARBERPRO_ENV=production refuses {OFFSET_VARIABLE}: a shifted clock is for tests"
             )
         return cls(
             database_url=resolve_database_url(raw_url),

@@ -81,30 +81,49 @@ def _delta(metric: Metric, value: float | None, previous: float | None, *, local
     return fmt.format_signed_percent(change, locale=locale), round(change * 100, 1) == 0
 
 
-def build_tile(key: str, kpi: dict[str, float | None], *, locale: str = fmt.DEFAULT_LOCALE) -> Tile:
-    _ = translator(locale)
-    metric = METRICS[key]
-    value, previous = kpi.get("value"), kpi.get("previous")
+def _tile(
+    metric: Metric,
+    value: float | None,
+    previous: float | None,
+    *,
+    label: str,
+    compared: str,
+    locale: str,
+) -> Tile:
+    """A tile for ``metric``; ``compared`` names the comparison, with {now} and {before}."""
     delta, is_zero = _delta(metric, value, previous, locale=locale)
     if is_zero:
         delta = delta.lstrip("+-") if delta else delta
     exact = _format_value(metric, value, locale=locale, compact=False)
     before = _format_value(metric, previous, locale=locale, compact=False)
-    label = _(metric.label)
-    if metric.grain != "point":
-        label = _("{label} ({days} d)").format(label=label, days=KPI_WINDOW_DAYS)
+    _ = translator(locale)
     return Tile(
-        key=key,
+        key=metric.key,
         label=label,
         value=_format_value(metric, value, locale=locale, compact=True),
         delta=delta,
         delta_color="off" if is_zero else ("normal" if metric.higher_is_better else "inverse"),
         delta_arrow="off" if is_zero else "auto",
-        help=_(metric.definition)
-        + "\n\n"
-        + _("Now: {now} · previous {days} days: {before}").format(
-            now=exact, days=KPI_WINDOW_DAYS, before=before
-        ),
+        help=_(metric.definition) + "\n\n" + compared.format(now=exact, before=before),
+    )
+
+
+def build_tile(key: str, kpi: dict[str, float | None], *, locale: str = fmt.DEFAULT_LOCALE) -> Tile:
+    _ = translator(locale)
+    metric = METRICS[key]
+    label = _(metric.label)
+    if metric.grain != "point":
+        label = _("{label} ({days} d)").format(label=label, days=KPI_WINDOW_DAYS)
+    compared = _("Now: {now} · previous {days} days: {before}").replace(
+        "{days}", str(KPI_WINDOW_DAYS)
+    )
+    return _tile(
+        metric,
+        kpi.get("value"),
+        kpi.get("previous"),
+        label=label,
+        compared=compared,
+        locale=locale,
     )
 
 
@@ -115,34 +134,19 @@ def build_today_tiles(snapshot: Snapshot, *, locale: str = fmt.DEFAULT_LOCALE) -
         return []
     _ = translator(locale)
     rows = snapshot.frame("today_so_far").set_index("key")
-    tiles = []
-    for key, metric in TODAY_SO_FAR.items():
-        if key not in rows.index:
-            continue
-        value, previous = float(rows.at[key, "value"]), float(rows.at[key, "previous"])
-        delta, is_zero = _delta(metric, value, previous, locale=locale)
-        if is_zero:
-            delta = delta.lstrip("+-") if delta else delta
-        exact = _format_value(metric, value, locale=locale, compact=False)
-        before = _format_value(metric, previous, locale=locale, compact=False)
-        tiles.append(
-            Tile(
-                key=key,
-                label=_(metric.label),
-                value=_format_value(metric, value, locale=locale, compact=True),
-                delta=delta,
-                delta_color="off"
-                if is_zero
-                else ("normal" if metric.higher_is_better else "inverse"),
-                delta_arrow="off" if is_zero else "auto",
-                help=_(metric.definition)
-                + "\n\n"
-                + _("Today: {now} · same time a week earlier: {before}").format(
-                    now=exact, before=before
-                ),
-            )
+    compared = _("Today: {now} · same time a week earlier: {before}")
+    return [
+        _tile(
+            metric,
+            float(rows.at[key, "value"]),
+            float(rows.at[key, "previous"]),
+            label=_(metric.label),
+            compared=compared,
+            locale=locale,
         )
-    return tiles
+        for key, metric in TODAY_SO_FAR.items()
+        if key in rows.index
+    ]
 
 
 def today_note(snapshot: Snapshot, *, locale: str = fmt.DEFAULT_LOCALE) -> str:

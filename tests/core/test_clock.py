@@ -74,3 +74,15 @@ def test_pinned_moments_cover_every_weekday_hour_and_the_month_edges() -> None:
     worst = worst_moments(reference)
     assert [m.strftime("%a %H:%M") for m in worst[:2]] == ["Mon 00:05", "Sun 23:55"]
     assert worst[2] == datetime(2026, 12, 1, 0, 5) and worst[3] == datetime(2026, 12, 31, 23, 55)
+
+
+def test_production_refuses_a_shifted_clock(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from core.config import ConfigError, Settings
+
+    monkeypatch.setenv("BARBERPRO_ENV", "production")
+    monkeypatch.setenv("BARBERPRO_DATABASE_URL", "postgresql+psycopg:///x?host=/tmp")
+    monkeypatch.setenv(clock.OFFSET_VARIABLE, "3600")
+    with pytest.raises(ConfigError, match=clock.OFFSET_VARIABLE):
+        Settings.from_env()
+    monkeypatch.delenv(clock.OFFSET_VARIABLE)
+    assert Settings.from_env().environment == "production"

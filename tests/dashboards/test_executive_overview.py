@@ -214,3 +214,38 @@ def test_texts_are_translated(snapshot):
     figure = overview.bookings_figure(snapshot, locale="es_AR")
     assert figure.layout.title.text == gettext("Bookings per day", "es_AR")
     assert overview.delta_note(locale="en").startswith("Changes compare the last 30 days")
+
+
+def test_today_so_far_tiles_compare_with_the_same_time_last_week(snapshot):
+    today = pd.DataFrame(
+        {
+            "key": ["today_bookings_made", "today_completed", "today_no_shows", "today_gmv"],
+            "value": [57.0, 12.0, 3.0, 150_000.0],
+            "previous": [45.0, 12.0, 1.0, 120_000.0],
+        }
+    )
+    live = type(snapshot)(
+        snapshot.version,
+        snapshot.created_at,
+        snapshot.as_of,
+        snapshot.kind,
+        snapshot.kpis,
+        {"today_so_far": today},
+    )
+    tiles = {tile.key: tile for tile in overview.build_today_tiles(live, locale="es_AR")}
+    assert list(tiles) == ["today_bookings_made", "today_completed", "today_no_shows", "today_gmv"]
+    made = tiles["today_bookings_made"]
+    assert (made.label, made.value, made.delta, made.delta_color) == (
+        "Reservas hechas hoy",
+        "57",
+        "+12",
+        "normal",
+    )
+    assert "Hoy: 57 · a la misma hora hace una semana: 45" in made.help
+    same = tiles["today_completed"]
+    assert (same.delta, same.delta_color, same.delta_arrow) == ("0", "off", "off")
+    assert tiles["today_no_shows"].delta_color == "inverse"  # more no-shows is bad news
+    assert tiles["today_gmv"].delta == "+25,0 %"
+    assert "14:30" in overview.today_note(live, locale="es_AR")
+    # A snapshot written before the figures existed shows no strip, not zeros.
+    assert overview.build_today_tiles(snapshot) == []
