@@ -41,8 +41,8 @@ def dead_scheduler_ids(*, session: Session, own_id: str, at: datetime) -> list[s
     """Schedulers with a running run or a held lease that are no longer alive."""
     running = select(JobRun.scheduler_id).where(JobRun.status == "running").distinct()
     holders = select(ConsoleLock.holder).where(ConsoleLock.holder.is_not(None))
-    candidates = set(session.scalars(running)) | set(session.scalars(holders))
-    candidates.discard(own_id)
+    found = set(session.scalars(running)) | set(session.scalars(holders))
+    candidates = {c for c in found if c is not None and c != own_id}
     beats = dict(
         session.execute(
             select(SchedulerHeartbeat.scheduler_id, SchedulerHeartbeat.beat_at).where(

@@ -66,10 +66,14 @@ OVERDUE_COLUMNS = ["run_id", "job_id", "started_at", "elapsed_s", "expected_s"]
 def expected_duration_s(*, session: Session, job_id: str, declared_s: float) -> float:
     """How long a run of ``job_id`` may take: twice its recent 90th percentile, else declared."""
     durations = [
-        (finished - started).total_seconds()
+        (finished - started).total_seconds()  # type: ignore[operator]
         for started, finished in session.execute(
             select(JobRun.started_at, JobRun.finished_at)
-            .where(JobRun.job_id == job_id, JobRun.status == "success")
+            .where(
+                JobRun.job_id == job_id,
+                JobRun.status == "success",
+                JobRun.finished_at.is_not(None),
+            )
             .order_by(JobRun.started_at.desc())
             .limit(20)
         )

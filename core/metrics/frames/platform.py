@@ -361,10 +361,8 @@ def run_checks(session: Session, *, cutoff: datetime, checked_at: datetime) -> p
 def _count_table(session: Session, table: Any, table_checks: list[Check]) -> tuple[int, dict]:  # type: ignore[type-arg]
     """(row count, offending rows per check id) for one table."""
     folded = [c for c in table_checks if c.category != "orphans"]
-    columns = [func.count()] + [
-        func.coalesce(func.sum(case((c.condition, 1), else_=0)), 0)  # type: ignore[arg-type]
-        for c in folded
-    ]
+    columns: list[Any] = [func.count()]
+    columns += [func.coalesce(func.sum(case((c.condition, 1), else_=0)), 0) for c in folded]  # type: ignore[arg-type]
     result = session.execute(select(*columns).select_from(table)).one()
     counts = {c.check_id: int(n) for c, n in zip(folded, result[1:], strict=True)}
     for check in table_checks:
