@@ -5,8 +5,9 @@ import logging
 import streamlit as st
 
 import scheduler
-from core.config import ConfigError
+from core.config import ConfigError, get_settings
 from core.i18n import gettext
+from core.job_control import set_default_statement_timeout
 from page_registry import pages_by_section
 from ui.i18n import current_locale
 from ui.sidebar import render_sidebar
@@ -18,6 +19,8 @@ st.set_page_config(
 )
 
 try:
+    # Page queries get a short statement limit; the scheduler's jobs set their own.
+    set_default_statement_timeout(get_settings().page_statement_timeout_s)
     scheduler.ensure_embedded_scheduler()  # idempotent: starts once per process
 except ConfigError:
     pass  # every page explains a bad setting itself

@@ -3,30 +3,105 @@
 Jobs come from the registry in ``core.jobs``. Each runs with an explicit id,
 ``coalesce=True`` and ``max_instances=1``; a database lease makes sure that, with several
 schedulers on one database, only one refreshes at a time.
+
+Stopping (SIGTERM or Ctrl-C for the standalone scheduler, interpreter exit for the
+embedded one) takes at most ``STOP_GRACE_S`` plus a second or two: no new run starts, the
+statements in flight are cancelled, the runs end as ``interrupted``, and the leases of
+this scheduler are freed. Jobs run on daemon threads, so one stuck outside the database
+(a model fit) cannot keep the process alive; its run is marked by the stop sequence.
 """
 
 from __future__ import annotations
 
 import argparse
+import atexit
 import contextlib
 import logging
 import signal
 import sys
 import threading
+import time
 from datetime import datetime, timedelta
 
+from apscheduler.executors.base import BaseExecutor, run_job
 from apscheduler.schedulers.background import BackgroundScheduler
-from apscheduler.schedulers.base import BaseScheduler
+from apscheduler.schedulers.base import STATE_STOPPED, BaseScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 from sqlalchemy import Engine
 
+from core import job_control
 from core.clock import now
 from core.config import ConfigError, get_settings
 from core.db import DatabaseUnavailable, check_connection, get_engine
-from core.jobs import JOBS, new_scheduler_id, run_recorded, write_heartbeat
+from core.job_recovery import mark_interrupted, recover_dead_schedulers
+from core.jobs import (
+    INTERRUPTED_ERROR,
+    new_scheduler_id,
+    run_recorded,
+    scheduled_jobs,
+    write_heartbeat,
+)
+from core.locks import release_all
 
 HEARTBEAT_INTERVAL_S = 10.0
+RECOVERY_INTERVAL_S = 60.0
+# Time the running jobs get, after their statements are cancelled, to record their end.
+STOP_GRACE_S = 6.0
 log = logging.getLogger("barberpro.scheduler")
+
+
+class DaemonThreadExecutor(BaseExecutor):  # type: ignore[misc]
+    """Runs each job on its own daemon thread.
+
+    APScheduler's pool threads are joined when the interpreter exits, so a job stuck in
+    a long query or a model fit kept a stopped scheduler alive until it finished.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._threads: set[threading.Thread] = set()
+        self._threads_lock = threading.Lock()
+
+    def _do_submit_job(self, job, run_times) -> None:  # type: ignore[no-untyped-def]
+        thread = threading.Thread(
+            target=self._run, args=(job, run_times), name=f"job:{job.id}", daemon=True
+        )
+        with self._threads_lock:
+            self._threads.add(thread)
+        thread.start()
+
+    def _run(self, job, run_times) -> None:  # type: ignore[no-untyped-def]
+        try:
+            events = run_job(job, job._jobstore_alias, run_times, self._logger.name)
+        except BaseException as exc:
+            self._run_job_error(job.id, exc, exc.__traceback__)
+        else:
+            self._run_job_success(job.id, events)
+        finally:
+            with self._threads_lock:
+                self._threads.discard(threading.current_thread())
+
+    def running(self) -> int:
+        with self._threads_lock:
+            return len(self._threads)
+
+    def wait(self, timeout_s: float | None) -> bool:
+        """Join the running jobs; True when none is left."""
+        deadline = None if timeout_s is None else time.monotonic() + timeout_s
+        while True:
+            with self._threads_lock:
+                threads = list(self._threads)
+            if not threads:
+                return True
+            left = None if deadline is None else deadline - time.monotonic()
+            if left is not None and left <= 0:
+                return False
+            threads[0].join(None if left is None else min(left, 0.5))
+
+    def shutdown(self, wait: bool = True) -> None:
+        if wait:
+            self.wait(None)
+
 
 _embedded: BackgroundScheduler | None = None
 _embedded_lock = threading.Lock()
@@ -39,14 +114,20 @@ def build_scheduler(
     mode: str,
     blocking: bool = False,
     first_run_at: datetime | None = None,
+    scheduler_id: str | None = None,
 ) -> BaseScheduler:
     """A scheduler with every registered job and the heartbeat, not yet started."""
-    scheduler: BaseScheduler = BlockingScheduler() if blocking else BackgroundScheduler(daemon=True)
-    scheduler_id = new_scheduler_id()
+    executors = {"default": DaemonThreadExecutor()}
+    scheduler: BaseScheduler = (
+        BlockingScheduler(executors=executors)
+        if blocking
+        else BackgroundScheduler(executors=executors, daemon=True)
+    )
+    scheduler_id = scheduler_id or new_scheduler_id()
     started_at = now()
     start = first_run_at or datetime.now() + timedelta(seconds=1)
     defaults = {"coalesce": True, "max_instances": 1, "replace_existing": True}
-    for spec in JOBS:
+    for spec in scheduled_jobs(get_settings().environment):
         scheduler.add_job(
             run_recorded,
             "interval",
@@ -68,7 +149,50 @@ def build_scheduler(
         next_run_time=datetime.now(),
         **defaults,
     )
+    scheduler.add_job(
+        _recover_quietly,
+        "interval",
+        seconds=RECOVERY_INTERVAL_S,
+        args=(engine, scheduler_id),
+        id="recover_dead_schedulers",
+        name="Mark the runs of dead schedulers interrupted and free their leases",
+        next_run_time=datetime.now(),
+        **defaults,
+    )
     return scheduler
+
+
+def _recover_quietly(engine: Engine, scheduler_id: str) -> None:
+    try:
+        runs, leases = recover_dead_schedulers(engine, scheduler_id)
+    except Exception:  # the database may be down for a moment; the next pass retries
+        log.exception("could not check for dead schedulers")
+        return
+    if runs or leases:
+        log.info("dead schedulers: %d runs marked interrupted, %d leases freed", runs, leases)
+
+
+def stop_scheduler(
+    scheduler: BaseScheduler, engine: Engine, scheduler_id: str, *, grace_s: float = STOP_GRACE_S
+) -> bool:
+    """Stop starting runs, cancel the running ones, record them and free the leases.
+
+    Returns True when every running job ended by itself within ``grace_s``.
+    """
+    if scheduler.state != STATE_STOPPED:
+        scheduler.shutdown(wait=False)
+    job_control.request_stop()
+    executor = scheduler._lookup_executor("default")
+    deadline = time.monotonic() + grace_s
+    # A job may start one more statement between the cancel and its stop check: cancel
+    # again until the jobs are gone.
+    while not executor.wait(0.5) and time.monotonic() < deadline:
+        job_control.cancel_job_statements()
+    finished = executor.running() == 0
+    with contextlib.suppress(Exception):  # the database itself may be what went away
+        mark_interrupted(engine, [scheduler_id], INTERRUPTED_ERROR)
+        release_all(engine, [scheduler_id])
+    return finished
 
 
 def ensure_embedded_scheduler() -> BackgroundScheduler | None:
@@ -79,12 +203,31 @@ def ensure_embedded_scheduler() -> BackgroundScheduler | None:
         return None
     with _embedded_lock:
         if _embedded is None:
-            scheduler = build_scheduler(
-                get_engine(), refresh_interval_s=settings.refresh_interval_s, mode="embedded"
+            engine, scheduler_id = get_engine(), new_scheduler_id()
+            scheduler = start_scheduler(
+                engine,
+                scheduler_id,
+                refresh_interval_s=settings.refresh_interval_s,
+                mode="embedded",
             )
-            scheduler.start()
+            # Streamlit returns from its event loop on SIGTERM; the interpreter then runs
+            # atexit handlers while the job threads (daemons) still run.
+            atexit.register(stop_scheduler, scheduler, engine, scheduler_id, grace_s=4.0)
             _embedded = scheduler  # type: ignore[assignment]
         return _embedded
+
+
+def start_scheduler(
+    engine: Engine, scheduler_id: str, *, refresh_interval_s: float, mode: str
+) -> BackgroundScheduler:
+    """Clean up after dead schedulers, then start a background one."""
+    job_control.clear_stop()
+    _recover_quietly(engine, scheduler_id)
+    scheduler = build_scheduler(
+        engine, refresh_interval_s=refresh_interval_s, mode=mode, scheduler_id=scheduler_id
+    )
+    scheduler.start()
+    return scheduler  # type: ignore[return-value]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -109,14 +252,27 @@ def main(argv: list[str] | None = None) -> int:
     except (ConfigError, DatabaseUnavailable) as exc:
         print(f"scheduler: {exc}", file=sys.stderr)
         return 2
+    scheduler_id = new_scheduler_id()
+    job_control.clear_stop()
+    _recover_quietly(engine, scheduler_id)
     scheduler = build_scheduler(
-        engine, refresh_interval_s=interval, mode="standalone", blocking=True
+        engine,
+        refresh_interval_s=interval,
+        mode="standalone",
+        blocking=True,
+        scheduler_id=scheduler_id,
     )
     signal.signal(signal.SIGTERM, lambda *_: scheduler.shutdown(wait=False))
     log.info("scheduler started: refresh every %ss on %s", interval, engine.url.render_as_string())
     with contextlib.suppress(KeyboardInterrupt):
         scheduler.start()
-    print("scheduler: stopped", file=sys.stderr)
+    started = time.monotonic()
+    clean = stop_scheduler(scheduler, engine, scheduler_id)
+    print(
+        f"scheduler: stopped in {time.monotonic() - started:.1f} s"
+        + ("" if clean else " (a job did not end in time; its run is marked interrupted)"),
+        file=sys.stderr,
+    )
     return 0
 
 

@@ -2,7 +2,13 @@
 
 import streamlit as st
 
-from core.queries.operations import recent_job_runs, scheduler_heartbeats, snapshot_history
+from core.jobs import JOBS
+from core.queries.operations import (
+    overdue_runs,
+    recent_job_runs,
+    scheduler_heartbeats,
+    snapshot_history,
+)
 from dashboards import refresh_jobs
 from ui.i18n import _
 from ui.live import LiveContext, live_page
@@ -63,10 +69,14 @@ def body(ctx: LiveContext) -> None:
 
     with ctx.session() as session:
         runs = recent_job_runs(session=session, limit=50)
+        declared = {spec.job_id: spec.expected_s for spec in JOBS}
+        overdue = overdue_runs(session=session, at=ctx.at, declared=declared)
         beats = scheduler_heartbeats(session=session)
         snapshots = snapshot_history(session=session)
 
     st.subheader(_("Latest job runs"), divider="gray")
+    for notice in refresh_jobs.overdue_notices(overdue, locale=ctx.locale):
+        st.warning(notice, icon=":material/hourglass_top:")
     if runs.empty:
         st.caption(_("No job has run yet."))
     else:

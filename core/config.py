@@ -44,6 +44,25 @@ def _env_bool(name: str, default: bool) -> bool:
     raise ConfigError(f"{name} must be true or false, got {raw!r}")
 
 
+def _env_timeouts(name: str) -> tuple[tuple[str, float], ...]:
+    """``job_id=seconds,job_id=seconds`` (0 turns a job's limit off)."""
+    raw = os.environ.get(name, "").strip()
+    timeouts: dict[str, float] = {}
+    for item in filter(None, (part.strip() for part in raw.split(","))):
+        job_id, sep, seconds = item.partition("=")
+        try:
+            value = float(seconds) if sep and job_id.strip() else -1.0
+        except ValueError:
+            value = -1.0
+        if value < 0:
+            raise ConfigError(
+                f"{name} must look like 'dashboard_frames=600,health_scores=900' "
+                f"(seconds, 0 for no limit), got {item!r}"
+            )
+        timeouts[job_id.strip()] = value
+    return tuple(timeouts.items())
+
+
 def resolve_database_url(raw: str) -> str:
     """Validate a database URL and make a relative SQLite path absolute to the project.
 
@@ -80,6 +99,11 @@ class Settings:
     environment: str = "development"
     # Age after which the detail tables (core/metrics/detail.py) are recomputed.
     detail_refresh_s: float = 300.0
+    # Longest a page's statement may run (PostgreSQL statement_timeout, a progress-handler
+    # deadline on SQLite); 0 for no limit. Pages read snapshots, so seconds is plenty.
+    page_statement_timeout_s: float = 20.0
+    # Per job id, overriding the job's declared limit (JobSpec.statement_timeout_s).
+    job_statement_timeouts: tuple[tuple[str, float], ...] = ()
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -106,7 +130,16 @@ class Settings:
             embedded_scheduler=_env_bool("BARBERPRO_EMBEDDED_SCHEDULER", True),
             environment=environment,
             detail_refresh_s=_env_float("BARBERPRO_DETAIL_REFRESH_S", 300.0, minimum=1.0),
+            page_statement_timeout_s=_env_float(
+                "BARBERPRO_PAGE_STATEMENT_TIMEOUT_S", 20.0, minimum=0.0
+            ),
+            job_statement_timeouts=_env_timeouts("BARBERPRO_JOB_STATEMENT_TIMEOUTS"),
         )
+
+    def statement_timeout_for(self, job_id: str, declared_s: float | None) -> float | None:
+        """A job's statement limit in seconds: the setting if given, else its declared one."""
+        limit = dict(self.job_statement_timeouts).get(job_id, declared_s)
+        return limit or None
 
     @property
     def is_sqlite(self) -> bool:

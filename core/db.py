@@ -12,6 +12,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
+from core import job_control
 from core.config import ConfigError, get_settings, resolve_database_url
 
 _engines: dict[str, Engine] = {}
@@ -53,7 +54,71 @@ def create_engine_for(url: str) -> Engine:
         event.listen(engine, "connect", _enable_sqlite_pragmas)
     else:
         engine = create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5)
+    install_statement_guards(engine)
     return engine
+
+
+def install_statement_guards(engine: Engine) -> None:
+    """Statement timeouts, stop checks and cancellation (see core/job_control.py)."""
+    event.listen(engine, "checkout", _on_checkout)
+    event.listen(engine, "checkin", _on_checkin)
+    event.listen(engine, "before_cursor_execute", _before_statement)
+    event.listen(engine, "handle_error", _name_timeouts)
+    if engine.dialect.name == "sqlite":
+        event.listen(engine, "connect", _install_sqlite_deadline)
+
+
+def _on_checkout(dbapi_connection, record, _proxy) -> None:  # type: ignore[no-untyped-def]
+    job_control.track(dbapi_connection)
+    if "sqlite_deadline" not in record.info:
+        _set_postgres_timeout(dbapi_connection, record)
+
+
+def _on_checkin(dbapi_connection, record) -> None:  # type: ignore[no-untyped-def]
+    if dbapi_connection is not None:
+        job_control.untrack(dbapi_connection)
+    deadline = record.info.get("sqlite_deadline")
+    if deadline is not None:
+        deadline.start(None)
+
+
+def _set_postgres_timeout(dbapi_connection, record) -> None:  # type: ignore[no-untyped-def]
+    # A session-level setting, changed only when this checkout needs another value than
+    # the last one: page queries and each job kind pay the round trip once per connection.
+    timeout = job_control.current_timeout_s()
+    wanted = str(int(timeout * 1000)) if timeout else "0"
+    if record.info.get("statement_timeout_ms") == wanted:
+        return
+    cursor = dbapi_connection.cursor()
+    cursor.execute("SELECT set_config('statement_timeout', %s, false)", (wanted,))
+    cursor.close()
+    dbapi_connection.commit()  # a rolled-back transaction would undo the setting
+    record.info["statement_timeout_ms"] = wanted
+
+
+def _install_sqlite_deadline(dbapi_connection, record) -> None:  # type: ignore[no-untyped-def]
+    # SQLite has no statement_timeout: a progress handler aborts a statement past its
+    # deadline, which a runaway recursive query or a cross join would otherwise not have.
+    deadline = job_control.SqliteDeadline()
+    record.info["sqlite_deadline"] = deadline
+    dbapi_connection.set_progress_handler(deadline, job_control.SQLITE_PROGRESS_STEPS)
+
+
+def _before_statement(conn, _cursor, _statement, _params, _context, _many) -> None:  # type: ignore[no-untyped-def]
+    job_control.check_job_may_run()
+    deadline = conn.info.get("sqlite_deadline")
+    if deadline is not None:
+        deadline.start(job_control.current_timeout_s())
+
+
+def _name_timeouts(context) -> None:  # type: ignore[no-untyped-def]
+    deadline = context.connection.info.get("sqlite_deadline") if context.connection else None
+    original = context.original_exception
+    timed_out = (deadline is not None and deadline.timed_out) or (
+        getattr(original, "sqlstate", None) == "57014" and "statement timeout" in str(original)
+    )
+    if timed_out:
+        raise job_control.StatementTimeout(job_control.timeout_text()) from original
 
 
 def get_engine(url: str | None = None) -> Engine:

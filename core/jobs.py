@@ -17,9 +17,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import Engine, delete
+from sqlalchemy import Engine, delete, text
 from sqlalchemy.orm import Session
 
+from core import job_control
 from core.clock import now
 from core.locks import release, try_acquire
 from core.metrics.detail import detail_is_due, refresh_detail_frames
@@ -60,6 +61,12 @@ class JobSpec:
     # Heavy model jobs wait a little after start, so the first metrics snapshot and the
     # dashboards' tables come first (and short-lived test servers never start them).
     first_run_delay_s: float = 0.0
+    # Longest one statement may run (BARBERPRO_JOB_STATEMENT_TIMEOUTS overrides it): a
+    # runaway query fails the run instead of holding a transaction open for hours.
+    statement_timeout_s: float | None = 300.0
+    # How long a run usually takes, until the job has a history to judge by: the
+    # Refresh & jobs page flags a running run past it.
+    expected_s: float = 300.0
 
 
 def new_scheduler_id() -> str:
@@ -90,16 +97,18 @@ def _run_and_record(engine: Engine, spec: JobSpec, scheduler_id: str) -> JobRun:
             job_id=spec.job_id, scheduler_id=scheduler_id, started_at=now(), status="running"
         )
         session.add(run)
+    timeout = _statement_timeout(spec)
     try:
-        outcome = spec.run(engine, scheduler_id, run.id)
+        with job_control.job_context(spec.job_id, timeout_s=timeout):
+            outcome = spec.run(engine, scheduler_id, run.id)
+    except job_control.JobInterrupted:
+        _end(run, "interrupted", INTERRUPTED_ERROR)
     except Exception as exc:  # any failure is recorded, then the scheduler goes on
-        log.exception("job %s failed", spec.job_id)
-        run.status, run.error, run.rows_touched, run.detail = (
-            "failed",
-            describe_error(exc),
-            None,
-            None,
-        )
+        if job_control.stop_requested():  # its statement was cancelled by the stop
+            _end(run, "interrupted", f"{INTERRUPTED_ERROR} ({describe_error(exc)})")
+        else:
+            log.exception("job %s failed", spec.job_id)
+            _end(run, "failed", describe_error(exc))
     else:
         if outcome.skipped and not spec.record_skips:
             with Session(engine) as session, session.begin():
@@ -111,6 +120,24 @@ def _run_and_record(engine: Engine, spec: JobSpec, scheduler_id: str) -> JobRun:
     with Session(engine, expire_on_commit=False) as session, session.begin():
         session.merge(run)
     return run
+
+
+INTERRUPTED_ERROR = "interrupted: the scheduler was stopped while this run was in progress"
+
+
+def _end(run: JobRun, status: str, error: str) -> None:
+    run.status, run.error, run.rows_touched, run.detail = (
+        status,
+        error[:MAX_ERROR_CHARS],
+        None,
+        None,
+    )
+
+
+def _statement_timeout(spec: JobSpec) -> float | None:
+    from core.config import get_settings
+
+    return get_settings().statement_timeout_for(spec.job_id, spec.statement_timeout_s)
 
 
 # ---------------------------------------------------------------------------- jobs
@@ -221,6 +248,8 @@ JOBS: list[JobSpec] = [
         "Read new platform activity, update the rollups and write a metrics snapshot",
         metrics_refresh_job,
         interval_s=lambda refresh_s: refresh_s,
+        statement_timeout_s=120.0,  # the refresh lease's own bound (refresh_lease_s)
+        expected_s=30.0,
     ),
     JobSpec(
         DETAIL_JOB_ID,
@@ -229,12 +258,16 @@ JOBS: list[JobSpec] = [
         dashboard_frames_job,
         interval_s=lambda refresh_s: refresh_s,
         record_skips=False,
+        statement_timeout_s=300.0,  # the data-quality scans: 16 s at the default scale
+        expected_s=180.0,
     ),
     JobSpec(
         "alert_rules",
         "Run the churn-intervention alert rules and deliver due notifications",
         _alert_rules_job,
         interval_s=lambda refresh_s: refresh_s,
+        statement_timeout_s=120.0,
+        expected_s=30.0,
     ),
     JobSpec(
         "health_scores",
@@ -242,6 +275,8 @@ JOBS: list[JobSpec] = [
         health_scores_job,
         interval_s=lambda _: HEALTH_INTERVAL_S,
         first_run_delay_s=MODEL_JOBS_DELAY_S,
+        statement_timeout_s=600.0,
+        expected_s=600.0,
     ),
     JobSpec(
         "churn_retrain",
@@ -249,6 +284,8 @@ JOBS: list[JobSpec] = [
         churn_retrain_job,
         interval_s=lambda _: 24 * 3600.0,
         first_run_delay_s=MODEL_JOBS_DELAY_S,
+        statement_timeout_s=900.0,  # a first retrain reads a year of weekly features
+        expected_s=1800.0,
     ),
     JobSpec(
         "churn_score",
@@ -256,11 +293,59 @@ JOBS: list[JobSpec] = [
         churn_score_job,
         interval_s=lambda _: 3600.0,
         first_run_delay_s=MODEL_JOBS_DELAY_S,
+        statement_timeout_s=300.0,
+        expected_s=300.0,
     ),
     JobSpec(
         "prune_job_runs",
         f"Delete job-run records older than {JOB_RUNS_KEPT_DAYS} days",
         prune_job_runs,
         interval_s=lambda _: 24 * 3600.0,
+        statement_timeout_s=120.0,
+        expected_s=60.0,
     ),
 ]
+
+
+# ---------------------------------------------------------------------------- test probe
+
+SLOW_STATEMENT_VARIABLE = "BARBERPRO_TEST_SLOW_STATEMENT_S"
+SLOW_STATEMENT_JOB_ID = "test_slow_statement"
+
+
+def slow_statement_job(engine: Engine, scheduler_id: str, run_id: int) -> JobOutcome:
+    """One statement that runs for the configured seconds while holding a lease: the
+    stop and timeout tests need a job that is deterministically busy in the database."""
+    seconds = float(os.environ[SLOW_STATEMENT_VARIABLE])
+    if not try_acquire(engine, SLOW_STATEMENT_JOB_ID, scheduler_id, lease_s=3600.0):
+        return JobOutcome(skipped=True)
+    try:
+        with engine.connect() as connection:
+            if engine.dialect.name == "postgresql":
+                connection.execute(text("SELECT pg_sleep(:s)"), {"s": seconds})
+            else:  # no sleep() in SQLite: count, about 5 million steps a second
+                connection.execute(
+                    text(
+                        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n "
+                        "WHERE i < :steps) SELECT count(*) FROM n"
+                    ),
+                    {"steps": int(seconds * 5_000_000)},
+                )
+    finally:
+        release(engine, SLOW_STATEMENT_JOB_ID, scheduler_id)
+    return JobOutcome(rows_touched=0)
+
+
+def scheduled_jobs(environment: str) -> list[JobSpec]:
+    """The registry, plus the slow-statement probe in tests that ask for it."""
+    if environment != "test" or not os.environ.get(SLOW_STATEMENT_VARIABLE):
+        return list(JOBS)
+    probe = JobSpec(
+        SLOW_STATEMENT_JOB_ID,
+        "Test only: one slow statement under a lease",
+        slow_statement_job,
+        interval_s=lambda _: 3600.0,
+        statement_timeout_s=None,
+        expected_s=1.0,
+    )
+    return [*JOBS, probe]

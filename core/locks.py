@@ -7,6 +7,7 @@ from datetime import timedelta
 from sqlalchemy import Engine, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
+from core import job_control
 from core.clock import now
 from core.schema import ConsoleLock
 
@@ -42,9 +43,23 @@ def try_acquire(engine: Engine, name: str, holder: str, *, lease_s: float) -> bo
 
 
 def release(engine: Engine, name: str, holder: str) -> None:
-    with engine.begin() as connection:
+    # Runs even while the scheduler stops: a stopped job must not keep its lease.
+    with job_control.cleanup(), engine.begin() as connection:
         connection.execute(
             update(ConsoleLock)
             .where(ConsoleLock.name == name, ConsoleLock.holder == holder)
             .values(holder=None, expires_at=None)
         )
+
+
+def release_all(engine: Engine, holders: list[str]) -> int:
+    """Free every lease of ``holders`` (a stopping scheduler, or dead ones); returns how many."""
+    if not holders:
+        return 0
+    with job_control.cleanup(), engine.begin() as connection:
+        result = connection.execute(
+            update(ConsoleLock)
+            .where(ConsoleLock.holder.in_(holders))
+            .values(holder=None, expires_at=None)
+        )
+    return int(result.rowcount or 0)

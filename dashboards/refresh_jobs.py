@@ -20,13 +20,19 @@ STATUS_ICONS = {
     "failed": ":material/error:",
     "running": ":material/pending:",
     "skipped": ":material/skip_next:",
+    "interrupted": ":material/stop_circle:",
 }
-STATUS_COLOURS = {"success": Colors.POSITIVE, "failed": Colors.NEGATIVE}
+STATUS_COLOURS = {
+    "success": Colors.POSITIVE,
+    "failed": Colors.NEGATIVE,
+    "interrupted": Colors.NEGATIVE,
+}
 RUN_STATUSES = {
     "success": N_("success"),
     "failed": N_("failed"),
     "running": N_("running"),
     "skipped": N_("skipped"),
+    "interrupted": N_("interrupted"),
 }
 
 
@@ -115,3 +121,20 @@ def style_job_runs(runs: pd.DataFrame, *, locale: str = fmt.DEFAULT_LOCALE) -> S
 def style_times(frame: pd.DataFrame, columns: list[str], *, locale: str) -> Styler:
     """Any table whose ``columns`` hold timestamps, shown as local date and time."""
     return frame.style.format({column: _when(locale) for column in columns})
+
+
+def overdue_notices(overdue: pd.DataFrame, *, locale: str = fmt.DEFAULT_LOCALE) -> list[str]:
+    """One line per run that has been running longer than its job is expected to take."""
+    _ = translator(locale)
+    return [
+        _(
+            "Run {run} of **{job}** has been running for {elapsed} s, longer than the "
+            "{expected} s it is expected to take: it may be stuck."
+        ).format(
+            run=int(row.run_id),
+            job=row.job_id,
+            elapsed=fmt.format_number(row.elapsed_s, digits=0, locale=locale),
+            expected=fmt.format_number(row.expected_s, digits=0, locale=locale),
+        )
+        for row in overdue.itertuples()
+    ]

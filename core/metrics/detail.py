@@ -26,6 +26,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from core.clock import now
+from core.job_control import check_stop
 from core.metrics import frames as frames_package
 from core.metrics.snapshots import (
     DETAIL_KIND,
@@ -94,6 +95,7 @@ def compute_detail_frames(
     timings: dict[str, float] = {}
     errors: dict[str, str] = {}
     for provider in discover_providers() if providers is None else providers:
+        check_stop()  # providers are the job's chunks: a stop waits for one at most
         started = time.perf_counter()
         try:
             produced = provider.compute(session, as_of)

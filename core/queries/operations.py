@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 import pandas as pd
@@ -55,6 +56,48 @@ def recent_job_runs(*, session: Session, limit: int = 50) -> pd.DataFrame:
     finished = pd.to_datetime(frame["finished_at"])
     frame["duration_s"] = (finished - started).dt.total_seconds()
     return frame[JOB_RUN_COLUMNS]
+
+
+# A job's history says what to expect once it has this many successful runs.
+MIN_HISTORY_RUNS = 5
+OVERDUE_COLUMNS = ["run_id", "job_id", "started_at", "elapsed_s", "expected_s"]
+
+
+def expected_duration_s(*, session: Session, job_id: str, declared_s: float) -> float:
+    """How long a run of ``job_id`` may take: twice its recent 90th percentile, else declared."""
+    durations = [
+        (finished - started).total_seconds()  # type: ignore[operator]
+        for started, finished in session.execute(
+            select(JobRun.started_at, JobRun.finished_at)
+            .where(
+                JobRun.job_id == job_id,
+                JobRun.status == "success",
+                JobRun.finished_at.is_not(None),
+            )
+            .order_by(JobRun.started_at.desc())
+            .limit(20)
+        )
+    ]
+    if len(durations) < MIN_HISTORY_RUNS:
+        return declared_s
+    # The floor keeps a job that usually takes milliseconds from being flagged for a hiccup.
+    return max(2 * float(pd.Series(durations).quantile(0.9)), 10.0)
+
+
+def overdue_runs(*, session: Session, at: datetime, declared: dict[str, float]) -> pd.DataFrame:
+    """Runs still ``running`` past their expected duration (``declared``: per job id)."""
+    rows = session.execute(
+        select(JobRun.id, JobRun.job_id, JobRun.started_at).where(JobRun.status == "running")
+    ).all()
+    records = []
+    for run_id, job_id, started_at in rows:
+        expected = expected_duration_s(
+            session=session, job_id=job_id, declared_s=declared.get(job_id, 300.0)
+        )
+        elapsed = (at - started_at).total_seconds()
+        if elapsed > expected:
+            records.append((run_id, job_id, started_at, elapsed, expected))
+    return pd.DataFrame(records, columns=OVERDUE_COLUMNS)
 
 
 def scheduler_heartbeats(*, session: Session) -> pd.DataFrame:

@@ -114,7 +114,10 @@ def test_two_schedulers_never_refresh_at_the_same_time(
 def test_scheduler_registers_every_job_with_explicit_ids_and_no_overlap(engine: Engine) -> None:
     scheduler = build_scheduler(engine, refresh_interval_s=30, mode="embedded")
     registered = {job.id: job for job in scheduler.get_jobs()}
-    assert set(registered) == {spec.job_id for spec in jobs.JOBS} | {"scheduler_heartbeat"}
+    assert set(registered) == {spec.job_id for spec in jobs.JOBS} | {
+        "scheduler_heartbeat",
+        "recover_dead_schedulers",
+    }
     refresh = registered[REFRESH_JOB_ID]
     assert refresh.coalesce is True and refresh.max_instances == 1
     assert refresh.trigger.interval == timedelta(seconds=30)
