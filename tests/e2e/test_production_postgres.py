@@ -39,7 +39,7 @@ expect = pytest.importorskip("playwright.sync_api", reason="e2e tests need playw
 # The smallest history on which the churn model trains and the alert rules fire.
 TENANTS, MONTHS = 40, 14
 MODEL_JOBS = ("health_scores", "churn_retrain", "alert_rules")
-COMPLETE_TIMEOUT_S = 420
+COMPLETE_TIMEOUT_S = 900
 DASHBOARDS = [spec for spec in PAGES if spec.section == "Dashboards"]
 # What a page shows while its data is missing; a complete console shows none of them.
 WAITING_NOTES = ("Se están calculando", "Calculando la primera", "no snapshot")
@@ -168,7 +168,7 @@ def production(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Production]
                 BARBERPRO_DATA_DIR=str(workdir),
                 # Short intervals only to keep the test short; the jobs are the real ones.
                 BARBERPRO_REFRESH_INTERVAL_S="5",
-                BARBERPRO_DETAIL_REFRESH_S="5",
+                BARBERPRO_DETAIL_REFRESH_S="30",
             ),
             stdout=log,
             stderr=subprocess.STDOUT,
