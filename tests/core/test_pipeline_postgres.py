@@ -22,7 +22,9 @@ from data.generate import generate_demo_data
 from tests.conftest import POSTGRES_URL_VARIABLE, _reset_postgres, postgres_url
 from tests.full_console import MONTHS, TENANTS, run_every_job
 
-pytestmark = [pytest.mark.postgres, pytest.mark.slow]
+# Training the churn model on 14 months takes minutes; the suite-wide 600 s limit is for
+# ordinary tests.
+pytestmark = [pytest.mark.postgres, pytest.mark.slow, pytest.mark.timeout(1800)]
 
 
 @pytest.fixture(scope="module")

@@ -33,7 +33,9 @@ from page_registry import PAGES
 from tests.conftest import POSTGRES_URL_VARIABLE, postgres_url
 from tests.e2e.harness import ROOT, free_port, wait_for_idle
 
-pytestmark = [pytest.mark.e2e, pytest.mark.postgres, pytest.mark.slow]
+# The models start 2 min after the scheduler (core.jobs.MODEL_JOBS_DELAY_S) and train for
+# minutes; the suite-wide 600 s limit is for ordinary tests.
+pytestmark = [pytest.mark.e2e, pytest.mark.postgres, pytest.mark.slow, pytest.mark.timeout(1800)]
 expect = pytest.importorskip("playwright.sync_api", reason="e2e tests need playwright").expect
 
 # The smallest history on which the churn model trains and the alert rules fire.
