@@ -1,5 +1,6 @@
-"""`make run-prod` on a fresh PostgreSQL database reaches a complete console, and every
-dashboard renders real content from it in the browser.
+"""`make run-prod` on a fresh PostgreSQL database reaches a complete console, every job
+of the pipeline writes its rows there, and every dashboard renders real content from it
+in the browser.
 
 The database is created empty, as the README's "Deploying on PostgreSQL" says; the demo
 data is loaded in development mode (production refuses the generator), then the
@@ -28,7 +29,17 @@ from sqlalchemy.orm import Session
 
 from core.db import create_engine_for
 from core.i18n import gettext
-from core.schema import JobRun, SchedulerHeartbeat
+from core.metrics.detail import DETAIL_KIND
+from core.schema import (
+    ChurnModelVersion,
+    ChurnScore,
+    CsAlert,
+    HealthScore,
+    JobRun,
+    MetricSnapshot,
+    SchedulerHeartbeat,
+    SnapshotFrame,
+)
 from page_registry import PAGES
 from tests.conftest import POSTGRES_URL_VARIABLE, postgres_url
 from tests.e2e.harness import ROOT, free_port, wait_for_idle
@@ -41,6 +52,7 @@ expect = pytest.importorskip("playwright.sync_api", reason="e2e tests need playw
 # The smallest history on which the churn model trains and the alert rules fire.
 TENANTS, MONTHS = 40, 14
 MODEL_JOBS = ("health_scores", "churn_retrain", "alert_rules")
+PIPELINE_JOBS = ("metrics_refresh", "dashboard_frames", *MODEL_JOBS)
 COMPLETE_TIMEOUT_S = 900
 DASHBOARDS = [spec for spec in PAGES if spec.section == "Dashboards"]
 # What a page shows while its data is missing; a complete console shows none of them.
@@ -223,6 +235,36 @@ def test_dashboard_shows_real_content(production: Production, page, spec) -> Non
         "[data-testid='stMetric'], [data-testid='stPlotlyChart'], [data-testid='stDataFrame']"
     )
     assert content.count() > 0, f"{spec.url_path} shows no tile, chart or table"
+
+
+def _count(session: Session, model, *where) -> int:  # type: ignore[no-untyped-def]
+    return int(session.scalar(select(func.count()).select_from(model).where(*where)) or 0)
+
+
+def test_every_job_ran_and_wrote_its_rows_on_postgres(production: Production) -> None:
+    """The whole pipeline on PostgreSQL, run by the production scheduler itself (the
+    SQLite twin is tests/full_console.py, used by the page tests)."""
+    engine = create_engine_for(production.database_url)
+    try:
+        with Session(engine) as session:
+            succeeded = set(
+                session.scalars(select(JobRun.job_id).where(JobRun.status == "success"))
+            )
+            assert set(PIPELINE_JOBS) <= succeeded, set(PIPELINE_JOBS) - succeeded
+            assert _count(session, MetricSnapshot, MetricSnapshot.kind != DETAIL_KIND) >= 1
+            detail = session.scalar(
+                select(func.max(MetricSnapshot.version)).where(MetricSnapshot.kind == DETAIL_KIND)
+            )
+            assert _count(session, SnapshotFrame, SnapshotFrame.version == detail) >= 10
+            # Today's scores plus the missing history, for every active tenant.
+            assert _count(session, HealthScore) > TENANTS
+            assert _count(session, ChurnModelVersion) >= 1
+            if _count(session, ChurnModelVersion, ChurnModelVersion.promoted.is_(True)):
+                assert _count(session, ChurnScore) > 0
+            # The rules open alerts for the riskiest tenants of the generated book.
+            assert _count(session, CsAlert) > 0
+    finally:
+        engine.dispose()
 
 
 def test_sigterm_stops_the_production_processes(production: Production) -> None:
