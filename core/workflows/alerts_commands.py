@@ -305,9 +305,10 @@ def _param(spec: ParamSpec | None, value: float | None) -> float | None:
         spec.integer and float(value) != int(value)
     ):
         raise AlertError(
-            N_("{label} must be a {kind} between {low} and {high}."),
+            N_("{label} must be a whole number between {low} and {high}.")
+            if spec.integer
+            else N_("{label} must be a number between {low} and {high}."),
             label=spec.label,
-            kind="whole number" if spec.integer else "number",
             low=f"{spec.minimum:g}",
             high=f"{spec.maximum:g}",
         )
