@@ -16,9 +16,13 @@ from core.db import Session, get_engine, read_session
 T = TypeVar("T")
 
 
-def session() -> Session:
-    """A read session on the configured database: ``with session() as s: query(session=s)``."""
-    return read_session(get_engine(get_settings().database_url))
+def session(database_url: str | None = None) -> Session:
+    """A read session: ``with session() as s: query(session=s)``.
+
+    ``database_url`` defaults to the configured one; cached readers pass the URL they are
+    keyed on, so a cache entry and its session always name the same database.
+    """
+    return read_session(get_engine(database_url or get_settings().database_url))
 
 
 def execute(command: commands.Command[T], *, actor: commands.Actor | None) -> T:

@@ -12,9 +12,10 @@ import streamlit as st
 
 from core.commands import Actor, actor_for
 from core.config import ConfigError, get_settings
-from core.db import DATABASE_ERRORS, get_engine, read_session
+from core.db import DATABASE_ERRORS
 from core.i18n import LANGUAGE_NAMES, SUPPORTED_LOCALES
 from core.queries.operators import active_operators
+from ui import db
 from ui.i18n import _, current_locale, set_locale
 
 OPERATOR_PARAM = "operator"
@@ -25,7 +26,7 @@ _log = logging.getLogger(__name__)
 @st.cache_data(ttl=60, show_spinner=False)
 def _operators(database_url: str) -> list[tuple[int, str, str]]:
     # Keyed on the URL, so a test or a second database gets its own list.
-    with read_session(get_engine(database_url)) as session:
+    with db.session(database_url) as session:
         return [(o.id, o.name, o.role) for o in active_operators(session=session)]
 
 
