@@ -10,7 +10,7 @@ from pathlib import Path
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
 from core import job_control
 from core.config import ConfigError, get_settings, resolve_database_url
@@ -21,6 +21,10 @@ _engines_lock = threading.Lock()
 
 class DatabaseUnavailable(RuntimeError):  # noqa: N818 - reads as the condition it names
     """The database cannot be reached or opened; the message says why in one line."""
+
+
+# What a page catches to say "cannot read the database" without importing SQLAlchemy.
+DATABASE_ERRORS: tuple[type[Exception], ...] = (DatabaseUnavailable, SQLAlchemyError)
 
 
 def _enable_sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
@@ -146,24 +150,31 @@ def check_connection(engine: Engine) -> None:
         raise DatabaseUnavailable(f"cannot use the database: {exc.__class__.__name__}") from None
 
 
-def session_factory(engine: Engine) -> sessionmaker[Session]:
-    return sessionmaker(engine, expire_on_commit=False)
-
-
 @contextmanager
 def unit_of_work(engine: Engine | None = None) -> Iterator[Session]:
-    """One short transaction: commits on success, rolls back on any error."""
+    """One short write transaction: commits on success, rolls back on any error.
+
+    The one way writes open a session (``core.commands.execute`` uses it); rows stay
+    readable after the commit (``expire_on_commit=False``).
+    """
     engine = engine or get_engine()
     with Session(engine, expire_on_commit=False) as session, session.begin():
         yield session
 
 
+def read_session(engine: Engine | None = None) -> Session:
+    """A session for reads (use it in a ``with`` block); the one way reads open one."""
+    return Session(engine or get_engine())
+
+
 __all__ = [
+    "DATABASE_ERRORS",
     "ConfigError",
     "DatabaseUnavailable",
+    "Session",
     "check_connection",
     "create_engine_for",
     "get_engine",
-    "session_factory",
+    "read_session",
     "unit_of_work",
 ]

@@ -21,6 +21,7 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from core.clock import now
+from core.errors import DomainError
 from core.schema import OnboardingSession, OnboardingStepEvent
 from core.workflows.onboarding_messages import message
 from core.workflows.onboarding_steps import (
@@ -40,13 +41,16 @@ _DEPENDENTS = {
 }
 
 
-class OnboardingError(ValueError):
-    """A wizard action that cannot be done; ``message`` says why in the UI language."""
+class OnboardingError(DomainError):
+    """A wizard action that cannot be done; ``message`` says why in the UI language.
+
+    The message is already rendered (``core.workflows.onboarding_messages``), so it is the
+    DomainError's msgid with no params: gettext passes it through unchanged.
+    """
 
     def __init__(self, message: str, code: str) -> None:
-        super().__init__(message)
+        super().__init__(code, message)
         self.message = message
-        self.code = code
 
 
 def _fail(code: str, locale: str, **params: Any) -> OnboardingError:

@@ -29,6 +29,8 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from core.clock import now
+from core.errors import DomainError
+from core.i18n import N_
 from core.workflows.onboarding_drafts import (
     _enter,
     completed_steps,
@@ -100,11 +102,11 @@ class RowError:
     message: str
 
 
-class ImportRejectedError(ValueError):
-    """The upload has problems; nothing was saved."""
+class ImportRejectedError(DomainError):
+    """The upload has problems; nothing was saved (``errors``: one per row and column)."""
 
     def __init__(self, errors: list[RowError]) -> None:
-        super().__init__(f"{len(errors)} problem(s) in the upload")
+        super().__init__("import_rejected", N_("{n} problem(s) in the upload"), {"n": len(errors)})
         self.errors = errors
 
 

@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from core.errors import DomainError
 from core.i18n import N_
 from core.reference.plans import PLAN_TIER, PLANS
 from core.validation import (
@@ -89,11 +90,17 @@ class FieldError:
     code: str = ""
 
 
-class StepValidationError(ValueError):
-    """A step submission with errors; nothing was saved."""
+class StepValidationError(DomainError):
+    """A step submission with errors; nothing was saved (``errors``: one per field)."""
 
     def __init__(self, errors: list[FieldError]) -> None:
-        super().__init__("; ".join(e.message for e in errors))
+        # Rendered messages, no params; the first field at fault names the error.
+        first = errors[0] if errors else None
+        super().__init__(
+            "step_invalid",
+            "; ".join(e.message for e in errors),
+            field=first.field if first else None,
+        )
         self.errors = errors
 
 

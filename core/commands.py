@@ -1,0 +1,68 @@
+"""The write seam: every change made through the console is a command run by :func:`execute`.
+
+A command is an object with ``validate(*, session, actor)`` then ``run(*, session, actor)``
+(Apache Superset's commands layer is the model). :func:`execute` runs both in one
+transaction: a :class:`~core.errors.DomainError` (or anything else) raised by either rolls
+the whole change back. Every command runs with an actor, whom the command records in the
+audit row it writes; ``execute`` refuses to run without one. Role checks belong to the
+commands and arrive with sign-in; until then the actor is the operator chosen in the
+sidebar.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol, TypeVar
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session
+
+from core.db import unit_of_work
+from core.errors import DomainError
+from core.i18n import N_
+
+T_co = TypeVar("T_co", covariant=True)
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who makes a change: a console user (the signed-in user, later an API token's)."""
+
+    user_id: int
+
+
+class Command(Protocol[T_co]):
+    """Checks its input against the database, then applies it; writes its audit row."""
+
+    def validate(self, *, session: Session, actor: Actor) -> None: ...
+
+    def run(self, *, session: Session, actor: Actor) -> T_co: ...
+
+
+class MissingActorError(DomainError):
+    """A change was attempted without saying who makes it."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "actor_missing",
+            N_("Choose who you are working as (Working as, in the sidebar) before saving."),
+        )
+
+
+def execute(command: Command[T_co], *, actor: Actor | None, engine: Engine | None = None) -> T_co:
+    """Validate and run ``command`` as ``actor`` in one transaction; return what it returns.
+
+    Raises :class:`MissingActorError` before touching the database when ``actor`` is not
+    an :class:`Actor`; a DomainError from ``validate`` or ``run`` rolls everything back.
+    ``engine`` defaults to the configured database.
+    """
+    if not isinstance(actor, Actor):
+        raise MissingActorError()
+    with unit_of_work(engine) as session:
+        command.validate(session=session, actor=actor)
+        return command.run(session=session, actor=actor)
+
+
+def actor_for(user_id: int | None) -> Actor | None:
+    """The actor for a console user id, or None when there is none (``execute`` refuses it)."""
+    return Actor(int(user_id)) if user_id is not None else None
