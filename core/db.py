@@ -12,8 +12,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
-from core import job_control
 from core.config import ConfigError, get_settings, resolve_database_url
+from core.jobs import control as job_control
 
 _engines: dict[str, Engine] = {}
 _engines_lock = threading.Lock()
