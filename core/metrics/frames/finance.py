@@ -426,7 +426,7 @@ def read_invoices(*, session: Session) -> pd.DataFrame:
 
 def job_frames(*, session: Session, as_of: date) -> dict[str, pd.DataFrame]:
     """Per job: runs per day and status over the kept window, and a summary row."""
-    from core.jobs import JOBS  # lazily: core.jobs imports the detail machinery
+    from core.jobs.registry import JOBS  # lazily: the registry imports the detail machinery
     from core.queries.operations import recent_job_runs
 
     since = _dt(as_of - timedelta(days=JOB_WINDOW_DAYS - 1))
