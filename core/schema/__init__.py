@@ -36,9 +36,10 @@ from sqlalchemy import (
     String,
     Text,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column
 
 from core.clock import now
+from core.schema.base import Base
 
 # Enumerations are stored as short strings; these tuples are the allowed values.
 VERTICALS = ("barbershop", "salon", "spa", "nails")
@@ -70,10 +71,6 @@ CHURN_REASONS = (
 
 # Money: ARS with cents. Numeric keeps exact sums in PostgreSQL; SQLite stores REAL.
 Money = Numeric(14, 2, asdecimal=False)
-
-
-class Base(DeclarativeBase):
-    pass
 
 
 def _updated_at() -> Mapped[datetime]:
@@ -533,4 +530,14 @@ class CpiMonth(Base):
 from core.schema.churn_models import *  # noqa: E402, F403
 from core.schema.health import *  # noqa: E402, F403
 from core.schema.interventions import *  # noqa: E402, F403
+from core.schema.interventions import fix_the_arm  # noqa: E402
 from core.schema.onboarding_wizard import *  # noqa: E402, F403
+
+fix_the_arm(CsIntervention.arm)
+
+# Indexes on shared tables for the wizard's lookups: verification looks tenants up by
+# e-mail and phone (CUIT is unique already); the review queue filters sessions by
+# verification status. Declared here so the metadata matches migration 0007.
+Index("ix_tenants_email", Tenant.email)
+Index("ix_tenants_phone", Tenant.phone)
+Index("ix_onboarding_sessions_verification_status", OnboardingSession.verification_status)

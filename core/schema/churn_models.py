@@ -27,7 +27,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.clock import now
-from core.schema import Base
+from core.schema.base import Base
 
 __all__ = ["ChurnFeatureSet", "ChurnModelVersion", "ChurnScore"]
 

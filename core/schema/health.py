@@ -15,7 +15,7 @@ from sqlalchemy import JSON, Date, DateTime, Float, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.clock import now
-from core.schema import Base
+from core.schema.base import Base
 
 __all__ = ["HealthScore", "HealthWeight"]
 

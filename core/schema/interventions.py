@@ -16,6 +16,7 @@ both rows and never changed (``core.workflows.alerts_holdout`` enforces it).
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import (
     JSON,
@@ -30,11 +31,11 @@ from sqlalchemy import (
     Text,
     event,
 )
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, QueryableAttribute, mapped_column
 from sqlalchemy.orm.base import NEVER_SET, NO_VALUE
 
 from core.clock import now
-from core.schema import Base
+from core.schema.base import Base
 
 __all__ = [
     "ArmChangeError",
@@ -208,7 +209,10 @@ def _arm_is_fixed(target: object, value: object, oldvalue: object, _initiator: o
     return value
 
 
-from core.schema import CsIntervention  # noqa: E402 - defined before this module is imported
+def fix_the_arm(arm: QueryableAttribute[Any]) -> None:
+    """Refuse any change of ``arm`` once drawn (``core.schema`` applies it to
+    ``CsIntervention.arm``, whose table lives there)."""
+    event.listen(arm, "set", _arm_is_fixed, retval=True, active_history=True)
 
-for _mapped in (CsAlert, CsIntervention):
-    event.listen(_mapped.arm, "set", _arm_is_fixed, retval=True, active_history=True)
+
+fix_the_arm(CsAlert.arm)
