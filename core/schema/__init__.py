@@ -349,7 +349,7 @@ class OnboardingSession(Base):
     # auto_approved, manual_review, approved, rejected; null until review
     verification_status: Mapped[str | None] = mapped_column(String(20), nullable=True)
     verification_reasons: Mapped[str | None] = mapped_column(Text, nullable=True)
-    draft: Mapped[dict | None] = mapped_column(JSON, nullable=True)  # type: ignore[type-arg]
+    draft: Mapped[dict | None] = mapped_column(JSON, nullable=True)
     tenant_id: Mapped[int | None] = mapped_column(ForeignKey("tenants.id"), nullable=True)
     activated_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
     updated_at: Mapped[datetime] = _updated_at()
@@ -440,7 +440,7 @@ class MetricSnapshot(Base):
     as_of: Mapped[datetime] = mapped_column(DateTime)
     kind: Mapped[str] = mapped_column(String(20))  # incremental, full_rebuild
     job_run_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
-    kpis: Mapped[dict] = mapped_column(JSON)  # type: ignore[type-arg]
+    kpis: Mapped[dict] = mapped_column(JSON)
 
 
 class SnapshotFrame(Base):
@@ -466,7 +466,7 @@ class JobRun(Base):
     finished_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
     status: Mapped[str] = mapped_column(String(12))  # running, success, failed, skipped
     rows_touched: Mapped[int | None] = mapped_column(Integer, nullable=True)
-    detail: Mapped[dict | None] = mapped_column(JSON, nullable=True)  # type: ignore[type-arg]
+    detail: Mapped[dict | None] = mapped_column(JSON, nullable=True)
     error: Mapped[str | None] = mapped_column(Text, nullable=True)
 
 
@@ -505,8 +505,8 @@ class AuditEvent(Base):
     action: Mapped[str] = mapped_column(String(60))  # e.g. tenant.activate, alert.snooze
     entity: Mapped[str] = mapped_column(String(40))  # e.g. tenant, alert, cpi_month
     entity_id: Mapped[str] = mapped_column(String(40))
-    before: Mapped[dict | None] = mapped_column(JSON, nullable=True)  # type: ignore[type-arg]
-    after: Mapped[dict | None] = mapped_column(JSON, nullable=True)  # type: ignore[type-arg]
+    before: Mapped[dict | None] = mapped_column(JSON, nullable=True)
+    after: Mapped[dict | None] = mapped_column(JSON, nullable=True)
     comment: Mapped[str | None] = mapped_column(Text, nullable=True)
 
 

@@ -37,7 +37,7 @@ class HealthScore(Base):
     sentiment_score: Mapped[float | None] = mapped_column(Float, nullable=True)
     relationship_score: Mapped[float | None] = mapped_column(Float, nullable=True)
     client_base_score: Mapped[float | None] = mapped_column(Float, nullable=True)
-    missing: Mapped[list] = mapped_column(JSON, default=list)  # type: ignore[type-arg]
+    missing: Mapped[list] = mapped_column(JSON, default=list)
     # What the client-base component is made of (BG/NBD over the tenant's own clients).
     expected_active_clients: Mapped[float | None] = mapped_column(Float, nullable=True)
     share_clients_lapsed: Mapped[float | None] = mapped_column(Float, nullable=True)

@@ -81,10 +81,10 @@ class CsAlert(Base):
     )
     playbook: Mapped[str] = mapped_column(String(40))
     # The playbook's steps copied at trigger time: [{"text", "done_at", "done_by"}].
-    tasks: Mapped[list] = mapped_column(JSON, default=list)  # type: ignore[type-arg]
+    tasks: Mapped[list] = mapped_column(JSON, default=list)
     triggered_at: Mapped[datetime] = mapped_column(DateTime, index=True)
     signal_key: Mapped[str] = mapped_column(String(80))
-    signal_detail: Mapped[dict | None] = mapped_column(JSON, nullable=True)  # type: ignore[type-arg]
+    signal_detail: Mapped[dict | None] = mapped_column(JSON, nullable=True)
     signal_count: Mapped[int] = mapped_column(Integer, default=1)
     last_signal_at: Mapped[datetime] = mapped_column(DateTime)
     mrr_at_risk: Mapped[float] = mapped_column(_Money, default=0)
@@ -154,7 +154,7 @@ class CsPlaybook(Base):
     reason: Mapped[str] = mapped_column(String(30), primary_key=True)
     playbook: Mapped[str] = mapped_column(String(40))
     title: Mapped[str] = mapped_column(String(120))
-    steps: Mapped[list] = mapped_column(JSON)  # type: ignore[type-arg]
+    steps: Mapped[list] = mapped_column(JSON)
     updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("console_users.id"), nullable=True)
     updated_at: Mapped[datetime] = _updated_at()
 
@@ -182,7 +182,7 @@ class CsNotification(Base):
     user_id: Mapped[int | None] = mapped_column(ForeignKey("console_users.id"), nullable=True)
     channel: Mapped[str] = mapped_column(String(10))  # webhook, email
     target: Mapped[str] = mapped_column(String(500))
-    payload: Mapped[dict] = mapped_column(JSON)  # type: ignore[type-arg]
+    payload: Mapped[dict] = mapped_column(JSON)
     status: Mapped[str] = mapped_column(String(12), default="pending")  # delivered, failed
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(DateTime)

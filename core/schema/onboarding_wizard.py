@@ -88,7 +88,7 @@ class TenantIntegration(Base):
     tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id"), index=True)
     kind: Mapped[str] = mapped_column(String(20))
     enabled: Mapped[bool] = mapped_column(Boolean, default=False)
-    settings: Mapped[dict | None] = mapped_column(JSON, nullable=True)  # type: ignore[type-arg]
+    settings: Mapped[dict | None] = mapped_column(JSON, nullable=True)
     updated_at: Mapped[datetime] = _updated_at()
 
 
