@@ -18,7 +18,7 @@ snapshots), never recompute.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import date, timedelta
 from typing import Any
 
@@ -255,7 +255,7 @@ def store_scores(*, session: Session, day: date, scores: pd.DataFrame) -> int:
     return len(rows)
 
 
-def _frame(rows: list[Any]) -> pd.DataFrame:
+def _frame(rows: Sequence[Any]) -> pd.DataFrame:
     columns = ["tenant_id", "day", *_STORED, "computed_at"]
     frame = pd.DataFrame([tuple(r) for r in rows], columns=columns)
     frame["missing"] = frame["missing"].apply(lambda m: list(m) if m else [])
