@@ -263,4 +263,5 @@ def compute_kpis(daily: pd.DataFrame, as_of: date) -> dict[str, dict[str, float 
             "previous": metric.compute(columns, previous),
         }
         for key, metric in METRICS.items()
+        if metric.compute is not None  # every one of METRICS; only today's figures lack it
     }
