@@ -59,7 +59,7 @@ def create_engine_for(url: str) -> Engine:
 
 
 def install_statement_guards(engine: Engine) -> None:
-    """Statement timeouts, stop checks and cancellation (see core/job_control.py)."""
+    """Statement timeouts, stop checks and cancellation (see core/jobs/control.py)."""
     event.listen(engine, "checkout", _on_checkout)
     event.listen(engine, "checkin", _on_checkin)
     event.listen(engine, "before_cursor_execute", _before_statement)
