@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
+import ast
 import dataclasses
 import subprocess
 import sys
 import threading
 import time
 from datetime import date, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
+import core.jobs as jobs_package
 from core.clock import now
-from core.config import Settings, get_settings
+from core.config import ConfigError, Settings, get_settings
 from core.jobs import refresh as refresh_jobs
 from core.jobs import registry, runner
 from core.jobs.spec import JobSpec
@@ -23,7 +26,7 @@ from core.metrics.refresh import refresh_metrics
 from core.metrics.snapshots import latest_version
 from core.metrics.status import REFRESH_JOB_ID, refresh_status
 from core.schema import JobRun
-from scheduler import build_scheduler
+from scheduler import build_scheduler, scheduler_settings
 from tests.factories import add_booking, add_tenant
 
 # Bookings a few hours before now, snapshot ages and the stale status.
@@ -169,3 +172,25 @@ def test_standalone_scheduler_rejects_an_unreachable_database(tmp_path) -> None:
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and "does not exist" in lines[0]
     assert "Traceback" not in result.stderr
+
+
+def test_the_interval_sets_the_trigger_and_the_leases(engine: Engine) -> None:
+    settings = scheduler_settings(get_settings(), 100.0)  # scheduler.py --interval 100
+    scheduler = build_scheduler(engine, settings=settings, mode="standalone")
+    refresh = {job.id: job for job in scheduler.get_jobs()}[REFRESH_JOB_ID]
+    assert refresh.trigger.interval == timedelta(seconds=100)
+    _, spec, _, passed = refresh.args
+    assert passed.refresh_interval_s == 100.0
+    assert spec.lease_for(passed) == 400.0  # four intervals, not the environment's 30 s
+    with pytest.raises(ConfigError, match="at least 1 second"):
+        scheduler_settings(get_settings(), 0.5)
+
+
+def test_jobs_read_the_settings_they_are_given_never_the_environment() -> None:
+    package = Path(jobs_package.__file__).parent
+    for path in package.glob("*.py"):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        names = {node.id for node in ast.walk(tree) if isinstance(node, ast.Name)}
+        names |= {a.name for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)
+                  for a in node.names}  # fmt: skip
+        assert "get_settings" not in names, path.name
