@@ -67,9 +67,12 @@ scheduler: install
 app: install
 	$(VENV)/bin/streamlit run app.py --server.headless true --server.port $(PORT)
 
+# The gates .ci/run passes before the tests: lint (style, format, layering contracts)
+# and typecheck (mypy on core/, stale ignores included; config in pyproject.toml).
 lint: install-dev
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports --no-cache
 
 typecheck: install-dev
 	$(VENV)/bin/mypy

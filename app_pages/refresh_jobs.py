@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from core.jobs import JOBS
+from core.jobs.registry import JOBS
 from core.queries.operations import (
     overdue_runs,
     recent_job_runs,

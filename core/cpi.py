@@ -21,7 +21,7 @@ import csv
 import io
 import itertools
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -202,7 +202,7 @@ def _number(text: str, *, decimal_comma: bool) -> float:
     return value
 
 
-def _read_text(data: bytes, _: object) -> tuple[str | None, RowError | None]:
+def _read_text(data: bytes, _: Callable[[str], str]) -> tuple[str | None, RowError | None]:
     if not data or not data.strip():
         return None, RowError(0, "", _("The file is empty."))
     if len(data) > MAX_UPLOAD_BYTES:

@@ -11,8 +11,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from core.clock import now
+from core.config import get_settings
 from core.db import create_engine_for
-from core.jobs import JOBS, run_recorded
+from core.jobs.registry import JOBS
+from core.jobs.runner import run_recorded
 from core.schema import JobRun
 from data.generate import generate_demo_data
 
@@ -37,7 +39,7 @@ def run_every_job(url: str) -> dict[str, JobRun]:
     try:
         for job_id in JOB_ORDER:
             spec = next(spec for spec in JOBS if spec.job_id == job_id)
-            run = run_recorded(engine, spec, "tests")
+            run = run_recorded(engine, spec, "tests", get_settings())
             # On some days the first model trained on this small history does not beat
             # the base rate and is rightly not promoted; scoring then has nothing to do.
             allowed = ("success", "skipped") if job_id == "churn_score" else ("success",)

@@ -119,7 +119,7 @@ def prune_snapshots(
             continue
         connection.execute(delete(SnapshotFrame).where(SnapshotFrame.version.in_(old)))
         result = connection.execute(delete(MetricSnapshot).where(MetricSnapshot.version.in_(old)))
-        deleted += int(result.rowcount or 0)  # type: ignore[attr-defined]
+        deleted += int(result.rowcount or 0)
     return deleted
 
 

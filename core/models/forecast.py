@@ -637,7 +637,7 @@ def _score_origin(
     }
 
 
-def _summarize(rows: list[dict[str, object]], origins: int) -> tuple[pd.DataFrame, dict]:  # type: ignore[type-arg]
+def _summarize(rows: list[dict[str, object]], origins: int) -> tuple[pd.DataFrame, dict]:
     """Per-origin table and its means, the backtests' common result."""
     per_origin = pd.DataFrame(rows)
     summary = {

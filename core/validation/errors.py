@@ -36,7 +36,7 @@ class ValidationError(ValueError):
         self.field = field
         self.params = dict(params or {})
 
-    def __reduce__(self):  # type: ignore[no-untyped-def]
+    def __reduce__(self):
         # The default reduce replays only ``args``; keep code and field across pickling.
         return (type(self), (self.message, self.code, self.field, self.params))
 

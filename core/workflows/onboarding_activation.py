@@ -21,9 +21,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Engine, insert, update
+from sqlalchemy import CursorResult, Engine, insert, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -96,7 +96,7 @@ def _claim(session: Session, session_id: int, at: datetime) -> bool:
         .values(status="activated", activated_at=at, current_step="activation", updated_at=at)
         .execution_options(synchronize_session=False)
     )
-    return result.rowcount == 1
+    return cast(CursorResult[Any], result).rowcount == 1  # an UPDATE's result
 
 
 def _create(session: Session, draft: Mapping[str, Any], at: datetime) -> dict[str, Any]:

@@ -316,7 +316,7 @@ def _bad_week_cells(
 
 def _payloads(
     tables: Mapping[str, list[tuple[int, dict[str, str]]]], draft: Mapping[str, Any], locale: str
-):  # type: ignore[no-untyped-def]
+):
     errors: list[RowError] = []
     payload: dict[str, Any] = {}
     if "locations" in tables:

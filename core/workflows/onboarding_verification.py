@@ -125,7 +125,7 @@ def vertical_price_medians(
     prices = np.array([float(r.price_ars) for r in rows]) / level
     medians: dict[tuple[str, str], float] = {}
     for kind, index in (("name", 0), ("category", 1)):
-        keys = np.array([r[index].casefold() for r in rows], dtype=object)
+        keys = np.array([str(r[index]).casefold() for r in rows], dtype=object)
         for key in set(keys):
             chosen = prices[keys == key]
             if len(chosen) >= MIN_SAMPLES:

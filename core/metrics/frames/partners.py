@@ -33,12 +33,12 @@ class month_start(FunctionElement[date]):  # noqa: N801 - reads like the SQL fun
 
 
 @compiles(month_start, "sqlite")
-def _month_start_sqlite(element, compiler, **kw):  # type: ignore[no-untyped-def]
+def _month_start_sqlite(element, compiler, **kw):
     return f"date({compiler.process(element.clauses, **kw)}, 'start of month')"
 
 
 @compiles(month_start)
-def _month_start_default(element, compiler, **kw):  # type: ignore[no-untyped-def]
+def _month_start_default(element, compiler, **kw):
     return f"CAST(date_trunc('month', {compiler.process(element.clauses, **kw)}) AS DATE)"
 
 
