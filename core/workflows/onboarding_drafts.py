@@ -48,8 +48,10 @@ class OnboardingError(DomainError):
     """A wizard action that cannot be done; ``message`` says why in the UI language.
 
     The message is already rendered (``core.workflows.onboarding_messages``), so it is the
-    DomainError's msgid with no params: gettext passes it through unchanged.
+    DomainError's msgid with no params, shown as it is.
     """
+
+    rendered = True
 
     def __init__(self, message: str, code: str) -> None:
         super().__init__(code, message)
