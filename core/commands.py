@@ -7,6 +7,11 @@ the whole change back. Every command runs with an actor, whom the command record
 audit row it writes; ``execute`` refuses to run without one. Role checks belong to the
 commands and arrive with sign-in; until then the actor is the operator chosen in the
 sidebar.
+
+A command may also define ``on_commit_error(exc) -> DomainError | None``: when the
+database refuses the change with an :class:`~sqlalchemy.exc.IntegrityError` (a unique
+key taken by a concurrent writer, at a flush or at the commit), the hook turns it into
+the domain's sentence; returning None lets the database error through.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ from dataclasses import dataclass
 from typing import Protocol, TypeVar
 
 from sqlalchemy import Engine
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from core.db import unit_of_work
@@ -53,14 +59,27 @@ def execute(command: Command[T_co], *, actor: Actor | None, engine: Engine | Non
     """Validate and run ``command`` as ``actor`` in one transaction; return what it returns.
 
     Raises :class:`MissingActorError` before touching the database when ``actor`` is not
-    an :class:`Actor`; a DomainError from ``validate`` or ``run`` rolls everything back.
+    an :class:`Actor`; a DomainError from ``validate`` or ``run`` rolls everything back,
+    and so does an IntegrityError, raised as the command's ``on_commit_error`` says.
     ``engine`` defaults to the configured database.
     """
     if not isinstance(actor, Actor):
         raise MissingActorError()
-    with unit_of_work(engine) as session:
-        command.validate(session=session, actor=actor)
-        return command.run(session=session, actor=actor)
+    try:
+        with unit_of_work(engine) as session:
+            command.validate(session=session, actor=actor)
+            return command.run(session=session, actor=actor)
+    except IntegrityError as exc:
+        translated = _commit_error(command, exc)
+        if translated is None:
+            raise
+        raise translated from exc
+
+
+def _commit_error(command: object, exc: IntegrityError) -> DomainError | None:
+    """The command's own sentence for a refused write, if it has one (the optional hook)."""
+    hook = getattr(command, "on_commit_error", None)
+    return hook(exc) if hook is not None else None
 
 
 def actor_for(user_id: int | None) -> Actor | None:

@@ -8,8 +8,8 @@ with ``code`` and ``field``. ``str(error)`` is the English text, for logs and te
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import Any, ClassVar
 
 from core.i18n import translator
 
@@ -29,6 +29,11 @@ class DomainError(ValueError):
         The input at fault, when there is one (``"cuit"``, ``"month"``), else None.
     """
 
+    #: True for errors whose ``msgid`` is text already rendered in the user's language
+    #: (validation and onboarding messages): it may quote user input with braces, so it
+    #: is shown as it is, never formatted again nor looked up in a catalog.
+    rendered: ClassVar[bool] = False
+
     def __init__(
         self,
         code: str,
@@ -40,11 +45,17 @@ class DomainError(ValueError):
         self.msgid = msgid
         self.params = dict(params or {})
         self.field = field
-        super().__init__(render(msgid, self.params))
+        super().__init__(self.translated(lambda text: text))
+
+    def translated(self, gettext: Callable[[str], str]) -> str:
+        """The message through ``gettext`` (the page's ``_``), its params filled in."""
+        if self.rendered:
+            return self.msgid
+        return render(gettext(self.msgid), self.params)
 
     def text(self, locale: str) -> str:
         """The message in ``locale``."""
-        return render(translator(locale)(self.msgid), self.params)
+        return self.translated(translator(locale))
 
     def __reduce__(self):  # type: ignore[no-untyped-def]
         # The default reduce replays only ``args``; keep every attribute across pickling.

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import streamlit as st
 
-from core.errors import DomainError, render
+from core.errors import DomainError
 from ui.i18n import _
 
 
 def error_text(error: DomainError) -> str:
     """``_(msgid).format(**params)``: the error in the user's language."""
-    return render(_(error.msgid), error.params)
+    return error.translated(_)
 
 
 def show_error(error: DomainError) -> None:

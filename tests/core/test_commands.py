@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 import pytest
 from sqlalchemy import Engine, func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from core import audit
@@ -111,3 +112,56 @@ def test_a_domain_error_is_translated_at_the_edge() -> None:
 def test_actor_for_an_operator_id() -> None:
     assert actor_for(None) is None
     assert actor_for(4) == Actor(4)
+
+
+@dataclass
+class AddUser:
+    """Adds a console user; a taken e-mail is refused by the unique key at the flush."""
+
+    email: str
+    translate: bool = True
+
+    def validate(self, *, session: Session, actor: Actor) -> None:
+        """The unique key is the check (two writers may race past any read)."""
+
+    def run(self, *, session: Session, actor: Actor) -> int:
+        user = ConsoleUser(email=self.email, full_name="Bea", role="cs", active=True)
+        session.add(user)
+        audit.record(session=session, actor_id=actor.user_id, action="add", entity="u", entity_id=1)
+        session.flush()
+        return user.id
+
+    def on_commit_error(self, exc: IntegrityError) -> DomainError | None:
+        if not self.translate:
+            return None
+        return DomainError(
+            "email_taken", N_("Alert #{id} does not exist."), {"id": self.email}, field="email"
+        )
+
+
+def test_a_refused_write_becomes_the_commands_domain_error(engine_with_user) -> None:  # type: ignore[no-untyped-def]
+    engine, user_id = engine_with_user
+    execute(AddUser("bea@example.com"), actor=Actor(user_id), engine=engine)
+    with pytest.raises(DomainError) as error:
+        execute(AddUser("ana@example.com"), actor=Actor(user_id), engine=engine)
+    assert (error.value.code, error.value.field) == ("email_taken", "email")
+    assert isinstance(error.value.__cause__, IntegrityError)
+    assert audit_rows(engine) == 1  # the refused command's audit row was rolled back
+
+
+def test_a_refused_write_without_a_translation_stays_a_database_error(engine_with_user) -> None:  # type: ignore[no-untyped-def]
+    engine, user_id = engine_with_user
+    with pytest.raises(IntegrityError):
+        execute(AddUser("ana@example.com", translate=False), actor=Actor(user_id), engine=engine)
+    with pytest.raises(IntegrityError):  # a command without the hook: unchanged
+        execute(_NoHook(), actor=Actor(user_id), engine=engine)
+    assert audit_rows(engine) == 0
+
+
+class _NoHook:
+    def validate(self, *, session: Session, actor: Actor) -> None:
+        pass
+
+    def run(self, *, session: Session, actor: Actor) -> None:
+        session.add(ConsoleUser(email="ana@example.com", full_name="A", role="cs", active=True))
+        session.flush()
