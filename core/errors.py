@@ -57,7 +57,7 @@ class DomainError(ValueError):
         """The message in ``locale``."""
         return self.translated(translator(locale))
 
-    def __reduce__(self):  # type: ignore[no-untyped-def]
+    def __reduce__(self) -> tuple[Any, ...]:
         # The default reduce replays only ``args``; keep every attribute across pickling.
         return (_rebuild, (type(self), self.__dict__.copy(), str(self)))
 
