@@ -137,7 +137,8 @@ def build_scheduler(
             args=(engine, spec, scheduler_id, settings),
             id=spec.job_id,
             name=spec.description,
-            next_run_time=start + timedelta(seconds=spec.first_run_delay_s),
+            next_run_time=start
+            + timedelta(seconds=settings.model_jobs_delay_s if spec.waits_for_warmup else 0.0),
             misfire_grace_time=max(5, int(refresh_interval_s)),
             **defaults,
         )

@@ -105,6 +105,8 @@ class Settings:
     environment: str = "development"
     # Age after which the detail tables (core/metrics/detail.py) are recomputed.
     detail_refresh_s: float = 300.0
+    # Seconds the model jobs (health, churn, alerts) wait after a scheduler starts.
+    model_jobs_delay_s: float = 120.0
     # Longest a page's statement may run (PostgreSQL statement_timeout, a progress-handler
     # deadline on SQLite); 0 for no limit. Pages read snapshots, so seconds is plenty.
     page_statement_timeout_s: float = 20.0
@@ -142,6 +144,7 @@ class Settings:
             embedded_scheduler=_env_bool("BARBERPRO_EMBEDDED_SCHEDULER", not production),
             environment=environment,
             detail_refresh_s=_env_float("BARBERPRO_DETAIL_REFRESH_S", 300.0, minimum=1.0),
+            model_jobs_delay_s=_env_float("BARBERPRO_MODEL_JOBS_DELAY_S", 120.0, minimum=0.0),
             page_statement_timeout_s=_env_float(
                 "BARBERPRO_PAGE_STATEMENT_TIMEOUT_S", 20.0, minimum=0.0
             ),

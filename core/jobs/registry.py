@@ -16,8 +16,6 @@ from core.jobs.refresh import DETAIL_JOB_ID, dashboard_frames_job, metrics_refre
 from core.jobs.spec import JobSpec, refresh_lease_s
 from core.metrics.status import REFRESH_JOB_ID
 
-# Heavy model jobs wait a little after start (see JobSpec.first_run_delay_s).
-MODEL_JOBS_DELAY_S = 120.0
 HOUR_S = 3600.0
 DAY_S = 24 * HOUR_S
 
@@ -53,7 +51,7 @@ JOBS: list[JobSpec] = [
         health_scores_job,
         every_s=HOUR_S,
         lease_s=3 * HOUR_S,  # a first run with the whole backfill takes minutes, not hours
-        first_run_delay_s=MODEL_JOBS_DELAY_S,
+        waits_for_warmup=True,
         statement_timeout_s=600.0,
         expected_s=600.0,
     ),
@@ -63,7 +61,7 @@ JOBS: list[JobSpec] = [
         churn_retrain_job,
         every_s=DAY_S,
         lease_s=3 * HOUR_S,  # a first retrain computes a year of weekly feature sets
-        first_run_delay_s=MODEL_JOBS_DELAY_S,
+        waits_for_warmup=True,
         statement_timeout_s=900.0,
         expected_s=1800.0,
     ),
@@ -73,7 +71,7 @@ JOBS: list[JobSpec] = [
         churn_score_job,
         every_s=HOUR_S,
         lease_s=1800.0,
-        first_run_delay_s=MODEL_JOBS_DELAY_S,
+        waits_for_warmup=True,
         statement_timeout_s=300.0,
         expected_s=300.0,
     ),

@@ -60,9 +60,10 @@ class JobSpec:
     # False for jobs that wake often and usually find nothing due: a skipped run leaves
     # no record, so the run history shows only the runs that did something.
     record_skips: bool = True
-    # Heavy model jobs wait a little after start, so the first metrics snapshot and the
-    # dashboards' tables come first (and short-lived test servers never start them).
-    first_run_delay_s: float = 0.0
+    # Heavy model jobs wait BARBERPRO_MODEL_JOBS_DELAY_S after start, so the first metrics
+    # snapshot and the dashboards' tables come first (and short-lived test servers never
+    # start them).
+    waits_for_warmup: bool = False
     # Longest one statement may run (BARBERPRO_JOB_STATEMENT_TIMEOUTS overrides it): a
     # runaway query fails the run instead of holding a transaction open for hours.
     statement_timeout_s: float | None = 300.0

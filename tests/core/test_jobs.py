@@ -8,6 +8,7 @@ import subprocess
 import sys
 import threading
 import time
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
@@ -134,6 +135,23 @@ def test_scheduler_registers_every_job_with_explicit_ids_and_no_overlap(engine: 
     refresh = registered[REFRESH_JOB_ID]
     assert refresh.coalesce is True and refresh.max_instances == 1
     assert refresh.trigger.interval == timedelta(seconds=30)
+
+
+def test_model_jobs_wait_the_configured_warmup(engine: Engine) -> None:
+    start = datetime(2026, 12, 7, 9, 0)
+    settings = replace(interval_settings(30), model_jobs_delay_s=45.0)
+    scheduler = build_scheduler(engine, settings=settings, mode="embedded", first_run_at=start)
+    delays = {
+        job.id: (job.next_run_time.replace(tzinfo=None) - start).total_seconds()
+        for job in scheduler.get_jobs()
+        if job.id in {spec.job_id for spec in registry.JOBS}
+    }
+    waiting = {spec.job_id for spec in registry.JOBS if spec.waits_for_warmup}
+    assert waiting >= {"health_scores", "churn_retrain"}
+    assert {job: delay for job, delay in delays.items() if job in waiting} == dict.fromkeys(
+        waiting, 45.0
+    )
+    assert delays[REFRESH_JOB_ID] == 0.0
 
 
 def test_embedded_scheduler_refreshes_and_beats(engine: Engine) -> None:

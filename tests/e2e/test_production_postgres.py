@@ -44,8 +44,7 @@ from page_registry import PAGES
 from tests.conftest import POSTGRES_URL_VARIABLE, postgres_url
 from tests.e2e.harness import ROOT, free_port, wait_for_idle
 
-# The models start 2 min after the scheduler (core.jobs.MODEL_JOBS_DELAY_S) and train for
-# minutes; the suite-wide 600 s limit is for ordinary tests.
+# The models train for minutes; the suite-wide 600 s limit is for ordinary tests.
 pytestmark = [pytest.mark.e2e, pytest.mark.postgres, pytest.mark.slow, pytest.mark.timeout(1800)]
 expect = pytest.importorskip("playwright.sync_api", reason="e2e tests need playwright").expect
 
@@ -183,6 +182,7 @@ def production(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Production]
                 # Short intervals only to keep the test short; the jobs are the real ones.
                 BARBERPRO_REFRESH_INTERVAL_S="5",
                 BARBERPRO_DETAIL_REFRESH_S="30",
+                BARBERPRO_MODEL_JOBS_DELAY_S="10",
             ),
             stdout=log,
             stderr=subprocess.STDOUT,
