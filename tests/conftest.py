@@ -187,15 +187,19 @@ def shared_build(item: pytest.Item) -> str | None:
     for name, group in SHARED_BUILD_IMPORTS.items():
         if name in names:
             return group
+    # A module-scoped fixture is built again on every worker that runs one of its tests.
+    info = getattr(item, "_fixtureinfo", None)
+    definitions = info.name2fixturedefs.values() if info is not None else ()
+    if any(defs[-1].scope in ("module", "package") for defs in definitions):
+        return item.nodeid.split("::")[0]
     return None
 
 
-@pytest.hookimpl(tryfirst=True)
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    for item in items:
-        group = shared_build(item)
-        if group is None:
-            continue
-        item.add_marker(pytest.mark.xdist_group(group))
-        if group in SLOW_BUILDS:
-            item.add_marker(pytest.mark.slow)
+def pytest_itemcollected(item: pytest.Item) -> None:
+    # Here, not in pytest_collection_modifyitems: xdist reads the group in that hook, first.
+    group = shared_build(item)
+    if group is None:
+        return
+    item.add_marker(pytest.mark.xdist_group(group))
+    if group in SLOW_BUILDS:
+        item.add_marker(pytest.mark.slow)
