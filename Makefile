@@ -15,8 +15,18 @@ run: install migrate demo-data
 	BARBERPRO_EMBEDDED_SCHEDULER=false $(VENV)/bin/streamlit run app.py \
 		--server.headless true --server.port $(PORT) --browser.gatherUsageStats false
 
+# The unit tests on every core (pytest-xdist; one PostgreSQL database per worker, tests that
+# share a heavy generated console on one worker), then the browser tests (marker e2e) on
+# their own, serially: they start servers and Chromium. Both runs always run, each prints
+# its closing line, and the target fails if either fails. The shared folder carries the
+# generated full console from the first run to the second.
 test: install-dev
-	$(PY) -m pytest
+	@cache=$$(mktemp -d); trap 'rm -rf "$$cache"' EXIT; \
+	BARBERPRO_TEST_CACHE="$$cache" $(PY) -m pytest -n auto --dist loadgroup -m "not e2e"; \
+	unit=$$?; \
+	BARBERPRO_TEST_CACHE="$$cache" $(PY) -m pytest -m e2e tests/e2e; \
+	e2e=$$?; \
+	[ $$unit -eq 0 ] && [ $$e2e -eq 0 ]
 
 # The time-sensitive tests (marker "clock") at every pinned date and hour of this week and
 # month; the ones that generate a whole console or drive a browser (the live pipeline

@@ -21,12 +21,16 @@ def _missing() -> str | None:
     return None
 
 
+@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config, items) -> None:  # type: ignore[no-untyped-def]
     reason = _missing()
-    if reason is None:
-        return
     for item in items:
-        if HERE in Path(item.fspath).parents:
+        if HERE not in Path(item.fspath).parents:
+            continue
+        # Every browser test is in the e2e group, which `make test` runs on its own,
+        # serially, after the unit tests (they start servers and Chromium).
+        item.add_marker(pytest.mark.e2e)
+        if reason is not None:
             item.add_marker(pytest.mark.skip(reason=reason))
 
 
