@@ -8,6 +8,7 @@ records (``demo_data.generate``). ``--allow-non-demo`` is the explicit way past 
 from __future__ import annotations
 
 import os
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +16,6 @@ from sqlalchemy import Engine, inspect, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from core.clock import now
 from core.config import ground_truth_path_for
 from core.schema import AuditEvent
 
@@ -38,11 +38,15 @@ def refuse_in_production(tool: str) -> None:
         )
 
 
-def record_demo_marker(session: Session, detail: dict[str, Any]) -> None:
-    """Record, in the audit log, that the demo generator wrote this database's data."""
+def record_demo_marker(session: Session, detail: dict[str, Any], *, at: datetime) -> None:
+    """Record, in the audit log, that the demo generator wrote this database's data.
+
+    Stamped at the generated history's "now" (``at``), like every generated row, so the
+    same seed and day give identical databases.
+    """
     session.add(
         AuditEvent(
-            occurred_at=now(),
+            occurred_at=at,
             actor_id=None,
             action=DEMO_ACTION,
             entity="database",

@@ -287,6 +287,7 @@ def generate(
                 "seed": params.seed,
                 "today": params.today.isoformat(),
             },
+            at=cal.as_of,
         )
     done += 1
     progress("commit", done)

@@ -78,7 +78,7 @@ def build_sample_database(
                 tenant_id = _add_tenant(session, rng, index, at, history_days, per_staff_day)
                 (active if tenant_status(index) == "active" else inactive).append(tenant_id)
             # Fake data like the generator's: the simulator may write into it.
-            record_demo_marker(session, {"tenants": tenants, "fixture": "simulation"})
+            record_demo_marker(session, {"tenants": tenants, "fixture": "simulation"}, at=at)
     finally:
         engine.dispose()
     return SampleDatabase(url, at, tuple(active), tuple(inactive))
