@@ -1,4 +1,4 @@
-"""Reads of the triage page that are not the queue or the card (those are in alerts_queries)."""
+"""Reads of the triage page that are not the queue or the card (core.workflows.alerts.queries)."""
 
 from __future__ import annotations
 

@@ -28,7 +28,7 @@ from core.schema import (
     SupportTicket,
     Tenant,
 )
-from core.workflows.alerts_signals import model_function
+from core.workflows.alerts.signals import model_function
 
 QUEUE_COLUMNS = [
     "alert_id",

@@ -41,13 +41,13 @@ from core.schema.onboarding_wizard import (
     TenantIntegration,
 )
 from core.validation.identity import compact_key
-from core.workflows.onboarding_drafts import (
+from core.workflows.onboarding.drafts import (
     OnboardingError,
     _fail,
     complete_step,
     get_session,
 )
-from core.workflows.onboarding_steps import DATA_STEPS, weekly_minutes
+from core.workflows.onboarding.steps import DATA_STEPS, weekly_minutes
 
 APPROVED = ("auto_approved", "approved")
 

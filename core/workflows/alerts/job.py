@@ -15,9 +15,9 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from core.clock import now
-from core.workflows.alerts_config import load_config
-from core.workflows.alerts_engine import run_alert_rules
-from core.workflows.alerts_notify import deliver_due, enqueue_for_alerts
+from core.workflows.alerts.config import load_config
+from core.workflows.alerts.engine import run_alert_rules
+from core.workflows.alerts.notify import deliver_due, enqueue_for_alerts
 
 
 def evaluate_and_notify(

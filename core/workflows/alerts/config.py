@@ -52,7 +52,7 @@ REASON_LABELS = {
     "usage_drop": N_("Usage drop"),
 }
 # Event reasons close when their event leaves the rule's window; state reasons when the
-# state is gone. Both are "the signal cleared" (see core.workflows.alerts_engine).
+# state is gone. Both are "the signal cleared" (see core.workflows.alerts.engine).
 
 ACTION_KINDS = ("call", "whatsapp", "email", "discount", "training")
 ACTION_LABELS = {

@@ -31,7 +31,7 @@ from core.clock import now
 from core.commands import Actor
 from core.errors import DomainError
 from core.i18n import N_
-from core.workflows.onboarding_drafts import (
+from core.workflows.onboarding.drafts import (
     _enter,
     completed_steps,
     get_session,
@@ -39,8 +39,8 @@ from core.workflows.onboarding_drafts import (
     reachable_steps,
     reset_verification,
 )
-from core.workflows.onboarding_messages import message
-from core.workflows.onboarding_steps import STEPS, StepValidationError, validate_step
+from core.workflows.onboarding.messages import message
+from core.workflows.onboarding.steps import STEPS, StepValidationError, validate_step
 
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 MAX_ROWS = 50_000

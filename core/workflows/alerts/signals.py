@@ -25,7 +25,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from core.schema import Invoice, NpsResponse, RollupTenantDay, Subscription, Tenant
-from core.workflows.alerts_config import ONBOARDING_WINDOW_DAYS, RuleConfig
+from core.workflows.alerts.config import ONBOARDING_WINDOW_DAYS, RuleConfig
 
 log = logging.getLogger(__name__)
 FAILED_INVOICE_STATUSES = ("failed", "written_off")

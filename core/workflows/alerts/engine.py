@@ -38,8 +38,9 @@ from sqlalchemy.orm import Session
 
 from core.audit import record
 from core.schema import CsAlert, CsIntervention
-from core.workflows.alerts_config import AlertConfig, load_config
-from core.workflows.alerts_signals import (
+from core.workflows.alerts.config import AlertConfig, load_config
+from core.workflows.alerts.outcomes import untreated_churn_priors
+from core.workflows.alerts.signals import (
     RuleResult,
     Signal,
     TenantContext,
@@ -48,7 +49,6 @@ from core.workflows.alerts_signals import (
     latest_churn,
     read_context,
 )
-from core.workflows.interventions_outcomes import untreated_churn_priors
 
 _system_rng = random.SystemRandom()
 

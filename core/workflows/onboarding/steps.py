@@ -15,7 +15,7 @@ Draft layout (``OnboardingSession.draft``, JSON), one key per step::
     staff:        [{name, location, role, services: [service names], hours: {weekday: shifts}}]
     integrations: {mercadopago: {...}, whatsapp: {...}, calendar: {...}}
     completed:    [step names whose last submission was valid]
-    verification: {status, checks: [...], ran_at}   (written by onboarding_verification)
+    verification: {status, checks: [...], ran_at}   (written by onboarding.verification)
 """
 
 from __future__ import annotations
@@ -46,7 +46,7 @@ from core.validation import (
     validate_staff_coverage,
     validate_tax_status,
 )
-from core.workflows.onboarding_messages import label, message
+from core.workflows.onboarding.messages import label, message
 
 STEPS = (
     "business",

@@ -33,7 +33,7 @@ from core.schema import (
 )
 from core.validation import ValidationError
 from core.validation.contact import validate_email
-from core.workflows.alerts_config import (
+from core.workflows.alerts.config import (
     ACTION_KINDS,
     CLOSE_OUTCOMES,
     MAX_HOLDOUT_SHARE,
@@ -45,8 +45,8 @@ from core.workflows.alerts_config import (
     ParamSpec,
     load_config,
 )
-from core.workflows.alerts_engine import alert_state, audit_change, close_alert
-from core.workflows.alerts_notify import valid_webhook_url
+from core.workflows.alerts.engine import alert_state, audit_change, close_alert
+from core.workflows.alerts.notify import valid_webhook_url
 
 # ------------------------------------------------------------------ lookups
 

@@ -26,8 +26,8 @@ from core.clock import now
 from core.commands import Actor
 from core.errors import DomainError
 from core.schema import OnboardingSession, OnboardingStepEvent
-from core.workflows.onboarding_messages import message
-from core.workflows.onboarding_steps import (
+from core.workflows.onboarding.messages import message
+from core.workflows.onboarding.steps import (
     DATA_STEPS,
     STEPS,
     StepResult,
@@ -47,7 +47,7 @@ _DEPENDENTS = {
 class OnboardingError(DomainError):
     """A wizard action that cannot be done; ``message`` says why in the UI language.
 
-    The message is already rendered (``core.workflows.onboarding_messages``), so it is the
+    The message is already rendered (``core.workflows.onboarding.messages``), so it is the
     DomainError's msgid with no params, shown as it is.
     """
 

@@ -216,7 +216,7 @@ def analyse_frames(ledger: pd.DataFrame, churn_days: pd.DataFrame, as_of: date) 
     )
 
 
-# Priors for the alert priority when no churn score exists (core.workflows.alerts_engine).
+# Priors for the alert priority when no churn score exists (core.workflows.alerts.engine).
 MIN_PRIOR_N = 20
 DEFAULT_PRIOR = 0.25
 

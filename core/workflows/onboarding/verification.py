@@ -47,7 +47,7 @@ from core.validation import (
     phone_area_code,
     phone_matches_province,
 )
-from core.workflows.onboarding_drafts import (
+from core.workflows.onboarding.drafts import (
     OnboardingError,
     _enter,
     _fail,
@@ -56,8 +56,8 @@ from core.workflows.onboarding_drafts import (
     get_session,
     open_session,
 )
-from core.workflows.onboarding_messages import message
-from core.workflows.onboarding_steps import DATA_STEPS, cuit_fit_problem
+from core.workflows.onboarding.messages import message
+from core.workflows.onboarding.steps import DATA_STEPS, cuit_fit_problem
 
 REASON_CODES = (
     "duplicate_cuit",
