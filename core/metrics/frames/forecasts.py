@@ -308,7 +308,7 @@ def compute_risk_frames(session: Session, as_of: date) -> dict[str, pd.DataFrame
     """
     empty = pd.DataFrame(columns=RISK_COLUMNS)
     try:
-        from core.models import churn
+        from core.models.churn import registry as churn
     except ImportError:  # the churn model is not part of this build
         return {"overview_tenants_at_risk": empty}
     scores = churn.latest_churn_scores(session=session, locale="en")

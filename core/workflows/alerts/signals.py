@@ -5,14 +5,13 @@ alert of an evaluated tenant without a signal has cleared), or why it was skippe
 read small tables through indexes and the per-tenant daily rollup
 (``console_rollup_tenant_day``), never the raw bookings.
 
-The health and churn rules use the models of issue 4 (``core.models.health`` and
-``core.models.churn``). When a model is not there yet, or has nothing stored, the rule is
+The health and churn rules use the models of issue 4 (``core.models.health.score`` and
+``core.models.churn.registry``). When a model is not there yet, or has nothing stored, the rule is
 skipped with the reason recorded in the job run; the other rules still run.
 """
 
 from __future__ import annotations
 
-import importlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -24,6 +23,8 @@ import pandas as pd
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from core.models.churn.registry import latest_churn_scores
+from core.models.health.score import health_history, latest_health
 from core.schema import Invoice, NpsResponse, RollupTenantDay, Subscription, Tenant
 from core.workflows.alerts.config import ONBOARDING_WINDOW_DAYS, RuleConfig
 
@@ -94,19 +95,26 @@ def read_context(*, session: Session, at: datetime) -> TenantContext:
 # -------------------------------------------------------------- issue-4 models
 
 
+# The model reads the rules and the triage card use, by (model, function). Imported
+# plainly so the dependency is visible; tests replace model_function to fake the models
+# or take them away (a None makes the rule skip with a reason).
+MODEL_FUNCTIONS: dict[tuple[str, str], Callable[..., pd.DataFrame]] = {
+    ("churn", "latest_churn_scores"): latest_churn_scores,
+    ("health", "latest_health"): latest_health,
+    ("health", "health_history"): health_history,
+}
+
+
 def model_function(module: str, name: str) -> Callable[..., pd.DataFrame] | None:
-    """``core.models.<module>.<name>`` if that helper exists yet, else None."""
-    try:
-        return getattr(importlib.import_module(f"core.models.{module}"), name, None)
-    except ImportError:
-        return None
+    """The model read ``name`` of ``core.models.<module>``, or None if there is none."""
+    return MODEL_FUNCTIONS.get((module, name))
 
 
 def latest_churn(*, session: Session) -> tuple[pd.DataFrame | None, str | None]:
     """The churn model's latest scores, or None with the reason they are unavailable."""
     scores_of = model_function("churn", "latest_churn_scores")
     if scores_of is None:
-        return None, "the churn model (core.models.churn) is not available"
+        return None, "the churn model (core.models.churn.registry) is not available"
     try:
         # A savepoint: on PostgreSQL a failed query would otherwise abort the whole run.
         with session.begin_nested():
@@ -140,7 +148,7 @@ def health_red(session: Session, ctx: TenantContext, rule: RuleConfig) -> RuleRe
     result = RuleResult("health_red")
     latest = model_function("health", "latest_health")
     if latest is None:
-        result.skipped = "the health score (core.models.health) is not available"
+        result.skipped = "the health score (core.models.health.score) is not available"
         return result
     try:
         with session.begin_nested():

@@ -1,8 +1,8 @@
 """The transparent health score: components, weights per tier, bands, history and trend.
 
 A tenant's score on day ``d`` is the weighted mean of its available component scores
-(``core.models.health_components``), each 0-100 and computed from rows dated before
-``d`` only. Weights come from the tier's profile (edited in ``core.models.health_weights``),
+(``core.models.health.components``), each 0-100 and computed from rows dated before
+``d`` only. Weights come from the tier's profile (edited in ``core.models.health.weights``),
 normalized over the components available for that tenant that day: a missing component
 is left out and the others re-weighted, and the row lists it in ``missing``.
 
@@ -11,7 +11,7 @@ Bands (documented thresholds): **red** below 40, **yellow** from 40 to below 70,
 score 7 days earlier (or up to 3 days before that, if that day is missing): **up** when
 it rose by more than 3 points, **down** when it fell by more than 3, **same** otherwise.
 
-The scheduler job (``core.models.health_job``, run by ``core.jobs``) stores one row per
+The scheduler job (``core.models.health.job``, run by ``core.jobs``) stores one row per
 tenant per day in ``console_health_scores``; pages read that table (through detail
 snapshots), never recompute.
 """
@@ -28,8 +28,8 @@ from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session
 
 from core.clock import now
-from core.models.health_client_base import client_base_as_of, load_visits
-from core.models.health_components import (
+from core.models.health.client_base import client_base_as_of, load_visits
+from core.models.health.components import (
     COMPONENT_LABELS,
     COMPONENTS,
     component_scores,
@@ -210,7 +210,7 @@ def health_scores_as_of(session: Session, as_of: date) -> pd.DataFrame:
     session : Session
         Read-only use of the platform tables (and the stored weights).
     as_of : date
-        The day scored; its first instant is the cut-off (see ``health_components``).
+        The day scored; its first instant is the cut-off (see ``health.components``).
 
     Returns
     -------

@@ -18,7 +18,7 @@ import pandas as pd
 from sklearn.pipeline import Pipeline
 
 from core.i18n import N_, translator
-from core.models.churn_model import ENCODED_COLUMNS, encode_matrix, standardized_inputs
+from core.models.churn.model import ENCODED_COLUMNS, encode_matrix, standardized_inputs
 
 __all__ = ["DRIVER_LABELS", "global_importance", "render_driver", "tenant_drivers"]
 

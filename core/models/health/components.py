@@ -30,7 +30,7 @@ sentiment               latest NPS answer of the last 365 days: 0 -> 0, 10 -> 10
 relationship            days since the last CS touch (or since signup, when never
                         touched: onboarding is the first touch): 180 -> 0, 30 -> 100.
 client_base             share of the tenant's clients of the last 365 days still likely
-                        active (BG/NBD P(alive) >= 0.5, see ``health_client_base``):
+                        active (BG/NBD P(alive) >= 0.5, see ``health.client_base``):
                         0.5 -> 0, 0.95 -> 100. Missing with too few clients.
 ======================  ==================================================================
 """

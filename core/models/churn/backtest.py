@@ -25,8 +25,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from core.models.churn_data import label_column
-from core.models.churn_metrics import (
+from core.models.churn.data import label_column
+from core.models.churn.metrics import (
     METRICS,
     bootstrap_ci,
     brier,
@@ -109,7 +109,7 @@ def rolling_origin_backtest(
 ) -> BacktestResult:
     """Fit a fresh ``make_model()`` per origin and predict its test block.
 
-    ``examples`` are built by ``core.models.churn_data.build_examples``; rows whose
+    ``examples`` are built by ``core.models.churn.data.build_examples``; rows whose
     label for ``horizon_days`` is unknown are dropped first.
     """
     column = label_column(horizon_days)

@@ -21,8 +21,8 @@ import pandas as pd
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from core.models.churn_backtest import evaluate, oracle_probabilities, rolling_origin_backtest
-from core.models.churn_data import (
+from core.models.churn.backtest import evaluate, oracle_probabilities, rolling_origin_backtest
+from core.models.churn.data import (
     EXTRA_COLUMNS,
     as_of_dates,
     churn_events,
@@ -30,8 +30,8 @@ from core.models.churn_data import (
     label_column,
     labels_for,
 )
-from core.models.churn_drivers import global_importance
-from core.models.churn_model import ALGORITHMS, ChurnClassifier
+from core.models.churn.drivers import global_importance
+from core.models.churn.model import ALGORITHMS, ChurnClassifier
 from core.models.features import FEATURE_COLUMNS
 from core.schema import Invoice
 from core.schema.churn_models import ChurnFeatureSet
@@ -95,7 +95,7 @@ def load_examples(
     cache_before: datetime | None = None,
     progress: bool = False,
 ) -> pd.DataFrame:
-    """Examples (features + labels, see ``churn_data.build_examples``) for ``dates``.
+    """Examples (features + labels, see ``churn.data.build_examples``) for ``dates``.
 
     Feature sets of dates before ``cache_before`` are read from, or added to, the
     cache table (the caller commits); later dates are always computed afresh.
@@ -162,10 +162,10 @@ def health_risk(*, session: Session, rows: pd.DataFrame, max_dates: int) -> pd.S
     """``-health score`` of each row (higher = riskier), on up to ``max_dates`` dates.
 
     Days already stored by the health job are read; others are computed with
-    ``core.models.health`` (slow: BG/NBD per tenant), spread evenly over the test
+    ``core.models.health.score`` (slow: BG/NBD per tenant), spread evenly over the test
     dates. NaN where not evaluated; the count of evaluated rows is reported with it.
     """
-    from core.models.health import health_scores_for_days
+    from core.models.health.score import health_scores_for_days
     from core.schema import HealthScore
 
     days = sorted({pd.Timestamp(x).date() for x in rows["as_of"]})
@@ -243,7 +243,7 @@ def train_candidate(
             known = health_rows.notna().to_numpy()
             y = predictions["label"].to_numpy()[known]
             p = predictions["probability"].to_numpy()[known]
-            from core.models.churn_metrics import roc_auc
+            from core.models.churn.metrics import roc_auc
 
             metrics["health_auc"]["model_auc_same_rows"] = roc_auc(y, p)
         metrics["origins"] = result.origins

@@ -1,6 +1,6 @@
 """Churn classifiers: a feature encoder, calibrated logistic regression and gradient boosting.
 
-The encoder turns the point-in-time features (``core.models.churn_data``) into numbers
+The encoder turns the point-in-time features (``core.models.churn.data``) into numbers
 that mean the same thing at any date: ratios, rates, logs of counts and flags, never ARS
 amounts (inflation would make last year's values look like another tenant). Unknowns
 stay NaN for gradient boosting, which handles them natively; the logistic model imputes
@@ -27,7 +27,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 
-from core.models.churn_data import EXTRA_COLUMNS
+from core.models.churn.data import EXTRA_COLUMNS
 from core.models.features import FEATURE_COLUMNS
 from core.schema import TIERS, VERTICALS
 

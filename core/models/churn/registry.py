@@ -6,9 +6,9 @@ Public API (others call these):
 * :func:`promoted_model` - the fitted classifier currently promoted (or None);
 * :func:`score_tenant` - probability and drivers of one feature row.
 
-How the pieces fit: ``churn_data`` makes point-in-time examples and labels,
-``churn_model`` the calibrated classifiers, ``churn_backtest`` and ``churn_metrics`` the
-rolling-origin evaluation, ``churn_training`` one training run, ``churn_drivers`` the
+How the pieces fit: ``churn.data`` makes point-in-time examples and labels,
+``churn.model`` the calibrated classifiers, ``churn.backtest`` and ``churn.metrics`` the
+rolling-origin evaluation, ``churn.training`` one training run, ``churn.drivers`` the
 risk drivers in words. Every figure on the Model card page is read from the registry
 row written here, never recomputed.
 
@@ -33,10 +33,10 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from core.clock import now
-from core.models.churn_data import examples_as_of
-from core.models.churn_drivers import render_driver, tenant_drivers
-from core.models.churn_model import ChurnClassifier, encode_matrix
-from core.models.churn_training import (
+from core.models.churn.data import examples_as_of
+from core.models.churn.drivers import render_driver, tenant_drivers
+from core.models.churn.model import ChurnClassifier, encode_matrix
+from core.models.churn.training import (
     Candidate,
     TrainingConfig,
     first_data_day,
@@ -187,9 +187,9 @@ def score_tenant(
 ) -> tuple[float, list[dict[str, Any]]]:
     """Churn probability within the model's horizon and the top risk drivers of one tenant.
 
-    ``features_row`` is one row of ``core.models.churn_data.examples_as_of`` (a Series
+    ``features_row`` is one row of ``core.models.churn.data.examples_as_of`` (a Series
     or a one-row DataFrame). Drivers are ``{"msgid", "params", "weight"}`` dicts
-    (English msgids; render with ``churn_drivers.render_driver``).
+    (English msgids; render with ``drivers.render_driver``).
     """
     frame = features_row.to_frame().T if isinstance(features_row, pd.Series) else features_row
     if len(frame) != 1:

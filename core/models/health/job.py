@@ -23,8 +23,8 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from core.clock import now
-from core.models.health import iter_health_scores, store_scores
-from core.models.health_weights import weights_changed_at
+from core.models.health.score import iter_health_scores, store_scores
+from core.models.health.weights import weights_changed_at
 from core.schema import HealthScore
 
 BACKFILL_DAYS = 120

@@ -2,7 +2,7 @@
 
 A weight is any non-negative number; what counts is its share of the weights of the
 components *available* for a tenant on a day (its % contribution). The defaults below
-(``core.models.health.DEFAULT_WEIGHTS``) apply to every tier/component without a stored
+(``core.models.health.score.DEFAULT_WEIGHTS``) apply to every tier/component without a stored
 row in ``console_health_weights``.
 Changing a profile is a command (:class:`SaveHealthWeights`): validated, stored and
 audit-logged in one transaction.
@@ -20,13 +20,13 @@ from sqlalchemy.orm import Session
 
 from core import audit
 from core.clock import now
+from core.models.health.components import COMPONENTS
 
 # DEFAULT_WEIGHTS and load_weights live with the score, which reads them; this module
 # edits the profiles, and still offers both to its callers.
-from core.models.health import DEFAULT_WEIGHTS as DEFAULT_WEIGHTS
-from core.models.health import load_weights as load_weights
-from core.models.health import rescore_latest_day
-from core.models.health_components import COMPONENTS
+from core.models.health.score import DEFAULT_WEIGHTS as DEFAULT_WEIGHTS
+from core.models.health.score import load_weights as load_weights
+from core.models.health.score import rescore_latest_day
 from core.schema import TIERS, HealthWeight
 
 MAX_WEIGHT = 1000.0
