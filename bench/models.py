@@ -150,7 +150,8 @@ def _forecast(engine: Any, data_end: date) -> dict[str, Any]:
         DAILY_STEP,
         daily_bookings_series,
     )
-    from core.models.forecast import DailyBookingsForecaster, rolling_origin_backtest
+    from core.models.forecast.backtest import rolling_origin_backtest
+    from core.models.forecast.daily import DailyBookingsForecaster
     from core.schema import RollupDay
 
     with Session(engine) as session:
