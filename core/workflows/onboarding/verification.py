@@ -38,7 +38,7 @@ from core import audit
 from core.clock import now
 from core.commands import Actor
 from core.formatting import format_money
-from core.reference.inflation import cpi_index, month_key
+from core.inflation.reference import cpi_index, month_key
 from core.schema import OnboardingSession, Service, Tenant
 from core.schema.onboarding_wizard import OnboardingReview
 from core.validation import (

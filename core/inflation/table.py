@@ -2,10 +2,10 @@
 
 ``index_value`` is the price level at the END of each month on INDEC's base
 (December 2016 = 100), so an official INDEC series uploaded as index values merges with
-the bundled one. Only ratios between months are ever used (``core.inflation``).
+the bundled one. Only ratios between months are ever used (``core.inflation.deflate``).
 
 * Seeding: ``seed_cpi_if_empty`` writes the bundled approximate series
-  (``core.reference.inflation``, % per month) when the table has no row at all. It is
+  (``core.inflation.reference``, % per month) when the table has no row at all. It is
   called by ``core.migrate.upgrade_database`` right after the schema upgrade, which is
   the path of ``make run``, the demo generator and every test database. It never
   touches a table that has rows, so admin edits are never overwritten.
@@ -161,8 +161,8 @@ def seed_cpi(*, session: Session, monthly_pct: Mapping[str, float]) -> int:
 
 
 def seed_cpi_if_empty(engine: Engine) -> int:
-    """Seed the table from ``core.reference.inflation`` in its own transaction."""
-    from core.reference.inflation import MONTHLY_CPI_PCT
+    """Seed the table from ``core.inflation.reference`` in its own transaction."""
+    from core.inflation.reference import MONTHLY_CPI_PCT
 
     with Session(engine) as session, session.begin():
         return seed_cpi(session=session, monthly_pct=MONTHLY_CPI_PCT)
