@@ -8,7 +8,7 @@ import streamlit as st
 from core import formatting as fmt
 from core.db import DATABASE_ERRORS
 from core.labels import code_label
-from core.queries.triage import TIERS
+from core.vocabulary import TIERS
 from core.workflows.alerts.config import REASONS, load_config
 from core.workflows.alerts.queries import alert_queue, users
 from dashboards import triage as view

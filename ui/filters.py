@@ -17,7 +17,7 @@ import streamlit as st
 
 from core import formatting as fmt
 from core.labels import code_label
-from core.schema import TIERS, VERTICALS
+from core.vocabulary import TIERS, VERTICALS
 from dashboards.filters import ORGANIC, PARAMS, Filters, from_params
 from ui.i18n import _
 from ui.live import LiveContext

@@ -29,7 +29,7 @@ from sklearn.preprocessing import StandardScaler
 
 from core.models.churn.data import EXTRA_COLUMNS
 from core.models.features import FEATURE_COLUMNS
-from core.schema import TIERS, VERTICALS
+from core.vocabulary import TIERS, VERTICALS
 
 __all__ = [
     "ALGORITHMS",

@@ -27,7 +27,8 @@ from core.models.health.components import COMPONENTS
 from core.models.health.score import DEFAULT_WEIGHTS as DEFAULT_WEIGHTS
 from core.models.health.score import load_weights as load_weights
 from core.models.health.score import rescore_latest_day
-from core.schema import TIERS, HealthWeight
+from core.schema import HealthWeight
+from core.vocabulary import TIERS
 
 MAX_WEIGHT = 1000.0
 AUDIT_ENTITY = "health_weights"
