@@ -29,7 +29,6 @@ from core.models.features import FAILED_INVOICE_STATUSES, churn_features
 from core.schema import AdminActivity, CsIntervention, Invoice, Staff, Subscription, Tenant
 
 __all__ = [
-    "DEFAULT_HORIZON",
     "EXTRA_COLUMNS",
     "HORIZONS",
     "as_of_dates",
@@ -41,7 +40,6 @@ __all__ = [
 ]
 
 HORIZONS = (30, 60, 90)
-DEFAULT_HORIZON = 30
 #: An intervention's effect on churn is expected to last about this long.
 TREATMENT_DAYS = 90
 

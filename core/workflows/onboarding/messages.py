@@ -7,7 +7,6 @@ Same shape as ``core.validation.messages``: code -> (English msgid, rioplatense 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
 from core.validation.errors import language
@@ -231,7 +230,3 @@ def message(code: str, locale: str, **params: Any) -> str:
     english, spanish = MESSAGES[code]
     text = (english if language(locale) == "en" else spanish).format(**params)
     return text[:1].upper() + text[1:]
-
-
-def render_all(codes: Mapping[str, Mapping[str, Any]], locale: str) -> list[str]:
-    return [message(code, locale, **params) for code, params in codes.items()]

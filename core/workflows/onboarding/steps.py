@@ -32,7 +32,6 @@ from core.errors import DomainError
 from core.i18n import N_
 from core.reference.plans import PLAN_TIER, PLANS
 from core.validation import (
-    TAX_STATUSES,
     ValidationError,
     is_disposable_email_domain,
     validate_cuit,
@@ -468,7 +467,3 @@ def validate_step(
     if step not in VALIDATORS:
         raise StepValidationError([FieldError("step", message("step_unknown", locale, step=step))])
     return VALIDATORS[step](payload, draft, locale)
-
-
-def tax_statuses() -> tuple[str, ...]:
-    return TAX_STATUSES
