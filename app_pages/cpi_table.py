@@ -4,7 +4,9 @@ import pandas as pd
 import streamlit as st
 
 from core import formatting as fmt
-from core.cpi import (
+from core.db import DATABASE_ERRORS
+from core.errors import DomainError
+from core.inflation.table import (
     BASE_MONTH,
     CpiError,
     edits_to_update,
@@ -12,8 +14,6 @@ from core.cpi import (
     parse_cpi_csv,
     upload_to_update,
 )
-from core.db import DATABASE_ERRORS
-from core.errors import DomainError
 from dashboards import cpi_table
 from ui import db
 from ui.errors import error_text

@@ -7,9 +7,9 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from core.models.health_components import COMPONENT_LABELS, COMPONENTS
-from core.models.health_weights import SaveHealthWeights, WeightsError, contributions, load_weights
-from core.schema import TIERS
+from core.models.health.components import COMPONENT_LABELS, COMPONENTS
+from core.models.health.weights import SaveHealthWeights, WeightsError, contributions, load_weights
+from core.vocabulary import TIERS
 from dashboards import customer_health as health
 from dashboards.filters import Filters
 from dashboards.links import TENANT_LINK_TEXT, with_tenant_links

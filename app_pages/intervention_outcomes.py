@@ -6,7 +6,7 @@ import streamlit as st
 
 from core import formatting as fmt
 from core.queries.interventions import ledger_stamp
-from core.workflows.interventions_outcomes import HORIZONS, OutcomesAnalysis, analyse
+from core.workflows.alerts.outcomes import HORIZONS, OutcomesAnalysis, analyse
 from dashboards import intervention_outcomes as view
 from ui import db
 from ui.i18n import _, current_locale

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from core.models.churn import model_history, promoted_version
+from core.models.churn.registry import model_history, promoted_version
 from dashboards import model_card
 from ui import db
 from ui.i18n import _

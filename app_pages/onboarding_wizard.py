@@ -12,17 +12,17 @@ from core.db import DATABASE_ERRORS
 from core.errors import DomainError
 from core.queries.onboarding import OnboardingView, onboarding
 from core.reference.plans import plan_price
-from core.workflows.onboarding_activation import ActivateTenant
-from core.workflows.onboarding_drafts import (
+from core.workflows.onboarding.activation import ActivateTenant
+from core.workflows.onboarding.drafts import (
     DiscardOnboarding,
     EnterStep,
     StartOnboarding,
     SubmitStep,
     reachable_steps,
 )
-from core.workflows.onboarding_import import ImportRejectedError
-from core.workflows.onboarding_steps import STEP_TITLES, STEPS, StepValidationError
-from core.workflows.onboarding_verification import VerifyOnboarding
+from core.workflows.onboarding.importer import ImportRejectedError
+from core.workflows.onboarding.steps import STEP_TITLES, STEPS, StepValidationError
+from core.workflows.onboarding.verification import VerifyOnboarding
 from ui import db
 from ui import onboarding_forms as forms
 from ui.errors import show_error

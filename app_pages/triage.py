@@ -8,9 +8,9 @@ import streamlit as st
 from core import formatting as fmt
 from core.db import DATABASE_ERRORS
 from core.labels import code_label
-from core.queries.triage import TIERS
-from core.workflows.alerts_config import REASONS, load_config
-from core.workflows.alerts_queries import alert_queue, users
+from core.vocabulary import TIERS
+from core.workflows.alerts.config import REASONS, load_config
+from core.workflows.alerts.queries import alert_queue, users
 from dashboards import triage as view
 from ui import db
 from ui.i18n import _, current_locale

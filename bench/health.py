@@ -34,8 +34,8 @@ def _timed(fn):  # type: ignore[no-untyped-def]
 
 def run(args: argparse.Namespace) -> int:
     from core.metrics.frames.health import compute as frames
-    from core.models.health import health_scores_as_of
-    from core.models.health_job import update_health_scores
+    from core.models.health.job import update_health_scores
+    from core.models.health.score import health_scores_as_of
 
     upgrade_database(args.database_url)
     engine = create_engine_for(args.database_url)

@@ -25,9 +25,9 @@ from bench.report import print_table, write_results
 from core.config import PROJECT_ROOT
 from core.db import create_engine_for
 from core.migrate import upgrade_database
-from core.workflows.alerts_engine import run_alert_rules
-from core.workflows.alerts_queries import tenant_card
-from core.workflows.interventions_outcomes import CI_METHOD, analyse
+from core.workflows.alerts.engine import run_alert_rules
+from core.workflows.alerts.outcomes import CI_METHOD, analyse
+from core.workflows.alerts.queries import tenant_card
 
 RESULTS = PROJECT_ROOT / "bench" / "results"
 CARD_BUDGET_MS = 200.0

@@ -1,6 +1,6 @@
 """Customer-success models on the default demo data: churn backtest, forecast, LTV, scoring speed.
 
-Churn figures come from the rolling-origin backtest (``core.models.churn_training``) of
+Churn figures come from the rolling-origin backtest (``core.models.churn.training``) of
 the 30-day churn label, pooled over its test origins: ``churn_auc`` with its tenant-
 bootstrap 95% CI, ``oracle_auc`` (the generator's true hazard) and ``health_auc`` (the
 health score alone) on the same test examples (the health score on a subset of test
@@ -46,7 +46,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _churn(engine: Any, url: str, args: argparse.Namespace) -> tuple[dict[str, Any], Any, date]:
-    from core.models.churn_training import (
+    from core.models.churn.training import (
         TrainingConfig,
         first_data_day,
         health_risk,
@@ -111,9 +111,9 @@ def _churn(engine: Any, url: str, args: argparse.Namespace) -> tuple[dict[str, A
 
 
 def _scoring(engine: Any, model: Any, data_end: date) -> dict[str, Any]:
-    from core.models.churn import score_tenant
-    from core.models.churn_data import examples_as_of
-    from core.models.churn_drivers import tenant_drivers
+    from core.models.churn.data import examples_as_of
+    from core.models.churn.drivers import tenant_drivers
+    from core.models.churn.registry import score_tenant
 
     as_of = datetime.combine(data_end, datetime.min.time())
     with Session(engine) as session:
@@ -150,7 +150,8 @@ def _forecast(engine: Any, data_end: date) -> dict[str, Any]:
         DAILY_STEP,
         daily_bookings_series,
     )
-    from core.models.forecast import DailyBookingsForecaster, rolling_origin_backtest
+    from core.models.forecast.backtest import rolling_origin_backtest
+    from core.models.forecast.daily import DailyBookingsForecaster
     from core.schema import RollupDay
 
     with Session(engine) as session:

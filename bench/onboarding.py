@@ -30,12 +30,12 @@ from core.config import PROJECT_ROOT
 from core.db import create_engine_for
 from core.migrate import upgrade_database
 from core.schema import ConsoleUser, Tenant
-from core.workflows.onboarding_activation import ActivateTenant
-from core.workflows.onboarding_drafts import StartOnboarding, SubmitStep
-from core.workflows.onboarding_import import COLUMNS, WEEKDAY_COLUMNS, ImportFiles
-from core.workflows.onboarding_samples import clean_steps
-from core.workflows.onboarding_steps import DATA_STEPS
-from core.workflows.onboarding_verification import VerifyOnboarding
+from core.workflows.onboarding.activation import ActivateTenant
+from core.workflows.onboarding.drafts import StartOnboarding, SubmitStep
+from core.workflows.onboarding.importer import COLUMNS, WEEKDAY_COLUMNS, ImportFiles
+from core.workflows.onboarding.samples import clean_steps
+from core.workflows.onboarding.steps import DATA_STEPS
+from core.workflows.onboarding.verification import VerifyOnboarding
 
 OPERATOR_EMAIL = "onboarding.bench@barberpro.test"
 T = TypeVar("T")

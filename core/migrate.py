@@ -21,7 +21,8 @@ def upgrade_database(database_url: str | None = None) -> None:
     check_connection(get_engine(database_url))
     # "heads": branches developed in parallel upgrade before their merge revision exists.
     command.upgrade(alembic_config(database_url), "heads")
-    from core.cpi import seed_cpi_if_empty  # the bundled CPI series, only into an empty table
+    # the bundled CPI series, only into an empty table
+    from core.inflation.table import seed_cpi_if_empty
 
     seed_cpi_if_empty(get_engine(database_url))
 

@@ -16,7 +16,7 @@ import plotly.graph_objects as go
 
 from core import formatting as fmt
 from core.i18n import N_, translator
-from core.inflation import to_constant_ars
+from core.inflation.deflate import to_constant_ars
 from core.metrics.mrr_months import month_start
 from dashboards.filters import Filters
 from dashboards.kit import MonthRange, Tile, month_number

@@ -136,10 +136,6 @@ def split_daily(daily: pd.DataFrame, as_of_day: date) -> tuple[pd.DataFrame, pd.
     return ordered[ordered["day"] <= as_of_day], ordered[ordered["day"] > as_of_day]
 
 
-def _hover_dates(days: pd.Series, locale: str) -> list[str]:
-    return [fmt.format_date(day, locale=locale) for day in days]
-
-
 def _as_of_line(figure: go.Figure, as_of_day: date, *, locale: str) -> None:
     _ = translator(locale)
     figure.add_shape(

@@ -19,7 +19,7 @@ import plotly.graph_objects as go
 
 from core import formatting as fmt
 from core.i18n import N_, translator
-from core.inflation import to_constant_ars
+from core.inflation.deflate import to_constant_ars
 from dashboards.filters import Filters
 from dashboards.kit import (
     NO_DATA,

@@ -1,6 +1,6 @@
 """Intervention Outcomes: treated vs holdout churn, as figures, tables and plain verdicts.
 
-Pure builders over ``core.workflows.interventions_outcomes.OutcomesAnalysis`` tables.
+Pure builders over ``core.workflows.alerts.outcomes.OutcomesAnalysis`` tables.
 """
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ import plotly.graph_objects as go
 
 from core import formatting as fmt
 from core.i18n import translator
-from core.workflows.alerts_config import PLAYBOOK_TITLES
-from core.workflows.interventions_outcomes import MIN_ARM_N
+from core.workflows.alerts.config import PLAYBOOK_TITLES
+from core.workflows.alerts.outcomes import MIN_ARM_N
 from dashboards.theme import Colors, empty_figure, new_figure
 
 

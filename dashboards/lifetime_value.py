@@ -17,7 +17,7 @@ import plotly.graph_objects as go
 
 from core import formatting as fmt
 from core.i18n import translator
-from core.inflation import to_constant_ars
+from core.inflation.deflate import to_constant_ars
 from core.metrics.mrr_months import month_index, month_start
 from core.models.tenant_ltv import (
     ESTIMATE_DELTA_MONTHS,

@@ -1,7 +1,7 @@
 """Model card of the churn model: pure builders from a stored registry row's backtest results.
 
 Every number comes from ``metrics`` as the retraining job stored it (see
-``core.models.churn``); nothing is recomputed here.
+``core.models.churn.registry``); nothing is recomputed here.
 """
 
 from __future__ import annotations

@@ -24,7 +24,7 @@ from statsmodels.stats.proportion import (
 
 from core import formatting as fmt
 from core.i18n import N_, translator
-from core.inflation import to_constant_ars
+from core.inflation.deflate import to_constant_ars
 from dashboards.filters import ORGANIC, Filters
 from dashboards.kit import (
     NO_DATA,

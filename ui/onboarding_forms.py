@@ -16,14 +16,14 @@ from core.labels import VERTICAL_LABELS
 from core.reference.geography import PROVINCES
 from core.reference.plans import PLAN_TIER, PLANS
 from core.validation import LEGAL_FORMS, TAX_STATUSES
-from core.workflows.onboarding_import import WEEKDAY_COLUMNS, parse_number, read_table
-from core.workflows.onboarding_samples import (
+from core.workflows.onboarding.importer import WEEKDAY_COLUMNS, parse_number, read_table
+from core.workflows.onboarding.samples import (
     STAFF_WEEK,
     WEEKDAYS_9_TO_20,
     default_role,
     service_template,
 )
-from core.workflows.onboarding_steps import CALENDAR_PROVIDERS, TIERS, VERTICALS
+from core.workflows.onboarding.steps import CALENDAR_PROVIDERS, TIERS, VERTICALS
 from ui.i18n import _
 
 DAY_LABELS = dict(

@@ -7,7 +7,7 @@ import streamlit as st
 
 from core.errors import DomainError
 from core.i18n import N_
-from core.workflows.onboarding_import import (
+from core.workflows.onboarding.importer import (
     KINDS,
     MAX_UPLOAD_BYTES,
     ImportFiles,
@@ -16,7 +16,7 @@ from core.workflows.onboarding_import import (
     template_csv,
     template_xlsx,
 )
-from core.workflows.onboarding_messages import message
+from core.workflows.onboarding.messages import message
 from ui import db
 from ui.errors import show_error
 from ui.i18n import _

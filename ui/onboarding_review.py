@@ -10,8 +10,8 @@ import streamlit as st
 from core import formatting as fmt
 from core.errors import DomainError
 from core.queries.onboarding import in_progress, review_queue
-from core.workflows.onboarding_steps import STEP_TITLES
-from core.workflows.onboarding_verification import DecideReview, describe
+from core.workflows.onboarding.steps import STEP_TITLES
+from core.workflows.onboarding.verification import DecideReview, describe
 from ui import db
 from ui.errors import show_error
 from ui.i18n import _, current_locale

@@ -1,7 +1,7 @@
 """The triage page's tenant card: why the alert fired, the tenant's recent life, and the
 forms that work the alert (playbook tasks, log an action, assign, snooze, escalate, close).
 
-Every form runs one command from ``core.workflows.alerts_commands``; a refused command
+Every form runs one command from ``core.workflows.alerts.commands``; a refused command
 shows its one-sentence message and changes nothing.
 """
 
@@ -17,13 +17,13 @@ from core import formatting as fmt
 from core.clock import now, today
 from core.commands import Command
 from core.errors import DomainError
-from core.workflows import alerts_commands as commands
-from core.workflows.alerts_config import (
+from core.workflows.alerts import commands
+from core.workflows.alerts.config import (
     ACTION_KINDS,
     CLOSE_OUTCOMES,
 )
-from core.workflows.alerts_queries import TenantCard, tenant_card
-from core.workflows.alerts_signals import model_function
+from core.workflows.alerts.queries import TenantCard, tenant_card
+from core.workflows.alerts.signals import model_function
 from dashboards import triage as view
 from dashboards.links import tenant_url
 from ui import db

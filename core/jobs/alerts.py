@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import cast
 
 from core.jobs.spec import JobContext, JobOutcome
-from core.workflows.alerts_job import evaluate_and_notify
+from core.workflows.alerts.job import evaluate_and_notify
 
 
 def alert_rules_job(context: JobContext) -> JobOutcome:

@@ -1,7 +1,7 @@
 """The model jobs: tenant health scores, churn retraining and hourly churn scoring.
 
 ``churn_retrain`` trains a new model on all history, backtests it, registers it (promoted
-only if not worse, see ``core.models.churn``) and scores every active tenant with the
+only if not worse, see ``core.models.churn.registry``) and scores every active tenant with the
 promoted model. ``churn_score`` re-scores every hour with the promoted model, so the
 scores follow the day's activity between retrains. Each runs under its own lease
 (declared in the registry).
@@ -10,8 +10,8 @@ scores follow the day's activity between retrains. Each runs under its own lease
 from __future__ import annotations
 
 from core.jobs.spec import JobContext, JobOutcome
-from core.models import churn
-from core.models.health_job import update_health_scores
+from core.models.churn import registry as churn
+from core.models.health.job import update_health_scores
 
 
 def health_scores_job(context: JobContext) -> JobOutcome:

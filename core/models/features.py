@@ -54,8 +54,6 @@ from sqlalchemy import ColumnElement, and_, case, func, literal, or_, select, un
 from sqlalchemy.orm import Session
 
 from core.schema import (
-    TIERS,
-    VERTICALS,
     AdminActivity,
     Booking,
     CsIntervention,
@@ -66,6 +64,7 @@ from core.schema import (
     SupportTicket,
     Tenant,
 )
+from core.vocabulary import TIERS, VERTICALS
 
 __all__ = ["FEATURE_COLUMNS", "churn_features"]
 

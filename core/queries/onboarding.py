@@ -11,7 +11,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from core.schema import ConsoleUser, OnboardingSession, OnboardingStepEvent
-from core.workflows.onboarding_drafts import get_session
+from core.workflows.onboarding.drafts import get_session
 
 SESSION_COLUMNS = [
     "session_id",

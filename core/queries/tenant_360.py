@@ -36,7 +36,7 @@ from core.schema import (
 
 TREND_DAYS = 365  # daily rollup rows read for the trend charts
 HEALTH_DAYS = 90
-# The 7-day health trend, as core.models.health computes it (the latest score 7 to 10 days
+# The 7-day health trend, as core.models.health.score computes it (the latest score 7 to 10 days
 # earlier). Not imported from there: that module pulls in scikit-learn and scipy, seconds
 # of import for a page that only reads stored rows. A test keeps the two in step.
 HEALTH_TREND_DAYS, HEALTH_TREND_SLACK_DAYS = 7, 3
@@ -57,7 +57,7 @@ class Tenant360:
     tenant_id: int
     profile: dict[str, Any]
     signals: dict[str, float | None]  # raw health signals, always available
-    health: pd.DataFrame  # stored daily health scores (core.models.health), maybe empty
+    health: pd.DataFrame  # stored daily health scores (core.models.health.score), maybe empty
     churn: dict[str, Any] | None  # newest churn score with its drivers as text
     daily: pd.DataFrame  # console_rollup_tenant_day rows of the last TREND_DAYS
     subscriptions: pd.DataFrame
@@ -230,7 +230,7 @@ def _churn(session: Session, tenant_id: int, locale: str) -> dict[str, Any] | No
     _ = translator(locale)
     drivers = []
     for driver in row.drivers or []:
-        try:  # stored as {"msgid", "params"} (core.models.churn_drivers)
+        try:  # stored as {"msgid", "params"} (core.models.churn.drivers)
             drivers.append(_(str(driver["msgid"])).format(**dict(driver.get("params") or {})))
         except (KeyError, TypeError, ValueError, IndexError):
             drivers.append(str(driver))

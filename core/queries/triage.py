@@ -1,4 +1,4 @@
-"""Reads of the triage page that are not the queue or the card (those are in alerts_queries)."""
+"""Reads of the triage page that are not the queue or the card (core.workflows.alerts.queries)."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from core.schema import TIERS, CsAlert, CsNotification, CsNotificationPref
+from core.schema import CsAlert, CsNotification, CsNotificationPref
 
-__all__ = ["TIERS", "NotificationPref", "notification_pref", "sent_notifications"]
+__all__ = ["NotificationPref", "notification_pref", "sent_notifications"]
 
 SENT_COLUMNS = ["created_at", "channel", "status", "attempts", "last_error", "alert_id"]
 

@@ -2,8 +2,8 @@
 
 ``core/`` must not import ``data/`` (the demo generator), so the pieces of reference data
 that validation and the onboarding wizard use live here: provinces, cities and area codes
-(``geography``), per-vertical service templates (``services``), the approximate CPI series
-(``inflation``) and BarberPro's own plan price list (``plans``). ``geography``,
-``services`` and ``inflation`` are also the demo generator's tables: ``data/reference/``
-re-exports them from here.
+(``geography``), per-vertical service templates (``services``) and BarberPro's own plan
+price list (``plans``). ``geography`` and ``services`` are also the demo generator's
+tables: ``data/reference/`` re-exports them from here, with the approximate CPI series of
+``core.inflation.reference``.
 """

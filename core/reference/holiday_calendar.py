@@ -1,6 +1,6 @@
 """Argentine holidays as calendar regressors: pure, no model and no SQL.
 
-Used by the forecasters (core/models/forecast.py) and the Bookings & Demand dashboard,
+Used by the forecasters (core/models/forecast/daily.py) and the Bookings & Demand dashboard,
 so both flag the same days.
 """
 

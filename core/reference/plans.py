@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 from datetime import date
 
-from core.reference.inflation import cpi_index
+from core.inflation.reference import cpi_index
 
 PLANS = ("basico", "profesional", "premium", "cadena")
 # Monthly list prices (ARS) in force for the quarter that starts in April 2025.

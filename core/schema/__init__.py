@@ -41,34 +41,6 @@ from sqlalchemy.orm import Mapped, mapped_column
 from core.clock import now
 from core.schema.base import Base
 
-# Enumerations are stored as short strings; these tuples are the allowed values.
-VERTICALS = ("barbershop", "salon", "spa", "nails")
-TIERS = ("starter", "pro", "enterprise")
-PLANS = ("basico", "profesional", "premium", "cadena")
-TENANT_STATUSES = ("active", "churned", "suspended")
-BOOKING_STATUSES = ("scheduled", "completed", "cancelled", "no_show")
-BOOKING_CHANNELS = ("whatsapp", "web", "app", "instagram", "walk_in")
-PAYMENT_METHODS = ("mercadopago", "cash", "card", "transfer")
-PAYMENT_STATUSES = (
-    "approved",
-    "pending",
-    "in_process",
-    "rejected",
-    "refunded",
-    "cancelled",
-    "charged_back",
-)
-INVOICE_STATUSES = ("open", "paid", "failed", "retried", "written_off")
-TICKET_SEVERITIES = ("low", "medium", "high", "urgent")
-CHURN_REASONS = (
-    "price",
-    "closed_business",
-    "competitor",
-    "low_usage",
-    "support",
-    "payment_failure",
-)
-
 # Money: ARS with cents. Numeric keeps exact sums in PostgreSQL; SQLite stores REAL.
 Money = Numeric(14, 2, asdecimal=False)
 

@@ -4,7 +4,7 @@
 band, every component's 0-100 score (NULL when the component was missing that day) and
 the list of missing components. ``console_health_weights`` holds the weight of each
 component per tier as edited on the Customer Health page; a tier/component without a row
-uses the default in ``core.models.health_weights``.
+uses the default in ``core.models.health.weights``.
 """
 
 from __future__ import annotations

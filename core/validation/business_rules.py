@@ -6,7 +6,7 @@ A service price must lie between ``PRICE_FLOOR_FACTOR`` (0.1) times the vertical
 cheapest typical price and ``PRICE_CEILING_FACTOR`` (10) times its most expensive one,
 from ``core.reference.services.CATALOG``. Those are mid-priced list prices at
 ``PRICE_REFERENCE_MONTH``, so both bounds are carried to the month of ``as_of`` (today
-by default) with the CPI index of ``core.reference.inflation``, then rounded outwards
+by default) with the CPI index of ``core.inflation.reference``, then rounded outwards
 to two significant figures so the message quotes round numbers. Dates before the
 CPI series (2016) use its first month, and dates past 2099 use 2099. For a barbershop at
 the reference month that is $ 350 to $ 320.000. The range is deliberately generous:
@@ -28,8 +28,8 @@ from typing import Any
 
 from core.clock import now
 from core.formatting import format_money
-from core.reference.inflation import FIRST_MONTH as CPI_FIRST_MONTH
-from core.reference.inflation import cpi_index, month_key
+from core.inflation.reference import FIRST_MONTH as CPI_FIRST_MONTH
+from core.inflation.reference import cpi_index, month_key
 from core.reference.services import CATALOG, PRICE_REFERENCE_MONTH
 from core.validation.errors import DEFAULT_LOCALE, fail, language, shown_value
 from core.validation.messages import term

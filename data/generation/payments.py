@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from core.schema import PAYMENT_STATUSES
+from core.vocabulary import PAYMENT_STATUSES
 from data.generation.bookings import US_PER_DAY, US_PER_MIN, _draw_rows
 from data.generation.tenants import CHANNELS, METHODS
 

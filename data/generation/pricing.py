@@ -7,8 +7,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from core.inflation.reference import cpi_index
 from data.generation.context import Calendar, to_day
-from data.reference.inflation import cpi_index
 
 # Monthly list prices (ARS) in force for the quarter that starts in April 2025.
 PLAN_PRICES = {"basico": 19_900, "profesional": 39_900, "premium": 64_900, "cadena": 59_900}

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from core.inflation.reference import cpi_index
 from data.generation.context import Calendar, GenerationParams, stream, to_day
 from data.generation.identity import (
     full_names,
@@ -23,7 +24,6 @@ from data.generation.identity import (
     slug,
 )
 from data.reference import CATALOG, PRICE_REFERENCE_MONTH, PROVINCES, STAFF_ROLES, STREETS
-from data.reference.inflation import cpi_index
 from data.reference.names import (
     BARBER_ENGLISH,
     BARBER_PLACES,

@@ -1,7 +1,7 @@
 """Reference data for the demo generator and the live simulator (static, no I/O)."""
 
+from core.inflation.reference import MONTHLY_CPI_PCT, cpi_index, month_key, monthly_inflation
 from data.reference.geography import PROVINCES, STREETS, City, Province
-from data.reference.inflation import MONTHLY_CPI_PCT, cpi_index, month_key, monthly_inflation
 from data.reference.services import CATALOG, PRICE_REFERENCE_MONTH, STAFF_ROLES, CatalogService
 
 __all__ = [

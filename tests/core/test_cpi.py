@@ -10,7 +10,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from core.commands import Actor, execute
-from core.cpi import (
+from core.db import create_engine_for
+from core.inflation.deflate import to_constant_ars
+from core.inflation.reference import MONTHLY_CPI_PCT
+from core.inflation.table import (
     BASE_MONTH,
     SOURCE_BUNDLED,
     CpiError,
@@ -25,11 +28,8 @@ from core.cpi import (
     seed_cpi_if_empty,
     upload_to_update,
 )
-from core.db import create_engine_for
-from core.inflation import to_constant_ars
 from core.metrics.frames.cpi import compute_cpi
 from core.migrate import upgrade_database
-from core.reference.inflation import MONTHLY_CPI_PCT
 from core.schema import AuditEvent, CpiMonth
 
 ADMIN = Actor(1)  # the console user who makes every change below

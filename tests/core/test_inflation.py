@@ -5,7 +5,7 @@ from datetime import date
 import pandas as pd
 import pytest
 
-from core.inflation import cpi_factors, to_constant_ars
+from core.inflation.deflate import cpi_factors, to_constant_ars
 
 CPI = pd.DataFrame(
     {

@@ -121,8 +121,8 @@ def test_stored_health_and_churn_are_read_with_their_trend(engine):
     assert data.churn["probability"] == pytest.approx(0.31)
     assert data.churn["drivers"] == ["Bookings fell 40% in 30 days", "odd"]
 
-    # The same trend as core.models.health computes (not imported by the page: too heavy).
-    from core.models.health import (
+    # The same trend as core.models.health.score computes (not imported by the page: too heavy).
+    from core.models.health.score import (
         GREEN_FROM,
         RED_BELOW,
         TREND_DAYS,

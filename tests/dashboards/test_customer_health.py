@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from core.db import create_engine_for
 from core.metrics.frames.health import compute as health_frames
-from core.models.health import health_scores_for_days, store_scores
+from core.models.health.score import health_scores_for_days, store_scores
 from dashboards import customer_health as health
 from dashboards.filters import Filters
 from data.generate import generate_demo_data

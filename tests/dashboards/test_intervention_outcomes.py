@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from core.workflows.interventions_outcomes import compare
+from core.workflows.alerts.outcomes import compare
 from dashboards import intervention_outcomes as view
 
 

@@ -14,11 +14,11 @@ import pandas as pd
 import phonenumbers
 
 from core.config import ground_truth_path_for
+from core.inflation.reference import cpi_index
 from core.schema import Base
 from data.generate import generate_demo_data
 from data.generation.identity import COMPANY_PREFIXES, cuit_check_digit, is_valid_cuit
 from data.reference import PROVINCES
-from data.reference.inflation import cpi_index
 from tests.data.conftest import SMALL_AS_OF
 
 AS_OF_TEXT = SMALL_AS_OF.strftime("%Y-%m-%d %H:%M:%S.%f")

@@ -17,7 +17,7 @@ from core.clock import now
 from core.db import create_engine_for
 from core.migrate import upgrade_database
 from core.schema import CsAlert, CsAlertAction
-from core.workflows.alerts_engine import run_alert_rules
+from core.workflows.alerts.engine import run_alert_rules
 from tests.core.workflows.alerts_fixtures import World, add_failed_invoice, make_world
 from tests.e2e.harness import RunningApp, running_app, wait_for_idle
 

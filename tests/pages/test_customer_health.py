@@ -15,8 +15,8 @@ from core.i18n import DEFAULT_LOCALE, gettext
 from core.metrics.detail import refresh_detail_frames
 from core.metrics.frames.health import PROVIDERS
 from core.metrics.refresh import refresh_metrics
-from core.models.health import health_scores_for_days, store_scores
-from core.models.health_weights import DEFAULT_WEIGHTS, load_weights
+from core.models.health.score import health_scores_for_days, store_scores
+from core.models.health.weights import DEFAULT_WEIGHTS, load_weights
 from core.schema import AuditEvent
 from data.generate import generate_demo_data
 from page_registry import PAGES

@@ -12,7 +12,7 @@ from streamlit.testing.v1 import AppTest
 
 from core.db import create_engine_for
 from core.i18n import gettext
-from core.models.churn import promoted_version
+from core.models.churn.registry import promoted_version
 from core.schema import Tenant
 from page_registry import PAGES, PageSpec
 from tests.pages.helpers import page_env

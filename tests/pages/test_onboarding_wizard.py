@@ -11,7 +11,7 @@ from streamlit.testing.v1 import AppTest
 
 from core.db import get_engine
 from core.schema import OnboardingSession, Tenant
-from core.workflows.onboarding_samples import SAMPLE_MP_TOKEN
+from core.workflows.onboarding.samples import SAMPLE_MP_TOKEN
 
 ROOT = Path(__file__).resolve().parents[2]
 SAVE = "Save and continue"

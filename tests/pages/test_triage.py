@@ -15,7 +15,7 @@ from core.clock import now, today
 from core.db import get_engine
 from core.migrate import upgrade_database
 from core.schema import AuditEvent, CsAlert
-from core.workflows.alerts_engine import run_alert_rules
+from core.workflows.alerts.engine import run_alert_rules
 from tests.core.workflows.alerts_fixtures import add_failed_invoice, make_world
 from tests.pages.helpers import page_env
 

@@ -2,12 +2,11 @@
 
 Churn events and cohorts come from ``revenue_tenant_months`` (subscriptions.py); this
 adds what that frame lacks: each tenant's recorded churn reason and, when the churn
-model exists (``core.models.churn``), its newest probability per tenant.
+model has scored (``core.models.churn.registry``), its newest probability per tenant.
 """
 
 from __future__ import annotations
 
-import importlib
 import logging
 from datetime import date
 
@@ -17,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from core.metrics.detail import FrameProvider
 from core.metrics.frames.subscriptions import read_tenants
+from core.models.churn.registry import latest_churn_scores
 
 log = logging.getLogger(__name__)
 SCORE_COLUMNS = ["tenant_id", "probability", "drivers"]
@@ -25,14 +25,7 @@ SCORE_COLUMNS = ["tenant_id", "probability", "drivers"]
 def latest_scores(session: Session) -> pd.DataFrame:
     """tenant_id, probability of the churn model's newest scores; empty without a model."""
     try:
-        module = importlib.import_module("core.models.churn")
-    except ImportError:
-        return pd.DataFrame(columns=SCORE_COLUMNS)
-    scorer = getattr(module, "latest_churn_scores", None)
-    if scorer is None:
-        return pd.DataFrame(columns=SCORE_COLUMNS)
-    try:
-        frame = pd.DataFrame(scorer(session=session))
+        frame = pd.DataFrame(latest_churn_scores(session=session))
     except SQLAlchemyError as exc:  # e.g. its table not migrated yet: reasons still count
         session.rollback()
         log.warning("churn scores unavailable: %s", str(exc).splitlines()[0])

@@ -12,7 +12,7 @@ from datetime import date
 import pandas as pd
 from sqlalchemy.orm import Session
 
-from core.cpi import cpi_frame, load_cpi, seed_cpi_if_empty
+from core.inflation.table import cpi_frame, load_cpi, seed_cpi_if_empty
 from core.metrics.detail import FrameProvider
 
 

@@ -5,7 +5,7 @@ platform ``daily`` frame:
 
 - ``forecast_bookings_daily``: bookings per day for the next ``DAILY_HORIZON`` days, from
   today, with 80 % and 95 % prediction intervals (SARIMAX with weekly seasonality and
-  Argentine holidays, ``core.models.forecast.DailyBookingsForecaster``), fitted on the
+  Argentine holidays, ``core.models.forecast.daily.DailyBookingsForecaster``), fitted on the
   complete days before today (at most ``TRAIN_DAYS``).
 - ``forecast_monthly``: MRR (value on the month's last day) and GMV (month total) for
   the ``MONTHLY_HORIZON`` months after the last complete one (damped-trend ETS).
@@ -32,14 +32,10 @@ from core.i18n import N_
 from core.metrics.detail import FrameProvider
 from core.metrics.frames.bookings import previous_detail_frames
 from core.metrics.snapshots import load_latest_snapshot
-from core.models.forecast import (
-    MIN_DAILY_DAYS,
-    MIN_MONTHS,
-    DailyBookingsForecaster,
-    MonthlyForecaster,
-    monthly_rolling_origin_backtest,
-    rolling_origin_backtest,
-)
+from core.models.forecast.backtest import monthly_rolling_origin_backtest, rolling_origin_backtest
+from core.models.forecast.daily import DailyBookingsForecaster
+from core.models.forecast.monthly import MonthlyForecaster
+from core.models.forecast.series import MIN_DAILY_DAYS, MIN_MONTHS
 
 log = logging.getLogger(__name__)
 
@@ -308,7 +304,7 @@ def compute_risk_frames(session: Session, as_of: date) -> dict[str, pd.DataFrame
     """
     empty = pd.DataFrame(columns=RISK_COLUMNS)
     try:
-        from core.models import churn
+        from core.models.churn import registry as churn
     except ImportError:  # the churn model is not part of this build
         return {"overview_tenants_at_risk": empty}
     scores = churn.latest_churn_scores(session=session, locale="en")

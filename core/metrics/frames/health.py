@@ -16,9 +16,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from core.metrics.detail import FrameProvider
-from core.models.health import SCORE_COLUMNS, latest_health
-from core.models.health_components import COMPONENTS
-from core.models.health_weights import contributions, load_weights
+from core.models.health.components import COMPONENTS
+from core.models.health.score import SCORE_COLUMNS, latest_health
+from core.models.health.weights import contributions, load_weights
 from core.schema import HealthScore, Tenant
 
 HISTORY_DAYS = 120
@@ -52,7 +52,7 @@ def health_latest_frame(session: Session) -> pd.DataFrame:
     latest = latest[latest["day"] == newest].copy()  # churned tenants stop being scored
     latest["weakest"] = latest.apply(_weakest, axis=1)
     latest["missing"] = latest["missing"].apply(lambda names: ",".join(names))
-    from core.models.health import band_of
+    from core.models.health.score import band_of
 
     latest["band_7d_ago"] = [band_of(s) for s in latest["score_7d_ago"].astype(float)]
     latest = latest.merge(_tenants(session), on="tenant_id", how="left")

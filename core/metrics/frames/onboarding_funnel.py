@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from core.metrics.detail import FrameProvider
 from core.schema import Booking, OnboardingSession, OnboardingStepEvent, Tenant
 
-# The wizard's steps in order (core.workflows.onboarding_steps.STEPS); a step name not in
+# The wizard's steps in order (core.workflows.onboarding.steps.STEPS); a step name not in
 # this list (a future step) is ordered after them, alphabetically.
 STEP_ORDER = (
     "business",

@@ -10,14 +10,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from core.models.churn_backtest import (
+from core.models.churn.backtest import (
     evaluate,
     oracle_probabilities,
     rolling_origin_backtest,
     rolling_origin_splits,
 )
-from core.models.churn_data import as_of_dates, labels_for
-from core.models.churn_model import ChurnClassifier
+from core.models.churn.data import as_of_dates, labels_for
+from core.models.churn.model import ChurnClassifier
 from tests.core.models.test_churn_helpers import simulated_examples
 
 

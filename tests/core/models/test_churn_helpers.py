@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from core.models.churn_data import EXTRA_COLUMNS
+from core.models.churn.data import EXTRA_COLUMNS
 from core.models.features import FEATURE_COLUMNS
 
 #: True log-odds: INTERCEPT + sum(coef * encoded input); the other inputs are noise.
@@ -66,7 +66,7 @@ def simulated_examples(
 
 def small_candidate(seed: int = 0, health: bool = True):  # type: ignore[no-untyped-def]
     """A churn model trained and backtested in seconds on simulated examples."""
-    from core.models.churn_training import TrainingConfig, train_candidate
+    from core.models.churn.training import TrainingConfig, train_candidate
 
     examples = simulated_examples(n_tenants=150, n_dates=16, seed=seed)
     noise = np.random.default_rng(seed)
@@ -90,7 +90,7 @@ def registry_database(url: str) -> str:
 
     from core.db import get_engine
     from core.migrate import upgrade_database
-    from core.models.churn import register_candidate
+    from core.models.churn.registry import register_candidate
 
     upgrade_database(url)
     with Session(get_engine(url)) as session, session.begin():

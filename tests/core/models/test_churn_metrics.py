@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from core.models.churn_metrics import (
+from core.models.churn.metrics import (
     bootstrap_ci,
     brier,
     calibration_table,

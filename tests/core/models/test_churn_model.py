@@ -6,15 +6,15 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from core.models.churn import score_tenant
-from core.models.churn_drivers import _input_names
-from core.models.churn_metrics import roc_auc
-from core.models.churn_model import (
+from core.models.churn.drivers import _input_names
+from core.models.churn.metrics import roc_auc
+from core.models.churn.model import (
     ChurnClassifier,
     encode_matrix,
     standardized_inputs,
     time_calibration_splits,
 )
+from core.models.churn.registry import score_tenant
 from tests.core.models.test_churn_helpers import TRUE_COEF, simulated_examples
 
 

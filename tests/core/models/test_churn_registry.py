@@ -13,8 +13,8 @@ from core.config import get_settings
 from core.db import get_engine
 from core.jobs.registry import JOBS
 from core.jobs.runner import run_recorded
-from core.models import churn
-from core.models.churn import (
+from core.models.churn import registry as churn
+from core.models.churn.registry import (
     PROMOTION_AUC_TOLERANCE,
     latest_churn_scores,
     model_history,

@@ -9,17 +9,13 @@ import time
 import numpy as np
 import pandas as pd
 import pytest
+from sklearn.exceptions import NotFittedError
 
-from core.models.forecast import (
-    DailyBookingsForecaster,
-    MonthlyForecaster,
-    NotFittedError,
-    holiday_features,
-    mase,
-    rolling_origin_backtest,
-    seasonal_naive_forecast,
-    smape,
-)
+from core.models.forecast.backtest import rolling_origin_backtest, seasonal_naive_forecast
+from core.models.forecast.daily import DailyBookingsForecaster
+from core.models.forecast.metrics import mase, smape
+from core.models.forecast.monthly import MonthlyForecaster
+from core.reference.holiday_calendar import holiday_features
 
 # Monday..Sunday demand multipliers: Saturday peak, Sunday almost closed
 WEEKLY = np.array([1.0, 1.1, 1.2, 1.3, 1.6, 2.2, 0.03])
@@ -360,7 +356,7 @@ def test_constant_series_forecasts_its_value(model):
 
 
 def test_sarimax_failure_falls_back_to_ets_with_a_warning(monkeypatch):
-    import core.models.forecast as forecast
+    import core.models.forecast.daily as forecast
 
     class Failing:
         def __init__(self, *args, **kwargs):

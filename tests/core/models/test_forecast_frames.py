@@ -12,7 +12,8 @@ import pandas as pd
 import pytest
 
 from core.metrics.frames import forecasts
-from core.models.forecast import holiday_features, monthly_rolling_origin_backtest
+from core.models.forecast.backtest import monthly_rolling_origin_backtest
+from core.reference.holiday_calendar import holiday_features
 
 WEEKLY = np.log1p(np.array([300, 520, 560, 600, 700, 820, 60], dtype=float))  # Mon..Sun
 
@@ -149,7 +150,7 @@ def test_forecasts_refit_once_a_day(monkeypatch):
 
 
 def test_monthly_seasonality_can_be_turned_off():
-    from core.models.forecast import MonthlyForecaster
+    from core.models.forecast.monthly import MonthlyForecaster
 
     months = pd.period_range("2023-01", periods=30, freq="M")
     rng = np.random.default_rng(5)

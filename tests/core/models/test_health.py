@@ -10,7 +10,8 @@ import pytest
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
-from core.models.health import (
+from core.models.health.job import days_to_compute, update_health_scores, wanted_days
+from core.models.health.score import (
     SCORE_COLUMNS,
     band_of,
     combine,
@@ -20,7 +21,6 @@ from core.models.health import (
     store_scores,
     trend_of,
 )
-from core.models.health_job import days_to_compute, update_health_scores, wanted_days
 from core.schema import (
     AdminActivity,
     CsIntervention,
@@ -206,7 +206,7 @@ def test_wanted_days_are_daily_then_mondays() -> None:
 
 
 def test_job_is_idempotent_and_redoes_today_after_a_weight_edit(scenario) -> None:
-    from core.models.health_weights import SaveHealthWeights
+    from core.models.health.weights import SaveHealthWeights
 
     engine, a, _b = scenario
     first = update_health_scores(engine, today=D)

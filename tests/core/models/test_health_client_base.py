@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from core.ltv import BGNBD, rfm_summary
-from core.models.health_client_base import (
+from core.models.health.client_base import (
     FIT_SAMPLE,
     MIN_CLIENTS,
     PENALIZER,

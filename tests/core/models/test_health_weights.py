@@ -7,7 +7,7 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from core import audit
-from core.models.health_weights import (
+from core.models.health.weights import (
     DEFAULT_WEIGHTS,
     SaveHealthWeights,
     WeightsError,

@@ -9,7 +9,7 @@ import pytest
 from core.errors import DomainError
 from core.validation import ValidationError, validate_cuit
 from core.validation.errors import fail
-from core.workflows.onboarding_drafts import OnboardingError
+from core.workflows.onboarding.drafts import OnboardingError
 
 BRACES = "{0}{name}{__class__}"
 

@@ -18,7 +18,7 @@ from core.schema import (
     CsIntervention,
     CsNotificationPref,
 )
-from core.workflows.alerts_commands import (
+from core.workflows.alerts.commands import (
     AssignAlert,
     CloseAlert,
     EscalateAlert,
@@ -29,8 +29,8 @@ from core.workflows.alerts_commands import (
     UpdatePlaybook,
     UpdateRule,
 )
-from core.workflows.alerts_config import AlertError, load_config
-from core.workflows.alerts_engine import run_alert_rules, wake_snoozed
+from core.workflows.alerts.config import AlertError, load_config
+from core.workflows.alerts.engine import run_alert_rules, wake_snoozed
 from tests.core.workflows.alerts_fixtures import AT, TODAY, World, add_failed_invoice, make_world
 
 

@@ -14,9 +14,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from core.schema import ArmChangeError, AuditEvent, CsAlert, CsIntervention
-from core.workflows.alerts_config import load_config
-from core.workflows.alerts_engine import Risk, _open, apply_signal, draw_arm, run_alert_rules
-from core.workflows.alerts_signals import RuleResult, Signal
+from core.workflows.alerts.config import load_config
+from core.workflows.alerts.engine import Risk, _open, apply_signal, draw_arm, run_alert_rules
+from core.workflows.alerts.signals import RuleResult, Signal
 from tests.core.workflows.alerts_fixtures import AT, make_world
 
 REASONS = ("failed_invoice", "nps_detractor", "no_bookings")
@@ -80,7 +80,7 @@ def test_duplicate_signals_never_open_duplicate_alerts(world, batches) -> None: 
 )
 def test_with_closes_in_between_at_most_one_alert_is_open(world, steps) -> None:  # type: ignore[no-untyped-def]
     from core.commands import Actor, execute
-    from core.workflows.alerts_commands import CloseAlert
+    from core.workflows.alerts.commands import CloseAlert
 
     engine = world.engine
     reset(engine)
@@ -172,7 +172,7 @@ def test_the_arm_is_recorded_at_trigger_and_never_changes(world) -> None:  # typ
 
 def test_holdout_share_comes_from_the_settings(world) -> None:  # type: ignore[no-untyped-def]
     from core.commands import Actor, execute
-    from core.workflows.alerts_commands import UpdateSettings
+    from core.workflows.alerts.commands import UpdateSettings
 
     execute(UpdateSettings(0.5, 50_000, 30), actor=Actor(world.admin), engine=world.engine)
     batch = [(t, r, "a") for t in range(3) for r in REASONS]

@@ -13,7 +13,7 @@ from core.config import get_settings
 from core.jobs.registry import JOBS
 from core.jobs.runner import run_recorded
 from core.schema import CsAlert, JobRun
-from core.workflows.alerts_engine import run_alert_rules
+from core.workflows.alerts.engine import run_alert_rules
 from tests.core.workflows.alerts_fixtures import AT, TODAY, make_world
 
 health_store = pytest.importorskip("core.schema.health")

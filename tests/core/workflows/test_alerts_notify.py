@@ -12,10 +12,10 @@ from sqlalchemy.orm import Session
 
 from core.commands import Actor, execute
 from core.schema import CsAlert, CsNotification
-from core.workflows.alerts_commands import SetNotificationPref, UpdateSettings
-from core.workflows.alerts_config import load_config
-from core.workflows.alerts_engine import run_alert_rules
-from core.workflows.alerts_notify import (
+from core.workflows.alerts.commands import SetNotificationPref, UpdateSettings
+from core.workflows.alerts.config import load_config
+from core.workflows.alerts.engine import run_alert_rules
+from core.workflows.alerts.notify import (
     BACKOFF_BASE_S,
     MAX_ATTEMPTS,
     SmtpSettings,
@@ -149,7 +149,7 @@ def test_low_priority_and_holdout_alerts_notify_nobody(world: World) -> None:
 
 
 def test_the_job_commits_alerts_even_when_the_endpoint_is_down(world: World) -> None:
-    from core.workflows.alerts_job import evaluate_and_notify
+    from core.workflows.alerts.job import evaluate_and_notify
 
     url = f"http://127.0.0.1:{closed_port()}/hook"
     execute(

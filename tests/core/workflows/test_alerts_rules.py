@@ -12,8 +12,8 @@ from sqlalchemy.orm import Session
 
 from core.audit import history
 from core.schema import CsAlert, CsIntervention, RollupTenantDay, Tenant
-from core.workflows import alerts_signals
-from core.workflows.alerts_engine import run_alert_rules
+from core.workflows.alerts import signals as alerts_signals
+from core.workflows.alerts.engine import run_alert_rules
 from tests.core.workflows.alerts_fixtures import (
     AT,
     TODAY,
@@ -216,7 +216,7 @@ def test_a_failing_rule_does_not_stop_the_others(engine: Engine, monkeypatch) ->
 
 def test_manual_close_is_not_reopened_by_the_same_signal(engine: Engine) -> None:
     from core.commands import Actor, execute
-    from core.workflows.alerts_commands import CloseAlert
+    from core.workflows.alerts.commands import CloseAlert
 
     world = make_world(engine)
     add_failed_invoice(engine, world.tenants[0], issued=TODAY)

@@ -13,7 +13,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from core.schema import CsIntervention, Subscription
-from core.workflows.interventions_outcomes import (
+from core.workflows.alerts.outcomes import (
     MIN_ARM_N,
     analyse,
     analyse_frames,

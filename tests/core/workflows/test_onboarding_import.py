@@ -10,8 +10,8 @@ from sqlalchemy.orm import Session
 
 from bench.onboarding import chain_files, run_command
 from core.schema import OnboardingSession
-from core.workflows.onboarding_drafts import StartOnboarding, SubmitStep
-from core.workflows.onboarding_import import (
+from core.workflows.onboarding.drafts import StartOnboarding, SubmitStep
+from core.workflows.onboarding.importer import (
     COLUMNS,
     KINDS,
     MAX_UPLOAD_BYTES,
@@ -22,7 +22,7 @@ from core.workflows.onboarding_import import (
     template_csv,
     template_xlsx,
 )
-from core.workflows.onboarding_samples import clean_steps
+from core.workflows.onboarding.samples import clean_steps
 
 
 @pytest.fixture

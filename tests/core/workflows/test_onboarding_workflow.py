@@ -32,8 +32,8 @@ from core.schema.onboarding_wizard import (
     StaffWorkingHours,
     TenantIntegration,
 )
-from core.workflows.onboarding_activation import ActivateTenant
-from core.workflows.onboarding_drafts import (
+from core.workflows.onboarding.activation import ActivateTenant
+from core.workflows.onboarding.drafts import (
     IDLE_RESTART,
     EnterStep,
     OnboardingError,
@@ -41,9 +41,9 @@ from core.workflows.onboarding_drafts import (
     SubmitStep,
     reachable_steps,
 )
-from core.workflows.onboarding_samples import clean_steps
-from core.workflows.onboarding_steps import DATA_STEPS, StepValidationError
-from core.workflows.onboarding_verification import (
+from core.workflows.onboarding.samples import clean_steps
+from core.workflows.onboarding.steps import DATA_STEPS, StepValidationError
+from core.workflows.onboarding.verification import (
     DecideReview,
     VerifyOnboarding,
     describe,
