@@ -29,8 +29,8 @@ from pathlib import Path
 
 from sqlalchemy import Engine, make_url, text
 
-from core.cpi import seed_cpi_if_empty
 from core.db import create_engine_for
+from core.inflation.table import seed_cpi_if_empty
 from core.migrate import upgrade_database
 from core.schema import Base
 
