@@ -15,7 +15,6 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from core import formatting as fmt
 from core.labels import code_label
 from core.schema import TIERS, VERTICALS
 from dashboards.filters import ORGANIC, PARAMS, Filters, from_params
@@ -188,17 +187,3 @@ def _write_url(filters: Filters, default_range: tuple[date, date]) -> None:
                 st.query_params[param] = params[param]
         elif param in st.query_params:
             del st.query_params[param]
-
-
-def filters_caption(filters: Filters, *, locale: str) -> str:
-    """One line saying what the page shows, e.g. for a CSV's context."""
-    parts = []
-    if filters.start is not None and filters.end is not None:
-        parts.append(
-            f"{fmt.format_date(filters.start, locale=locale)} – "
-            f"{fmt.format_date(filters.end, locale=locale)}"
-        )
-    for values in (filters.tiers, filters.verticals, filters.provinces):
-        if values:
-            parts.append(", ".join(values))
-    return " · ".join(parts)
