@@ -10,7 +10,7 @@ from dashboards.links import TENANT_LINK_TEXT, with_tenant_links
 from ui.dashboard_page import (
     DashboardContext,
     FilteredDashboard,
-    ViewInputs,
+    dashboard_builder,
     dashboard_page,
     filtering_chart,
 )
@@ -20,17 +20,13 @@ from ui.render import download_csv, show_figure, show_table, show_tiles
 PAGE = "churn"
 
 
-def build(inputs: ViewInputs) -> churn.ChurnView:
-    return churn.build_view(
-        inputs.frame("revenue_tenant_months"),
-        inputs.frame("tenants"),
-        inputs.frame("churn_tenant_reasons"),
-        inputs.frame("churn_risk_scores"),
-        inputs.filters,
-        as_of=inputs.as_of,
-        locale=inputs.locale,
-        cpi=inputs.cpi,
-    )
+build = dashboard_builder(
+    churn.build_view,
+    "revenue_tenant_months",
+    "tenants",
+    "churn_tenant_reasons",
+    "churn_risk_scores",
+)
 
 
 def draw(ctx: DashboardContext, view: churn.ChurnView) -> None:

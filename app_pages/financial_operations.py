@@ -13,9 +13,10 @@ from ui.dashboard_page import (
     Csv,
     DashboardContext,
     FilteredDashboard,
-    ViewInputs,
+    dashboard_builder,
     dashboard_page,
     filtering_chart,
+    money_column,
     tenant_table,
 )
 from ui.i18n import _
@@ -33,15 +34,7 @@ FRAMES = (
 )
 
 
-def build(inputs: ViewInputs) -> finance.FinanceView:
-    return finance.build_view(
-        inputs.frames(FRAMES),
-        inputs.frame("tenants"),
-        inputs.filters,
-        as_of=inputs.as_of,
-        locale=inputs.locale,
-        cpi=inputs.cpi,
-    )
+build = dashboard_builder(finance.build_view, FRAMES, "tenants")
 
 
 def _month_chart(figure: Any, key: str) -> None:
@@ -53,10 +46,6 @@ def _download(frame: pd.DataFrame, name: str) -> None:
 
 
 MISMATCHES_SHOWN = 500  # tens of thousands of rows would cost every rerun
-
-
-def _money(label: str) -> Any:
-    return st.column_config.NumberColumn(_(label), format="%.0f")
 
 
 def draw(ctx: DashboardContext, view: finance.FinanceView) -> None:
@@ -103,9 +92,9 @@ def draw(ctx: DashboardContext, view: finance.FinanceView) -> None:
                 "booking_id": st.column_config.NumberColumn(_("Booking"), format="%d"),
                 "kind": _("Mismatch"),
                 "booking_status": _("Booking status"),
-                "booking_ars": _money("Price"),
-                "paid_ars": _money("Approved payments"),
-                "difference_ars": _money("Difference"),
+                "booking_ars": money_column("Price"),
+                "paid_ars": money_column("Approved payments"),
+                "difference_ars": money_column("Difference"),
             },
         )
         st.caption(
@@ -140,14 +129,14 @@ def draw(ctx: DashboardContext, view: finance.FinanceView) -> None:
         column_config={
             "invoices": _("Invoices"),
             "invoices_failed": _("Failed"),
-            "receivables_ars": _money("Receivables"),
+            "receivables_ars": money_column("Receivables"),
             "payments": _("Payments"),
             "payment_failure_rate": st.column_config.NumberColumn(
                 _("Failure rate"), format="percent"
             ),
-            "completed_ars": _money("Completed bookings"),
-            "paid_ars": _money("Approved payments"),
-            "difference_ars": _money("Difference"),
+            "completed_ars": money_column("Completed bookings"),
+            "paid_ars": money_column("Approved payments"),
+            "difference_ars": money_column("Difference"),
             "mismatches": _("Mismatches"),
         },
     )

@@ -9,7 +9,7 @@ from dashboards import lifetime_value as ltv
 from ui.dashboard_page import (
     DashboardContext,
     FilteredDashboard,
-    ViewInputs,
+    dashboard_builder,
     dashboard_page,
     filtering_chart,
 )
@@ -27,17 +27,8 @@ def all_days(ctx: LiveContext) -> int:
     return max(int(days), 1)
 
 
-def build(inputs: ViewInputs) -> ltv.LifetimeView:
-    # Narrowed filters refit the sBG per segment (a second or two): cached per filters.
-    return ltv.build_view(
-        inputs.frame("ltv_segments"),
-        inputs.frame("revenue_tenant_months"),
-        inputs.frame("tenants"),
-        inputs.filters,
-        as_of=inputs.as_of,
-        locale=inputs.locale,
-        cpi=inputs.cpi,
-    )
+# Narrowed filters refit the sBG per segment (a second or two): cached per filters.
+build = dashboard_builder(ltv.build_view, "ltv_segments", "revenue_tenant_months", "tenants")
 
 
 def draw(_ctx: DashboardContext, view: ltv.LifetimeView) -> None:

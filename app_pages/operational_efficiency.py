@@ -13,7 +13,7 @@ from ui.dashboard_page import (
     Csv,
     DashboardContext,
     FilteredDashboard,
-    ViewInputs,
+    dashboard_builder,
     dashboard_page,
     filtering_chart,
     tenant_table,
@@ -24,15 +24,7 @@ from ui.render import show_figure, show_table, show_tiles
 PAGE = "efficiency"
 
 
-def build(inputs: ViewInputs) -> efficiency.EfficiencyView:
-    return efficiency.build_view(
-        inputs.frames(efficiency.FRAMES),
-        inputs.frame("tenants"),
-        inputs.filters,
-        as_of=inputs.as_of,
-        locale=inputs.locale,
-        cpi=inputs.cpi,
-    )
+build = dashboard_builder(efficiency.build_view, efficiency.FRAMES, "tenants")
 
 
 def clickable(figure: Any, key: str, dimension: str) -> None:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import streamlit as st
 
 from dashboards import partnerships as partners
@@ -11,9 +9,10 @@ from ui.dashboard_page import (
     Csv,
     DashboardContext,
     FilteredDashboard,
-    ViewInputs,
+    dashboard_builder,
     dashboard_page,
     filtering_chart,
+    money_column,
     tenant_table,
 )
 from ui.i18n import _
@@ -23,19 +22,7 @@ PAGE = "partners"
 FRAMES = ("partners", "partners_tenant_month", "regions_tenant_day")
 
 
-def build(inputs: ViewInputs) -> partners.PartnersView:
-    return partners.build_view(
-        inputs.frames(FRAMES),
-        inputs.frame("tenants"),
-        inputs.filters,
-        as_of=inputs.as_of,
-        locale=inputs.locale,
-        cpi=inputs.cpi,
-    )
-
-
-def _money(label: str) -> Any:
-    return st.column_config.NumberColumn(_(label), format="%.0f")
+build = dashboard_builder(partners.build_view, FRAMES, "tenants")
 
 
 def draw(ctx: DashboardContext, view: partners.PartnersView) -> None:
@@ -94,10 +81,10 @@ def draw(ctx: DashboardContext, view: partners.PartnersView) -> None:
                 "new_tenants": _("New"),
                 "active_tenants": _("Active at end"),
                 "churned": _("Churned"),
-                "mrr_ars": _money("MRR at end"),
-                "gmv_ars": _money("GMV"),
-                "collected_ars": _money("Revenue collected"),
-                "payout_ars": _money("Payout"),
+                "mrr_ars": money_column("MRR at end"),
+                "gmv_ars": money_column("GMV"),
+                "collected_ars": money_column("Revenue collected"),
+                "payout_ars": money_column("Payout"),
                 "assists": st.column_config.NumberColumn(
                     _("Assists"),
                     help=_("Earlier first-touch claims on tenants another partner won."),
@@ -127,10 +114,10 @@ def draw(ctx: DashboardContext, view: partners.PartnersView) -> None:
             "partner": _("Partner"),
             "signup_date": st.column_config.DateColumn(_("Signed up"), format="DD/MM/YYYY"),
             "churned_on": st.column_config.DateColumn(_("Churned"), format="DD/MM/YYYY"),
-            "mrr_ars": _money("MRR at end"),
-            "gmv_ars": _money("GMV"),
-            "collected_ars": _money("Revenue collected"),
-            "payout_ars": _money("Payout"),
+            "mrr_ars": money_column("MRR at end"),
+            "gmv_ars": money_column("GMV"),
+            "collected_ars": money_column("Revenue collected"),
+            "payout_ars": money_column("Payout"),
         },
     )
 

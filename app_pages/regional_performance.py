@@ -12,7 +12,7 @@ from ui.dashboard_page import (
     Csv,
     DashboardContext,
     FilteredDashboard,
-    ViewInputs,
+    dashboard_builder,
     dashboard_page,
     filtering_chart,
     tenant_table,
@@ -24,15 +24,7 @@ PAGE = "regions"
 FRAMES = ("regions_tenant_day", "regions_cities")
 
 
-def build(inputs: ViewInputs) -> regions.RegionsView:
-    return regions.build_view(
-        inputs.frames(FRAMES),
-        inputs.frame("tenants"),
-        inputs.filters,
-        as_of=inputs.as_of,
-        locale=inputs.locale,
-        cpi=inputs.cpi,
-    )
+build = dashboard_builder(regions.build_view, FRAMES, "tenants")
 
 
 def _province_chart(figure: Any, key: str, column: int) -> None:

@@ -10,7 +10,7 @@ from ui.dashboard_page import (
     Csv,
     DashboardContext,
     FilteredDashboard,
-    ViewInputs,
+    dashboard_builder,
     dashboard_page,
     filtering_chart,
     tenant_table,
@@ -21,15 +21,7 @@ from ui.render import show_figure, show_table, show_tiles
 PAGE = "revenue"
 
 
-def build(inputs: ViewInputs) -> revenue.RevenueView:
-    return revenue.build_view(
-        inputs.frame("revenue_tenant_months"),
-        inputs.frame("tenants"),
-        inputs.filters,
-        as_of=inputs.as_of,
-        locale=inputs.locale,
-        cpi=inputs.cpi,
-    )
+build = dashboard_builder(revenue.build_view, "revenue_tenant_months", "tenants")
 
 
 def _shade(value: float) -> str:

@@ -81,6 +81,21 @@ class ViewInputs:
         return {name: self._ctx.frame(name) for name in names}
 
 
+def dashboard_builder(
+    build_view: Callable[..., View], *frames: str | Sequence[str]
+) -> Callable[[ViewInputs], View]:
+    """The usual call of a ``dashboards`` builder: the frames named (a dict of frames for
+    a sequence of names), then the filters, ``as_of``, ``locale`` and ``cpi``."""
+
+    def build(inputs: ViewInputs) -> View:
+        args = [inputs.frame(f) if isinstance(f, str) else inputs.frames(f) for f in frames]
+        return build_view(
+            *args, inputs.filters, as_of=inputs.as_of, locale=inputs.locale, cpi=inputs.cpi
+        )
+
+    return build
+
+
 def _build_view(key: ViewKey, _build: Callable[[ViewInputs], Any], _ctx: LiveContext) -> Any:
     # Only ``key`` is hashed: the frames behind ``_ctx`` are fixed by its versions.
     return _build(ViewInputs(key, _ctx))
@@ -202,6 +217,11 @@ class Csv:
 def no_data() -> None:
     """The message of a section that has no rows for the chosen filters."""
     st.info(_("No data for these filters"), icon=EMPTY_ICON)
+
+
+def money_column(label: str) -> Any:
+    """A column of whole pesos; ``label`` is a msgid, translated here."""
+    return st.column_config.NumberColumn(_(label), format="%.0f")
 
 
 def tenant_columns() -> dict[str, Any]:
