@@ -11,7 +11,7 @@ from streamlit.testing.v1 import AppTest
 
 from core.i18n import gettext
 from dashboards.filters import Filters
-from ui.dashboard_page import Csv, ViewInputs, cached_view, view_key
+from ui.dashboard_page import Csv, ViewInputs, cached_view, dashboard_builder, view_key
 from ui.live import LiveContext
 
 AT = datetime(2026, 3, 5, 10)
@@ -78,6 +78,23 @@ def test_inputs_give_the_cpi_only_for_constant_ars():
     )
     assert nominal.cpi is None and constant.cpi is cpi
     assert constant.frames(["cpi_monthly"]) == {"cpi_monthly": cpi}
+
+
+def test_dashboard_builder_passes_frames_then_filters_day_locale_and_cpi():
+    a, b = pd.DataFrame({"x": [1]}), pd.DataFrame({"y": [2]})
+    ctx = _ctx(a=a, b=b)
+    filters = Filters(tiers=("pro",))
+    calls = []
+
+    def build_view(*args, **kwargs):
+        calls.append((args, kwargs))
+        return "view"
+
+    inputs = ViewInputs(view_key(ctx, filters, page="p"), ctx)
+    assert dashboard_builder(build_view, ("a", "b"), "b")(inputs) == "view"
+    ((args, kwargs),) = calls
+    assert args[0] == {"a": a, "b": b} and args[1] is b and args[2] == filters
+    assert kwargs == {"as_of": date(2026, 3, 4), "locale": "en", "cpi": None}
 
 
 def test_named_csv_follows_the_pages_convention():
