@@ -23,8 +23,14 @@ from dashboards.links import TENANT_LINK_TEXT, with_tenant_links
 from ui.filters import ALL_DIMENSIONS, cross_filter, filter_bar
 from ui.i18n import _
 from ui.live import LiveContext, live_page
-from ui.render import cpi_for, detail_as_of, download_csv, selectable_figure, show_table
-from ui.render import snapshot_versions as versions_of
+from ui.render import (
+    cpi_for,
+    detail_as_of,
+    download_csv,
+    selectable_figure,
+    show_table,
+    snapshot_versions,
+)
 
 View = TypeVar("View")
 
@@ -105,7 +111,7 @@ def view_key(ctx: LiveContext, filters: Filters, *, page: str) -> ViewKey:
     return ViewKey(
         page=page,
         database_url=ctx.settings.database_url,
-        versions=versions_of(ctx),
+        versions=snapshot_versions(ctx),
         filters=filters,
         as_of=detail_as_of(ctx),
         locale=ctx.locale,
