@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 PORT ?= 8501
 
-.PHONY: run test install install-dev migrate demo-data simulate scheduler app lint typecheck bench i18n clean test-times
+.PHONY: run run-prod test test-times install install-dev migrate demo-data simulate scheduler app lint typecheck bench i18n clean
 
 run: install migrate demo-data
 	@echo "Starting the simulator, the scheduler and the console at http://localhost:$(PORT)"
@@ -26,6 +26,13 @@ test-times: install-dev
 		--ignore tests/pages/test_every_page.py
 	$(PY) -m tests.pinned_times --worst -- -m clock -q -p no:cacheprovider \
 		tests/e2e tests/pages/test_every_page.py
+
+# Production on PostgreSQL (README "Deploying on PostgreSQL"): migrate, then the scheduler
+# and the console as separate processes; no demo data, no simulator. Needs
+# BARBERPRO_DATABASE_URL=postgresql+psycopg://... The same steps as deploy/Procfile and
+# deploy/systemd/.
+run-prod: install
+	$(PY) -m deploy.run_prod --port $(PORT)
 
 # Idempotent: the stamp files are only rebuilt when a requirements file changes.
 install: $(VENV)/.installed-runtime
@@ -60,9 +67,12 @@ scheduler: install
 app: install
 	$(VENV)/bin/streamlit run app.py --server.headless true --server.port $(PORT)
 
+# The gates .ci/run passes before the tests: lint (style, format, layering contracts)
+# and typecheck (mypy on core/, stale ignores included; config in pyproject.toml).
 lint: install-dev
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports --no-cache
 
 typecheck: install-dev
 	$(VENV)/bin/mypy

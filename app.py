@@ -7,7 +7,7 @@ import streamlit as st
 import scheduler
 from core.config import ConfigError, get_settings
 from core.i18n import gettext
-from core.job_control import set_default_statement_timeout
+from core.jobs.control import set_default_statement_timeout
 from page_registry import pages_by_section
 from ui.i18n import current_locale
 from ui.sidebar import render_sidebar

@@ -1,8 +1,10 @@
 """The job scheduler: embedded in the app process, or standalone with ``python scheduler.py``.
 
-Jobs come from the registry in ``core.jobs``. Each runs with an explicit id,
-``coalesce=True`` and ``max_instances=1``; a database lease makes sure that, with several
-schedulers on one database, only one refreshes at a time.
+Jobs come from the registry in ``core.jobs.registry``; every run gets the settings this
+scheduler was started with (``--interval`` included), never re-read from the environment.
+Each runs with an explicit id, ``coalesce=True`` and ``max_instances=1``; a database
+lease makes sure that, with several schedulers on one database, only one refreshes at a
+time.
 
 Stopping (SIGTERM or Ctrl-C for the standalone scheduler, interpreter exit for the
 embedded one) takes at most ``STOP_GRACE_S`` plus a second or two: no new run starts, the
@@ -16,6 +18,7 @@ from __future__ import annotations
 import argparse
 import atexit
 import contextlib
+import dataclasses
 import logging
 import signal
 import sys
@@ -29,18 +32,13 @@ from apscheduler.schedulers.base import STATE_STOPPED, BaseScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 from sqlalchemy import Engine
 
-from core import job_control
 from core.clock import now
-from core.config import ConfigError, get_settings
+from core.config import ConfigError, Settings, get_settings
 from core.db import DatabaseUnavailable, check_connection, get_engine
-from core.job_recovery import mark_interrupted, recover_dead_schedulers
-from core.jobs import (
-    INTERRUPTED_ERROR,
-    new_scheduler_id,
-    run_recorded,
-    scheduled_jobs,
-    write_heartbeat,
-)
+from core.jobs import control as job_control
+from core.jobs.recovery import mark_interrupted, recover_dead_schedulers
+from core.jobs.registry import scheduled_jobs
+from core.jobs.runner import INTERRUPTED_ERROR, new_scheduler_id, run_recorded, write_heartbeat
 from core.locks import release_all
 
 HEARTBEAT_INTERVAL_S = 10.0
@@ -110,13 +108,16 @@ _embedded_lock = threading.Lock()
 def build_scheduler(
     engine: Engine,
     *,
-    refresh_interval_s: float,
+    settings: Settings,
     mode: str,
     blocking: bool = False,
     first_run_at: datetime | None = None,
     scheduler_id: str | None = None,
 ) -> BaseScheduler:
-    """A scheduler with every registered job and the heartbeat, not yet started."""
+    """A scheduler with every registered job and the heartbeat, not yet started.
+
+    Jobs run at ``settings.refresh_interval_s`` and get ``settings`` with every run.
+    """
     executors = {"default": DaemonThreadExecutor()}
     scheduler: BaseScheduler = (
         BlockingScheduler(executors=executors)
@@ -127,15 +128,17 @@ def build_scheduler(
     started_at = now()
     start = first_run_at or datetime.now() + timedelta(seconds=1)
     defaults = {"coalesce": True, "max_instances": 1, "replace_existing": True}
-    for spec in scheduled_jobs(get_settings().environment):
+    refresh_interval_s = settings.refresh_interval_s
+    for spec in scheduled_jobs(settings):
         scheduler.add_job(
             run_recorded,
             "interval",
             seconds=spec.interval_s(refresh_interval_s),
-            args=(engine, spec, scheduler_id),
+            args=(engine, spec, scheduler_id, settings),
             id=spec.job_id,
             name=spec.description,
-            next_run_time=start + timedelta(seconds=spec.first_run_delay_s),
+            next_run_time=start
+            + timedelta(seconds=settings.model_jobs_delay_s if spec.waits_for_warmup else 0.0),
             misfire_grace_time=max(5, int(refresh_interval_s)),
             **defaults,
         )
@@ -204,12 +207,7 @@ def ensure_embedded_scheduler() -> BackgroundScheduler | None:
     with _embedded_lock:
         if _embedded is None:
             engine, scheduler_id = get_engine(), new_scheduler_id()
-            scheduler = start_scheduler(
-                engine,
-                scheduler_id,
-                refresh_interval_s=settings.refresh_interval_s,
-                mode="embedded",
-            )
+            scheduler = start_scheduler(engine, scheduler_id, settings=settings, mode="embedded")
             # Streamlit returns from its event loop on SIGTERM; the interpreter then runs
             # atexit handlers while the job threads (daemons) still run.
             atexit.register(stop_scheduler, scheduler, engine, scheduler_id, grace_s=4.0)
@@ -218,16 +216,23 @@ def ensure_embedded_scheduler() -> BackgroundScheduler | None:
 
 
 def start_scheduler(
-    engine: Engine, scheduler_id: str, *, refresh_interval_s: float, mode: str
+    engine: Engine, scheduler_id: str, *, settings: Settings, mode: str
 ) -> BackgroundScheduler:
     """Clean up after dead schedulers, then start a background one."""
     job_control.clear_stop()
     _recover_quietly(engine, scheduler_id)
-    scheduler = build_scheduler(
-        engine, refresh_interval_s=refresh_interval_s, mode=mode, scheduler_id=scheduler_id
-    )
+    scheduler = build_scheduler(engine, settings=settings, mode=mode, scheduler_id=scheduler_id)
     scheduler.start()
     return scheduler  # type: ignore[return-value]
+
+
+def scheduler_settings(settings: Settings, interval_s: float | None) -> Settings:
+    """The settings with ``--interval`` in force: the trigger and the leases both use it."""
+    if interval_s is None:
+        return settings
+    if interval_s < 1:
+        raise ConfigError(f"--interval must be at least 1 second, got {interval_s:g}")
+    return dataclasses.replace(settings, refresh_interval_s=interval_s)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -243,10 +248,7 @@ def main(argv: list[str] | None = None) -> int:
     # Every run is recorded in console_job_runs; APScheduler's per-run lines are noise here.
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
     try:
-        settings = get_settings()
-        interval = settings.refresh_interval_s if args.interval is None else args.interval
-        if interval < 1:
-            raise ConfigError(f"--interval must be at least 1 second, got {interval:g}")
+        settings = scheduler_settings(get_settings(), args.interval)
         engine = get_engine()
         check_connection(engine)
     except (ConfigError, DatabaseUnavailable) as exc:
@@ -257,13 +259,17 @@ def main(argv: list[str] | None = None) -> int:
     _recover_quietly(engine, scheduler_id)
     scheduler = build_scheduler(
         engine,
-        refresh_interval_s=interval,
+        settings=settings,
         mode="standalone",
         blocking=True,
         scheduler_id=scheduler_id,
     )
     signal.signal(signal.SIGTERM, lambda *_: scheduler.shutdown(wait=False))
-    log.info("scheduler started: refresh every %ss on %s", interval, engine.url.render_as_string())
+    log.info(
+        "scheduler started: refresh every %ss on %s",
+        settings.refresh_interval_s,
+        engine.url.render_as_string(),
+    )
     with contextlib.suppress(KeyboardInterrupt):
         scheduler.start()
     started = time.monotonic()

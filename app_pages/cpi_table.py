@@ -2,25 +2,25 @@
 
 import pandas as pd
 import streamlit as st
-from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import Session
 
 from core import formatting as fmt
 from core.cpi import (
     BASE_MONTH,
     CpiError,
-    apply_cpi_update,
     edits_to_update,
     load_cpi,
     parse_cpi_csv,
     upload_to_update,
 )
-from core.db import DatabaseUnavailable, get_engine
+from core.db import DATABASE_ERRORS
+from core.errors import DomainError
 from dashboards import cpi_table
+from ui import db
+from ui.errors import error_text
 from ui.i18n import _, current_locale
 from ui.live import read_settings
 from ui.render import show_figure, show_table
-from ui.sidebar import current_operator_id
+from ui.sidebar import current_actor
 
 st.title(_("Inflation (CPI) table"))
 st.caption(
@@ -36,20 +36,20 @@ settings = read_settings()
 
 def _load() -> pd.DataFrame | None:
     try:
-        with Session(get_engine(settings.database_url)) as session:
+        with db.session() as session:
             return load_cpi(session=session)
-    except (DatabaseUnavailable, SQLAlchemyError) as exc:
+    except DATABASE_ERRORS as exc:
         st.error(_("Cannot read the database: {error}").format(error=str(exc).splitlines()[0]))
         return None
 
 
 def _save(update) -> None:
     try:
-        changed = apply_cpi_update(get_engine(settings.database_url), update)
-    except CpiError as exc:
-        st.error(str(exc), icon=":material/error:")
+        changed = db.execute(update, actor=current_actor())
+    except DomainError as exc:
+        st.error(error_text(exc), icon=":material/error:")
         return
-    except SQLAlchemyError as exc:
+    except DATABASE_ERRORS as exc:
         st.error(_("Nothing was saved: {error}").format(error=str(exc).splitlines()[0]))
         return
     st.session_state["cpi_saved"] = changed
@@ -104,11 +104,9 @@ if table is not None:
         )
         if st.button(_("Save changes"), type="primary", icon=":material/save:", key="cpi_save"):
             try:
-                update = edits_to_update(
-                    table, edited, actor_id=current_operator_id(), locale=locale
-                )
+                update = edits_to_update(table, edited)
             except CpiError as exc:
-                st.error(str(exc), icon=":material/error:")
+                st.error(error_text(exc), icon=":material/error:")
             else:
                 _save(update)
     with upload_tab:
@@ -159,7 +157,7 @@ if table is not None:
                     icon=":material/upload:",
                     key="cpi_upload_save",
                 ):
-                    _save(upload_to_update(parsed, actor_id=current_operator_id(), locale=locale))
+                    _save(upload_to_update(parsed))
     if not table.empty:
         st.caption(
             _("{n} months, {first} to {last}; last change {when}.").format(

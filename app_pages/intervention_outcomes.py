@@ -1,13 +1,14 @@
 """Intervention outcomes: churn of treated vs randomized-holdout alerts, overall and by playbook."""
 
+from datetime import date
+
 import streamlit as st
-from sqlalchemy import func, select
 
 from core import formatting as fmt
-from core.db import get_engine
-from core.schema import CsIntervention
+from core.queries.interventions import ledger_stamp
 from core.workflows.interventions_outcomes import HORIZONS, OutcomesAnalysis, analyse
 from dashboards import intervention_outcomes as view
+from ui import db
 from ui.i18n import _, current_locale
 from ui.live import LiveContext, live_page
 from ui.render import show_figure, show_table
@@ -18,20 +19,14 @@ st.title(_("Intervention outcomes"))
 @st.cache_data(ttl=300, show_spinner=False, max_entries=8)
 def cached_analysis(database_url: str, as_of: str, stamp: str) -> OutcomesAnalysis:
     # ``stamp`` (ledger size and newest change) makes a new alert or outcome a new entry.
-    from datetime import date
-
-    from sqlalchemy.orm import Session
-
-    with Session(get_engine(database_url)) as session:
+    with db.session(database_url) as session:
         return analyse(session=session, as_of=date.fromisoformat(as_of))
 
 
 def body(ctx: LiveContext) -> None:
     locale = current_locale()
-    with ctx.session() as session:
-        count, newest = session.execute(
-            select(func.count(CsIntervention.id), func.max(CsIntervention.updated_at))
-        ).one()
+    with db.session() as session:
+        count, newest = ledger_stamp(session=session)
     if not count:
         st.info(_("No intervention has been recorded yet."), icon=":material/science:")
         return

@@ -4,6 +4,7 @@ import streamlit as st
 
 from core.models.churn import model_history, promoted_version
 from dashboards import model_card
+from ui import db
 from ui.i18n import _
 from ui.live import LiveContext, live_page
 from ui.render import show_figure, show_table
@@ -43,7 +44,7 @@ def show_summary(row, ctx: LiveContext) -> None:  # type: ignore[no-untyped-def]
 
 
 def body(ctx: LiveContext) -> None:
-    with ctx.session() as session:
+    with db.session() as session:
         row = promoted_version(session=session)
         history = model_history(session=session)
     if row is None:

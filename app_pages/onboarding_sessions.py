@@ -5,6 +5,7 @@ import streamlit as st
 from core.formatting import format_count, format_duration
 from core.queries.onboarding import onboarding_sessions
 from dashboards import onboarding_sessions as onboarding
+from ui import db
 from ui.i18n import _
 from ui.live import LiveContext, live_page
 from ui.render import show_table
@@ -49,7 +50,7 @@ ORDER = [
 
 
 def body(ctx: LiveContext) -> None:
-    with ctx.session() as session:
+    with db.session() as session:
         sessions = onboarding_sessions(session=session, at=ctx.at)
     if sessions.empty:
         st.info(_("No onboarding session is in progress or finished in the last 7 days."))

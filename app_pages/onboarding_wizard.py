@@ -5,27 +5,27 @@ so a reload or a closed browser resumes where the operator left off.
 """
 
 import streamlit as st
-from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import Session
 
 from core import formatting as fmt
 from core.clock import now
-from core.db import DatabaseUnavailable, get_engine
+from core.db import DATABASE_ERRORS
+from core.errors import DomainError
+from core.queries.onboarding import OnboardingView, onboarding
 from core.reference.plans import plan_price
-from core.workflows.onboarding_activation import activate
+from core.workflows.onboarding_activation import ActivateTenant
 from core.workflows.onboarding_drafts import (
-    OnboardingError,
-    discard_session,
-    enter_step,
-    get_session,
+    DiscardOnboarding,
+    EnterStep,
+    StartOnboarding,
+    SubmitStep,
     reachable_steps,
-    start_session,
-    submit_step,
 )
 from core.workflows.onboarding_import import ImportRejectedError
 from core.workflows.onboarding_steps import STEP_TITLES, STEPS, StepValidationError
-from core.workflows.onboarding_verification import verify
+from core.workflows.onboarding_verification import VerifyOnboarding
+from ui import db
 from ui import onboarding_forms as forms
+from ui.errors import show_error
 from ui.i18n import _, current_locale
 from ui.live import read_settings
 from ui.onboarding_import import import_panel, show_row_errors
@@ -37,7 +37,7 @@ from ui.onboarding_review import (
     resume_list,
     review_queue_panel,
 )
-from ui.sidebar import current_operator_id
+from ui.sidebar import current_actor
 
 st.title(_("Onboarding wizard"))
 locale = current_locale()
@@ -50,23 +50,26 @@ def show_notice() -> None:
         st.success(notice, icon=":material/check_circle:")
 
 
-def landing(engine) -> None:  # type: ignore[no-untyped-def]
+def landing() -> None:
     if st.button(_("Start a new onboarding"), type="primary", icon=":material/add:"):
-        open_session(start_session(engine, operator_id=current_operator_id()))
-    resume_list(engine, now())
-    review_queue_panel(engine)
+        try:
+            open_session(db.execute(StartOnboarding(), actor=current_actor()))
+        except DomainError as exc:
+            show_error(exc)
+    resume_list(now())
+    review_queue_panel()
 
 
-def go_to(engine, session_id: int, step: str) -> None:  # type: ignore[no-untyped-def]
+def go_to(session_id: int, step: str) -> None:
     try:
-        enter_step(engine, session_id, step, locale=locale)
-    except OnboardingError as exc:
-        st.error(exc.message, icon=":material/error:")
+        db.execute(EnterStep(session_id, step, locale=locale), actor=current_actor())
+    except DomainError as exc:
+        show_error(exc)
         return
     st.rerun()
 
 
-def stepper(engine, row) -> None:  # type: ignore[no-untyped-def]
+def stepper(row: OnboardingView) -> None:
     reachable = reachable_steps(row)
     done = set((row.draft or {}).get("completed") or [])
     columns = st.columns(len(STEPS))
@@ -80,12 +83,12 @@ def stepper(engine, row) -> None:  # type: ignore[no-untyped-def]
             icon=icon,
             width="stretch",
         ):
-            go_to(engine, row.id, step)
+            go_to(row.id, step)
 
 
-def save(engine, row, step: str, payload) -> None:  # type: ignore[no-untyped-def]
+def save(row: OnboardingView, step: str, payload: object) -> None:
     try:
-        result = submit_step(engine, row.id, step, payload, locale=locale)
+        result = db.execute(SubmitStep(row.id, step, payload, locale=locale), actor=current_actor())
     except StepValidationError as exc:
         lines = []
         for error in exc.errors:
@@ -96,8 +99,8 @@ def save(engine, row, step: str, payload) -> None:  # type: ignore[no-untyped-de
     except ImportRejectedError as exc:
         show_row_errors(exc.errors)
         return
-    except OnboardingError as exc:
-        st.error(exc.message, icon=":material/error:")
+    except DomainError as exc:
+        show_error(exc)
         return
     for warning in result.warnings:
         st.session_state.setdefault("onboarding_warnings", []).append(warning)
@@ -105,7 +108,7 @@ def save(engine, row, step: str, payload) -> None:  # type: ignore[no-untyped-de
     st.rerun()
 
 
-def data_step(engine, row, step: str) -> None:  # type: ignore[no-untyped-def]
+def data_step(row: OnboardingView, step: str) -> None:
     draft = row.draft or {}
     key = f"s{row.id}_{step}"
     locations = [loc["name"] for loc in draft.get("locations") or []]
@@ -116,7 +119,7 @@ def data_step(engine, row, step: str) -> None:  # type: ignore[no-untyped-def]
         elif step == "contact":
             payload = forms.contact_form(draft.get("contact") or {}, key)
         elif step == "locations":
-            import_panel(engine, row.id, locale)
+            import_panel(row.id, locale)
             payload = forms.locations_form(draft.get("locations") or [], key)
         elif step == "hours":
             payload = forms.hours_form(locations, draft.get("hours") or {}, key)
@@ -131,16 +134,16 @@ def data_step(engine, row, step: str) -> None:  # type: ignore[no-untyped-def]
         show_row_errors(exc.errors)
         return
     if payload is not None:
-        save(engine, row, step, payload)
+        save(row, step, payload)
 
 
-def review_step(engine, row) -> None:  # type: ignore[no-untyped-def]
+def review_step(row: OnboardingView) -> None:
     status = row.verification_status
     if st.button(_("Run verification"), type="primary", icon=":material/fact_check:"):
         try:
-            status = verify(engine, row.id, locale=locale)
-        except OnboardingError as exc:
-            st.error(exc.message, icon=":material/error:")
+            status = db.execute(VerifyOnboarding(row.id, locale=locale), actor=current_actor())
+        except DomainError as exc:
+            show_error(exc)
             return
         if status == "auto_approved":  # verification moved the session to activation
             st.session_state[NOTICE] = _("Every check passed: approved automatically.")
@@ -166,12 +169,12 @@ def review_step(engine, row) -> None:  # type: ignore[no-untyped-def]
         st.caption(
             _("A reviewer decides here or in the review queue; the sidebar operator is recorded.")
         )
-        decision_form(engine, row.id, key=f"review_{row.id}")
+        decision_form(row.id, key=f"review_{row.id}")
     elif st.button(_("Continue to activation"), icon=":material/arrow_forward:"):
-        go_to(engine, row.id, "activation")
+        go_to(row.id, "activation")
 
 
-def activation_step(engine, row) -> None:  # type: ignore[no-untyped-def]
+def activation_step(row: OnboardingView) -> None:
     draft = row.draft or {}
     business = draft.get("business") or {}
     n_locations = len(draft.get("locations") or [])
@@ -187,15 +190,15 @@ def activation_step(engine, row) -> None:  # type: ignore[no-untyped-def]
     )
     if st.button(_("Activate tenant"), type="primary", icon=":material/rocket_launch:"):
         try:
-            result = activate(engine, row.id, actor_id=current_operator_id(), locale=locale)
-        except OnboardingError as exc:
-            st.error(exc.message, icon=":material/error:")
+            result = db.execute(ActivateTenant(row.id, locale=locale), actor=current_actor())
+        except DomainError as exc:
+            show_error(exc)
             return
         st.session_state[NOTICE] = _("Tenant #{id} is live.").format(id=result.tenant_id)
         st.rerun()
 
 
-def finished(row) -> None:  # type: ignore[no-untyped-def]
+def finished(row: OnboardingView) -> None:
     if row.status == "activated":
         st.success(
             _(
@@ -216,17 +219,16 @@ def finished(row) -> None:  # type: ignore[no-untyped-def]
         st.info(_("This onboarding was discarded."), icon=":material/delete:")
 
 
-def wizard(engine, session_id: int) -> None:  # type: ignore[no-untyped-def]
-    with Session(engine) as session:
-        try:
-            row = get_session(session=session, session_id=session_id, locale=locale)
-        except OnboardingError as exc:
-            st.error(exc.message, icon=":material/error:")
-            if st.button(_("Back to the list")):
-                del st.query_params[SESSION_PARAM]
-                st.rerun()
-            return
-        session.expunge(row)
+def wizard(session_id: int) -> None:
+    try:
+        with db.session() as session:
+            row = onboarding(session=session, session_id=session_id, locale=locale)
+    except DomainError as exc:
+        show_error(exc)
+        if st.button(_("Back to the list")):
+            del st.query_params[SESSION_PARAM]
+            st.rerun()
+        return
     header, back = st.columns([5, 1], vertical_alignment="center")
     header.markdown(f"### {row.business_name or _('New onboarding')} · #{row.id}")
     if back.button(_("All onboardings"), icon=":material/list:"):
@@ -238,22 +240,26 @@ def wizard(engine, session_id: int) -> None:  # type: ignore[no-untyped-def]
     if row.status != "in_progress":
         finished(row)
         return
-    stepper(engine, row)
+    stepper(row)
     step = row.current_step
     st.subheader(f"{STEPS.index(step) + 1}. {_(STEP_TITLES[step])}", divider="gray")
     if step == "review":
-        review_step(engine, row)
+        review_step(row)
     elif step == "activation":
-        activation_step(engine, row)
+        activation_step(row)
     else:
-        data_step(engine, row, step)
+        data_step(row, step)
     previous = STEPS.index(step) - 1
     left, right = st.columns([1, 1])
     if previous >= 0 and left.button(_("Back"), icon=":material/arrow_back:", key="nav_back"):
-        go_to(engine, row.id, STEPS[previous])
+        go_to(row.id, STEPS[previous])
     with right.popover(_("Discard"), icon=":material/delete:"):
         if st.button(_("Discard this onboarding"), key="discard"):
-            discard_session(engine, row.id, locale=locale)
+            try:
+                db.execute(DiscardOnboarding(row.id, locale=locale), actor=current_actor())
+            except DomainError as exc:
+                show_error(exc)
+                return
             del st.query_params[SESSION_PARAM]
             st.rerun()
 
@@ -261,14 +267,13 @@ def wizard(engine, session_id: int) -> None:  # type: ignore[no-untyped-def]
 settings = read_settings()
 if settings is not None:
     try:
-        engine = get_engine(settings.database_url)
         raw = st.query_params.get(SESSION_PARAM)
         if raw is None:
             show_notice()
-            landing(engine)
+            landing()
         elif not raw.isdigit():
             st.error(_("The link has no valid onboarding number."), icon=":material/error:")
         else:
-            wizard(engine, int(raw))
-    except (DatabaseUnavailable, SQLAlchemyError) as exc:
+            wizard(int(raw))
+    except DATABASE_ERRORS as exc:
         st.error(_("Cannot read the database: {reason}").format(reason=str(exc).splitlines()[0]))

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from core.jobs import JOBS
+from core.jobs.registry import JOBS
 from core.queries.operations import (
     overdue_runs,
     recent_job_runs,
@@ -10,6 +10,7 @@ from core.queries.operations import (
     snapshot_history,
 )
 from dashboards import refresh_jobs
+from ui import db
 from ui.i18n import _
 from ui.live import LiveContext, live_page
 from ui.render import show_table, show_tiles
@@ -67,7 +68,7 @@ def body(ctx: LiveContext) -> None:
         )
     show_status_tiles(ctx)
 
-    with ctx.session() as session:
+    with db.session() as session:
         runs = recent_job_runs(session=session, limit=50)
         declared = {spec.job_id: spec.expected_s for spec in JOBS}
         overdue = overdue_runs(session=session, at=ctx.at, declared=declared)

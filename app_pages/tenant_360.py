@@ -10,6 +10,7 @@ from core.queries.tenant_360 import (
     tenant_choices,
 )
 from dashboards import tenant_360 as t360
+from ui import db
 from ui.filters import filter_bar
 from ui.i18n import _
 from ui.live import LiveContext, live_page
@@ -22,11 +23,7 @@ st.title(_("Tenant 360"))
 
 @st.cache_data(ttl=60, show_spinner=False)
 def _choices(database_url: str, version: int | None) -> list[tuple[int, str]]:
-    from sqlalchemy.orm import Session
-
-    from core.db import get_engine
-
-    with Session(get_engine(database_url)) as session:
+    with db.session(database_url) as session:
         frame = tenant_choices(session=session)
     return [
         (int(row.tenant_id), f"{row.trade_name} · {row.city} (#{row.tenant_id})")
@@ -137,7 +134,7 @@ def body(ctx: LiveContext) -> None:
         st.info(_("Pick a tenant above, or open one from any table's tenant link."))
         return
     try:
-        with ctx.session() as session:
+        with db.session() as session:
             data = tenant_360(
                 session=session, tenant_id=tenant_id, today=ctx.at.date(), locale=ctx.locale
             )

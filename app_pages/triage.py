@@ -4,16 +4,15 @@ import logging
 
 import pandas as pd
 import streamlit as st
-from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import Session
 
 from core import formatting as fmt
-from core.db import DatabaseUnavailable, get_engine
+from core.db import DATABASE_ERRORS
 from core.labels import code_label
-from core.schema import TIERS
+from core.queries.triage import TIERS
 from core.workflows.alerts_config import REASONS, load_config
 from core.workflows.alerts_queries import alert_queue, users
 from dashboards import triage as view
+from ui import db
 from ui.i18n import _, current_locale
 from ui.live import read_settings
 from ui.render import show_table
@@ -43,9 +42,9 @@ def owner_filter(people: pd.DataFrame, me: int | None) -> int | None:
     return None if chosen == ALL else int(chosen)
 
 
-def queue_section(engine, me):  # type: ignore[no-untyped-def]
+def queue_section(me: int | None) -> pd.DataFrame:
     locale = current_locale()
-    with Session(engine) as session:
+    with db.session() as session:
         people = users(session=session)
     book_people = people[people["role"].isin(["cs_manager", "admin"])]
     cols = st.columns([2, 3, 2, 2], vertical_alignment="bottom")
@@ -73,7 +72,7 @@ def queue_section(engine, me):  # type: ignore[no-untyped-def]
     holdout = flags[1].toggle(_("Include holdout"), value=False, key="triage_holdout")
     closed = flags[2].toggle(_("Show closed"), value=False, key="triage_closed")
     statuses = ["open"] + (["snoozed"] if snoozed else []) + (["closed"] if closed else [])
-    with Session(engine) as session:
+    with db.session() as session:
         queue = alert_queue(
             session=session,
             owner_id=owner,
@@ -148,32 +147,31 @@ def main() -> None:
     settings = read_settings()
     if settings is None:
         return
-    engine = get_engine(settings.database_url)
     me = current_operator_id()
     show_flash()
-    with Session(engine) as session:
+    with db.session() as session:
         config = load_config(session=session)
         people = users(session=session)
     queue_tab, rules, playbooks, notes = st.tabs(
         [_("Queue"), _("Rules"), _("Playbooks"), _("My notifications")], key="triage_tabs"
     )
     with queue_tab:
-        queue = queue_section(engine, me)
+        queue = queue_section(me)
         alert_id = pick_alert(queue)
         if alert_id is not None:
             st.divider()
-            render_card(engine, alert_id, me, people)
+            render_card(alert_id, me, people)
     with rules:
-        rules_tab(engine, config, me)
+        rules_tab(config, me)
     with playbooks:
-        playbooks_tab(engine, config, me)
+        playbooks_tab(config, me)
     with notes:
-        notifications_tab(engine, me)
+        notifications_tab(me)
 
 
 try:
     main()
-except (DatabaseUnavailable, SQLAlchemyError) as exc:
+except DATABASE_ERRORS as exc:
     _log.warning("triage cannot read the database: %s", exc)
     first = str(exc).strip().splitlines()[0] if str(exc).strip() else exc.__class__.__name__
     st.error(_("Cannot read the database: {error}").format(error=first), icon=":material/database:")

@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from bench import health, interventions, models, onboarding, pages, refresh
+from bench import health, interventions, models, onboarding, pages, postgres, refresh
 
 BENCHMARKS = {
     "refresh": refresh,
@@ -15,6 +15,7 @@ BENCHMARKS = {
     "interventions": interventions,
     "health": health,
     "models": models,
+    "postgres": postgres,
 }
 
 

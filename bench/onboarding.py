@@ -19,21 +19,26 @@ import tempfile
 import threading
 import time
 from pathlib import Path
+from typing import TypeVar
 
-from sqlalchemy import func, select
+from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from bench.report import print_table, write_results
+from core.commands import Actor, Command, execute
 from core.config import PROJECT_ROOT
 from core.db import create_engine_for
 from core.migrate import upgrade_database
-from core.schema import Tenant
-from core.workflows.onboarding_activation import activate
-from core.workflows.onboarding_drafts import start_session, submit_step
-from core.workflows.onboarding_import import COLUMNS, WEEKDAY_COLUMNS, import_files
+from core.schema import ConsoleUser, Tenant
+from core.workflows.onboarding_activation import ActivateTenant
+from core.workflows.onboarding_drafts import StartOnboarding, SubmitStep
+from core.workflows.onboarding_import import COLUMNS, WEEKDAY_COLUMNS, ImportFiles
 from core.workflows.onboarding_samples import clean_steps
 from core.workflows.onboarding_steps import DATA_STEPS
-from core.workflows.onboarding_verification import verify
+from core.workflows.onboarding_verification import VerifyOnboarding
+
+OPERATOR_EMAIL = "onboarding.bench@barberpro.test"
+T = TypeVar("T")
 
 DEFAULT_DB = PROJECT_ROOT / "bench" / "results" / "bench_default.db"
 
@@ -105,15 +110,34 @@ def chain_files(
     }
 
 
+def operator(engine: Engine) -> Actor:
+    """The console user the benchmark (and the onboarding tests) work as: created once."""
+    with Session(engine) as session, session.begin():
+        user_id = session.scalar(select(ConsoleUser.id).where(ConsoleUser.email == OPERATOR_EMAIL))
+        if user_id is None:
+            user = ConsoleUser(
+                email=OPERATOR_EMAIL, full_name="Onboarding bench", role="onboarding", active=True
+            )
+            session.add(user)
+            session.flush()
+            user_id = user.id
+    return Actor(user_id)
+
+
+def run_command(engine: Engine, command: Command[T], actor: Actor | None = None) -> T:
+    """``command`` executed on ``engine`` as ``actor`` (default: the bench operator)."""
+    return execute(command, actor=actor or operator(engine), engine=engine)
+
+
 def _step_p95(url: str, sessions: int) -> tuple[float, float]:
     engine = create_engine_for(url)
     timings = []
     for n in range(sessions):
-        sid = start_session(engine, operator_id=None)
+        sid = run_command(engine, StartOnboarding())
         steps = clean_steps(n=10_000 + n)
         for step in DATA_STEPS:
             started = time.perf_counter()
-            submit_step(engine, sid, step, steps[step], locale="es_AR")
+            run_command(engine, SubmitStep(sid, step, steps[step], locale="es_AR"))
             timings.append((time.perf_counter() - started) * 1000)
     engine.dispose()
     quantiles = statistics.quantiles(timings, n=100)
@@ -122,30 +146,30 @@ def _step_p95(url: str, sessions: int) -> tuple[float, float]:
 
 def _verified_session(url: str, n: int, **kwargs: int) -> int:
     engine = create_engine_for(url)
-    sid = start_session(engine, operator_id=None)
+    sid = run_command(engine, StartOnboarding())
     steps = clean_steps(n=n, **kwargs)
     for step in DATA_STEPS:
-        submit_step(engine, sid, step, steps[step])
-    verify(engine, sid)
+        run_command(engine, SubmitStep(sid, step, steps[step]))
+    run_command(engine, VerifyOnboarding(sid))
     engine.dispose()
     return sid
 
 
 def _bulk_import(url: str) -> tuple[float, float]:
     engine = create_engine_for(url)
-    sid = start_session(engine, operator_id=None)
+    sid = run_command(engine, StartOnboarding())
     steps = clean_steps(n=20_000, locations=1)
     for step in ("business", "contact"):
-        submit_step(engine, sid, step, steps[step])
+        run_command(engine, SubmitStep(sid, step, steps[step]))
     files = chain_files()
     started = time.perf_counter()
-    summary = import_files(engine, sid, files)
+    summary = run_command(engine, ImportFiles(sid, files))
     import_s = time.perf_counter() - started
     assert (summary.locations, summary.staff, summary.services) == (50, 1000, 30), summary
-    submit_step(engine, sid, "integrations", steps["integrations"])
-    verify(engine, sid)
+    run_command(engine, SubmitStep(sid, "integrations", steps["integrations"]))
+    run_command(engine, VerifyOnboarding(sid))
     started = time.perf_counter()
-    activate(engine, sid, actor_id=None)
+    run_command(engine, ActivateTenant(sid))
     activation_s = time.perf_counter() - started
     engine.dispose()
     return import_s, activation_s
@@ -154,13 +178,14 @@ def _bulk_import(url: str) -> tuple[float, float]:
 def activate_concurrently(url: str, session_id: int, submits: int = 2) -> list[object]:
     """``submits`` threads, each with its own engine, activate one session at once."""
     engines = [create_engine_for(url) for _ in range(submits)]
+    actor = operator(engines[0])
     barrier = threading.Barrier(submits)
     results: list[object] = []
 
     def submit(engine) -> None:  # type: ignore[no-untyped-def]
         barrier.wait()
         try:
-            results.append(activate(engine, session_id, actor_id=None))
+            results.append(run_command(engine, ActivateTenant(session_id), actor))
         except Exception as exc:  # reported, so a failure is visible, not a silent 0
             results.append(exc)
 

@@ -13,6 +13,12 @@ from core.clock import OFFSET_VARIABLE
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DATABASE_URL = "sqlite:///data/barberpro.db"
+# Files the console writes beside its database (the demo generator's ground truth). In
+# development that is the git-ignored data/ folder next to the default SQLite file; a
+# production checkout may be read-only and is replaced on upgrade, so production writes
+# to the state directory the systemd units create (StateDirectory=barberpro).
+DEVELOPMENT_DATA_DIR = PROJECT_ROOT / "data"
+PRODUCTION_DATA_DIR = Path("/var/lib/barberpro")
 
 
 class ConfigError(ValueError):
@@ -99,11 +105,14 @@ class Settings:
     environment: str = "development"
     # Age after which the detail tables (core/metrics/detail.py) are recomputed.
     detail_refresh_s: float = 300.0
+    # Seconds the model jobs (health, churn, alerts) wait after a scheduler starts.
+    model_jobs_delay_s: float = 120.0
     # Longest a page's statement may run (PostgreSQL statement_timeout, a progress-handler
     # deadline on SQLite); 0 for no limit. Pages read snapshots, so seconds is plenty.
     page_statement_timeout_s: float = 20.0
     # Per job id, overriding the job's declared limit (JobSpec.statement_timeout_s).
     job_statement_timeouts: tuple[tuple[str, float], ...] = ()
+    data_dir: Path = DEVELOPMENT_DATA_DIR
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -118,7 +127,8 @@ class Settings:
                 "BARBERPRO_ENV=production needs a PostgreSQL BARBERPRO_DATABASE_URL, "
                 "not the embedded SQLite file"
             )
-        if environment == "production" and os.environ.get(OFFSET_VARIABLE, "").strip():
+        production = environment == "production"
+        if production and os.environ.get(OFFSET_VARIABLE, "").strip():
             raise ConfigError(
                 f"BARBERPRO_ENV=production refuses {OFFSET_VARIABLE}: a shifted clock is for tests"
             )
@@ -127,13 +137,21 @@ class Settings:
             refresh_interval_s=_env_float("BARBERPRO_REFRESH_INTERVAL_S", 30.0, minimum=1.0),
             simulator_enabled=_env_bool("BARBERPRO_SIMULATOR", True),
             simulator_rate_per_min=_env_float("BARBERPRO_SIMULATOR_RATE", 120.0, minimum=0.0),
-            embedded_scheduler=_env_bool("BARBERPRO_EMBEDDED_SCHEDULER", True),
+            # Production runs `python scheduler.py` as its own process (deploy/), next to
+            # one or more console processes: a console that also scheduled would double
+            # the model jobs on every replica. Development keeps `streamlit run app.py`
+            # self-sufficient.
+            embedded_scheduler=_env_bool("BARBERPRO_EMBEDDED_SCHEDULER", not production),
             environment=environment,
             detail_refresh_s=_env_float("BARBERPRO_DETAIL_REFRESH_S", 300.0, minimum=1.0),
+            model_jobs_delay_s=_env_float("BARBERPRO_MODEL_JOBS_DELAY_S", 120.0, minimum=0.0),
             page_statement_timeout_s=_env_float(
                 "BARBERPRO_PAGE_STATEMENT_TIMEOUT_S", 20.0, minimum=0.0
             ),
             job_statement_timeouts=_env_timeouts("BARBERPRO_JOB_STATEMENT_TIMEOUTS"),
+            data_dir=_env_dir(
+                "BARBERPRO_DATA_DIR", PRODUCTION_DATA_DIR if production else DEVELOPMENT_DATA_DIR
+            ),
         )
 
     def statement_timeout_for(self, job_id: str, declared_s: float | None) -> float | None:
@@ -146,20 +164,38 @@ class Settings:
         return self.database_url.startswith("sqlite")
 
     @property
+    def is_production(self) -> bool:
+        return self.environment == "production"
+
+    @property
     def ground_truth_path(self) -> Path:
-        return ground_truth_path_for(self.database_url)
+        return ground_truth_path_for(self.database_url, data_dir=self.data_dir)
 
 
-def ground_truth_path_for(database_url: str) -> Path:
+def _env_dir(name: str, default: Path) -> Path:
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    path = Path(raw).expanduser()
+    if not path.is_absolute():
+        raise ConfigError(f"{name} must be an absolute path, got {raw!r}")
+    if path.exists() and not path.is_dir():
+        raise ConfigError(f"{name} must be a directory, got the file {raw!r}")
+    return path
+
+
+def ground_truth_path_for(database_url: str, *, data_dir: Path | None = None) -> Path:
     """Where the demo generator writes its latent truth: next to the database, not in it.
 
-    For SQLite that is beside the file; for PostgreSQL, under ``data/`` named after the
-    database.
+    For SQLite that is beside the file; for PostgreSQL, in the data directory
+    (``BARBERPRO_DATA_DIR``; default ``data/`` in development) named after the database,
+    never in the code tree of a production checkout.
     """
     url = make_url(resolve_database_url(database_url))
     if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
         return Path(url.database).with_suffix(".ground_truth.json")
-    return PROJECT_ROOT / "data" / f"{url.database or 'barberpro'}.ground_truth.json"
+    folder = data_dir if data_dir is not None else get_settings().data_dir
+    return folder / f"{url.database or 'barberpro'}.ground_truth.json"
 
 
 def get_settings() -> Settings:

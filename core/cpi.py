@@ -21,7 +21,7 @@ import csv
 import io
 import itertools
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -31,7 +31,9 @@ from sqlalchemy.orm import Session
 
 from core import audit
 from core.clock import now
-from core.i18n import translator
+from core.commands import Actor
+from core.errors import DomainError
+from core.i18n import N_, translator
 from core.schema import CpiMonth
 
 BASE_MONTH = date(2016, 12, 1)  # INDEC's base: the index is 100 at the end of this month
@@ -45,8 +47,11 @@ MAX_UPLOAD_BYTES = 1_000_000
 MIN_MONTHLY_PCT, MAX_MONTHLY_PCT = -50.0, 500.0
 
 
-class CpiError(ValueError):
-    """A CPI change that cannot be applied; the message is in the user's language."""
+class CpiError(DomainError):
+    """A CPI change that cannot be applied; pages show it in the user's language."""
+
+    def __init__(self, msgid: str, **params: object) -> None:
+        super().__init__("cpi_rejected", msgid, params)
 
 
 # ------------------------------------------------------------------ months
@@ -197,7 +202,7 @@ def _number(text: str, *, decimal_comma: bool) -> float:
     return value
 
 
-def _read_text(data: bytes, _: object) -> tuple[str | None, RowError | None]:
+def _read_text(data: bytes, _: Callable[[str], str]) -> tuple[str | None, RowError | None]:
     if not data or not data.strip():
         return None, RowError(0, "", _("The file is empty."))
     if len(data) > MAX_UPLOAD_BYTES:
@@ -348,62 +353,57 @@ class CpiUpdate:
     table inside the same transaction.
     """
 
-    actor_id: int | None
     source: str
-    locale: str
     levels: dict[date, float] = field(default_factory=dict)
     monthly_pct: dict[date, float] = field(default_factory=dict)
     deletions: tuple[date, ...] = ()
     _resolved: dict[date, float] = field(default_factory=dict, init=False)
 
-    def validate(self, *, session: Session) -> None:
-        _ = translator(self.locale)
+    def validate(self, *, session: Session, actor: Actor) -> None:
         if not (self.levels or self.monthly_pct or self.deletions):
-            raise CpiError(_("Nothing to save: no month was changed."))
+            raise CpiError(N_("Nothing to save: no month was changed."))
         if self.levels and self.monthly_pct:
-            raise CpiError(_("Upload index values or monthly changes, not both."))
+            raise CpiError(N_("Upload index values or monthly changes, not both."))
         for month, value in self.levels.items():
             if month.day != 1:
-                raise CpiError(_("{month} is not the first day of a month.").format(month=month))
+                raise CpiError(N_("{month} is not the first day of a month."), month=month)
             if not (isinstance(value, int | float) and math.isfinite(value) and value > 0):
                 raise CpiError(
-                    _("The index of {month} must be a positive number.").format(
-                        month=month_key(month)
-                    )
+                    N_("The index of {month} must be a positive number."), month=month_key(month)
                 )
         clash = set(self.deletions) & (set(self.levels) | set(self.monthly_pct))
         if clash:
-            raise CpiError(
-                _("{month} is both changed and deleted.").format(month=month_key(min(clash)))
-            )
+            raise CpiError(N_("{month} is both changed and deleted."), month=month_key(min(clash)))
         resolved = dict(self.levels)
         if self.monthly_pct:
             first = min(self.monthly_pct)
             if missing_months(list(self.monthly_pct)):
-                raise CpiError(_("Monthly changes must cover consecutive months."))
+                raise CpiError(N_("Monthly changes must cover consecutive months."))
             anchor_month = _shift(first, -1)
             anchor = session.get(CpiMonth, anchor_month)
             table_empty = not session.scalar(select(func.count()).select_from(CpiMonth))
             if anchor is None and not table_empty:
                 raise CpiError(
-                    _(
+                    N_(
                         "Monthly changes start in {first}, but {anchor} is not in the table, "
                         "so there is no level to chain them from. Upload index values, or "
                         "start the file right after a month the table has."
-                    ).format(first=month_key(first), anchor=month_key(anchor_month))
+                    ),
+                    first=month_key(first),
+                    anchor=month_key(anchor_month),
                 )
             level = anchor.index_value if anchor is not None else BASE_LEVEL
             resolved = chain_monthly_pct(self.monthly_pct, anchor_level=level)
         existing = set(session.scalars(select(CpiMonth.month)))
         remaining = (existing | set(resolved)) - set(self.deletions)
         if not remaining:
-            raise CpiError(_("The table cannot be left empty: restatement needs it."))
+            raise CpiError(N_("The table cannot be left empty: restatement needs it."))
         absent = sorted(set(self.deletions) - existing)
         if absent:
-            raise CpiError(_("{month} is not in the table.").format(month=month_key(absent[0])))
+            raise CpiError(N_("{month} is not in the table."), month=month_key(absent[0]))
         self._resolved = resolved
 
-    def run(self, *, session: Session) -> int:
+    def run(self, *, session: Session, actor: Actor) -> int:
         """Apply the change (after ``validate``); returns the number of months changed."""
         changed, stamp = 0, now()
         for month in self.deletions:
@@ -411,7 +411,7 @@ class CpiUpdate:
             assert row is not None  # validate() checked it
             audit.record(
                 session=session,
-                actor_id=self.actor_id,
+                actor_id=actor.user_id,
                 action="cpi.delete",
                 entity="cpi_month",
                 entity_id=month_key(month),
@@ -431,7 +431,7 @@ class CpiUpdate:
             row.updated_at = stamp
             audit.record(
                 session=session,
-                actor_id=self.actor_id,
+                actor_id=actor.user_id,
                 action=f"cpi.{self.source}",
                 entity="cpi_month",
                 entity_id=month_key(month),
@@ -452,21 +452,11 @@ def _as_dict(row: CpiMonth) -> dict[str, object]:
     }
 
 
-def apply_cpi_update(engine: Engine, update: CpiUpdate) -> int:
-    """Validate and run ``update`` in one transaction; raises CpiError, changes nothing."""
-    with Session(engine) as session, session.begin():
-        update.validate(session=session)
-        return update.run(session=session)
-
-
-def edits_to_update(
-    original: pd.DataFrame, edited: pd.DataFrame, *, actor_id: int | None, locale: str
-) -> CpiUpdate:
+def edits_to_update(original: pd.DataFrame, edited: pd.DataFrame) -> CpiUpdate:
     """The change an admin made in the table editor: new or changed months, deletions.
 
     Raises CpiError for a bad month or value (the editor lets people type anything).
     """
-    _ = translator(locale)
     before = {
         pd.Timestamp(m).date().replace(day=1): float(v)
         for m, v in zip(original["month"], original["index_value"], strict=True)
@@ -476,14 +466,14 @@ def edits_to_update(
         zip(edited["month"], edited["index_value"], strict=True), start=1
     ):
         if raw_month is None or (isinstance(raw_month, float) and math.isnan(raw_month)):
-            raise CpiError(_("Row {row}: the month is missing.").format(row=position))
+            raise CpiError(N_("Row {row}: the month is missing."), row=position)
         try:
             month = parse_month(raw_month.isoformat() if isinstance(raw_month, date) else raw_month)
         except ValueError:
             raise CpiError(
-                _("Row {row}: {value!r} is not a month (use YYYY-MM).").format(
-                    row=position, value=str(raw_month)[:30]
-                )
+                N_("Row {row}: {value!r} is not a month (use YYYY-MM)."),
+                row=position,
+                value=str(raw_month)[:30],
             ) from None
         try:
             value = float(raw_value)
@@ -491,31 +481,27 @@ def edits_to_update(
             value = float("nan")
         if not math.isfinite(value) or value <= 0:
             raise CpiError(
-                _("Row {row} ({month}): the index must be a positive number.").format(
-                    row=position, month=month_key(month)
-                )
+                N_("Row {row} ({month}): the index must be a positive number."),
+                row=position,
+                month=month_key(month),
             )
         if month in after:
-            raise CpiError(_("{month} appears twice.").format(month=month_key(month)))
+            raise CpiError(N_("{month} appears twice."), month=month_key(month))
         after[month] = value
     changed = {m: v for m, v in after.items() if m not in before or not math.isclose(before[m], v)}
     deleted = tuple(sorted(set(before) - set(after)))
     return CpiUpdate(
-        actor_id=actor_id,
         source=SOURCE_MANUAL,
-        locale=locale,
         levels=changed,
         deletions=deleted,
     )
 
 
-def upload_to_update(parsed: ParsedCpi, *, actor_id: int | None, locale: str) -> CpiUpdate:
+def upload_to_update(parsed: ParsedCpi) -> CpiUpdate:
     """The command for a valid upload (``parsed.ok``)."""
     if parsed.kind == "monthly_pct":
-        return CpiUpdate(
-            actor_id=actor_id, source=SOURCE_UPLOAD, locale=locale, monthly_pct=parsed.values
-        )
-    return CpiUpdate(actor_id=actor_id, source=SOURCE_UPLOAD, locale=locale, levels=parsed.values)
+        return CpiUpdate(source=SOURCE_UPLOAD, monthly_pct=parsed.values)
+    return CpiUpdate(source=SOURCE_UPLOAD, levels=parsed.values)
 
 
 def cpi_frame(table: pd.DataFrame, *, through: date | None = None) -> pd.DataFrame:

@@ -10,10 +10,10 @@ from pathlib import Path
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
-from core import job_control
 from core.config import ConfigError, get_settings, resolve_database_url
+from core.jobs import control as job_control
 
 _engines: dict[str, Engine] = {}
 _engines_lock = threading.Lock()
@@ -23,7 +23,11 @@ class DatabaseUnavailable(RuntimeError):  # noqa: N818 - reads as the condition 
     """The database cannot be reached or opened; the message says why in one line."""
 
 
-def _enable_sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+# What a page catches to say "cannot read the database" without importing SQLAlchemy.
+DATABASE_ERRORS: tuple[type[Exception], ...] = (DatabaseUnavailable, SQLAlchemyError)
+
+
+def _enable_sqlite_pragmas(dbapi_connection, _record) -> None:
     # WAL lets the app, the scheduler and the simulator read while one of them writes;
     # the busy timeout makes a writer wait for the lock instead of failing at once.
     cursor = dbapi_connection.cursor()
@@ -59,7 +63,7 @@ def create_engine_for(url: str) -> Engine:
 
 
 def install_statement_guards(engine: Engine) -> None:
-    """Statement timeouts, stop checks and cancellation (see core/job_control.py)."""
+    """Statement timeouts, stop checks and cancellation (see core/jobs/control.py)."""
     event.listen(engine, "checkout", _on_checkout)
     event.listen(engine, "checkin", _on_checkin)
     event.listen(engine, "before_cursor_execute", _before_statement)
@@ -68,13 +72,13 @@ def install_statement_guards(engine: Engine) -> None:
         event.listen(engine, "connect", _install_sqlite_deadline)
 
 
-def _on_checkout(dbapi_connection, record, _proxy) -> None:  # type: ignore[no-untyped-def]
+def _on_checkout(dbapi_connection, record, _proxy) -> None:
     job_control.track(dbapi_connection)
     if "sqlite_deadline" not in record.info:
         _set_postgres_timeout(dbapi_connection, record)
 
 
-def _on_checkin(dbapi_connection, record) -> None:  # type: ignore[no-untyped-def]
+def _on_checkin(dbapi_connection, record) -> None:
     if dbapi_connection is not None:
         job_control.untrack(dbapi_connection)
     deadline = record.info.get("sqlite_deadline")
@@ -82,7 +86,7 @@ def _on_checkin(dbapi_connection, record) -> None:  # type: ignore[no-untyped-de
         deadline.start(None)
 
 
-def _set_postgres_timeout(dbapi_connection, record) -> None:  # type: ignore[no-untyped-def]
+def _set_postgres_timeout(dbapi_connection, record) -> None:
     # A session-level setting, changed only when this checkout needs another value than
     # the last one: page queries and each job kind pay the round trip once per connection.
     timeout = job_control.current_timeout_s()
@@ -96,7 +100,7 @@ def _set_postgres_timeout(dbapi_connection, record) -> None:  # type: ignore[no-
     record.info["statement_timeout_ms"] = wanted
 
 
-def _install_sqlite_deadline(dbapi_connection, record) -> None:  # type: ignore[no-untyped-def]
+def _install_sqlite_deadline(dbapi_connection, record) -> None:
     # SQLite has no statement_timeout: a progress handler aborts a statement past its
     # deadline, which a runaway recursive query or a cross join would otherwise not have.
     deadline = job_control.SqliteDeadline()
@@ -104,14 +108,14 @@ def _install_sqlite_deadline(dbapi_connection, record) -> None:  # type: ignore[
     dbapi_connection.set_progress_handler(deadline, job_control.SQLITE_PROGRESS_STEPS)
 
 
-def _before_statement(conn, _cursor, _statement, _params, _context, _many) -> None:  # type: ignore[no-untyped-def]
+def _before_statement(conn, _cursor, _statement, _params, _context, _many) -> None:
     job_control.check_job_may_run()
     deadline = conn.info.get("sqlite_deadline")
     if deadline is not None:
         deadline.start(job_control.current_timeout_s())
 
 
-def _name_timeouts(context) -> None:  # type: ignore[no-untyped-def]
+def _name_timeouts(context) -> None:
     deadline = context.connection.info.get("sqlite_deadline") if context.connection else None
     original = context.original_exception
     timed_out = (deadline is not None and deadline.timed_out) or (
@@ -146,24 +150,31 @@ def check_connection(engine: Engine) -> None:
         raise DatabaseUnavailable(f"cannot use the database: {exc.__class__.__name__}") from None
 
 
-def session_factory(engine: Engine) -> sessionmaker[Session]:
-    return sessionmaker(engine, expire_on_commit=False)
-
-
 @contextmanager
 def unit_of_work(engine: Engine | None = None) -> Iterator[Session]:
-    """One short transaction: commits on success, rolls back on any error."""
+    """One short write transaction: commits on success, rolls back on any error.
+
+    The one way writes open a session (``core.commands.execute`` uses it); rows stay
+    readable after the commit (``expire_on_commit=False``).
+    """
     engine = engine or get_engine()
     with Session(engine, expire_on_commit=False) as session, session.begin():
         yield session
 
 
+def read_session(engine: Engine | None = None) -> Session:
+    """A session for reads (use it in a ``with`` block); the one way reads open one."""
+    return Session(engine or get_engine())
+
+
 __all__ = [
+    "DATABASE_ERRORS",
     "ConfigError",
     "DatabaseUnavailable",
+    "Session",
     "check_connection",
     "create_engine_for",
     "get_engine",
-    "session_factory",
+    "read_session",
     "unit_of_work",
 ]

@@ -53,7 +53,8 @@ def catalog(locale: str) -> dict[str, str]:
         if not message.id or message.fuzzy:
             continue
         msgid = message.id if isinstance(message.id, str) else message.id[0]
-        text = message.string if isinstance(message.string, str) else message.string[0]
+        string = message.string
+        text = string if isinstance(string, str) else string[0] if string else ""
         if text:
             translations[msgid] = text
     return translations

@@ -7,8 +7,8 @@ from datetime import timedelta
 from sqlalchemy import Engine, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
-from core import job_control
 from core.clock import now
+from core.jobs import control as job_control
 from core.schema import ConsoleLock
 
 

@@ -23,23 +23,23 @@ from core import formatting as fmt
 from core.i18n import N_, translator
 from core.inflation import to_constant_ars
 from core.metrics.frames.bookings import LEAD_BUCKETS
-from core.models.forecast import holiday_features
-from dashboards.demand_common import (
+from core.reference.holiday_calendar import holiday_features
+from dashboards.filters import Filters
+from dashboards.kit import (
     NO_DATA,
+    DayRange,
     Definition,
-    Period,
     Tile,
     accuracy_note,
     add_band,
-    build_tile,
+    day_range,
+    definition_tile,
     keep_tenants,
     no_data_reason,
-    period_of,
     ratio,
     room_for_legend,
     tenant_ids,
 )
-from dashboards.filters import Filters
 from dashboards.theme import Colors, empty_figure, new_figure
 
 DEFINITIONS: dict[str, Definition] = {
@@ -166,7 +166,7 @@ def restate(frame: pd.DataFrame, filters: Filters, cpi: pd.DataFrame | None, day
     )
 
 
-def daily_totals(tenant_day: pd.DataFrame, period: Period) -> pd.DataFrame:
+def daily_totals(tenant_day: pd.DataFrame, period: DayRange) -> pd.DataFrame:
     """Platform (or filtered) totals per day of the period, days without bookings as 0."""
     rows = tenant_day[period.contains(tenant_day["day"])]
     grouped = rows.groupby("day")[["bookings", "completed", "cancelled", "no_show", "gmv_ars"]]
@@ -188,7 +188,7 @@ def figures(daily: pd.DataFrame) -> dict[str, float | None]:
     }
 
 
-def mix(frame: pd.DataFrame, column: str, period: Period, ids: set[int] | None) -> pd.DataFrame:
+def mix(frame: pd.DataFrame, column: str, period: DayRange, ids: set[int] | None) -> pd.DataFrame:
     """Bookings, completed and GMV by ``column`` over the months the period touches."""
     rows = keep_tenants(frame, ids)
     rows = rows[period.touches_month(rows["month"])]
@@ -198,7 +198,7 @@ def mix(frame: pd.DataFrame, column: str, period: Period, ids: set[int] | None) 
     return out.sort_values("bookings", ascending=False).reset_index(drop=True)
 
 
-def heat(frame: pd.DataFrame, period: Period, filters: Filters) -> pd.DataFrame:
+def heat(frame: pd.DataFrame, period: DayRange, filters: Filters) -> pd.DataFrame:
     """Bookings by weekday (rows, Monday first) and hour (columns)."""
     rows = frame[period.touches_month(frame["month"])]
     if filters.tiers:
@@ -209,7 +209,7 @@ def heat(frame: pd.DataFrame, period: Period, filters: Filters) -> pd.DataFrame:
     return table.reindex(range(7), fill_value=0)
 
 
-def lead_time(frame: pd.DataFrame, period: Period, ids: set[int] | None) -> pd.DataFrame:
+def lead_time(frame: pd.DataFrame, period: DayRange, ids: set[int] | None) -> pd.DataFrame:
     rows = keep_tenants(frame, ids)
     rows = rows[period.touches_month(rows["month"])]
     out = rows.groupby("bucket")["bookings"].sum().reindex(list(LEAD_BUCKETS), fill_value=0)
@@ -233,7 +233,7 @@ def _holidays(first: date, last: date, locale: str) -> tuple[pd.Series, dict[dat
 
 def holiday_effect(
     tenant_day: pd.DataFrame,
-    period: Period,
+    period: DayRange,
     *,
     last_complete: date,
     locale: str = fmt.DEFAULT_LOCALE,
@@ -277,7 +277,7 @@ def holiday_effect(
 
 
 def detail_table(
-    tenant_day: pd.DataFrame, tenants: pd.DataFrame, period: Period, ids: set[int] | None
+    tenant_day: pd.DataFrame, tenants: pd.DataFrame, period: DayRange, ids: set[int] | None
 ) -> pd.DataFrame:
     rows = keep_tenants(tenant_day, ids)
     measures = ["bookings", "completed", "cancelled", "no_show", "gmv_ars"]
@@ -488,7 +488,7 @@ def build_view(
         return BookingsView(message=message)
     tenant_day = frames["bookings_tenant_day"]
     earliest = pd.to_datetime(tenant_day["day"]).min().date() if len(tenant_day) else None
-    period = period_of(filters, as_of=as_of, earliest=earliest)
+    period = day_range(filters, as_of=as_of, earliest=earliest)
     if period is None:
         return BookingsView(message=_(NO_DATA))
     ids = tenant_ids(tenants, filters)
@@ -502,7 +502,10 @@ def build_view(
         before = figures(daily_totals(rows, period.previous))
     if not now["bookings"]:
         return BookingsView(message=_(NO_DATA))
-    tiles = [build_tile(DEFINITIONS[k], now[k], before[k], locale=locale) for k in TILE_KEYS]
+    tiles = [
+        definition_tile(DEFINITIONS[k], now[k], before[k], locale=locale, flow=True)
+        for k in TILE_KEYS
+    ]
 
     # Forecasts are for the whole platform in nominal ARS: shown only for that view.
     platform = not filters.narrows_tenants

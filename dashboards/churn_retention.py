@@ -17,12 +17,10 @@ import plotly.graph_objects as go
 from core import formatting as fmt
 from core.i18n import N_, translator
 from core.inflation import to_constant_ars
-from core.metrics.frames.subscriptions import month_start
+from core.metrics.mrr_months import month_start
 from dashboards.filters import Filters
+from dashboards.kit import MonthRange, Tile, month_number
 from dashboards.revenue_subscriptions import (
-    Period,
-    Tile,
-    _index,
     build_tile,
     cohort_table,
     no_data_message,
@@ -50,7 +48,7 @@ REASONS = {
 CHURN_TILES = ("logo_churn", "gross_mrr_churn", "net_mrr_churn", "churned_tenants", "churned_mrr")
 
 
-def monthly_churn(frame: pd.DataFrame, period: Period) -> pd.DataFrame:
+def monthly_churn(frame: pd.DataFrame, period: MonthRange) -> pd.DataFrame:
     """Per month: paying tenants and MRR at its start, churn events, logo and MRR churn."""
     months = pd.RangeIndex(period.first, period.last + 1)
     paying = frame[frame["mrr_ars"] > 0].groupby("month_index")
@@ -134,7 +132,7 @@ def churned_tenants(
     frame: pd.DataFrame,
     tenants: pd.DataFrame,
     reasons: pd.DataFrame,
-    period: Period,
+    period: MonthRange,
     *,
     locale: str,
 ) -> pd.DataFrame:
@@ -276,7 +274,7 @@ def build_view(
             "mrr_at_risk", float(at_risk["mrr_ars"].sum()), None, locale=locale, note=caption
         )
     )
-    last = _index(as_of)
+    last = month_number(as_of)
     churned = churned_tenants(frame, tenants, reasons, period, locale=locale)
     return ChurnView(
         tiles=tiles,

@@ -19,6 +19,7 @@ from core.models.health import GREEN_FROM, RED_BELOW, TREND_DAYS
 from core.models.health_components import COMPONENT_LABELS, COMPONENTS
 from core.schema import TIERS
 from dashboards.filters import Filters
+from dashboards.kit import Tile, delta, delta_color, tile
 from dashboards.theme import Colors, empty_figure, new_figure
 
 BANDS = ("green", "yellow", "red")
@@ -35,17 +36,6 @@ TABLE_COLUMNS = (
     "tenant_id", "trade_name", "tier", "vertical", "province", "score", "band", "delta_7d",
     "trend_7d", "weakest", *(f"{c}_score" for c in COMPONENTS), "missing",
 )  # fmt: skip
-
-
-@dataclass(frozen=True)
-class Tile:
-    key: str
-    label: str
-    value: str
-    delta: str | None
-    delta_color: str  # normal, inverse or off (st.metric)
-    help: str
-    delta_arrow: str = "auto"  # off when nothing changed
 
 
 @dataclass
@@ -219,16 +209,17 @@ def contributions_figure(weights: pd.DataFrame, tiers: list[str], *, locale: str
 # -------------------------------------------------------------------------- tiles
 def _count_tile(band: str, now: int, before: int | None, total: int, *, locale: str) -> Tile:
     _ = translator(locale)
-    delta = None if before is None else fmt.format_signed_count(now - before, locale=locale)
-    colors = {"green": "normal", "red": "inverse", "yellow": "off"}
+    change = delta("count", now, before, locale=locale)
+    # more green tenants is good, more red is bad, yellow is neither
+    better = {"green": True, "red": False, "yellow": None}[band]
     share = fmt.format_percent(now / total if total else None, locale=locale)
     return Tile(
         key=band,
         label=_("{band} tenants").format(band=_(BAND_LABELS[band])),
         value=fmt.format_count(now, locale=locale),
-        delta=delta if now != before else "0",
-        delta_color=colors[band] if before is not None and now != before else "off",
-        delta_arrow="auto" if now != before else "off",
+        delta=None if change is None else change.text,
+        delta_color=delta_color(change, better),
+        delta_arrow="off" if change is None or change.flat else "auto",
         help=_(
             "Tenants whose health score is in the {band} band (red below {red}, green from "
             "{green}). {share} of the scored tenants. The change compares with 7 days ago."
@@ -255,18 +246,14 @@ def build_tiles(latest: pd.DataFrame, before: pd.DataFrame | None, *, locale: st
     previous = None
     if before is not None and not before.dropna(subset=["score"]).empty:
         previous = float(before["score"].mean())
-    delta = None
-    if mean is not None and previous is not None:
-        delta = ("+" if mean >= previous else "-") + fmt.format_number(
-            abs(mean - previous), digits=1, locale=locale
-        )
     tiles.append(
-        Tile(
+        tile(
+            _("Average health score"),
+            "score",
+            mean,
+            previous,
+            locale=locale,
             key="mean_score",
-            label=_("Average health score"),
-            value=fmt.format_number(mean, digits=1, locale=locale),
-            delta=delta,
-            delta_color="normal",
             help=_(
                 "Mean health score (0-100) of the scored tenants; the change compares with "
                 "the mean 7 days ago."

@@ -9,7 +9,6 @@ Every text is an English msgid translated for ``locale``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, timedelta
 
 import pandas as pd
@@ -20,7 +19,7 @@ from core import formatting as fmt
 from core.i18n import N_, translator
 from core.metrics.registry import HEADLINE_KPIS, KPI_WINDOW_DAYS, METRICS, TODAY_SO_FAR, Metric
 from core.metrics.snapshots import Snapshot
-from dashboards.demand_common import accuracy_note, add_band, room_for_legend
+from dashboards.kit import Tile, accuracy_note, add_band, now_and_before, room_for_legend, tile
 from dashboards.theme import Colors, empty_figure, new_figure
 
 DELTA_NOTE = N_(
@@ -45,42 +44,6 @@ AT_RISK_SHOWN = 8
 FORECAST_DAYS_SHOWN = 45  # MRR forecast months whose end falls within this of today
 
 
-@dataclass(frozen=True)
-class Tile:
-    key: str
-    label: str
-    value: str
-    delta: str | None
-    delta_color: str  # normal, inverse or off, as st.metric takes it
-    delta_arrow: str  # auto or off
-    help: str
-
-
-def _format_value(metric: Metric, value: float | None, *, locale: str, compact: bool) -> str:
-    if metric.unit == "ars":
-        return (fmt.format_money_compact if compact else fmt.format_money)(value, locale=locale)
-    if metric.unit == "ratio":
-        return fmt.format_percent(value, locale=locale)
-    return fmt.format_count(value, locale=locale)
-
-
-def _delta(metric: Metric, value: float | None, previous: float | None, *, locale: str):
-    """The change as text and whether it rounds to zero; None when there is nothing to compare."""
-    if value is None or previous is None:
-        return None, False
-    if metric.unit == "ratio":
-        change = value - previous
-        return fmt.format_signed_points(change, locale=locale), round(change * 100, 1) == 0
-    # Point counts and today's small counts read best as a difference: "+12", not "+300 %".
-    if metric.unit == "count" and metric.grain in {"point", "today"}:
-        change = value - previous
-        return fmt.format_signed_count(change, locale=locale), round(change) == 0
-    if previous == 0:
-        return None, False
-    change = value / previous - 1
-    return fmt.format_signed_percent(change, locale=locale), round(change * 100, 1) == 0
-
-
 def _tile(
     metric: Metric,
     value: float | None,
@@ -91,20 +54,21 @@ def _tile(
     locale: str,
 ) -> Tile:
     """A tile for ``metric``; ``compared`` names the comparison, with {now} and {before}."""
-    delta, is_zero = _delta(metric, value, previous, locale=locale)
-    if is_zero:
-        delta = delta.lstrip("+-") if delta else delta
-    exact = _format_value(metric, value, locale=locale, compact=False)
-    before = _format_value(metric, previous, locale=locale, compact=False)
     _ = translator(locale)
-    return Tile(
+    # Point counts and today's small counts read best as a difference: "+12", not "+300 %".
+    flow = metric.unit != "count" or metric.grain not in {"point", "today"}
+    return tile(
+        label,
+        metric.unit,
+        value,
+        previous,
+        locale=locale,
         key=metric.key,
-        label=label,
-        value=_format_value(metric, value, locale=locale, compact=True),
-        delta=delta,
-        delta_color="off" if is_zero else ("normal" if metric.higher_is_better else "inverse"),
-        delta_arrow="off" if is_zero else "auto",
-        help=_(metric.definition) + "\n\n" + compared.format(now=exact, before=before),
+        higher_is_better=metric.higher_is_better,
+        flow=flow,
+        help=_(metric.definition)
+        + "\n\n"
+        + now_and_before(compared, metric.unit, value, previous, locale=locale),
     )
 
 

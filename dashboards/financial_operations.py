@@ -21,10 +21,17 @@ from core import formatting as fmt
 from core.i18n import N_, translator
 from core.inflation import to_constant_ars
 from dashboards.filters import Filters
-from dashboards.revenue_subscriptions import Definition, Tile, format_value
+from dashboards.kit import (
+    NO_DATA,
+    DayRange,
+    Definition,
+    Tile,
+    day_range,
+    legend_below,
+)
+from dashboards.kit import definition_tile as make_tile
 from dashboards.theme import Colors, empty_figure, new_figure
 
-NO_DATA = N_("No data for these filters")
 FAILED_INVOICE = ("failed", "written_off")
 JOB_TILE_DAYS = 7
 
@@ -134,92 +141,6 @@ INVOICE_OUTCOMES = {  # outcome -> label, colour
 
 
 # ------------------------------------------------------------------------ tiles
-def _delta(unit: str, value: float | None, previous: float | None, locale: str) -> str | None:
-    if value is None or previous is None or np.isnan(value) or np.isnan(previous):
-        return None
-    if unit == "ratio":
-        return fmt.format_signed_points(value - previous, locale=locale)
-    if unit in ("count", "days"):
-        change = value - previous
-        digits = 0 if unit == "count" else 1
-        return ("+" if change >= 0 else "-") + fmt.format_number(
-            abs(change), digits=digits, locale=locale
-        )
-    if previous == 0:
-        return None
-    return fmt.format_signed_percent(value / previous - 1, locale=locale)
-
-
-def show_value(unit: str, value: float | None, *, locale: str, compact: bool = True) -> str:
-    if unit == "days":
-        return fmt.format_number(value, digits=1, locale=locale) if value is not None else "—"
-    return format_value(unit, value, locale=locale, compact=compact)
-
-
-def make_tile(
-    spec: Definition, value: float | None, previous: float | None, *, locale: str, note: str = ""
-) -> Tile:
-    """A KPI tile whose help is the metric's one definition plus both values."""
-    _ = translator(locale)
-    help_text = (
-        _(spec.definition)
-        + "\n\n"
-        + _("Now: {now} · previous period: {before}").format(
-            now=show_value(spec.unit, value, locale=locale, compact=False),
-            before=show_value(spec.unit, previous, locale=locale, compact=False),
-        )
-    )
-    return Tile(
-        key=spec.key,
-        label=_(spec.label),
-        value=show_value(spec.unit, value, locale=locale),
-        delta=_delta(spec.unit, value, previous, locale),
-        delta_color="normal" if spec.higher_is_better else "inverse",
-        help=help_text + ("\n\n" + note if note else ""),
-    )
-
-
-# ---------------------------------------------------------------------- periods
-@dataclass(frozen=True)
-class DayRange:
-    """An inclusive range of days and the one of the same length just before it."""
-
-    start: date
-    end: date
-
-    @property
-    def days(self) -> int:
-        return (self.end - self.start).days + 1
-
-    @property
-    def previous(self) -> DayRange:
-        return DayRange(self.start - timedelta(days=self.days), self.start - timedelta(days=1))
-
-    def mask(self, values: pd.Series) -> pd.Series:
-        days = pd.to_datetime(values)
-        return (days >= pd.Timestamp(self.start)) & (days <= pd.Timestamp(self.end))
-
-    def months(self) -> pd.DatetimeIndex:
-        """First days of the months this range touches."""
-        first = pd.Timestamp(self.start).to_period("M").to_timestamp()
-        return pd.date_range(first, pd.Timestamp(self.end), freq="MS")
-
-    def month_range(self) -> DayRange:
-        """The previous period for monthly frames: as many whole months just before."""
-        months = self.months()
-        return DayRange(
-            (months[0] - pd.DateOffset(months=len(months))).date(),
-            (months[0] - pd.Timedelta(days=1)).date(),
-        )
-
-
-def day_range(filters: Filters, *, as_of: date, earliest: date | None) -> DayRange | None:
-    """The filters' range, clipped to the as-of day; None when nothing is left."""
-    start = filters.start or earliest or as_of
-    end = min(filters.end or as_of, as_of)
-    return None if start > end else DayRange(start, end)
-
-
 def _in_months(frame: pd.DataFrame, period: DayRange) -> pd.DataFrame:
     return frame[frame["month"].isin(period.months())]
 
@@ -298,14 +219,6 @@ def job_figures(daily: pd.DataFrame, as_of: date) -> tuple[float | None, float |
         bad = float(rows.loc[rows["status"] == "failed", "runs"].sum()) if len(rows) else 0.0
         rates.append(_ratio(ok, ok + bad))
     return rates[0], rates[1]
-
-
-def legend_below(figure: go.Figure) -> None:
-    """Legends of many series go under the plot, where they cannot cover the title."""
-    figure.update_layout(
-        legend={"orientation": "h", "yanchor": "top", "y": -0.12, "xanchor": "left", "x": 0},
-        margin={"b": 8},
-    )
 
 
 def _month_axis(figure: go.Figure) -> None:

@@ -18,7 +18,7 @@ import plotly.graph_objects as go
 from core import formatting as fmt
 from core.i18n import translator
 from core.inflation import to_constant_ars
-from core.metrics.frames.subscriptions import month_index, month_start
+from core.metrics.mrr_months import month_index, month_start
 from core.models.tenant_ltv import (
     ESTIMATE_DELTA_MONTHS,
     GROSS_MARGIN,
@@ -27,7 +27,8 @@ from core.models.tenant_ltv import (
     ltv_segments,
 )
 from dashboards.filters import Filters
-from dashboards.revenue_subscriptions import Tile, build_tile, prepare
+from dashboards.kit import Tile
+from dashboards.revenue_subscriptions import build_tile, prepare
 from dashboards.theme import COLORWAY, empty_figure, new_figure
 
 LTV_TILES = (

@@ -14,9 +14,9 @@ from datetime import datetime, timedelta
 import pandas as pd
 import plotly.graph_objects as go
 
-from core import formatting as fmt
 from core.i18n import N_, translator
 from dashboards.filters import Filters
+from dashboards.kit import Tile, tile
 from dashboards.links import with_tenant_links
 from dashboards.theme import Colors, empty_figure, new_figure
 
@@ -123,15 +123,6 @@ METRICS: dict[str, FunnelMetric] = {
 }
 
 
-@dataclass(frozen=True)
-class Tile:
-    label: str
-    value: str
-    delta: str | None
-    delta_color: str
-    help: str
-
-
 def select_sessions(sessions: pd.DataFrame, filters: Filters) -> pd.DataFrame:
     """Sessions started in the period, of the chosen tiers and verticals."""
     chosen = sessions[filters.day_mask(sessions["started_at"])]
@@ -186,41 +177,6 @@ def summarize(sessions: pd.DataFrame, at: datetime) -> dict[str, float | None]:
     }
 
 
-def format_minutes(minutes: float | None, *, locale: str) -> str:
-    """``42 min``, ``3,5 h`` or ``2,1 d``: the unit a person would say."""
-    if minutes is None:
-        return fmt.MISSING
-    if minutes < 120:
-        return f"{fmt.format_number(minutes, digits=0, locale=locale)} min"
-    if minutes < 48 * 60:
-        return f"{fmt.format_number(minutes / 60, digits=1, locale=locale)} h"
-    return f"{fmt.format_number(minutes / 1440, digits=1, locale=locale)} d"
-
-
-def _value(metric: FunnelMetric, value: float | None, locale: str) -> str:
-    if metric.unit == "ratio":
-        return fmt.format_percent(value, locale=locale)
-    if metric.unit == "minutes":
-        return format_minutes(value, locale=locale)
-    if metric.unit == "hours":
-        return format_minutes(None if value is None else value * 60, locale=locale)
-    return fmt.format_count(value, locale=locale)
-
-
-def _delta(
-    metric: FunnelMetric, value: float | None, before: float | None, locale: str
-) -> str | None:
-    if value is None or before is None:
-        return None
-    if metric.unit == "ratio":
-        return fmt.format_signed_points(value - before, locale=locale)
-    if metric.unit == "count":
-        return fmt.format_signed_count(value - before, locale=locale)
-    if before == 0:
-        return None
-    return fmt.format_signed_percent(value / before - 1, locale=locale)
-
-
 def definition(key: str, *, locale: str) -> str:
     _ = translator(locale)
     return _(METRICS[key].definition).format(hours=STALLED_AFTER_HOURS)
@@ -242,13 +198,15 @@ def build_tiles(
     for key, metric in METRICS.items():
         value = now_values[key]
         # Stalled is a state now, not a flow over the period: no delta.
-        delta = None if key == "stalled" else _delta(metric, value, before.get(key), locale)
+        previous = None if key == "stalled" else before.get(key)
         tiles.append(
-            Tile(
-                label=_(metric.label),
-                value=_value(metric, value, locale),
-                delta=delta,
-                delta_color="normal" if metric.higher_is_better else "inverse",
+            tile(
+                _(metric.label),
+                metric.unit,
+                value,
+                previous,
+                locale=locale,
+                higher_is_better=metric.higher_is_better,
                 help=definition(key, locale=locale)
                 + (
                     ""

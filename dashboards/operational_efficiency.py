@@ -20,20 +20,20 @@ from core.i18n import N_, translator
 from core.inflation import to_constant_ars
 from core.metrics.frames.bookings import REBOOK_DAYS
 from core.schema import TIERS, VERTICALS
-from dashboards.demand_common import (
+from dashboards.filters import Filters
+from dashboards.kit import (
     NO_DATA,
+    DayRange,
     Definition,
-    Period,
     Tile,
-    build_tile,
+    day_range,
+    definition_tile,
     keep_tenants,
     no_data_reason,
-    period_of,
     ratio,
     room_for_legend,
     tenant_ids,
 )
-from dashboards.filters import Filters
 from dashboards.theme import COLORWAY, Colors, empty_figure, new_figure
 
 DEFINITIONS: dict[str, Definition] = {
@@ -173,16 +173,16 @@ def rate_columns(sums: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def _weeks(weekly: pd.DataFrame, period: Period) -> pd.DataFrame:
+def _weeks(weekly: pd.DataFrame, period: DayRange) -> pd.DataFrame:
     return weekly[period.contains(weekly["week"])]
 
 
-def _months(frame: pd.DataFrame, period: Period) -> pd.DataFrame:
+def _months(frame: pd.DataFrame, period: DayRange) -> pd.DataFrame:
     return frame[period.touches_month(frame["month"])]
 
 
 def per_tenant(
-    weekly: pd.DataFrame, rebooking: pd.DataFrame, clients: pd.DataFrame, period: Period
+    weekly: pd.DataFrame, rebooking: pd.DataFrame, clients: pd.DataFrame, period: DayRange
 ) -> pd.DataFrame:
     """One row per tenant: summed measures of the period and their rates."""
     week_sums = (
@@ -200,7 +200,7 @@ def by_dimension(
     weekly: pd.DataFrame,
     rebooking: pd.DataFrame,
     tenants: pd.DataFrame,
-    period: Period,
+    period: DayRange,
     dimension: str,
     order: tuple[str, ...],
 ) -> pd.DataFrame:
@@ -220,7 +220,7 @@ def by_dimension(
 # -------------------------------------------------------------------------- figures
 
 
-def trend_figure(weekly: pd.DataFrame, period: Period, *, as_of: date, locale: str) -> go.Figure:
+def trend_figure(weekly: pd.DataFrame, period: DayRange, *, as_of: date, locale: str) -> go.Figure:
     _ = translator(locale)
     title = _("Utilization, no-show and cancellation rates per week")
     rows = _weeks(weekly, period)
@@ -307,7 +307,7 @@ def revenue_per_hour_figure(
     return figure
 
 
-def retention_figure(clients: pd.DataFrame, period: Period, *, locale: str) -> go.Figure:
+def retention_figure(clients: pd.DataFrame, period: DayRange, *, locale: str) -> go.Figure:
     """New and returning clients per month; a click filters the page to that month."""
     _ = translator(locale)
     title = _("Clients served per month: new vs returning")
@@ -370,11 +370,11 @@ def build_view(
     rebooking = keep_tenants(frames["bookings_rebooking_monthly"], ids)
     clients = keep_tenants(frames["bookings_clients_monthly"], ids)
     earliest = pd.Timestamp(weekly["week"].min()).date() if len(weekly) else None
-    period = period_of(filters, as_of=as_of, earliest=earliest)
+    period = day_range(filters, as_of=as_of, earliest=earliest)
     if period is None or _weeks(weekly, period)["bookings"].sum() == 0:
         return EfficiencyView(message=_(NO_DATA))
 
-    def totals(p: Period) -> dict[str, float | None]:
+    def totals(p: DayRange) -> dict[str, float | None]:
         combined = pd.concat(
             [
                 _weeks(weekly, p)[[*WEEK_MEASURES, "available_minutes"]].sum(),
@@ -389,7 +389,10 @@ def build_view(
     if earliest is not None and period.previous.start >= earliest:
         # a previous period reaching before the data would compare with nothing
         before = totals(period.previous)
-    tiles = [build_tile(DEFINITIONS[k], now[k], before[k], locale=locale) for k in TILE_KEYS]
+    tiles = [
+        definition_tile(DEFINITIONS[k], now[k], before[k], locale=locale, flow=True)
+        for k in TILE_KEYS
+    ]
     by_tier = by_dimension(weekly, rebooking, tenants, period, "tier", TIERS)
     by_vertical = by_dimension(weekly, rebooking, tenants, period, "vertical", VERTICALS)
     table = per_tenant(weekly, rebooking, clients, period)

@@ -26,8 +26,16 @@ from core import formatting as fmt
 from core.i18n import N_, translator
 from core.inflation import to_constant_ars
 from dashboards.filters import ORGANIC, Filters
-from dashboards.financial_operations import NO_DATA, DayRange, day_range, legend_below, make_tile
-from dashboards.revenue_subscriptions import Definition, Tile
+from dashboards.kit import (
+    NO_DATA,
+    DayRange,
+    Definition,
+    Tile,
+    active_on,
+    day_range,
+    legend_below,
+)
+from dashboards.kit import definition_tile as make_tile
 from dashboards.theme import Colors, empty_figure, new_figure
 
 CONFIDENCE = 0.95
@@ -118,14 +126,6 @@ TILES = (
 # ------------------------------------------------------------------ tenants
 def referred(tenants: pd.DataFrame) -> pd.Series:
     return tenants["partner_id"].fillna(ORGANIC).astype("int64") != ORGANIC
-
-
-def active_on(tenants: pd.DataFrame, day: date) -> pd.Series:
-    """Tenants signed up on or before ``day`` and not churned by it."""
-    signup = pd.to_datetime(tenants["signup_date"])
-    churned = pd.to_datetime(tenants["churned_on"])
-    moment = pd.Timestamp(day)
-    return (signup <= moment) & (churned.isna() | (churned > moment))
 
 
 def churn_counts(tenants: pd.DataFrame, period: DayRange) -> tuple[int, int]:

@@ -8,7 +8,6 @@ functions of small frames: job runs read live by the page, the rest from snapsho
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 
 import pandas as pd
@@ -17,6 +16,7 @@ from pandas.io.formats.style import Styler
 
 from core import formatting as fmt
 from core.i18n import N_, translator
+from dashboards.kit import Tile
 from dashboards.theme import Colors, empty_figure, new_figure
 
 CATEGORIES = {
@@ -44,15 +44,6 @@ WINDOWS = {
     "24h": (24, N_("Last 24 hours")),
     "7d": (168, N_("Last 7 days")),
 }
-
-
-@dataclass(frozen=True)
-class Tile:
-    label: str
-    value: str
-    help: str
-    delta: str | None = None
-    delta_color: str = "off"
 
 
 def refresh_tiles(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime
 
 import pandas as pd
@@ -12,6 +11,7 @@ from pandas.io.formats.style import Styler
 from core import formatting as fmt
 from core.i18n import N_, translator
 from core.metrics.status import RefreshStatus
+from dashboards.kit import Tile
 from dashboards.theme import Colors
 
 # Material Symbols names (the font ships with Streamlit; emoji fonts often do not).
@@ -36,14 +36,6 @@ RUN_STATUSES = {
 }
 
 
-@dataclass(frozen=True)
-class StatusTile:
-    label: str
-    value: str
-    help: str
-    icon: str | None = None
-
-
 def _age(moment: datetime | None, at: datetime, locale: str) -> str:
     if moment is None:
         return fmt.MISSING
@@ -52,7 +44,7 @@ def _age(moment: datetime | None, at: datetime, locale: str) -> str:
 
 def status_tiles(
     status: RefreshStatus, *, at: datetime, interval_s: float, locale: str = fmt.DEFAULT_LOCALE
-) -> list[StatusTile]:
+) -> list[Tile]:
     """Snapshot version and age, last refresh outcome, scheduler heartbeat."""
     _ = translator(locale)
     version = fmt.MISSING if status.snapshot_version is None else f"v{status.snapshot_version}"
@@ -63,8 +55,8 @@ def status_tiles(
     if last == "failed":
         finished += " " + _("Error: {error}").format(error=status.last_error)
     return [
-        StatusTile(_("Snapshot"), version, _("The newest metric snapshot the pages read.")),
-        StatusTile(
+        Tile(_("Snapshot"), version, _("The newest metric snapshot the pages read.")),
+        Tile(
             _("Snapshot age"),
             _age(status.snapshot_created_at, at, locale),
             _("Computed {when}; a refresh is due every {interval}.").format(
@@ -72,13 +64,13 @@ def status_tiles(
                 interval=fmt.format_duration(interval_s, locale=locale),
             ),
         ),
-        StatusTile(
+        Tile(
             _("Last refresh"),
             _(RUN_STATUSES.get(last, last)) if last else fmt.MISSING,
             finished,
             icon=STATUS_ICONS.get(last or ""),
         ),
-        StatusTile(
+        Tile(
             _("Scheduler heartbeat"),
             _age(status.heartbeat_at, at, locale),
             _("The newest beat of any scheduler (embedded or standalone)."),

@@ -22,9 +22,15 @@ from core.i18n import N_, translator
 from core.inflation import to_constant_ars
 from core.reference.geo_argentina import LATITUDE_RANGE, LONGITUDE_RANGE, OUTLINE
 from dashboards.filters import Filters
-from dashboards.financial_operations import NO_DATA, DayRange, day_range, make_tile
-from dashboards.partnerships import active_on
-from dashboards.revenue_subscriptions import Definition, Tile
+from dashboards.kit import (
+    NO_DATA,
+    DayRange,
+    Definition,
+    Tile,
+    active_on,
+    day_range,
+)
+from dashboards.kit import definition_tile as make_tile
 from dashboards.theme import Colors, empty_figure, new_figure
 
 DEFAULT_DAYS = 90  # the page's default period: GMV of the last 90 days vs the 90 before

@@ -5,7 +5,7 @@ month with MRR > 0, plus churn months; core/metrics/frames/subscriptions.py) and
 snapshot's ``tenants`` frame. The grain is the month: a month's MRR is taken on its last
 day (the as-of day for the current month), and a date range covers every month it
 touches. Tier, vertical, province and partner filters select tenants by their current
-profile. The Churn and Lifetime Value dashboards reuse ``prepare`` and ``Period``.
+profile. The Churn and Lifetime Value dashboards reuse ``prepare`` and ``MonthRange``.
 """
 
 from __future__ import annotations
@@ -20,19 +20,17 @@ import plotly.graph_objects as go
 from core import formatting as fmt
 from core.i18n import N_, translator
 from core.inflation import to_constant_ars
-from core.metrics.frames.subscriptions import classify_movements, month_index, month_start
+from core.metrics.mrr_months import classify_movements, month_index, month_start
 from dashboards.filters import Filters
+from dashboards.kit import (
+    Definition,
+    MonthRange,
+    Tile,
+    definition_tile,
+    month_number,
+    month_range,
+)
 from dashboards.theme import Colors, empty_figure, new_figure
-
-
-@dataclass(frozen=True)
-class Definition:
-    key: str
-    label: str  # English msgid
-    unit: str  # ars, ratio, count, multiple, months
-    definition: str  # English msgid
-    higher_is_better: bool = True
-
 
 _PRICE_NOTE = N_(
     "List-price updates for inflation count as expansion (ChartMogul's convention); in "
@@ -180,102 +178,17 @@ DEFINITIONS: dict[str, Definition] = {
 }
 
 
-@dataclass(frozen=True)
-class Tile:
-    key: str
-    label: str
-    value: str
-    delta: str | None
-    delta_color: str  # normal, inverse or off (st.metric)
-    help: str
-
-
-def format_value(unit: str, value: float | None, *, locale: str, compact: bool = True) -> str:
-    if value is None or (isinstance(value, float) and np.isnan(value)):
-        return fmt.MISSING
-    if unit == "ars":
-        return (fmt.format_money_compact if compact else fmt.format_money)(value, locale=locale)
-    if unit == "ratio":
-        return fmt.format_percent(value, locale=locale)
-    if unit == "multiple":
-        return fmt.format_number(value, digits=2, locale=locale)
-    if unit == "months":
-        return fmt.format_number(value, digits=1, locale=locale)
-    return fmt.format_count(value, locale=locale)
-
-
-def _delta(unit: str, value: float | None, previous: float | None, locale: str) -> str | None:
-    if value is None or previous is None or np.isnan(value) or np.isnan(previous):
-        return None
-    if unit == "ratio":
-        return fmt.format_signed_points(value - previous, locale=locale)
-    if unit in ("count", "multiple"):
-        change = value - previous
-        digits = 0 if unit == "count" else 2
-        sign = "+" if change >= 0 else "-"
-        return sign + fmt.format_number(abs(change), digits=digits, locale=locale)
-    if previous == 0:
-        return None
-    return fmt.format_signed_percent(value / previous - 1, locale=locale)
-
-
 def build_tile(
     key: str, value: float | None, previous: float | None, *, locale: str, note: str = ""
 ) -> Tile:
     """One KPI tile; its help is the metric's definition plus both values."""
-    _ = translator(locale)
-    spec = DEFINITIONS[key]
-    delta = _delta(spec.unit, value, previous, locale)
-    help_text = (
-        _(spec.definition)
-        + "\n\n"
-        + _("Now: {now} · previous period: {before}").format(
-            now=format_value(spec.unit, value, locale=locale, compact=False),
-            before=format_value(spec.unit, previous, locale=locale, compact=False),
-        )
-    )
-    if note:
-        help_text += "\n\n" + note
-    return Tile(
-        key=key,
-        label=_(spec.label),
-        value=format_value(spec.unit, value, locale=locale),
-        delta=delta,
-        delta_color="normal" if spec.higher_is_better else "inverse",
-        help=help_text,
-    )
+    return definition_tile(DEFINITIONS[key], value, previous, locale=locale, note=note)
 
 
 # ------------------------------------------------------------------ periods and data
-@dataclass(frozen=True)
-class Period:
-    """A range of whole months (month indexes, inclusive) and the one just before it."""
-
-    first: int
-    last: int
-
-    @property
-    def length(self) -> int:
-        return self.last - self.first + 1
-
-    @property
-    def previous(self) -> Period:
-        return Period(self.first - self.length, self.first - 1)
-
-    def months(self) -> pd.DatetimeIndex:
-        return month_start(np.arange(self.first, self.last + 1))
-
-
-def _index(day: date) -> int:
-    return day.year * 12 + day.month - 1
-
-
-def period_of(filters: Filters, *, as_of: date, earliest: date | None = None) -> Period | None:
+def period_of(filters: Filters, *, as_of: date, earliest: date | None = None) -> MonthRange | None:
     """The months the filters' range touches, up to the as-of month; None when empty."""
-    start = filters.start or earliest or as_of
-    end = min(filters.end or as_of, as_of)
-    first, last = _index(start), _index(end)
-    return None if first > last else Period(first, last)
+    return month_range(filters, as_of=as_of, earliest=earliest)
 
 
 def prepare(
@@ -312,7 +225,7 @@ def _at(frame: pd.DataFrame, index: int) -> pd.Series:
     return rows.groupby("tenant_id")["mrr_ars"].sum()
 
 
-def movement_totals(frame: pd.DataFrame, period: Period) -> dict[str, float]:
+def movement_totals(frame: pd.DataFrame, period: MonthRange) -> dict[str, float]:
     """Signed ARS of each movement over the period, plus churn events."""
     rows = frame[(frame["month_index"] >= period.first) & (frame["month_index"] <= period.last)]
     sums = rows.groupby("movement")["change_ars"].sum()
@@ -331,7 +244,7 @@ def _ratio(numerator: float, denominator: float) -> float | None:
     return None if denominator == 0 else numerator / denominator
 
 
-def revenue_figures(frame: pd.DataFrame, period: Period) -> dict[str, float | None]:
+def revenue_figures(frame: pd.DataFrame, period: MonthRange) -> dict[str, float | None]:
     """Every revenue KPI of one period (see DEFINITIONS)."""
     start, end = _at(frame, period.first - 1), _at(frame, period.last)
     start, end = start[start > 0], end[end > 0]
@@ -370,12 +283,12 @@ REVENUE_TILES = (
 )
 
 
-def build_tiles(frame: pd.DataFrame, period: Period, *, locale: str) -> list[Tile]:
+def build_tiles(frame: pd.DataFrame, period: MonthRange, *, locale: str) -> list[Tile]:
     now, before = revenue_figures(frame, period), revenue_figures(frame, period.previous)
     return [build_tile(k, now[k], before[k], locale=locale) for k in REVENUE_TILES]
 
 
-def monthly_movements(frame: pd.DataFrame, period: Period) -> pd.DataFrame:
+def monthly_movements(frame: pd.DataFrame, period: MonthRange) -> pd.DataFrame:
     """One row per month of the period: MRR, paying tenants and each movement (signed ARS)."""
     rows = frame[(frame["month_index"] >= period.first) & (frame["month_index"] <= period.last)]
     moves = _sum_by(rows, "month_index", "movement", "change_ars")
@@ -463,7 +376,7 @@ def waterfall_figure(figures: dict[str, float | None], *, locale: str) -> go.Fig
     return figure
 
 
-def mrr_by_tier(frame: pd.DataFrame, period: Period) -> pd.DataFrame:
+def mrr_by_tier(frame: pd.DataFrame, period: MonthRange) -> pd.DataFrame:
     """MRR per month and tier (the tier of each month's subscription)."""
     rows = frame[
         (frame["month_index"] >= period.first)
@@ -494,7 +407,7 @@ def tier_figure(by_tier: pd.DataFrame, *, locale: str) -> go.Figure:
     return figure
 
 
-def mrr_by_plan(frame: pd.DataFrame, period: Period) -> pd.DataFrame:
+def mrr_by_plan(frame: pd.DataFrame, period: MonthRange) -> pd.DataFrame:
     """MRR and paying tenants per plan and tier in the period's last month."""
     rows = frame[(frame["month_index"] == period.last) & (frame["mrr_ars"] > 0)]
     table = rows.groupby(["tier", "plan"], as_index=False).agg(
@@ -527,7 +440,7 @@ def plan_figure(by_plan: pd.DataFrame, *, locale: str) -> go.Figure:
 def cohort_table(
     frame: pd.DataFrame,
     tenants: pd.DataFrame,
-    period: Period,
+    period: MonthRange,
     *,
     last_month: int,
     value: str = "mrr",
@@ -582,7 +495,7 @@ DETAIL_COLUMNS = [
 ]
 
 
-def detail_table(frame: pd.DataFrame, tenants: pd.DataFrame, period: Period) -> pd.DataFrame:
+def detail_table(frame: pd.DataFrame, tenants: pd.DataFrame, period: MonthRange) -> pd.DataFrame:
     """One row per tenant that paid in the period or just before: MRR at start and end,
     and each movement's total (signed ARS)."""
     start, end = _at(frame, period.first - 1), _at(frame, period.last)
@@ -679,7 +592,7 @@ def build_view(
         waterfall=waterfall_figure(figures, locale=locale),
         by_tier=tier_figure(mrr_by_tier(frame, period), locale=locale),
         by_plan=plan_figure(mrr_by_plan(frame, period), locale=locale),
-        cohorts=cohort_table(frame, tenants, period, last_month=_index(as_of)),
+        cohorts=cohort_table(frame, tenants, period, last_month=month_number(as_of)),
         detail=detail_table(frame, tenants, period),
         price_note=price_note,
     )

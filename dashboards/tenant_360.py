@@ -7,7 +7,6 @@ in the user's language.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -18,6 +17,7 @@ from core import formatting as fmt
 from core.i18n import N_, translator
 from core.inflation import to_constant_ars
 from dashboards.filters import Filters
+from dashboards.kit import Tile
 from dashboards.theme import Colors, empty_figure, new_figure
 
 # core.models.health's bands (red < 40 <= yellow < 70 <= green); not imported from there
@@ -74,15 +74,6 @@ SIGNALS = {
     "open_tickets": (N_("Open tickets"), N_("Support tickets not closed yet.")),
     "last_nps": (N_("Last NPS answer"), N_("The tenant's most recent NPS score (0-10).")),
 }
-
-
-@dataclass(frozen=True)
-class Tile:
-    label: str
-    value: str
-    help: str
-    delta: str | None = None
-    delta_color: str = "normal"
 
 
 def profile_lines(profile: dict[str, Any], *, locale: str) -> list[tuple[str, str]]:

@@ -6,7 +6,9 @@ Creates or migrates the schema (Alembic), refuses to touch a database that alrea
 holds platform data (``--replace`` empties it first, ``--if-empty`` skips quietly),
 loads everything in one transaction and writes the latent truth beside the database
 (see ``core.config.ground_truth_path_for``). Bad input gets one line on stderr and
-exit code 2, with nothing written.
+exit code 2, with nothing written. It refuses to run when ``BARBERPRO_ENV=production``,
+and ``--replace`` refuses a database it did not fill itself unless ``--allow-non-demo``
+(see ``data.demo_guard``).
 """
 
 from __future__ import annotations
@@ -90,6 +92,11 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="empty all platform and console tables before loading",
     )
+    parser.add_argument(
+        "--allow-non-demo",
+        action="store_true",
+        help="let --replace empty a database whose data the generator did not write",
+    )
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
     return parser
 
@@ -102,6 +109,7 @@ def generate_demo_data(
     seed: int = 7,
     today: date | None = None,
     replace: bool = False,
+    allow_non_demo: bool = False,
 ) -> GenerationReport:
     """Migrate the database and generate the demo data set into it (the Python API).
 
@@ -116,25 +124,39 @@ def generate_demo_data(
         same ``today`` always give the same data.
     replace
         Empty the platform and console tables first.
+    allow_non_demo
+        Let ``replace`` empty a database whose data the generator did not write.
 
     Raises
     ------
-    ConfigError, DatabaseUnavailable, DatabaseNotEmptyError
-        Bad URL, unreachable database, or data already there without ``replace``.
+    ConfigError, DatabaseUnavailable, DatabaseNotEmptyError, DemoToolRefusedError
+        Bad URL, unreachable database, data already there without ``replace``, or
+        production mode / a non-demo database (see ``data.demo_guard``).
     """
     from core.clock import today as console_today
     from core.config import get_settings, resolve_database_url
     from core.db import get_engine
     from core.migrate import upgrade_database
+    from data.demo_guard import refuse_in_production
     from data.generation.context import GenerationParams
     from data.generation.pipeline import generate
 
+    refuse_in_production("the demo generator")
     url = resolve_database_url(database_url) if database_url else get_settings().database_url
     upgrade_database(url)
+    _refuse_replacing_real_data(get_engine(url), replace=replace, allow_non_demo=allow_non_demo)
     params = GenerationParams(
         tenants=tenants, months=months, seed=seed, today=today or console_today()
     )
     return generate(get_engine(url), url, params, replace=replace)
+
+
+def _refuse_replacing_real_data(engine, *, replace: bool, allow_non_demo: bool) -> None:  # type: ignore[no-untyped-def]
+    from data.demo_guard import refuse_non_demo
+    from data.generation.pipeline import has_platform_data
+
+    if replace and not allow_non_demo and has_platform_data(engine):
+        refuse_non_demo(engine, doing="--replace would delete it")
 
 
 def _fail(message: str) -> int:
@@ -164,10 +186,12 @@ def main(argv: list[str] | None = None, *, today: date | None = None) -> int:
     from core.config import ConfigError, get_settings, resolve_database_url
     from core.db import DatabaseUnavailable, get_engine
     from core.migrate import upgrade_database
+    from data.demo_guard import DemoToolRefusedError, refuse_in_production
     from data.generation.context import GenerationParams
     from data.generation.pipeline import DatabaseNotEmptyError, existing_tenants, generate
 
     try:
+        refuse_in_production("the demo generator")
         url = (
             resolve_database_url(args.database_url)
             if args.database_url
@@ -180,6 +204,12 @@ def main(argv: list[str] | None = None, *, today: date | None = None) -> int:
             if count:
                 print(f"data.generate: the database already has {count} tenants; nothing to do")
                 return 0
+        _refuse_replacing_real_data(
+            engine, replace=args.replace, allow_non_demo=args.allow_non_demo
+        )
+    except DemoToolRefusedError as exc:
+        print(f"data.generate: refused: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
     except (ConfigError, DatabaseUnavailable) as exc:
         return _fail(str(exc))
     except Exception as exc:  # a CLI boundary: one line, never a traceback

@@ -29,6 +29,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from core.clock import ARGENTINA, FUTURE_TOLERANCE, now
 from core.config import ConfigError, get_settings, resolve_database_url
 from core.db import DatabaseUnavailable, check_connection, create_engine_for
+from data.demo_guard import DemoToolRefusedError, refuse_in_production, refuse_non_demo
 from data.simulation.batch import ActivityCounts, Batch
 from data.simulation.catalog import TENANTS, Catalog, active_tenant_ids, load_catalog
 
@@ -173,9 +174,11 @@ class Simulator:
 # ------------------------------------------------------------------ command line
 
 
-def open_database(url: str) -> Engine:
+def open_database(url: str, *, allow_non_demo: bool = False) -> Engine:
     """An engine for ``url`` once the database is reachable, migrated and has tenants.
 
+    Unless ``allow_non_demo``, the database must hold data the demo generator wrote
+    (``data.demo_guard``): simulated bookings never land among real ones by mistake.
     Raises SimulatorError, ConfigError or DatabaseUnavailable with a one-line message.
     """
     url = resolve_database_url(url)
@@ -213,6 +216,11 @@ def open_database(url: str) -> Engine:
         )
     if active == 0:
         raise SimulatorError("the database has no active tenants to simulate")
+    if not allow_non_demo:
+        try:
+            refuse_non_demo(engine, doing="the simulator would add fake activity to it")
+        except DemoToolRefusedError as exc:
+            raise SimulatorError(f"refused: {exc}") from None
     return engine
 
 
@@ -256,6 +264,11 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--once", type=_non_negative(int), metavar="N", help="apply N events now and exit"
     )
+    parser.add_argument(
+        "--allow-non-demo",
+        action="store_true",
+        help="write into a database whose data the demo generator did not write",
+    )
     return parser
 
 
@@ -263,12 +276,19 @@ def main(argv: list[str] | None = None) -> int:
     """Command-line entry point; returns the exit status."""
     args = _parser().parse_args(argv)
     try:
+        refuse_in_production("the simulator")
+    except DemoToolRefusedError as exc:
+        print(f"data.simulate: refused: {exc}", file=sys.stderr)
+        return 2
+    try:
         settings = get_settings()
         if not settings.simulator_enabled:
             print("simulator disabled (BARBERPRO_SIMULATOR is false); nothing to do")
             return 0
         rate = settings.simulator_rate_per_min if args.rate is None else args.rate
-        engine = open_database(args.database_url or settings.database_url)
+        engine = open_database(
+            args.database_url or settings.database_url, allow_non_demo=args.allow_non_demo
+        )
     except (ConfigError, DatabaseUnavailable, SimulatorError) as exc:
         print(f"data.simulate: {exc}", file=sys.stderr)
         return 2

@@ -61,7 +61,10 @@ def all_moments(reference: date) -> list[datetime]:
     first, last = _month_ends(reference)
     moments += [datetime.combine(day, hour) for day in (first, last) for hour in HOURS]
     moments.append(FIRST_FAILURE)
-    return sorted(set(moments))
+    # The worst moments first, so a sweep cut short has checked those.
+    worst = [FIRST_FAILURE, *worst_moments(reference)]
+    rest = sorted(set(moments) - set(worst))
+    return list(dict.fromkeys(worst)) + rest
 
 
 def run_at(moment: datetime, pytest_args: list[str]) -> tuple[int, float]:

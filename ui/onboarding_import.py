@@ -4,21 +4,23 @@ from __future__ import annotations
 
 import pandas as pd
 import streamlit as st
-from sqlalchemy import Engine
 
+from core.errors import DomainError
 from core.i18n import N_
-from core.workflows.onboarding_drafts import OnboardingError
 from core.workflows.onboarding_import import (
     KINDS,
     MAX_UPLOAD_BYTES,
+    ImportFiles,
     ImportRejectedError,
     RowError,
-    import_files,
     template_csv,
     template_xlsx,
 )
 from core.workflows.onboarding_messages import message
+from ui import db
+from ui.errors import show_error
 from ui.i18n import _
+from ui.sidebar import current_actor
 
 KIND_LABELS = {"locations": N_("Locations"), "services": N_("Services"), "staff": N_("Staff")}
 
@@ -43,7 +45,7 @@ def show_row_errors(errors: list[RowError]) -> None:
     st.dataframe(frame, hide_index=True, width="stretch")
 
 
-def import_panel(engine: Engine, session_id: int, locale: str) -> None:
+def import_panel(session_id: int, locale: str) -> None:
     with st.expander(_("Import a chain from CSV or Excel"), icon=":material/upload_file:"):
         st.caption(
             _(
@@ -101,12 +103,14 @@ def import_panel(engine: Engine, session_id: int, locale: str) -> None:
             return
         files = {kind: (up.name, up.getvalue()) for kind, up in chosen.items()}
         try:
-            summary = import_files(engine, session_id, files, locale=locale)
+            summary = db.execute(
+                ImportFiles(session_id, files, locale=locale), actor=current_actor()
+            )
         except ImportRejectedError as exc:
             show_row_errors(exc.errors)
             return
-        except OnboardingError as exc:
-            st.error(exc.message)
+        except DomainError as exc:
+            show_error(exc)
             return
         st.session_state["onboarding_notice"] = _(
             "Imported {locations} locations, {services} services and {staff} staff."

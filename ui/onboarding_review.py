@@ -6,16 +6,16 @@ from datetime import datetime
 from typing import Any
 
 import streamlit as st
-from sqlalchemy import Engine
-from sqlalchemy.orm import Session
 
 from core import formatting as fmt
+from core.errors import DomainError
 from core.queries.onboarding import in_progress, review_queue
-from core.workflows.onboarding_drafts import OnboardingError
 from core.workflows.onboarding_steps import STEP_TITLES
-from core.workflows.onboarding_verification import decide, describe
+from core.workflows.onboarding_verification import DecideReview, describe
+from ui import db
+from ui.errors import show_error
 from ui.i18n import _, current_locale
-from ui.sidebar import current_operator_id
+from ui.sidebar import current_actor
 
 SESSION_PARAM = "session"
 
@@ -30,9 +30,9 @@ def check_lines(draft: dict[str, Any] | None, locale: str) -> list[str]:
     return [f"`{c['code']}` {describe(c, locale)}" for c in checks]
 
 
-def resume_list(engine: Engine, at: datetime) -> None:
+def resume_list(at: datetime) -> None:
     locale = current_locale()
-    with Session(engine) as session:
+    with db.session() as session:
         sessions = in_progress(session=session, at=at)
     st.subheader(_("Onboardings in progress"), divider="gray")
     if sessions.empty:
@@ -53,7 +53,7 @@ def resume_list(engine: Engine, at: datetime) -> None:
             open_session(int(row.session_id))
 
 
-def decision_form(engine: Engine, session_id: int, key: str) -> None:
+def decision_form(session_id: int, key: str) -> None:
     """Approve or reject one flagged onboarding, with a comment (the sidebar operator decides)."""
     locale = current_locale()
     comment = st.text_input(_("Reviewer's comment"), key=f"{key}_comment")
@@ -66,16 +66,12 @@ def decision_form(engine: Engine, session_id: int, key: str) -> None:
     if choice is None:
         return
     try:
-        decide(
-            engine,
-            session_id,
-            approve=choice,
-            comment=comment,
-            reviewer_id=current_operator_id(),
-            locale=locale,
+        db.execute(
+            DecideReview(session_id, approve=choice, comment=comment, locale=locale),
+            actor=current_actor(),
         )
-    except OnboardingError as exc:
-        st.error(exc.message, icon=":material/error:")
+    except DomainError as exc:
+        show_error(exc)
         return
     st.session_state["onboarding_notice"] = _("Decision recorded for onboarding #{id}.").format(
         id=session_id
@@ -83,9 +79,9 @@ def decision_form(engine: Engine, session_id: int, key: str) -> None:
     st.rerun()
 
 
-def review_queue_panel(engine: Engine) -> None:
+def review_queue_panel() -> None:
     locale = current_locale()
-    with Session(engine) as session:
+    with db.session() as session:
         queue = review_queue(session=session)
     st.subheader(_("Manual review queue"), divider="gray")
     if not queue:
@@ -96,4 +92,4 @@ def review_queue_panel(engine: Engine) -> None:
             st.markdown(f"**{row.business_name}** · #{row.id}")
             for line in check_lines(row.draft, locale):
                 st.markdown(f"- {line}")
-            decision_form(engine, row.id, key=f"queue_{row.id}")
+            decision_form(row.id, key=f"queue_{row.id}")

@@ -9,14 +9,13 @@ from __future__ import annotations
 import logging
 
 import streamlit as st
-from sqlalchemy import select
-from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import Session
 
+from core.commands import Actor, actor_for
 from core.config import ConfigError, get_settings
-from core.db import DatabaseUnavailable, get_engine
+from core.db import DATABASE_ERRORS
 from core.i18n import LANGUAGE_NAMES, SUPPORTED_LOCALES
-from core.schema import ConsoleUser
+from core.queries.operators import active_operators
+from ui import db
 from ui.i18n import _, current_locale, set_locale
 
 OPERATOR_PARAM = "operator"
@@ -26,20 +25,16 @@ _log = logging.getLogger(__name__)
 
 @st.cache_data(ttl=60, show_spinner=False)
 def _operators(database_url: str) -> list[tuple[int, str, str]]:
-    with Session(get_engine(database_url)) as session:
-        rows = session.execute(
-            select(ConsoleUser.id, ConsoleUser.full_name, ConsoleUser.role)
-            .where(ConsoleUser.active.is_(True))
-            .order_by(ConsoleUser.full_name)
-        ).all()
-    return [(row.id, row.full_name, row.role) for row in rows]
+    # Keyed on the URL, so a test or a second database gets its own list.
+    with db.session(database_url) as session:
+        return [(o.id, o.name, o.role) for o in active_operators(session=session)]
 
 
 def operators() -> list[tuple[int, str, str]]:
     """(id, name, role) of every active console user; empty when the database is down."""
     try:
         return _operators(get_settings().database_url)
-    except (ConfigError, DatabaseUnavailable, SQLAlchemyError) as exc:
+    except (ConfigError, *DATABASE_ERRORS) as exc:
         _log.warning("cannot list console users: %s", exc)
         return []
 
@@ -48,6 +43,11 @@ def current_operator_id() -> int | None:
     """The console user this session acts as (None until one exists)."""
     value = st.session_state.get(_OPERATOR_KEY)
     return int(value) if value is not None else None
+
+
+def current_actor() -> Actor | None:
+    """Who this session's changes are made by (``core.commands.execute`` refuses None)."""
+    return actor_for(current_operator_id())
 
 
 def _language_picker() -> None:

@@ -12,33 +12,35 @@ from datetime import timedelta
 
 import pandas as pd
 import streamlit as st
-from sqlalchemy import Engine
-from sqlalchemy.orm import Session
 
 from core import formatting as fmt
 from core.clock import now, today
+from core.commands import Command
+from core.errors import DomainError
 from core.workflows import alerts_commands as commands
 from core.workflows.alerts_config import (
     ACTION_KINDS,
     CLOSE_OUTCOMES,
-    AlertError,
 )
 from core.workflows.alerts_queries import TenantCard, tenant_card
 from core.workflows.alerts_signals import model_function
 from dashboards import triage as view
 from dashboards.links import tenant_url
+from ui import db
+from ui.errors import error_text
 from ui.i18n import _, current_locale
 from ui.render import show_figure, show_table
+from ui.sidebar import current_actor
 
 _FLASH = "triage_flash"
 
 
-def run_command(engine: Engine, command: object, success: str) -> bool:
-    """Run a command; on success remember a message for the next run and rerun."""
+def run_command(command: Command[object], success: str) -> bool:
+    """Run a command as the sidebar's operator; on success remember a message and rerun."""
     try:
-        commands.execute(engine, command)  # type: ignore[arg-type]
-    except AlertError as error:
-        st.error(error.text(current_locale()), icon=":material/block:")
+        db.execute(command, actor=current_actor())
+    except DomainError as error:
+        st.error(error_text(error), icon=":material/block:")
         return False
     st.session_state[_FLASH] = success
     st.rerun()
@@ -51,17 +53,17 @@ def show_flash() -> None:
         st.success(message, icon=":material/check_circle:")
 
 
-def load_card(engine: Engine, alert_id: int) -> tuple[TenantCard | None, float]:
+def load_card(alert_id: int) -> tuple[TenantCard | None, float]:
     model_function("health", "health_history")  # a first import is not the card's time
     started = time.perf_counter()
-    with Session(engine) as session:
+    with db.session() as session:
         card = tenant_card(session=session, alert_id=alert_id, at=now())
     return card, (time.perf_counter() - started) * 1000
 
 
-def render_card(engine: Engine, alert_id: int, me: int | None, users: pd.DataFrame) -> None:
+def render_card(alert_id: int, me: int | None, users: pd.DataFrame) -> None:
     locale = current_locale()
-    card, elapsed_ms = load_card(engine, alert_id)
+    card, elapsed_ms = load_card(alert_id)
     if card is None:
         st.warning(_("Alert #{id} does not exist.").format(id=alert_id))
         return
@@ -144,13 +146,13 @@ def render_card(engine: Engine, alert_id: int, me: int | None, users: pd.DataFra
     )
     live = a["status"] != "closed"
     with work:
-        _playbook(engine, card, me, live)
+        _playbook(card, me, live)
     with act:
-        _log_action(engine, card, me, live)
+        _log_action(card, me, live)
     with manage:
-        _manage(engine, card, me, users, live)
+        _manage(card, me, users, live)
     with close:
-        _close(engine, card, me, live)
+        _close(card, me, live)
     with activity:
         if card.events.empty:
             st.info(_("Nothing recorded for this tenant in the last 90 days."))
@@ -171,7 +173,7 @@ def _holdout_or_closed(card: TenantCard, live: bool) -> bool:
     return False
 
 
-def _playbook(engine: Engine, card: TenantCard, me: int | None, live: bool) -> None:
+def _playbook(card: TenantCard, me: int | None, live: bool) -> None:
     alert_id = card.alert["id"]
     frozen = _holdout_or_closed(card, live)
     for index, task in enumerate(card.tasks):
@@ -183,10 +185,10 @@ def _playbook(engine: Engine, card: TenantCard, me: int | None, live: bool) -> N
             disabled=frozen,
         )
         if ticked != done:
-            run_command(engine, commands.SetTask(alert_id, index, ticked, me), _("Task updated."))
+            run_command(commands.SetTask(alert_id, index, ticked), _("Task updated."))
 
 
-def _log_action(engine: Engine, card: TenantCard, me: int | None, live: bool) -> None:
+def _log_action(card: TenantCard, me: int | None, live: bool) -> None:
     if _holdout_or_closed(card, live):
         return
     locale = current_locale()
@@ -199,14 +201,10 @@ def _log_action(engine: Engine, card: TenantCard, me: int | None, live: bool) ->
         )
         note = st.text_area(_("Note"), key="triage_action_note", height=80)
         if st.form_submit_button(_("Log action"), icon=":material/add_task:"):
-            run_command(
-                engine, commands.LogAction(card.alert["id"], kind, note, me), _("Action logged.")
-            )
+            run_command(commands.LogAction(card.alert["id"], kind, note), _("Action logged."))
 
 
-def _manage(
-    engine: Engine, card: TenantCard, me: int | None, users: pd.DataFrame, live: bool
-) -> None:
+def _manage(card: TenantCard, me: int | None, users: pd.DataFrame, live: bool) -> None:
     if not live:
         st.caption(_("This alert is closed."))
         return
@@ -224,14 +222,14 @@ def _manage(
             key="triage_assignee",
         )
         if st.form_submit_button(_("Assign"), icon=":material/person_add:"):
-            run_command(engine, commands.AssignAlert(alert_id, who, me), _("Alert assigned."))
+            run_command(commands.AssignAlert(alert_id, who), _("Alert assigned."))
     with snooze, st.form(f"triage_snooze_{alert_id}"):
         until = st.date_input(
             _("Snooze until"), value=today() + timedelta(days=7), key="triage_snooze_until"
         )
         why = st.text_input(_("Reason"), key="triage_snooze_reason")
         if st.form_submit_button(_("Snooze"), icon=":material/snooze:"):
-            run_command(engine, commands.SnoozeAlert(alert_id, until, why, me), _("Alert snoozed."))
+            run_command(commands.SnoozeAlert(alert_id, until, why), _("Alert snoozed."))
     with escalate, st.form(f"triage_escalate_{alert_id}"):
         if card.alert["arm"] == "holdout":
             st.caption(_("Held out from outreach: nothing to do here."))
@@ -245,12 +243,10 @@ def _manage(
         )
         note = st.text_input(_("Why"), key="triage_escalate_note")
         if st.form_submit_button(_("Escalate"), icon=":material/priority_high:"):
-            run_command(
-                engine, commands.EscalateAlert(alert_id, to, note, me), _("Alert escalated.")
-            )
+            run_command(commands.EscalateAlert(alert_id, to, note), _("Alert escalated."))
 
 
-def _close(engine: Engine, card: TenantCard, me: int | None, live: bool) -> None:
+def _close(card: TenantCard, me: int | None, live: bool) -> None:
     if not live:
         st.caption(_("This alert is closed."))
         return
@@ -266,6 +262,4 @@ def _close(engine: Engine, card: TenantCard, me: int | None, live: bool) -> None
         )
         note = st.text_area(_("Note"), key="triage_close_note", height=80)
         if st.form_submit_button(_("Close alert"), icon=":material/task_alt:", type="primary"):
-            run_command(
-                engine, commands.CloseAlert(card.alert["id"], outcome, note, me), _("Alert closed.")
-            )
+            run_command(commands.CloseAlert(card.alert["id"], outcome, note), _("Alert closed."))

@@ -3,22 +3,20 @@ the current user's notification preferences. Each save is one audited command.""
 
 from __future__ import annotations
 
-import pandas as pd
 import streamlit as st
-from sqlalchemy import Engine, select
-from sqlalchemy.orm import Session
 
 from core import formatting as fmt
-from core.schema import CsAlert, CsNotification, CsNotificationPref
+from core.queries.triage import notification_pref, sent_notifications
 from core.workflows import alerts_commands as commands
 from core.workflows.alerts_config import REASONS, RULE_SPECS, AlertConfig
 from dashboards import triage as view
+from ui import db
 from ui.i18n import _, current_locale
 from ui.render import show_table
 from ui.triage_card import run_command
 
 
-def rules_tab(engine: Engine, config: AlertConfig, me: int | None) -> None:
+def rules_tab(config: AlertConfig, me: int | None) -> None:
     locale = current_locale()
     st.caption(
         _(
@@ -51,8 +49,7 @@ def rules_tab(engine: Engine, config: AlertConfig, me: int | None) -> None:
                 )
             if cols[3].form_submit_button(_("Save")):
                 run_command(
-                    engine,
-                    commands.UpdateRule(reason, enabled, threshold, days, me),
+                    commands.UpdateRule(reason, enabled, threshold, days),
                     _("Rule saved."),
                 )
     st.divider()
@@ -79,13 +76,12 @@ def rules_tab(engine: Engine, config: AlertConfig, me: int | None) -> None:
         )
         if st.form_submit_button(_("Save")):
             run_command(
-                engine,
-                commands.UpdateSettings(share / 100, bar, int(cooldown), me),
+                commands.UpdateSettings(share / 100, bar, int(cooldown)),
                 _("Settings saved."),
             )
 
 
-def playbooks_tab(engine: Engine, config: AlertConfig, me: int | None) -> None:
+def playbooks_tab(config: AlertConfig, me: int | None) -> None:
     locale = current_locale()
     reason = st.selectbox(
         _("Playbook for"),
@@ -102,35 +98,18 @@ def playbooks_tab(engine: Engine, config: AlertConfig, me: int | None) -> None:
         )
         if st.form_submit_button(_("Save playbook")):
             run_command(
-                engine,
-                commands.UpdatePlaybook(reason, title, steps.splitlines(), me),
+                commands.UpdatePlaybook(reason, title, steps.splitlines()),
                 _("Playbook saved."),
             )
 
 
-def notifications_tab(engine: Engine, me: int | None) -> None:
+def notifications_tab(me: int | None) -> None:
     if me is None:
         st.info(_("Pick who you are in the sidebar to set your notifications."))
         return
-    with Session(engine) as session:
-        pref = session.get(CsNotificationPref, me)
-        sent = pd.DataFrame(
-            session.execute(
-                select(
-                    CsNotification.created_at,
-                    CsNotification.channel,
-                    CsNotification.status,
-                    CsNotification.attempts,
-                    CsNotification.last_error,
-                    CsAlert.id,
-                )
-                .join(CsAlert, CsAlert.id == CsNotification.alert_id)
-                .where(CsNotification.user_id == me)
-                .order_by(CsNotification.id.desc())
-                .limit(20)
-            ).all(),
-            columns=["created_at", "channel", "status", "attempts", "last_error", "alert_id"],
-        )
+    with db.session() as session:
+        pref = notification_pref(session=session, user_id=me)
+        sent = sent_notifications(session=session, user_id=me)
     st.caption(
         _(
             "New treated alerts of your book whose priority reaches the programme's bar. A "
@@ -138,13 +117,12 @@ def notifications_tab(engine: Engine, me: int | None) -> None:
         )
     )
     with st.form("triage_notifications"):
-        enabled = st.toggle(_("Notify me"), value=bool(pref and pref.enabled))
-        webhook = st.text_input(_("Webhook URL"), value=(pref.webhook_url if pref else "") or "")
-        email = st.text_input(_("E-mail"), value=(pref.email if pref else "") or "")
+        enabled = st.toggle(_("Notify me"), value=pref.enabled)
+        webhook = st.text_input(_("Webhook URL"), value=pref.webhook_url)
+        email = st.text_input(_("E-mail"), value=pref.email)
         if st.form_submit_button(_("Save")):
             run_command(
-                engine,
-                commands.SetNotificationPref(me, enabled, webhook, email, me),
+                commands.SetNotificationPref(me, enabled, webhook, email),
                 _("Notification settings saved."),
             )
     if not sent.empty:

@@ -26,7 +26,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from core.clock import now
-from core.job_control import check_stop
+from core.jobs.control import check_stop
 from core.metrics import frames as frames_package
 from core.metrics.snapshots import (
     DETAIL_KIND,

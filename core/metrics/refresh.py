@@ -58,7 +58,7 @@ class RefreshResult:
         return self.rows_read + self.cells + self.days
 
 
-def _current_state(session: Session, kept: warm.WarmState | None, as_of_day) -> warm.WarmState:  # type: ignore[no-untyped-def]
+def _current_state(session: Session, kept: warm.WarmState | None, as_of_day) -> warm.WarmState:
     """The kept state brought up to date, or a fresh one read from the database."""
     signature = warm.dimension_signature(session=session)
     if kept is not None and kept.dimension_signature == signature:

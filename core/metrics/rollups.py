@@ -80,12 +80,12 @@ class local_day(FunctionElement[date]):  # noqa: N801 - reads like the SQL funct
 
 
 @compiles(local_day, "sqlite")
-def _local_day_sqlite(element, compiler, **kw):  # type: ignore[no-untyped-def]
+def _local_day_sqlite(element, compiler, **kw):
     return f"date({compiler.process(element.clauses, **kw)})"
 
 
 @compiles(local_day)
-def _local_day_default(element, compiler, **kw):  # type: ignore[no-untyped-def]
+def _local_day_default(element, compiler, **kw):
     return f"CAST({compiler.process(element.clauses, **kw)} AS DATE)"
 
 
@@ -93,7 +93,7 @@ def _count_if(condition: ColumnElement[bool]) -> ColumnElement[int]:
     return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
 
 
-def _booking_columns() -> list[ColumnElement]:  # type: ignore[type-arg]
+def _booking_columns() -> list[ColumnElement]:
     status = Booking.status
     return [
         func.count().label("bookings"),
@@ -110,7 +110,7 @@ def _booking_columns() -> list[ColumnElement]:  # type: ignore[type-arg]
     ]
 
 
-def _payment_columns() -> list[ColumnElement]:  # type: ignore[type-arg]
+def _payment_columns() -> list[ColumnElement]:
     status = Payment.status
     return [
         func.coalesce(func.sum(case((status == "approved", Payment.amount_ars), else_=0)), 0).label(
@@ -256,7 +256,7 @@ _CREATE_DIRTY_CELLS = text(
 )
 
 
-def _aggregate_dirty_cells(model: type, moment, columns: list):  # type: ignore[no-untyped-def]
+def _aggregate_dirty_cells(model: type, moment, columns: list):
     """Aggregate ``model``'s rows whose ``moment`` falls in each dirty cell's day."""
     return (
         select(dirty_cells.c.tenant_id, dirty_cells.c.day, *columns)
@@ -303,10 +303,10 @@ def load_dirty_cells(*, session: Session, cells: Iterable[Cell]) -> int:
     return len(rows)
 
 
-def compute_dirty_cells(*, session: Session) -> list[dict]:  # type: ignore[type-arg]
+def compute_dirty_cells(*, session: Session) -> list[dict]:
     """Aggregate the raw rows of the loaded dirty cells; cells with no rows are absent."""
     connection = session.connection()
-    cells: dict[Cell, dict] = {}  # type: ignore[type-arg]
+    cells: dict[Cell, dict] = {}
     empty = dict.fromkeys(TENANT_DAY_MEASURES, 0)
     for measures, rows in (
         (BOOKING_MEASURES, connection.execute(_DIRTY_BOOKINGS)),
@@ -350,7 +350,7 @@ def compute_all_cells(*, session: Session) -> pd.DataFrame:
     return _merge(bookings, payments)
 
 
-def _merge(bookings: Sequence, payments: Sequence) -> pd.DataFrame:  # type: ignore[type-arg]
+def _merge(bookings: Sequence, payments: Sequence) -> pd.DataFrame:
     booking_frame = _frame(bookings, ["tenant_id", "day", *BOOKING_MEASURES])
     payment_frame = _frame(payments, ["tenant_id", "day", *PAYMENT_MEASURES])
     for frame in (booking_frame, payment_frame):
@@ -364,7 +364,7 @@ def _merge(bookings: Sequence, payments: Sequence) -> pd.DataFrame:  # type: ign
 # ----------------------------------------------------------------------- writing
 
 
-def replace_dirty_cells(*, session: Session, records: list[dict]) -> None:  # type: ignore[type-arg]
+def replace_dirty_cells(*, session: Session, records: list[dict]) -> None:
     """Delete the loaded dirty cells from the rollup and insert their recomputed rows."""
     connection = session.connection()
     connection.execute(_DELETE_DIRTY_CELLS)
@@ -379,7 +379,7 @@ def rebuild_tenant_days(*, session: Session) -> pd.DataFrame:
     return rows
 
 
-def _refold_query(days_filter):  # type: ignore[no-untyped-def]
+def _refold_query(days_filter):
     rollup = RollupTenantDay
     measures = [
         (
@@ -426,7 +426,7 @@ def _insert_frame(session: Session, model: type, frame: pd.DataFrame) -> None:
     session.connection().execute(insert(model.__table__), records)  # type: ignore[attr-defined]
 
 
-def _frame(rows: Sequence, columns: Sequence[str]) -> pd.DataFrame:  # type: ignore[type-arg]
+def _frame(rows: Sequence, columns: Sequence[str]) -> pd.DataFrame:
     """A DataFrame from result rows, built column by column (much faster than row-wise)."""
     if not rows:
         return pd.DataFrame({name: [] for name in columns})
@@ -438,13 +438,13 @@ _READ_DAY_ROLLUP = select(*[getattr(RollupDay, name) for name in DAY_ROLLUP_COLU
 _READ_DIRTY_DAYS = _READ_DAY_ROLLUP.where(RollupDay.day.in_(_DIRTY_DAYS))
 
 
-def read_day_rollup_rows(*, session: Session, dirty_only: bool = False) -> dict[date, tuple]:  # type: ignore[type-arg]
+def read_day_rollup_rows(*, session: Session, dirty_only: bool = False) -> dict[date, tuple]:
     """Platform totals per day as plain tuples keyed by day (the refresh's cheap path)."""
     query = _READ_DIRTY_DAYS if dirty_only else _READ_DAY_ROLLUP
     return {_to_date(row[0]): tuple(row) for row in session.connection().execute(query)}
 
 
-def day_rollup_frame(rows: dict[date, tuple]) -> pd.DataFrame:  # type: ignore[type-arg]
+def day_rollup_frame(rows: dict[date, tuple]) -> pd.DataFrame:
     """The day rollup as a DataFrame sorted by day (measures as stored)."""
     return _frame([(day, *row[1:]) for day, row in sorted(rows.items())], DAY_ROLLUP_COLUMNS)
 

@@ -12,7 +12,7 @@ from datetime import datetime
 
 import pandas as pd
 import pyarrow as pa
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import delete, func, insert, select, text
 from sqlalchemy.orm import Session
 
 from core.clock import now
@@ -23,6 +23,8 @@ SNAPSHOTS_KEPT = 20
 # Detail snapshots (core/metrics/detail.py) are large and slow-moving: keep a few.
 DETAIL_KIND = "detail"
 DETAIL_SNAPSHOTS_KEPT = 3
+# PostgreSQL advisory lock that serializes the allocation of snapshot versions.
+SNAPSHOT_LOCK_KEY = 7_301_001
 
 
 @dataclass(frozen=True)
@@ -63,6 +65,12 @@ def write_snapshot(
 ) -> int:
     """Store a new snapshot and return its version (the caller commits)."""
     connection = session.connection()  # Core statements: this runs every 30 s
+    if connection.dialect.name == "postgresql":
+        # The refresh and the detail job both write snapshots; without this two of them
+        # could read the same newest version and collide on the next. The lock is held to
+        # the end of the transaction, which follows right after these inserts. (SQLite
+        # serializes writers itself.)
+        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": SNAPSHOT_LOCK_KEY})
     newest = connection.scalar(select(func.max(MetricSnapshot.version))) or 0
     version = newest + 1
     connection.execute(
@@ -111,7 +119,7 @@ def prune_snapshots(
             continue
         connection.execute(delete(SnapshotFrame).where(SnapshotFrame.version.in_(old)))
         result = connection.execute(delete(MetricSnapshot).where(MetricSnapshot.version.in_(old)))
-        deleted += int(result.rowcount or 0)  # type: ignore[attr-defined]
+        deleted += int(result.rowcount or 0)
     return deleted
 
 

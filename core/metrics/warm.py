@@ -45,7 +45,7 @@ class WarmState:
     window: dict[int, list[float]] = field(default_factory=dict)
     seen: dict[tuple[str, int], datetime] = field(default_factory=dict)
     # Platform totals per day, as stored in console_rollup_day, keyed by day.
-    day_rows: dict[date, tuple] | None = None  # type: ignore[type-arg]
+    day_rows: dict[date, tuple] | None = None
 
     # The snapshot's daily table, kept and patched on the refolded days.
     daily: pd.DataFrame | None = None
@@ -72,7 +72,7 @@ class WarmState:
             daily[name] = np.round(current, 2) if name.endswith("_ars") else current
         self.daily = daily
 
-    def patch_day_rows(self, dirty_days: set[date], fresh: dict[date, tuple]) -> None:  # type: ignore[type-arg]
+    def patch_day_rows(self, dirty_days: set[date], fresh: dict[date, tuple]) -> None:
         """Replace the refolded days by their new rows (a day with no row left is dropped)."""
         assert self.day_rows is not None
         for day in dirty_days:
@@ -88,7 +88,7 @@ class WarmState:
         frame["gmv_30d"] = frame["gmv_30d"].astype(float).round(2)
         return frame
 
-    def move_window(self, old: list[dict], new: list[dict]) -> None:  # type: ignore[type-arg]
+    def move_window(self, old: list[dict], new: list[dict]) -> None:
         """Apply the change of recomputed cells: subtract their old rows, add the new ones."""
         (current_start, end), (previous_start, _) = kpi_windows(self.as_of_day)
         for records, sign in ((old, -1), (new, 1)):
@@ -146,7 +146,7 @@ def window_from_frame(frame: pd.DataFrame) -> dict[int, list[float]]:
     }
 
 
-def read_dirty_cell_rows(*, session: Session) -> list[dict]:  # type: ignore[type-arg]
+def read_dirty_cell_rows(*, session: Session) -> list[dict]:
     """The rollup rows of the loaded dirty cells as they are before being replaced."""
     rollup = RollupTenantDay
     names = ["tenant_id", "day", "bookings", "gmv_ars", "no_show", "completed"]

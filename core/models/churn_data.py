@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime, timedelta
+from typing import cast
 
 import numpy as np
 import pandas as pd
@@ -93,7 +94,7 @@ def churn_events(*, session: Session) -> pd.DataFrame:
     for tenant_id, churned_on in session.execute(
         select(Tenant.id, Tenant.churned_on).where(Tenant.churned_on.is_not(None))
     ).all():
-        events.add((int(tenant_id), churned_on))
+        events.add((int(tenant_id), cast(date, churned_on)))  # not NULL, by the WHERE
     frame = pd.DataFrame(sorted(events), columns=["tenant_id", "churned_on"])
     return frame.astype({"tenant_id": "int64"})
 

@@ -13,6 +13,7 @@ import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -223,9 +224,7 @@ def train_candidate(
     for algorithm in config.algorithms:
         result = rolling_origin_backtest(
             labelled,
-            lambda algorithm=algorithm: ChurnClassifier(
-                algorithm=algorithm, horizon_days=config.horizon_days
-            ),
+            partial(ChurnClassifier, algorithm=algorithm, horizon_days=config.horizon_days),
             horizon_days=config.horizon_days,
             n_origins=config.n_origins,
             dates_per_origin=config.dates_per_origin,

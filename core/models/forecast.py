@@ -18,7 +18,6 @@ import warnings
 from collections.abc import Callable
 from typing import Any
 
-import holidays
 import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator
@@ -26,6 +25,8 @@ from sklearn.exceptions import NotFittedError
 from statsmodels.tsa.exponential_smoothing.ets import ETSModel
 from statsmodels.tsa.statespace.sarimax import SARIMAX
 from threadpoolctl import threadpool_limits
+
+from core.reference.holiday_calendar import holiday_features
 
 __all__ = [
     "DailyBookingsForecaster",
@@ -161,39 +162,6 @@ def _check_horizon(horizon: Any) -> int:
     if isinstance(horizon, bool) or not isinstance(horizon, (int, np.integer)) or horizon < 1:
         raise ValueError(f"horizon must be a positive integer, got {horizon!r}")
     return int(horizon)
-
-
-# ------------------------------------------------------------------------- calendar
-
-
-def holiday_features(dates: pd.DatetimeIndex, month_effects: bool = False) -> pd.DataFrame:
-    """Calendar regressors for the given days.
-
-    Parameters
-    ----------
-    dates : DatetimeIndex
-        Days to describe.
-    month_effects : bool, default False
-        Add 0/1 dummies for January (summer dip) and December (peak).
-
-    Returns
-    -------
-    DataFrame
-        ``holiday`` (Argentine national holiday), ``holiday_eve`` (the day before one,
-        itself not a holiday) and optionally ``january``, ``december``; floats 0/1.
-    """
-    years = range(int(dates.min().year), int(dates.max().year) + 2)
-    calendar = holidays.country_holidays("AR", years=years)
-    days = [d.date() for d in dates]
-    holiday = np.array([d in calendar for d in days], dtype=float)
-    eve = np.array(
-        [(d + dt.timedelta(days=1)) in calendar and d not in calendar for d in days], dtype=float
-    )
-    frame = pd.DataFrame({"holiday": holiday, "holiday_eve": eve}, index=dates)
-    if month_effects:
-        frame["january"] = (dates.month == 1).astype(float)
-        frame["december"] = (dates.month == 12).astype(float)
-    return frame
 
 
 def _future_days(last: pd.Timestamp, horizon: int) -> pd.DatetimeIndex:
@@ -669,7 +637,7 @@ def _score_origin(
     }
 
 
-def _summarize(rows: list[dict[str, object]], origins: int) -> tuple[pd.DataFrame, dict]:  # type: ignore[type-arg]
+def _summarize(rows: list[dict[str, object]], origins: int) -> tuple[pd.DataFrame, dict]:
     """Per-origin table and its means, the backtests' common result."""
     per_origin = pd.DataFrame(rows)
     summary = {

@@ -2,7 +2,7 @@
 
 A tenant's score on day ``d`` is the weighted mean of its available component scores
 (``core.models.health_components``), each 0-100 and computed from rows dated before
-``d`` only. Weights come from the tier's profile (``core.models.health_weights``),
+``d`` only. Weights come from the tier's profile (edited in ``core.models.health_weights``),
 normalized over the components available for that tenant that day: a missing component
 is left out and the others re-weighted, and the row lists it in ``missing``.
 
@@ -11,14 +11,14 @@ Bands (documented thresholds): **red** below 40, **yellow** from 40 to below 70,
 score 7 days earlier (or up to 3 days before that, if that day is missing): **up** when
 it rose by more than 3 points, **down** when it fell by more than 3, **same** otherwise.
 
-The scheduler job (``core.models.health_job``) stores one row per tenant per day in
-``console_health_scores``; pages read that table (through detail snapshots), never
-recompute.
+The scheduler job (``core.models.health_job``, run by ``core.jobs``) stores one row per
+tenant per day in ``console_health_scores``; pages read that table (through detail
+snapshots), never recompute.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import date, timedelta
 from typing import Any
 
@@ -35,13 +35,13 @@ from core.models.health_components import (
     component_scores,
     health_signals,
 )
-from core.models.health_weights import DEFAULT_WEIGHTS, load_weights
-from core.schema import HealthScore
+from core.schema import HealthScore, HealthWeight
 
 __all__ = [
     "BANDS",
     "COMPONENTS",
     "COMPONENT_LABELS",
+    "DEFAULT_WEIGHTS",
     "SCORE_COLUMNS",
     "band_of",
     "combine",
@@ -50,6 +50,7 @@ __all__ = [
     "health_scores_for_days",
     "iter_health_scores",
     "latest_health",
+    "load_weights",
     "store_scores",
     "trend_of",
 ]
@@ -64,6 +65,33 @@ FALLBACK_TIER = "starter"  # a tenant with no open subscription period
 SCORE_COLUMNS = tuple(f"{name}_score" for name in COMPONENTS)
 EXTRA_COLUMNS = ("expected_active_clients", "share_clients_lapsed")
 _STORED = ("tier", "score", "band", *SCORE_COLUMNS, "missing", *EXTRA_COLUMNS)
+
+
+# Why these defaults: usage and billing move first before a small shop leaves; larger
+# accounts are steered more by support, sentiment and the CS relationship.
+DEFAULT_WEIGHTS: dict[str, dict[str, float]] = {
+    "starter": {
+        "usage": 25, "adoption": 15, "billing": 20, "support": 10,
+        "sentiment": 10, "relationship": 5, "client_base": 15,
+    },
+    "pro": {
+        "usage": 25, "adoption": 20, "billing": 15, "support": 10,
+        "sentiment": 10, "relationship": 5, "client_base": 15,
+    },
+    "enterprise": {
+        "usage": 20, "adoption": 15, "billing": 10, "support": 15,
+        "sentiment": 15, "relationship": 15, "client_base": 10,
+    },
+}  # fmt: skip
+
+
+def load_weights(*, session: Session) -> dict[str, dict[str, float]]:
+    """Tier -> component -> weight: stored rows over the defaults."""
+    weights = {tier: dict(values) for tier, values in DEFAULT_WEIGHTS.items()}
+    for row in session.scalars(select(HealthWeight)):
+        if row.tier in weights and row.component in COMPONENTS:
+            weights[row.tier][row.component] = float(row.weight)
+    return weights
 
 
 def band_of(score: float | None) -> str | None:
@@ -227,7 +255,7 @@ def store_scores(*, session: Session, day: date, scores: pd.DataFrame) -> int:
     return len(rows)
 
 
-def _frame(rows: list[Any]) -> pd.DataFrame:
+def _frame(rows: Sequence[Any]) -> pd.DataFrame:
     columns = ["tenant_id", "day", *_STORED, "computed_at"]
     frame = pd.DataFrame([tuple(r) for r in rows], columns=columns)
     frame["missing"] = frame["missing"].apply(lambda m: list(m) if m else [])

@@ -1,7 +1,8 @@
-"""The ``health_scores`` scheduler job: today's scores, and the history the first time.
+"""What the ``health_scores`` job does: today's scores, and the history the first time.
 
-Runs every hour and is idempotent per day: each scored day is replaced as a whole
-(delete + insert in one transaction per day, newest day first). What it computes on a run:
+The job (declared in ``core.jobs.registry``) runs every hour and is idempotent per day:
+each scored day is replaced as a whole (delete + insert in one transaction per day,
+newest day first). What it computes on a run:
 
 - today, unless today's rows exist and were computed after the last weight edit
   (a day's score only uses rows dated before that day, so redoing it changes nothing);
@@ -22,11 +23,10 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from core.clock import now
+from core.models.health import iter_health_scores, store_scores
+from core.models.health_weights import weights_changed_at
 from core.schema import HealthScore
 
-JOB_ID = "health_scores"
-INTERVAL_S = 3600.0
-LEASE_S = 3 * 3600.0  # a first run with the whole backfill takes minutes, not hours
 BACKFILL_DAYS = 120
 DAILY_DAYS = 14
 
@@ -50,8 +50,6 @@ def days_to_compute(*, session: Session, today: date) -> list[date]:
     )
     todo = [day for day in wanted if day not in stored]
     if today in stored:
-        from core.models.health_weights import weights_changed_at
-
         computed = session.scalar(
             select(func.min(HealthScore.computed_at)).where(HealthScore.day == today)
         )
@@ -63,8 +61,6 @@ def days_to_compute(*, session: Session, today: date) -> list[date]:
 
 def update_health_scores(engine: Engine, *, today: date | None = None) -> dict[str, Any]:
     """Compute and store every day :func:`days_to_compute` names; returns what it did."""
-    from core.models.health import iter_health_scores, store_scores
-
     today = today or now().date()
     started = time.perf_counter()
     rows = 0
@@ -81,19 +77,3 @@ def update_health_scores(engine: Engine, *, today: date | None = None) -> dict[s
         "rows": rows,
         "seconds": round(time.perf_counter() - started, 2),
     }
-
-
-def health_scores_job(engine: Engine, scheduler_id: str, run_id: int) -> Any:
-    """The JobSpec entry point: one scheduler at a time (database lease)."""
-    from core.jobs import JobOutcome
-    from core.locks import release, try_acquire
-
-    if not try_acquire(engine, JOB_ID, scheduler_id, lease_s=LEASE_S):
-        return JobOutcome(skipped=True, detail={"reason": "another scheduler holds the lock"})
-    try:
-        result = update_health_scores(engine)
-    finally:
-        release(engine, JOB_ID, scheduler_id)
-    if not result["days"]:
-        return JobOutcome(skipped=True, rows_touched=0, detail={"reason": "today is up to date"})
-    return JobOutcome(rows_touched=result["rows"], detail=result)

@@ -2,7 +2,8 @@
 
 A weight is any non-negative number; what counts is its share of the weights of the
 components *available* for a tenant on a day (its % contribution). The defaults below
-apply to every tier/component without a stored row in ``console_health_weights``.
+(``core.models.health.DEFAULT_WEIGHTS``) apply to every tier/component without a stored
+row in ``console_health_weights``.
 Changing a profile is a command (:class:`SaveHealthWeights`): validated, stored and
 audit-logged in one transaction.
 """
@@ -14,30 +15,20 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from core import audit
 from core.clock import now
+
+# DEFAULT_WEIGHTS and load_weights live with the score, which reads them; this module
+# edits the profiles, and still offers both to its callers.
+from core.models.health import DEFAULT_WEIGHTS as DEFAULT_WEIGHTS
+from core.models.health import load_weights as load_weights
+from core.models.health import rescore_latest_day
 from core.models.health_components import COMPONENTS
 from core.schema import TIERS, HealthWeight
 
-# Why these defaults: usage and billing move first before a small shop leaves; larger
-# accounts are steered more by support, sentiment and the CS relationship.
-DEFAULT_WEIGHTS: dict[str, dict[str, float]] = {
-    "starter": {
-        "usage": 25, "adoption": 15, "billing": 20, "support": 10,
-        "sentiment": 10, "relationship": 5, "client_base": 15,
-    },
-    "pro": {
-        "usage": 25, "adoption": 20, "billing": 15, "support": 10,
-        "sentiment": 10, "relationship": 5, "client_base": 15,
-    },
-    "enterprise": {
-        "usage": 20, "adoption": 15, "billing": 10, "support": 15,
-        "sentiment": 15, "relationship": 15, "client_base": 10,
-    },
-}  # fmt: skip
 MAX_WEIGHT = 1000.0
 AUDIT_ENTITY = "health_weights"
 AUDIT_ACTION = "health_weights.update"
@@ -47,19 +38,8 @@ class WeightsError(ValueError):
     """Weights that cannot be used; the message says why, for the user."""
 
 
-def load_weights(*, session: Session) -> dict[str, dict[str, float]]:
-    """Tier -> component -> weight: stored rows over the defaults."""
-    weights = {tier: dict(values) for tier, values in DEFAULT_WEIGHTS.items()}
-    for row in session.scalars(select(HealthWeight)):
-        if row.tier in weights and row.component in COMPONENTS:
-            weights[row.tier][row.component] = float(row.weight)
-    return weights
-
-
 def weights_changed_at(*, session: Session) -> Any:
     """When a weight was last edited (None if never): today's scores older than that are redone."""
-    from sqlalchemy import func
-
     return session.scalar(select(func.max(HealthWeight.updated_at)))
 
 
@@ -140,7 +120,5 @@ class SaveHealthWeights:
             after=clean,
         )
         session.flush()
-        from core.models.health import rescore_latest_day
-
         rescore_latest_day(session=session, tier=self.tier, weights=clean)
         return clean

@@ -345,7 +345,7 @@ def ltv_cohort_backtest(
     held_out = months[(index > cutoff) & (index <= last)]
     at_cutoff = training[(month_index(training["month"]) == cutoff) & (training["mrr_ars"] > 0)]
 
-    cohorts = []
+    cohorts: list[dict[str, Any]] = []
     for tier, by_tier in lifetimes.groupby("tier", sort=True):
         tier_months = training[training["tenant_id"].isin(by_tier["tenant_id"])]
         _, tier_retention = segment_ltv(tier_months, by_tier, cutoff)

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 import pandas as pd
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from core.schema import ConsoleUser, OnboardingSession, OnboardingStepEvent
+from core.workflows.onboarding_drafts import get_session
 
 SESSION_COLUMNS = [
     "session_id",
@@ -86,19 +89,48 @@ def onboarding_sessions(
     return frame[SESSION_COLUMNS].reset_index(drop=True)
 
 
-def review_queue(*, session: Session, limit: int = 100) -> list[OnboardingSession]:
-    """Onboardings waiting for a reviewer (verification flagged them), oldest first."""
-    return list(
-        session.scalars(
-            select(OnboardingSession)
-            .where(
-                OnboardingSession.status == "in_progress",
-                OnboardingSession.verification_status == "manual_review",
-            )
-            .order_by(OnboardingSession.updated_at)
-            .limit(limit)
-        )
+@dataclass(frozen=True)
+class OnboardingView:
+    """One onboarding as the wizard shows it (a plain copy: no database session behind it)."""
+
+    id: int
+    business_name: str
+    status: str
+    current_step: str
+    verification_status: str | None
+    tenant_id: int | None
+    draft: dict[str, Any]
+
+
+def _view(row: OnboardingSession) -> OnboardingView:
+    return OnboardingView(
+        id=row.id,
+        business_name=row.business_name,
+        status=row.status,
+        current_step=row.current_step,
+        verification_status=row.verification_status,
+        tenant_id=row.tenant_id,
+        draft=dict(row.draft or {}),
     )
+
+
+def onboarding(*, session: Session, session_id: int, locale: str = "es_AR") -> OnboardingView:
+    """One onboarding; raises OnboardingError (``session_missing``) when there is none."""
+    return _view(get_session(session=session, session_id=session_id, locale=locale))
+
+
+def review_queue(*, session: Session, limit: int = 100) -> list[OnboardingView]:
+    """Onboardings waiting for a reviewer (verification flagged them), oldest first."""
+    rows = session.scalars(
+        select(OnboardingSession)
+        .where(
+            OnboardingSession.status == "in_progress",
+            OnboardingSession.verification_status == "manual_review",
+        )
+        .order_by(OnboardingSession.updated_at)
+        .limit(limit)
+    )
+    return [_view(row) for row in rows]
 
 
 def in_progress(*, session: Session, at: datetime, limit: int = 200) -> pd.DataFrame:

@@ -6,6 +6,7 @@ measurements, and every job's outcomes. ``console_job_runs`` is small and indexe
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 import pandas as pd
 from sqlalchemy import func, select
@@ -96,7 +97,7 @@ def job_summary(*, session: Session, since: datetime) -> pd.DataFrame:
 def recent_failures(*, session: Session, since: datetime, limit: int = 50) -> pd.DataFrame:
     """Failed runs of every job since ``since``, newest first."""
     job_ids = list(session.scalars(select(JobRun.job_id).distinct()))
-    rows = []
+    rows: list[Any] = []
     for job_id in job_ids:
         rows += session.execute(
             select(

@@ -36,9 +36,10 @@ from sqlalchemy import (
     String,
     Text,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column
 
 from core.clock import now
+from core.schema.base import Base
 
 # Enumerations are stored as short strings; these tuples are the allowed values.
 VERTICALS = ("barbershop", "salon", "spa", "nails")
@@ -70,10 +71,6 @@ CHURN_REASONS = (
 
 # Money: ARS with cents. Numeric keeps exact sums in PostgreSQL; SQLite stores REAL.
 Money = Numeric(14, 2, asdecimal=False)
-
-
-class Base(DeclarativeBase):
-    pass
 
 
 def _updated_at() -> Mapped[datetime]:
@@ -352,7 +349,7 @@ class OnboardingSession(Base):
     # auto_approved, manual_review, approved, rejected; null until review
     verification_status: Mapped[str | None] = mapped_column(String(20), nullable=True)
     verification_reasons: Mapped[str | None] = mapped_column(Text, nullable=True)
-    draft: Mapped[dict | None] = mapped_column(JSON, nullable=True)  # type: ignore[type-arg]
+    draft: Mapped[dict | None] = mapped_column(JSON, nullable=True)
     tenant_id: Mapped[int | None] = mapped_column(ForeignKey("tenants.id"), nullable=True)
     activated_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
     updated_at: Mapped[datetime] = _updated_at()
@@ -443,7 +440,7 @@ class MetricSnapshot(Base):
     as_of: Mapped[datetime] = mapped_column(DateTime)
     kind: Mapped[str] = mapped_column(String(20))  # incremental, full_rebuild
     job_run_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
-    kpis: Mapped[dict] = mapped_column(JSON)  # type: ignore[type-arg]
+    kpis: Mapped[dict] = mapped_column(JSON)
 
 
 class SnapshotFrame(Base):
@@ -469,7 +466,7 @@ class JobRun(Base):
     finished_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
     status: Mapped[str] = mapped_column(String(12))  # running, success, failed, skipped
     rows_touched: Mapped[int | None] = mapped_column(Integer, nullable=True)
-    detail: Mapped[dict | None] = mapped_column(JSON, nullable=True)  # type: ignore[type-arg]
+    detail: Mapped[dict | None] = mapped_column(JSON, nullable=True)
     error: Mapped[str | None] = mapped_column(Text, nullable=True)
 
 
@@ -508,8 +505,8 @@ class AuditEvent(Base):
     action: Mapped[str] = mapped_column(String(60))  # e.g. tenant.activate, alert.snooze
     entity: Mapped[str] = mapped_column(String(40))  # e.g. tenant, alert, cpi_month
     entity_id: Mapped[str] = mapped_column(String(40))
-    before: Mapped[dict | None] = mapped_column(JSON, nullable=True)  # type: ignore[type-arg]
-    after: Mapped[dict | None] = mapped_column(JSON, nullable=True)  # type: ignore[type-arg]
+    before: Mapped[dict | None] = mapped_column(JSON, nullable=True)
+    after: Mapped[dict | None] = mapped_column(JSON, nullable=True)
     comment: Mapped[str | None] = mapped_column(Text, nullable=True)
 
 
@@ -533,4 +530,14 @@ class CpiMonth(Base):
 from core.schema.churn_models import *  # noqa: E402, F403
 from core.schema.health import *  # noqa: E402, F403
 from core.schema.interventions import *  # noqa: E402, F403
+from core.schema.interventions import fix_the_arm  # noqa: E402
 from core.schema.onboarding_wizard import *  # noqa: E402, F403
+
+fix_the_arm(CsIntervention.arm)
+
+# Indexes on shared tables for the wizard's lookups: verification looks tenants up by
+# e-mail and phone (CUIT is unique already); the review queue filters sessions by
+# verification status. Declared here so the metadata matches migration 0007.
+Index("ix_tenants_email", Tenant.email)
+Index("ix_tenants_phone", Tenant.phone)
+Index("ix_onboarding_sessions_verification_status", OnboardingSession.verification_status)

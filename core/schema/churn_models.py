@@ -27,7 +27,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.clock import now
-from core.schema import Base
+from core.schema.base import Base
 
 __all__ = ["ChurnFeatureSet", "ChurnModelVersion", "ChurnScore"]
 
@@ -44,7 +44,7 @@ class ChurnModelVersion(Base):
     algorithm: Mapped[str] = mapped_column(String(40))
     # Backtest results: metrics with CIs and sizes, per-origin rows, calibration, lift,
     # global driver importance, the competing algorithm's metrics.
-    metrics: Mapped[dict] = mapped_column(JSON)  # type: ignore[type-arg]
+    metrics: Mapped[dict] = mapped_column(JSON)
     roc_auc: Mapped[float] = mapped_column(Float)  # copied from metrics for the rule
     promoted: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
     promotion_note: Mapped[str] = mapped_column(Text, default="")
@@ -62,7 +62,7 @@ class ChurnScore(Base):
     model_version: Mapped[int] = mapped_column(Integer)
     probability: Mapped[float] = mapped_column(Float)
     # [{"msgid": ..., "params": {...}, "weight": ...}], riskiest first.
-    drivers: Mapped[list] = mapped_column(JSON, default=list)  # type: ignore[type-arg]
+    drivers: Mapped[list] = mapped_column(JSON, default=list)
 
 
 class ChurnFeatureSet(Base):
@@ -79,4 +79,4 @@ class ChurnFeatureSet(Base):
     feature_version: Mapped[str] = mapped_column(String(16), primary_key=True)
     computed_at: Mapped[datetime] = mapped_column(DateTime, default=now)
     # {"columns": [...], "data": [[...], ...]}: one row per tenant active then.
-    frame: Mapped[dict] = mapped_column(JSON)  # type: ignore[type-arg]
+    frame: Mapped[dict] = mapped_column(JSON)

@@ -15,7 +15,7 @@ from sqlalchemy import JSON, Date, DateTime, Float, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.clock import now
-from core.schema import Base
+from core.schema.base import Base
 
 __all__ = ["HealthScore", "HealthWeight"]
 
@@ -37,7 +37,7 @@ class HealthScore(Base):
     sentiment_score: Mapped[float | None] = mapped_column(Float, nullable=True)
     relationship_score: Mapped[float | None] = mapped_column(Float, nullable=True)
     client_base_score: Mapped[float | None] = mapped_column(Float, nullable=True)
-    missing: Mapped[list] = mapped_column(JSON, default=list)  # type: ignore[type-arg]
+    missing: Mapped[list] = mapped_column(JSON, default=list)
     # What the client-base component is made of (BG/NBD over the tenant's own clients).
     expected_active_clients: Mapped[float | None] = mapped_column(Float, nullable=True)
     share_clients_lapsed: Mapped[float | None] = mapped_column(Float, nullable=True)

@@ -16,6 +16,7 @@ both rows and never changed (``core.workflows.alerts_holdout`` enforces it).
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import (
     JSON,
@@ -30,11 +31,11 @@ from sqlalchemy import (
     Text,
     event,
 )
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, QueryableAttribute, mapped_column
 from sqlalchemy.orm.base import NEVER_SET, NO_VALUE
 
 from core.clock import now
-from core.schema import Base
+from core.schema.base import Base
 
 __all__ = [
     "ArmChangeError",
@@ -80,10 +81,10 @@ class CsAlert(Base):
     )
     playbook: Mapped[str] = mapped_column(String(40))
     # The playbook's steps copied at trigger time: [{"text", "done_at", "done_by"}].
-    tasks: Mapped[list] = mapped_column(JSON, default=list)  # type: ignore[type-arg]
+    tasks: Mapped[list] = mapped_column(JSON, default=list)
     triggered_at: Mapped[datetime] = mapped_column(DateTime, index=True)
     signal_key: Mapped[str] = mapped_column(String(80))
-    signal_detail: Mapped[dict | None] = mapped_column(JSON, nullable=True)  # type: ignore[type-arg]
+    signal_detail: Mapped[dict | None] = mapped_column(JSON, nullable=True)
     signal_count: Mapped[int] = mapped_column(Integer, default=1)
     last_signal_at: Mapped[datetime] = mapped_column(DateTime)
     mrr_at_risk: Mapped[float] = mapped_column(_Money, default=0)
@@ -153,7 +154,7 @@ class CsPlaybook(Base):
     reason: Mapped[str] = mapped_column(String(30), primary_key=True)
     playbook: Mapped[str] = mapped_column(String(40))
     title: Mapped[str] = mapped_column(String(120))
-    steps: Mapped[list] = mapped_column(JSON)  # type: ignore[type-arg]
+    steps: Mapped[list] = mapped_column(JSON)
     updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("console_users.id"), nullable=True)
     updated_at: Mapped[datetime] = _updated_at()
 
@@ -181,7 +182,7 @@ class CsNotification(Base):
     user_id: Mapped[int | None] = mapped_column(ForeignKey("console_users.id"), nullable=True)
     channel: Mapped[str] = mapped_column(String(10))  # webhook, email
     target: Mapped[str] = mapped_column(String(500))
-    payload: Mapped[dict] = mapped_column(JSON)  # type: ignore[type-arg]
+    payload: Mapped[dict] = mapped_column(JSON)
     status: Mapped[str] = mapped_column(String(12), default="pending")  # delivered, failed
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(DateTime)
@@ -208,7 +209,10 @@ def _arm_is_fixed(target: object, value: object, oldvalue: object, _initiator: o
     return value
 
 
-from core.schema import CsIntervention  # noqa: E402 - defined before this module is imported
+def fix_the_arm(arm: QueryableAttribute[Any]) -> None:
+    """Refuse any change of ``arm`` once drawn (``core.schema`` applies it to
+    ``CsIntervention.arm``, whose table lives there)."""
+    event.listen(arm, "set", _arm_is_fixed, retval=True, active_history=True)
 
-for _mapped in (CsAlert, CsIntervention):
-    event.listen(_mapped.arm, "set", _arm_is_fixed, retval=True, active_history=True)
+
+fix_the_arm(CsAlert.arm)

@@ -16,7 +16,6 @@ from sqlalchemy import (
     Boolean,
     DateTime,
     ForeignKey,
-    Index,
     Integer,
     String,
     Text,
@@ -25,7 +24,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.clock import now
-from core.schema import Base, OnboardingSession, Tenant
+from core.schema.base import Base
 
 __all__ = [
     "LocationOpeningHours",
@@ -89,7 +88,7 @@ class TenantIntegration(Base):
     tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id"), index=True)
     kind: Mapped[str] = mapped_column(String(20))
     enabled: Mapped[bool] = mapped_column(Boolean, default=False)
-    settings: Mapped[dict | None] = mapped_column(JSON, nullable=True)  # type: ignore[type-arg]
+    settings: Mapped[dict | None] = mapped_column(JSON, nullable=True)
     updated_at: Mapped[datetime] = _updated_at()
 
 
@@ -106,11 +105,3 @@ class OnboardingReview(Base):
     comment: Mapped[str] = mapped_column(Text)
     decided_at: Mapped[datetime] = mapped_column(DateTime)
     updated_at: Mapped[datetime] = _updated_at()
-
-
-# Indexes on shared tables for the wizard's lookups: verification looks tenants up by
-# e-mail and phone (CUIT is unique already); the review queue filters sessions by
-# verification status. Declared here so the metadata matches migration 0007.
-Index("ix_tenants_email", Tenant.email)
-Index("ix_tenants_phone", Tenant.phone)
-Index("ix_onboarding_sessions_verification_status", OnboardingSession.verification_status)

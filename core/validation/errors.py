@@ -5,14 +5,19 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from core.errors import DomainError
 from core.validation.messages import LANGUAGES, render
 
 DEFAULT_LOCALE = "es_AR"
 SUPPORTED_LOCALES = ("es_AR", "en")
 
 
-class ValidationError(ValueError):
+class ValidationError(DomainError):
     """Bad input for one wizard field, with a message in the UI language.
+
+    A :class:`~core.errors.DomainError` whose msgid is the message already rendered
+    (``rendered``): it may quote what the user typed, braces included, so it is never
+    formatted again; ``params`` stay for callers that render it anew.
 
     Attributes
     ----------
@@ -27,16 +32,16 @@ class ValidationError(ValueError):
         The values interpolated into the message, for callers that re-render it.
     """
 
+    rendered = True
+    field: str  # always names the input at fault
+
     def __init__(
         self, message: str, code: str, field: str, params: Mapping[str, Any] | None = None
     ) -> None:
-        super().__init__(message)
+        super().__init__(code, message, params, field)
         self.message = message
-        self.code = code
-        self.field = field
-        self.params = dict(params or {})
 
-    def __reduce__(self):  # type: ignore[no-untyped-def]
+    def __reduce__(self):
         # The default reduce replays only ``args``; keep code and field across pickling.
         return (type(self), (self.message, self.code, self.field, self.params))
 

@@ -1,8 +1,9 @@
 """What a CS manager does to an alert, and how the programme is configured: commands.
 
-Each command is ``validate(session)`` then ``run(session)`` inside one transaction
-(:func:`execute`); validation raises :class:`AlertError` with one clear sentence and
-nothing is written. Every change writes an audit event with the fields before and after.
+Each command is ``validate`` then ``run`` inside one transaction, run by
+``core.commands.execute`` as an actor (an active console user); validation raises
+:class:`AlertError` with one clear sentence and nothing is written. Every change
+writes an audit event with the fields before and after.
 
 Holdout alerts are visible but held out from outreach: logging an action, ticking a
 playbook task or escalating one is refused; assigning, snoozing and closing are not.
@@ -12,13 +13,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, time
-from typing import Any, Protocol, TypeVar
+from typing import Any
 
-from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from core.audit import record
 from core.clock import now
+from core.commands import Actor
+from core.i18n import N_
 from core.schema import (
     ConsoleUser,
     CsAlert,
@@ -46,30 +48,15 @@ from core.workflows.alerts_config import (
 from core.workflows.alerts_engine import alert_state, audit_change, close_alert
 from core.workflows.alerts_notify import valid_webhook_url
 
-T = TypeVar("T")
-
-
-class Command(Protocol[T]):  # type: ignore[misc]
-    def validate(self, session: Session) -> None: ...
-    def run(self, session: Session) -> T: ...
-
-
-def execute(engine: Engine, command: Command[T]) -> T:
-    """Validate and run ``command`` in one transaction."""
-    with Session(engine) as session, session.begin():
-        command.validate(session)
-        return command.run(session)
-
-
 # ------------------------------------------------------------------ lookups
 
 
 def _alert(session: Session, alert_id: int, *, open_only: bool = True) -> CsAlert:
     alert = session.get(CsAlert, alert_id)
     if alert is None:
-        raise AlertError("Alert #{id} does not exist.", id=alert_id)
+        raise AlertError(N_("Alert #{id} does not exist."), id=alert_id)
     if open_only and alert.status == "closed":
-        raise AlertError("Alert #{id} is already closed.", id=alert_id)
+        raise AlertError(N_("Alert #{id} is already closed."), id=alert_id)
     return alert
 
 
@@ -77,24 +64,26 @@ def _user(session: Session, user_id: object, *, role: str = "") -> ConsoleUser:
     try:
         key = int(user_id)  # type: ignore[call-overload]
     except (TypeError, ValueError):
-        raise AlertError("No console user has the id {id}.", id=user_id) from None
+        raise AlertError(N_("No console user has the id {id}."), id=user_id) from None
     user = session.get(ConsoleUser, key)
     if user is None:
-        raise AlertError("No console user has the id {id}.", id=user_id)
+        raise AlertError(N_("No console user has the id {id}."), id=user_id)
     if not user.active:
-        raise AlertError("{name} is no longer an active console user.", name=user.full_name)
+        raise AlertError(N_("{name} is no longer an active console user."), name=user.full_name)
     return user
 
 
-def _actor(session: Session, actor_id: int | None) -> None:
-    if actor_id is not None:
-        _user(session, actor_id)
+def _actor(session: Session, actor: Actor) -> None:
+    _user(session, actor.user_id)
 
 
 def _not_holdout(alert: CsAlert) -> None:
     if alert.arm == "holdout":
         raise AlertError(
-            "Alert #{id} is in the randomized holdout: no outreach may be done or logged for it.",
+            N_(
+                "Alert #{id} is in the randomized holdout: "
+                "no outreach may be done or logged for it."
+            ),
             id=alert.id,
         )
 
@@ -104,7 +93,7 @@ def _text(value: str | None, *, required: str | None = None) -> str | None:
     if required and not text:
         raise AlertError(required)
     if len(text) > 2000:
-        raise AlertError("A note may have at most {n} characters.", n=2000)
+        raise AlertError(N_("A note may have at most {n} characters."), n=2000)
     return text or None
 
 
@@ -115,18 +104,17 @@ def _text(value: str | None, *, required: str | None = None) -> str | None:
 class AssignAlert:
     alert_id: int
     assignee_id: object
-    actor_id: int | None
 
-    def validate(self, session: Session) -> None:
+    def validate(self, *, session: Session, actor: Actor) -> None:
         _alert(session, self.alert_id)
         _user(session, self.assignee_id)
-        _actor(session, self.actor_id)
+        _actor(session, actor)
 
-    def run(self, session: Session) -> CsAlert:
+    def run(self, *, session: Session, actor: Actor) -> CsAlert:
         alert = _alert(session, self.alert_id)
         before = alert_state(alert)
         alert.assignee_id = int(self.assignee_id)  # type: ignore[call-overload]
-        audit_change(session, alert, "alert.assign", before, actor_id=self.actor_id)
+        audit_change(session, alert, "alert.assign", before, actor_id=actor.user_id)
         return alert
 
 
@@ -140,29 +128,28 @@ class SnoozeAlert:
     alert_id: int
     until: date | datetime | None
     reason: str | None
-    actor_id: int | None
     at: datetime | None = None
 
-    def validate(self, session: Session) -> None:
+    def validate(self, *, session: Session, actor: Actor) -> None:
         _alert(session, self.alert_id)
         if self.until is None:
-            raise AlertError("Choose the date the alert should come back.")
+            raise AlertError(N_("Choose the date the alert should come back."))
         moment, at = snooze_moment(self.until), self.at or now()
         if moment <= at:
             raise AlertError(
-                "A snooze must end in the future; {until} has already passed.",
+                N_("A snooze must end in the future; {until} has already passed."),
                 until=moment.strftime("%Y-%m-%d %H:%M"),
             )
-        _text(self.reason, required="Say why the alert is snoozed.")
-        _actor(session, self.actor_id)
+        _text(self.reason, required=N_("Say why the alert is snoozed."))
+        _actor(session, actor)
 
-    def run(self, session: Session) -> CsAlert:
+    def run(self, *, session: Session, actor: Actor) -> CsAlert:
         alert = _alert(session, self.alert_id)
         before = alert_state(alert)
         alert.status = "snoozed"
         alert.snoozed_until = snooze_moment(self.until)  # type: ignore[arg-type]
         alert.snooze_reason = _text(self.reason)
-        audit_change(session, alert, "alert.snooze", before, actor_id=self.actor_id)
+        audit_change(session, alert, "alert.snooze", before, actor_id=actor.user_id)
         return alert
 
 
@@ -171,25 +158,24 @@ class EscalateAlert:
     alert_id: int
     to_user_id: object
     note: str | None
-    actor_id: int | None
     at: datetime | None = None
 
-    def validate(self, session: Session) -> None:
+    def validate(self, *, session: Session, actor: Actor) -> None:
         alert = _alert(session, self.alert_id)
         _not_holdout(alert)
         if self.to_user_id is None:
-            raise AlertError("Choose who the alert is escalated to.")
+            raise AlertError(N_("Choose who the alert is escalated to."))
         _user(session, self.to_user_id)
-        _text(self.note, required="Say why the alert is escalated.")
-        _actor(session, self.actor_id)
+        _text(self.note, required=N_("Say why the alert is escalated."))
+        _actor(session, actor)
 
-    def run(self, session: Session) -> CsAlert:
+    def run(self, *, session: Session, actor: Actor) -> CsAlert:
         alert = _alert(session, self.alert_id)
         before = alert_state(alert)
         alert.escalated_at = self.at or now()
         alert.escalated_to_id = int(self.to_user_id)  # type: ignore[call-overload]
         alert.escalation_note = _text(self.note)
-        audit_change(session, alert, "alert.escalate", before, actor_id=self.actor_id)
+        audit_change(session, alert, "alert.escalate", before, actor_id=actor.user_id)
         return alert
 
 
@@ -198,18 +184,19 @@ class LogAction:
     alert_id: int
     kind: str | None
     note: str | None
-    actor_id: int | None
     at: datetime | None = None
 
-    def validate(self, session: Session) -> None:
+    def validate(self, *, session: Session, actor: Actor) -> None:
         alert = _alert(session, self.alert_id)
         _not_holdout(alert)
         if self.kind not in ACTION_KINDS:
-            raise AlertError("Choose what you did: one of {kinds}.", kinds=", ".join(ACTION_KINDS))
+            raise AlertError(
+                N_("Choose what you did: one of {kinds}."), kinds=", ".join(ACTION_KINDS)
+            )
         _text(self.note)
-        _actor(session, self.actor_id)
+        _actor(session, actor)
 
-    def run(self, session: Session) -> CsAlertAction:
+    def run(self, *, session: Session, actor: Actor) -> CsAlertAction:
         alert = _alert(session, self.alert_id)
         at = self.at or now()
         action = CsAlertAction(
@@ -217,7 +204,7 @@ class LogAction:
             tenant_id=alert.tenant_id,
             kind=self.kind,
             occurred_at=at,
-            actor_id=self.actor_id,
+            actor_id=actor.user_id,
             note=_text(self.note),
         )
         session.add(action)
@@ -228,7 +215,7 @@ class LogAction:
         session.flush()
         record(
             session=session,
-            actor_id=self.actor_id,
+            actor_id=actor.user_id,
             action="alert.log_action",
             entity="alert",
             entity_id=alert.id,
@@ -243,28 +230,27 @@ class SetTask:
     alert_id: int
     index: int
     done: bool
-    actor_id: int | None
     at: datetime | None = None
 
-    def validate(self, session: Session) -> None:
+    def validate(self, *, session: Session, actor: Actor) -> None:
         alert = _alert(session, self.alert_id)
         _not_holdout(alert)
         if not 0 <= self.index < len(alert.tasks or []):
-            raise AlertError("Alert #{id} has no task {n}.", id=alert.id, n=self.index + 1)
-        _actor(session, self.actor_id)
+            raise AlertError(N_("Alert #{id} has no task {n}."), id=alert.id, n=self.index + 1)
+        _actor(session, actor)
 
-    def run(self, session: Session) -> CsAlert:
+    def run(self, *, session: Session, actor: Actor) -> CsAlert:
         alert = _alert(session, self.alert_id)
         tasks = [dict(t) for t in alert.tasks]
         before = dict(tasks[self.index])
         stamp = (self.at or now()).isoformat(timespec="seconds")
         tasks[self.index].update(
-            done_at=stamp if self.done else None, done_by=self.actor_id if self.done else None
+            done_at=stamp if self.done else None, done_by=actor.user_id if self.done else None
         )
         alert.tasks = tasks  # a new list, so the JSON column is written
         record(
             session=session,
-            actor_id=self.actor_id,
+            actor_id=actor.user_id,
             action="alert.task",
             entity="alert",
             entity_id=alert.id,
@@ -279,30 +265,29 @@ class CloseAlert:
     alert_id: int
     outcome: str | None
     note: str | None
-    actor_id: int | None
     at: datetime | None = None
 
-    def validate(self, session: Session) -> None:
+    def validate(self, *, session: Session, actor: Actor) -> None:
         _alert(session, self.alert_id)
         if not self.outcome:
-            raise AlertError("Choose an outcome to close the alert.")
+            raise AlertError(N_("Choose an outcome to close the alert."))
         if self.outcome not in CLOSE_OUTCOMES:
             raise AlertError(
-                "Unknown outcome {outcome}: use one of {allowed}.",
+                N_("Unknown outcome {outcome}: use one of {allowed}."),
                 outcome=self.outcome,
                 allowed=", ".join(CLOSE_OUTCOMES),
             )
         _text(self.note)
-        _actor(session, self.actor_id)
+        _actor(session, actor)
 
-    def run(self, session: Session) -> CsAlert:
+    def run(self, *, session: Session, actor: Actor) -> CsAlert:
         alert = _alert(session, self.alert_id)
         close_alert(
             session,
             alert,
             outcome=self.outcome,  # type: ignore[arg-type]
             at=self.at or now(),
-            actor_id=self.actor_id,
+            actor_id=actor.user_id,
             note=_text(self.note),
         )
         return alert
@@ -315,14 +300,15 @@ def _param(spec: ParamSpec | None, value: float | None) -> float | None:
     if spec is None:
         return None
     if value is None:
-        raise AlertError("{label} is required.", label=spec.label)
+        raise AlertError(N_("{label} is required."), label=spec.label)
     if not spec.minimum <= float(value) <= spec.maximum or (
         spec.integer and float(value) != int(value)
     ):
         raise AlertError(
-            "{label} must be a {kind} between {low} and {high}.",
+            N_("{label} must be a whole number between {low} and {high}.")
+            if spec.integer
+            else N_("{label} must be a number between {low} and {high}."),
             label=spec.label,
-            kind="whole number" if spec.integer else "number",
             low=f"{spec.minimum:g}",
             high=f"{spec.maximum:g}",
         )
@@ -335,17 +321,16 @@ class UpdateRule:
     enabled: bool
     threshold: float | None
     days: float | None
-    actor_id: int | None
 
-    def validate(self, session: Session) -> None:
+    def validate(self, *, session: Session, actor: Actor) -> None:
         if self.reason not in REASONS:
-            raise AlertError("There is no alert rule called {rule}.", rule=self.reason)
+            raise AlertError(N_("There is no alert rule called {rule}."), rule=self.reason)
         spec = RULE_SPECS[self.reason]
         _param(spec.threshold, self.threshold)
         _param(spec.days, self.days)
-        _actor(session, self.actor_id)
+        _actor(session, actor)
 
-    def run(self, session: Session) -> CsAlertRule:
+    def run(self, *, session: Session, actor: Actor) -> CsAlertRule:
         spec = RULE_SPECS[self.reason]
         before = load_config(session=session).rules[self.reason]
         row = session.get(CsAlertRule, self.reason) or CsAlertRule(rule=self.reason)
@@ -353,12 +338,12 @@ class UpdateRule:
         row.threshold = _param(spec.threshold, self.threshold)
         days = _param(spec.days, self.days)
         row.days = int(days) if days is not None else None
-        row.updated_by_id = self.actor_id
+        row.updated_by_id = actor.user_id
         session.add(row)
         after = {"enabled": row.enabled, "threshold": row.threshold, "days": row.days}
         record(
             session=session,
-            actor_id=self.actor_id,
+            actor_id=actor.user_id,
             action="alert_rule.update",
             entity="alert_rule",
             entity_id=self.reason,
@@ -373,31 +358,30 @@ class UpdateSettings:
     holdout_share: float
     notify_min_priority: float
     reopen_cooldown_days: int
-    actor_id: int | None
 
-    def validate(self, session: Session) -> None:
+    def validate(self, *, session: Session, actor: Actor) -> None:
         if not 0 <= float(self.holdout_share) <= MAX_HOLDOUT_SHARE:
             raise AlertError(
-                "The holdout share must be between 0% and {high}%.",
+                N_("The holdout share must be between 0% and {high}%."),
                 high=int(MAX_HOLDOUT_SHARE * 100),
             )
         if float(self.notify_min_priority) < 0:
-            raise AlertError("The notification priority cannot be negative.")
+            raise AlertError(N_("The notification priority cannot be negative."))
         if not 0 <= int(self.reopen_cooldown_days) <= 365:
-            raise AlertError("The reopen cooldown must be between 0 and 365 days.")
-        _actor(session, self.actor_id)
+            raise AlertError(N_("The reopen cooldown must be between 0 and 365 days."))
+        _actor(session, actor)
 
-    def run(self, session: Session) -> CsAlertSettings:
+    def run(self, *, session: Session, actor: Actor) -> CsAlertSettings:
         old = load_config(session=session).settings
         row = session.get(CsAlertSettings, 1) or CsAlertSettings(id=1)
         row.holdout_share = float(self.holdout_share)
         row.notify_min_priority = float(self.notify_min_priority)
         row.reopen_cooldown_days = int(self.reopen_cooldown_days)
-        row.updated_by_id = self.actor_id
+        row.updated_by_id = actor.user_id
         session.add(row)
         record(
             session=session,
-            actor_id=self.actor_id,
+            actor_id=actor.user_id,
             action="alert_settings.update",
             entity="alert_settings",
             entity_id=1,
@@ -420,35 +404,34 @@ class UpdatePlaybook:
     reason: str
     title: str
     steps: list[str]
-    actor_id: int | None
 
     def cleaned(self) -> list[str]:
         return [s.strip() for s in self.steps if s and s.strip()]
 
-    def validate(self, session: Session) -> None:
+    def validate(self, *, session: Session, actor: Actor) -> None:
         if self.reason not in REASONS:
-            raise AlertError("There is no playbook for {reason}.", reason=self.reason)
+            raise AlertError(N_("There is no playbook for {reason}."), reason=self.reason)
         if not (self.title or "").strip():
-            raise AlertError("A playbook needs a title.")
+            raise AlertError(N_("A playbook needs a title."))
         steps = self.cleaned()
         if not steps:
-            raise AlertError("A playbook needs at least one step.")
+            raise AlertError(N_("A playbook needs at least one step."))
         if len(steps) > MAX_PLAYBOOK_STEPS:
-            raise AlertError("A playbook may have at most {n} steps.", n=MAX_PLAYBOOK_STEPS)
+            raise AlertError(N_("A playbook may have at most {n} steps."), n=MAX_PLAYBOOK_STEPS)
         if any(len(s) > MAX_TEXT for s in [*steps, self.title]):
-            raise AlertError("Titles and steps may have at most {n} characters.", n=MAX_TEXT)
-        _actor(session, self.actor_id)
+            raise AlertError(N_("Titles and steps may have at most {n} characters."), n=MAX_TEXT)
+        _actor(session, actor)
 
-    def run(self, session: Session) -> CsPlaybook:
+    def run(self, *, session: Session, actor: Actor) -> CsPlaybook:
         old = load_config(session=session).playbooks[self.reason]
         row = session.get(CsPlaybook, self.reason) or CsPlaybook(
             reason=self.reason, playbook=old.playbook
         )
-        row.title, row.steps, row.updated_by_id = self.title.strip(), self.cleaned(), self.actor_id
+        row.title, row.steps, row.updated_by_id = self.title.strip(), self.cleaned(), actor.user_id
         session.add(row)
         record(
             session=session,
-            actor_id=self.actor_id,
+            actor_id=actor.user_id,
             action="playbook.update",
             entity="playbook",
             entity_id=self.reason,
@@ -464,24 +447,23 @@ class SetNotificationPref:
     enabled: bool
     webhook_url: str | None
     email: str | None
-    actor_id: int | None
 
-    def validate(self, session: Session) -> None:
+    def validate(self, *, session: Session, actor: Actor) -> None:
         _user(session, self.user_id)
         url = (self.webhook_url or "").strip()
         if url and not valid_webhook_url(url):
-            raise AlertError("The webhook address must start with http:// or https://.")
+            raise AlertError(N_("The webhook address must start with http:// or https://."))
         mail = (self.email or "").strip()
         if mail:
             try:
                 validate_email(mail, locale="en")
             except ValidationError:
-                raise AlertError("{email} is not a valid e-mail address.", email=mail) from None
+                raise AlertError(N_("{email} is not a valid e-mail address."), email=mail) from None
         if self.enabled and not url and not mail:
-            raise AlertError("Give a webhook address or an e-mail address to be notified.")
-        _actor(session, self.actor_id)
+            raise AlertError(N_("Give a webhook address or an e-mail address to be notified."))
+        _actor(session, actor)
 
-    def run(self, session: Session) -> CsNotificationPref:
+    def run(self, *, session: Session, actor: Actor) -> CsNotificationPref:
         user_id = int(self.user_id)  # type: ignore[call-overload]
         row = session.get(CsNotificationPref, user_id)
         before = (
@@ -496,7 +478,7 @@ class SetNotificationPref:
         session.add(row)
         record(
             session=session,
-            actor_id=self.actor_id,
+            actor_id=actor.user_id,
             action="notification_pref.update",
             entity="notification_pref",
             entity_id=user_id,

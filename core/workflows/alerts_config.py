@@ -14,25 +14,21 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from core.i18n import N_, translator
+from core.errors import DomainError
+from core.i18n import N_
 from core.schema import CsAlertRule, CsAlertSettings, CsPlaybook
 
 # ------------------------------------------------------------------------ errors
 
 
-class AlertError(ValueError):
+class AlertError(DomainError):
     """Bad input for an alert command: one sentence, in the user's language on demand.
 
     ``str(error)`` is the English text; :meth:`text` renders it in ``locale``.
     """
 
     def __init__(self, msgid: str, **params: Any) -> None:
-        self.msgid = msgid
-        self.params = params
-        super().__init__(msgid.format(**params))
-
-    def text(self, locale: str) -> str:
-        return translator(locale)(self.msgid).format(**self.params)
+        super().__init__("alert_rejected", msgid, params)
 
 
 # ----------------------------------------------------------------------- reasons

@@ -11,24 +11,26 @@ Exactly one submission can match it. On SQLite the second writer waits for the f
 one's commit (one writer at a time) and then matches no row; on PostgreSQL (READ
 COMMITTED) the second UPDATE blocks on the row lock and, once the first commits,
 re-evaluates the WHERE clause on the new row version and matches nothing. The loser
-rolls back and returns the winner's tenant with ``created=False``, so a double click, a
-retry or two concurrent submits give one tenant. ``tenants.cuit`` is unique as a last
-guard against two sessions of the same business.
+reads the row again, writes nothing and returns the winner's tenant with
+``created=False``, so a double click, a retry or two concurrent submits give one tenant.
+``tenants.cuit`` is unique as a last guard against two sessions of the same business.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Engine, insert, update
+from sqlalchemy import CursorResult, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from core import audit
 from core.clock import now
+from core.commands import Actor
+from core.errors import DomainError
 from core.reference.geography import PROVINCES
 from core.reference.plans import plan_price
 from core.schema import Location, OnboardingSession, Service, Staff, Subscription, Tenant
@@ -48,10 +50,6 @@ from core.workflows.onboarding_drafts import (
 from core.workflows.onboarding_steps import DATA_STEPS, weekly_minutes
 
 APPROVED = ("auto_approved", "approved")
-
-
-class _LostRaceError(Exception):
-    """Another submission activated the session first (its transaction is rolled back)."""
 
 
 @dataclass(frozen=True)
@@ -96,7 +94,7 @@ def _claim(session: Session, session_id: int, at: datetime) -> bool:
         .values(status="activated", activated_at=at, current_step="activation", updated_at=at)
         .execution_options(synchronize_session=False)
     )
-    return result.rowcount == 1
+    return cast(CursorResult[Any], result).rowcount == 1  # an UPDATE's result
 
 
 def _create(session: Session, draft: Mapping[str, Any], at: datetime) -> dict[str, Any]:
@@ -267,58 +265,79 @@ def _insert_returning(session: Session, model: type, rows: list[dict[str, Any]])
     return [row[0] for row in result]
 
 
-def activate(
-    engine: Engine,
-    session_id: int,
-    *,
-    actor_id: int | None,
-    locale: str = "es_AR",
-    at: datetime | None = None,
-) -> ActivationResult:
-    """Create the tenant of a verified onboarding (idempotent, audit-logged)."""
-    at = at or now()
-    try:
-        with Session(engine) as session, session.begin():
-            row = get_session(session=session, session_id=session_id, locale=locale)
-            if row.status == "activated" and row.tenant_id is not None:
-                return ActivationResult(row.tenant_id, created=False)
-            _check_ready(row, locale)
-            draft = dict(row.draft or {})
-            if not _claim(session, session_id, at):
-                raise _LostRaceError
-            created = _create(session, draft, at)
-            session.execute(
-                update(OnboardingSession)
-                .where(OnboardingSession.id == session_id)
-                .values(tenant_id=created["tenant_id"])
-                .execution_options(synchronize_session=False)
-            )
-            session.expire(row)
-            complete_step(session, row, "activation", at)
-            audit.record(
-                session=session,
-                actor_id=actor_id,
-                action="tenant.activate",
-                entity="tenant",
-                entity_id=created["tenant_id"],
-                before=None,
-                after={**created, "onboarding_session_id": session_id},
-            )
-            return ActivationResult(created["tenant_id"], created=True)
-    except _LostRaceError:
-        return _already(engine, session_id, locale)
-    except IntegrityError as exc:
+@dataclass
+class ActivateTenant:
+    """Create the tenant of a verified onboarding (idempotent, audit-logged as the actor).
+
+    A submission that loses the race to the conditional update reads the winner's tenant
+    (see the module's docstring); a CUIT another tenant took meanwhile, refused by the
+    unique key at the insert or the commit, becomes the ``cuit_taken`` message.
+    """
+
+    session_id: int
+    locale: str = "es_AR"
+    at: datetime | None = None
+    _cuit: str = field(default="", init=False, repr=False)
+
+    def validate(self, *, session: Session, actor: Actor) -> None:
+        row = get_session(session=session, session_id=self.session_id, locale=self.locale)
+        self._cuit = ((row.draft or {}).get("business") or {}).get("cuit", "")
+        if not _activated(row):
+            _check_ready(row, self.locale)
+
+    def run(self, *, session: Session, actor: Actor) -> ActivationResult:
+        at = self.at or now()
+        row = get_session(session=session, session_id=self.session_id, locale=self.locale)
+        if _activated(row):
+            return ActivationResult(row.tenant_id, created=False)  # type: ignore[arg-type]
+        draft = dict(row.draft or {})
+        if not _claim(session, self.session_id, at):
+            return _already(session, self.session_id, self.locale)
+        created = _create(session, draft, at)
+        session.execute(
+            update(OnboardingSession)
+            .where(OnboardingSession.id == self.session_id)
+            .values(tenant_id=created["tenant_id"])
+            .execution_options(synchronize_session=False)
+        )
+        session.expire(row)
+        complete_step(session, row, "activation", at)
+        audit.record(
+            session=session,
+            actor_id=actor.user_id,
+            action="tenant.activate",
+            entity="tenant",
+            entity_id=created["tenant_id"],
+            before=None,
+            after={**created, "onboarding_session_id": self.session_id},
+        )
+        return ActivationResult(created["tenant_id"], created=True)
+
+    def on_commit_error(self, exc: IntegrityError) -> DomainError | None:
+        """Two sessions of one business: the unique CUIT refused the second tenant."""
         if "cuit" in str(exc.orig).lower():
-            cuit = (draft.get("business") or {}).get("cuit", "")
-            raise _fail("cuit_taken", locale, cuit=cuit) from None
-        raise
+            return _fail("cuit_taken", self.locale, cuit=self._cuit)
+        return None
 
 
-def _already(engine: Engine, session_id: int, locale: str) -> ActivationResult:
-    """After losing the race: the winner's tenant, or why there is none."""
-    with Session(engine) as session:
-        row = get_session(session=session, session_id=session_id, locale=locale)
-        if row.status == "activated" and row.tenant_id is not None:
-            return ActivationResult(row.tenant_id, created=False)
-        _check_ready(row, locale)
-        raise OnboardingError("activation raced with another change; try again", "retry")
+def _activated(row: OnboardingSession) -> bool:
+    return row.status == "activated" and row.tenant_id is not None
+
+
+def _already(session: Session, session_id: int, locale: str) -> ActivationResult:
+    """After losing the race: the winner's tenant, or why there is none.
+
+    The claim matched no row because another transaction changed it and committed; a new
+    statement sees that commit (PostgreSQL's READ COMMITTED takes a snapshot per
+    statement; on SQLite the claim's write lock was granted after the winner's commit),
+    so the row is read again, overwriting the stale copy this session holds.
+    """
+    row = session.scalars(
+        select(OnboardingSession)
+        .where(OnboardingSession.id == session_id)
+        .execution_options(populate_existing=True)
+    ).one()
+    if _activated(row):
+        return ActivationResult(row.tenant_id, created=False)  # type: ignore[arg-type]
+    _check_ready(row, locale)
+    raise OnboardingError("activation raced with another change; try again", "retry")

@@ -1,5 +1,6 @@
 """Wizard state: start a session, move between steps, save each step's draft.
 
+Each action is a command (``core.commands.execute`` runs it as the sidebar's operator).
 Every save is one transaction on ``onboarding_sessions`` (the draft JSON, the current step)
 and ``onboarding_step_events`` (when a step was entered and completed), so closing the
 browser loses nothing and the funnel reads real durations.
@@ -13,14 +14,17 @@ event left open (the operator went back, or gave up) never counts as a completed
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
-from sqlalchemy import Engine, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.clock import now
+from core.commands import Actor
+from core.errors import DomainError
 from core.schema import OnboardingSession, OnboardingStepEvent
 from core.workflows.onboarding_messages import message
 from core.workflows.onboarding_steps import (
@@ -40,13 +44,18 @@ _DEPENDENTS = {
 }
 
 
-class OnboardingError(ValueError):
-    """A wizard action that cannot be done; ``message`` says why in the UI language."""
+class OnboardingError(DomainError):
+    """A wizard action that cannot be done; ``message`` says why in the UI language.
+
+    The message is already rendered (``core.workflows.onboarding_messages``), so it is the
+    DomainError's msgid with no params, shown as it is.
+    """
+
+    rendered = True
 
     def __init__(self, message: str, code: str) -> None:
-        super().__init__(message)
+        super().__init__(code, message)
         self.message = message
-        self.code = code
 
 
 def _fail(code: str, locale: str, **params: Any) -> OnboardingError:
@@ -74,7 +83,18 @@ def completed_steps(draft: Mapping[str, Any] | None) -> list[str]:
     return list((draft or {}).get("completed") or [])
 
 
-def reachable_steps(row: OnboardingSession) -> list[str]:
+class SessionState(Protocol):
+    """What decides the reachable steps: a session row, or the wizard's copy of one."""
+
+    @property
+    def draft(self) -> Mapping[str, Any] | None: ...
+    @property
+    def verification_status(self) -> str | None: ...
+    @property
+    def status(self) -> str: ...
+
+
+def reachable_steps(row: SessionState) -> list[str]:
     """Steps the operator may open: every completed data step and the first missing one;
     review once all data is in; activation once verification approved it."""
     done = set(completed_steps(row.draft))
@@ -123,15 +143,22 @@ def complete_step(session: Session, row: OnboardingSession, step: str, at: datet
         )
 
 
-def start_session(engine: Engine, *, operator_id: int | None, at: datetime | None = None) -> int:
-    """A new, empty onboarding at its first step; returns its id."""
-    at = at or now()
-    with Session(engine) as session, session.begin():
+@dataclass
+class StartOnboarding:
+    """A new, empty onboarding at its first step, run by the actor; returns its id."""
+
+    at: datetime | None = None
+
+    def validate(self, *, session: Session, actor: Actor) -> None:
+        """Nothing to check: any operator may start an onboarding."""
+
+    def run(self, *, session: Session, actor: Actor) -> int:
+        at = self.at or now()
         row = OnboardingSession(
             business_name="",
             vertical="",
             tier="",
-            operator_id=operator_id,
+            operator_id=actor.user_id,
             started_at=at,
             current_step=STEPS[0],
             status="in_progress",
@@ -146,22 +173,41 @@ def start_session(engine: Engine, *, operator_id: int | None, at: datetime | Non
         return row.id
 
 
-def enter_step(
-    engine: Engine, session_id: int, step: str, *, locale: str = "es_AR", at: datetime | None = None
-) -> None:
+def open_session(session: Session, session_id: int, locale: str) -> OnboardingSession:
+    """The session, locked for this change, still in progress (else OnboardingError)."""
+    row = get_session(session=session, session_id=session_id, locale=locale, for_update=True)
+    require_open(row, locale)
+    return row
+
+
+def check_reachable(row: OnboardingSession, step: str, steps: Sequence[str], locale: str) -> None:
+    """``step`` is one of ``steps`` and the operator may open it now."""
+    if step not in steps:
+        raise _fail("step_unknown", locale, step=step)
+    if step not in reachable_steps(row):
+        raise _fail("step_locked", locale, step=step)
+
+
+@dataclass
+class EnterStep:
     """Record that the operator opened ``step`` (navigation, back button, resume)."""
-    at = at or now()
-    with Session(engine) as session, session.begin():
-        row = get_session(session=session, session_id=session_id, locale=locale, for_update=True)
-        require_open(row, locale)
-        if step not in STEPS:
-            raise _fail("step_unknown", locale, step=step)
-        if step not in reachable_steps(row):
-            raise _fail("step_locked", locale, step=step)
-        if row.current_step == step and at - row.updated_at <= IDLE_RESTART:
-            _touch_if_needed(session, row, step, at)
+
+    session_id: int
+    step: str
+    locale: str = "es_AR"
+    at: datetime | None = None
+
+    def validate(self, *, session: Session, actor: Actor) -> None:
+        row = open_session(session, self.session_id, self.locale)
+        check_reachable(row, self.step, STEPS, self.locale)
+
+    def run(self, *, session: Session, actor: Actor) -> None:
+        at = self.at or now()
+        row = get_session(session=session, session_id=self.session_id, locale=self.locale)
+        if row.current_step == self.step and at - row.updated_at <= IDLE_RESTART:
+            _touch_if_needed(session, row, self.step, at)
             return
-        _enter(session, row, step, at)
+        _enter(session, row, self.step, at)
 
 
 def _touch_if_needed(session: Session, row: OnboardingSession, step: str, at: datetime) -> None:
@@ -215,40 +261,44 @@ def _names(locations: list[dict[str, Any]]) -> set[str]:
     return {loc["name"] for loc in locations}
 
 
-def submit_step(
-    engine: Engine,
-    session_id: int,
-    step: str,
-    payload: Any,
-    *,
-    locale: str = "es_AR",
-    at: datetime | None = None,
-) -> StepResult:
-    """Validate and save one step, then move to the next; raises StepValidationError (nothing saved)
-    or OnboardingError."""
-    at = at or now()
-    with Session(engine) as session, session.begin():
-        row = get_session(session=session, session_id=session_id, locale=locale, for_update=True)
-        require_open(row, locale)
-        if step not in DATA_STEPS:
-            raise _fail("step_unknown", locale, step=step)
-        if step not in reachable_steps(row):
-            raise _fail("step_locked", locale, step=step)
-        result = validate_step(step, payload, row.draft or {}, locale=locale)
-        row.draft = apply_step_data(row, step, result.data, locale=locale)
-        complete_step(session, row, step, at)
-        # Every step before ``step`` is complete (it was reachable), so the next one is too.
-        _enter(session, row, next_step(step), at)
+@dataclass
+class SubmitStep:
+    """Validate and save one step, then move to the next; raises StepValidationError
+    (nothing saved) or OnboardingError. Returns the step's result (data and warnings)."""
+
+    session_id: int
+    step: str
+    payload: Any
+    locale: str = "es_AR"
+    at: datetime | None = None
+
+    def validate(self, *, session: Session, actor: Actor) -> None:
+        row = open_session(session, self.session_id, self.locale)
+        check_reachable(row, self.step, DATA_STEPS, self.locale)
+
+    def run(self, *, session: Session, actor: Actor) -> StepResult:
+        at = self.at or now()
+        row = get_session(session=session, session_id=self.session_id, locale=self.locale)
+        result = validate_step(self.step, self.payload, row.draft or {}, locale=self.locale)
+        row.draft = apply_step_data(row, self.step, result.data, locale=self.locale)
+        complete_step(session, row, self.step, at)
+        # Every step before this one is complete (it was reachable), so the next one is too.
+        _enter(session, row, next_step(self.step), at)
         return result
 
 
-def discard_session(
-    engine: Engine, session_id: int, *, locale: str = "es_AR", at: datetime | None = None
-) -> None:
+@dataclass
+class DiscardOnboarding:
     """Give up an onboarding: it leaves the in-progress list as ``abandoned``."""
-    at = at or now()
-    with Session(engine) as session, session.begin():
-        row = get_session(session=session, session_id=session_id, locale=locale, for_update=True)
-        require_open(row, locale)
+
+    session_id: int
+    locale: str = "es_AR"
+    at: datetime | None = None
+
+    def validate(self, *, session: Session, actor: Actor) -> None:
+        open_session(session, self.session_id, self.locale)
+
+    def run(self, *, session: Session, actor: Actor) -> None:
+        row = get_session(session=session, session_id=self.session_id, locale=self.locale)
         row.status = "abandoned"
-        row.updated_at = at
+        row.updated_at = self.at or now()

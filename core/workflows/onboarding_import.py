@@ -25,16 +25,18 @@ from dataclasses import dataclass
 from datetime import datetime, time
 from typing import Any
 
-from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from core.clock import now
+from core.commands import Actor
+from core.errors import DomainError
+from core.i18n import N_
 from core.workflows.onboarding_drafts import (
     _enter,
     completed_steps,
     get_session,
+    open_session,
     reachable_steps,
-    require_open,
     reset_verification,
 )
 from core.workflows.onboarding_messages import message
@@ -100,11 +102,11 @@ class RowError:
     message: str
 
 
-class ImportRejectedError(ValueError):
-    """The upload has problems; nothing was saved."""
+class ImportRejectedError(DomainError):
+    """The upload has problems; nothing was saved (``errors``: one per row and column)."""
 
     def __init__(self, errors: list[RowError]) -> None:
-        super().__init__(f"{len(errors)} problem(s) in the upload")
+        super().__init__("import_rejected", N_("{n} problem(s) in the upload"), {"n": len(errors)})
         self.errors = errors
 
 
@@ -314,7 +316,7 @@ def _bad_week_cells(
 
 def _payloads(
     tables: Mapping[str, list[tuple[int, dict[str, str]]]], draft: Mapping[str, Any], locale: str
-):  # type: ignore[no-untyped-def]
+):
     errors: list[RowError] = []
     payload: dict[str, Any] = {}
     if "locations" in tables:
@@ -434,22 +436,24 @@ def check_upload(
     return steps
 
 
-def import_files(
-    engine: Engine,
-    session_id: int,
-    files: Mapping[str, tuple[str, bytes]],
-    *,
-    locale: str = "es_AR",
-    at: datetime | None = None,
-) -> ImportSummary:
+@dataclass
+class ImportFiles:
     """Check the upload and, only if every row is valid, save it into the draft (one
     transaction). ``files`` maps a kind (locations, services, staff) to (name, bytes)."""
-    at = at or now()
-    with Session(engine) as session, session.begin():
-        row = get_session(session=session, session_id=session_id, locale=locale, for_update=True)
-        require_open(row, locale)
+
+    session_id: int
+    files: Mapping[str, tuple[str, bytes]]
+    locale: str = "es_AR"
+    at: datetime | None = None
+
+    def validate(self, *, session: Session, actor: Actor) -> None:
+        open_session(session, self.session_id, self.locale)
+
+    def run(self, *, session: Session, actor: Actor) -> ImportSummary:
+        at = self.at or now()
+        row = get_session(session=session, session_id=self.session_id, locale=self.locale)
         draft = dict(row.draft or {})
-        steps = check_upload(files, draft, locale=locale)
+        steps = check_upload(self.files, draft, locale=self.locale)
         draft.update(steps)
         done = set(completed_steps(draft)) | set(steps)
         draft["completed"] = [s for s in STEPS if s in done]

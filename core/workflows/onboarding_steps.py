@@ -25,8 +25,10 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
+from functools import partial
 from typing import Any
 
+from core.errors import DomainError
 from core.i18n import N_
 from core.reference.plans import PLAN_TIER, PLANS
 from core.validation import (
@@ -89,11 +91,17 @@ class FieldError:
     code: str = ""
 
 
-class StepValidationError(ValueError):
-    """A step submission with errors; nothing was saved."""
+class StepValidationError(DomainError):
+    """A step submission with errors; nothing was saved (``errors``: one per field)."""
 
     def __init__(self, errors: list[FieldError]) -> None:
-        super().__init__("; ".join(e.message for e in errors))
+        # Rendered messages, no params; the first field at fault names the error.
+        first = errors[0] if errors else None
+        super().__init__(
+            "step_invalid",
+            "; ".join(e.message for e in errors),
+            field=first.field if first else None,
+        )
         self.errors = errors
 
 
@@ -246,7 +254,7 @@ def validate_locations(payload: Any, draft: Mapping[str, Any], locale: str) -> S
                 "name": errors.text(row, "name", i),
                 "address": errors.text(row, "address", i),
                 "province": errors.check(
-                    "province", lambda r=row: validate_province(r.get("province"), locale=locale), i
+                    "province", partial(validate_province, row.get("province"), locale=locale), i
                 ),
                 "city": errors.text(row, "city", i),
             }
@@ -269,7 +277,7 @@ def validate_hours(payload: Any, draft: Mapping[str, Any], locale: str) -> StepR
     for i, name in enumerate(names):
         hours = values.get(name)
         week = errors.check(
-            "opening_hours", lambda h=hours: validate_opening_hours(h, locale=locale), i
+            "opening_hours", partial(validate_opening_hours, hours, locale=locale), i
         )
         if week is not None:
             data[name] = {str(day): [list(s) for s in shifts] for day, shifts in week.items()}
@@ -291,13 +299,17 @@ def validate_services(
                 "category": errors.text(row, "category", i),
                 "duration_min": errors.check(
                     "duration",
-                    lambda r=row: validate_duration(r.get("duration_min"), locale=locale),
+                    partial(validate_duration, row.get("duration_min"), locale=locale),
                     i,
                 ),
                 "price_ars": errors.check(
                     "price",
-                    lambda r=row: validate_service_price(
-                        r.get("price_ars"), vertical=vertical, as_of=as_of, locale=locale
+                    partial(
+                        validate_service_price,
+                        row.get("price_ars"),
+                        vertical=vertical,
+                        as_of=as_of,
+                        locale=locale,
                     ),
                     i,
                 ),
@@ -320,7 +332,7 @@ def validate_staff(payload: Any, draft: Mapping[str, Any], locale: str) -> StepR
     _count(errors, rows, "staff", "staff", MAX_STAFF)
     data = []
     for i, row in enumerate(rows):
-        person = {
+        person: dict[str, Any] = {
             "name": errors.text(row, "name", i),
             "location": str(row.get("location") or ""),
             "role": errors.text(row, "role", i),
@@ -339,7 +351,7 @@ def validate_staff(payload: Any, draft: Mapping[str, Any], locale: str) -> StepR
             errors.code("services", "no_services_performed", i)
         week = errors.check(
             "working_hours",
-            lambda r=row: validate_opening_hours(r.get("hours"), locale=locale),
+            partial(validate_opening_hours, row.get("hours"), locale=locale),
             i,
         )
         if week is not None:

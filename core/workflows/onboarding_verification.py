@@ -31,11 +31,12 @@ from datetime import datetime
 from typing import Any
 
 import numpy as np
-from sqlalchemy import Engine, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from core import audit
 from core.clock import now
+from core.commands import Actor
 from core.formatting import format_money
 from core.reference.inflation import cpi_index, month_key
 from core.schema import OnboardingSession, Service, Tenant
@@ -53,7 +54,7 @@ from core.workflows.onboarding_drafts import (
     complete_step,
     completed_steps,
     get_session,
-    require_open,
+    open_session,
 )
 from core.workflows.onboarding_messages import message
 from core.workflows.onboarding_steps import DATA_STEPS, cuit_fit_problem
@@ -125,7 +126,7 @@ def vertical_price_medians(
     prices = np.array([float(r.price_ars) for r in rows]) / level
     medians: dict[tuple[str, str], float] = {}
     for kind, index in (("name", 0), ("category", 1)):
-        keys = np.array([r[index].casefold() for r in rows], dtype=object)
+        keys = np.array([str(r[index]).casefold() for r in rows], dtype=object)
         for key in set(keys):
             chosen = prices[keys == key]
             if len(chosen) >= MIN_SAMPLES:
@@ -221,17 +222,23 @@ def describe(check: Mapping[str, Any], locale: str) -> str:
     return message(code, locale, **params)
 
 
-def verify(
-    engine: Engine, session_id: int, *, locale: str = "es_AR", at: datetime | None = None
-) -> str:
+@dataclass
+class VerifyOnboarding:
     """Run every check on the session's draft; returns the new ``verification_status``."""
-    at = at or now()
-    with Session(engine) as session, session.begin():
-        row = get_session(session=session, session_id=session_id, locale=locale, for_update=True)
-        require_open(row, locale)
+
+    session_id: int
+    locale: str = "es_AR"
+    at: datetime | None = None
+
+    def validate(self, *, session: Session, actor: Actor) -> None:
+        row = open_session(session, self.session_id, self.locale)
+        if any(step not in completed_steps(row.draft) for step in DATA_STEPS):
+            raise _fail("step_locked", self.locale, step="review")
+
+    def run(self, *, session: Session, actor: Actor) -> str:
+        at = self.at or now()
+        row = get_session(session=session, session_id=self.session_id, locale=self.locale)
         draft = dict(row.draft or {})
-        if any(step not in completed_steps(draft) for step in DATA_STEPS):
-            raise _fail("step_locked", locale, step="review")
         checks = run_checks(session, draft, at)
         status = "manual_review" if checks else "auto_approved"
         row.verification_status = status
@@ -249,26 +256,31 @@ def verify(
         return status
 
 
-def decide(
-    engine: Engine,
-    session_id: int,
-    *,
-    approve: bool,
-    comment: str,
-    reviewer_id: int | None,
-    locale: str = "es_AR",
-    at: datetime | None = None,
-) -> None:
-    """A reviewer approves or rejects an onboarding in manual review, with a comment."""
-    at = at or now()
-    comment = " ".join(comment.split()) if isinstance(comment, str) else ""
-    if not comment:
-        raise _fail("comment_required", locale)
-    with Session(engine) as session, session.begin():
-        row = get_session(session=session, session_id=session_id, locale=locale, for_update=True)
-        require_open(row, locale)
+@dataclass
+class DecideReview:
+    """The actor, as reviewer, approves or rejects an onboarding in manual review, with a
+    comment."""
+
+    session_id: int
+    approve: bool
+    comment: str
+    locale: str = "es_AR"
+    at: datetime | None = None
+
+    def _comment(self) -> str:
+        return " ".join(self.comment.split()) if isinstance(self.comment, str) else ""
+
+    def validate(self, *, session: Session, actor: Actor) -> None:
+        if not self._comment():
+            raise _fail("comment_required", self.locale)
+        row = open_session(session, self.session_id, self.locale)
         if row.verification_status != "manual_review":
-            raise _fail("not_in_review", locale)
+            raise _fail("not_in_review", self.locale)
+
+    def run(self, *, session: Session, actor: Actor) -> None:
+        at = self.at or now()
+        comment, approve, reviewer_id = self._comment(), self.approve, actor.user_id
+        row = get_session(session=session, session_id=self.session_id, locale=self.locale)
         decision = "approved" if approve else "rejected"
         before = {"status": row.status, "verification_status": row.verification_status}
         row.verification_status = decision
@@ -325,4 +337,11 @@ def verification_rate(*, session: Session) -> tuple[int, int]:
     return int(rows.get("auto_approved", 0)), int(sum(rows.values()))
 
 
-__all__ = ["REASON_CODES", "Check", "OnboardingError", "decide", "describe", "verify"]
+__all__ = [
+    "REASON_CODES",
+    "Check",
+    "DecideReview",
+    "OnboardingError",
+    "VerifyOnboarding",
+    "describe",
+]

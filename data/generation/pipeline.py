@@ -11,9 +11,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from sqlalchemy import Engine, text
+from sqlalchemy.orm import Session
 
 from core.config import ground_truth_path_for
 from core.schema import Base
+from data.demo_guard import record_demo_marker
 from data.generation import billing, engagement, onboarding
 from data.generation.bookings import US_PER_DAY, US_PER_MIN, BatchTables, generate_batch
 from data.generation.context import Calendar, GenerationParams, build_calendar, stream, to_day
@@ -274,6 +276,18 @@ def generate(
         timings["other_tables"] = time.perf_counter() - a
         a = time.perf_counter()
     timings["indexes_and_commit"] = time.perf_counter() - a
+    # Marks the database as the generator's, so the simulator and a later --replace know
+    # they are not writing over real data.
+    with Session(engine) as session, session.begin():
+        record_demo_marker(
+            session,
+            {
+                "tenants": params.tenants,
+                "months": params.months,
+                "seed": params.seed,
+                "today": params.today.isoformat(),
+            },
+        )
     done += 1
     progress("commit", done)
 

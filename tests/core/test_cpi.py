@@ -9,12 +9,12 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from core.commands import Actor, execute
 from core.cpi import (
     BASE_MONTH,
     SOURCE_BUNDLED,
     CpiError,
     CpiUpdate,
-    apply_cpi_update,
     bundled_levels,
     cpi_frame,
     edits_to_update,
@@ -32,12 +32,20 @@ from core.migrate import upgrade_database
 from core.reference.inflation import MONTHLY_CPI_PCT
 from core.schema import AuditEvent, CpiMonth
 
+ADMIN = Actor(1)  # the console user who makes every change below
+
 
 @pytest.fixture(scope="module")
 def template(tmp_path_factory):
     path = tmp_path_factory.mktemp("cpi") / "template.db"
     upgrade_database(f"sqlite:///{path}")  # seeds the bundled series
     with sqlite3.connect(path) as connection:  # fold the WAL in, so a file copy has it all
+        connection.execute(
+            "INSERT INTO console_users (id, full_name, email, role, active, updated_at) "
+            "VALUES (?, 'Ana Admin', 'ana@example.com', 'admin', 1, '2026-01-01 00:00:00')",
+            (ADMIN.user_id,),
+        )
+        connection.commit()
         connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     return path
 
@@ -133,7 +141,7 @@ def test_bad_uploads_are_refused_and_change_nothing(engine, data):
     parsed = parse_cpi_csv(data, locale="en")
     assert not parsed.ok and parsed.errors and not parsed.values
     with pytest.raises(CpiError):
-        apply_cpi_update(engine, upload_to_update(parsed, actor_id=None, locale="en"))
+        execute(upload_to_update(parsed), actor=ADMIN, engine=engine)
     pd.testing.assert_frame_equal(table(engine), before)
     assert audit_count(engine) == audits
 
@@ -162,7 +170,7 @@ def test_spreadsheet_csv_with_semicolons_and_decimal_commas():
 def test_index_upload_upserts_and_audits_each_month(engine):
     parsed = parse_cpi_csv(b"month,index_value\n2026-03,12000\n2027-01,15000\n", locale="en")
     assert parsed.ok
-    changed = apply_cpi_update(engine, upload_to_update(parsed, actor_id=None, locale="en"))
+    changed = execute(upload_to_update(parsed), actor=ADMIN, engine=engine)
     assert changed == 2
     with Session(engine) as session:
         march = session.get(CpiMonth, date(2026, 3, 1))
@@ -177,13 +185,14 @@ def test_index_upload_upserts_and_audits_each_month(engine):
         events[0].before["source"] == SOURCE_BUNDLED and events[0].after["index_value"] == 12000.0
     )
     assert events[1].before is None
+    assert {e.actor_id for e in events} == {ADMIN.user_id}
 
 
 def test_monthly_pct_upload_chains_from_the_previous_month(engine):
     with Session(engine) as session:
         february = session.get(CpiMonth, date(2026, 2, 1)).index_value
     parsed = parse_cpi_csv(b"month,monthly_pct\n2026-03,10\n2026-04,-5\n", locale="en")
-    apply_cpi_update(engine, upload_to_update(parsed, actor_id=None, locale="en"))
+    execute(upload_to_update(parsed), actor=ADMIN, engine=engine)
     with Session(engine) as session:
         assert session.get(CpiMonth, date(2026, 3, 1)).index_value == pytest.approx(february * 1.1)
         assert session.get(CpiMonth, date(2026, 4, 1)).index_value == pytest.approx(
@@ -196,7 +205,7 @@ def test_monthly_pct_without_an_anchor_month_is_refused(engine):
     parsed = parse_cpi_csv(b"month,monthly_pct\n2030-06,2\n", locale="en")
     assert parsed.ok  # well-formed, but the table has no 2030-05 to chain from
     with pytest.raises(CpiError, match="2030-05 is not in the table"):
-        apply_cpi_update(engine, upload_to_update(parsed, actor_id=None, locale="en"))
+        execute(upload_to_update(parsed), actor=ADMIN, engine=engine)
     pd.testing.assert_frame_equal(table(engine), before)
 
 
@@ -206,10 +215,10 @@ def test_editor_changes_become_one_audited_transaction(engine):
     edited.loc[2, "index_value"] = 99999.0
     edited = edited.drop(index=0)
     edited.loc[9] = [date(2027, 1, 1), 123456.0]
-    update = edits_to_update(original, edited, actor_id=None, locale="en")
+    update = edits_to_update(original, edited)
     assert update.deletions == (pd.Timestamp(original["month"][0]).date(),)
     assert set(update.levels) == {pd.Timestamp(original["month"][2]).date(), date(2027, 1, 1)}
-    assert apply_cpi_update(engine, update) == 3
+    assert execute(update, actor=ADMIN, engine=engine) == 3
     assert audit_count(engine) == 3
     with Session(engine) as session:
         assert session.get(CpiMonth, update.deletions[0]) is None
@@ -223,15 +232,13 @@ def test_bad_editor_rows_are_refused(engine, month, value, message):
     original = table(engine).tail(1).reset_index(drop=True)
     edited = pd.DataFrame({"month": [month], "index_value": [value]})
     with pytest.raises(CpiError, match=message):
-        edits_to_update(original, edited, actor_id=None, locale="en")
+        edits_to_update(original, edited)
 
 
 def test_the_table_cannot_be_emptied(engine):
     months = tuple(pd.Timestamp(m).date() for m in table(engine)["month"])
     with pytest.raises(CpiError, match="cannot be left empty"):
-        apply_cpi_update(
-            engine, CpiUpdate(actor_id=None, source="manual", locale="en", deletions=months)
-        )
+        execute(CpiUpdate(source="manual", deletions=months), actor=ADMIN, engine=engine)
     assert len(table(engine)) == len(months)
 
 

@@ -10,8 +10,12 @@ import pytest
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-import core.jobs as jobs
 from core.clock import now
+from core.config import get_settings
+from core.jobs import runner
+from core.jobs.refresh import DETAIL_JOB_ID
+from core.jobs.registry import JOBS
+from core.jobs.spec import JobSpec
 from core.metrics import detail
 from core.metrics.detail import FrameProvider
 from core.metrics.refresh import refresh_metrics
@@ -30,14 +34,14 @@ PROVIDER = FrameProvider(
 )
 
 
-def detail_spec() -> jobs.JobSpec:
-    return next(spec for spec in jobs.JOBS if spec.job_id == jobs.DETAIL_JOB_ID)
+def detail_spec() -> JobSpec:
+    return next(spec for spec in JOBS if spec.job_id == DETAIL_JOB_ID)
 
 
 def runs(engine) -> int:  # type: ignore[no-untyped-def]
     with Session(engine) as session:
         return session.scalar(
-            select(func.count()).select_from(JobRun).where(JobRun.job_id == jobs.DETAIL_JOB_ID)
+            select(func.count()).select_from(JobRun).where(JobRun.job_id == DETAIL_JOB_ID)
         )
 
 
@@ -45,7 +49,7 @@ def test_job_waits_for_metrics_then_runs_only_when_due(sqlite_engine, monkeypatc
     monkeypatch.setattr(detail, "discover_providers", lambda: [PROVIDER])
     spec = detail_spec()
 
-    jobs.run_recorded(sqlite_engine, spec, "s1")  # no metrics snapshot yet
+    runner.run_recorded(sqlite_engine, spec, "s1", get_settings())  # no metrics snapshot yet
     assert runs(sqlite_engine) == 0
     with Session(sqlite_engine) as session:
         assert latest_detail_version(session=session) is None
@@ -54,12 +58,14 @@ def test_job_waits_for_metrics_then_runs_only_when_due(sqlite_engine, monkeypatc
         refs = add_tenant(session, 1, signup=date(2026, 1, 5))
         add_booking(session, refs, start_at=now() - timedelta(hours=3))
     refresh_metrics(sqlite_engine)
-    run = jobs.run_recorded(sqlite_engine, spec, "s1")
+    run = runner.run_recorded(sqlite_engine, spec, "s1", get_settings())
     assert run.status == "success", run.error
     assert run.detail["frames"] == 1
     assert runs(sqlite_engine) == 1
 
-    jobs.run_recorded(sqlite_engine, spec, "s1")  # fresh: nothing due, nothing recorded
+    runner.run_recorded(
+        sqlite_engine, spec, "s1", get_settings()
+    )  # fresh: nothing due, nothing recorded
     assert runs(sqlite_engine) == 1
 
     with Session(sqlite_engine) as session, session.begin():  # age the detail snapshot
@@ -68,5 +74,5 @@ def test_job_waits_for_metrics_then_runs_only_when_due(sqlite_engine, monkeypatc
             .where(MetricSnapshot.kind == "detail")
             .values(created_at=now() - timedelta(hours=1))
         )
-    assert jobs.run_recorded(sqlite_engine, spec, "s1").status == "success"
+    assert runner.run_recorded(sqlite_engine, spec, "s1", get_settings()).status == "success"
     assert runs(sqlite_engine) == 2

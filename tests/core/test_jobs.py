@@ -2,24 +2,32 @@
 
 from __future__ import annotations
 
+import ast
+import dataclasses
 import subprocess
 import sys
 import threading
 import time
+from dataclasses import replace
 from datetime import date, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
-import core.jobs as jobs
+import core.jobs as jobs_package
 from core.clock import now
+from core.config import ConfigError, Settings, get_settings
+from core.jobs import refresh as refresh_jobs
+from core.jobs import registry, runner
+from core.jobs.spec import JobSpec
 from core.locks import release, try_acquire
 from core.metrics.refresh import refresh_metrics
 from core.metrics.snapshots import latest_version
 from core.metrics.status import REFRESH_JOB_ID, refresh_status
 from core.schema import JobRun
-from scheduler import build_scheduler
+from scheduler import build_scheduler, scheduler_settings
 from tests.factories import add_booking, add_tenant
 
 # Bookings a few hours before now, snapshot ages and the stale status.
@@ -32,8 +40,8 @@ def seed(engine: Engine) -> None:
         add_booking(session, refs, start_at=now() - timedelta(hours=3))
 
 
-def refresh_spec() -> jobs.JobSpec:
-    return next(spec for spec in jobs.JOBS if spec.job_id == REFRESH_JOB_ID)
+def refresh_spec() -> JobSpec:
+    return next(spec for spec in registry.JOBS if spec.job_id == REFRESH_JOB_ID)
 
 
 def test_lease_excludes_a_second_holder_until_released_or_expired(engine: Engine) -> None:
@@ -48,7 +56,7 @@ def test_lease_excludes_a_second_holder_until_released_or_expired(engine: Engine
 
 def test_refresh_run_is_recorded_with_rows_touched(engine: Engine) -> None:
     seed(engine)
-    run = jobs.run_recorded(engine, refresh_spec(), "test:1:a")
+    run = runner.run_recorded(engine, refresh_spec(), "test:1:a", get_settings())
     assert run is not None and run.status == "success"
     with Session(engine) as session:
         stored = session.get(JobRun, run.id)
@@ -62,14 +70,14 @@ def test_failed_refresh_is_recorded_and_keeps_the_last_good_snapshot(
     engine: Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     seed(engine)
-    good = jobs.run_recorded(engine, refresh_spec(), "test:1:a")
+    good = runner.run_recorded(engine, refresh_spec(), "test:1:a", get_settings())
     assert good is not None and good.status == "success"
 
     def broken(*_args, **_kwargs):  # type: ignore[no-untyped-def]
         raise RuntimeError("disk full\nsecond line is not shown")
 
     monkeypatch.setattr("core.metrics.refresh.build_snapshot_content", broken)
-    failed = jobs.run_recorded(engine, refresh_spec(), "test:1:a")
+    failed = runner.run_recorded(engine, refresh_spec(), "test:1:a", get_settings())
     assert failed is not None and failed.status == "failed"
     assert failed.error == "RuntimeError: disk full"
     with Session(engine) as session:
@@ -85,7 +93,7 @@ def test_two_schedulers_never_refresh_at_the_same_time(
     seed(engine)
     refresh_metrics(engine)
     intervals: list[tuple[float, float]] = []
-    real_refresh = jobs.refresh_metrics
+    real_refresh = refresh_jobs.refresh_metrics
 
     def slow_refresh(*args, **kwargs):  # type: ignore[no-untyped-def]
         started = time.perf_counter()
@@ -94,11 +102,13 @@ def test_two_schedulers_never_refresh_at_the_same_time(
         intervals.append((started, time.perf_counter()))
         return result
 
-    monkeypatch.setattr(jobs, "refresh_metrics", slow_refresh)
+    monkeypatch.setattr(refresh_jobs, "refresh_metrics", slow_refresh)
     runs: list[JobRun | None] = []
     threads = [
         threading.Thread(
-            target=lambda i=i: runs.append(jobs.run_recorded(engine, refresh_spec(), f"host:{i}:x"))
+            target=lambda i=i: runs.append(
+                runner.run_recorded(engine, refresh_spec(), f"host:{i}:x", get_settings())
+            )
         )
         for i in range(2)
     ]
@@ -111,10 +121,14 @@ def test_two_schedulers_never_refresh_at_the_same_time(
     assert len(intervals) == 1
 
 
+def interval_settings(refresh_interval_s: float) -> Settings:
+    return dataclasses.replace(get_settings(), refresh_interval_s=refresh_interval_s)
+
+
 def test_scheduler_registers_every_job_with_explicit_ids_and_no_overlap(engine: Engine) -> None:
-    scheduler = build_scheduler(engine, refresh_interval_s=30, mode="embedded")
+    scheduler = build_scheduler(engine, settings=interval_settings(30), mode="embedded")
     registered = {job.id: job for job in scheduler.get_jobs()}
-    assert set(registered) == {spec.job_id for spec in jobs.JOBS} | {
+    assert set(registered) == {spec.job_id for spec in registry.JOBS} | {
         "scheduler_heartbeat",
         "recover_dead_schedulers",
     }
@@ -123,10 +137,27 @@ def test_scheduler_registers_every_job_with_explicit_ids_and_no_overlap(engine: 
     assert refresh.trigger.interval == timedelta(seconds=30)
 
 
+def test_model_jobs_wait_the_configured_warmup(engine: Engine) -> None:
+    start = datetime(2026, 12, 7, 9, 0)
+    settings = replace(interval_settings(30), model_jobs_delay_s=45.0)
+    scheduler = build_scheduler(engine, settings=settings, mode="embedded", first_run_at=start)
+    delays = {
+        job.id: (job.next_run_time.replace(tzinfo=None) - start).total_seconds()
+        for job in scheduler.get_jobs()
+        if job.id in {spec.job_id for spec in registry.JOBS}
+    }
+    waiting = {spec.job_id for spec in registry.JOBS if spec.waits_for_warmup}
+    assert waiting >= {"health_scores", "churn_retrain"}
+    assert {job: delay for job, delay in delays.items() if job in waiting} == dict.fromkeys(
+        waiting, 45.0
+    )
+    assert delays[REFRESH_JOB_ID] == 0.0
+
+
 def test_embedded_scheduler_refreshes_and_beats(engine: Engine) -> None:
     seed(engine)
     scheduler = build_scheduler(
-        engine, refresh_interval_s=1, mode="embedded", first_run_at=datetime.now()
+        engine, settings=interval_settings(1), mode="embedded", first_run_at=datetime.now()
     )
     scheduler.start()
     try:
@@ -159,3 +190,25 @@ def test_standalone_scheduler_rejects_an_unreachable_database(tmp_path) -> None:
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and "does not exist" in lines[0]
     assert "Traceback" not in result.stderr
+
+
+def test_the_interval_sets_the_trigger_and_the_leases(engine: Engine) -> None:
+    settings = scheduler_settings(get_settings(), 100.0)  # scheduler.py --interval 100
+    scheduler = build_scheduler(engine, settings=settings, mode="standalone")
+    refresh = {job.id: job for job in scheduler.get_jobs()}[REFRESH_JOB_ID]
+    assert refresh.trigger.interval == timedelta(seconds=100)
+    _, spec, _, passed = refresh.args
+    assert passed.refresh_interval_s == 100.0
+    assert spec.lease_for(passed) == 400.0  # four intervals, not the environment's 30 s
+    with pytest.raises(ConfigError, match="at least 1 second"):
+        scheduler_settings(get_settings(), 0.5)
+
+
+def test_jobs_read_the_settings_they_are_given_never_the_environment() -> None:
+    package = Path(jobs_package.__file__).parent
+    for path in package.glob("*.py"):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        names = {node.id for node in ast.walk(tree) if isinstance(node, ast.Name)}
+        names |= {a.name for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)
+                  for a in node.names}  # fmt: skip
+        assert "get_settings" not in names, path.name

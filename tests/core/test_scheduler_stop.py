@@ -23,16 +23,18 @@ import pytest
 from sqlalchemy import Engine, insert, select, text
 from sqlalchemy.orm import Session
 
-import core.jobs as jobs
-from core import job_control
 from core.clock import now
+from core.config import Settings, get_settings
 from core.db import create_engine_for
+from core.jobs import control as job_control
+from core.jobs import registry, runner
+from core.jobs.spec import JobSpec
 from core.schema import ConsoleLock, JobRun
 from data.generate import generate_demo_data
 from tests.conftest import _reset_postgres, postgres_url
 
 ROOT = Path(__file__).resolve().parents[2]
-PROBE = jobs.SLOW_STATEMENT_JOB_ID
+PROBE = registry.SLOW_STATEMENT_JOB_ID
 STOP_LIMIT_S = 10.0
 
 
@@ -42,7 +44,7 @@ def scheduler_env(url: str, **extra: str) -> dict[str, str]:
         "BARBERPRO_DATABASE_URL": url,
         "BARBERPRO_ENV": "test",
         "BARBERPRO_SIMULATOR": "false",
-        jobs.SLOW_STATEMENT_VARIABLE: "300",
+        registry.SLOW_STATEMENT_VARIABLE: "300",
         **extra,
     }
 
@@ -206,15 +208,17 @@ def test_the_embedded_scheduler_stops_with_its_process(engine) -> None:  # type:
         assert slow_statements_on_server(engine) == 0
 
 
-def probe_spec() -> jobs.JobSpec:
-    return next(spec for spec in jobs.scheduled_jobs("test") if spec.job_id == PROBE)
+def probe_spec() -> JobSpec:
+    probe_settings = Settings(environment="test")
+    return next(s for s in registry.scheduled_jobs(probe_settings) if s.job_id == PROBE)
 
 
 def test_a_runaway_statement_fails_its_run_with_a_clear_record(engine, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    monkeypatch.setenv(jobs.SLOW_STATEMENT_VARIABLE, "120")
+    monkeypatch.setenv(registry.SLOW_STATEMENT_VARIABLE, "120")
     monkeypatch.setenv("BARBERPRO_JOB_STATEMENT_TIMEOUTS", f"{PROBE}=1")
     started = time.monotonic()
-    run = jobs.run_recorded(engine, probe_spec(), f"{socket.gethostname()}:{os.getpid()}:t")
+    holder = f"{socket.gethostname()}:{os.getpid()}:t"
+    run = runner.run_recorded(engine, probe_spec(), holder, get_settings())
     assert time.monotonic() - started < 10
     assert run is not None and run.status == "failed"
     assert run.error is not None

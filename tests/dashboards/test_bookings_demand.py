@@ -27,6 +27,7 @@ from core.metrics.snapshots import latest_detail_version, latest_version, load_s
 from core.schema import Booking
 from dashboards import bookings_demand as demand
 from dashboards.filters import Filters
+from dashboards.kit import DayRange
 from tests.dashboards.test_revenue_subscriptions import generated_url
 from tests.generated_console import TODAY
 
@@ -338,7 +339,7 @@ def test_holiday_effect_against_same_weekdays():
     frame = pd.DataFrame({"tenant_id": 1, "day": days, "bookings": bookings})
     frame.loc[frame["day"] == "2026-05-25", "bookings"] = 40
     frame.loc[frame["day"] == "2026-06-15", "bookings"] = 10
-    period = demand.Period(date(2026, 5, 20), date(2026, 5, 31))
+    period = DayRange(date(2026, 5, 20), date(2026, 5, 31))
     table = demand.holiday_effect(frame, period, last_complete=date(2026, 6, 30), locale="es_AR")
     row = table[table["day"] == date(2026, 5, 25)].iloc[0]
     assert row["baseline"] == pytest.approx(100.0)

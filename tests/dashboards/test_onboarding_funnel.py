@@ -12,6 +12,7 @@ from core.formatting import MISSING
 from core.metrics.snapshots import latest_detail_version, load_snapshot
 from dashboards import onboarding_funnel as funnel
 from dashboards.filters import Filters
+from dashboards.kit import format_minutes
 from tests.generated_console import AS_OF, TODAY, generated_console
 
 PERIOD = Filters(start=TODAY - timedelta(days=179), end=TODAY)
@@ -183,10 +184,10 @@ def test_empty_selection_draws_messages_not_empty_charts():
 
 
 def test_minutes_read_naturally():
-    assert funnel.format_minutes(42, locale="en") == "42 min"
-    assert funnel.format_minutes(210, locale="es_AR") == "3,5 h"
-    assert funnel.format_minutes(3 * 1440, locale="en") == "3.0 d"
-    assert funnel.format_minutes(None, locale="en") == MISSING
+    assert format_minutes(42, locale="en") == "42 min"
+    assert format_minutes(210, locale="es_AR") == "3,5 h"
+    assert format_minutes(3 * 1440, locale="en") == "3.0 d"
+    assert format_minutes(None, locale="en") == MISSING
 
 
 def test_previous_period_has_the_same_length():

@@ -26,6 +26,7 @@ from core.metrics.frames.subscriptions import (
 from core.metrics.snapshots import latest_detail_version, latest_version, load_snapshot
 from dashboards import revenue_subscriptions as revenue
 from dashboards.filters import Filters
+from dashboards.kit import MonthRange
 from tests.generated_console import TODAY, generated_console
 
 AS_OF = date(2025, 4, 15)
@@ -213,7 +214,7 @@ def test_filters_select_tenants_by_profile(hand):
 def test_cohort_table_by_hand(hand):
     frame, tenants, _period = hand
     table = revenue.cohort_table(
-        frame, tenants, revenue.Period(2025 * 12, 2025 * 12 + 2), last_month=2025 * 12 + 3
+        frame, tenants, MonthRange(2025 * 12, 2025 * 12 + 2), last_month=2025 * 12 + 3
     )
     january = table.loc["2025-01"]  # T1, T2, T4: 5500 at the end of January
     assert january["tenants"] == 3

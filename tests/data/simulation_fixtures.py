@@ -30,6 +30,7 @@ from core.schema import (
     SupportTicket,
     Tenant,
 )
+from data.demo_guard import record_demo_marker
 
 # A Wednesday afternoon that is not a holiday: shops are open and the day is half done.
 AT = datetime(2026, 10, 14, 16, 0)
@@ -76,6 +77,8 @@ def build_sample_database(
             for index in range(tenants):
                 tenant_id = _add_tenant(session, rng, index, at, history_days, per_staff_day)
                 (active if tenant_status(index) == "active" else inactive).append(tenant_id)
+            # Fake data like the generator's: the simulator may write into it.
+            record_demo_marker(session, {"tenants": tenants, "fixture": "simulation"})
     finally:
         engine.dispose()
     return SampleDatabase(url, at, tuple(active), tuple(inactive))

@@ -39,9 +39,9 @@ def triage_env(monkeypatch, tmp_path):  # type: ignore[no-untyped-def]
     return engine, world, run.opened
 
 
-def open_page(alert_id: int | None = None) -> AppTest:
+def open_page(alert_id: int | None = None, lang: str = "en") -> AppTest:
     app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
-    app.query_params["lang"] = "en"
+    app.query_params["lang"] = lang
     if alert_id is not None:
         app.query_params["alert"] = str(alert_id)
     app.run()
@@ -97,6 +97,16 @@ def test_closing_without_an_outcome_is_refused(triage_env) -> None:  # type: ign
         alert = session.get(CsAlert, alert_id)
         assert (alert.status, alert.outcome) == ("closed", "resolved")  # type: ignore[union-attr]
         assert alert.closed_by_id == world.manager  # type: ignore[union-attr]
+
+
+def test_a_refused_command_reaches_the_page_translated(triage_env) -> None:  # type: ignore[no-untyped-def]
+    engine, _world, _ = triage_env
+    alert_id = failed_invoice_alert(engine)
+    app = open_page(alert_id, lang="es_AR")
+    audits = _audit_count(engine)
+    button(app, "Cerrar alerta").click().run()
+    assert [e.value for e in app.error] == ["Elegí un resultado para cerrar la alerta."]
+    assert _audit_count(engine) == audits
 
 
 def test_snoozing_into_the_past_is_refused(triage_env) -> None:  # type: ignore[no-untyped-def]

@@ -102,7 +102,7 @@ def rebooking_cutoff(as_of: date) -> date:
 # ----------------------------------------------------------------------------- reads
 
 
-def fetch_frame(session: Session, statement: Select, columns: list[str]) -> pd.DataFrame:  # type: ignore[type-arg]
+def fetch_frame(session: Session, statement: Select, columns: list[str]) -> pd.DataFrame:
     """Rows of a Core select as a DataFrame, column by column.
 
     Reads the driver's cursor directly: no ORM, no per-value result processing (dates

@@ -95,7 +95,7 @@ def _empty(columns: list[str]) -> pd.DataFrame:
 
 
 # ------------------------------------------------------------------ cell queries
-def _tenant_clause(column, tenant_ids: list[int] | None):  # type: ignore[no-untyped-def]
+def _tenant_clause(column, tenant_ids: list[int] | None):
     # ``IN (SELECT id FROM tenants)`` lets SQLite walk the (tenant_id, time) index
     # tenant by tenant instead of scanning the whole table.
     if tenant_ids is None:
@@ -185,10 +185,10 @@ def reconciliation_cells(
     ).label("kind")
     differs = func.abs(func.coalesce(b.paid_ars, 0) - b.booking_ars) > AMOUNT_TOLERANCE
 
-    def count_if(condition):  # type: ignore[no-untyped-def]
+    def count_if(condition):
         return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
 
-    def sum_if(condition, value):  # type: ignore[no-untyped-def]
+    def sum_if(condition, value):
         return func.coalesce(func.sum(case((condition, value), else_=0)), 0)
 
     cells = pd.DataFrame(
@@ -426,7 +426,7 @@ def read_invoices(*, session: Session) -> pd.DataFrame:
 
 def job_frames(*, session: Session, as_of: date) -> dict[str, pd.DataFrame]:
     """Per job: runs per day and status over the kept window, and a summary row."""
-    from core.jobs import JOBS  # lazily: core.jobs imports the detail machinery
+    from core.jobs.registry import JOBS  # lazily: the registry imports the detail machinery
     from core.queries.operations import recent_job_runs
 
     since = _dt(as_of - timedelta(days=JOB_WINDOW_DAYS - 1))

@@ -52,7 +52,7 @@ DAILY_ORIGINS, DAILY_STEP = 6, 14
 MONTHLY_ORIGINS = 4
 # A yearly cycle only for GMV (the January dip): MRR moves by sign-ups, churn and price
 # updates, and a seasonal term made its backtest worse than the naive forecast.
-SEASONAL = {"mrr": False, "gmv": "auto"}
+SEASONAL: dict[str, bool | str] = {"mrr": False, "gmv": "auto"}
 NAIVE_DAILY = N_("seasonal naive (same weekday last week)")
 NAIVE_MONTHLY = N_("naive (last month repeated)")
 

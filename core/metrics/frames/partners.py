@@ -33,12 +33,12 @@ class month_start(FunctionElement[date]):  # noqa: N801 - reads like the SQL fun
 
 
 @compiles(month_start, "sqlite")
-def _month_start_sqlite(element, compiler, **kw):  # type: ignore[no-untyped-def]
+def _month_start_sqlite(element, compiler, **kw):
     return f"date({compiler.process(element.clauses, **kw)}, 'start of month')"
 
 
 @compiles(month_start)
-def _month_start_default(element, compiler, **kw):  # type: ignore[no-untyped-def]
+def _month_start_default(element, compiler, **kw):
     return f"CAST(date_trunc('month', {compiler.process(element.clauses, **kw)}) AS DATE)"
 
 
@@ -72,7 +72,15 @@ def month_end_mrr(
 ) -> pd.DataFrame:
     """MRR per tenant on the last day of each month (the as-of day for the current month)."""
     if subscriptions.empty or len(months) == 0:
-        return pd.DataFrame(columns=["tenant_id", "month", "mrr_ars"])
+        # Typed, so the outer merges with the (datetime) invoice and GMV months still work
+        # on a database that has no subscriptions yet.
+        return pd.DataFrame(
+            {
+                "tenant_id": pd.Series(dtype="int64"),
+                "month": pd.Series(dtype="datetime64[ns]"),
+                "mrr_ars": pd.Series(dtype=float),
+            }
+        )
     started = pd.to_datetime(subscriptions["started_on"]).to_numpy()
     ended = pd.to_datetime(subscriptions["ended_on"]).to_numpy()  # NaT: still open
     parts = []
@@ -116,7 +124,8 @@ def compute_partners(session: Session, as_of: date) -> dict[str, pd.DataFrame]:
         columns=["tenant_id", "month", "gmv_ars"],
     )
     for frame in (collected, gmv):
-        frame["month"] = pd.to_datetime(frame["month"])
+        frame["month"] = pd.to_datetime(frame["month"]).astype("datetime64[ns]")
+        frame["tenant_id"] = frame["tenant_id"].astype("int64")
     first = min(
         [pd.Timestamp(as_of).to_period("M").to_timestamp()]
         + [frame["month"].min() for frame in (collected, gmv) if not frame.empty]

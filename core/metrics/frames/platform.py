@@ -358,7 +358,7 @@ def run_checks(session: Session, *, cutoff: datetime, checked_at: datetime) -> p
     return frame[COLUMNS]
 
 
-def _count_table(session: Session, table: Any, table_checks: list[Check]) -> tuple[int, dict]:  # type: ignore[type-arg]
+def _count_table(session: Session, table: Any, table_checks: list[Check]) -> tuple[int, dict]:
     """(row count, offending rows per check id) for one table."""
     folded = [c for c in table_checks if c.category != "orphans"]
     columns: list[Any] = [func.count()]

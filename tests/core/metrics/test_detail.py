@@ -71,3 +71,23 @@ def test_only_a_few_detail_snapshots_are_kept(sqlite_engine):
 
         kept = session.scalar(select(func.count()).select_from(MetricSnapshot))
     assert kept == 3
+
+
+def test_every_provider_runs_on_an_empty_database(engine):
+    """A fresh production database has no platform rows yet: no provider may fail on it."""
+    from datetime import date
+
+    from sqlalchemy.orm import Session
+
+    from core.metrics.detail import discover_providers
+    from core.metrics.refresh import refresh_metrics
+
+    refresh_metrics(engine)  # what the scheduler runs first, on an empty database too
+    failures = {}
+    with Session(engine) as session:
+        for provider in discover_providers():
+            try:
+                provider.compute(session, date(2026, 12, 7))
+            except Exception as exc:  # collect them all, then fail once with the list
+                failures[provider.name] = f"{type(exc).__name__}: {exc}"
+    assert failures == {}

@@ -9,8 +9,10 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from core.config import get_settings
 from core.db import get_engine
-from core.jobs import JOBS, run_recorded
+from core.jobs.registry import JOBS
+from core.jobs.runner import run_recorded
 from core.models import churn
 from core.models.churn import (
     PROMOTION_AUC_TOLERANCE,
@@ -115,7 +117,7 @@ def test_retrain_job_records_its_runs(registry_url, monkeypatch, tmp_path) -> No
     from core.migrate import upgrade_database
 
     upgrade_database(empty)
-    run = run_recorded(get_engine(empty), spec, "test:1:abc")
+    run = run_recorded(get_engine(empty), spec, "test:1:abc", get_settings())
     assert run.status == "failed" and "no billing history" in run.error
 
     # With training replaced by the small simulated run, a success is recorded with
@@ -130,7 +132,7 @@ def test_retrain_job_records_its_runs(registry_url, monkeypatch, tmp_path) -> No
 
     monkeypatch.setattr(churn, "retrain", fake_retrain)
     monkeypatch.setattr(churn, "score_with_promoted", lambda engine: 0)
-    run = run_recorded(get_engine(registry_url), spec, "test:1:abc")
+    run = run_recorded(get_engine(registry_url), spec, "test:1:abc", get_settings())
     assert run.status == "success", run.error
     with Session(get_engine(registry_url)) as session:
         stored = session.scalars(select(JobRun).where(JobRun.job_id == "churn_retrain")).all()

@@ -10,6 +10,7 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from core.audit import history
+from core.commands import Actor, execute
 from core.schema import (
     AuditEvent,
     CsAlert,
@@ -27,7 +28,6 @@ from core.workflows.alerts_commands import (
     SnoozeAlert,
     UpdatePlaybook,
     UpdateRule,
-    execute,
 )
 from core.workflows.alerts_config import AlertError, load_config
 from core.workflows.alerts_engine import run_alert_rules, wake_snoozed
@@ -66,32 +66,32 @@ def state(engine: Engine, alert_id: int) -> dict:  # type: ignore[type-arg]
 
 
 BAD_INPUT = [
-    (lambda a, w: CloseAlert(a, None, "done", w.manager), "Choose an outcome to close the alert."),
-    (lambda a, w: CloseAlert(a, "", None, w.manager), "Choose an outcome to close the alert."),
+    (lambda a, w: CloseAlert(a, None, "done"), "Choose an outcome to close the alert."),
+    (lambda a, w: CloseAlert(a, "", None), "Choose an outcome to close the alert."),
     (
-        lambda a, w: CloseAlert(a, "happy", None, w.manager),
+        lambda a, w: CloseAlert(a, "happy", None),
         "Unknown outcome happy: use one of resolved, retained_with_discount, no_response, "
         "escalated, churned.",
     ),
     (
-        lambda a, w: SnoozeAlert(a, AT - timedelta(hours=1), "on holiday", w.manager, at=AT),
+        lambda a, w: SnoozeAlert(a, AT - timedelta(hours=1), "on holiday", at=AT),
         "A snooze must end in the future; 2026-06-15 09:00 has already passed.",
     ),
     (
-        lambda a, w: SnoozeAlert(a, TODAY, "on holiday", w.manager, at=AT),
+        lambda a, w: SnoozeAlert(a, TODAY, "on holiday", at=AT),
         "A snooze must end in the future; 2026-06-15 00:00 has already passed.",
     ),
     (
-        lambda a, w: SnoozeAlert(a, TODAY + timedelta(days=3), "  ", w.manager, at=AT),
+        lambda a, w: SnoozeAlert(a, TODAY + timedelta(days=3), "  ", at=AT),
         "Say why the alert is snoozed.",
     ),
-    (lambda a, w: AssignAlert(a, 999, w.manager), "No console user has the id 999."),
-    (lambda a, w: AssignAlert(a, "nobody", w.manager), "No console user has the id nobody."),
-    (lambda a, w: LogAction(a, "fax", None, w.manager), "Choose what you did: one of "
+    (lambda a, w: AssignAlert(a, 999), "No console user has the id 999."),
+    (lambda a, w: AssignAlert(a, "nobody"), "No console user has the id nobody."),
+    (lambda a, w: LogAction(a, "fax", None), "Choose what you did: one of "
      "call, whatsapp, email, discount, training."),
-    (lambda a, w: EscalateAlert(a, w.admin, "", w.manager), "Say why the alert is escalated."),
-    (lambda a, w: SetTask(a, 9, True, w.manager), "Alert #{a} has no task 10."),
-    (lambda a, w: CloseAlert(a + 100, "resolved", None, w.manager), "Alert #{b} does not exist."),
+    (lambda a, w: EscalateAlert(a, w.admin, ""), "Say why the alert is escalated."),
+    (lambda a, w: SetTask(a, 9, True), "Alert #{a} has no task 10."),
+    (lambda a, w: CloseAlert(a + 100, "resolved", None), "Alert #{b} does not exist."),
 ]  # fmt: skip
 
 
@@ -100,7 +100,7 @@ def test_bad_input_is_refused_with_one_clear_message(world, make, message) -> No
     alert_id = open_alert(world)
     before, audits = state(world.engine, alert_id), audit_count(world.engine)
     with pytest.raises(AlertError) as error:
-        execute(world.engine, make(alert_id, world))
+        execute(make(alert_id, world), actor=Actor(world.manager), engine=world.engine)
     assert str(error.value) == message.format(a=alert_id, b=alert_id + 100)
     assert state(world.engine, alert_id) == before
     assert audit_count(world.engine) == audits
@@ -109,15 +109,31 @@ def test_bad_input_is_refused_with_one_clear_message(world, make, message) -> No
 def test_working_an_alert_end_to_end_is_audited(world: World) -> None:
     alert_id = open_alert(world)
     engine, me = world.engine, world.manager
-    execute(engine, AssignAlert(alert_id, world.other, me))
-    execute(engine, SnoozeAlert(alert_id, date(2026, 6, 18), "owner travelling", me, at=AT))
+    execute(AssignAlert(alert_id, world.other), actor=Actor(me), engine=engine)
+    execute(
+        SnoozeAlert(alert_id, date(2026, 6, 18), "owner travelling", at=AT),
+        actor=Actor(me),
+        engine=engine,
+    )
     assert state(engine, alert_id)["status"] == "snoozed"
     with Session(engine) as session, session.begin():
         assert wake_snoozed(session, at=AT + timedelta(days=3)) == 1
-    execute(engine, EscalateAlert(alert_id, world.admin, "enterprise chain at risk", me))
-    execute(engine, SetTask(alert_id, 0, True, me, at=AT))
-    execute(engine, LogAction(alert_id, "whatsapp", "sent the payment link", me, at=AT))
-    execute(engine, CloseAlert(alert_id, "resolved", "paid after the call", me, at=AT))
+    execute(
+        EscalateAlert(alert_id, world.admin, "enterprise chain at risk"),
+        actor=Actor(me),
+        engine=engine,
+    )
+    execute(SetTask(alert_id, 0, True, at=AT), actor=Actor(me), engine=engine)
+    execute(
+        LogAction(alert_id, "whatsapp", "sent the payment link", at=AT),
+        actor=Actor(me),
+        engine=engine,
+    )
+    execute(
+        CloseAlert(alert_id, "resolved", "paid after the call", at=AT),
+        actor=Actor(me),
+        engine=engine,
+    )
 
     final = state(engine, alert_id)
     assert final["status"] == "closed" and final["open_key"] is None
@@ -156,35 +172,43 @@ def test_working_an_alert_end_to_end_is_audited(world: World) -> None:
 
     # A closed alert takes no more changes.
     with pytest.raises(AlertError, match="already closed"):
-        execute(engine, CloseAlert(alert_id, "resolved", None, me))
+        execute(CloseAlert(alert_id, "resolved", None), actor=Actor(me), engine=engine)
 
 
 def test_holdout_alerts_take_no_outreach(world: World) -> None:
     alert_id = open_alert(world, holdout=True)
     assert state(world.engine, alert_id)["arm"] == "holdout"
     for command in (
-        LogAction(alert_id, "call", None, world.manager),
-        SetTask(alert_id, 0, True, world.manager),
-        EscalateAlert(alert_id, world.admin, "urgent", world.manager),
+        LogAction(alert_id, "call", None),
+        SetTask(alert_id, 0, True),
+        EscalateAlert(alert_id, world.admin, "urgent"),
     ):
         with pytest.raises(AlertError, match="randomized holdout"):
-            execute(world.engine, command)
-    execute(world.engine, CloseAlert(alert_id, "no_response", None, world.manager))
+            execute(command, actor=Actor(world.manager), engine=world.engine)
+    execute(
+        CloseAlert(alert_id, "no_response", None), actor=Actor(world.manager), engine=world.engine
+    )
     assert state(world.engine, alert_id)["arm"] == "holdout"
 
 
 def test_rules_and_playbooks_are_configurable_and_audited(world: World) -> None:
     engine = world.engine
-    execute(engine, UpdateRule("no_bookings", True, None, 21, world.admin))
-    execute(engine, UpdateRule("nps_detractor", False, 4, 30, world.admin))
+    execute(UpdateRule("no_bookings", True, None, 21), actor=Actor(world.admin), engine=engine)
+    execute(UpdateRule("nps_detractor", False, 4, 30), actor=Actor(world.admin), engine=engine)
     with pytest.raises(AlertError, match="Days without bookings must be a whole number between"):
-        execute(engine, UpdateRule("no_bookings", True, None, 0.5, world.admin))
+        execute(UpdateRule("no_bookings", True, None, 0.5), actor=Actor(world.admin), engine=engine)
     with pytest.raises(AlertError, match="Probability threshold must be a number between"):
-        execute(engine, UpdateRule("churn_risk", True, 1.5, None, world.admin))
+        execute(UpdateRule("churn_risk", True, 1.5, None), actor=Actor(world.admin), engine=engine)
     steps = ["Call the owner", "  ", "Offer 3 instalments"]
-    execute(engine, UpdatePlaybook("failed_invoice", "Cobranza", steps, world.admin))
+    execute(
+        UpdatePlaybook("failed_invoice", "Cobranza", steps), actor=Actor(world.admin), engine=engine
+    )
     with pytest.raises(AlertError, match="at least one step"):
-        execute(engine, UpdatePlaybook("failed_invoice", "Cobranza", [" "], world.admin))
+        execute(
+            UpdatePlaybook("failed_invoice", "Cobranza", [" "]),
+            actor=Actor(world.admin),
+            engine=engine,
+        )
     with Session(engine) as session:
         config = load_config(session=session)
         rule_events = history(session=session, entity="alert_rule", entity_id="no_bookings")
@@ -206,14 +230,27 @@ def test_rules_and_playbooks_are_configurable_and_audited(world: World) -> None:
 def test_notification_preferences_are_validated(world: World) -> None:
     engine = world.engine
     with pytest.raises(AlertError, match="must start with http"):
-        execute(engine, SetNotificationPref(world.manager, True, "ftp://x", None, world.manager))
+        execute(
+            SetNotificationPref(world.manager, True, "ftp://x", None),
+            actor=Actor(world.manager),
+            engine=engine,
+        )
     with pytest.raises(AlertError, match="not a valid e-mail"):
-        execute(engine, SetNotificationPref(world.manager, True, None, "ana@", world.manager))
+        execute(
+            SetNotificationPref(world.manager, True, None, "ana@"),
+            actor=Actor(world.manager),
+            engine=engine,
+        )
     with pytest.raises(AlertError, match="No console user has the id 77"):
-        execute(engine, SetNotificationPref(77, True, None, "a@b.com", world.manager))
+        execute(
+            SetNotificationPref(77, True, None, "a@b.com"),
+            actor=Actor(world.manager),
+            engine=engine,
+        )
     execute(
-        engine,
-        SetNotificationPref(world.manager, True, "https://hooks.example/x", None, world.manager),
+        SetNotificationPref(world.manager, True, "https://hooks.example/x", None),
+        actor=Actor(world.manager),
+        engine=engine,
     )
     with Session(engine) as session:
         assert session.get(CsNotificationPref, world.manager).webhook_url.endswith("/x")  # type: ignore[union-attr]

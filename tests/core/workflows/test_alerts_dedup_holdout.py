@@ -79,7 +79,8 @@ def test_duplicate_signals_never_open_duplicate_alerts(world, batches) -> None: 
     steps=st.lists(st.one_of(batch_st, st.tuples(st.just("close"), st.integers(0, 20))), max_size=8)
 )
 def test_with_closes_in_between_at_most_one_alert_is_open(world, steps) -> None:  # type: ignore[no-untyped-def]
-    from core.workflows.alerts_commands import CloseAlert, execute
+    from core.commands import Actor, execute
+    from core.workflows.alerts_commands import CloseAlert
 
     engine = world.engine
     reset(engine)
@@ -90,7 +91,11 @@ def test_with_closes_in_between_at_most_one_alert_is_open(world, steps) -> None:
             with Session(engine) as session:
                 ids = session.scalars(select(CsAlert.id).where(CsAlert.status != "closed")).all()
             if ids:
-                execute(engine, CloseAlert(ids[step[1] % len(ids)], "resolved", None, None, at))
+                execute(
+                    CloseAlert(ids[step[1] % len(ids)], "resolved", None, at),
+                    actor=Actor(world.manager),
+                    engine=engine,
+                )
         else:
             feed(engine, world.tenants, step, at, rng)
         counts = open_counts(engine)
@@ -166,9 +171,10 @@ def test_the_arm_is_recorded_at_trigger_and_never_changes(world) -> None:  # typ
 
 
 def test_holdout_share_comes_from_the_settings(world) -> None:  # type: ignore[no-untyped-def]
-    from core.workflows.alerts_commands import UpdateSettings, execute
+    from core.commands import Actor, execute
+    from core.workflows.alerts_commands import UpdateSettings
 
-    execute(world.engine, UpdateSettings(0.5, 50_000, 30, world.admin))
+    execute(UpdateSettings(0.5, 50_000, 30), actor=Actor(world.admin), engine=world.engine)
     batch = [(t, r, "a") for t in range(3) for r in REASONS]
     feed(world.engine, world.tenants, batch, AT, random.Random(11))
     with Session(world.engine) as session:

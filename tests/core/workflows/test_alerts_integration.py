@@ -9,7 +9,9 @@ import pytest
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
-import core.jobs as jobs
+from core.config import get_settings
+from core.jobs.registry import JOBS
+from core.jobs.runner import run_recorded
 from core.schema import CsAlert, JobRun
 from core.workflows.alerts_engine import run_alert_rules
 from tests.core.workflows.alerts_fixtures import AT, TODAY, make_world
@@ -46,10 +48,10 @@ def test_health_entering_red_in_the_stored_scores_opens_an_alert(sqlite_engine: 
 
 
 def test_alert_rules_is_a_recorded_scheduler_job(sqlite_engine: Engine, monkeypatch) -> None:
-    spec = next(s for s in jobs.JOBS if s.job_id == "alert_rules")
+    spec = next(s for s in JOBS if s.job_id == "alert_rules")
     assert spec.interval_s(30.0) == 30.0  # every refresh interval
     make_world(sqlite_engine)
-    run = jobs.run_recorded(sqlite_engine, spec, "test:1:a")
+    run = run_recorded(sqlite_engine, spec, "test:1:a", get_settings())
     assert run is not None and run.status == "success", run and run.error
     with Session(sqlite_engine) as session:
         stored = session.get(JobRun, run.id)

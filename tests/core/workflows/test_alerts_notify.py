@@ -10,8 +10,9 @@ import pytest
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
+from core.commands import Actor, execute
 from core.schema import CsAlert, CsNotification
-from core.workflows.alerts_commands import SetNotificationPref, UpdateSettings, execute
+from core.workflows.alerts_commands import SetNotificationPref, UpdateSettings
 from core.workflows.alerts_config import load_config
 from core.workflows.alerts_engine import run_alert_rules
 from core.workflows.alerts_notify import (
@@ -35,7 +36,11 @@ def world(sqlite_engine: Engine) -> World:
 
 
 def trigger(world: World, *, webhook: str | None = None, email: str | None = None) -> list[int]:
-    execute(world.engine, SetNotificationPref(world.manager, True, webhook, email, world.manager))
+    execute(
+        SetNotificationPref(world.manager, True, webhook, email),
+        actor=Actor(world.manager),
+        engine=world.engine,
+    )
     add_failed_invoice(world.engine, world.tenants[0], issued=TODAY)
     with Session(world.engine) as session, session.begin():
         run = run_alert_rules(session=session, at=AT, rng=random.Random(0))
@@ -124,8 +129,12 @@ def test_email_without_a_relay_waits_in_the_outbox(world: World) -> None:
 
 
 def test_low_priority_and_holdout_alerts_notify_nobody(world: World) -> None:
-    execute(world.engine, UpdateSettings(0.1, 10_000_000, 30, world.admin))
-    execute(world.engine, SetNotificationPref(world.manager, True, "http://x.test/h", None, None))
+    execute(UpdateSettings(0.1, 10_000_000, 30), actor=Actor(world.admin), engine=world.engine)
+    execute(
+        SetNotificationPref(world.manager, True, "http://x.test/h", None),
+        actor=Actor(world.admin),
+        engine=world.engine,
+    )
     add_failed_invoice(world.engine, world.tenants[0], issued=TODAY)
     with Session(world.engine) as session, session.begin():
         run = run_alert_rules(session=session, at=AT, rng=random.Random(0))
@@ -143,7 +152,11 @@ def test_the_job_commits_alerts_even_when_the_endpoint_is_down(world: World) -> 
     from core.workflows.alerts_job import evaluate_and_notify
 
     url = f"http://127.0.0.1:{closed_port()}/hook"
-    execute(world.engine, SetNotificationPref(world.manager, True, url, None, world.manager))
+    execute(
+        SetNotificationPref(world.manager, True, url, None),
+        actor=Actor(world.manager),
+        engine=world.engine,
+    )
     add_failed_invoice(world.engine, world.tenants[0], issued=TODAY)
     started = time.monotonic()
     detail = evaluate_and_notify(world.engine, rng=random.Random(0))

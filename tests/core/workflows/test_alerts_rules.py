@@ -215,13 +215,18 @@ def test_a_failing_rule_does_not_stop_the_others(engine: Engine, monkeypatch) ->
 
 
 def test_manual_close_is_not_reopened_by_the_same_signal(engine: Engine) -> None:
-    from core.workflows.alerts_commands import CloseAlert, execute
+    from core.commands import Actor, execute
+    from core.workflows.alerts_commands import CloseAlert
 
     world = make_world(engine)
     add_failed_invoice(engine, world.tenants[0], issued=TODAY)
     run(engine)
     alert_id = alerts(engine)[0].id
-    execute(engine, CloseAlert(alert_id, "resolved", "payment plan agreed", world.manager))
+    execute(
+        CloseAlert(alert_id, "resolved", "payment plan agreed"),
+        actor=Actor(world.manager),
+        engine=engine,
+    )
     result = run(engine, at=AT + timedelta(hours=1))
     assert result.blocked == 1 and result.opened == []
     # A different failed invoice is a new signal: a new alert opens.

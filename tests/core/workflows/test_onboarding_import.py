@@ -8,15 +8,15 @@ import pytest
 from openpyxl import Workbook, load_workbook
 from sqlalchemy.orm import Session
 
-from bench.onboarding import chain_files
+from bench.onboarding import chain_files, run_command
 from core.schema import OnboardingSession
-from core.workflows.onboarding_drafts import start_session, submit_step
+from core.workflows.onboarding_drafts import StartOnboarding, SubmitStep
 from core.workflows.onboarding_import import (
     COLUMNS,
     KINDS,
     MAX_UPLOAD_BYTES,
+    ImportFiles,
     ImportRejectedError,
-    import_files,
     looks_like_formula,
     parse_number,
     template_csv,
@@ -27,10 +27,10 @@ from core.workflows.onboarding_samples import clean_steps
 
 @pytest.fixture
 def session_id(sqlite_engine):  # type: ignore[no-untyped-def]
-    sid = start_session(sqlite_engine, operator_id=None)
+    sid = run_command(sqlite_engine, StartOnboarding())
     steps = clean_steps()
     for step in ("business", "contact"):
-        submit_step(sqlite_engine, sid, step, steps[step])
+        run_command(sqlite_engine, SubmitStep(sid, step, steps[step]))
     return sid
 
 
@@ -42,13 +42,13 @@ def draft(engine, sid):  # type: ignore[no-untyped-def]
 def rejected(engine, sid, files, locale="en"):  # type: ignore[no-untyped-def]
     before = draft(engine, sid)
     with pytest.raises(ImportRejectedError) as caught:
-        import_files(engine, sid, files, locale=locale)
+        run_command(engine, ImportFiles(sid, files, locale=locale))
     assert draft(engine, sid) == before  # nothing changed
     return [(e.file, e.row, e.column, e.message) for e in caught.value.errors]
 
 
 def test_a_chain_imports_whole(sqlite_engine, session_id):
-    summary = import_files(sqlite_engine, session_id, chain_files(5, 4, 6))
+    summary = run_command(sqlite_engine, ImportFiles(session_id, chain_files(5, 4, 6)))
     assert (summary.locations, summary.staff, summary.services) == (5, 20, 6)
     saved = draft(sqlite_engine, session_id)
     assert saved["completed"] == ["business", "contact", "locations", "hours", "services", "staff"]
@@ -59,10 +59,10 @@ def test_a_chain_imports_whole(sqlite_engine, session_id):
 
 def test_the_templates_import_as_they_are(sqlite_engine, session_id):
     files = {kind: (f"{kind}.csv", template_csv(kind)) for kind in KINDS}
-    assert import_files(sqlite_engine, session_id, files).staff == 2
+    assert run_command(sqlite_engine, ImportFiles(session_id, files)).staff == 2
     workbook = template_xlsx()
     files = {kind: ("templates.xlsx", workbook) for kind in KINDS}
-    assert import_files(sqlite_engine, session_id, files).locations == 2
+    assert run_command(sqlite_engine, ImportFiles(session_id, files)).locations == 2
     assert load_workbook(io.BytesIO(workbook)).sheetnames == list(KINDS)
 
 

@@ -8,8 +8,9 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from bench.onboarding import activate_concurrently
+from bench.onboarding import activate_concurrently, run_command
 from core.audit import history
+from core.commands import Actor
 from core.metrics.refresh import refresh_metrics
 from core.metrics.snapshots import latest_version, load_snapshot
 from core.reference.plans import plan_price
@@ -31,18 +32,23 @@ from core.schema.onboarding_wizard import (
     StaffWorkingHours,
     TenantIntegration,
 )
-from core.workflows.onboarding_activation import activate
+from core.workflows.onboarding_activation import ActivateTenant
 from core.workflows.onboarding_drafts import (
     IDLE_RESTART,
+    EnterStep,
     OnboardingError,
-    enter_step,
+    StartOnboarding,
+    SubmitStep,
     reachable_steps,
-    start_session,
-    submit_step,
 )
 from core.workflows.onboarding_samples import clean_steps
 from core.workflows.onboarding_steps import DATA_STEPS, StepValidationError
-from core.workflows.onboarding_verification import decide, describe, verification_rate, verify
+from core.workflows.onboarding_verification import (
+    DecideReview,
+    VerifyOnboarding,
+    describe,
+    verification_rate,
+)
 from tests.factories import add_tenant
 
 T0 = datetime(2026, 3, 2, 10, 0, 0)
@@ -50,9 +56,12 @@ T0 = datetime(2026, 3, 2, 10, 0, 0)
 
 def fill(engine, steps=None, *, at=T0, n=1):  # type: ignore[no-untyped-def]
     steps = steps or clean_steps(n=n)
-    sid = start_session(engine, operator_id=None, at=at)
+    sid = run_command(engine, StartOnboarding(at=at))
     for i, step in enumerate(DATA_STEPS):
-        submit_step(engine, sid, step, steps[step], locale="en", at=at + timedelta(minutes=i + 1))
+        run_command(
+            engine,
+            SubmitStep(sid, step, steps[step], locale="en", at=at + timedelta(minutes=i + 1)),
+        )
     return sid
 
 
@@ -84,11 +93,11 @@ def test_steps_record_real_durations_and_the_next_step(engine):
 
 
 def test_a_bad_step_saves_nothing_and_lists_every_error(engine):
-    sid = start_session(engine, operator_id=None, at=T0)
+    sid = run_command(engine, StartOnboarding(at=T0))
     bad = {**clean_steps()["business"], "cuit": "30-71234567-2", "legal_name": " ", "tier": "pro"}
     bad["plan"] = "cadena"
     with pytest.raises(StepValidationError) as caught:
-        submit_step(engine, sid, "business", bad, locale="en", at=T0)
+        run_command(engine, SubmitStep(sid, "business", bad, locale="en", at=T0))
     fields = {e.field for e in caught.value.errors}
     assert fields == {"cuit", "legal_name", "tier"}
     assert "check digit" in next(e.message for e in caught.value.errors if e.field == "cuit")
@@ -96,19 +105,19 @@ def test_a_bad_step_saves_nothing_and_lists_every_error(engine):
     assert saved.draft == {"completed": []} and saved.current_step == "business"
     # Spanish by default.
     with pytest.raises(StepValidationError) as caught:
-        submit_step(engine, sid, "business", bad, at=T0)
+        run_command(engine, SubmitStep(sid, "business", bad, at=T0))
     assert any("dígito verificador" in e.message for e in caught.value.errors)
 
 
 def test_later_steps_are_locked_and_back_navigation_keeps_the_data(engine):
-    sid = start_session(engine, operator_id=None, at=T0)
+    sid = run_command(engine, StartOnboarding(at=T0))
     with pytest.raises(OnboardingError) as caught:
-        enter_step(engine, sid, "services", locale="en", at=T0)
+        run_command(engine, EnterStep(sid, "services", locale="en", at=T0))
     assert caught.value.code == "step_locked"
     steps = clean_steps()
-    submit_step(engine, sid, "business", steps["business"], at=T0)
-    submit_step(engine, sid, "contact", steps["contact"], at=T0 + timedelta(minutes=1))
-    enter_step(engine, sid, "business", at=T0 + timedelta(minutes=2))
+    run_command(engine, SubmitStep(sid, "business", steps["business"], at=T0))
+    run_command(engine, SubmitStep(sid, "contact", steps["contact"], at=T0 + timedelta(minutes=1)))
+    run_command(engine, EnterStep(sid, "business", at=T0 + timedelta(minutes=2)))
     saved = row(engine, sid)
     assert saved.current_step == "business"
     assert saved.draft["contact"]["owner_name"] == "Lucía Fernández"
@@ -117,11 +126,11 @@ def test_later_steps_are_locked_and_back_navigation_keeps_the_data(engine):
 
 def test_changing_locations_reopens_the_steps_that_depend_on_them(engine):
     sid = fill(engine, at=T0)
-    verify(engine, sid, at=T0 + timedelta(minutes=10))
+    run_command(engine, VerifyOnboarding(sid, at=T0 + timedelta(minutes=10)))
     steps = clean_steps()
     moved = [{**steps["locations"][0], "name": "Sucursal Norte"}]
-    enter_step(engine, sid, "locations", at=T0 + timedelta(minutes=11))
-    submit_step(engine, sid, "locations", moved, at=T0 + timedelta(minutes=12))
+    run_command(engine, EnterStep(sid, "locations", at=T0 + timedelta(minutes=11)))
+    run_command(engine, SubmitStep(sid, "locations", moved, at=T0 + timedelta(minutes=12)))
     saved = row(engine, sid)
     assert saved.verification_status is None  # must verify again
     assert "hours" not in saved.draft["completed"] and "staff" not in saved.draft["completed"]
@@ -129,9 +138,9 @@ def test_changing_locations_reopens_the_steps_that_depend_on_them(engine):
 
 
 def test_resuming_after_a_long_break_starts_a_new_event(engine):
-    sid = start_session(engine, operator_id=None, at=T0)
-    enter_step(engine, sid, "business", at=T0 + timedelta(minutes=5))  # same visit
-    enter_step(engine, sid, "business", at=T0 + IDLE_RESTART + timedelta(hours=20))
+    sid = run_command(engine, StartOnboarding(at=T0))
+    run_command(engine, EnterStep(sid, "business", at=T0 + timedelta(minutes=5)))  # same visit
+    run_command(engine, EnterStep(sid, "business", at=T0 + IDLE_RESTART + timedelta(hours=20)))
     with Session(engine) as session:
         count = session.scalar(select(func.count()).where(OnboardingStepEvent.session_id == sid))
     assert count == 2
@@ -143,9 +152,11 @@ def test_clean_case_is_auto_approved_and_activates_one_tenant(engine):
         session.commit()
     steps = clean_steps(locations=2, staff_per_location=3)
     sid = fill(engine, steps)
-    assert verify(engine, sid, at=T0 + timedelta(minutes=9)) == "auto_approved"
-    first = activate(engine, sid, actor_id=7, at=T0 + timedelta(minutes=10))
-    again = activate(engine, sid, actor_id=7, at=T0 + timedelta(minutes=11))
+    assert (
+        run_command(engine, VerifyOnboarding(sid, at=T0 + timedelta(minutes=9))) == "auto_approved"
+    )
+    first = run_command(engine, ActivateTenant(sid, at=T0 + timedelta(minutes=10)), Actor(7))
+    again = run_command(engine, ActivateTenant(sid, at=T0 + timedelta(minutes=11)), Actor(7))
     assert first.created and not again.created and again.tenant_id == first.tenant_id
     with Session(engine) as session:
         tenant = session.get(Tenant, first.tenant_id)
@@ -176,7 +187,7 @@ def test_clean_case_is_auto_approved_and_activates_one_tenant(engine):
 
 def test_two_concurrent_activations_create_exactly_one_tenant(database_url, engine):
     sid = fill(engine)
-    verify(engine, sid)
+    run_command(engine, VerifyOnboarding(sid))
     results = activate_concurrently(database_url, sid, submits=2)
     assert not [r for r in results if isinstance(r, Exception)], results
     assert sorted(r.created for r in results) == [False, True]
@@ -184,6 +195,24 @@ def test_two_concurrent_activations_create_exactly_one_tenant(database_url, engi
     with Session(engine) as session:
         assert session.scalar(select(func.count()).select_from(Tenant)) == 1
         assert session.scalar(select(func.count()).select_from(AuditEvent)) == 1
+
+
+def test_a_cuit_taken_between_verification_and_activation_is_one_clear_message(engine):
+    # Two sessions of one business, both verified before either is live: the unique CUIT
+    # refuses the second tenant at the insert and the command says why, nothing written.
+    steps = clean_steps()
+    first, second = fill(engine, steps), fill(engine, steps)
+    assert run_command(engine, VerifyOnboarding(first)) == "auto_approved"
+    assert run_command(engine, VerifyOnboarding(second)) == "auto_approved"
+    assert run_command(engine, ActivateTenant(first)).created
+    with pytest.raises(OnboardingError) as caught:
+        run_command(engine, ActivateTenant(second, locale="en"))
+    assert caught.value.code == "cuit_taken"
+    assert steps["business"]["cuit"] in str(caught.value)
+    saved = row(engine, second)
+    assert (saved.status, saved.tenant_id) == ("in_progress", None)
+    with Session(engine) as session:
+        assert session.scalar(select(func.count()).select_from(Tenant)) == 1
 
 
 def test_duplicates_and_disposable_email_go_to_manual_review(engine):
@@ -197,13 +226,13 @@ def test_duplicates_and_disposable_email_go_to_manual_review(engine):
     steps["contact"]["email"] = "lucia@mailinator.com"
     steps["contact"]["email"] = steps["contact"]["email"]
     sid = fill(engine, steps)
-    assert verify(engine, sid, locale="en") == "manual_review"
+    assert run_command(engine, VerifyOnboarding(sid, locale="en")) == "manual_review"
     saved = row(engine, sid)
     assert saved.verification_reasons == "duplicate_cuit,disposable_email"
     texts = [describe(c, "en") for c in saved.draft["verification"]["checks"]]
     assert texts[0].startswith(f"The CUIT {steps['business']['cuit']} already belongs to")
     with pytest.raises(OnboardingError) as caught:
-        activate(engine, sid, actor_id=None, locale="en")
+        run_command(engine, ActivateTenant(sid, locale="en"))
     assert caught.value.code == "awaiting_review"
 
 
@@ -211,20 +240,20 @@ def test_reviewer_approves_or_rejects_with_a_comment(engine):
     steps = clean_steps()
     steps["contact"]["phone"] = "011 15 2345-6789"  # Buenos Aires number, Córdoba shop
     sid = fill(engine, steps)
-    assert verify(engine, sid) == "manual_review"
+    assert run_command(engine, VerifyOnboarding(sid)) == "manual_review"
     assert row(engine, sid).verification_reasons == "phone_area_province"
     with pytest.raises(OnboardingError):
-        decide(engine, sid, approve=True, comment="  ", reviewer_id=None)
-    decide(engine, sid, approve=True, comment="Owner lives in CABA", reviewer_id=None)
+        run_command(engine, DecideReview(sid, approve=True, comment="  "))
+    run_command(engine, DecideReview(sid, approve=True, comment="Owner lives in CABA"))
     saved = row(engine, sid)
     assert saved.verification_status == "approved" and saved.status == "in_progress"
-    assert activate(engine, sid, actor_id=None).created
+    assert run_command(engine, ActivateTenant(sid)).created
 
     other = fill(
         engine, {**clean_steps(n=2), "contact": {**steps["contact"], "email": "x@y.com.ar"}}
     )
-    verify(engine, other)
-    decide(engine, other, approve=False, comment="Fake business", reviewer_id=None)
+    run_command(engine, VerifyOnboarding(other))
+    run_command(engine, DecideReview(other, approve=False, comment="Fake business"))
     saved = row(engine, other)
     assert (saved.status, saved.verification_status) == ("rejected", "rejected")
     with Session(engine) as session:
@@ -246,7 +275,7 @@ def test_price_outliers_against_the_verticals_medians(engine):
     steps = clean_steps()
     steps["services"][0]["price_ars"] = 60_000.0  # Corte clásico, 5x the median
     sid = fill(engine, steps)
-    assert verify(engine, sid, locale="en") == "manual_review"
+    assert run_command(engine, VerifyOnboarding(sid, locale="en")) == "manual_review"
     check = row(engine, sid).draft["verification"]["checks"][0]
     assert check["code"] == "price_outlier" and check["params"]["service"] == "Corte clásico"
     assert "Corte clásico" in describe(check, "en") and "3×" in describe(check, "en")
@@ -258,8 +287,8 @@ def test_the_incremental_refresh_picks_up_the_new_tenant(engine):
         session.commit()
     refresh_metrics(engine, as_of=T0)
     sid = fill(engine)
-    verify(engine, sid)
-    tenant_id = activate(engine, sid, actor_id=None, at=T0 + timedelta(minutes=20)).tenant_id
+    run_command(engine, VerifyOnboarding(sid))
+    tenant_id = run_command(engine, ActivateTenant(sid, at=T0 + timedelta(minutes=20))).tenant_id
     result = refresh_metrics(engine, as_of=T0 + timedelta(minutes=21))
     assert result.kind == "incremental"
     with Session(engine) as session:

@@ -1,0 +1,126 @@
+"""Running one job: its lease, its statement limits, and the record of the run.
+
+Every run is written to ``console_job_runs`` (start, end, rows touched, error), so the
+Operations pages can show what the automation did and how often it failed.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import uuid
+from datetime import datetime
+
+from sqlalchemy import Engine, delete
+from sqlalchemy.orm import Session
+
+from core.clock import now
+from core.config import Settings
+from core.jobs import control
+from core.jobs.spec import LEASE_HELD, JobContext, JobOutcome, JobSpec
+from core.locks import release, try_acquire
+from core.schema import JobRun, SchedulerHeartbeat
+
+log = logging.getLogger(__name__)
+
+# Error text stored per failed run: enough to diagnose, short enough to show in a table.
+MAX_ERROR_CHARS = 500
+INTERRUPTED_ERROR = "interrupted: the scheduler was stopped while this run was in progress"
+
+
+def new_scheduler_id() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+
+
+def describe_error(exc: BaseException) -> str:
+    text = f"{exc.__class__.__name__}: {exc}".strip()
+    first_line = text.splitlines()[0] if text else exc.__class__.__name__
+    return first_line[:MAX_ERROR_CHARS]
+
+
+def run_recorded(
+    engine: Engine, spec: JobSpec, scheduler_id: str, settings: Settings
+) -> JobRun | None:
+    """Run one job and record it; never raises, so a failing job cannot stop the scheduler.
+
+    Returns None only when the run could not even be recorded (database unreachable).
+    """
+    try:
+        return _run_and_record(engine, spec, scheduler_id, settings)
+    except Exception:
+        log.exception("could not record a run of job %s", spec.job_id)
+        return None
+
+
+def _run_and_record(engine: Engine, spec: JobSpec, scheduler_id: str, settings: Settings) -> JobRun:
+    with Session(engine, expire_on_commit=False) as session, session.begin():
+        run = JobRun(
+            job_id=spec.job_id, scheduler_id=scheduler_id, started_at=now(), status="running"
+        )
+        session.add(run)
+    context = JobContext(engine, scheduler_id, run.id, settings)
+    try:
+        with control.job_context(spec.job_id, timeout_s=spec.statement_timeout(settings)):
+            outcome = _run_under_lease(spec, context)
+    except control.JobInterrupted:
+        _end(run, "interrupted", INTERRUPTED_ERROR)
+    except Exception as exc:  # any failure is recorded, then the scheduler goes on
+        if control.stop_requested():  # its statement was cancelled by the stop
+            _end(run, "interrupted", f"{INTERRUPTED_ERROR} ({describe_error(exc)})")
+        else:
+            log.exception("job %s failed", spec.job_id)
+            _end(run, "failed", describe_error(exc))
+    else:
+        if outcome.skipped and not spec.record_skips:
+            with Session(engine) as session, session.begin():
+                session.execute(delete(JobRun).where(JobRun.id == run.id))
+            return run
+        run.status = "skipped" if outcome.skipped else "success"
+        run.rows_touched, run.detail, run.error = outcome.rows_touched, outcome.detail, None
+    run.finished_at = now()
+    with Session(engine, expire_on_commit=False) as session, session.begin():
+        session.merge(run)
+    return run
+
+
+def _run_under_lease(spec: JobSpec, context: JobContext) -> JobOutcome:
+    """The body, inside the job's lease when it declares one (skipped if another holds it)."""
+    lease_s = spec.lease_for(context.settings)
+    if lease_s is None:
+        return spec.run(context)
+    engine, holder = context.engine, context.scheduler_id
+    if not try_acquire(engine, spec.job_id, holder, lease_s=lease_s):
+        return JobOutcome(skipped=True, detail=dict(LEASE_HELD))
+    try:
+        return spec.run(context)
+    finally:
+        release(engine, spec.job_id, holder)
+
+
+def _end(run: JobRun, status: str, error: str) -> None:
+    run.status, run.error, run.rows_touched, run.detail = (
+        status,
+        error[:MAX_ERROR_CHARS],
+        None,
+        None,
+    )
+
+
+def write_heartbeat(engine: Engine, scheduler_id: str, mode: str, started_at: datetime) -> None:
+    hostname, pid, _ = scheduler_id.split(":", 2)
+    with Session(engine) as session, session.begin():
+        beat = session.get(SchedulerHeartbeat, scheduler_id)
+        if beat is None:
+            session.add(
+                SchedulerHeartbeat(
+                    scheduler_id=scheduler_id,
+                    hostname=hostname,
+                    pid=int(pid),
+                    mode=mode,
+                    started_at=started_at,
+                    beat_at=now(),
+                )
+            )
+        else:
+            beat.beat_at = now()

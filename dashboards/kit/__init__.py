@@ -1,0 +1,57 @@
+"""The dashboard kit: tiles, values by unit, deltas, periods, legends and tenant
+selection, one implementation each (the delta rule is in ``tiles``). Dashboards import
+this, ``filters``, ``theme``, ``links`` and pure ``core`` modules, never each other.
+"""
+
+from dashboards.kit.figures import accuracy_note, add_band, legend_below, room_for_legend
+from dashboards.kit.periods import DayRange, MonthRange, day_range, month_number, month_range
+from dashboards.kit.selection import (
+    NO_DATA,
+    active_on,
+    keep_tenants,
+    no_data_reason,
+    tenant_ids,
+)
+from dashboards.kit.tiles import (
+    PREVIOUS_PERIOD,
+    Definition,
+    Delta,
+    Tile,
+    definition_tile,
+    delta,
+    delta_color,
+    format_minutes,
+    format_value,
+    now_and_before,
+    ratio,
+    tile,
+)
+
+__all__ = [
+    "NO_DATA",
+    "PREVIOUS_PERIOD",
+    "DayRange",
+    "Definition",
+    "Delta",
+    "MonthRange",
+    "Tile",
+    "accuracy_note",
+    "active_on",
+    "add_band",
+    "day_range",
+    "definition_tile",
+    "delta",
+    "delta_color",
+    "format_minutes",
+    "format_value",
+    "keep_tenants",
+    "legend_below",
+    "month_number",
+    "month_range",
+    "no_data_reason",
+    "now_and_before",
+    "ratio",
+    "room_for_legend",
+    "tenant_ids",
+    "tile",
+]

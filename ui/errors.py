@@ -1,0 +1,17 @@
+"""Domain errors shown on pages: the msgid translated into the session's language."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from core.errors import DomainError
+from ui.i18n import _
+
+
+def error_text(error: DomainError) -> str:
+    """``_(msgid).format(**params)``: the error in the user's language."""
+    return error.translated(_)
+
+
+def show_error(error: DomainError) -> None:
+    st.error(error_text(error))
