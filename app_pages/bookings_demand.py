@@ -3,73 +3,38 @@ weekday x hour, lead time, holiday effect, per-tenant table with CSV."""
 
 from __future__ import annotations
 
-from typing import Any
-
-import pandas as pd
 import streamlit as st
 
 from dashboards import bookings_demand as bookings
-from dashboards.filters import Filters
-from dashboards.links import TENANT_LINK_TEXT, with_tenant_links
-from ui.filters import cross_filter, filter_bar
-from ui.i18n import _
-from ui.live import LiveContext, live_page
-from ui.render import (
-    cpi_for,
-    detail_as_of,
-    detail_version,
-    download_csv,
-    selectable_figure,
-    show_figure,
-    show_table,
-    show_tiles,
+from ui.dashboard_page import (
+    Csv,
+    DashboardContext,
+    FilteredDashboard,
+    ViewInputs,
+    dashboard_page,
+    filtering_chart,
+    tenant_table,
 )
+from ui.i18n import _
+from ui.render import show_figure, show_tiles
 
 PAGE = "bookings"
-st.title(_("Bookings & Demand"))
 
 
-@st.cache_resource(max_entries=12, show_spinner=False)
-def _view(
-    database_url: str,
-    detail_version: int,
-    filters: Filters,
-    as_of: Any,
-    locale: str,
-    _frames: dict[str, pd.DataFrame],
-    _tenants: pd.DataFrame,
-    _cpi: pd.DataFrame | None,
-) -> bookings.BookingsView:
-    # Keyed by the detail snapshot only: the 30-second snapshot changes the tenant
-    # profiles (names, tiers) rarely, and a rerun per live refresh should cost nothing.
-    return bookings.build_view(_frames, _tenants, filters, as_of=as_of, locale=locale, cpi=_cpi)
-
-
-def month_chart(figure: Any, key: str) -> None:
-    """A chart whose clicked month filters the page to that month."""
-    for point in selectable_figure(figure, key=key):
-        if point.get("x"):
-            cross_filter(PAGE, "month", point["x"])
-
-
-def body(ctx: LiveContext) -> None:
-    filters = filter_bar(ctx, page=PAGE)
-    frames = {name: ctx.frame(name) for name in bookings.FRAMES}
-    frames.update({n: ctx.frame(n) for n in bookings.OPTIONAL_FRAMES if ctx.has_frame(n)})
-    view = _view(
-        ctx.settings.database_url,
-        detail_version(ctx),
-        filters,
-        detail_as_of(ctx),
-        ctx.locale,
+def build(inputs: ViewInputs) -> bookings.BookingsView:
+    frames = inputs.frames(bookings.FRAMES)
+    frames.update(inputs.frames([n for n in bookings.OPTIONAL_FRAMES if inputs.has_frame(n)]))
+    return bookings.build_view(
         frames,
-        ctx.frame("tenants"),
-        cpi_for(ctx, filters),
+        inputs.frame("tenants"),
+        inputs.filters,
+        as_of=inputs.as_of,
+        locale=inputs.locale,
+        cpi=inputs.cpi,
     )
-    if view.message:
-        st.info(view.message, icon=":material/filter_alt_off:")
-        return
 
+
+def draw(ctx: DashboardContext, view: bookings.BookingsView) -> None:
     show_tiles(view.tiles, per_row=None)
     st.caption(
         _(
@@ -83,7 +48,7 @@ def body(ctx: LiveContext) -> None:
         if view.bookings_accuracy:
             st.caption(view.bookings_accuracy)
     with right:
-        month_chart(view.gmv, "bookings_gmv")
+        filtering_chart(view.gmv, page=PAGE, key="bookings_gmv", dimension="month")
         if view.gmv_accuracy:
             st.caption(view.gmv_accuracy)
     if view.band_note:
@@ -103,7 +68,7 @@ def body(ctx: LiveContext) -> None:
     left, right = st.columns([3, 2])
     with left:
         show_figure(view.heatmap)
-        if filters.provinces or filters.partners:
+        if ctx.filters.provinces or ctx.filters.partners:
             st.caption(
                 _(
                     "The heatmap is kept per tier and vertical: the province and partner "
@@ -118,14 +83,11 @@ def body(ctx: LiveContext) -> None:
     show_figure(view.holidays)
     st.caption(_(bookings.DEFINITIONS["holiday_effect"].definition))
 
-    st.subheader(_("Tenants in the period"), divider="gray")
-    detail = view.detail
-    if detail is None or detail.empty:
-        st.info(_("No data for these filters"), icon=":material/filter_alt_off:")
-        return
-    linked = with_tenant_links(detail, locale=ctx.locale)
-    show_table(
-        linked,
+    tenant_table(
+        ctx,
+        view.detail,
+        title=_("Tenants in the period"),
+        csv=Csv("bookings_tenants.csv", key="bookings_csv"),
         column_order=[
             "tenant",
             "tier",
@@ -140,10 +102,6 @@ def body(ctx: LiveContext) -> None:
             "average_ticket",
         ],
         column_config={
-            "tenant": st.column_config.LinkColumn(_("Tenant"), display_text=TENANT_LINK_TEXT),
-            "tier": _("Tier"),
-            "vertical": _("Vertical"),
-            "province": _("Province"),
             "bookings": st.column_config.NumberColumn(_("Bookings"), format="%d"),
             "bookings_previous": st.column_config.NumberColumn(_("Previous period"), format="%d"),
             "change": st.column_config.NumberColumn(_("Change"), format="percent"),
@@ -155,7 +113,6 @@ def body(ctx: LiveContext) -> None:
             "average_ticket": st.column_config.NumberColumn(_("Average ticket"), format="%.0f"),
         },
     )
-    download_csv(detail, "bookings_tenants.csv", key="bookings_csv")
 
 
-live_page(body)
+dashboard_page(_("Bookings & Demand"), FilteredDashboard(page=PAGE, build=build, draw=draw))

@@ -2,68 +2,34 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import pandas as pd
 import streamlit as st
 
 from dashboards import churn_retention as churn
-from dashboards.filters import Filters
 from dashboards.links import TENANT_LINK_TEXT, with_tenant_links
-from ui.filters import cross_filter, filter_bar
-from ui.i18n import _
-from ui.live import LiveContext, live_page
-from ui.render import (
-    cpi_for,
-    detail_as_of,
-    download_csv,
-    selectable_figure,
-    show_figure,
-    show_table,
-    show_tiles,
-    snapshot_versions,
+from ui.dashboard_page import (
+    DashboardContext,
+    FilteredDashboard,
+    dashboard_builder,
+    dashboard_page,
+    filtering_chart,
 )
+from ui.i18n import _
+from ui.render import download_csv, show_figure, show_table, show_tiles
 
 PAGE = "churn"
-st.title(_("Churn & Retention"))
 
 
-@st.cache_resource(max_entries=12, show_spinner=False)
-def _view(
-    versions: tuple[int, int],
-    filters: Filters,
-    as_of: Any,
-    locale: str,
-    _months: pd.DataFrame,
-    _tenants: pd.DataFrame,
-    _reasons: pd.DataFrame,
-    _scores: pd.DataFrame,
-    _cpi: pd.DataFrame | None,
-) -> churn.ChurnView:
-    # One view per snapshot versions and filters: reruns within a refresh reuse it.
-    return churn.build_view(
-        _months, _tenants, _reasons, _scores, filters, as_of=as_of, locale=locale, cpi=_cpi
-    )
+build = dashboard_builder(
+    churn.build_view,
+    "revenue_tenant_months",
+    "tenants",
+    "churn_tenant_reasons",
+    "churn_risk_scores",
+)
 
 
-def body(ctx: LiveContext) -> None:
-    filters = filter_bar(ctx, page=PAGE)
-    months, tenants = ctx.frame("revenue_tenant_months"), ctx.frame("tenants")
-    reasons, scores = ctx.frame("churn_tenant_reasons"), ctx.frame("churn_risk_scores")
-    view = _view(
-        snapshot_versions(ctx),
-        filters,
-        detail_as_of(ctx),
-        ctx.locale,
-        months,
-        tenants,
-        reasons,
-        scores,
-        cpi_for(ctx, filters),
-    )
-    if view.message:
-        st.info(view.message, icon=":material/filter_alt_off:")
-        return
+def draw(ctx: DashboardContext, view: churn.ChurnView) -> None:
     # two rows of three: six in a row truncate "$ 5,2 M" on a laptop screen
     show_tiles(view.tiles or [], per_row=3)
     st.caption(
@@ -72,9 +38,7 @@ def body(ctx: LiveContext) -> None:
             "Click a month to filter the page to it."
         )
     )
-    for point in selectable_figure(view.rates, key="churn_rates"):
-        if point.get("x"):
-            cross_filter(PAGE, "month", point["x"])
+    filtering_chart(view.rates, page=PAGE, key="churn_rates", dimension="month")
 
     left, right = st.columns(2)
     with left:
@@ -159,4 +123,4 @@ def body(ctx: LiveContext) -> None:
         )
 
 
-live_page(body)
+dashboard_page(_("Churn & Retention"), FilteredDashboard(page=PAGE, build=build, draw=draw))

@@ -11,30 +11,32 @@ from core.models.health.components import COMPONENT_LABELS, COMPONENTS
 from core.models.health.weights import SaveHealthWeights, WeightsError, contributions, load_weights
 from core.vocabulary import TIERS
 from dashboards import customer_health as health
-from dashboards.filters import Filters
 from dashboards.links import TENANT_LINK_TEXT, with_tenant_links
-from ui.filters import filter_bar
+from ui.dashboard_page import (
+    DashboardContext,
+    FilteredDashboard,
+    ViewInputs,
+    dashboard_page,
+)
 from ui.i18n import _
-from ui.live import LiveContext, live_page
-from ui.render import detail_version, download_csv, show_figure, show_table, show_tiles
+from ui.live import LiveContext
+from ui.render import download_csv, show_figure, show_table, show_tiles
 from ui.sidebar import current_operator_id
 
 PAGE = "customer-health"
-st.title(_("Customer Health"))
 
 
-@st.cache_resource(max_entries=12, show_spinner=False)
-def _view(
-    version: int,
-    filters: Filters,
-    locale: str,
-    _latest: pd.DataFrame,
-    _history: pd.DataFrame,
-    _weights: pd.DataFrame,
-    _tenants: pd.DataFrame,
-) -> health.HealthView:
-    # One view per detail snapshot and filters: reruns within a refresh reuse it.
-    return health.build_view(_latest, _history, _weights, _tenants, filters, locale=locale)
+def build(inputs: ViewInputs) -> health.HealthView:
+    latest = inputs.frame("health_latest")
+    tenants = inputs.frame("tenants") if inputs.has_frame("tenants") else latest
+    return health.build_view(
+        latest,
+        inputs.frame("health_history"),
+        inputs.frame("health_weights"),
+        tenants,
+        inputs.filters,
+        locale=inputs.locale,
+    )
 
 
 def _columns() -> dict[str, Any]:
@@ -141,18 +143,7 @@ def _weights_editor(ctx: LiveContext) -> None:
                 )
 
 
-def body(ctx: LiveContext) -> None:
-    filters = filter_bar(
-        ctx, page=PAGE, dimensions=("tier", "vertical", "province", "partner"), money=False
-    )
-    latest, history = ctx.frame("health_latest"), ctx.frame("health_history")
-    weights = ctx.frame("health_weights")
-    tenants = ctx.frame("tenants") if ctx.has_frame("tenants") else latest
-    view = _view(detail_version(ctx), filters, ctx.locale, latest, history, weights, tenants)
-    if view.message:
-        st.info(view.message, icon=":material/filter_alt_off:")
-        _weights_editor(ctx)
-        return
+def draw(ctx: DashboardContext, view: health.HealthView) -> None:
     show_tiles(view.tiles, per_row=None)
     st.caption(
         _("Scores as of {day}, from platform data up to the day before.").format(
@@ -182,7 +173,16 @@ def body(ctx: LiveContext) -> None:
         column_config=_columns(),
     )  # fmt: skip
     download_csv(table, "customer_health.csv", key=f"{PAGE}_csv", bom=False, rerun=True)
-    _weights_editor(ctx)
 
 
-live_page(body)
+dashboard_page(
+    _("Customer Health"),
+    FilteredDashboard(
+        page=PAGE,
+        build=build,
+        draw=draw,
+        dimensions=("tier", "vertical", "province", "partner"),
+        money=False,
+        after=_weights_editor,  # whatever the filters show
+    ),
+)

@@ -5,11 +5,10 @@ import streamlit as st
 
 from dashboards import executive_overview as overview
 from dashboards.links import TENANT_LINK_TEXT, with_tenant_links
+from ui.dashboard_page import dashboard_page
 from ui.i18n import _
-from ui.live import LiveContext, live_page
+from ui.live import LiveContext
 from ui.render import show_figure, show_table, show_tiles
-
-st.title(_("Executive Overview"))
 
 
 def optional_frame(ctx: LiveContext, name: str):  # type: ignore[no-untyped-def]
@@ -130,4 +129,4 @@ def overview_columns() -> dict:
     }
 
 
-live_page(body)
+dashboard_page(_("Executive Overview"), body)

@@ -8,21 +8,19 @@ import pandas as pd
 import streamlit as st
 
 from dashboards import financial_operations as finance
-from dashboards.filters import Filters
 from dashboards.links import TENANT_LINK_TEXT, with_tenant_links
-from ui.filters import cross_filter, filter_bar
-from ui.i18n import _
-from ui.live import LiveContext, live_page
-from ui.render import (
-    cpi_for,
-    detail_as_of,
-    download_csv,
-    selectable_figure,
-    show_figure,
-    show_table,
-    show_tiles,
-    snapshot_versions,
+from ui.dashboard_page import (
+    Csv,
+    DashboardContext,
+    FilteredDashboard,
+    dashboard_builder,
+    dashboard_page,
+    filtering_chart,
+    money_column,
+    tenant_table,
 )
+from ui.i18n import _
+from ui.render import show_figure, show_table, show_tiles
 
 PAGE = "finance"
 FRAMES = (
@@ -34,56 +32,23 @@ FRAMES = (
     "finance_jobs",
     "finance_job_runs_daily",
 )
-st.title(_("Financial Operations"))
 
 
-@st.cache_resource(max_entries=12, show_spinner=False)
-def _view(
-    versions: tuple[int, int],
-    filters: Filters,
-    as_of: Any,
-    locale: str,
-    _frames: dict[str, pd.DataFrame],
-    _tenants: pd.DataFrame,
-    _cpi: pd.DataFrame | None,
-) -> finance.FinanceView:
-    # One view per snapshot versions and filters: reruns within a refresh reuse it.
-    return finance.build_view(_frames, _tenants, filters, as_of=as_of, locale=locale, cpi=_cpi)
+build = dashboard_builder(finance.build_view, FRAMES, "tenants")
 
 
 def _month_chart(figure: Any, key: str) -> None:
-    """A chart whose clicked month filters the page to that month."""
-    for point in selectable_figure(figure, key=key):
-        if point.get("x"):
-            cross_filter(PAGE, "month", point["x"])
+    filtering_chart(figure, page=PAGE, key=key, dimension="month")
 
 
 def _download(frame: pd.DataFrame, name: str) -> None:
-    download_csv(frame, f"{name}.csv", key=f"{PAGE}_{name}_csv", bom=False, rerun=True)
+    Csv.named(PAGE, name).offer(frame)
 
 
 MISMATCHES_SHOWN = 500  # tens of thousands of rows would cost every rerun
 
 
-def _money(label: str) -> Any:
-    return st.column_config.NumberColumn(_(label), format="%.0f")
-
-
-def body(ctx: LiveContext) -> None:
-    filters = filter_bar(ctx, page=PAGE)
-    frames = {name: ctx.frame(name) for name in FRAMES}
-    view = _view(
-        snapshot_versions(ctx),
-        filters,
-        detail_as_of(ctx),
-        ctx.locale,
-        frames,
-        ctx.frame("tenants"),
-        cpi_for(ctx, filters),
-    )
-    if view.message:
-        st.info(view.message, icon=":material/filter_alt_off:")
-        return
+def draw(ctx: DashboardContext, view: finance.FinanceView) -> None:
     show_tiles(view.tiles or [], per_row=4)
     st.caption(
         _(
@@ -127,9 +92,9 @@ def body(ctx: LiveContext) -> None:
                 "booking_id": st.column_config.NumberColumn(_("Booking"), format="%d"),
                 "kind": _("Mismatch"),
                 "booking_status": _("Booking status"),
-                "booking_ars": _money("Price"),
-                "paid_ars": _money("Approved payments"),
-                "difference_ars": _money("Difference"),
+                "booking_ars": money_column("Price"),
+                "paid_ars": money_column("Approved payments"),
+                "difference_ars": money_column("Difference"),
             },
         )
         st.caption(
@@ -142,45 +107,39 @@ def body(ctx: LiveContext) -> None:
         )
         _download(mismatches, "reconciliation_mismatches")
 
-    st.subheader(_("Tenants in the period"), divider="gray")
-    detail = view.detail
-    if detail is None or detail.empty:
-        st.info(_("No data for these filters"), icon=":material/filter_alt_off:")
-    else:
-        show_table(
-            with_tenant_links(detail, locale=ctx.locale),
-            column_order=[
-                "tenant",
-                "tier",
-                "province",
-                "invoices",
-                "invoices_failed",
-                "receivables_ars",
-                "payments",
-                "payment_failure_rate",
-                "completed_ars",
-                "paid_ars",
-                "difference_ars",
-                "mismatches",
-            ],
-            column_config={
-                "tenant": st.column_config.LinkColumn(_("Tenant"), display_text=TENANT_LINK_TEXT),
-                "tier": _("Tier"),
-                "province": _("Province"),
-                "invoices": _("Invoices"),
-                "invoices_failed": _("Failed"),
-                "receivables_ars": _money("Receivables"),
-                "payments": _("Payments"),
-                "payment_failure_rate": st.column_config.NumberColumn(
-                    _("Failure rate"), format="percent"
-                ),
-                "completed_ars": _money("Completed bookings"),
-                "paid_ars": _money("Approved payments"),
-                "difference_ars": _money("Difference"),
-                "mismatches": _("Mismatches"),
-            },
-        )
-        _download(detail, "finance_tenants")
+    tenant_table(
+        ctx,
+        view.detail,
+        title=_("Tenants in the period"),
+        csv=Csv.named(PAGE, "finance_tenants"),
+        column_order=[
+            "tenant",
+            "tier",
+            "province",
+            "invoices",
+            "invoices_failed",
+            "receivables_ars",
+            "payments",
+            "payment_failure_rate",
+            "completed_ars",
+            "paid_ars",
+            "difference_ars",
+            "mismatches",
+        ],
+        column_config={
+            "invoices": _("Invoices"),
+            "invoices_failed": _("Failed"),
+            "receivables_ars": money_column("Receivables"),
+            "payments": _("Payments"),
+            "payment_failure_rate": st.column_config.NumberColumn(
+                _("Failure rate"), format="percent"
+            ),
+            "completed_ars": money_column("Completed bookings"),
+            "paid_ars": money_column("Approved payments"),
+            "difference_ars": money_column("Difference"),
+            "mismatches": _("Mismatches"),
+        },
+    )
 
     st.subheader(_("Scheduler jobs"), divider="gray")
     show_figure(view.jobs_chart)
@@ -222,4 +181,4 @@ def body(ctx: LiveContext) -> None:
         _download(jobs, "scheduler_jobs")
 
 
-live_page(body)
+dashboard_page(_("Financial Operations"), FilteredDashboard(page=PAGE, build=build, draw=draw))

@@ -2,74 +2,40 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import pandas as pd
 import streamlit as st
 
 from dashboards import lifetime_value as ltv
-from dashboards.filters import Filters
-from ui.filters import cross_filter, filter_bar
-from ui.i18n import _
-from ui.live import LiveContext, live_page
-from ui.render import (
-    cpi_for,
-    detail_as_of,
-    download_csv,
-    selectable_figure,
-    show_figure,
-    show_table,
-    show_tiles,
-    snapshot_versions,
+from ui.dashboard_page import (
+    DashboardContext,
+    FilteredDashboard,
+    dashboard_builder,
+    dashboard_page,
+    filtering_chart,
 )
+from ui.i18n import _
+from ui.live import LiveContext
+from ui.render import download_csv, show_figure, show_table, show_tiles
 
 PAGE = "lifetime-value"
-st.title(_("Lifetime Value"))
 
 
-@st.cache_resource(max_entries=12, show_spinner=_("Fitting retention models…"))
-def _view(
-    versions: tuple[int, int],
-    filters: Filters,
-    as_of: Any,
-    locale: str,
-    _segments: pd.DataFrame,
-    _months: pd.DataFrame,
-    _tenants: pd.DataFrame,
-    _cpi: pd.DataFrame | None,
-) -> ltv.LifetimeView:
-    # Narrowed filters refit the sBG per segment (a second or two): cached per filters.
-    return ltv.build_view(
-        _segments, _months, _tenants, filters, as_of=as_of, locale=locale, cpi=_cpi
-    )
+def all_days(ctx: LiveContext) -> int:
+    """The default period: every day since the first signup (the period picks tenants)."""
+    first_signup = pd.to_datetime(ctx.frame("tenants")["signup_date"]).min()
+    days = (ctx.at - first_signup).days + 1 if pd.notna(first_signup) else 365
+    return max(int(days), 1)
 
 
-def body(ctx: LiveContext) -> None:
-    tenants = ctx.frame("tenants")
-    first_signup = pd.to_datetime(tenants["signup_date"]).min()
-    all_days = (ctx.at - first_signup).days + 1 if pd.notna(first_signup) else 365
-    filters = filter_bar(ctx, page=PAGE, default_days=max(int(all_days), 1))
-    st.caption(_("The period picks tenants by signup date (default: every tenant)."))
-    segments, months = ctx.frame("ltv_segments"), ctx.frame("revenue_tenant_months")
-    view = _view(
-        snapshot_versions(ctx),
-        filters,
-        detail_as_of(ctx),
-        ctx.locale,
-        segments,
-        months,
-        tenants,
-        cpi_for(ctx, filters),
-    )
-    if view.message:
-        st.info(view.message, icon=":material/filter_alt_off:")
-        return
+# Narrowed filters refit the sBG per segment (a second or two): cached per filters.
+build = dashboard_builder(ltv.build_view, "ltv_segments", "revenue_tenant_months", "tenants")
+
+
+def draw(_ctx: DashboardContext, view: ltv.LifetimeView) -> None:
     show_tiles(view.tiles or [], per_row=None)
     st.caption(view.note)
 
-    for point in selectable_figure(view.by_segment, key="ltv_segments"):
-        if point.get("customdata"):
-            cross_filter(PAGE, "tier", point["customdata"][0])
+    filtering_chart(view.by_segment, page=PAGE, key="ltv_segments", dimension="tier")
     left, right = st.columns(2)
     with left:
         show_figure(view.mean_by_age)
@@ -119,4 +85,14 @@ def body(ctx: LiveContext) -> None:
     download_csv(detail, "ltv_segments.csv", key="ltv_csv", bom=False, rerun=True)
 
 
-live_page(body)
+dashboard_page(
+    _("Lifetime Value"),
+    FilteredDashboard(
+        page=PAGE,
+        build=build,
+        draw=draw,
+        default_days=all_days,
+        note=_("The period picks tenants by signup date (default: every tenant)."),
+        spinner=_("Fitting retention models…"),
+    ),
+)

@@ -4,13 +4,13 @@ import streamlit as st
 
 from dashboards import onboarding_funnel as funnel
 from dashboards.links import TENANT_LINK_TEXT
+from ui.dashboard_page import dashboard_page
 from ui.filters import filter_bar
 from ui.i18n import _
-from ui.live import LiveContext, live_page
+from ui.live import LiveContext
 from ui.render import download_csv, show_figure, show_table, show_tiles
 
 PAGE = "onboarding-funnel"
-st.title(_("Onboarding Funnel"))
 
 
 def _columns() -> dict:
@@ -104,4 +104,4 @@ def body(ctx: LiveContext) -> None:
     show_table(detail, column_config=_columns(), height=min(480, 38 + 35 * len(detail)))
 
 
-live_page(body)
+dashboard_page(_("Onboarding Funnel"), body)

@@ -5,52 +5,30 @@ from __future__ import annotations
 
 from typing import Any
 
-import pandas as pd
 import streamlit as st
 
 from dashboards import operational_efficiency as efficiency
-from dashboards.filters import Filters
 from dashboards.links import TENANT_LINK_TEXT, with_tenant_links
-from ui.filters import cross_filter, filter_bar
-from ui.i18n import _
-from ui.live import LiveContext, live_page
-from ui.render import (
-    cpi_for,
-    detail_as_of,
-    detail_version,
-    download_csv,
-    selectable_figure,
-    show_figure,
-    show_table,
-    show_tiles,
+from ui.dashboard_page import (
+    Csv,
+    DashboardContext,
+    FilteredDashboard,
+    dashboard_builder,
+    dashboard_page,
+    filtering_chart,
+    tenant_table,
 )
+from ui.i18n import _
+from ui.render import show_figure, show_table, show_tiles
 
 PAGE = "efficiency"
-st.title(_("Operational Efficiency"))
 
 
-@st.cache_resource(max_entries=12, show_spinner=False)
-def _view(
-    database_url: str,
-    detail_version: int,
-    filters: Filters,
-    as_of: Any,
-    locale: str,
-    _frames: dict[str, pd.DataFrame],
-    _tenants: pd.DataFrame,
-    _cpi: pd.DataFrame | None,
-) -> efficiency.EfficiencyView:
-    # Keyed by the detail snapshot only (see the Bookings page): live reruns reuse it.
-    return efficiency.build_view(_frames, _tenants, filters, as_of=as_of, locale=locale, cpi=_cpi)
+build = dashboard_builder(efficiency.build_view, efficiency.FRAMES, "tenants")
 
 
 def clickable(figure: Any, key: str, dimension: str) -> None:
-    """A chart whose clicked bar (tier or vertical) or month filters the page."""
-    for point in selectable_figure(figure, key=key):
-        if dimension == "month" and point.get("x"):
-            cross_filter(PAGE, "month", point["x"])
-        elif point.get("customdata"):
-            cross_filter(PAGE, dimension, point["customdata"][0])
+    filtering_chart(figure, page=PAGE, key=key, dimension=dimension)
 
 
 def columns() -> dict[str, Any]:
@@ -103,23 +81,7 @@ DETAIL_ORDER = [
 ]
 
 
-def body(ctx: LiveContext) -> None:
-    filters = filter_bar(ctx, page=PAGE)
-    frames = {name: ctx.frame(name) for name in efficiency.FRAMES}
-    view = _view(
-        ctx.settings.database_url,
-        detail_version(ctx),
-        filters,
-        detail_as_of(ctx),
-        ctx.locale,
-        frames,
-        ctx.frame("tenants"),
-        cpi_for(ctx, filters),
-    )
-    if view.message:
-        st.info(view.message, icon=":material/filter_alt_off:")
-        return
-
+def draw(ctx: DashboardContext, view: efficiency.EfficiencyView) -> None:
     show_tiles(view.tiles, per_row=3)
     st.caption(
         _(
@@ -160,17 +122,14 @@ def body(ctx: LiveContext) -> None:
                     column_config=columns(),
                 )
 
-    st.subheader(_("Tenants in the period"), divider="gray")
-    detail = view.detail
-    if detail is None or detail.empty:
-        st.info(_("No data for these filters"), icon=":material/filter_alt_off:")
-        return
-    show_table(
-        with_tenant_links(detail, locale=ctx.locale),
+    tenant_table(
+        ctx,
+        view.detail,
+        title=_("Tenants in the period"),
+        csv=Csv("efficiency_tenants.csv", key="efficiency_csv"),
         column_order=DETAIL_ORDER,
         column_config=columns(),
     )
-    download_csv(detail, "efficiency_tenants.csv", key="efficiency_csv")
 
 
-live_page(body)
+dashboard_page(_("Operational Efficiency"), FilteredDashboard(page=PAGE, build=build, draw=draw))

@@ -2,69 +2,30 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-import pandas as pd
 import streamlit as st
 
 from dashboards import partnerships as partners
-from dashboards.filters import Filters
-from dashboards.links import TENANT_LINK_TEXT, with_tenant_links
-from ui.filters import cross_filter, filter_bar
-from ui.i18n import _
-from ui.live import LiveContext, live_page
-from ui.render import (
-    cpi_for,
-    detail_as_of,
-    download_csv,
-    selectable_figure,
-    show_figure,
-    show_table,
-    show_tiles,
-    snapshot_versions,
+from ui.dashboard_page import (
+    Csv,
+    DashboardContext,
+    FilteredDashboard,
+    dashboard_builder,
+    dashboard_page,
+    filtering_chart,
+    money_column,
+    tenant_table,
 )
+from ui.i18n import _
+from ui.render import show_figure, show_table, show_tiles
 
 PAGE = "partners"
 FRAMES = ("partners", "partners_tenant_month", "regions_tenant_day")
-st.title(_("Partnerships & Attribution"))
 
 
-@st.cache_resource(max_entries=12, show_spinner=False)
-def _view(
-    versions: tuple[int, int],
-    filters: Filters,
-    as_of: Any,
-    locale: str,
-    _frames: dict[str, pd.DataFrame],
-    _tenants: pd.DataFrame,
-    _cpi: pd.DataFrame | None,
-) -> partners.PartnersView:
-    return partners.build_view(_frames, _tenants, filters, as_of=as_of, locale=locale, cpi=_cpi)
+build = dashboard_builder(partners.build_view, FRAMES, "tenants")
 
 
-def _money(label: str) -> Any:
-    return st.column_config.NumberColumn(_(label), format="%.0f")
-
-
-def _download(frame: pd.DataFrame, name: str) -> None:
-    download_csv(frame, f"{name}.csv", key=f"{PAGE}_{name}_csv", bom=False, rerun=True)
-
-
-def body(ctx: LiveContext) -> None:
-    filters = filter_bar(ctx, page=PAGE)
-    frames = {name: ctx.frame(name) for name in FRAMES}
-    view = _view(
-        snapshot_versions(ctx),
-        filters,
-        detail_as_of(ctx),
-        ctx.locale,
-        frames,
-        ctx.frame("tenants"),
-        cpi_for(ctx, filters),
-    )
-    if view.message:
-        st.info(view.message, icon=":material/filter_alt_off:")
-        return
+def draw(ctx: DashboardContext, view: partners.PartnersView) -> None:
     show_tiles(view.tiles or [], per_row=4)
     st.caption(
         _(
@@ -75,9 +36,7 @@ def body(ctx: LiveContext) -> None:
 
     left, right = st.columns(2)
     with left:
-        for point in selectable_figure(view.mrr, key=f"{PAGE}_mrr"):
-            if point.get("customdata"):
-                cross_filter(PAGE, "partner", int(point["customdata"][0]))
+        filtering_chart(view.mrr, page=PAGE, key=f"{PAGE}_mrr", dimension="partner")
     with right:
         show_figure(view.payouts)
     left, right = st.columns([2, 3])
@@ -122,25 +81,23 @@ def body(ctx: LiveContext) -> None:
                 "new_tenants": _("New"),
                 "active_tenants": _("Active at end"),
                 "churned": _("Churned"),
-                "mrr_ars": _money("MRR at end"),
-                "gmv_ars": _money("GMV"),
-                "collected_ars": _money("Revenue collected"),
-                "payout_ars": _money("Payout"),
+                "mrr_ars": money_column("MRR at end"),
+                "gmv_ars": money_column("GMV"),
+                "collected_ars": money_column("Revenue collected"),
+                "payout_ars": money_column("Payout"),
                 "assists": st.column_config.NumberColumn(
                     _("Assists"),
                     help=_("Earlier first-touch claims on tenants another partner won."),
                 ),
             },
         )
-        _download(table, "partners")
+        Csv.named(PAGE, "partners").offer(table)
 
-    st.subheader(_("Referred tenants"), divider="gray")
-    detail = view.detail
-    if detail is None or detail.empty:
-        st.info(_("No data for these filters"), icon=":material/filter_alt_off:")
-        return
-    show_table(
-        with_tenant_links(detail, locale=ctx.locale),
+    tenant_table(
+        ctx,
+        view.detail,
+        title=_("Referred tenants"),
+        csv=Csv.named(PAGE, "referred_tenants"),
         column_order=[
             "tenant",
             "partner",
@@ -154,19 +111,17 @@ def body(ctx: LiveContext) -> None:
             "payout_ars",
         ],
         column_config={
-            "tenant": st.column_config.LinkColumn(_("Tenant"), display_text=TENANT_LINK_TEXT),
             "partner": _("Partner"),
-            "tier": _("Tier"),
-            "province": _("Province"),
             "signup_date": st.column_config.DateColumn(_("Signed up"), format="DD/MM/YYYY"),
             "churned_on": st.column_config.DateColumn(_("Churned"), format="DD/MM/YYYY"),
-            "mrr_ars": _money("MRR at end"),
-            "gmv_ars": _money("GMV"),
-            "collected_ars": _money("Revenue collected"),
-            "payout_ars": _money("Payout"),
+            "mrr_ars": money_column("MRR at end"),
+            "gmv_ars": money_column("GMV"),
+            "collected_ars": money_column("Revenue collected"),
+            "payout_ars": money_column("Payout"),
         },
     )
-    _download(detail, "referred_tenants")
 
 
-live_page(body)
+dashboard_page(
+    _("Partnerships & Attribution"), FilteredDashboard(page=PAGE, build=build, draw=draw)
+)

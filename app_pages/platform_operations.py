@@ -8,11 +8,10 @@ from core import formatting as fmt
 from core.queries.platform_operations import job_summary, recent_failures, refresh_runs
 from dashboards import platform_operations as ops
 from dashboards import refresh_jobs
+from ui.dashboard_page import dashboard_page
 from ui.i18n import _
-from ui.live import LiveContext, live_page
+from ui.live import LiveContext
 from ui.render import download_csv, show_figure, show_table, show_tiles
-
-st.title(_("Platform Operations"))
 
 
 def _columns() -> dict:
@@ -130,4 +129,4 @@ def body(ctx: LiveContext) -> None:
         )
 
 
-live_page(body)
+dashboard_page(_("Platform Operations"), body)

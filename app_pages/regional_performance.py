@@ -8,49 +8,32 @@ import pandas as pd
 import streamlit as st
 
 from dashboards import regional_performance as regions
-from dashboards.filters import Filters
-from dashboards.links import TENANT_LINK_TEXT, with_tenant_links
-from ui.filters import cross_filter, filter_bar
-from ui.i18n import _
-from ui.live import LiveContext, live_page
-from ui.render import (
-    cpi_for,
-    detail_as_of,
-    download_csv,
-    selectable_figure,
-    show_table,
-    show_tiles,
-    snapshot_versions,
+from ui.dashboard_page import (
+    Csv,
+    DashboardContext,
+    FilteredDashboard,
+    dashboard_builder,
+    dashboard_page,
+    filtering_chart,
+    tenant_table,
 )
+from ui.i18n import _
+from ui.render import show_table, show_tiles
 
 PAGE = "regions"
 FRAMES = ("regions_tenant_day", "regions_cities")
-st.title(_("Regional Performance"))
 
 
-@st.cache_resource(max_entries=12, show_spinner=False)
-def _view(
-    versions: tuple[int, int],
-    filters: Filters,
-    as_of: Any,
-    locale: str,
-    _frames: dict[str, pd.DataFrame],
-    _tenants: pd.DataFrame,
-    _cpi: pd.DataFrame | None,
-) -> regions.RegionsView:
-    return regions.build_view(_frames, _tenants, filters, as_of=as_of, locale=locale, cpi=_cpi)
+build = dashboard_builder(regions.build_view, FRAMES, "tenants")
 
 
 def _province_chart(figure: Any, key: str, column: int) -> None:
     """A chart whose clicked point (city or province) filters the page to its province."""
-    for point in selectable_figure(figure, key=key):
-        data = point.get("customdata")
-        if data:
-            cross_filter(PAGE, "province", data[column])
+    filtering_chart(figure, page=PAGE, key=key, dimension="province", column=column)
 
 
 def _download(frame: pd.DataFrame, name: str) -> None:
-    download_csv(frame, f"{name}.csv", key=f"{PAGE}_{name}_csv", bom=False, rerun=True)
+    Csv.named(PAGE, name).offer(frame)
 
 
 def _region_columns() -> dict[str, Any]:
@@ -68,21 +51,7 @@ def _region_columns() -> dict[str, Any]:
     }
 
 
-def body(ctx: LiveContext) -> None:
-    filters = filter_bar(ctx, page=PAGE, default_days=regions.DEFAULT_DAYS)
-    frames = {name: ctx.frame(name) for name in FRAMES}
-    view = _view(
-        snapshot_versions(ctx),
-        filters,
-        detail_as_of(ctx),
-        ctx.locale,
-        frames,
-        ctx.frame("tenants"),
-        cpi_for(ctx, filters),
-    )
-    if view.message:
-        st.info(view.message, icon=":material/filter_alt_off:")
-        return
+def draw(ctx: DashboardContext, view: regions.RegionsView) -> None:
     show_tiles(view.tiles or [], per_row=4)
     st.caption(
         _(
@@ -112,13 +81,11 @@ def body(ctx: LiveContext) -> None:
     show_table(cities, column_config=_region_columns())
     _download(cities, "cities")
 
-    st.subheader(_("Tenants"), divider="gray")
-    detail = view.detail
-    if detail is None or detail.empty:
-        st.info(_("No data for these filters"), icon=":material/filter_alt_off:")
-        return
-    show_table(
-        with_tenant_links(detail, locale=ctx.locale),
+    tenant_table(
+        ctx,
+        view.detail,
+        title=_("Tenants"),
+        csv=Csv.named(PAGE, "region_tenants"),
         column_order=[
             "tenant",
             "tier",
@@ -131,14 +98,13 @@ def body(ctx: LiveContext) -> None:
             "churned",
         ],
         column_config={
-            "tenant": st.column_config.LinkColumn(_("Tenant"), display_text=TENANT_LINK_TEXT),
-            "tier": _("Tier"),
-            "vertical": _("Vertical"),
             **_region_columns(),
             "churned": st.column_config.CheckboxColumn(_("Churned in the period")),
         },
     )
-    _download(detail, "region_tenants")
 
 
-live_page(body)
+dashboard_page(
+    _("Regional Performance"),
+    FilteredDashboard(page=PAGE, build=build, draw=draw, default_days=regions.DEFAULT_DAYS),
+)

@@ -2,53 +2,26 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import pandas as pd
 import streamlit as st
 
 from dashboards import revenue_subscriptions as revenue
-from dashboards.filters import Filters
-from dashboards.links import TENANT_LINK_TEXT, with_tenant_links
-from ui.filters import cross_filter, filter_bar
-from ui.i18n import _
-from ui.live import LiveContext, live_page
-from ui.render import (
-    cpi_for,
-    detail_as_of,
-    download_csv,
-    selectable_figure,
-    show_figure,
-    show_table,
-    show_tiles,
-    snapshot_versions,
+from ui.dashboard_page import (
+    Csv,
+    DashboardContext,
+    FilteredDashboard,
+    dashboard_builder,
+    dashboard_page,
+    filtering_chart,
+    tenant_table,
 )
+from ui.i18n import _
+from ui.render import show_figure, show_table, show_tiles
 
 PAGE = "revenue"
-st.title(_("Revenue & Subscriptions"))
 
 
-@st.cache_resource(max_entries=12, show_spinner=False)
-def _view(
-    versions: tuple[int, int],
-    filters: Filters,
-    as_of: Any,
-    locale: str,
-    _months: pd.DataFrame,
-    _tenants: pd.DataFrame,
-    _cpi: pd.DataFrame | None,
-) -> revenue.RevenueView:
-    # One view per snapshot versions and filters: reruns within a refresh reuse it.
-    return revenue.build_view(_months, _tenants, filters, as_of=as_of, locale=locale, cpi=_cpi)
-
-
-def chart(figure: Any, key: str, dimension: str) -> None:
-    """A chart whose clicked point filters the page (month or tier)."""
-    for point in selectable_figure(figure, key=key):
-        if dimension == "month" and point.get("x"):
-            cross_filter(PAGE, "month", point["x"])
-        elif dimension == "tier" and point.get("customdata"):
-            cross_filter(PAGE, "tier", point["customdata"][0])
+build = dashboard_builder(revenue.build_view, "revenue_tenant_months", "tenants")
 
 
 def _shade(value: float) -> str:
@@ -58,21 +31,7 @@ def _shade(value: float) -> str:
     return f"background-color: rgba(37, 99, 235, {min(max(value, 0.0), 1.5) / 1.5 * 0.55:.2f})"
 
 
-def body(ctx: LiveContext) -> None:
-    filters = filter_bar(ctx, page=PAGE)
-    months, tenants = ctx.frame("revenue_tenant_months"), ctx.frame("tenants")
-    view = _view(
-        snapshot_versions(ctx),
-        filters,
-        detail_as_of(ctx),
-        ctx.locale,
-        months,
-        tenants,
-        cpi_for(ctx, filters),
-    )
-    if view.message:
-        st.info(view.message, icon=":material/filter_alt_off:")
-        return
+def draw(ctx: DashboardContext, view: revenue.RevenueView) -> None:
     show_tiles(view.tiles or [], per_row=4)
     st.caption(
         _(
@@ -83,15 +42,15 @@ def body(ctx: LiveContext) -> None:
 
     left, right = st.columns([3, 2])
     with left:
-        chart(view.movements, "revenue_movements", "month")
+        filtering_chart(view.movements, page=PAGE, key="revenue_movements", dimension="month")
     with right:
         show_figure(view.waterfall)
     st.caption(view.price_note + " " + _(revenue.DEFINITIONS["movements"].definition))
     left, right = st.columns([3, 2])
     with left:
-        chart(view.by_tier, "revenue_by_tier", "tier")
+        filtering_chart(view.by_tier, page=PAGE, key="revenue_by_tier", dimension="tier")
     with right:
-        chart(view.by_plan, "revenue_by_plan", "tier")
+        filtering_chart(view.by_plan, page=PAGE, key="revenue_by_plan", dimension="tier")
 
     st.subheader(_("MRR cohorts: MRR retained by months since signup"), divider="gray")
     cohorts = view.cohorts
@@ -112,11 +71,6 @@ def body(ctx: LiveContext) -> None:
             )
         )
 
-    st.subheader(_("Tenants in the period"), divider="gray")
-    detail = with_tenant_links(view.detail, locale=ctx.locale) if view.detail is not None else None
-    if detail is None or detail.empty:
-        st.info(_("No data for these filters"), icon=":material/filter_alt_off:")
-        return
     money = {
         c: st.column_config.NumberColumn(_(label), format="%.0f")
         for c, label in (
@@ -131,19 +85,17 @@ def body(ctx: LiveContext) -> None:
             ("price_updates", "of which price updates"),
         )
     }
-    show_table(
-        detail,
+    tenant_table(
+        ctx,
+        view.detail,
+        title=_("Tenants in the period"),
+        csv=Csv("revenue_tenants.csv", key="revenue_csv", bom=False, rerun=True),
         column_order=["tenant", "tier", "plan", "vertical", "province", *money],
         column_config={
-            "tenant": st.column_config.LinkColumn(_("Tenant"), display_text=TENANT_LINK_TEXT),
-            "tier": _("Tier"),
             "plan": _("Plan"),
-            "vertical": _("Vertical"),
-            "province": _("Province"),
             **money,
         },
     )
-    download_csv(view.detail, "revenue_tenants.csv", key="revenue_csv", bom=False, rerun=True)
 
 
-live_page(body)
+dashboard_page(_("Revenue & Subscriptions"), FilteredDashboard(page=PAGE, build=build, draw=draw))
