@@ -80,6 +80,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--worst", action="store_true", help="only the four worst moments")
     parser.add_argument("--list", action="store_true", help="print the moments and stop")
     parser.add_argument(
+        "--skip", type=int, default=0, metavar="N", help="skip the first N moments (resume)"
+    )
+    parser.add_argument(
         "pytest_args",
         nargs="*",
         help="arguments for pytest after --; default: -m clock -q -p no:cacheprovider",
@@ -87,6 +90,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     reference = today()
     moments = worst_moments(reference) if args.worst else all_moments(reference)
+    moments = moments[args.skip :]
     if args.list:
         for moment in moments:
             print(f"{moment:%a %Y-%m-%d %H:%M}")
