@@ -25,9 +25,10 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
 from bench.report import print_table, write_results
-from core.config import PROJECT_ROOT
+from core.config import PROJECT_ROOT, get_settings
 from core.db import create_engine_for
-from core.jobs import JOBS, run_recorded
+from core.jobs.registry import JOBS
+from core.jobs.runner import run_recorded
 from core.schema import JobRun
 
 DEFAULT_POSTGRES_URL = "postgresql+psycopg:///barberpro_bench?host=/var/run/postgresql"
@@ -97,7 +98,7 @@ def _run_jobs(engine: Engine, label: str) -> dict[str, float]:
     seconds: dict[str, float] = {}
     for job_id in JOB_ORDER:
         started = time.perf_counter()
-        run = run_recorded(engine, specs[job_id], "bench")
+        run = run_recorded(engine, specs[job_id], "bench", get_settings())
         seconds[job_id] = time.perf_counter() - started
         status = run.status if run else "not recorded"
         print(f"  {label:<16} {job_id:<18} {status:<8} {seconds[job_id]:8.2f} s", flush=True)
