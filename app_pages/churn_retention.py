@@ -102,8 +102,8 @@ def draw(ctx: DashboardContext, view: churn.ChurnView) -> None:
                 "mrr_ars",
                 "probability",
                 "drivers",
-                "bookings_prev_30d",
-                "bookings_30d",
+                "bookings_prev_28d",
+                "bookings_28d",
                 "bookings_change",
             ],
             column_config={
@@ -116,8 +116,8 @@ def draw(ctx: DashboardContext, view: churn.ChurnView) -> None:
                     _("Churn probability"), format="percent"
                 ),
                 "drivers": _("Main risk drivers"),
-                "bookings_prev_30d": _("Bookings, previous 30 d"),
-                "bookings_30d": _("Bookings, last 30 d"),
+                "bookings_prev_28d": _("Bookings, previous 28 d"),
+                "bookings_28d": _("Bookings, last 28 d"),
                 "bookings_change": st.column_config.NumberColumn(_("Change"), format="percent"),
             },
         )

@@ -23,7 +23,7 @@ def body(ctx: LiveContext) -> None:
     tiles = overview.build_tiles(snapshot, locale=ctx.locale)
     # Two rows of three: six in a row truncate "$ 1.387 M" on a laptop screen.
     show_tiles(tiles, per_row=3)
-    st.caption(overview.delta_note(locale=ctx.locale))
+    st.caption(overview.delta_note(snapshot.as_of.date(), locale=ctx.locale))
     today = overview.build_today_tiles(snapshot, locale=ctx.locale)
     if today:
         show_tiles(today, per_row=len(today))
@@ -75,7 +75,7 @@ def body(ctx: LiveContext) -> None:
         st.caption(
             _(
                 "Churn scores are not available yet, so this lists the active tenants whose "
-                "bookings fell most (last 30 days vs the 30 before, at least {base} bookings "
+                "bookings fell most (last 28 days vs the 28 before, at least {base} bookings "
                 "before, at least {days} days since signup)."
             ).format(base=overview.MOVER_MIN_BASE, days=overview.MOVER_MIN_TENURE_DAYS)
         )
@@ -84,9 +84,9 @@ def body(ctx: LiveContext) -> None:
     st.subheader(_("Biggest movers"), divider="gray")
     st.caption(
         _(
-            "Active tenants with at least {base} bookings in the previous 30 days and at "
+            "Active tenants with at least {base} bookings in the previous 28 days and at "
             "least {days} days since signup, ranked by the relative change of their bookings, "
-            "last 30 days vs the 30 days before."
+            "last 28 days vs the 28 days before."
         ).format(base=overview.MOVER_MIN_BASE, days=overview.MOVER_MIN_TENURE_DAYS)
     )
     sides = [(":material/trending_up: " + _("Rising"), rises)]
@@ -119,10 +119,10 @@ def overview_columns() -> dict:
         "vertical": _("Vertical"),
         "city": _("City"),
         "previous": st.column_config.Column(
-            _("Prev. 30 d"), help=_("Bookings, previous 30 days"), **small
+            _("Prev. 28 d"), help=_("Bookings, previous 28 days"), **small
         ),
         "current": st.column_config.Column(
-            _("Last 30 d"), help=_("Bookings, last 30 days"), **small
+            _("Last 28 d"), help=_("Bookings, last 28 days"), **small
         ),
         "change": _("Change"),
         "change_pct": st.column_config.Column(_("Change"), help=_("Relative change"), **small),

@@ -92,6 +92,7 @@ dashboard_page(
         build=build,
         draw=draw,
         default_days=all_days,
+        whole_weeks=False,  # the period picks tenants by signup, through today
         note=_("The period picks tenants by signup date (default: every tenant)."),
         spinner=_("Fitting retention models…"),
     ),

@@ -161,7 +161,7 @@ def body(ctx: LiveContext) -> None:
             + "  \n".join(f"- {driver}" for driver in data.churn["drivers"])
         )
 
-    filters = filter_bar(ctx, page=PAGE, dimensions=("date",), money=True, default_days=365)
+    filters = filter_bar(ctx, page=PAGE, dimensions=("date",), money=True, default_days=364)
     problem = filters.problem(today=ctx.at.date(), locale=ctx.locale)
     if problem:
         st.info(problem, icon=":material/event_busy:")

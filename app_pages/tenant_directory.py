@@ -27,10 +27,10 @@ def columns() -> dict:
         "signup_date": _("Signed up"),
         "churned_on": _("Churned"),
         "mrr_ars": _("MRR"),
-        "bookings_30d": _("Bookings 30 d"),
-        "bookings_prev_30d": _("Prev. 30 d"),
-        "gmv_30d": _("GMV 30 d"),
-        "no_show_rate_30d": _("No-show 30 d"),
+        "bookings_28d": _("Bookings 28 d"),
+        "bookings_prev_28d": _("Prev. 28 d"),
+        "gmv_28d": _("GMV 28 d"),
+        "no_show_rate_28d": _("No-show 28 d"),
     }
 
 

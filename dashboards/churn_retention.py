@@ -31,7 +31,7 @@ from dashboards.revenue_subscriptions import (
 from dashboards.theme import Colors, empty_figure, new_figure
 
 HIGH_RISK_PROBABILITY = 0.3  # churn model probability (30 days) from which MRR is "at risk"
-# Fallback until the model exists: bookings of the last 30 days at most 70 % of the 30
+# Fallback until the model exists: bookings of the last 28 days at most 70 % of the 28
 # before, among tenants with at least 10 bookings then (so 2 -> 1 is not a signal).
 BOOKINGS_DROP = 0.3
 BOOKINGS_MIN_BASE = 10
@@ -205,19 +205,19 @@ def mrr_at_risk(
             risky[[*columns, "probability", "drivers"]].sort_values("mrr_ars", ascending=False),
             caption,
         )
-    base = paying["bookings_prev_30d"]
+    base = paying["bookings_prev_28d"]
     falling = paying[
-        (base >= BOOKINGS_MIN_BASE) & (paying["bookings_30d"] <= (1 - BOOKINGS_DROP) * base)
+        (base >= BOOKINGS_MIN_BASE) & (paying["bookings_28d"] <= (1 - BOOKINGS_DROP) * base)
     ]
     falling = falling.assign(
-        bookings_change=falling["bookings_30d"] / falling["bookings_prev_30d"] - 1
+        bookings_change=falling["bookings_28d"] / falling["bookings_prev_28d"] - 1
     )
     caption = _(
-        "At risk: bookings of the last 30 days fell by {drop} or more from the 30 days "
+        "At risk: bookings of the last 28 days fell by {drop} or more from the 28 days "
         "before (the churn model has no scores yet)."
     ).format(drop=fmt.format_percent(BOOKINGS_DROP, locale=locale))
     return (
-        falling[[*columns, "bookings_30d", "bookings_prev_30d", "bookings_change"]].sort_values(
+        falling[[*columns, "bookings_28d", "bookings_prev_28d", "bookings_change"]].sort_values(
             "mrr_ars", ascending=False
         ),
         caption,

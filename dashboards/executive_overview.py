@@ -9,6 +9,7 @@ Every text is an English msgid translated for ``locale``.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, timedelta
 
 import pandas as pd
@@ -17,14 +18,37 @@ from pandas.io.formats.style import Styler
 
 from core import formatting as fmt
 from core.i18n import N_, translator
-from core.metrics.registry import HEADLINE_KPIS, KPI_WINDOW_DAYS, METRICS, TODAY_SO_FAR, Metric
+from core.metrics.registry import (
+    HEADLINE_KPIS,
+    KPI_WINDOW_DAYS,
+    METRICS,
+    TODAY_SO_FAR,
+    Metric,
+    kpi_windows,
+)
 from core.metrics.snapshots import Snapshot
-from dashboards.kit import Tile, accuracy_note, add_band, now_and_before, room_for_legend, tile
+from dashboards.kit import (
+    Tile,
+    accuracy_note,
+    add_band,
+    delta,
+    format_value,
+    now_and_before,
+    room_for_legend,
+    tile,
+)
 from dashboards.theme import Colors, empty_figure, new_figure
 
 DELTA_NOTE = N_(
-    "Changes compare the last {days} days with the {days} before; MRR and active tenants "
-    "compare today with {days} days ago."
+    "Tiles cover the {days} days from {start} to {end}: whole weeks up to yesterday, the last "
+    "complete day. Changes compare with the {days} days before; MRR and active tenants are "
+    "yesterday's close, compared with {days} days earlier. Hover a tile for the same weeks a "
+    "year earlier."
+)
+YEAR_AGO = N_("Same {days} days a year earlier: {value} ({change})")
+LIKE_FOR_LIKE = N_(
+    "The change is like for like: {days} public holiday(s) in one window or the other, and "
+    "the same weekday in the other window, are left out of it."
 )
 TODAY_NOTE = N_(
     "Today so far, up to {time}; changes compare with the same weekday a week earlier, "
@@ -44,6 +68,11 @@ AT_RISK_SHOWN = 8
 FORECAST_DAYS_SHOWN = 45  # MRR forecast months whose end falls within this of today
 
 
+def _is_flow(metric: Metric) -> bool:
+    # Point counts and today's small counts read best as a difference: "+12", not "+300 %".
+    return metric.unit != "count" or metric.grain not in {"point", "today"}
+
+
 def _tile(
     metric: Metric,
     value: float | None,
@@ -55,8 +84,7 @@ def _tile(
 ) -> Tile:
     """A tile for ``metric``; ``compared`` names the comparison, with {now} and {before}."""
     _ = translator(locale)
-    # Point counts and today's small counts read best as a difference: "+12", not "+300 %".
-    flow = metric.unit != "count" or metric.grain not in {"point", "today"}
+    flow = _is_flow(metric)
     return tile(
         label,
         metric.unit,
@@ -73,6 +101,8 @@ def _tile(
 
 
 def build_tile(key: str, kpi: dict[str, float | None], *, locale: str = fmt.DEFAULT_LOCALE) -> Tile:
+    """The headline tile of ``key``: the window's figure; its change like for like
+    (``core.metrics.registry.compare``), with both windows and a year earlier on hover."""
     _ = translator(locale)
     metric = METRICS[key]
     label = _(metric.label)
@@ -81,14 +111,36 @@ def build_tile(key: str, kpi: dict[str, float | None], *, locale: str = fmt.DEFA
     compared = _("Now: {now} · previous {days} days: {before}").replace(
         "{days}", str(KPI_WINDOW_DAYS)
     )
-    return _tile(
+    value, previous = kpi.get("value"), kpi.get("previous")
+    # The change compares like for like; older snapshots carry only the raw pair.
+    value_like = kpi.get("value_like", value)
+    built = _tile(
         metric,
-        kpi.get("value"),
-        kpi.get("previous"),
+        value_like,
+        kpi.get("previous_like", previous),
         label=label,
         compared=compared,
         locale=locale,
     )
+    help_text = _(metric.definition) + "\n\n"
+    help_text += now_and_before(compared, metric.unit, value, previous, locale=locale)
+    left_out = int(kpi.get("days_left_out") or 0)
+    if left_out:
+        help_text += "\n\n" + _(LIKE_FOR_LIKE).format(days=left_out)
+    if kpi.get("year_ago") is not None:
+        change = delta(
+            metric.unit,
+            kpi.get("year_ago_value_like", value),
+            kpi.get("year_ago_like", kpi["year_ago"]),
+            locale=locale,
+            flow=_is_flow(metric),
+        )
+        help_text += "\n\n" + _(YEAR_AGO).format(
+            days=KPI_WINDOW_DAYS,
+            value=format_value(metric.unit, kpi["year_ago"], locale=locale, compact=False),
+            change="–" if change is None else change.text,
+        )
+    return replace(built, value=format_value(metric.unit, value, locale=locale), help=help_text)
 
 
 def build_today_tiles(snapshot: Snapshot, *, locale: str = fmt.DEFAULT_LOCALE) -> list[Tile]:
@@ -120,8 +172,14 @@ def today_note(snapshot: Snapshot, *, locale: str = fmt.DEFAULT_LOCALE) -> str:
     )
 
 
-def delta_note(*, locale: str = fmt.DEFAULT_LOCALE) -> str:
-    return translator(locale)(DELTA_NOTE).format(days=KPI_WINDOW_DAYS)
+def delta_note(as_of: date, *, locale: str = fmt.DEFAULT_LOCALE) -> str:
+    """What the headline tiles cover for a snapshot of day ``as_of``."""
+    (start, end), _previous = kpi_windows(as_of)
+    return translator(locale)(DELTA_NOTE).format(
+        days=KPI_WINDOW_DAYS,
+        start=fmt.format_date(start, locale=locale),
+        end=fmt.format_date(end, locale=locale),
+    )
 
 
 def build_tiles(snapshot: Snapshot, *, locale: str = fmt.DEFAULT_LOCALE) -> list[Tile]:
@@ -284,9 +342,12 @@ def bookings_figure(
             hovertemplate="%{y:,.0f}<extra>" + _("Scheduled") + "</extra>",
         )
     average = _("{days}-day average").format(days=ROLLING_DAYS)
+    # Today is still running: the average ends with the last complete day, so the line
+    # does not dip every morning.
+    complete = past["day"] < as_of_day
     figure.add_scatter(
-        x=past["day"],
-        y=rolling,
+        x=past["day"][complete],
+        y=rolling[complete],
         name=average,
         mode="lines",
         line={"color": Colors.PRIMARY, "width": 2.5},
@@ -332,7 +393,7 @@ def movers(
     min_base: int = MOVER_MIN_BASE,
     min_tenure_days: int = MOVER_MIN_TENURE_DAYS,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Active tenants whose bookings fell most and rose most, last 30 days vs the 30 before.
+    """Active tenants whose bookings fell most and rose most, last 28 days vs the 28 before.
 
     Ranked by relative change among tenants with at least ``min_base`` bookings in the
     previous window and signed up at least ``min_tenure_days`` before the snapshot's day;
@@ -342,7 +403,7 @@ def movers(
     if tenants is None or tenants.empty:
         empty = pd.DataFrame(columns=MOVER_COLUMNS)
         return empty, empty
-    keep = (tenants["status"] == "active") & (tenants["bookings_prev_30d"] >= min_base)
+    keep = (tenants["status"] == "active") & (tenants["bookings_prev_28d"] >= min_base)
     if "signup_date" in tenants:
         cutoff = pd.Timestamp(snapshot.as_of.date() - timedelta(days=min_tenure_days))
         keep &= pd.to_datetime(tenants["signup_date"]) <= cutoff
@@ -354,8 +415,8 @@ def movers(
             "tier": active["tier"],
             "vertical": active["vertical"],
             "city": active["city"],
-            "previous": active["bookings_prev_30d"].astype(int),
-            "current": active["bookings_30d"].astype(int),
+            "previous": active["bookings_prev_28d"].astype(int),
+            "current": active["bookings_28d"].astype(int),
         }
     )
     frame["change"] = frame["current"] - frame["previous"]

@@ -33,7 +33,7 @@ from dashboards.kit import (
 from dashboards.kit import definition_tile as make_tile
 from dashboards.theme import Colors, empty_figure, new_figure
 
-DEFAULT_DAYS = 90  # the page's default period: GMV of the last 90 days vs the 90 before
+DEFAULT_DAYS = 91  # the default period: GMV of the last 13 weeks vs the 13 before
 # Equirectangular look: a degree of longitude is cos(35°) of a degree of latitude at the
 # latitude of Buenos Aires and Córdoba, where most tenants are.
 ASPECT = 1 / math.cos(math.radians(35))
@@ -71,7 +71,7 @@ DEFINITIONS: dict[str, Definition] = {
             "ratio",
             N_(
                 "GMV of the period over the GMV of the period of the same length just before "
-                "it, minus one (by default the last 90 days vs the 90 days before)."
+                "it, minus one (by default the 13 weeks up to yesterday vs the 13 weeks before)."
             ),
         ),
         Definition(

@@ -32,10 +32,10 @@ SHOWN_COLUMNS = [
     "signup_date",
     "churned_on",
     "mrr_ars",
-    "bookings_30d",
-    "bookings_prev_30d",
-    "gmv_30d",
-    "no_show_rate_30d",
+    "bookings_28d",
+    "bookings_prev_28d",
+    "gmv_28d",
+    "no_show_rate_28d",
 ]
 
 
@@ -79,10 +79,10 @@ def style_directory(frame: pd.DataFrame, *, locale: str = fmt.DEFAULT_LOCALE) ->
     day = lambda v: fmt.format_date(v if pd.notna(v) else None, locale=locale)  # noqa: E731
     formats = {
         "mrr_ars": money,
-        "gmv_30d": money,
-        "bookings_30d": count,
-        "bookings_prev_30d": count,
-        "no_show_rate_30d": lambda v: fmt.format_percent(v, locale=locale),
+        "gmv_28d": money,
+        "bookings_28d": count,
+        "bookings_prev_28d": count,
+        "no_show_rate_28d": lambda v: fmt.format_percent(v, locale=locale),
         "signup_date": day,
         "churned_on": day,
     }

@@ -27,7 +27,8 @@ from core.schema import (
 from tests import db_templates
 
 FUTURE_DAYS = 14
-# Per-day values of the flat profile: (previous 30 days, current 30 days).
+WINDOW = 28  # the KPI window (core.metrics.registry.KPI_WINDOW_DAYS), ending yesterday
+# Per-day values of the flat profile: (previous window, current window).
 FLAT = {
     "bookings": (10, 12),
     "completed": (8, 9),
@@ -38,6 +39,8 @@ FLAT = {
 }
 FLAT_START_ACTIVE = 200  # active tenants the day before the previous window
 FLAT_FUTURE_BOOKINGS = 5
+# Today so far: a partial day the KPI windows must leave out (they end yesterday).
+FLAT_TODAY = {"bookings": 3, "completed": 0, "cancelled": 0, "no_show": 1, "gmv_ars": 0.0}
 
 
 def _empty_day(day: date) -> dict:
@@ -60,28 +63,34 @@ def _empty_day(day: date) -> dict:
 
 
 def flat_daily(as_of_day: date, *, current_bookings: int = FLAT["bookings"][1]) -> pd.DataFrame:
-    """60 past days + the day before them, constant per window, and 14 scheduled days.
+    """Two 28-day windows ending yesterday and the day before them, constant per window;
+    today's partial day; 14 scheduled days.
 
-    The previous window (as_of-59 .. as_of-30) churns one tenant every 3rd day (10 in
-    all), the current one every 5th day (6 in all); nobody signs up.
+    The previous window (as_of-56 .. as_of-29) churns one tenant every 4th day (7 in
+    all), the current one (as_of-28 .. as_of-1) every 7th day (4 in all), today one more;
+    nobody signs up.
     """
     rows, active = [], FLAT_START_ACTIVE
-    for offset in range(-60, FUTURE_DAYS + 1):
+    for offset in range(-2 * WINDOW - 1, FUTURE_DAYS + 1):
         day = as_of_day + timedelta(days=offset)
         row = _empty_day(day)
-        if offset <= 0:
-            current = offset > -30
+        if offset < 0:
+            current = offset >= -WINDOW
             for column, (before, now) in FLAT.items():
                 row[column] = now if current else before
             if current:
                 row["bookings"] = current_bookings
-            step = 5 if current else 3
-            position = offset + (29 if current else 59)  # 0-based day within its window
-            row["churned_tenants"] = int(offset > -60 and (position + 1) % step == 0)
+            step = 7 if current else 4
+            position = offset + (WINDOW if current else 2 * WINDOW)  # 0-based day in window
+            row["churned_tenants"] = int(offset >= -2 * WINDOW and (position + 1) % step == 0)
             row["booked_minutes"] = row["bookings"] * 45
             row["payments_approved_ars"] = row["gmv_ars"] * 0.9
             row["payments_total"] = row["completed"]
             row["payments_failed"] = 1
+        elif offset == 0:
+            row.update(FLAT_TODAY)
+            row["mrr_ars"] = FLAT["mrr_ars"][1]
+            row["churned_tenants"] = 1
         else:
             row["bookings"] = FLAT_FUTURE_BOOKINGS
             row["mrr_ars"] = FLAT["mrr_ars"][1]
@@ -130,7 +139,7 @@ def realistic_daily(as_of_day: date, *, days: int = 200, level: float = 1.0) -> 
 
 
 TENANT_ROWS = [
-    # trade_name, vertical, tier, city, status, bookings_prev_30d, bookings_30d
+    # trade_name, vertical, tier, city, status, bookings_prev_28d, bookings_28d
     ("Barbería El Tano", "barbershop", "pro", "La Plata", "active", 100, 40),
     ("Salón Lucía", "salon", "starter", "Mendoza", "active", 50, 45),
     ("Spa Palermo", "spa", "enterprise", "Buenos Aires", "active", 400, 300),
@@ -170,10 +179,10 @@ def tenants_frame(as_of_day: date) -> pd.DataFrame:
                 "partner_id": None,
                 "cs_owner_id": 1,
                 "mrr_ars": 0.0 if status == "churned" else 30_000.0 * index,
-                "bookings_30d": now,
-                "bookings_prev_30d": before,
-                "gmv_30d": now * 12_000.0,
-                "no_show_rate_30d": 0.05 + index / 100,
+                "bookings_28d": now,
+                "bookings_prev_28d": before,
+                "gmv_28d": now * 12_000.0,
+                "no_show_rate_28d": 0.05 + index / 100,
             }
         )
     return pd.DataFrame(rows)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
+from pathlib import Path
 
 import pytest
 
@@ -24,7 +25,7 @@ def test_every_bench_is_listed_in_the_command() -> None:
     main = importlib.import_module("bench.__main__")
     source = main.__file__
     assert source is not None
-    text = open(source, encoding="utf-8").read()
+    text = Path(source).read_text(encoding="utf-8")
     for name in MODULES:
         if name not in {"__main__", "report"}:
             assert name in text, f"python -m bench does not offer {name}"

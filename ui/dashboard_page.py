@@ -158,6 +158,7 @@ class FilteredDashboard(Generic[View]):
     dimensions: Sequence[str] = ALL_DIMENSIONS
     money: bool = True
     default_days: int | Callable[[LiveContext], int] = 180
+    whole_weeks: bool = True  # default period: whole weeks ending yesterday (filter_bar)
     note: str | None = None  # a caption under the filter bar, shown whatever the view
     spinner: str | bool = False  # shown while a view is built (False: none)
     after: Callable[[LiveContext], None] | None = None  # drawn after the view or its message
@@ -165,7 +166,12 @@ class FilteredDashboard(Generic[View]):
     def body(self, ctx: LiveContext) -> None:
         days = self.default_days(ctx) if callable(self.default_days) else self.default_days
         filters = filter_bar(
-            ctx, page=self.page, dimensions=self.dimensions, money=self.money, default_days=days
+            ctx,
+            page=self.page,
+            dimensions=self.dimensions,
+            money=self.money,
+            default_days=days,
+            whole_weeks=self.whole_weeks,
         )
         if self.note:
             st.caption(self.note)

@@ -92,10 +92,22 @@ def filter_bar(
     dimensions: Sequence[str] = ALL_DIMENSIONS,
     money: bool = True,
     default_days: int = 180,
+    whole_weeks: bool = True,
 ) -> Filters:
-    """Draw the filters that apply to ``page`` and return the selection."""
+    """Draw the filters that apply to ``page`` and return the selection.
+
+    The default period is ``default_days`` rounded to whole weeks and ending yesterday,
+    the last complete day (``whole_weeks``): every weekday counts equally and no
+    appointment is still unresolved, so a period compares fairly with the one before.
+    Pages whose period selects tenants rather than activity pass ``whole_weeks=False``
+    to end it today.
+    """
     today = ctx.at.date()
-    default_range = (today - timedelta(days=default_days - 1), today)
+    if whole_weeks:
+        end, days = today - timedelta(days=1), 7 * max(1, round(default_days / 7))
+    else:
+        end, days = today, default_days
+    default_range = (end - timedelta(days=days - 1), end)
     parsed, problems = from_params(st.query_params.to_dict(), locale=ctx.locale)
     for problem in problems:
         st.warning(problem, icon=":material/link_off:")

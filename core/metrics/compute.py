@@ -142,18 +142,18 @@ def platform_daily(
 
 
 def window_totals_from_days(tenant_days: pd.DataFrame, as_of: date) -> pd.DataFrame:
-    """Per tenant, the current and previous 30-day totals, from per-tenant daily rows."""
+    """Per tenant, the current and previous 28-day totals, from per-tenant daily rows."""
     (current_start, end), (previous_start, _) = kpi_windows(as_of)
     day = tenant_days["day"]
     current = tenant_days[(day >= current_start) & (day <= end)].groupby("tenant_id")
     previous = tenant_days[(day >= previous_start) & (day < current_start)].groupby("tenant_id")
     totals = pd.DataFrame(
         {
-            "bookings_30d": current["bookings"].sum(),
-            "bookings_prev_30d": previous["bookings"].sum(),
-            "gmv_30d": current["gmv_ars"].sum(),
-            "no_show_30d": current["no_show"].sum(),
-            "completed_30d": current["completed"].sum(),
+            "bookings_28d": current["bookings"].sum(),
+            "bookings_prev_28d": previous["bookings"].sum(),
+            "gmv_28d": current["gmv_ars"].sum(),
+            "no_show_28d": current["no_show"].sum(),
+            "completed_28d": current["completed"].sum(),
         }
     )
     return totals.fillna(0).rename_axis("tenant_id").reset_index()[WINDOW_TOTAL_COLUMNS]
@@ -165,7 +165,7 @@ def tenant_summary(
     subscriptions: pd.DataFrame,
     as_of: date,
 ) -> pd.DataFrame:
-    """One row per tenant: its dimensions, current MRR and the last two 30-day windows."""
+    """One row per tenant: its dimensions, current MRR and the last two 28-day windows."""
     summary = tenants.sort_values("tenant_id", ignore_index=True)
     ids = summary["tenant_id"].to_numpy()
 
@@ -188,10 +188,10 @@ def tenant_summary(
         no_show_rate = np.where(decided > 0, no_show / decided, np.nan)
     return summary.assign(
         mrr_ars=np.round(mrr, 2),
-        bookings_30d=bookings.astype("int64"),
-        bookings_prev_30d=previous.astype("int64"),
-        gmv_30d=np.round(gmv, 2),
-        no_show_rate_30d=no_show_rate,
+        bookings_28d=bookings.astype("int64"),
+        bookings_prev_28d=previous.astype("int64"),
+        gmv_28d=np.round(gmv, 2),
+        no_show_rate_28d=no_show_rate,
     )
 
 

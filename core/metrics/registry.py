@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from core.i18n import N_
+from core.reference.holiday_calendar import holidays_between
 
 Window = tuple[date, date]  # inclusive start and end day
 
@@ -30,6 +31,9 @@ class Metric:
     # refresh counts from raw rows (core/metrics/today.py).
     compute: Callable[[pd.DataFrame, Window], float | None] | None
     higher_is_better: bool = True
+    # Compared like for like (``comparable_windows``): the volume of a day depends on
+    # the calendar, so a holiday entering the window must not read as a trend.
+    by_calendar: bool = False
 
 
 class DailyColumns(dict):
@@ -141,6 +145,7 @@ METRICS: dict[str, Metric] = {
             "(completed, cancelled, no-show or still scheduled).",
             "window",
             _window_sum("bookings"),
+            by_calendar=True,
         ),
         Metric(
             "gmv",
@@ -150,6 +155,7 @@ METRICS: dict[str, Metric] = {
             "the period, as charged by the business to its clients.",
             "window",
             _window_sum("gmv_ars"),
+            by_calendar=True,
         ),
         Metric(
             "logo_churn",
@@ -170,6 +176,7 @@ METRICS: dict[str, Metric] = {
             "window",
             _no_show_rate,
             higher_is_better=False,
+            by_calendar=True,
         ),
         Metric(
             "cancellation_rate",
@@ -179,6 +186,7 @@ METRICS: dict[str, Metric] = {
             "window",
             _window_ratio("cancelled", "bookings"),
             higher_is_better=False,
+            by_calendar=True,
         ),
     ]
 }
@@ -239,29 +247,104 @@ TODAY_SO_FAR: dict[str, Metric] = {
 # The Executive Overview's headline tiles, in display order.
 HEADLINE_KPIS = ("mrr", "active_tenants", "bookings", "gmv", "logo_churn", "no_show_rate")
 
-# Length of the KPI window; the previous window of the same length gives the delta.
-KPI_WINDOW_DAYS = 30
+# The KPI window: whole weeks (every weekday counted equally: Saturday carries a quarter of
+# the bookings, Sunday 2 %) ending with the last complete day, whose appointments are
+# resolved. A 30-day window ending today swung the bookings delta by 5 points from one
+# day to the next on the same data; this one moves it by a fraction of a point. Today's
+# activity is the "today so far" strip's job.
+KPI_WINDOW_DAYS = 28
+# The same weekdays a year earlier: 52 whole weeks back.
+YEAR_AGO_DAYS = 364
 
 
 def kpi_windows(as_of: date, days: int = KPI_WINDOW_DAYS) -> tuple[Window, Window]:
-    """The current window ending ``as_of`` and the one just before it, both ``days`` long."""
-    current = (as_of - timedelta(days=days - 1), as_of)
+    """The window of ``days`` whole days ending the day before ``as_of`` (the last complete
+    day), and the one of the same length just before it."""
+    end = as_of - timedelta(days=1)
+    current = (end - timedelta(days=days - 1), end)
     previous = (current[0] - timedelta(days=days), current[0] - timedelta(days=1))
     return current, previous
 
 
-def compute_kpis(daily: pd.DataFrame, as_of: date) -> dict[str, dict[str, float | None]]:
-    """Every registered metric for the current and previous KPI window.
+def year_ago(window: Window) -> Window:
+    """``window`` 52 weeks earlier: the same weekdays, a year before."""
+    shift = timedelta(days=YEAR_AGO_DAYS)
+    return window[0] - shift, window[1] - shift
 
-    ``daily`` has one row per day, sorted by its ``day`` column (date objects).
+
+def comparable_days(window: Window, other: Window) -> tuple[frozenset[date], frozenset[date]]:
+    """The days of ``window`` and of ``other`` (as long, whole weeks apart) to leave out of
+    a like-for-like comparison: each public holiday in either window with the day of the
+    other window in the same position (the same weekday). A closed Monday then compares
+    with nothing instead of with an open one, so a holiday entering or leaving a window
+    does not read as a trend."""
+    holidays = holidays_between(min(window[0], other[0]), max(window[1], other[1]))
+    shift = window[0] - other[0]
+    positions = {day - window[0] for day in holidays if window[0] <= day <= window[1]}
+    positions |= {day - other[0] for day in holidays if other[0] <= day <= other[1]}
+    left_out = frozenset(window[0] + position for position in positions)
+    return left_out, frozenset(day - shift for day in left_out)
+
+
+def _without(columns: DailyColumns, days: frozenset[date]) -> DailyColumns:
+    if not days:
+        return columns
+    keep = ~np.isin(columns["day"], np.array(sorted(days), dtype=object))
+    return DailyColumns({name: values[keep] for name, values in columns.items()})
+
+
+def compare(
+    metric: Metric, columns: DailyColumns, window: Window, other: Window
+) -> dict[str, float | None]:
+    """``metric`` over ``window`` (``value``) and ``other`` (``base``), and the pair a
+    change is computed from: like for like for calendar-driven metrics
+    (``comparable_days``), the same pair otherwise."""
+    assert metric.compute is not None
+    value, base = metric.compute(columns, window), metric.compute(columns, other)
+    if not metric.by_calendar:
+        return {"value": value, "base": base, "value_like": value, "base_like": base}
+    left_out, other_left_out = comparable_days(window, other)
+    kept = _without(columns, left_out | other_left_out)
+    return {
+        "value": value,
+        "base": base,
+        "value_like": metric.compute(kept, window),
+        "base_like": metric.compute(kept, other),
+        "days_left_out": float(len(left_out)),
+    }
+
+
+def compute_kpis(daily: pd.DataFrame, as_of: date) -> dict[str, dict[str, float | None]]:
+    """Every registered metric for the current KPI window, the one before it and the same
+    window a year earlier (None where the history does not reach back that far).
+
+    ``value``, ``previous`` and ``year_ago`` are each window's own figure; the changes a
+    tile shows compare ``value_like`` with ``previous_like`` (and ``year_ago_like``), like
+    for like (``compare``). ``daily`` has one row per day, sorted by its ``day`` column
+    (date objects).
     """
     current, previous = kpi_windows(as_of)
     columns = DailyColumns(daily)
-    return {
-        key: {
-            "value": metric.compute(columns, current),
-            "previous": metric.compute(columns, previous),
+    reaches_year_ago = not columns.empty and columns["day"][0] <= year_ago(current)[0]
+    kpis: dict[str, dict[str, float | None]] = {}
+    for key, metric in METRICS.items():
+        if metric.compute is None:  # only today's figures lack it
+            continue
+        before = compare(metric, columns, current, previous)
+        kpi = {
+            "value": before["value"],
+            "previous": before["base"],
+            "value_like": before["value_like"],
+            "previous_like": before["base_like"],
+            "days_left_out": before.get("days_left_out", 0.0),
+            "year_ago": None,
+            "year_ago_value_like": None,
+            "year_ago_like": None,
         }
-        for key, metric in METRICS.items()
-        if metric.compute is not None  # every one of METRICS; only today's figures lack it
-    }
+        if reaches_year_ago:
+            then = compare(metric, columns, current, year_ago(current))
+            kpi["year_ago"] = then["base"]
+            kpi["year_ago_value_like"] = then["value_like"]
+            kpi["year_ago_like"] = then["base_like"]
+        kpis[key] = kpi
+    return kpis

@@ -53,11 +53,11 @@ MONEY_MEASURES = ("gmv_ars", "payments_approved_ars")
 # Per tenant, the current and previous KPI windows (see ``read_window_totals``).
 WINDOW_TOTAL_COLUMNS = [
     "tenant_id",
-    "bookings_30d",
-    "bookings_prev_30d",
-    "gmv_30d",
-    "no_show_30d",
-    "completed_30d",
+    "bookings_28d",
+    "bookings_prev_28d",
+    "gmv_28d",
+    "no_show_28d",
+    "completed_28d",
 ]
 
 # Statuses a payment ends in when the money did not arrive.
@@ -450,7 +450,7 @@ def day_rollup_frame(rows: dict[date, tuple]) -> pd.DataFrame:
 
 
 def read_window_totals(*, session: Session, as_of: date) -> pd.DataFrame:
-    """Per tenant, the current and previous 30-day totals, summed in the database."""
+    """Per tenant, the current and previous 28-day totals, summed in the database."""
     (current_start, end), (previous_start, _) = kpi_windows(as_of)
     day, rollup = RollupTenantDay.day, RollupTenantDay
 
@@ -470,7 +470,7 @@ def read_window_totals(*, session: Session, as_of: date) -> pd.DataFrame:
         .group_by(rollup.tenant_id)
     )
     frame = _frame(session.connection().execute(query).all(), WINDOW_TOTAL_COLUMNS)
-    frame["gmv_30d"] = frame["gmv_30d"].astype(float)
+    frame["gmv_28d"] = frame["gmv_28d"].astype(float)
     return frame
 
 

@@ -2,7 +2,7 @@
 
 A scheduler refreshes every 30 s in the same process. Between runs it keeps the small
 dimension tables (tenants, subscriptions) and the series derived from them, and each
-tenant's 30-day window totals, which it then moves by the deltas of the cells it
+tenant's 28-day window totals, which it then moves by the deltas of the cells it
 recomputes. The state is trusted only while the newest snapshot in the database is the
 one this process wrote, on the same local day; otherwise (another scheduler refreshed,
 the day turned, a refresh failed) it is rebuilt from the database.
@@ -24,10 +24,10 @@ from core.schema import RollupTenantDay, Subscription, Tenant
 
 # The per-tenant window measures, in WINDOW_TOTAL_COLUMNS order after tenant_id.
 _CURRENT = {
-    "bookings_30d": "bookings",
-    "gmv_30d": "gmv_ars",
-    "no_show_30d": "no_show",
-    "completed_30d": "completed",
+    "bookings_28d": "bookings",
+    "gmv_28d": "gmv_ars",
+    "no_show_28d": "no_show",
+    "completed_28d": "completed",
 }
 
 DimensionSignature = tuple[object, ...]
@@ -83,9 +83,9 @@ class WarmState:
         rows = [[tenant_id, *values] for tenant_id, values in sorted(self.window.items())]
         frame = pd.DataFrame(rows, columns=WINDOW_TOTAL_COLUMNS)
         for name in WINDOW_TOTAL_COLUMNS:
-            if name != "gmv_30d":
+            if name != "gmv_28d":
                 frame[name] = frame[name].astype("int64")
-        frame["gmv_30d"] = frame["gmv_30d"].astype(float).round(2)
+        frame["gmv_28d"] = frame["gmv_28d"].astype(float).round(2)
         return frame
 
     def move_window(self, old: list[dict], new: list[dict]) -> None:

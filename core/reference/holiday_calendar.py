@@ -7,6 +7,7 @@ so both flag the same days.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 
 import holidays
 import numpy as np
@@ -41,3 +42,10 @@ def holiday_features(dates: pd.DatetimeIndex, month_effects: bool = False) -> pd
         frame["january"] = (dates.month == 1).astype(float)
         frame["december"] = (dates.month == 12).astype(float)
     return frame
+
+
+@functools.lru_cache(maxsize=64)  # the refresh asks every 30 s for the same windows
+def holidays_between(first: dt.date, last: dt.date) -> frozenset[dt.date]:
+    """Argentine national holidays from ``first`` to ``last``, inclusive."""
+    calendar = holidays.country_holidays("AR", years=range(first.year, last.year + 1))
+    return frozenset(day for day in calendar if first <= day <= last)

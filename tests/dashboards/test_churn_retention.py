@@ -51,8 +51,8 @@ def test_mrr_at_risk_from_scores_or_falling_bookings():
     _subs, tenants = hand_frames()
     tenants = tenants.assign(
         mrr_ars=[1200.0, 5000.0, 0.0, 1000.0, 800.0, 2600.0],
-        bookings_prev_30d=[40, 40, 0, 5, 40, 40],
-        bookings_30d=[10, 39, 0, 0, 40, 40],
+        bookings_prev_28d=[40, 40, 0, 5, 40, 40],
+        bookings_28d=[10, 39, 0, 0, 40, 40],
     )
     at_risk, caption = churn.mrr_at_risk(tenants, NO_SCORES, MARCH, locale="en")
     assert at_risk["tenant_id"].tolist() == [1] and "bookings" in caption  # T4 base too small

@@ -1,14 +1,16 @@
 """Executive Overview builders against hand-computed numbers from a flat snapshot.
 
-The flat profile (tests/snapshot_factory.py), as of 30/06/2025: previous window
-02/05..31/05, current window 01/06..30/06.
+The flat profile (tests/snapshot_factory.py), as of 30/06/2025: the KPI windows are 28
+whole days ending yesterday, current 02/06..29/06 and previous 05/05..01/06; today
+(30/06) is a partial day they leave out.
 
-- MRR 2.500.000 vs 2.000.000 → "$ 2,5 M", +25,0 %
-- active tenants 200 → 190 (10 churned in May) → 184 (6 in June): "184", -6
-- bookings 12 × 30 = 360 vs 10 × 30 = 300 → +20,0 %
-- GMV 120.000 × 30 = 3.600.000 vs 3.000.000 → "$ 3,6 M", +20,0 %
-- logo churn 6 / 190 = 3,16 % vs 10 / 200 = 5,0 % → -1,8 p.p. (good: inverse colour)
-- no-show 2×30 / (9×30 + 2×30) = 60/330 = 18,2 % vs 30/270 = 11,1 % → +7,1 p.p.
+- MRR at yesterday's close 2.500.000 vs 2.000.000 → "$ 2,5 M", +25,0 %
+- active tenants 200 → 193 (7 churned in the previous window) → 189 (4 in the current
+  one; today's churn is not counted yet): "189", -4
+- bookings 12 × 28 = 336 vs 10 × 28 = 280 → +20,0 % (today's 3 left out)
+- GMV 120.000 × 28 = 3.360.000 vs 2.800.000 → "$ 3,4 M", +20,0 %
+- logo churn 4 / 193 = 2,07 % vs 7 / 200 = 3,5 % → -1,4 p.p. (good: inverse colour)
+- no-show 2×28 / (9×28 + 2×28) = 2/11 = 18,2 % vs 1/9 = 11,1 % → +7,1 p.p.
 """
 
 from datetime import date, datetime, timedelta
@@ -17,6 +19,7 @@ import pandas as pd
 import pytest
 from sqlalchemy.orm import Session
 
+from core import formatting as fmt
 from core.db import get_engine
 from core.i18n import gettext
 from core.metrics.registry import METRICS
@@ -41,11 +44,11 @@ def test_tiles_match_hand_computed_numbers(snapshot):
     assert list(tiles) == ["mrr", "active_tenants", "bookings", "gmv", "logo_churn", "no_show_rate"]
     expected = {
         "mrr": ("MRR", "$ 2,5 M", "+25,0 %", "normal"),
-        "active_tenants": ("Active tenants", "184", "-6", "normal"),
-        "bookings": ("Bookings (30 d)", "360", "+20,0 %", "normal"),
-        "gmv": ("GMV (30 d)", "$ 3,6 M", "+20,0 %", "normal"),
-        "logo_churn": ("Logo churn (30 d)", "3,2 %", "-1,8 p.p.", "inverse"),
-        "no_show_rate": ("No-show rate (30 d)", "18,2 %", "+7,1 p.p.", "inverse"),
+        "active_tenants": ("Active tenants", "189", "-4", "normal"),
+        "bookings": ("Bookings (28 d)", "336", "+20,0 %", "normal"),
+        "gmv": ("GMV (28 d)", "$ 3,4 M", "+20,0 %", "normal"),
+        "logo_churn": ("Logo churn (28 d)", "2,1 %", "-1,4 p.p.", "inverse"),
+        "no_show_rate": ("No-show rate (28 d)", "18,2 %", "+7,1 p.p.", "inverse"),
     }
     # labels and help are msgids translated for the default locale (es_AR)
     window = gettext("{label} ({days} d)", "es_AR")
@@ -53,7 +56,7 @@ def test_tiles_match_hand_computed_numbers(snapshot):
         tile = tiles[key]
         name, _, days = label.partition(" (")
         label = (
-            window.format(label=gettext(name, "es_AR"), days=30)
+            window.format(label=gettext(name, "es_AR"), days=28)
             if days
             else gettext(label, "es_AR")
         )
@@ -66,7 +69,7 @@ def test_tiles_match_hand_computed_numbers(snapshot):
         assert tile.help.startswith(gettext(METRICS[key].definition, "es_AR"))
         assert tile.delta_arrow == "auto"
     now = gettext("Now: {now} · previous {days} days: {before}", "es_AR")
-    assert now.format(now="$ 2.500.000", days=30, before="$ 2.000.000") in tiles["mrr"].help
+    assert now.format(now="$ 2.500.000", days=28, before="$ 2.000.000") in tiles["mrr"].help
 
 
 def test_unchanged_and_missing_values_are_neutral():
@@ -80,7 +83,7 @@ def test_unchanged_and_missing_values_are_neutral():
 
 def test_english_tiles(snapshot):
     tiles = overview.build_tiles(snapshot, locale="en")
-    assert [t.value for t in tiles] == ["ARS 2.5M", "184", "360", "ARS 3.6M", "3.2%", "18.2%"]
+    assert [t.value for t in tiles] == ["ARS 2.5M", "189", "336", "ARS 3.4M", "2.1%", "18.2%"]
 
 
 def test_trends_stop_at_as_of_and_show_scheduled_days_apart(snapshot):
@@ -96,7 +99,9 @@ def test_trends_stop_at_as_of_and_show_scheduled_days_apart(snapshot):
     assert max(by_name["Bookings"].x) == date(2025, 6, 30)
     assert min(by_name["Scheduled (upcoming)"].x) == date(2025, 7, 1)
     assert list(by_name["Scheduled (upcoming)"].y) == [5] * 14
-    # The average is a trailing mean: a full week of 12 bookings gives 12.
+    # The average is a trailing mean up to the last complete day: a full week of 12
+    # bookings gives 12; today's partial 3 is a bar, not part of the line.
+    assert max(by_name["7-day average"].x) == date(2025, 6, 29)
     assert by_name["7-day average"].y[-1] == pytest.approx(12.0)
 
 
@@ -213,7 +218,13 @@ def test_texts_are_translated(snapshot):
 
     figure = overview.bookings_figure(snapshot, locale="es_AR")
     assert figure.layout.title.text == gettext("Bookings per day", "es_AR")
-    assert overview.delta_note(locale="en").startswith("Changes compare the last 30 days")
+    note = overview.delta_note(date(2025, 6, 30), locale="en")
+    first = fmt.format_date(date(2025, 6, 2), locale="en")
+    last = fmt.format_date(date(2025, 6, 29), locale="en")
+    assert note.startswith(f"Tiles cover the 28 days from {first} to {last}: whole weeks")
+    assert overview.delta_note(date(2025, 6, 30), locale="es_AR").startswith(
+        "Los indicadores cubren los 28 días del 02/06/2025 al 29/06/2025"
+    )
 
 
 def test_today_so_far_tiles_compare_with_the_same_time_last_week(snapshot):

@@ -90,8 +90,8 @@ def hand_frames() -> tuple[pd.DataFrame, pd.DataFrame]:
                 "churned_on": date(2025, 3, 10) if tenant_id == 3 else None,
                 "churn_reason": "price" if tenant_id == 3 else None,
                 "mrr_ars": 0.0 if tenant_id == 3 else 1.0,
-                "bookings_30d": 0,
-                "bookings_prev_30d": 0,
+                "bookings_28d": 0,
+                "bookings_prev_28d": 0,
             }
         )
     return pd.DataFrame(subscriptions), pd.DataFrame(tenants)

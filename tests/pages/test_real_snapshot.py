@@ -50,8 +50,10 @@ def test_overview_numbers_from_the_refresh(refreshed_env):
     app = render(PAGES[0])
     values = {metric.label: metric.value for metric in app.metric}
     es = partial(gettext, locale="es_AR")
-    # MRR: two tenants open on 30/06 (45.000 + 20.000); tenant 3 churned on 10/06.
+    # MRR: two tenants open at the close of 29/06 (45.000 + 20.000); tenant 3 churned on
+    # 10/06.
     assert values["MRR"] == "$ 65,0 mil"
     assert values[es("Active tenants")] == "2"
-    # Bookings 01/06..30/06: 30 for the steady tenant, 10 for the fading one.
-    assert values[es("{label} ({days} d)").format(label=es("Bookings"), days=30)] == "40"
+    # Bookings 02/06..29/06 (28 days ending yesterday): 28 for the steady tenant, 9 for the
+    # fading one (offsets -27, -24, ..., -3).
+    assert values[es("{label} ({days} d)").format(label=es("Bookings"), days=28)] == "37"

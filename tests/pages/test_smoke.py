@@ -62,7 +62,7 @@ def test_overview_tiles_and_status_line(console_env, monkeypatch):
     labels = [metric.label for metric in app.metric]
     window = gettext("{label} ({days} d)", DEFAULT_LOCALE)
     assert labels == [gettext("MRR", DEFAULT_LOCALE), gettext("Active tenants", DEFAULT_LOCALE)] + [
-        window.format(label=gettext(name, DEFAULT_LOCALE), days=30)
+        window.format(label=gettext(name, DEFAULT_LOCALE), days=28)
         for name in ("Bookings", "GMV", "Logo churn", "No-show rate")
     ]
     assert app.metric[0].value.startswith("$ ")
@@ -113,7 +113,7 @@ def test_stale_snapshot_shows_a_warning_and_the_last_numbers(empty_env):
     assert not app.exception
     failed = gettext("the last refresh failed: {error}", DEFAULT_LOCALE).format(error="disk full")
     assert failed in app.warning[0].value
-    assert [m.value for m in app.metric][:3] == ["$ 2,5 M", "184", "360"]
+    assert [m.value for m in app.metric][:3] == ["$ 2,5 M", "189", "336"]
 
 
 def test_unreachable_database_is_one_clear_error(monkeypatch, tmp_path):
