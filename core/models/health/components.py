@@ -46,7 +46,6 @@ from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
 
 from core.models.features import FAILED_INVOICE_STATUSES, churn_features
-from core.models.health.definitions import COMPONENTS
 from core.schema import AdminActivity, Invoice
 
 # (signal value scoring 0, value scoring 100) of each ramp; see the module docstring.
