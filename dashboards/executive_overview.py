@@ -18,7 +18,7 @@ from pandas.io.formats.style import Styler
 from core import formatting as fmt
 from core.i18n import N_, translator
 from core.metrics.registry import HEADLINE_KPIS, KPI_WINDOW_DAYS, METRICS, TODAY_SO_FAR, Metric
-from core.metrics.snapshots import Snapshot
+from core.metrics.snapshot_types import Snapshot
 from dashboards.kit import Tile, accuracy_note, add_band, now_and_before, room_for_legend, tile
 from dashboards.theme import Colors, empty_figure, new_figure
 
