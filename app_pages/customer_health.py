@@ -7,7 +7,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from core.models.health.components import COMPONENT_LABELS, COMPONENTS
+from core.models.health.definitions import COMPONENT_LABELS, COMPONENTS
 from core.models.health.weights import SaveHealthWeights, WeightsError, contributions, load_weights
 from core.vocabulary import TIERS
 from dashboards import customer_health as health

@@ -9,7 +9,8 @@ from core import formatting as fmt
 from core.db import DATABASE_ERRORS
 from core.labels import code_label
 from core.vocabulary import TIERS
-from core.workflows.alerts.config import REASONS, load_config
+from core.workflows.alerts.config import load_config
+from core.workflows.alerts.definitions import REASONS
 from core.workflows.alerts.queries import alert_queue, users
 from dashboards import triage as view
 from ui import db

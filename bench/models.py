@@ -181,9 +181,12 @@ def _forecast(engine: Any, data_end: date) -> dict[str, Any]:
 
 def _ltv(engine: Any, data_end: date) -> dict[str, Any]:
     try:
-        from core.models.tenant_ltv import ltv_cohort_backtest
+        from core.models.tenant_ltv_backtest import ltv_cohort_backtest
     except ImportError:
-        return {"ltv_cohort_mape": None, "ltv_note": "core.models.tenant_ltv not available"}
+        return {
+            "ltv_cohort_mape": None,
+            "ltv_note": "core.models.tenant_ltv_backtest not available",
+        }
     with Session(engine) as session:
         result = ltv_cohort_backtest(session, as_of=data_end)
     return {

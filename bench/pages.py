@@ -33,7 +33,7 @@ from core.db import create_engine_for
 from core.metrics.detail import compute_detail_frames, discover_providers, refresh_detail_frames
 from core.metrics.reference import reference_snapshot_content
 from core.metrics.refresh import refresh_metrics
-from core.metrics.snapshots import Snapshot
+from core.metrics.snapshot_types import Snapshot
 from core.migrate import upgrade_database
 from page_registry import PAGES
 from ui import live

@@ -22,7 +22,7 @@ import plotly.graph_objects as go
 from core import formatting as fmt
 from core.i18n import N_, translator
 from core.inflation.deflate import to_constant_ars
-from core.metrics.frames.bookings import LEAD_BUCKETS
+from core.metrics.booking_definitions import LEAD_BUCKETS
 from core.reference.holiday_calendar import holiday_features
 from dashboards.filters import Filters
 from dashboards.kit import (

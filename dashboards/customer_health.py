@@ -15,8 +15,13 @@ import plotly.graph_objects as go
 
 from core import formatting as fmt
 from core.i18n import N_, translator
-from core.models.health.components import COMPONENT_LABELS, COMPONENTS
-from core.models.health.score import GREEN_FROM, RED_BELOW, TREND_DAYS
+from core.models.health.definitions import (
+    COMPONENT_LABELS,
+    COMPONENTS,
+    GREEN_FROM,
+    RED_BELOW,
+    TREND_DAYS,
+)
 from core.vocabulary import TIERS
 from dashboards.filters import Filters
 from dashboards.kit import Tile, delta, delta_color, tile

@@ -26,7 +26,7 @@ from core.metrics.registry import (
     Metric,
     kpi_windows,
 )
-from core.metrics.snapshots import Snapshot
+from core.metrics.snapshot_types import Snapshot
 from dashboards.kit import (
     Tile,
     accuracy_note,

@@ -12,8 +12,7 @@ import plotly.graph_objects as go
 
 from core import formatting as fmt
 from core.i18n import translator
-from core.workflows.alerts.config import PLAYBOOK_TITLES
-from core.workflows.alerts.outcomes import MIN_ARM_N
+from core.workflows.alerts.definitions import MIN_ARM_N, PLAYBOOK_TITLES
 from dashboards.theme import Colors, empty_figure, new_figure
 
 

@@ -18,7 +18,7 @@ import plotly.graph_objects as go
 from core import formatting as fmt
 from core.i18n import N_, translator
 from core.inflation.deflate import to_constant_ars
-from core.metrics.frames.bookings import REBOOK_DAYS
+from core.metrics.booking_definitions import REBOOK_DAYS
 from core.vocabulary import TIERS, VERTICALS
 from dashboards.filters import Filters
 from dashboards.kit import (

@@ -10,7 +10,7 @@ from pandas.io.formats.style import Styler
 
 from core import formatting as fmt
 from core.i18n import N_, translator
-from core.metrics.status import RefreshStatus
+from core.metrics.snapshot_types import RefreshStatus
 from dashboards.kit import Tile
 from dashboards.theme import Colors
 

@@ -16,13 +16,11 @@ import plotly.graph_objects as go
 from core import formatting as fmt
 from core.i18n import N_, translator
 from core.inflation.deflate import to_constant_ars
+from core.models.health.definitions import GREEN_FROM, RED_BELOW
 from dashboards.filters import Filters
 from dashboards.kit import Tile
 from dashboards.theme import Colors, empty_figure, new_figure
 
-# core.models.health.score's bands (red < 40 <= yellow < 70 <= green); not imported from there
-# because it pulls in scikit-learn. A test keeps them in step.
-RED_BELOW, GREEN_FROM = 40.0, 70.0
 BAND_COLOURS = {"green": Colors.POSITIVE, "yellow": Colors.ACCENT, "red": Colors.NEGATIVE}
 BANDS = {"green": N_("green"), "yellow": N_("yellow"), "red": N_("red")}
 TRENDS = {"up": N_("up"), "down": N_("down"), "same": N_("same")}

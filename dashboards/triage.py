@@ -11,7 +11,7 @@ import plotly.graph_objects as go
 
 from core import formatting as fmt
 from core.i18n import translator
-from core.workflows.alerts.config import ACTION_LABELS, OUTCOME_LABELS, REASON_LABELS
+from core.workflows.alerts.definitions import ACTION_LABELS, OUTCOME_LABELS, REASON_LABELS
 from dashboards.links import tenant_url
 from dashboards.theme import Colors, empty_figure, new_figure
 

@@ -15,21 +15,15 @@ from datetime import datetime
 
 import pandas as pd
 import streamlit as st
-from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import Session
 
 from core import formatting as fmt
 from core.clock import now
 from core.config import ConfigError, Settings, get_settings
-from core.db import DatabaseUnavailable, get_engine
+from core.db import DATABASE_ERRORS, Session
 from core.i18n import translator
-from core.metrics.snapshots import (
-    Snapshot,
-    latest_detail_version,
-    latest_version,
-    load_snapshot,
-)
-from core.metrics.status import RefreshStatus, refresh_status
+from core.metrics.snapshot_types import RefreshStatus, Snapshot
+from core.queries.live import live_state, newest_snapshot_version, read_snapshot
+from ui import db
 from ui.i18n import _, current_locale
 
 LOCALE = fmt.DEFAULT_LOCALE  # used when a caller passes no locale
@@ -48,7 +42,7 @@ class LiveContext:
     detail: Snapshot | None = None  # the dashboards' slower tables (core/metrics/detail.py)
 
     def session(self) -> Session:
-        return Session(get_engine(self.settings.database_url))
+        return db.session(self.settings.database_url)
 
     def frame(self, name: str) -> pd.DataFrame:
         """A table of the newest metrics snapshot, else of the newest detail snapshot.
@@ -76,8 +70,8 @@ class _SnapshotGoneError(LookupError):
 def _load_version(database_url: str, version: int) -> Snapshot:
     # Snapshots are immutable, so one shared object per version is safe and avoids
     # copying frames on every rerun (which st.cache_data would do).
-    with Session(get_engine(database_url)) as session:
-        snapshot = load_snapshot(session=session, version=version)
+    with db.session(database_url) as session:
+        snapshot = read_snapshot(session=session, version=version)
     if snapshot is None:
         raise _SnapshotGoneError(version)  # raised, not returned, so None is never cached
     return snapshot
@@ -88,8 +82,8 @@ def cached_snapshot(database_url: str, version: int, *, detail: bool = False) ->
     try:
         return _load_version(database_url, version)
     except _SnapshotGoneError:
-        with Session(get_engine(database_url)) as session:
-            newest = (latest_detail_version if detail else latest_version)(session=session)
+        with db.session(database_url) as session:
+            newest = newest_snapshot_version(session=session, detail=detail)
         return None if newest is None else _load_version(database_url, newest)
 
 
@@ -173,17 +167,18 @@ def show_freshness(ctx: LiveContext) -> None:
 
 
 def _read_context(settings: Settings, *, needs_snapshot: bool) -> LiveContext:
-    with Session(get_engine(settings.database_url)) as session:
-        status = refresh_status(session=session, interval_s=settings.refresh_interval_s)
-        detail_version = latest_detail_version(session=session) if needs_snapshot else None
+    with db.session(settings.database_url) as session:
+        state = live_state(
+            session=session, interval_s=settings.refresh_interval_s, with_detail=needs_snapshot
+        )
     snapshot = detail = None
-    if needs_snapshot and status.snapshot_version is not None:
-        snapshot = cached_snapshot(settings.database_url, status.snapshot_version)
-    if detail_version is not None:
-        detail = cached_snapshot(settings.database_url, detail_version, detail=True)
+    if needs_snapshot and state.status.snapshot_version is not None:
+        snapshot = cached_snapshot(settings.database_url, state.status.snapshot_version)
+    if state.detail_version is not None:
+        detail = cached_snapshot(settings.database_url, state.detail_version, detail=True)
     return LiveContext(
         settings=settings,
-        status=status,
+        status=state.status,
         snapshot=snapshot,
         at=now(),
         locale=current_locale(),
@@ -196,7 +191,7 @@ def _run_body(
 ) -> None:
     try:
         ctx = _read_context(settings, needs_snapshot=needs_snapshot)
-    except (DatabaseUnavailable, SQLAlchemyError) as exc:
+    except DATABASE_ERRORS as exc:
         _log.warning("cannot read the database: %s", exc)
         st.error(
             _("Cannot read the database: {error}").format(error=_one_line(exc)),

@@ -18,10 +18,7 @@ from core.clock import now, today
 from core.commands import Command
 from core.errors import DomainError
 from core.workflows.alerts import commands
-from core.workflows.alerts.config import (
-    ACTION_KINDS,
-    CLOSE_OUTCOMES,
-)
+from core.workflows.alerts.definitions import ACTION_KINDS, CLOSE_OUTCOMES
 from core.workflows.alerts.queries import TenantCard, tenant_card
 from core.workflows.alerts.signals import model_function
 from dashboards import triage as view

@@ -8,7 +8,7 @@ import streamlit as st
 from core import formatting as fmt
 from core.queries.triage import notification_pref, sent_notifications
 from core.workflows.alerts import commands
-from core.workflows.alerts.config import REASONS, RULE_SPECS, AlertConfig
+from core.workflows.alerts.definitions import REASONS, RULE_SPECS, AlertConfig
 from dashboards import triage as view
 from ui import db
 from ui.i18n import _, current_locale

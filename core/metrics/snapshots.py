@@ -7,7 +7,6 @@ pruned, so readers can cache by version forever.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import datetime
 
 import pandas as pd
@@ -16,6 +15,7 @@ from sqlalchemy import delete, func, insert, select, text
 from sqlalchemy.orm import Session
 
 from core.clock import now
+from core.metrics.snapshot_types import Snapshot
 from core.schema import MetricSnapshot, SnapshotFrame
 
 # Enough history for the Platform Operations page; older versions are deleted.
@@ -25,19 +25,6 @@ DETAIL_KIND = "detail"
 DETAIL_SNAPSHOTS_KEPT = 3
 # PostgreSQL advisory lock that serializes the allocation of snapshot versions.
 SNAPSHOT_LOCK_KEY = 7_301_001
-
-
-@dataclass(frozen=True)
-class Snapshot:
-    version: int
-    created_at: datetime
-    as_of: datetime
-    kind: str
-    kpis: dict[str, dict[str, float | None]]
-    frames: dict[str, pd.DataFrame] = field(default_factory=dict)
-
-    def frame(self, name: str) -> pd.DataFrame:
-        return self.frames[name]
 
 
 def frame_to_bytes(frame: pd.DataFrame) -> bytes:

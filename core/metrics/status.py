@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
-
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from core.clock import now
-from core.i18n import N_, gettext
+from core.i18n import N_
+from core.metrics.snapshot_types import RefreshStatus
 from core.metrics.snapshots import DETAIL_KIND
 from core.schema import JobRun, MetricSnapshot, SchedulerHeartbeat
 
@@ -20,30 +18,6 @@ STALE_LAST_RUN_FAILED = N_("the last refresh failed: {error}")
 STALE_NO_RECENT_REFRESH = N_("no refresh has completed recently (is the scheduler running?)")
 # A snapshot older than this many refresh intervals is called stale even without a failure.
 STALE_AFTER_INTERVALS = 3
-
-
-@dataclass(frozen=True)
-class RefreshStatus:
-    snapshot_version: int | None
-    snapshot_created_at: datetime | None
-    last_run_status: str | None
-    last_run_finished_at: datetime | None
-    last_error: str | None
-    heartbeat_at: datetime | None
-    stale: bool
-    stale_reason: str | None  # in English, for logs; stale_text() gives it translated
-    stale_template: str | None = None
-    stale_params: dict[str, str] | None = None
-
-    def stale_text(self, locale: str) -> str | None:
-        if self.stale_template is None:
-            return self.stale_reason
-        return gettext(self.stale_template, locale).format(**(self.stale_params or {}))
-
-    def age_seconds(self, at: datetime | None = None) -> float | None:
-        if self.snapshot_created_at is None:
-            return None
-        return ((at or now()) - self.snapshot_created_at).total_seconds()
 
 
 def refresh_status(*, session: Session, interval_s: float) -> RefreshStatus:

@@ -16,6 +16,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, aliased
 
 from core.i18n import translator
+from core.models.health.definitions import TREND_DAYS as HEALTH_TREND_DAYS
+from core.models.health.definitions import TREND_SLACK_DAYS as HEALTH_TREND_SLACK_DAYS
 from core.schema import (
     AdminActivity,
     ChurnScore,
@@ -36,10 +38,6 @@ from core.schema import (
 
 TREND_DAYS = 365  # daily rollup rows read for the trend charts
 HEALTH_DAYS = 90
-# The 7-day health trend, as core.models.health.score computes it (the latest score 7 to 10 days
-# earlier). Not imported from there: that module pulls in scikit-learn and scipy, seconds
-# of import for a page that only reads stored rows. A test keeps the two in step.
-HEALTH_TREND_DAYS, HEALTH_TREND_SLACK_DAYS = 7, 3
 HEALTH_COLUMNS = [
     "day", "score", "band", "usage_score", "adoption_score", "billing_score", "support_score",
     "sentiment_score", "relationship_score", "client_base_score", "missing",

@@ -5,7 +5,7 @@ from datetime import datetime, timedelta
 import pandas as pd
 import pytest
 
-from core.metrics.status import RefreshStatus
+from core.metrics.snapshot_types import RefreshStatus
 from dashboards import platform_operations as ops
 from dashboards import refresh_jobs
 

@@ -25,6 +25,7 @@ import pandas as pd
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
+from core.metrics.booking_definitions import LEAD_BUCKETS, REBOOK_DAYS
 from core.metrics.detail import FrameProvider
 from core.metrics.snapshots import frame_from_bytes, latest_detail_version
 from core.schema import (
@@ -38,10 +39,7 @@ from core.schema import (
 )
 
 HISTORY_MONTHS = 13  # the current month and the twelve before it
-REBOOK_DAYS = 45  # a completed visit counts as rebooked when the next one starts within this
-# Lead time = calendar days from the day a booking was made to the day it starts.
-LEAD_BUCKETS = ("same_day", "1_2_days", "3_7_days", "8_14_days", "15_plus_days")
-_LEAD_EDGES = np.array([1, 3, 8, 15])  # np.digitize edges of the buckets above
+_LEAD_EDGES = np.array([1, 3, 8, 15])  # np.digitize edges of LEAD_BUCKETS
 STATE_VERSION = 2  # bump when a stored frame changes shape: every month is then re-read
 _TOTALS = ("bookings", "completed", "cancelled", "no_show", "gmv_ars")
 

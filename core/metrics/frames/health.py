@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from core.metrics.detail import FrameProvider
-from core.models.health.components import COMPONENTS
+from core.models.health.definitions import COMPONENTS
 from core.models.health.score import SCORE_COLUMNS, latest_health
 from core.models.health.weights import contributions, load_weights
 from core.schema import HealthScore, Tenant

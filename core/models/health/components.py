@@ -45,28 +45,8 @@ import pandas as pd
 from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
 
-from core.i18n import N_
 from core.models.features import FAILED_INVOICE_STATUSES, churn_features
 from core.schema import AdminActivity, Invoice
-
-COMPONENTS = (
-    "usage",
-    "adoption",
-    "billing",
-    "support",
-    "sentiment",
-    "relationship",
-    "client_base",
-)
-COMPONENT_LABELS = {
-    "usage": N_("Usage trend"),
-    "adoption": N_("Adoption"),
-    "billing": N_("Billing"),
-    "support": N_("Support"),
-    "sentiment": N_("Sentiment (NPS)"),
-    "relationship": N_("Relationship"),
-    "client_base": N_("Client base"),
-}
 
 # (signal value scoring 0, value scoring 100) of each ramp; see the module docstring.
 USAGE_RAMP = (0.5, 1.1)

@@ -29,11 +29,15 @@ from sqlalchemy.orm import Session
 
 from core.clock import now
 from core.models.health.client_base import client_base_as_of, load_visits
-from core.models.health.components import (
+from core.models.health.components import component_scores, health_signals
+from core.models.health.definitions import (
+    BANDS,
     COMPONENT_LABELS,
     COMPONENTS,
-    component_scores,
-    health_signals,
+    TREND_DAYS,
+    TREND_SLACK_DAYS,
+    band_of,
+    trend_of,
 )
 from core.schema import HealthScore, HealthWeight
 
@@ -55,12 +59,6 @@ __all__ = [
     "trend_of",
 ]
 
-BANDS = ("red", "yellow", "green")
-RED_BELOW = 40.0
-GREEN_FROM = 70.0
-TREND_DAYS = 7
-TREND_SLACK_DAYS = 3  # if the day 7 days back is missing, look up to 3 days further back
-TREND_TOLERANCE = 3.0  # points; smaller moves are "same"
 FALLBACK_TIER = "starter"  # a tenant with no open subscription period
 SCORE_COLUMNS = tuple(f"{name}_score" for name in COMPONENTS)
 EXTRA_COLUMNS = ("expected_active_clients", "share_clients_lapsed")
@@ -92,24 +90,6 @@ def load_weights(*, session: Session) -> dict[str, dict[str, float]]:
         if row.tier in weights and row.component in COMPONENTS:
             weights[row.tier][row.component] = float(row.weight)
     return weights
-
-
-def band_of(score: float | None) -> str | None:
-    """red (< 40), yellow (40 to < 70), green (>= 70); None without a score."""
-    if score is None or not np.isfinite(score):
-        return None
-    if score < RED_BELOW:
-        return "red"
-    return "yellow" if score < GREEN_FROM else "green"
-
-
-def trend_of(delta: float | None, tolerance: float = TREND_TOLERANCE) -> str | None:
-    """up / down / same for a change in points; None when there is nothing to compare."""
-    if delta is None or not np.isfinite(delta):
-        return None
-    if delta > tolerance:
-        return "up"
-    return "down" if delta < -tolerance else "same"
 
 
 def combine(

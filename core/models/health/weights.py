@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from core import audit
 from core.clock import now
-from core.models.health.components import COMPONENTS
+from core.models.health.definitions import COMPONENTS
 
 # DEFAULT_WEIGHTS and load_weights live with the score, which reads them; this module
 # edits the profiles, and still offers both to its callers.

@@ -33,7 +33,8 @@ from core.schema import (
 )
 from core.validation import ValidationError
 from core.validation.contact import validate_email
-from core.workflows.alerts.config import (
+from core.workflows.alerts.config import AlertError, load_config
+from core.workflows.alerts.definitions import (
     ACTION_KINDS,
     CLOSE_OUTCOMES,
     MAX_HOLDOUT_SHARE,
@@ -41,9 +42,7 @@ from core.workflows.alerts.config import (
     MAX_TEXT,
     REASONS,
     RULE_SPECS,
-    AlertError,
     ParamSpec,
-    load_config,
 )
 from core.workflows.alerts.engine import alert_state, audit_change, close_alert
 from core.workflows.alerts.notify import valid_webhook_url

@@ -38,7 +38,8 @@ from sqlalchemy.orm import Session
 
 from core.audit import record
 from core.schema import CsAlert, CsIntervention
-from core.workflows.alerts.config import AlertConfig, load_config
+from core.workflows.alerts.config import load_config
+from core.workflows.alerts.definitions import AlertConfig
 from core.workflows.alerts.outcomes import untreated_churn_priors
 from core.workflows.alerts.signals import (
     RuleResult,

@@ -37,7 +37,7 @@ from sqlalchemy.orm import Session
 
 from core.clock import now
 from core.schema import CsAlert, CsNotification, CsNotificationPref, Tenant
-from core.workflows.alerts.config import REASON_LABELS, AlertConfig
+from core.workflows.alerts.definitions import REASON_LABELS, AlertConfig
 
 log = logging.getLogger(__name__)
 

@@ -30,9 +30,9 @@ from sqlalchemy.orm import Session
 from statsmodels.stats.proportion import confint_proportions_2indep, test_proportions_2indep
 
 from core.schema import CsAlert, CsIntervention, Subscription, Tenant
+from core.workflows.alerts.definitions import MIN_ARM_N
 
 HORIZONS = (30, 60, 90)
-MIN_ARM_N = 30
 CI_METHOD = "newcomb"
 TEST_METHOD = "score"
 LEDGER_COLUMNS = ["id", "tenant_id", "triggered_at", "reason", "playbook", "arm", "live"]

@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 from core.models.churn.registry import latest_churn_scores
 from core.models.health.score import health_history, latest_health
 from core.schema import Invoice, NpsResponse, RollupTenantDay, Subscription, Tenant
-from core.workflows.alerts.config import ONBOARDING_WINDOW_DAYS, RuleConfig
+from core.workflows.alerts.definitions import ONBOARDING_WINDOW_DAYS, RuleConfig
 
 log = logging.getLogger(__name__)
 FAILED_INVOICE_STATUSES = ("failed", "written_off")

@@ -15,11 +15,11 @@ from core.models.tenant_ltv import (
     MONTHLY_DISCOUNT_RATE,
     fit_sbg,
     last_complete_month,
-    ltv_cohort_backtest,
     ltv_segments,
     survival_curve,
     tenant_lifetimes,
 )
+from core.models.tenant_ltv_backtest import ltv_cohort_backtest
 
 AS_OF = date(2026, 1, 15)
 

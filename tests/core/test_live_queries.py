@@ -1,0 +1,53 @@
+"""core.queries.live: what ui.live reads on each run of a live page."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pandas as pd
+from sqlalchemy.orm import Session
+
+from core.metrics.snapshots import DETAIL_KIND, write_snapshot
+from core.metrics.status import STALE_NO_SNAPSHOT
+from core.queries.live import live_state, newest_snapshot_version, read_snapshot
+
+AS_OF = datetime(2026, 6, 30, 15, 0)
+
+
+def _write(session: Session, kind: str, frames: dict[str, pd.DataFrame]) -> int:
+    version = write_snapshot(
+        session=session, as_of=AS_OF, kind=kind, kpis={"bookings": {"value": 7.0}}, frames=frames
+    )
+    session.commit()
+    return version
+
+
+def test_an_empty_database_has_no_snapshot_and_says_why(engine):
+    with Session(engine) as session:
+        state = live_state(session=session, interval_s=30, with_detail=True)
+        assert newest_snapshot_version(session=session) is None
+        assert newest_snapshot_version(session=session, detail=True) is None
+        assert read_snapshot(session=session, version=1) is None
+    assert state.status.snapshot_version is None and state.detail_version is None
+    assert state.status.stale and state.status.stale_template == STALE_NO_SNAPSHOT
+
+
+def test_the_newest_metrics_and_detail_versions_and_their_tables(engine):
+    with Session(engine) as session:
+        first = _write(session, "metrics", {"daily": pd.DataFrame({"bookings": [1, 2]})})
+        detail = _write(session, DETAIL_KIND, {"heavy": pd.DataFrame({"n": [5]})})
+        newest = _write(session, "metrics", {"daily": pd.DataFrame({"bookings": [3]})})
+    assert first < detail < newest
+    with Session(engine) as session:
+        state = live_state(session=session, interval_s=30, with_detail=True)
+        without = live_state(session=session, interval_s=30, with_detail=False)
+        assert newest_snapshot_version(session=session) == newest
+        assert newest_snapshot_version(session=session, detail=True) == detail
+        loaded = read_snapshot(session=session, version=detail)
+    # The status names the newest metrics snapshot, never a detail one.
+    assert state.status.snapshot_version == newest and not state.status.stale
+    assert state.detail_version == detail
+    assert without.status == state.status and without.detail_version is None
+    assert loaded is not None and loaded.kind == DETAIL_KIND
+    assert loaded.frames["heavy"]["n"].tolist() == [5]
+    assert loaded.kpis["bookings"]["value"] == 7.0
