@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from core.metrics.registry import METRICS
 from dashboards import bookings_demand as bookings
 from ui.dashboard_page import (
     Csv,
@@ -77,11 +78,11 @@ def draw(ctx: DashboardContext, view: bookings.BookingsView) -> None:
             )
     with right:
         show_figure(view.lead_time)
-        st.caption(_(bookings.DEFINITIONS["lead_time"].definition))
+        st.caption(_(METRICS["lead_time"].definition))
 
     st.subheader(_("Holiday effect"), divider="gray")
     show_figure(view.holidays)
-    st.caption(_(bookings.DEFINITIONS["holiday_effect"].definition))
+    st.caption(_(METRICS["holiday_effect"].definition))
 
     tenant_table(
         ctx,

@@ -7,6 +7,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
+from core.metrics.registry import METRICS
 from dashboards import financial_operations as finance
 from dashboards.links import TENANT_LINK_TEXT, with_tenant_links
 from ui.dashboard_page import (
@@ -68,7 +69,7 @@ def draw(ctx: DashboardContext, view: finance.FinanceView) -> None:
     _month_chart(view.reconciliation, f"{PAGE}_reconciliation")
 
     st.subheader(_("Reconciliation mismatches"), divider="gray")
-    st.caption(_(finance.DEFINITIONS["reconciled"].definition))
+    st.caption(_(METRICS["reconciled"].definition))
     mismatches = view.mismatches
     if mismatches is None or mismatches.empty:
         st.info(_("No mismatch for these filters in the last 45 days."), icon=":material/task_alt:")

@@ -7,6 +7,7 @@ from typing import Any
 
 import streamlit as st
 
+from core.metrics.registry import METRICS
 from dashboards import operational_efficiency as efficiency
 from dashboards.links import TENANT_LINK_TEXT, with_tenant_links
 from ui.dashboard_page import (
@@ -34,9 +35,9 @@ def clickable(figure: Any, key: str, dimension: str) -> None:
 def columns() -> dict[str, Any]:
     percent = {
         key: st.column_config.NumberColumn(
-            _(efficiency.DEFINITIONS[key].label),
+            _(METRICS[key].label),
             format="percent",
-            help=_(efficiency.DEFINITIONS[key].definition),
+            help=_(METRICS[key].definition),
         )
         for key in (
             "utilization",
@@ -55,7 +56,7 @@ def columns() -> dict[str, Any]:
         "revenue_per_staff_hour": st.column_config.NumberColumn(
             _("Revenue per staff hour"),
             format="%.0f",
-            help=_(efficiency.DEFINITIONS["revenue_per_staff_hour"].definition),
+            help=_(METRICS["revenue_per_staff_hour"].definition),
         ),
         "staff_hours": st.column_config.NumberColumn(_("Staff hours"), format="%.0f"),
         "gmv_ars": st.column_config.NumberColumn(_("GMV"), format="%.0f"),

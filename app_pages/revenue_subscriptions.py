@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from core.metrics.registry import METRICS
 from dashboards import revenue_subscriptions as revenue
 from ui.dashboard_page import (
     Csv,
@@ -45,7 +46,7 @@ def draw(ctx: DashboardContext, view: revenue.RevenueView) -> None:
         filtering_chart(view.movements, page=PAGE, key="revenue_movements", dimension="month")
     with right:
         show_figure(view.waterfall)
-    st.caption(view.price_note + " " + _(revenue.DEFINITIONS["movements"].definition))
+    st.caption(view.price_note + " " + _(METRICS["movements"].definition))
     left, right = st.columns([3, 2])
     with left:
         filtering_chart(view.by_tier, page=PAGE, key="revenue_by_tier", dimension="tier")

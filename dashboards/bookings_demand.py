@@ -23,12 +23,12 @@ from core import formatting as fmt
 from core.i18n import N_, translator
 from core.inflation.deflate import to_constant_ars
 from core.metrics.booking_definitions import LEAD_BUCKETS
+from core.metrics.registry import METRICS
 from core.reference.holiday_calendar import holiday_features
 from dashboards.filters import Filters
 from dashboards.kit import (
     NO_DATA,
     DayRange,
-    Definition,
     Tile,
     accuracy_note,
     add_band,
@@ -42,61 +42,6 @@ from dashboards.kit import (
 )
 from dashboards.theme import Colors, empty_figure, new_figure
 
-DEFINITIONS: dict[str, Definition] = {
-    d.key: d
-    for d in [
-        Definition(
-            "bookings",
-            N_("Bookings"),
-            "count",
-            N_(
-                "Appointments starting in the period, whatever their status (completed, "
-                "cancelled, no-show or still scheduled)."
-            ),
-        ),
-        Definition(
-            "gmv",
-            N_("GMV"),
-            "ars",
-            N_(
-                "Gross merchandise value: the price (ARS) of the appointments completed in the "
-                "period, as charged by the business to its clients."
-            ),
-        ),
-        Definition(
-            "average_ticket",
-            N_("Average ticket"),
-            "ars",
-            N_("GMV divided by the completed appointments of the period."),
-        ),
-        Definition(
-            "cancellation_rate",
-            N_("Cancellation rate"),
-            "ratio",
-            N_("Cancelled appointments divided by all appointments starting in the period."),
-            higher_is_better=False,
-        ),
-        Definition(
-            "lead_time",
-            N_("Lead time"),
-            "count",
-            N_(
-                "Calendar days from the day a booking was made to the day of the appointment "
-                "(walk-ins are same day), over the months the period touches."
-            ),
-        ),
-        Definition(
-            "holiday_effect",
-            N_("Holiday effect"),
-            "ratio",
-            N_(
-                "Bookings on an Argentine national holiday (the `holidays` package, as the "
-                "forecast uses it) over the mean of the same weekday on the non-holiday days "
-                "within four weeks before and after it, minus one."
-            ),
-        ),
-    ]
-}
 TILE_KEYS = ("bookings", "gmv", "average_ticket", "cancellation_rate")
 LEAD_LABELS = {
     "same_day": N_("Same day"),
@@ -503,8 +448,7 @@ def build_view(
     if not now["bookings"]:
         return BookingsView(message=_(NO_DATA))
     tiles = [
-        definition_tile(DEFINITIONS[k], now[k], before[k], locale=locale, flow=True)
-        for k in TILE_KEYS
+        definition_tile(METRICS[k], now[k], before[k], locale=locale, flow=True) for k in TILE_KEYS
     ]
 
     # Forecasts are for the whole platform in nominal ARS: shown only for that view.

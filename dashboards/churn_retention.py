@@ -18,15 +18,17 @@ from core import formatting as fmt
 from core.i18n import N_, translator
 from core.inflation.deflate import to_constant_ars
 from core.metrics.mrr_months import month_start
+from core.metrics.registry import METRICS
+from core.metrics.revenue_figures import cohort_shares, revenue_figures
 from dashboards.filters import Filters
-from dashboards.kit import MonthRange, Tile, month_number
-from dashboards.revenue_subscriptions import (
-    build_tile,
-    cohort_table,
-    no_data_message,
-    period_of,
-    prepare,
-    revenue_figures,
+from dashboards.kit import (
+    MonthRange,
+    Tile,
+    definition_tile,
+    month_number,
+    month_range,
+    no_tenant_month_data,
+    tenant_months_for,
 )
 from dashboards.theme import Colors, empty_figure, new_figure
 
@@ -45,7 +47,14 @@ REASONS = {
     "reactivated": N_("Came back later"),
     "unknown": N_("Not recorded"),
 }
-CHURN_TILES = ("logo_churn", "gross_mrr_churn", "net_mrr_churn", "churned_tenants", "churned_mrr")
+PAYING_LOGO_CHURN, GROSS_MRR_CHURN = METRICS["paying_logo_churn"], METRICS["gross_mrr_churn"]
+CHURN_TILES = (
+    "paying_logo_churn",
+    "gross_mrr_churn",
+    "net_mrr_churn",
+    "churned_tenants",
+    "churned_mrr",
+)
 
 
 def monthly_churn(frame: pd.DataFrame, period: MonthRange) -> pd.DataFrame:
@@ -66,7 +75,7 @@ def monthly_churn(frame: pd.DataFrame, period: MonthRange) -> pd.DataFrame:
             "month": month_start(months.to_numpy()),
             "paying_start": start_count,
             "churned": churned,
-            "logo_churn": logo,
+            "paying_logo_churn": logo,
             "gross_mrr_churn": revenue,
         }
     )
@@ -80,15 +89,15 @@ def churn_rate_figure(monthly: pd.DataFrame, *, locale: str) -> go.Figure:
     figure = new_figure(title=title, locale=locale)
     figure.add_bar(
         x=monthly["month"],
-        y=monthly["logo_churn"],
-        name=_("Logo churn"),
+        y=monthly["paying_logo_churn"],
+        name=_(PAYING_LOGO_CHURN.label),
         marker={"color": Colors.PRIMARY_LIGHT},
         hovertemplate="%{y:.1%}<extra></extra>",
     )
     figure.add_scatter(
         x=monthly["month"],
         y=monthly["gross_mrr_churn"],
-        name=_("Gross MRR churn"),
+        name=_(GROSS_MRR_CHURN.label),
         mode="lines+markers",
         line={"color": Colors.NEGATIVE, "width": 2},
         hovertemplate="%{y:.1%}<extra></extra>",
@@ -250,12 +259,12 @@ def build_view(
 ) -> ChurnView:
     """The Churn & Retention page for these filters."""
     _ = translator(locale)
-    message = no_data_message(tenant_months, tenants, filters, as_of=as_of, locale=locale)
+    message = no_tenant_month_data(tenant_months, tenants, filters, as_of=as_of, locale=locale)
     earliest = pd.Timestamp(tenant_months["month"].min()).date() if len(tenant_months) else None
-    period = period_of(filters, as_of=as_of, earliest=earliest)
+    period = month_range(filters, as_of=as_of, earliest=earliest)
     if message is not None or period is None:
         return ChurnView(message=message or _("No data for these filters"))
-    frame = prepare(tenant_months, tenants, filters, cpi=cpi)
+    frame = tenant_months_for(tenant_months, tenants, filters, cpi=cpi)
     now, before = revenue_figures(frame, period), revenue_figures(frame, period.previous)
     if not now["paying_start"] and not now["paying"]:
         return ChurnView(message=_("No data for these filters"))
@@ -268,10 +277,14 @@ def build_view(
             base_month=filters.constant_ars_month,
             cpi=cpi,
         ).drop(columns="month")
-    tiles = [build_tile(k, now[k], before[k], locale=locale) for k in CHURN_TILES]
+    tiles = [definition_tile(METRICS[k], now[k], before[k], locale=locale) for k in CHURN_TILES]
     tiles.append(
-        build_tile(
-            "mrr_at_risk", float(at_risk["mrr_ars"].sum()), None, locale=locale, note=caption
+        definition_tile(
+            METRICS["mrr_at_risk"],
+            float(at_risk["mrr_ars"].sum()),
+            None,
+            locale=locale,
+            note=caption,
         )
     )
     last = month_number(as_of)
@@ -280,12 +293,12 @@ def build_view(
         tiles=tiles,
         rates=churn_rate_figure(monthly_churn(frame, period), locale=locale),
         logo_heatmap=heatmap_figure(
-            cohort_table(frame, tenants, period, last_month=last, value="logo"),
+            cohort_shares(frame, tenants, period, last_month=last, value="logo"),
             title=_("Logo retention by signup month"),
             locale=locale,
         ),
         revenue_heatmap=heatmap_figure(
-            cohort_table(frame, tenants, period, last_month=last),
+            cohort_shares(frame, tenants, period, last_month=last),
             title=_("Revenue retention by signup month"),
             locale=locale,
         ),

@@ -20,11 +20,11 @@ import plotly.graph_objects as go
 from core import formatting as fmt
 from core.i18n import N_, translator
 from core.inflation.deflate import to_constant_ars
+from core.metrics.registry import METRICS
 from dashboards.filters import Filters
 from dashboards.kit import (
     NO_DATA,
     DayRange,
-    Definition,
     Tile,
     day_range,
     legend_below,
@@ -35,87 +35,6 @@ from dashboards.theme import Colors, empty_figure, new_figure
 FAILED_INVOICE = ("failed", "written_off")
 JOB_TILE_DAYS = 7
 
-DEFINITIONS: dict[str, Definition] = {
-    d.key: d
-    for d in [
-        Definition(
-            "invoices_issued",
-            N_("Invoices issued"),
-            "count",
-            N_("Subscription invoices issued in the period (one per tenant per month)."),
-        ),
-        Definition(
-            "invoices_paid",
-            N_("Invoices paid"),
-            "count",
-            N_(
-                "Invoices issued in the period that have been paid (at the first attempt or "
-                "after retries)."
-            ),
-        ),
-        Definition(
-            "invoices_failed",
-            N_("Invoices failed"),
-            "count",
-            N_(
-                "Invoices issued in the period whose charge failed and that are unpaid: still "
-                "being retried (failed) or written off."
-            ),
-            higher_is_better=False,
-        ),
-        Definition(
-            "dso",
-            N_("DSO (days)"),
-            "days",
-            N_(
-                "Days sales outstanding = receivables at the end of the period ÷ amount invoiced "
-                "in the period × days in the period. Receivables are invoices issued by then and "
-                "not paid by then; written-off invoices are not receivables."
-            ),
-            higher_is_better=False,
-        ),
-        Definition(
-            "payment_failure_rate",
-            N_("Payment failure rate"),
-            "ratio",
-            N_(
-                "Payments (by clients to tenants) that ended rejected, cancelled or charged back, "
-                "over all payments with a final status (pending and in-process left out), by "
-                "the month the payment was created."
-            ),
-            higher_is_better=False,
-        ),
-        Definition(
-            "dunning_recovery",
-            N_("Dunning recovery rate"),
-            "ratio",
-            N_(
-                "Of the invoices issued in the period whose charge failed at least once (more "
-                "than one attempt, or status retried, failed or written off), the share that was "
-                "eventually paid. Invoices still being retried count as not recovered yet."
-            ),
-        ),
-        Definition(
-            "reconciled",
-            N_("Bookings reconciled"),
-            "ratio",
-            N_(
-                "Completed bookings (by the month they started) whose approved payments, linked "
-                "by booking, add up to the booking's price, over all completed bookings. Today's "
-                "bookings are not reconciled yet."
-            ),
-        ),
-        Definition(
-            "job_success",
-            N_("Job success rate (7 d)"),
-            "ratio",
-            N_(
-                "Scheduler job runs of the last 7 days that succeeded, over those that finished "
-                "(succeeded or failed); skipped runs are left out. Compared with the 7 days before."
-            ),
-        ),
-    ]
-}
 TILES = (
     "invoices_issued",
     "invoices_paid",
@@ -544,7 +463,7 @@ def build_view(
         ),
     }
     tiles = [
-        make_tile(DEFINITIONS[k], now[k], before[k], locale=locale, note=notes.get(k, ""))
+        make_tile(METRICS[k], now[k], before[k], locale=locale, note=notes.get(k, ""))
         for k in TILES
     ]
     coverage = frames["finance_coverage"]

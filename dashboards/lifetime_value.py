@@ -19,6 +19,7 @@ from core import formatting as fmt
 from core.i18n import translator
 from core.inflation.deflate import to_constant_ars
 from core.metrics.mrr_months import month_index, month_start
+from core.metrics.registry import METRICS
 from core.models.tenant_ltv import (
     ESTIMATE_DELTA_MONTHS,
     GROSS_MARGIN,
@@ -27,8 +28,7 @@ from core.models.tenant_ltv import (
     ltv_segments,
 )
 from dashboards.filters import Filters
-from dashboards.kit import Tile
-from dashboards.revenue_subscriptions import build_tile, prepare
+from dashboards.kit import Tile, definition_tile, tenant_months_for
 from dashboards.theme import COLORWAY, empty_figure, new_figure
 
 LTV_TILES = (
@@ -221,8 +221,8 @@ def build_view(
         months=ESTIMATE_DELTA_MONTHS
     )
     tiles = [
-        build_tile(
-            key,
+        definition_tile(
+            METRICS[key],
             _num(overall[column]),
             None if before_row is None else _num(before_row[column]),
             locale=locale,
@@ -230,7 +230,7 @@ def build_view(
         )
         for key, column in LTV_TILES
     ]
-    frame = prepare(
+    frame = tenant_months_for(
         tenant_months[tenant_months["tenant_id"].isin(chosen["tenant_id"])],
         tenants,
         filters,

@@ -16,15 +16,15 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from core import formatting as fmt
-from core.i18n import N_, translator
+from core.i18n import translator
 from core.inflation.deflate import to_constant_ars
 from core.metrics.booking_definitions import REBOOK_DAYS
+from core.metrics.registry import METRICS
 from core.vocabulary import TIERS, VERTICALS
 from dashboards.filters import Filters
 from dashboards.kit import (
     NO_DATA,
     DayRange,
-    Definition,
     Tile,
     day_range,
     definition_tile,
@@ -36,66 +36,14 @@ from dashboards.kit import (
 )
 from dashboards.theme import COLORWAY, Colors, empty_figure, new_figure
 
-DEFINITIONS: dict[str, Definition] = {
-    d.key: d
-    for d in [
-        Definition(
-            "utilization",
-            N_("Utilization"),
-            "ratio",
-            N_(
-                "Booked minutes (every appointment not cancelled; no-shows held the chair) "
-                "divided by the staff minutes available: each active staff member's weekly "
-                "minutes spread over seven days (weekly / 7 per day), from their hire date, "
-                "on the days the business was live."
-            ),
-        ),
-        Definition(
-            "no_show_rate",
-            N_("No-show rate"),
-            "ratio",
-            N_(
-                "No-shows divided by appointments that came due and were not cancelled "
-                "(completed + no-show)."
-            ),
-            higher_is_better=False,
-        ),
-        Definition(
-            "cancellation_rate",
-            N_("Cancellation rate"),
-            "ratio",
-            N_("Cancelled appointments divided by all appointments starting in the period."),
-            higher_is_better=False,
-        ),
-        Definition(
-            "rebooking_rate",
-            N_("Rebooking rate"),
-            "ratio",
-            N_(
-                "Share of completed appointments after which the same client's next booking "
-                "at the same business (not cancelled) starts within 45 days. Counted only for "
-                "appointments at least 45 days old, so every one had its full window."
-            ),
-        ),
-        Definition(
-            "revenue_per_staff_hour",
-            N_("Revenue per staff hour"),
-            "ars",
-            N_("GMV of completed appointments divided by the staff hours available."),
-        ),
-        Definition(
-            "returning_share",
-            N_("Returning clients"),
-            "ratio",
-            N_(
-                "Clients with a completed appointment in a month who were already clients "
-                "before it (the business registered them in an earlier month), over all "
-                "clients served that month; summed over the months of the period."
-            ),
-        ),
-    ]
-}
-TILE_KEYS = tuple(DEFINITIONS)
+TILE_KEYS = (
+    "utilization",
+    "no_show_rate",
+    "cancellation_rate",
+    "rebooking_rate",
+    "revenue_per_staff_hour",
+    "returning_share",
+)
 RATE_KEYS = ("utilization", "no_show_rate", "cancellation_rate", "rebooking_rate")
 MIN_APPOINTMENTS = 50  # a tenant needs this many in the period to be ranked
 RANKED = 8
@@ -265,7 +213,7 @@ def dimension_figure(table: pd.DataFrame, dimension: str, *, title: str, locale:
     figure = new_figure(title=title, locale=locale)
     labels = [_(str(v)) for v in table[dimension]]
     for key, color in zip(RATE_KEYS, COLORWAY, strict=False):
-        name = _(DEFINITIONS[key].label)
+        name = _(METRICS[key].label)
         figure.add_bar(
             x=labels,
             y=table[key],
@@ -390,8 +338,7 @@ def build_view(
         # a previous period reaching before the data would compare with nothing
         before = totals(period.previous)
     tiles = [
-        definition_tile(DEFINITIONS[k], now[k], before[k], locale=locale, flow=True)
-        for k in TILE_KEYS
+        definition_tile(METRICS[k], now[k], before[k], locale=locale, flow=True) for k in TILE_KEYS
     ]
     by_tier = by_dimension(weekly, rebooking, tenants, period, "tier", TIERS)
     by_vertical = by_dimension(weekly, rebooking, tenants, period, "vertical", VERTICALS)

@@ -23,13 +23,13 @@ from statsmodels.stats.proportion import (
 )
 
 from core import formatting as fmt
-from core.i18n import N_, translator
+from core.i18n import translator
 from core.inflation.deflate import to_constant_ars
+from core.metrics.registry import METRICS
 from dashboards.filters import ORGANIC, Filters
 from dashboards.kit import (
     NO_DATA,
     DayRange,
-    Definition,
     Tile,
     active_on,
     day_range,
@@ -39,78 +39,6 @@ from dashboards.kit import definition_tile as make_tile
 from dashboards.theme import Colors, empty_figure, new_figure
 
 CONFIDENCE = 0.95
-DEFINITIONS: dict[str, Definition] = {
-    d.key: d
-    for d in [
-        Definition(
-            "referred_tenants",
-            N_("Partner-referred tenants"),
-            "count",
-            N_(
-                "Tenants attributed to a partner (the partner whose claim won, i.e. the last "
-                "touch before signup) and active at the end of the period."
-            ),
-        ),
-        Definition(
-            "new_referred",
-            N_("New referred tenants"),
-            "count",
-            N_("Partner-referred tenants that signed up during the period."),
-        ),
-        Definition(
-            "referred_mrr",
-            N_("Referred MRR"),
-            "ars",
-            N_(
-                "MRR of partner-referred tenants at the end of the period's last month (today "
-                "for the current month)."
-            ),
-        ),
-        Definition(
-            "referred_gmv",
-            N_("Referred GMV"),
-            "ars",
-            N_("GMV (completed appointments) of partner-referred tenants in the period."),
-        ),
-        Definition(
-            "payouts",
-            N_("Revenue-share payouts"),
-            "ars",
-            N_(
-                "What partners earn: each partner's revenue share (%) × the subscription "
-                "revenue collected from the tenants it referred (invoices paid), per month, "
-                "over the months the period touches."
-            ),
-            higher_is_better=False,
-        ),
-        Definition(
-            "referred_churn",
-            N_("Logo churn, referred"),
-            "ratio",
-            N_(
-                "Of the partner-referred tenants active the day before the period began, the "
-                "share that churned during it."
-            ),
-            higher_is_better=False,
-        ),
-        Definition(
-            "organic_churn",
-            N_("Logo churn, organic"),
-            "ratio",
-            N_(
-                "Of the organic tenants (no partner) active the day before the period began, "
-                "the share that churned during it."
-            ),
-            higher_is_better=False,
-        ),
-        Definition(
-            "partners_active",
-            N_("Partners with referred tenants"),
-            "count",
-            N_("Partners with at least one referred tenant active at the end of the period."),
-        ),
-    ]
-}
 TILES = (
     "referred_tenants",
     "new_referred",
@@ -478,7 +406,7 @@ def build_view(
     )
     before.update(referred_mrr=monthly["referred_mrr"], payouts=monthly["payouts"])
     comparison = compare_churn(chosen, period)
-    tiles = [make_tile(DEFINITIONS[k], now[k], before[k], locale=locale) for k in TILES]
+    tiles = [make_tile(METRICS[k], now[k], before[k], locale=locale) for k in TILES]
     return PartnersView(
         tiles=tiles,
         mrr=mrr_figure(table, locale=locale),

@@ -18,14 +18,14 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from core import formatting as fmt
-from core.i18n import N_, translator
+from core.i18n import translator
 from core.inflation.deflate import to_constant_ars
+from core.metrics.registry import METRICS
 from core.reference.geo_argentina import LATITUDE_RANGE, LONGITUDE_RANGE, OUTLINE
 from dashboards.filters import Filters
 from dashboards.kit import (
     NO_DATA,
     DayRange,
-    Definition,
     Tile,
     active_on,
     day_range,
@@ -38,67 +38,6 @@ DEFAULT_DAYS = 91  # the default period: GMV of the last 13 weeks vs the 13 befo
 # latitude of Buenos Aires and Córdoba, where most tenants are.
 ASPECT = 1 / math.cos(math.radians(35))
 
-DEFINITIONS: dict[str, Definition] = {
-    d.key: d
-    for d in [
-        Definition(
-            "provinces",
-            N_("Provinces with tenants"),
-            "count",
-            N_("Provinces (and CABA) with at least one tenant active at the end of the period."),
-        ),
-        Definition(
-            "cities",
-            N_("Cities with tenants"),
-            "count",
-            N_("Cities with at least one tenant active at the end of the period."),
-        ),
-        Definition(
-            "active_tenants",
-            N_("Active tenants"),
-            "count",
-            N_("Tenants signed up by the end of the period and not churned by then."),
-        ),
-        Definition(
-            "gmv",
-            N_("GMV"),
-            "ars",
-            N_("Price (ARS) of the appointments completed in the period."),
-        ),
-        Definition(
-            "growth",
-            N_("GMV growth"),
-            "ratio",
-            N_(
-                "GMV of the period over the GMV of the period of the same length just before "
-                "it, minus one (by default the 13 weeks up to yesterday vs the 13 weeks before)."
-            ),
-        ),
-        Definition(
-            "logo_churn",
-            N_("Logo churn"),
-            "ratio",
-            N_(
-                "Of the tenants active the day before the period began, the share that churned "
-                "during it."
-            ),
-            higher_is_better=False,
-        ),
-        Definition(
-            "new_tenants",
-            N_("New tenants"),
-            "count",
-            N_("Tenants that signed up during the period."),
-        ),
-        Definition(
-            "top_share",
-            N_("Top province's GMV share"),
-            "ratio",
-            N_("Share of the period's GMV made in the province with the most GMV."),
-            higher_is_better=False,
-        ),
-    ]
-}
 TILES = (
     "provinces",
     "cities",
@@ -353,7 +292,7 @@ def build_view(
         growth=_growth(rows["gmv_ars"], rows["gmv_previous_ars"])
     )
     return RegionsView(
-        tiles=[make_tile(DEFINITIONS[k], now[k], before[k], locale=locale) for k in TILES],
+        tiles=[make_tile(METRICS[k], now[k], before[k], locale=locale) for k in TILES],
         map=map_figure(cities, locale=locale),
         provinces_chart=province_figure(provinces, locale=locale),
         provinces=provinces.reset_index(drop=True),

@@ -31,9 +31,12 @@ class Metric:
     # refresh counts from raw rows (core/metrics/today.py).
     compute: Callable[[pd.DataFrame, Window], float | None] | None
     higher_is_better: bool = True
-    # Compared like for like (``comparable_windows``): the volume of a day depends on
-    # the calendar, so a holiday entering the window must not read as a trend.
+    # Compared like for like (``comparable_days``): the volume of a day depends on the
+    # calendar, so a holiday entering the window must not read as a trend.
     by_calendar: bool = False
+    # Where the figure is computed when ``compute`` is None: the dashboard builder (or
+    # core module) whose function returns it, for readers of the Definitions page.
+    source: str = "core.metrics.registry"
 
 
 class DailyColumns(dict):
@@ -109,70 +112,96 @@ def _no_show_rate(daily: pd.DataFrame, window: Window) -> float | None:
     return None if decided == 0 else float(rows["no_show"].sum()) / decided
 
 
-METRICS: dict[str, Metric] = {
-    metric.key: metric
-    for metric in [
+def _register(metrics: list[Metric]) -> dict[str, Metric]:
+    """Metrics by key; two with one key or one label are a mistake caught at import."""
+    by_key: dict[str, Metric] = {}
+    for metric in metrics:
+        if metric.key in by_key:
+            raise ValueError(f"metric {metric.key!r} is declared twice")
+        by_key[metric.key] = metric
+    labels = [metric.label for metric in metrics]
+    if len(set(labels)) != len(labels):
+        raise ValueError(f"two metrics share a label: {sorted(labels)}")
+    return by_key
+
+
+# Every metric the console shows, once: the platform's headline metrics first (computed
+# here from the daily frame), then each domain's (computed by the module in ``source``).
+METRICS: dict[str, Metric] = _register(
+    [
         Metric(
             "mrr",
-            "MRR",
+            N_("MRR"),
             "ars",
-            "Monthly recurring revenue: the sum of the monthly plan prices (ARS) of every "
-            "subscription period open on the last day of the period.",
+            N_(
+                "Monthly recurring revenue: the sum of the monthly plan prices (ARS) of every "
+                "subscription period open at the close of the period's last day; for a period "
+                "of months, the last day of its last month (the latest refresh for the month "
+                "in progress)."
+            ),
             "point",
             _point("mrr_ars"),
         ),
         Metric(
             "arr",
-            "ARR",
+            N_("ARR"),
             "ars",
-            "Annual recurring revenue: 12 × MRR on the last day of the period.",
+            N_("Annual recurring revenue: 12 × MRR at the close of the period."),
             "point",
             _arr,
         ),
         Metric(
             "active_tenants",
-            "Active tenants",
+            N_("Active tenants"),
             "count",
-            "Businesses signed up on or before the day and not churned by it.",
+            N_("Businesses signed up by the close of the period and not churned by then."),
             "point",
             _point("active_tenants"),
         ),
         Metric(
             "bookings",
-            "Bookings",
+            N_("Bookings"),
             "count",
-            "Appointments starting in the period, whatever their status "
-            "(completed, cancelled, no-show or still scheduled).",
+            N_(
+                "Appointments starting in the period, whatever their status "
+                "(completed, cancelled, no-show or still scheduled)."
+            ),
             "window",
             _window_sum("bookings"),
             by_calendar=True,
         ),
         Metric(
             "gmv",
-            "GMV",
+            N_("GMV"),
             "ars",
-            "Gross merchandise value: the price (ARS) of the appointments completed in "
-            "the period, as charged by the business to its clients.",
+            N_(
+                "Gross merchandise value: the price (ARS) of the appointments completed in "
+                "the period, as charged by the business to its clients."
+            ),
             "window",
             _window_sum("gmv_ars"),
             by_calendar=True,
         ),
         Metric(
             "logo_churn",
-            "Logo churn",
+            N_("Logo churn"),
             "ratio",
-            "Tenants that churned in the period divided by the tenants active the day "
-            "before the period began.",
+            N_(
+                "Tenants that churned in the period divided by the tenants active the day "
+                "before the period began."
+            ),
             "window",
             _logo_churn,
             higher_is_better=False,
         ),
         Metric(
             "no_show_rate",
-            "No-show rate",
+            N_("No-show rate"),
             "ratio",
-            "No-shows divided by appointments that came due and were not cancelled "
-            "(completed + no-show), over appointments starting in the period.",
+            N_(
+                "No-shows divided by appointments that came due and were not cancelled "
+                "(completed + no-show), over appointments starting in the period."
+            ),
             "window",
             _no_show_rate,
             higher_is_better=False,
@@ -180,22 +209,515 @@ METRICS: dict[str, Metric] = {
         ),
         Metric(
             "cancellation_rate",
-            "Cancellation rate",
+            N_("Cancellation rate"),
             "ratio",
-            "Cancelled appointments divided by all appointments starting in the period.",
+            N_("Cancelled appointments divided by all appointments starting in the period."),
             "window",
             _window_ratio("cancelled", "bookings"),
             higher_is_better=False,
             by_calendar=True,
         ),
+        # Revenue, churn and lifetime value (computed by dashboards/revenue_subscriptions.py)
+        Metric(
+            "arpa",
+            N_("ARPA"),
+            "ars",
+            N_(
+                "Average revenue per account: MRR divided by the tenants paying at the end of "
+                "the period."
+            ),
+            "period",
+            None,
+            source="dashboards.revenue_subscriptions",
+        ),
+        Metric(
+            "nrr",
+            N_("NRR"),
+            "ratio",
+            N_(
+                "Net revenue retention: MRR at the end of the period of the tenants that were "
+                "paying at its start, over their MRR at its start (expansion, contraction and "
+                "churn count; new tenants do not)."
+            ),
+            "period",
+            None,
+            source="dashboards.revenue_subscriptions",
+        ),
+        Metric(
+            "grr",
+            N_("GRR"),
+            "ratio",
+            N_(
+                "Gross revenue retention: like NRR but each tenant counts at most its starting "
+                "MRR, so only contraction and churn move it."
+            ),
+            "period",
+            None,
+            source="dashboards.revenue_subscriptions",
+        ),
+        Metric(
+            "quick_ratio",
+            N_("Quick ratio"),
+            "multiple",
+            N_(
+                "(New + expansion MRR) / (contraction + churned MRR) over the period; above 1 "
+                "the business grows. Reactivations are not counted."
+            ),
+            "period",
+            None,
+            source="dashboards.revenue_subscriptions",
+        ),
+        Metric(
+            "gross_mrr_churn",
+            N_("Gross MRR churn"),
+            "ratio",
+            N_("(Churned + contraction MRR) in the period / MRR at its start."),
+            "period",
+            None,
+            higher_is_better=False,
+            source="dashboards.revenue_subscriptions",
+        ),
+        Metric(
+            "net_mrr_churn",
+            N_("Net MRR churn"),
+            "ratio",
+            N_(
+                "(Churned + contraction − expansion MRR) in the period / MRR at its start; "
+                "negative when expansion outgrows losses."
+            ),
+            "period",
+            None,
+            higher_is_better=False,
+            source="dashboards.revenue_subscriptions",
+        ),
+        Metric(
+            "movements",
+            N_("MRR movements"),
+            "ars",
+            N_(
+                "Each tenant's month-over-month MRR change: new (first payment), expansion, "
+                "contraction, churn (to zero) and reactivation (back from zero)."
+            ),
+            "period",
+            None,
+            source="dashboards.revenue_subscriptions",
+        ),
+        Metric(
+            "paying_logo_churn",
+            N_("Paying-tenant churn"),
+            "ratio",
+            N_(
+                "Tenants whose MRR went to zero in the period over the tenants paying at its "
+                "start (a tenant that later came back still counts as a churn)."
+            ),
+            "period",
+            None,
+            higher_is_better=False,
+            source="dashboards.revenue_subscriptions",
+        ),
+        Metric(
+            "churned_tenants",
+            N_("Churned tenants"),
+            "count",
+            N_("Churn events in the period (MRR from > 0 to 0)."),
+            "period",
+            None,
+            higher_is_better=False,
+            source="dashboards.revenue_subscriptions",
+        ),
+        Metric(
+            "churned_mrr",
+            N_("Churned MRR"),
+            "ars",
+            N_("MRR the churned tenants paid the month before they left."),
+            "period",
+            None,
+            higher_is_better=False,
+            source="dashboards.revenue_subscriptions",
+        ),
+        Metric(
+            "mrr_at_risk",
+            N_("MRR at risk"),
+            "ars",
+            N_(
+                "MRR of paying tenants the churn model gives a high probability of churning "
+                "(or, until the model exists, whose bookings fell sharply)."
+            ),
+            "period",
+            None,
+            higher_is_better=False,
+            source="dashboards.revenue_subscriptions",
+        ),
+        Metric(
+            "ltv",
+            N_("LTV"),
+            "ars",
+            N_(
+                "Lifetime value in today's pesos: ARPA × gross margin × discounted expected "
+                "lifetime (sBG fitted on monthly survival by tier and signup year; trailing "
+                "6-month churn where it cannot be fitted)."
+            ),
+            "period",
+            None,
+            source="dashboards.revenue_subscriptions",
+        ),
+        Metric(
+            "lifetime",
+            N_("Expected lifetime"),
+            "months",
+            N_("Discounted expected lifetime of a new tenant in months (10-year horizon)."),
+            "period",
+            None,
+            source="dashboards.revenue_subscriptions",
+        ),
+        Metric(
+            "trailing_churn",
+            N_("Monthly churn (6 m)"),
+            "ratio",
+            N_(
+                "Churn events of the last 6 complete months over the tenants paying at the "
+                "start of each month."
+            ),
+            "period",
+            None,
+            higher_is_better=False,
+            source="dashboards.revenue_subscriptions",
+        ),
+        # Bookings and demand (computed by dashboards/bookings_demand.py)
+        Metric(
+            "average_ticket",
+            N_("Average ticket"),
+            "ars",
+            N_("GMV divided by the completed appointments of the period."),
+            "period",
+            None,
+            source="dashboards.bookings_demand",
+        ),
+        Metric(
+            "lead_time",
+            N_("Lead time"),
+            "count",
+            N_(
+                "Calendar days from the day a booking was made to the day of the appointment "
+                "(walk-ins are same day), over the months the period touches."
+            ),
+            "period",
+            None,
+            source="dashboards.bookings_demand",
+        ),
+        Metric(
+            "holiday_effect",
+            N_("Holiday effect"),
+            "ratio",
+            N_(
+                "Bookings on an Argentine national holiday (the `holidays` package, as the "
+                "forecast uses it) over the mean of the same weekday on the non-holiday days "
+                "within four weeks before and after it, minus one."
+            ),
+            "period",
+            None,
+            source="dashboards.bookings_demand",
+        ),
+        # Operational efficiency (computed by dashboards/operational_efficiency.py)
+        Metric(
+            "utilization",
+            N_("Utilization"),
+            "ratio",
+            N_(
+                "Booked minutes (every appointment not cancelled; no-shows held the chair) "
+                "divided by the staff minutes available: each active staff member's weekly "
+                "minutes spread over seven days (weekly / 7 per day), from their hire date, "
+                "on the days the business was live."
+            ),
+            "period",
+            None,
+            source="dashboards.operational_efficiency",
+        ),
+        Metric(
+            "rebooking_rate",
+            N_("Rebooking rate"),
+            "ratio",
+            N_(
+                "Share of completed appointments after which the same client's next booking "
+                "at the same business (not cancelled) starts within 45 days. Counted only for "
+                "appointments at least 45 days old, so every one had its full window."
+            ),
+            "period",
+            None,
+            source="dashboards.operational_efficiency",
+        ),
+        Metric(
+            "revenue_per_staff_hour",
+            N_("Revenue per staff hour"),
+            "ars",
+            N_("GMV of completed appointments divided by the staff hours available."),
+            "period",
+            None,
+            source="dashboards.operational_efficiency",
+        ),
+        Metric(
+            "returning_share",
+            N_("Returning clients"),
+            "ratio",
+            N_(
+                "Clients with a completed appointment in a month who were already clients "
+                "before it (the business registered them in an earlier month), over all "
+                "clients served that month; summed over the months of the period."
+            ),
+            "period",
+            None,
+            source="dashboards.operational_efficiency",
+        ),
+        # Financial operations (computed by dashboards/financial_operations.py)
+        Metric(
+            "invoices_issued",
+            N_("Invoices issued"),
+            "count",
+            N_("Subscription invoices issued in the period (one per tenant per month)."),
+            "period",
+            None,
+            source="dashboards.financial_operations",
+        ),
+        Metric(
+            "invoices_paid",
+            N_("Invoices paid"),
+            "count",
+            N_(
+                "Invoices issued in the period that have been paid (at the first attempt or "
+                "after retries)."
+            ),
+            "period",
+            None,
+            source="dashboards.financial_operations",
+        ),
+        Metric(
+            "invoices_failed",
+            N_("Invoices failed"),
+            "count",
+            N_(
+                "Invoices issued in the period whose charge failed and that are unpaid: still "
+                "being retried (failed) or written off."
+            ),
+            "period",
+            None,
+            higher_is_better=False,
+            source="dashboards.financial_operations",
+        ),
+        Metric(
+            "dso",
+            N_("DSO (days)"),
+            "days",
+            N_(
+                "Days sales outstanding = receivables at the end of the period ÷ amount invoiced "
+                "in the period × days in the period. Receivables are invoices issued by then and "
+                "not paid by then; written-off invoices are not receivables."
+            ),
+            "period",
+            None,
+            higher_is_better=False,
+            source="dashboards.financial_operations",
+        ),
+        Metric(
+            "payment_failure_rate",
+            N_("Payment failure rate"),
+            "ratio",
+            N_(
+                "Payments (by clients to tenants) that ended rejected, cancelled or charged back, "
+                "over all payments with a final status (pending and in-process left out), by "
+                "the month the payment was created."
+            ),
+            "period",
+            None,
+            higher_is_better=False,
+            source="dashboards.financial_operations",
+        ),
+        Metric(
+            "dunning_recovery",
+            N_("Dunning recovery rate"),
+            "ratio",
+            N_(
+                "Of the invoices issued in the period whose charge failed at least once (more "
+                "than one attempt, or status retried, failed or written off), the share that was "
+                "eventually paid. Invoices still being retried count as not recovered yet."
+            ),
+            "period",
+            None,
+            source="dashboards.financial_operations",
+        ),
+        Metric(
+            "reconciled",
+            N_("Bookings reconciled"),
+            "ratio",
+            N_(
+                "Completed bookings (by the month they started) whose approved payments, linked "
+                "by booking, add up to the booking's price, over all completed bookings. Today's "
+                "bookings are not reconciled yet."
+            ),
+            "period",
+            None,
+            source="dashboards.financial_operations",
+        ),
+        Metric(
+            "job_success",
+            N_("Job success rate (7 d)"),
+            "ratio",
+            N_(
+                "Scheduler job runs of the last 7 days that succeeded, over those that finished "
+                "(succeeded or failed); skipped runs are left out. Compared with the 7 days before."
+            ),
+            "period",
+            None,
+            source="dashboards.financial_operations",
+        ),
+        # Regions (computed by dashboards/regional_performance.py)
+        Metric(
+            "provinces",
+            N_("Provinces with tenants"),
+            "count",
+            N_("Provinces (and CABA) with at least one tenant active at the end of the period."),
+            "period",
+            None,
+            source="dashboards.regional_performance",
+        ),
+        Metric(
+            "cities",
+            N_("Cities with tenants"),
+            "count",
+            N_("Cities with at least one tenant active at the end of the period."),
+            "period",
+            None,
+            source="dashboards.regional_performance",
+        ),
+        Metric(
+            "growth",
+            N_("GMV growth"),
+            "ratio",
+            N_(
+                "GMV of the period over the GMV of the period of the same length just before "
+                "it, minus one (by default the 13 weeks up to yesterday vs the 13 weeks before)."
+            ),
+            "period",
+            None,
+            source="dashboards.regional_performance",
+        ),
+        Metric(
+            "new_tenants",
+            N_("New tenants"),
+            "count",
+            N_("Tenants that signed up during the period."),
+            "period",
+            None,
+            source="dashboards.regional_performance",
+        ),
+        Metric(
+            "top_share",
+            N_("Top province's GMV share"),
+            "ratio",
+            N_("Share of the period's GMV made in the province with the most GMV."),
+            "period",
+            None,
+            higher_is_better=False,
+            source="dashboards.regional_performance",
+        ),
+        # Partnerships (computed by dashboards/partnerships.py)
+        Metric(
+            "referred_tenants",
+            N_("Partner-referred tenants"),
+            "count",
+            N_(
+                "Tenants attributed to a partner (the partner whose claim won, i.e. the last "
+                "touch before signup) and active at the end of the period."
+            ),
+            "period",
+            None,
+            source="dashboards.partnerships",
+        ),
+        Metric(
+            "new_referred",
+            N_("New referred tenants"),
+            "count",
+            N_("Partner-referred tenants that signed up during the period."),
+            "period",
+            None,
+            source="dashboards.partnerships",
+        ),
+        Metric(
+            "referred_mrr",
+            N_("Referred MRR"),
+            "ars",
+            N_(
+                "MRR of partner-referred tenants at the end of the period's last month (today "
+                "for the current month)."
+            ),
+            "period",
+            None,
+            source="dashboards.partnerships",
+        ),
+        Metric(
+            "referred_gmv",
+            N_("Referred GMV"),
+            "ars",
+            N_("GMV (completed appointments) of partner-referred tenants in the period."),
+            "period",
+            None,
+            source="dashboards.partnerships",
+        ),
+        Metric(
+            "payouts",
+            N_("Revenue-share payouts"),
+            "ars",
+            N_(
+                "What partners earn: each partner's revenue share (%) × the subscription "
+                "revenue collected from the tenants it referred (invoices paid), per month, "
+                "over the months the period touches."
+            ),
+            "period",
+            None,
+            higher_is_better=False,
+            source="dashboards.partnerships",
+        ),
+        Metric(
+            "referred_churn",
+            N_("Logo churn, referred"),
+            "ratio",
+            N_(
+                "Of the partner-referred tenants active the day before the period began, the "
+                "share that churned during it."
+            ),
+            "period",
+            None,
+            higher_is_better=False,
+            source="dashboards.partnerships",
+        ),
+        Metric(
+            "organic_churn",
+            N_("Logo churn, organic"),
+            "ratio",
+            N_(
+                "Of the organic tenants (no partner) active the day before the period began, "
+                "the share that churned during it."
+            ),
+            "period",
+            None,
+            higher_is_better=False,
+            source="dashboards.partnerships",
+        ),
+        Metric(
+            "partners_active",
+            N_("Partners with referred tenants"),
+            "count",
+            N_("Partners with at least one referred tenant active at the end of the period."),
+            "period",
+            None,
+            source="dashboards.partnerships",
+        ),
     ]
-}
+)
 
 # Today's activity up to the refresh, against the same time a week earlier; computed by
 # core/metrics/today.py into the snapshot's "today_so_far" table, in display order.
-TODAY_SO_FAR: dict[str, Metric] = {
-    metric.key: metric
-    for metric in [
+TODAY_SO_FAR: dict[str, Metric] = _register(
+    [
         Metric(
             "today_bookings_made",
             N_("Bookings made today"),
@@ -242,7 +764,7 @@ TODAY_SO_FAR: dict[str, Metric] = {
             None,
         ),
     ]
-}
+)
 
 # The Executive Overview's headline tiles, in display order.
 HEADLINE_KPIS = ("mrr", "active_tenants", "bookings", "gmv", "logo_churn", "no_show_rate")

@@ -10,11 +10,12 @@ from dashboards.kit.selection import (
     active_on,
     keep_tenants,
     no_data_reason,
+    no_tenant_month_data,
     tenant_ids,
+    tenant_months_for,
 )
 from dashboards.kit.tiles import (
     PREVIOUS_PERIOD,
-    Definition,
     Delta,
     Tile,
     definition_tile,
@@ -31,7 +32,6 @@ __all__ = [
     "NO_DATA",
     "PREVIOUS_PERIOD",
     "DayRange",
-    "Definition",
     "Delta",
     "MonthRange",
     "Tile",
@@ -49,9 +49,11 @@ __all__ = [
     "month_number",
     "month_range",
     "no_data_reason",
+    "no_tenant_month_data",
     "now_and_before",
     "ratio",
     "room_for_legend",
     "tenant_ids",
+    "tenant_months_for",
     "tile",
 ]

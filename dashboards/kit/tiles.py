@@ -22,17 +22,7 @@ from typing import NamedTuple
 
 from core import formatting as fmt
 from core.i18n import N_, translator
-
-
-@dataclass(frozen=True)
-class Definition:
-    """A tile's metric: its one label, unit and definition (shown as the tile's help)."""
-
-    key: str
-    label: str  # English msgid
-    unit: str  # a unit of format_value
-    definition: str  # English msgid
-    higher_is_better: bool = True
+from core.metrics.registry import Metric
 
 
 # --------------------------------------------------------------------------- tiles
@@ -182,7 +172,7 @@ PREVIOUS_PERIOD = N_("Now: {now} · previous period: {before}")
 
 
 def definition_tile(
-    spec: Definition,
+    spec: Metric,
     value: float | None,
     previous: float | None,
     *,

@@ -9,7 +9,7 @@ import pytest
 
 from core.metrics.frames.subscriptions import month_index, tenant_month_mrr
 from dashboards import churn_retention as churn
-from dashboards import revenue_subscriptions as revenue
+from dashboards import kit
 from dashboards.filters import Filters
 from tests.dashboards.test_revenue_subscriptions import (
     AS_OF,
@@ -33,7 +33,7 @@ def hand_view(filters=MARCH, scores=NO_SCORES):
 def test_hand_case_tiles_and_churned_tenants():
     view = hand_view()
     values = {tile.key: tile.value for tile in view.tiles}
-    assert values["logo_churn"] == "25.0%"  # T3 of T1..T4 paying at the end of February
+    assert values["paying_logo_churn"] == "25.0%"  # T3 of T1..T4 paying at the end of February
     assert values["gross_mrr_churn"] == "33.3%"  # (2000 + 500) / 7500
     assert values["churned_tenants"] == "1"
     assert view.churned["tenant_id"].tolist() == [3]
@@ -79,8 +79,8 @@ def test_future_range_and_empty_province_show_a_message():
 def test_generated_set_monthly_churn_matches_raw_rows():
     frames = generated_frames()
     filters = Filters(start=date(2025, 10, 1), end=TODAY)
-    frame = revenue.prepare(frames["revenue_tenant_months"], frames["tenants"], filters)
-    period = revenue.period_of(filters, as_of=TODAY)
+    frame = kit.tenant_months_for(frames["revenue_tenant_months"], frames["tenants"], filters)
+    period = kit.month_range(filters, as_of=TODAY)
     monthly = churn.monthly_churn(frame, period)
     subscriptions = frames["subscriptions"]
     for row in monthly.itertuples():
@@ -92,7 +92,7 @@ def test_generated_set_monthly_churn_matches_raw_rows():
         assert row.paying_start == len(start)
         assert row.churned == len(gone)
         if start:
-            assert row.logo_churn == pytest.approx(len(gone) / len(start))
+            assert row.paying_logo_churn == pytest.approx(len(gone) / len(start))
             lost = sum(start[t] - end.get(t, 0.0) for t in start if end.get(t, 0.0) < start[t])
             assert row.gross_mrr_churn == pytest.approx(lost / sum(start.values()))
     reasons = frames["churn_tenant_reasons"]

@@ -10,8 +10,8 @@ import pytest
 
 from core.metrics.frames.subscriptions import month_index
 from core.models.tenant_ltv import GROSS_MARGIN, last_complete_month
+from dashboards import kit
 from dashboards import lifetime_value as ltv
-from dashboards import revenue_subscriptions as revenue
 from dashboards.filters import Filters
 from tests.dashboards.test_revenue_subscriptions import generated_frames, month_end_mrr
 from tests.generated_console import TODAY
@@ -45,7 +45,7 @@ def test_generated_revenue_by_age_matches_raw_rows():
     frames = generated_frames()
     tenants = frames["tenants"]
     filters = Filters()
-    frame = revenue.prepare(frames["revenue_tenant_months"], tenants, filters)
+    frame = kit.tenant_months_for(frames["revenue_tenant_months"], tenants, filters)
     last = last_complete_month(TODAY)
     table = ltv.revenue_by_age(frame, tenants, last_month=last)
     subscriptions = frames["subscriptions"]

@@ -18,12 +18,14 @@ import pytest
 from sqlalchemy.orm import Session
 
 from core.db import create_engine_for
+from core.metrics import revenue_figures as revenue_core
 from core.metrics.frames.subscriptions import (
     read_subscriptions,
     read_tenants,
     tenant_month_mrr,
 )
 from core.metrics.snapshots import latest_detail_version, latest_version, load_snapshot
+from dashboards import kit
 from dashboards import revenue_subscriptions as revenue
 from dashboards.filters import Filters
 from dashboards.kit import MonthRange
@@ -141,13 +143,13 @@ MARCH = Filters(start=date(2025, 3, 1), end=date(2025, 3, 31))
 def hand():
     subscriptions, tenants = hand_frames()
     months = tenant_month_mrr(subscriptions, AS_OF)
-    frame = revenue.prepare(months, tenants, MARCH)
-    return frame, tenants, revenue.period_of(MARCH, as_of=AS_OF)
+    frame = kit.tenant_months_for(months, tenants, MARCH)
+    return frame, tenants, kit.month_range(MARCH, as_of=AS_OF)
 
 
 def test_hand_case_movements(hand):
     frame, _tenants, period = hand
-    moves = revenue.movement_totals(frame, period)
+    moves = revenue_core.movement_totals(frame, period)
     # new T5 800; expansion T1 +200 (price update) and T2 +2000; contraction T4 -500;
     # churn T3 -2000; reactivation T6 2600
     assert moves["new"] == 800 and moves["reactivation"] == 2600
@@ -157,7 +159,7 @@ def test_hand_case_movements(hand):
 
 def test_hand_case_kpis(hand):
     frame, _tenants, period = hand
-    figures = revenue.revenue_figures(frame, period)
+    figures = revenue_core.revenue_figures(frame, period)
     assert figures["mrr_start"] == 7500 and figures["mrr"] == 10600
     assert figures["arr"] == 12 * 10600 and figures["arpa"] == 10600 / 5
     assert figures["nrr"] == pytest.approx(7200 / 7500)  # T1 1200 + T2 5000 + T4 1000
@@ -165,8 +167,8 @@ def test_hand_case_kpis(hand):
     assert figures["quick_ratio"] == pytest.approx((800 + 2200) / (500 + 2000))
     assert figures["gross_mrr_churn"] == pytest.approx(2500 / 7500)
     assert figures["net_mrr_churn"] == pytest.approx((2500 - 2200) / 7500)
-    assert figures["logo_churn"] == pytest.approx(1 / 4)
-    before = revenue.revenue_figures(frame, period.previous)  # February
+    assert figures["paying_logo_churn"] == pytest.approx(1 / 4)
+    before = revenue_core.revenue_figures(frame, period.previous)  # February
     assert before["mrr_start"] == 8000 and before["mrr"] == 7500
     assert before["nrr"] == pytest.approx(5500 / 8000)  # T6 churned on 1 February
 
@@ -176,7 +178,7 @@ def test_hand_case_waterfall_adds_up(hand):
     monthly = revenue.monthly_movements(frame, period)
     assert monthly["net"].tolist() == [3100.0]
     assert monthly["mrr_ars"].tolist() == [10600.0] and monthly["paying"].tolist() == [5]
-    figure = revenue.waterfall_figure(revenue.revenue_figures(frame, period), locale="en")
+    figure = revenue.waterfall_figure(revenue_core.revenue_figures(frame, period), locale="en")
     values = list(figure.data[0].y)
     assert values[0] + sum(values[1:-1]) == values[-1] == 10600
 
@@ -191,8 +193,8 @@ def test_constant_ars_recomputes_movements_and_still_adds_up():
         }
     )
     filters = MARCH.with_(constant_ars_month=date(2025, 3, 1))
-    frame = revenue.prepare(months, tenants, filters, cpi=cpi)
-    figures = revenue.revenue_figures(frame, revenue.period_of(filters, as_of=AS_OF))
+    frame = kit.tenant_months_for(months, tenants, filters, cpi=cpi)
+    figures = revenue_core.revenue_figures(frame, kit.month_range(filters, as_of=AS_OF))
     assert figures["mrr_start"] == pytest.approx(7500 * 1.1) and figures["mrr"] == 10600
     # T1 1000 -> 1200 nominal is 1100 -> 1200 in March pesos
     t1 = frame[(frame["tenant_id"] == 1) & (frame["month_index"] == 2025 * 12 + 2)]
@@ -206,14 +208,14 @@ def test_constant_ars_recomputes_movements_and_still_adds_up():
 def test_filters_select_tenants_by_profile(hand):
     subscriptions, tenants = hand_frames()
     months = tenant_month_mrr(subscriptions, AS_OF)
-    frame = revenue.prepare(months, tenants, MARCH.with_(tiers=("starter",)))
-    figures = revenue.revenue_figures(frame, revenue.period_of(MARCH, as_of=AS_OF))
+    frame = kit.tenant_months_for(months, tenants, MARCH.with_(tiers=("starter",)))
+    figures = revenue_core.revenue_figures(frame, kit.month_range(MARCH, as_of=AS_OF))
     assert figures["mrr"] == 1200 + 1000 + 800 and figures["mrr_start"] == 2500
 
 
 def test_cohort_table_by_hand(hand):
     frame, tenants, _period = hand
-    table = revenue.cohort_table(
+    table = revenue_core.cohort_shares(
         frame, tenants, MonthRange(2025 * 12, 2025 * 12 + 2), last_month=2025 * 12 + 3
     )
     january = table.loc["2025-01"]  # T1, T2, T4: 5500 at the end of January
@@ -258,9 +260,9 @@ def test_generated_set_matches_raw_rows():
     months = frames["revenue_tenant_months"]
     tenants = frames["tenants"]
     filters = Filters(start=date(2026, 1, 1), end=TODAY)
-    frame = revenue.prepare(months, tenants, filters)
-    period = revenue.period_of(filters, as_of=TODAY)
-    figures = revenue.revenue_figures(frame, period)
+    frame = kit.tenant_months_for(months, tenants, filters)
+    period = kit.month_range(filters, as_of=TODAY)
+    figures = revenue_core.revenue_figures(frame, period)
     by_month = _independent(subscriptions, date(2026, 1, 1), TODAY, TODAY)
     keys = sorted(by_month)
     start, end = by_month[keys[0]], by_month[keys[-1]]
@@ -307,9 +309,9 @@ def test_generated_set_matches_raw_rows():
 def test_generated_set_by_tier_and_detail_add_up():
     frames = generated_frames()
     filters = Filters(start=date(2025, 11, 1), end=TODAY)
-    frame = revenue.prepare(frames["revenue_tenant_months"], frames["tenants"], filters)
-    period = revenue.period_of(filters, as_of=TODAY)
-    figures = revenue.revenue_figures(frame, period)
+    frame = kit.tenant_months_for(frames["revenue_tenant_months"], frames["tenants"], filters)
+    period = kit.month_range(filters, as_of=TODAY)
+    figures = revenue_core.revenue_figures(frame, period)
     by_tier = revenue.mrr_by_tier(frame, period)
     last = by_tier[by_tier["month"] == by_tier["month"].max()]
     assert last["mrr_ars"].sum() == pytest.approx(figures["mrr"])

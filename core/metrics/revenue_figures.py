@@ -1,0 +1,151 @@
+"""Revenue figures of tenant-month frames: MRR at a month, movements, NRR/GRR, churn,
+cohorts. Pure pandas, no SQL.
+
+The Revenue, Churn & Retention and Lifetime Value dashboards compute their figures here
+from the ``revenue_tenant_months`` detail frame (one row per tenant per month with MRR >
+0, plus churn months; core/metrics/frames/subscriptions.py), so one rule gives one
+number on every page. The metrics' labels and definitions are in core/metrics/registry.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date
+from typing import Protocol
+
+import numpy as np
+import pandas as pd
+
+from core.inflation.deflate import to_constant_ars
+from core.metrics.mrr_months import classify_movements, month_index, month_start
+
+
+class MonthSpan(Protocol):
+    """An inclusive range of month indexes (``year * 12 + month - 1``)."""
+
+    @property
+    def first(self) -> int: ...
+
+    @property
+    def last(self) -> int: ...
+
+
+def restate_tenant_months(
+    tenant_months: pd.DataFrame,
+    tenant_ids: Iterable[int],
+    *,
+    constant_ars_month: date | None = None,
+    cpi: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """The tenant-months of ``tenant_ids``, with ``month_index``; in constant ARS of
+    ``constant_ars_month`` when it is set (MRR restated, movements recomputed)."""
+    kept = {int(tenant_id) for tenant_id in tenant_ids}
+    frame = tenant_months[tenant_months["tenant_id"].isin(kept)]
+    if constant_ars_month is not None and cpi is not None and not frame.empty:
+        restated = to_constant_ars(
+            frame,
+            ["mrr_ars"],
+            month_column="month",
+            base_month=constant_ars_month,
+            cpi=cpi,
+        )
+        frame = classify_movements(restated)
+    return frame.assign(month_index=month_index(frame["month"]) if len(frame) else [])
+
+
+def sum_by(rows: pd.DataFrame, index: str, columns: str, values: str) -> pd.DataFrame:
+    """A pivot table of sums (groupby + unstack: pivot_table is ~10x slower)."""
+    return rows.groupby([index, columns])[values].sum().unstack(fill_value=0.0)
+
+
+def mrr_at(frame: pd.DataFrame, index: int) -> pd.Series:
+    """MRR per tenant in one month (tenants without a row pay 0)."""
+    rows = frame[frame["month_index"] == index]
+    return rows.groupby("tenant_id")["mrr_ars"].sum()
+
+
+def movement_totals(frame: pd.DataFrame, period: MonthSpan) -> dict[str, float]:
+    """Signed ARS of each movement over the period, plus churn events."""
+    rows = frame[(frame["month_index"] >= period.first) & (frame["month_index"] <= period.last)]
+    sums = rows.groupby("movement")["change_ars"].sum()
+    totals = {
+        name: float(sums.get(name, 0.0))
+        for name in ("new", "expansion", "contraction", "churn", "reactivation")
+    }
+    totals["churn_events"] = float((rows["movement"] == "churn").sum())
+    totals["price_update_expansion"] = float(
+        rows.loc[rows["price_update"] & (rows["movement"] == "expansion"), "change_ars"].sum()
+    )
+    return totals
+
+
+def _ratio(numerator: float, denominator: float) -> float | None:
+    return None if denominator == 0 else numerator / denominator
+
+
+def revenue_figures(frame: pd.DataFrame, period: MonthSpan) -> dict[str, float | None]:
+    """Every revenue KPI of one period (their definitions: core.metrics.registry)."""
+    start, end = mrr_at(frame, period.first - 1), mrr_at(frame, period.last)
+    start, end = start[start > 0], end[end > 0]
+    mrr_start, mrr_end = float(start.sum()), float(end.sum())
+    kept = end.reindex(start.index, fill_value=0.0)
+    moves = movement_totals(frame, period)
+    losses = 0.0 - (moves["churn"] + moves["contraction"])  # 0.0 - 0.0 is not -0.0
+    return {
+        "mrr": mrr_end,
+        "arr": 12 * mrr_end,
+        "arpa": _ratio(mrr_end, len(end)),
+        "paying": float(len(end)),
+        "mrr_start": mrr_start,
+        "paying_start": float(len(start)),
+        "nrr": _ratio(float(kept.sum()), mrr_start),
+        "grr": _ratio(float(np.minimum(kept, start).sum()), mrr_start),
+        "quick_ratio": _ratio(moves["new"] + moves["expansion"], losses),
+        "gross_mrr_churn": _ratio(losses, mrr_start),
+        "net_mrr_churn": _ratio(losses - moves["expansion"], mrr_start),
+        "paying_logo_churn": _ratio(moves["churn_events"], len(start)),
+        "churned_tenants": moves["churn_events"],
+        "churned_mrr": -moves["churn"],
+        **{f"move_{k}": v for k, v in moves.items()},
+    }
+
+
+def cohort_shares(
+    frame: pd.DataFrame,
+    tenants: pd.DataFrame,
+    period: MonthSpan,
+    *,
+    last_month: int,
+    value: str = "mrr",
+) -> pd.DataFrame:
+    """Signup-month cohorts of the period (rows) × months since signup (columns).
+
+    ``value="mrr"``: cohort MRR at that age over its MRR in the signup month;
+    ``value="logo"``: share of the cohort's tenants paying at that age. Ages after
+    ``last_month`` are left empty. A ``tenants`` column gives the cohort size; the
+    index is the signup month (``YYYY-MM``).
+    """
+    signup = tenants[["tenant_id", "signup_date"]].assign(
+        cohort=month_index(tenants["signup_date"]) if len(tenants) else []
+    )
+    signup = signup[(signup["cohort"] >= period.first) & (signup["cohort"] <= period.last)]
+    rows = frame.merge(signup[["tenant_id", "cohort"]], on="tenant_id")
+    rows = rows[rows["mrr_ars"] > 0].assign(age=lambda r: r["month_index"] - r["cohort"])
+    rows = rows[rows["age"] >= 0]
+    if value == "mrr":
+        table = sum_by(rows, "cohort", "age", "mrr_ars")
+        base = table.get(0)
+    else:
+        table = rows.groupby(["cohort", "age"])["tenant_id"].nunique().unstack()
+        base = signup.groupby("cohort")["tenant_id"].nunique().reindex(table.index)
+    if table.empty or base is None:
+        return pd.DataFrame()
+    shares = table.fillna(0.0).div(base, axis=0)
+    for cohort in shares.index:  # the future is unknown, not zero
+        shares.loc[cohort, shares.columns > last_month - cohort] = np.nan
+    shares = shares.replace([np.inf, -np.inf], np.nan)
+    sizes = signup.groupby("cohort")["tenant_id"].nunique().reindex(table.index)
+    shares.insert(0, "tenants", sizes.fillna(0).astype(int).to_numpy())
+    months = month_start(shares.index.to_numpy())
+    shares.index = pd.Index([month.strftime("%Y-%m") for month in months], name="cohort")
+    return shares
