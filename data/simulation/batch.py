@@ -150,7 +150,7 @@ _BUSY = select(_b.staff_id, _b.start_at, _b.duration_min).where(
     _b.tenant_id == _TENANT,
     _b.start_at >= bindparam("day"),
     _b.start_at < bindparam("next_day"),
-    _b.status.in_(("scheduled", "completed", "no_show")),  # a no-show held the chair too
+    _b.status.in_(("scheduled", "completed")),  # no-shows are over before anything new starts
 )
 _OPEN_TICKETS = (
     select(TICKETS.c.id)

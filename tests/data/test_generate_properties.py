@@ -164,7 +164,8 @@ def test_timestamps_run_in_order(small_db) -> None:
     for table in ("services", "locations", "staff"):
         rows = frame(
             small_db,
-            f"SELECT x.updated_at, t.created_at FROM {table} x JOIN tenants t ON t.id = x.tenant_id",
+            f"SELECT x.updated_at, t.created_at FROM {table} x "
+            "JOIN tenants t ON t.id = x.tenant_id",
         )
         assert (rows["updated_at"] >= rows["created_at"]).all(), table
     hours = frame(
