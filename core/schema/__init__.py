@@ -127,7 +127,8 @@ class Service(Base):
     name: Mapped[str] = mapped_column(String(120))
     category: Mapped[str] = mapped_column(String(40))
     duration_min: Mapped[int] = mapped_column(Integer)
-    # List price at signup; bookings carry the inflation-adjusted price actually charged.
+    # Current list price (repriced with inflation; ``updated_at`` tells when it was last
+    # set); bookings carry the price actually charged when they were booked.
     price_ars: Mapped[float] = mapped_column(Money)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     updated_at: Mapped[datetime] = _updated_at()

@@ -24,6 +24,7 @@ import pandas as pd
 from data.generation.context import Calendar, stream, to_day
 from data.generation.identity import full_names, phone_numbers, random_people
 from data.generation.lifecycle import Lifecycle
+from data.generation.schedules import location_hours, shift_arrays
 from data.generation.tenants import CHANNELS, VISITS_PER_STAFF_DAY
 
 US_PER_MIN = 60_000_000
@@ -73,22 +74,6 @@ def _expected_rate(lo: float, hi: float) -> float:
     return float(np.log(hi / lo) / (hi - lo))
 
 
-def location_hours(locations: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
-    """Opening and closing minute per location and weekday (both 0 when closed)."""
-    n = len(locations)
-    open_m = np.repeat((locations["open_hour"].to_numpy() * 60)[:, None], 7, axis=1)
-    close_m = np.repeat((locations["close_hour"].to_numpy() * 60)[:, None], 7, axis=1)
-    close_m[:, 5] = np.minimum(close_m[:, 5], 20 * 60)  # Saturdays close by 20 h
-    sunday = locations["open_sunday"].to_numpy()
-    open_m[:, 6] = np.where(sunday, 10 * 60, 0)
-    close_m[:, 6] = np.where(sunday, 18 * 60, 0)
-    monday_closed = locations["closed_monday"].to_numpy()
-    open_m[monday_closed, 0] = 0
-    close_m[monday_closed, 0] = 0
-    assert open_m.shape == (n, 7)
-    return open_m.astype(np.int64), close_m.astype(np.int64)
-
-
 def generate_batch(
     *,
     seed: int,
@@ -117,8 +102,11 @@ def generate_batch(
     vertical = t_rows["vertical"].to_numpy()
     loc_rows = locations.iloc[s_loc]
     open_m, close_m = location_hours(locations)
-    s_open, s_close = open_m[s_loc], close_m[s_loc]
-    weekday_w = np.where(s_close > 0, WEEKDAY_WEIGHT[None, :], 0.0)
+    loc_open_days = (close_m[s_loc] > open_m[s_loc]).sum(axis=1)
+    # Each professional books inside their own shifts (stored as staff working hours).
+    s_open, s_close = shift_arrays(st)
+    works = s_close > s_open
+    weekday_w = np.where(works, WEEKDAY_WEIGHT[None, :], 0.0)
     s_start = np.maximum.reduce(
         [
             st["hired_day"].to_numpy(),
@@ -127,13 +115,14 @@ def generate_batch(
         ]
     )
     avail = st["availability"].to_numpy()
-    shift_u = rng.random(n_staff)
+    rng.random(n_staff)  # (was a shift offset; kept so the later draws stay the same)
     per_open_day = (
         np.array([VISITS_PER_STAFF_DAY[v] for v in vertical])
         * avail
         * t_rows["utilization"].to_numpy()
     )
-    daily_target = per_open_day * (weekday_w > 0).sum(axis=1) / 7.0
+    # Demand is the clientele's, by the location's open days; shifts only cap it.
+    daily_target = per_open_day * loc_open_days / 7.0
 
     # --- customer pools per professional ---
     reg_share = np.array([CUSTOMER_MIX[v][0] for v in vertical])
@@ -232,7 +221,7 @@ def generate_batch(
     loc_first = np.searchsorted(s_loc, loc_of, side="left")
     loc_count = np.searchsorted(s_loc, loc_of, side="right") - loc_first
     alt = loc_first + (rng.random(n_v) * loc_count).astype(np.int64)
-    switch = (rng.random(n_v) < 0.08) & (s_start[alt] <= day)
+    switch = (rng.random(n_v) < 0.08) & (s_start[alt] <= day) & works[alt, dow]
     v_staff = np.where(switch, alt, v_staff)
 
     # --- service: the customer's usual one most of the time ---
@@ -260,7 +249,7 @@ def generate_batch(
         a[order] for a in (v_cust, v_staff, v_tenant, day, dow, sv_pos, duration)
     )
     new_group = np.r_[True, (v_staff[1:] != v_staff[:-1]) | (day[1:] != day[:-1])]
-    capacity = (s_close[v_staff, dow] - s_open[v_staff, dow]) * avail[v_staff] // 5 * 5
+    capacity = s_close[v_staff, dow] - s_open[v_staff, dow]
     used = _group_cumsum(duration, new_group)
     fits = used <= capacity
     v_cust, v_staff, v_tenant, day, dow, sv_pos, duration, capacity = (
@@ -276,10 +265,7 @@ def generate_batch(
     slack_w = np.bincount(group_id, weights=gap_w)[group_id] + 0.2 * rng.exponential(1.0, n_v)
     free = np.maximum(capacity - total_dur, 0)
     gap = (free * gap_w / slack_w // 5 * 5).astype(np.int64)
-    # Part-timers work a shift somewhere inside the opening hours.
-    span = s_close[v_staff, dow] - s_open[v_staff, dow]
-    shift = ((span - capacity) * shift_u[v_staff] // 5 * 5).astype(np.int64)
-    start_min = s_open[v_staff, dow] + shift + _group_cumsum(gap + duration, new_group) - duration
+    start_min = s_open[v_staff, dow] + _group_cumsum(gap + duration, new_group) - duration
     start_us = day * US_PER_DAY + start_min * US_PER_MIN
     end_us = start_us + duration * US_PER_MIN
 
@@ -353,15 +339,33 @@ def generate_batch(
     }
     cols = {key: val[known] for key, val in cols.items()}
 
-    # Reschedules: a cancelled appointment rebooked a few days later, same time of day.
+    # Reschedules: a cancelled appointment rebooked with the same professional a few days
+    # later (their next working day from there), in a free slot of that day's shift.
     resched = (cols["status"] == "cancelled") & (rng.random(len(cols["cust"])) < RESCHEDULE_SHARE)
     r = {key: val[resched].copy() for key, val in cols.items()}
-    r["start"] = r["start"] + rng.integers(1, 11, len(r["cust"])) * US_PER_DAY
     r["created"] = r["cancel"]
-    r_day = r["start"] // US_PER_DAY
+    r_day = r["start"] // US_PER_DAY + rng.integers(1, 11, len(r["cust"]))
+    r_day = r_day + _days_to_shift(works, r["staff"], (r_day + 3) % 7)
     r_ok = (r_day < horizon) & (r["created"] <= as_of_us)
     r_ok &= life.active_mask(r["tenant"], np.where(r_ok, r_day, window_start))
     r = {key: val[r_ok] for key, val in r.items()}
+    r_day, r_dow = r_day[r_ok], (r_day[r_ok] + 3) % 7
+    held = cols["status"] != "cancelled"
+    b_day = cols["start"][held] // US_PER_DAY
+    b_min = (cols["start"][held] - b_day * US_PER_DAY) // US_PER_MIN
+    r_min = place_in_gaps(
+        rng,
+        busy_key=cols["staff"][held] * DAY_KEY + b_day,
+        busy_start=b_min,
+        busy_end=b_min + cols["duration"][held],
+        key=r["staff"] * DAY_KEY + r_day,
+        duration=r["duration"],
+        shift_start=s_open[r["staff"], r_dow],
+        shift_end=s_close[r["staff"], r_dow],
+    )
+    placed = r_min >= 0
+    r = {key: val[placed] for key, val in r.items()}
+    r["start"] = r_day[placed] * US_PER_DAY + r_min[placed] * US_PER_MIN
     r_end = r["start"] + r["duration"] * US_PER_MIN
     ru = rng.random(len(r["cust"]))
     r_noshow = tenants["noshow_rate"].to_numpy()[r["tenant"]]
@@ -444,6 +448,74 @@ def generate_batch(
         "channel_code": cols["channel"],
     }
     return BatchTables(customers, bookings, extra)
+
+
+DAY_KEY = 1 << 20  # staff position * DAY_KEY + day number: one key per staff-day
+_MINUTE_SPAN = 2 * 1440  # larger than any minute of a day, to keep staff-days apart
+
+
+def _days_to_shift(works: np.ndarray, staff: np.ndarray, dow: np.ndarray) -> np.ndarray:
+    """Days from ``dow`` to the professional's next working weekday (0 if they work it)."""
+    out = np.full(len(staff), 7, dtype=np.int64)
+    for ahead in range(6, -1, -1):
+        out = np.where(works[staff, (dow + ahead) % 7], ahead, out)
+    return out
+
+
+def place_in_gaps(
+    rng: np.random.Generator,
+    *,
+    busy_key: np.ndarray,
+    busy_start: np.ndarray,
+    busy_end: np.ndarray,
+    key: np.ndarray,
+    duration: np.ndarray,
+    shift_start: np.ndarray,
+    shift_end: np.ndarray,
+    rounds: int = 4,
+) -> np.ndarray:
+    """A start minute for each request inside a free gap of its staff-day's shift, or -1.
+
+    ``busy_*``: the intervals already held (minutes of the day) per key; requests are
+    placed one per key per round (a random gap that fits, on the 5-minute grid) and then
+    hold their interval too, so nothing placed overlaps anything held. Requests with no
+    gap long enough get -1.
+    """
+    out = np.full(len(key), -1, dtype=np.int64)
+    pending = np.ones(len(key), dtype=bool)
+    wanted = np.isin(busy_key, key)
+    b_key, b_start, b_end = busy_key[wanted], busy_start[wanted], busy_end[wanted]
+    for _ in range(rounds):
+        idx = np.flatnonzero(pending)
+        if not len(idx):
+            break
+        keys, first = np.unique(key[idx], return_index=True)
+        req = idx[first]
+        pending[req] = False
+        mine = np.isin(b_key, keys)
+        # The shift's edges are zero-length intervals: gaps run from one end to the next start.
+        k_all = np.concatenate([b_key[mine], keys, keys])
+        s_all = np.concatenate([b_start[mine], shift_start[req], shift_end[req]])
+        e_all = np.concatenate([b_end[mine], shift_start[req], shift_end[req]])
+        order = np.lexsort((s_all, k_all))
+        k_all, s_all, e_all = k_all[order], s_all[order], e_all[order]
+        group = np.cumsum(np.r_[True, k_all[1:] != k_all[:-1]]) - 1
+        reach = np.maximum.accumulate(e_all + group * _MINUTE_SPAN) - group * _MINUTE_SPAN
+        gap_start, gap_end, gap_group = reach[:-1], s_all[1:], group[:-1]
+        room = gap_end - gap_start - duration[req][gap_group]
+        fits = (group[1:] == gap_group) & (room >= 0)
+        score = np.where(fits, rng.random(len(fits)), -1.0)
+        best_order = np.lexsort((score, gap_group))
+        last = np.r_[gap_group[best_order][1:] != gap_group[best_order][:-1], True]
+        best = best_order[last]
+        best = best[score[best] >= 0]
+        g = gap_group[best]
+        start = gap_start[best] + (rng.random(len(best)) * room[best]).astype(np.int64) // 5 * 5
+        out[req[g]] = start
+        b_key = np.concatenate([b_key, keys[g]])
+        b_start = np.concatenate([b_start, start])
+        b_end = np.concatenate([b_end, start + duration[req[g]]])
+    return out
 
 
 def _draw_rows(rng: np.random.Generator, probs: np.ndarray) -> np.ndarray:

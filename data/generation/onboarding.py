@@ -98,7 +98,8 @@ def build_onboarding(
             k = int(rng.integers(1, 3))
             reasons = ",".join(rng.choice(REVIEW_REASONS, size=k, replace=False))
         activated = t.signup_day * US_PER_DAY + int(t.activated_minute) * US_PER_MIN
-        start = activated - int(durations.sum() * 60) * 1_000_000
+        # Steps last whole seconds: the last one (activation) ends at the activation.
+        start = activated - int((durations * 60).astype(np.int64).sum()) * 1_000_000
         assisted = t.tier == "enterprise" or (t.tier == "pro" and rng.random() < 0.4)
         draft = {
             "business_name": t.trade_name,

@@ -22,6 +22,7 @@ from data.generation.context import Calendar, GenerationParams, build_calendar, 
 from data.generation.lifecycle import Lifecycle, simulate_lifecycle
 from data.generation.payments import generate_payments
 from data.generation.pricing import PLAN_TIER, plan_price_table, tenant_price_factors
+from data.generation.schedules import hhmm, location_hours, shift_arrays, week_rows
 from data.generation.tenants import World, build_world
 from data.generation.truth import truth_document, write_truth
 from data.generation.writer import BulkWriter
@@ -86,12 +87,7 @@ def booking_batches(
 ) -> Iterator[tuple[int, BatchTables]]:
     """Customers and bookings, BATCH_TENANTS tenants at a time, in generation order."""
     t = world.tenants
-    price_factor = tenant_price_factors(
-        t["signup_day"].to_numpy(),
-        t["reprice_every"].to_numpy(),
-        t["reprice_phase"].to_numpy(),
-        cal,
-    )
+    price_factor = price_factors(t, cal)
     for b_no, lo in enumerate(range(0, len(t), BATCH_TENANTS)):
         yield (
             b_no,
@@ -108,6 +104,45 @@ def booking_batches(
                 price_factor=price_factor,
             ),
         )
+
+
+def price_factors(tenants: pd.DataFrame, cal: Calendar) -> np.ndarray:
+    """``(tenants, months)`` factors from signup list prices to each month's prices."""
+    return tenant_price_factors(
+        tenants["signup_day"].to_numpy(),
+        tenants["reprice_every"].to_numpy(),
+        tenants["reprice_phase"].to_numpy(),
+        cal,
+    )
+
+
+def current_catalog(
+    services: pd.DataFrame, tenants: pd.DataFrame, cal: Calendar
+) -> tuple[np.ndarray, np.ndarray]:
+    """Each service's list price now and the day it was last repriced.
+
+    A shop reprices its menu when it raises what it charges, so the list price follows
+    the bookings' prices (same factor, same rounding) up to today's month, or up to the
+    month the tenant churned; it last changed on the first day of its latest repricing
+    month (never before signup).
+    """
+    factor = price_factors(tenants, cal)
+    today = to_day(cal.today)
+    churned = tenants["churned_on"].to_numpy()
+    last_day = np.where(churned >= 0, np.minimum(churned - 1, today), today)
+    last_month = cal.month_index[np.clip(last_day - cal.day0, 0, len(cal.days) - 1)]
+    n_t = len(tenants)
+    changed = np.c_[factor[:, 0] != 1.0, factor[:, 1:] != factor[:, :-1]]
+    months = np.arange(factor.shape[1])[None, :]
+    month_no = np.where(changed & (months <= last_month[:, None]), months, -1).max(axis=1)
+    signup = tenants["signup_day"].to_numpy()
+    repriced_day = np.where(
+        month_no >= 0, np.maximum(cal.month_start[np.maximum(month_no, 0)], signup), signup
+    )
+    sv_t = services["tenant_idx"].to_numpy()
+    now_factor = factor[np.arange(n_t), last_month][sv_t]
+    price = np.maximum(np.round(services["price_ars"].to_numpy() * now_factor / 100) * 100, 100.0)
+    return price, repriced_day[sv_t]
 
 
 def _finalize_world(world: World, life: Lifecycle, cal: Calendar) -> None:
@@ -388,16 +423,50 @@ def _write_static(
             "updated_at": _us(np.maximum(st["hired_day"], signup[st_t]), minute[st_t]),
         },
     )
+    loc_id = loc["id"].to_numpy()
+    open_m, close_m = location_hours(loc)
+    owner, weekday, opens, closes = week_rows(loc_id, open_m, close_m)
+    loc_stamp = _us(np.maximum(loc["opened_day"], signup[loc_t]), minute[loc_t])
+    out.write(
+        "location_opening_hours",
+        {
+            "id": np.arange(1, len(owner) + 1),
+            "location_id": owner,
+            "weekday": weekday,
+            "opens": hhmm(opens),
+            "closes": hhmm(closes),
+            "updated_at": loc_stamp[owner - 1],
+        },
+    )
+    starts, ends = shift_arrays(st)
+    owner, weekday, opens, closes = week_rows(st["id"].to_numpy(), starts, ends)
+    staff_stamp = _us(np.maximum(st["hired_day"], signup[st_t]), minute[st_t])
+    out.write(
+        "staff_working_hours",
+        {
+            "id": np.arange(1, len(owner) + 1),
+            "staff_id": owner,
+            "weekday": weekday,
+            "starts": hhmm(opens),
+            "ends": hhmm(closes),
+            "updated_at": staff_stamp[owner - 1],
+        },
+    )
     sv = world.services
     sv_t = sv["tenant_idx"].to_numpy()
+    price, repriced_day = current_catalog(sv, t, cal)
     out.write(
         "services",
         {
             **{k: sv[k].to_numpy() for k in ("id", "name", "category", "duration_min")},
-            "price_ars": sv["price_ars"].to_numpy(dtype=float),
+            "price_ars": price,
             "tenant_id": t["id"].to_numpy()[sv_t],
             "active": np.ones(len(sv), dtype=bool),
-            "updated_at": activated[sv_t],
+            # Repriced before opening; never stamped after the generation's now.
+            "updated_at": np.maximum(
+                np.minimum(_us(repriced_day, 8 * 60), _us(to_day(cal.today), 0) - US_PER_MIN),
+                activated[sv_t],
+            ),
         },
     )
     r = world.referrals

@@ -23,6 +23,7 @@ from data.generation.identity import (
     random_people,
     slug,
 )
+from data.generation.schedules import END_COLS, START_COLS, location_hours, staff_shifts
 from data.reference import CATALOG, PRICE_REFERENCE_MONTH, PROVINCES, STAFF_ROLES, STREETS
 from data.reference.names import (
     BARBER_ENGLISH,
@@ -472,14 +473,30 @@ def make_staff(
     staff["availability"] = np.where(
         staff["full_time"], rng.uniform(0.85, 1.0, n), rng.uniform(0.45, 0.65, n)
     )
-    loc = locations.iloc[staff["location_idx"].to_numpy()]
-    open_days = (
-        7
-        - loc["closed_monday"].to_numpy().astype(int)
-        - (~loc["open_sunday"].to_numpy()).astype(int)
+    # The owner of a small shop often works the chair: the first professional of the
+    # first location is the owner (named so) at most starter shops and half the pro ones.
+    loc_idx = staff["location_idx"].to_numpy()
+    first_loc = locations.reset_index().groupby("tenant_idx")["index"].min()
+    at_first = loc_idx == first_loc.reindex(staff["tenant_idx"]).to_numpy()
+    first_of_loc = np.r_[True, loc_idx[1:] != loc_idx[:-1]]
+    tier = tenants["tier"].to_numpy()[staff["tenant_idx"].to_numpy()]
+    owner_p = np.select([tier == "starter", tier == "pro"], [0.9, 0.5], 0.0)
+    owner = at_first & first_of_loc & (rng.random(n) < owner_p)
+    staff["owner"] = owner
+    staff.loc[owner, "full_time"] = True
+    owner_names = tenants["owner_name"].to_numpy()[staff["tenant_idx"].to_numpy()]
+    staff["full_name"] = np.where(owner, owner_names, staff["full_name"].to_numpy())
+    open_m, close_m = location_hours(locations)
+    start, end = staff_shifts(
+        stream(seed, "staff_hours"),
+        open_m[loc_idx],
+        close_m[loc_idx],
+        staff["full_time"].to_numpy(),
+        owner,
     )
-    hours = loc["close_hour"].to_numpy() - loc["open_hour"].to_numpy()
-    staff["weekly_minutes"] = (open_days * hours * 60 * staff["availability"]).round(-1).astype(int)
+    staff[START_COLS] = start
+    staff[END_COLS] = end
+    staff["weekly_minutes"] = (end - start).sum(axis=1).astype(int)
     return staff
 
 

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import BindParameter, Connection, Integer, bindparam, insert, select, update
 
 from core.clock import now
-from data.simulation.calendar import DAY_WEIGHT, free_starts, opening_hours, overlaps
+from data.simulation.calendar import DAY_WEIGHT, free_starts, overlaps, shift_intervals
 from data.simulation.catalog import (
     ADMIN,
     BOOKINGS,
@@ -150,7 +150,7 @@ _BUSY = select(_b.staff_id, _b.start_at, _b.duration_min).where(
     _b.tenant_id == _TENANT,
     _b.start_at >= bindparam("day"),
     _b.start_at < bindparam("next_day"),
-    _b.status.in_(("scheduled", "completed")),
+    _b.status.in_(("scheduled", "completed")),  # no-shows are over before anything new starts
 )
 _OPEN_TICKETS = (
     select(TICKETS.c.id)
@@ -262,7 +262,7 @@ class Batch:
         self._payments: dict[int, tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]] = {}
         self._tickets: dict[int, list[int]] = {}
         self._busy: dict[tuple[int, date], dict[int, list[Interval]]] = {}
-        self._days: dict[str, tuple[list[date], list[float]]] = {}
+        self._days: dict[int, tuple[list[date], list[float]]] = {}
         self.customers: list[NewCustomer] = []
         self.bookings: list[Row] = []
         self.booking_status: list[Row] = []
@@ -420,57 +420,72 @@ class Batch:
         self.counts.new_bookings += 1
         return True
 
+    def _working(
+        self, tenant: TenantHabits, person: tuple[int, int, int], day: date
+    ) -> list[Interval]:
+        """The professional's shifts on ``day`` (stored hours, else the vertical's)."""
+        return shift_intervals(tenant.shifts.get(person[0]), tenant.vertical, day)
+
     def _walk_in_slot(
         self, tenant: TenantHabits, minutes: int
     ) -> tuple[tuple[int, int, int], datetime] | None:
         start = self.at.replace(second=0, microsecond=0)
         end = start + timedelta(minutes=minutes)
-        hours = opening_hours(tenant.vertical, start.date())
-        if hours is None or start < hours[0] or end > hours[1]:
-            return None
         busy = self.busy(tenant.id, start.date())
-        free = [s for s in tenant.staff if not overlaps(start, end, busy[s[0]])]
+        free = [
+            s
+            for s in tenant.staff
+            if any(a <= start and end <= b for a, b in self._working(tenant, s, start.date()))
+            and not overlaps(start, end, busy[s[0]])
+        ]
         return (self.rng.choice(free), start) if free else None
 
     def _ahead_slot(
         self, tenant: TenantHabits, minutes: int, preferred: tuple[int, int, int] | None
     ) -> tuple[tuple[int, int, int], datetime] | None:
-        days, weights = self._lead_days(tenant.vertical)
+        days, weights = self._lead_days(tenant)
         if not days:
             return None
         for attempt in range(3):
             day = pick(self.rng, days, weights)
             person = preferred if preferred and attempt == 0 else self.rng.choice(tenant.staff)
-            hours = opening_hours(tenant.vertical, day)
-            if hours is None:
+            shifts = self._working(tenant, person, day)
+            if not shifts:
                 continue
             intervals = self.busy(tenant.id, day)[person[0]]
             booked = sum((end - start).total_seconds() for start, end in intervals) / 60
-            if booked + minutes > person[2]:
+            if person[0] not in tenant.shifts and booked + minutes > person[2]:
                 continue  # this professional's day is full
             # Same-day bookings need some notice; walk-ins are how people come right now.
-            earliest = max(hours[0], self.at + timedelta(minutes=30))
-            starts = free_starts(hours[0], hours[1], intervals, minutes, earliest=earliest)
+            earliest = self.at + timedelta(minutes=30)
+            starts = [
+                slot
+                for opens, closes in shifts
+                for slot in free_starts(
+                    opens, closes, intervals, minutes, earliest=max(opens, earliest)
+                )
+            ]
             if starts:
                 # After-work hours fill first on weekdays.
                 peaks = cum([1.8 if s.hour >= 17 and s.weekday() < 5 else 1.0 for s in starts])
                 return person, pick(self.rng, starts, peaks)
         return None
 
-    def _lead_days(self, vertical: str) -> tuple[list[date], list[float]]:
-        """Days a booking made now is for: mostly today and the next few, none when closed."""
-        if vertical not in self._days:
+    def _lead_days(self, tenant: TenantHabits) -> tuple[list[date], list[float]]:
+        """Days a booking made now is for: mostly today and the next few, only days someone
+        works (on today, only if a shift lasts another 75 minutes)."""
+        if tenant.id not in self._days:
             days, weights = [], []
             for offset in range(LEAD_DAYS + 1):
                 day = self.at.date() + timedelta(days=offset)
-                hours = opening_hours(vertical, day)
-                if hours is None or (offset == 0 and self.at + timedelta(minutes=75) > hours[1]):
+                ends = [end for s in tenant.staff for _, end in self._working(tenant, s, day)]
+                if not ends or (offset == 0 and self.at + timedelta(minutes=75) > max(ends)):
                     continue
                 base = 3.0 if offset == 0 else 2.0 * 0.85 ** (offset - 1)
                 days.append(day)
                 weights.append(base * DAY_WEIGHT.get(day.weekday(), 1.0))
-            self._days[vertical] = (days, cum(weights))
-        return self._days[vertical]
+            self._days[tenant.id] = (days, cum(weights))
+        return self._days[tenant.id]
 
     def _customer(self, tenant: TenantHabits) -> int | NewCustomer:
         roll = self.rng.random()

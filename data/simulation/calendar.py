@@ -42,6 +42,27 @@ def opening_hours(vertical: str, day: date) -> tuple[datetime, datetime] | None:
     return start + timedelta(hours=hours[0]), start + timedelta(hours=hours[1])
 
 
+def is_holiday(day: date) -> bool:
+    return day in _holidays(day.year)
+
+
+def shift_intervals(
+    shifts: dict[int, list[tuple[int, int]]] | None, vertical: str, day: date
+) -> list[tuple[datetime, datetime]]:
+    """When a professional works on ``day``: their stored shifts (minutes after midnight by
+    weekday), or the vertical's opening hours when none are stored; none on holidays."""
+    if shifts is None:
+        hours = opening_hours(vertical, day)
+        return [] if hours is None else [hours]
+    if is_holiday(day):
+        return []
+    midnight = datetime.combine(day, datetime.min.time())
+    return [
+        (midnight + timedelta(minutes=start), midnight + timedelta(minutes=end))
+        for start, end in shifts.get(day.weekday(), [])
+    ]
+
+
 def overlaps(start: datetime, end: datetime, busy: list[tuple[datetime, datetime]]) -> bool:
     return any(start < b_end and b_start < end for b_start, b_end in busy)
 

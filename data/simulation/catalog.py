@@ -31,6 +31,7 @@ PAYMENTS: Table = _T["payments"]
 ADMIN: Table = _T["admin_activity"]
 TICKETS: Table = _T["support_tickets"]
 NPS: Table = _T["nps_responses"]
+WORKING_HOURS: Table = _T["staff_working_hours"]
 
 HABIT_DAYS = 21  # history each tenant's rates and mixes are learned from
 PRICE_DAYS = 14  # bookings either side of now whose median sets a service's price
@@ -132,6 +133,9 @@ class TenantHabits:
     vertical: str
     area_code: str
     staff: list[tuple[int, int, int]] = field(default_factory=list)  # id, location, min/day
+    # Stored working hours: staff id -> weekday -> shifts (start, end minutes after midnight).
+    # Staff without any work the vertical's opening hours (``min/day`` caps their day).
+    shifts: dict[int, dict[int, list[tuple[int, int]]]] = field(default_factory=dict)
     services: list[tuple[int, int, float]] = field(default_factory=list)  # id, minutes, price
     service_cum: list[float] = field(default_factory=list)
     customer_count: int = 0
@@ -232,6 +236,15 @@ def _read_resources(conn: Connection, chunk: list[int], tenants: dict[int, Tenan
         tenant = tenants[row.tenant_id]
         daily = int(row.weekly_minutes / open_days_per_week(tenant.vertical))
         tenant.staff.append((row.id, row.location_id, daily))
+    staff_tenant = {s[0]: t.id for t in tenants.values() for s in t.staff}
+    wh = WORKING_HOURS.c
+    for staff_id, weekday, starts, ends in conn.execute(
+        select(wh.staff_id, wh.weekday, wh.starts, wh.ends)
+        .where(wh.staff_id.in_(list(staff_tenant)))
+        .order_by(wh.staff_id, wh.weekday, wh.starts)
+    ):
+        shifts = tenants[staff_tenant[staff_id]].shifts.setdefault(staff_id, {})
+        shifts.setdefault(int(weekday), []).append((_minutes(starts), _minutes(ends)))
     for row in conn.execute(
         select(SERVICES.c.id, SERVICES.c.tenant_id, SERVICES.c.duration_min, SERVICES.c.price_ars)
         .where(SERVICES.c.tenant_id.in_(chunk), SERVICES.c.active.is_(True))
@@ -244,6 +257,11 @@ def _read_resources(conn: Connection, chunk: list[int], tenants: dict[int, Tenan
         .group_by(CUSTOMERS.c.tenant_id)
     ):
         tenants[tenant_id].customer_count = count
+
+
+def _minutes(hhmm: str) -> int:
+    hours, minutes = hhmm.split(":")
+    return int(hours) * 60 + int(minutes)
 
 
 @dataclass

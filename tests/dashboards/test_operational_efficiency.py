@@ -50,6 +50,49 @@ def test_available_minutes_by_hand():
     }
 
 
+def test_available_minutes_follow_stored_working_hours():
+    """Stored shifts count on their weekday only; staff without stored hours keep the
+    documented fallback (weekly_minutes / 7 a day); hours of staff not listed are ignored."""
+    staff = pd.DataFrame(
+        {
+            "staff_id": [10, 11, 12],
+            "tenant_id": [1, 1, 2],
+            "hired_on": [date(2025, 1, 1), date(2026, 1, 7), date(2025, 1, 1)],
+            "weekly_minutes": [1170, 1400, 600],
+        }
+    )
+    hours = pd.DataFrame(
+        {
+            "staff_id": [10, 10, 10, 10, 12, 99],
+            "weekday": [0, 2, 2, 5, 1, 0],
+            "starts": ["09:00", "09:00", "14:00", "10:00", "10:00", "09:00"],
+            "ends": ["13:00", "12:00", "18:00", "18:30", "20:00", "18:00"],
+        }
+    )
+    tenants = pd.DataFrame(
+        {
+            "tenant_id": [1, 2],
+            "signup_date": [date(2025, 1, 1), date(2025, 1, 1)],
+            "churned_on": [None, date(2026, 1, 10)],
+        }
+    )
+    # Monday 5 to Sunday 11 January 2026.
+    out = provider.available_minutes(staff, tenants, date(2026, 1, 5), date(2026, 1, 11), hours)
+    got = {(r.tenant_id, r.day.day): r.available_minutes for r in out.itertuples()}
+    assert got == {
+        (1, 5): 240.0,  # Monday 09-13
+        (1, 7): 180.0 + 240.0 + 200.0,  # Wednesday's split shift, and 11 is hired
+        (1, 8): 200.0,
+        (1, 9): 200.0,
+        (1, 10): 510.0 + 200.0,  # Saturday 10-18:30
+        (1, 11): 200.0,
+        (2, 6): 600.0,  # Tuesday 10-20; nothing after the churn on the 10th
+    }
+    # Without stored hours the same staff fall back to an even spread.
+    even = provider.available_minutes(staff, tenants, date(2026, 1, 5), date(2026, 1, 11))
+    assert even.loc[even["tenant_id"] == 1, "available_minutes"].sum() == 1170 + 5 * 200
+
+
 def test_weekly_frame_matches_raw_rows():
     frames = stored()
     weekly = frames["efficiency_tenant_week"]
@@ -74,7 +117,11 @@ def test_weekly_frame_matches_raw_rows():
     engine = create_engine_for(generated_url())
     with engine.connect() as connection:
         staff = pd.read_sql(
-            text("SELECT tenant_id, hired_on, weekly_minutes FROM staff WHERE active"), connection
+            text("SELECT id, tenant_id, hired_on, weekly_minutes FROM staff WHERE active"),
+            connection,
+        )
+        shifts = pd.read_sql(
+            text("SELECT staff_id, weekday, starts, ends FROM staff_working_hours"), connection
         )
         tenant = pd.read_sql(
             text("SELECT id, signup_date, churned_on FROM tenants WHERE id = 3"), connection
@@ -88,9 +135,19 @@ def test_weekly_frame_matches_raw_rows():
         live = pd.Timestamp(tenant["signup_date"]).date() <= day and (
             tenant["churned_on"] is None or day < pd.Timestamp(tenant["churned_on"]).date()
         )
-        if live:
-            hired = pd.to_datetime(mine["hired_on"]).dt.date <= day
-            total += mine.loc[hired, "weekly_minutes"].sum() / 7
+        if not live:
+            continue
+        for person in mine.itertuples():
+            if pd.Timestamp(person.hired_on).date() > day:
+                continue
+            own = shifts[shifts["staff_id"] == person.id]
+            if own.empty:  # no stored hours: the even spread
+                total += person.weekly_minutes / 7
+            for shift in own[own["weekday"] == day.weekday()].itertuples():
+                h0, m0 = map(int, shift.starts.split(":"))
+                h1, m1 = map(int, shift.ends.split(":"))
+                total += (h1 * 60 + m1) - (h0 * 60 + m0)
+    assert not shifts.empty
     row = weekly[(weekly["tenant_id"] == 3) & (weekly["week"] == week)]
     assert float(row["available_minutes"].iloc[0]) == pytest.approx(total, abs=0.1)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import os
 import signal
 import sqlite3
@@ -34,6 +35,7 @@ from core.schema import (
     Payment,
     Service,
     Staff,
+    StaffWorkingHours,
     SupportTicket,
     Tenant,
 )
@@ -739,3 +741,55 @@ def test_activity_cannot_be_stamped_in_the_future(sample: SampleDatabase, engine
     with pytest.raises(ValueError, match="future"):
         Simulator(engine).apply(100, at=now() + timedelta(hours=12))
     assert _state(engine) == before
+
+
+def test_new_bookings_respect_stored_working_hours(sample: SampleDatabase, engine: Engine) -> None:
+    """With stored shifts (as the generator and the wizard write them), the simulator books
+    each professional only inside their own shifts and never on top of another booking."""
+    shifts = {}  # staff id -> weekday -> (start, end) minutes
+    with Session(engine) as session, session.begin():
+        staff = session.execute(
+            select(Staff.id).where(Staff.tenant_id.in_(sample.active_ids)).order_by(Staff.id)
+        ).scalars()
+        for k, staff_id in enumerate(staff):
+            # Alternate a morning and an evening shift, six days a week (Sunday off).
+            start, end = ((9 * 60, 14 * 60), (15 * 60, 20 * 60 + 30))[k % 2]
+            shifts[staff_id] = {d: (start, end) for d in range(6)}
+            for weekday in range(6):
+                session.add(
+                    StaffWorkingHours(
+                        staff_id=staff_id,
+                        weekday=weekday,
+                        starts=f"{start // 60:02d}:{start % 60:02d}",
+                        ends=f"{end // 60:02d}:{end % 60:02d}",
+                    )
+                )
+    simulator = Simulator(engine, seed=12)
+    for step in range(6):
+        simulator.apply(300, at=sample.at + timedelta(hours=step))
+    with engine.connect() as conn:
+        new = conn.execute(
+            select(Booking.staff_id, Booking.start_at, Booking.duration_min, Booking.status).where(
+                Booking.created_at >= sample.at
+            )
+        ).all()
+        held = conn.execute(
+            select(Booking.staff_id, Booking.start_at, Booking.duration_min).where(
+                Booking.status != "cancelled", Booking.start_at >= sample.at - timedelta(days=1)
+            )
+        ).all()
+    assert len(new) > 50
+    for staff_id, start, minutes, _ in new:
+        day_start, day_end = shifts[staff_id][start.weekday()]
+        minute = start.hour * 60 + start.minute
+        assert day_start <= minute and minute + minutes <= day_end, (staff_id, start)
+    new_keys = {(s, t) for s, t, _, _ in new}
+    by_staff: dict[int, list[tuple[datetime, datetime, bool]]] = {}
+    for staff_id, start, minutes in held:
+        end = start + timedelta(minutes=minutes)
+        by_staff.setdefault(staff_id, []).append((start, end, (staff_id, start) in new_keys))
+    for intervals in by_staff.values():
+        intervals.sort()
+        for (_, end_a, new_a), (start_b, _, new_b) in itertools.pairwise(intervals):
+            if new_a or new_b:  # the fixture's own history may overlap; new ones never do
+                assert start_b >= end_a

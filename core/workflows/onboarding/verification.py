@@ -112,16 +112,17 @@ def vertical_price_medians(
     session: Session, vertical: str, at: datetime
 ) -> dict[tuple[str, str], float]:
     """Median service price at tenants of ``vertical`` per service name (``("name", n)``)
-    and per category (``("category", c)``), each price carried from its tenant's signup
-    month to ``at`` with CPI; only groups with at least ``MIN_SAMPLES`` prices."""
+    and per category (``("category", c)``), each price carried from the month it was last
+    set (the service's ``updated_at``: a repricing, or the signup) to ``at`` with CPI; only
+    groups with at least ``MIN_SAMPLES`` prices."""
     rows = session.execute(
-        select(Service.name, Service.category, Service.price_ars, Tenant.signup_date)
+        select(Service.name, Service.category, Service.price_ars, Service.updated_at)
         .join(Tenant, Tenant.id == Service.tenant_id)
         .where(Tenant.vertical == vertical, Service.active.is_(True))
     ).all()
     if not rows:
         return {}
-    months = [month_key(r.signup_date) for r in rows]
+    months = [month_key(min(r.updated_at, at).date()) for r in rows]
     level = cpi_index(months, month_key(at.date()))
     prices = np.array([float(r.price_ars) for r in rows]) / level
     medians: dict[tuple[str, str], float] = {}
