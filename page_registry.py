@@ -202,6 +202,14 @@ PAGES: tuple[PageSpec, ...] = (
         ("admin",),
         "cpi",
     ),
+    PageSpec(
+        "app_pages/definitions.py",
+        N_("Metric definitions"),
+        ":material/menu_book:",
+        "Operations",
+        ROLES,
+        "definitions",
+    ),
 )
 
 

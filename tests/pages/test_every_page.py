@@ -12,8 +12,10 @@ from streamlit.testing.v1 import AppTest
 
 from core.db import create_engine_for
 from core.i18n import gettext
+from core.metrics.registry import KPI_WINDOW_DAYS
 from core.models.churn.registry import promoted_version
 from core.schema import Tenant
+from dashboards.definitions import all_metrics
 from page_registry import PAGES, PageSpec
 from tests.pages.helpers import page_env
 
@@ -45,6 +47,7 @@ EXPECTED: dict[str, dict[str, int]] = {
     "onboarding-sessions": {"metric": 4, "dataframe": 1},
     "refresh-jobs": {"metric": 4, "dataframe": 2},
     "cpi": {"plotly_chart": 1, "dataframe": 1},
+    "definitions": {"dataframe": 1},
 }
 
 
@@ -102,3 +105,21 @@ def test_page_shows_its_content(page, lang, full_env):
         return
     for kind, least in EXPECTED.get(page.url_path, {}).items():
         assert counts[kind] >= least, (kind, counts)
+    if page.url_path not in FORM_RECAPS:
+        unregistered = {m.label for m in app.metric} - registry_labels(lang)
+        assert not unregistered, f"tiles whose metric is not in the registry: {unregistered}"
+
+
+# Pages whose st.metric tiles recap a form being filled, not metrics of the business.
+FORM_RECAPS = {"onboarding-wizard"}
+
+
+def registry_labels(lang: str) -> set[str]:
+    """Every label a metric tile may carry: the registry's, translated, and the headline
+    window form ("Bookings (28 d)")."""
+    window = gettext("{label} ({days} d)", lang)
+    labels = set()
+    for metric in all_metrics():
+        label = gettext(metric.label, lang)
+        labels |= {label, window.format(label=label, days=KPI_WINDOW_DAYS)}
+    return labels
