@@ -7,21 +7,24 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
+from core.errors import DomainError
 from core.models.health.definitions import COMPONENT_LABELS, COMPONENTS
-from core.models.health.weights import SaveHealthWeights, WeightsError, contributions, load_weights
+from core.models.health.weights import SaveHealthWeights, contributions, load_weights
 from core.vocabulary import TIERS
 from dashboards import customer_health as health
 from dashboards.links import TENANT_LINK_TEXT, with_tenant_links
+from ui import db
 from ui.dashboard_page import (
     DashboardContext,
     FilteredDashboard,
     ViewInputs,
     dashboard_page,
 )
+from ui.errors import error_text
 from ui.i18n import _
 from ui.live import LiveContext
 from ui.render import download_csv, show_figure, show_table, show_tiles
-from ui.sidebar import current_operator_id
+from ui.sidebar import current_actor
 
 PAGE = "customer-health"
 
@@ -125,12 +128,10 @@ def _weights_editor(ctx: LiveContext) -> None:
                 )
             submitted = st.form_submit_button(_("Save weights"), icon=":material/save:")
         if submitted:
-            command = SaveHealthWeights(tier, values, actor_id=current_operator_id())
             try:
-                with ctx.session() as session, session.begin():
-                    saved = command.run(session=session)
-            except WeightsError as exc:
-                st.error(_("Weights not saved: {error}").format(error=str(exc)))
+                saved = db.execute(SaveHealthWeights(tier, values), actor=current_actor())
+            except DomainError as exc:
+                st.error(_("Weights not saved: {error}").format(error=error_text(exc)))
             else:
                 pct = contributions(saved)
                 st.success(

@@ -11,8 +11,8 @@ audit-logged in one transaction.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import func, select
@@ -20,7 +20,10 @@ from sqlalchemy.orm import Session
 
 from core import audit
 from core.clock import now
-from core.models.health.definitions import COMPONENTS
+from core.commands import Actor
+from core.errors import DomainError, render
+from core.i18n import N_
+from core.models.health.definitions import COMPONENT_LABELS, COMPONENTS
 
 # DEFAULT_WEIGHTS and load_weights live with the score, which reads them; this module
 # edits the profiles, and still offers both to its callers.
@@ -35,8 +38,18 @@ AUDIT_ENTITY = "health_weights"
 AUDIT_ACTION = "health_weights.update"
 
 
-class WeightsError(ValueError):
-    """Weights that cannot be used; the message says why, for the user."""
+class WeightsError(DomainError):
+    """Weights that cannot be used; pages show why in the user's language."""
+
+    def __init__(self, msgid: str, field: str | None = None, **params: object) -> None:
+        super().__init__("health_weights_rejected", msgid, params, field)
+
+    def translated(self, gettext: Callable[[str], str]) -> str:
+        # The component is a label msgid too: name it in the reader's language.
+        params = dict(self.params)
+        if "component" in params:
+            params["component"] = gettext(str(params["component"]))
+        return render(gettext(self.msgid), params)
 
 
 def weights_changed_at(*, session: Session) -> Any:
@@ -56,44 +69,65 @@ def contributions(
 
 
 def validate_weights(tier: str, weights: Mapping[str, Any]) -> dict[str, float]:
-    """Clean weights for ``tier`` or a WeightsError saying what is wrong (English msgid)."""
+    """Clean weights for ``tier``, or a WeightsError saying what is wrong."""
     if tier not in TIERS:
-        raise WeightsError(f"Unknown tier {tier!r}; expected one of {', '.join(TIERS)}.")
+        raise WeightsError(
+            N_("Unknown tier {tier}; expected one of {tiers}."), tier=tier, tiers=", ".join(TIERS)
+        )
     unknown = sorted(set(weights) - set(COMPONENTS))
     if unknown:
-        raise WeightsError(f"Unknown component(s): {', '.join(unknown)}.")
+        raise WeightsError(N_("Unknown component(s): {names}."), names=", ".join(unknown))
     clean: dict[str, float] = {}
     for name in COMPONENTS:
         value = weights.get(name, 0.0)
         try:
             number = float(value)
         except (TypeError, ValueError):
-            raise WeightsError(f"The weight of {name} is not a number: {value!r}.") from None
+            number = math.nan
         if isinstance(value, bool) or not math.isfinite(number):
-            raise WeightsError(f"The weight of {name} is not a number: {value!r}.")
+            raise WeightsError(
+                N_("The weight of {component} is not a number: {value}."),
+                name,
+                component=COMPONENT_LABELS.get(name, name),
+                value=repr(value),
+            )
         if number < 0:
-            raise WeightsError(f"The weight of {name} is negative ({number:g}); use 0 or more.")
+            raise WeightsError(
+                N_("The weight of {component} is negative ({value}); use 0 or more."),
+                name,
+                component=COMPONENT_LABELS.get(name, name),
+                value=f"{number:g}",
+            )
         if number > MAX_WEIGHT:
-            raise WeightsError(f"The weight of {name} is above {MAX_WEIGHT:g}.")
+            raise WeightsError(
+                N_("The weight of {component} is above {limit}."),
+                name,
+                component=COMPONENT_LABELS.get(name, name),
+                limit=f"{MAX_WEIGHT:g}",
+            )
         clean[name] = number
     if sum(clean.values()) <= 0:
-        raise WeightsError("At least one weight must be above zero.")
+        raise WeightsError(N_("At least one weight must be above zero."))
     return clean
 
 
 @dataclass
 class SaveHealthWeights:
-    """Store a tier's weight profile and audit it; re-score that tier's latest stored day."""
+    """Store a tier's weight profile and audit it; re-score that tier's latest stored day.
+
+    Executed by ``core.commands.execute``: the actor is who saves, recorded on the rows
+    and in the audit log.
+    """
 
     tier: str
     weights: Mapping[str, Any]
-    actor_id: int | None
+    _clean: dict[str, float] = field(default_factory=dict, init=False)
 
-    def validate(self) -> dict[str, float]:
-        return validate_weights(self.tier, self.weights)
+    def validate(self, *, session: Session, actor: Actor) -> None:
+        self._clean = validate_weights(self.tier, self.weights)
 
-    def run(self, *, session: Session) -> dict[str, float]:
-        clean = self.validate()
+    def run(self, *, session: Session, actor: Actor) -> dict[str, float]:
+        clean = self._clean or validate_weights(self.tier, self.weights)
         before = load_weights(session=session)[self.tier]
         stored = {
             row.component: row
@@ -106,14 +140,14 @@ class SaveHealthWeights:
                 session.add(
                     HealthWeight(
                         tier=self.tier, component=name, weight=value,
-                        updated_by=self.actor_id, updated_at=moment,
+                        updated_by=actor.user_id, updated_at=moment,
                     )
                 )  # fmt: skip
             else:
-                row.weight, row.updated_by, row.updated_at = value, self.actor_id, moment
+                row.weight, row.updated_by, row.updated_at = value, actor.user_id, moment
         audit.record(
             session=session,
-            actor_id=self.actor_id,
+            actor_id=actor.user_id,
             action=AUDIT_ACTION,
             entity=AUDIT_ENTITY,
             entity_id=self.tier,

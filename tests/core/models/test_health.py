@@ -206,7 +206,9 @@ def test_wanted_days_are_daily_then_mondays() -> None:
 
 
 def test_job_is_idempotent_and_redoes_today_after_a_weight_edit(scenario) -> None:
+    from core.commands import Actor, execute
     from core.models.health.weights import SaveHealthWeights
+    from core.schema import ConsoleUser
 
     engine, a, _b = scenario
     first = update_health_scores(engine, today=D)
@@ -221,7 +223,8 @@ def test_job_is_idempotent_and_redoes_today_after_a_weight_edit(scenario) -> Non
     with Session(engine) as session:
         assert session.scalar(select(func.count()).select_from(HealthScore)) == count
     with Session(engine) as session, session.begin():
-        SaveHealthWeights("pro", {"usage": 1}, actor_id=None).run(session=session)
+        session.add(ConsoleUser(id=1, full_name="Lía", email="lia@b.test", role="cs_manager"))
+    execute(SaveHealthWeights("pro", {"usage": 1}), actor=Actor(1), engine=engine)
     with Session(engine) as session:
         # Re-scored at once from the stored components: a's score is its usage score now.
         row = session.get(HealthScore, (a.tenant_id, D))

@@ -7,6 +7,7 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from core import audit
+from core.commands import Actor, MissingActorError, execute
 from core.models.health.weights import (
     DEFAULT_WEIGHTS,
     SaveHealthWeights,
@@ -15,7 +16,9 @@ from core.models.health.weights import (
     load_weights,
     validate_weights,
 )
-from core.schema import HealthWeight
+from core.schema import ConsoleUser, HealthWeight
+
+CS_LEAD = Actor(3)  # the console user who edits the weights
 
 
 def test_contributions_are_percentages_of_the_available() -> None:
@@ -48,11 +51,18 @@ def test_bad_weights_are_one_clear_message(tier, weights, message) -> None:
         validate_weights(tier, weights)
 
 
-def test_save_stores_audits_and_bad_input_changes_nothing(engine: Engine) -> None:
+def _add_cs_lead(engine: Engine) -> None:
     with Session(engine) as session, session.begin():
-        saved = SaveHealthWeights("starter", {"usage": 2, "billing": 1}, actor_id=None).run(
-            session=session
+        session.add(
+            ConsoleUser(id=CS_LEAD.user_id, full_name="Lía", email="lia@b.test", role="cs_manager")
         )
+
+
+def test_save_stores_audits_and_bad_input_changes_nothing(engine: Engine) -> None:
+    _add_cs_lead(engine)
+    saved = execute(
+        SaveHealthWeights("starter", {"usage": 2, "billing": 1}), actor=CS_LEAD, engine=engine
+    )
     assert saved["usage"] == 2.0 and saved["adoption"] == 0.0
     with Session(engine) as session:
         weights = load_weights(session=session)
@@ -62,8 +72,17 @@ def test_save_stores_audits_and_bad_input_changes_nothing(engine: Engine) -> Non
         assert len(events) == 1
         assert events[0].before == DEFAULT_WEIGHTS["starter"]
         assert events[0].after["billing"] == 1.0
-    with pytest.raises(WeightsError), Session(engine) as session, session.begin():
-        SaveHealthWeights("starter", {"usage": -5}, actor_id=None).run(session=session)
+        assert events[0].actor_id == CS_LEAD.user_id
+        rows = session.scalars(select(HealthWeight).where(HealthWeight.tier == "starter"))
+        assert {row.updated_by for row in rows} == {CS_LEAD.user_id}
+    with pytest.raises(WeightsError) as refused:
+        execute(SaveHealthWeights("starter", {"usage": -5}), actor=CS_LEAD, engine=engine)
+    assert refused.value.field == "usage"
+    assert refused.value.text("es_AR") == (
+        "El peso de Tendencia de uso es negativo (-5); usá 0 o más."
+    )
+    with pytest.raises(MissingActorError):
+        execute(SaveHealthWeights("starter", {"usage": 9}), actor=None, engine=engine)
     with Session(engine) as session:
         assert load_weights(session=session)["starter"]["usage"] == 2.0
         assert session.scalar(select(func.count()).select_from(HealthWeight)) == 7
