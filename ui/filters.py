@@ -15,6 +15,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
+from core.inflation.deflate import constant_ars_notes
 from core.labels import code_label
 from core.vocabulary import TIERS, VERTICALS
 from dashboards.filters import ORGANIC, PARAMS, Filters, from_params
@@ -175,7 +176,24 @@ def filter_bar(
         constant_ars_month=date.fromisoformat(f"{month}-01") if month else None,
     )
     _write_url(filters, default_range)
+    if money:
+        _projection_notes(ctx, filters)
     return filters
+
+
+def _projection_notes(ctx: LiveContext, filters: Filters) -> None:
+    """Say so when constant ARS restate months outside the CPI table (projected after
+    it, at its first month before it): never a silent 0 % inflation."""
+    if filters.constant_ars_month is None or not ctx.has_frame("cpi_monthly"):
+        return
+    start, end = filters.start, filters.end
+    if start is None or end is None:
+        return
+    notes = constant_ars_notes(
+        start, end, filters.constant_ars_month, ctx.frame("cpi_monthly"), locale=ctx.locale
+    )
+    for note in notes:
+        st.caption(f":material/trending_up: {note}")
 
 
 def _period(value: Any, default: tuple[date, date]) -> tuple[date, date]:
