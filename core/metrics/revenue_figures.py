@@ -16,7 +16,7 @@ from typing import Protocol
 import numpy as np
 import pandas as pd
 
-from core.inflation.deflate import to_constant_ars
+from core.inflation.deflate import cpi_factors, to_constant_ars
 from core.metrics.mrr_months import (
     classify_movements,
     continuing,
@@ -144,20 +144,30 @@ def revenue_figures(frame: pd.DataFrame, period: MonthSpan) -> dict[str, float |
     }
 
 
+def _then_and_now(frame: pd.DataFrame, last: int, months: int) -> tuple[pd.Series, pd.Series]:
+    """MRR per tenant ``months`` before ``last`` (paying tenants only) and in ``last``."""
+    rows = frame.loc[frame["month_index"].isin([last - months, last])]
+    table = rows.groupby(["tenant_id", "month_index"])["mrr_ars"].sum().unstack(fill_value=0.0)
+    table = table.reindex(columns=[last - months, last], fill_value=0.0)
+    table = table[table[last - months] > 0]
+    return table[last - months], table[last]
+
+
+def _kept(then: pd.Series, now: pd.Series) -> dict:
+    base = float(then.sum())
+    return {
+        "nrr": _ratio(float(now.sum()), base),
+        "grr": _ratio(float(np.minimum(now, then).sum()), base),
+        "base_mrr": base,
+        "base_tenants": float(len(then)),
+    }
+
+
 def retention(frame: pd.DataFrame, last: int, *, months: int = RETENTION_MONTHS) -> dict:
     """NRR and GRR of the tenants paying ``months`` before month ``last``: their MRR in
     ``last`` over their MRR then (GRR: each counts at most its MRR then); also that base
     (``base_mrr``, ``base_tenants``). Ratios are None without a base."""
-    start = mrr_at(frame, last - months)
-    start = start[start > 0]
-    kept = mrr_at(frame, last).reindex(start.index, fill_value=0.0)
-    base = float(start.sum())
-    return {
-        "nrr": _ratio(float(kept.sum()), base),
-        "grr": _ratio(float(np.minimum(kept, start).sum()), base),
-        "base_mrr": base,
-        "base_tenants": float(len(start)),
-    }
+    return _kept(*_then_and_now(frame, last, months))
 
 
 def retention_figures(
@@ -173,7 +183,8 @@ def retention_figures(
     The constant figures restate each month at its CPI; a ratio of amounts of one base
     month does not depend on which month that is, so the latest CPI month is used.
     """
-    nominal = retention(frame, last, months=months)
+    then, now = _then_and_now(frame, last, months)
+    nominal = _kept(then, now)
     out: dict[str, float | None] = {
         "nrr": nominal["nrr"],
         "grr": nominal["grr"],
@@ -183,12 +194,9 @@ def retention_figures(
     }
     if cpi is None or cpi.empty:
         return out
-    rows = frame[frame["month_index"].isin([last - months, last])]
-    base_month = pd.Timestamp(cpi["month"].max()).date()
-    restated = to_constant_ars(
-        rows, ["mrr_ars"], month_column="month", base_month=base_month, cpi=cpi
-    )
-    constant = retention(restated, last, months=months)
+    both = pd.Series(month_start(np.array([last - months, last])))
+    factor = cpi_factors(both, pd.Timestamp(cpi["month"].max()).date(), cpi)
+    constant = _kept(then * factor[0], now * factor[1])
     out["nrr_constant"], out["grr_constant"] = constant["nrr"], constant["grr"]
     return out
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 import pandas as pd
 
 from core.i18n import N_, translator
-from core.metrics.mrr_months import month_start
 from core.metrics.registry import METRICS
 from core.metrics.revenue_figures import RETENTION_MONTHS, retention_figures
 from dashboards.kit.tiles import Tile, definition_tile
@@ -20,7 +19,7 @@ NO_CPI = N_("No CPI series is loaded, so there is no constant-peso figure.")
 
 
 def _month(index: int) -> str:
-    return month_start(index)[0].strftime("%m/%Y")
+    return f"{index % 12 + 1:02d}/{index // 12}"  # as month_start(index) formats %m/%Y
 
 
 def retention_tiles(
