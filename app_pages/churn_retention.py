@@ -26,6 +26,7 @@ build = dashboard_builder(
     "tenants",
     "churn_tenant_reasons",
     "churn_risk_scores",
+    always_cpi=True,  # NRR and GRR (12 m) are shown in constant pesos on a nominal page too
 )
 
 
@@ -38,6 +39,8 @@ def draw(ctx: DashboardContext, view: churn.ChurnView) -> None:
             "Click a month to filter the page to it."
         )
     )
+    show_tiles(view.retention or [], per_row=4)
+    st.caption(view.retention_note)
     filtering_chart(view.rates, page=PAGE, key="churn_rates", dimension="month")
 
     left, right = st.columns(2)

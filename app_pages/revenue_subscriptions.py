@@ -22,7 +22,8 @@ from ui.render import show_figure, show_table, show_tiles
 PAGE = "revenue"
 
 
-build = dashboard_builder(revenue.build_view, "revenue_tenant_months", "tenants")
+# the CPI frame always: NRR and GRR (12 m) are shown in constant pesos on a nominal page too
+build = dashboard_builder(revenue.build_view, "revenue_tenant_months", "tenants", always_cpi=True)
 
 
 def _shade(value: float) -> str:
@@ -33,13 +34,15 @@ def _shade(value: float) -> str:
 
 
 def draw(ctx: DashboardContext, view: revenue.RevenueView) -> None:
-    show_tiles(view.tiles or [], per_row=4)
+    show_tiles(view.tiles or [], per_row=3)
     st.caption(
         _(
             "Changes compare the selected months with as many months just before them. "
             "Click a month or a tier in a chart to filter the page to it."
         )
     )
+    show_tiles(view.retention or [], per_row=4)
+    st.caption(view.retention_note)
 
     left, right = st.columns([3, 2])
     with left:
@@ -80,10 +83,10 @@ def draw(ctx: DashboardContext, view: revenue.RevenueView) -> None:
             ("change", "Change"),
             ("new", "New"),
             ("reactivation", "Reactivation"),
-            ("expansion", "Expansion"),
-            ("contraction", "Contraction"),
+            ("price_update", "List-price updates"),
+            ("plan_seat_expansion", "Plan/seat expansion"),
+            ("plan_seat_contraction", "Plan/seat contraction"),
             ("churn", "Churn"),
-            ("price_updates", "of which price updates"),
         )
     }
     tenant_table(

@@ -3,6 +3,8 @@
 Pure functions of the ``revenue_tenant_months`` frame (churn = a tenant's MRR going to
 zero), ``churn_tenant_reasons`` (recorded reasons), ``churn_risk_scores`` (the churn
 model's newest probabilities, empty until it exists) and the snapshot's ``tenants``.
+NRR and GRR are 12-month figures in nominal and constant pesos (dashboards/kit/retention.py,
+the same tiles as the Revenue page's).
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from dashboards.kit import (
     no_tenant_month_data,
     tenant_months_for,
 )
+from dashboards.kit.retention import retention_tiles
 from dashboards.theme import Colors, empty_figure, new_figure
 
 HIGH_RISK_PROBABILITY = 0.3  # churn model probability (30 days) from which MRR is "at risk"
@@ -64,8 +67,10 @@ def monthly_churn(frame: pd.DataFrame, period: MonthRange) -> pd.DataFrame:
     start_count = paying.size().reindex(months - 1, fill_value=0).to_numpy()
     start_mrr = paying["mrr_ars"].sum().reindex(months - 1, fill_value=0.0).to_numpy()
     churn = frame[frame["movement"] == "churn"].groupby("month_index").size()
-    lost = frame[frame["movement"].isin(["churn", "contraction"])].groupby("month_index")
-    losses = -lost["change_ars"].sum().reindex(months, fill_value=0.0).to_numpy()
+    # churned MRR plus the falls of continuing tenants' parts (as gross MRR churn counts)
+    falls = np.minimum(frame["price_update_ars"], 0.0) + np.minimum(frame["plan_seat_ars"], 0.0)
+    lost = frame["change_ars"].where(frame["movement"] == "churn", falls)
+    losses = -lost.groupby(frame["month_index"]).sum().reindex(months, fill_value=0.0).to_numpy()
     churned = churn.reindex(months, fill_value=0).to_numpy()
     with np.errstate(divide="ignore", invalid="ignore"):
         logo = np.where(start_count > 0, churned / start_count, np.nan)
@@ -237,6 +242,8 @@ def mrr_at_risk(
 class ChurnView:
     message: str | None = None
     tiles: list[Tile] | None = None
+    retention: list[Tile] | None = None
+    retention_note: str = ""
     rates: go.Figure | None = None
     logo_heatmap: go.Figure | None = None
     revenue_heatmap: go.Figure | None = None
@@ -287,10 +294,18 @@ def build_view(
             note=caption,
         )
     )
+    nominal = (
+        frame
+        if filters.constant_ars_month is None
+        else tenant_months_for(tenant_months, tenants, filters.with_(constant_ars_month=None))
+    )
+    retention, retention_note = retention_tiles(nominal, period.last, cpi=cpi, locale=locale)
     last = month_number(as_of)
     churned = churned_tenants(frame, tenants, reasons, period, locale=locale)
     return ChurnView(
         tiles=tiles,
+        retention=retention,
+        retention_note=retention_note,
         rates=churn_rate_figure(monthly_churn(frame, period), locale=locale),
         logo_heatmap=heatmap_figure(
             cohort_shares(frame, tenants, period, last_month=last, value="logo"),

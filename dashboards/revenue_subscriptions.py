@@ -7,6 +7,10 @@ day (the as-of day for the current month), and a date range covers every month i
 touches. Tier, vertical, province and partner filters select tenants by their current
 profile. The figures are core/metrics/revenue_figures.py's, shared with the Churn and
 Lifetime Value dashboards.
+
+Movements add up: start MRR + new + reactivation + list-price updates + plan/seat
+expansion + plan/seat contraction + churn = end MRR, month by month and over the period.
+NRR and GRR are 12-month figures (dashboards/kit/retention.py), whatever the date range.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from core.i18n import N_, translator
 from core.metrics.mrr_months import month_start
 from core.metrics.registry import METRICS
 from core.metrics.revenue_figures import (
+    BRIDGE_STEPS,
     cohort_shares,
     mrr_at,
     revenue_figures,
@@ -37,6 +42,7 @@ from dashboards.kit import (
     no_tenant_month_data,
     tenant_months_for,
 )
+from dashboards.kit.retention import retention_tiles
 from dashboards.theme import Colors, empty_figure, new_figure
 
 
@@ -48,35 +54,47 @@ def build_tile(
 
 
 # ------------------------------------------------------------------ periods and data
+# Period figures; NRR and GRR (12 m, nominal and constant) follow in their own row.
 REVENUE_TILES = (
     "mrr",
     "arr",
     "arpa",
-    "nrr",
-    "grr",
     "quick_ratio",
     "gross_mrr_churn",
     "net_mrr_churn",
 )
 
 
-def build_tiles(frame: pd.DataFrame, period: MonthRange, *, locale: str) -> list[Tile]:
-    now, before = revenue_figures(frame, period), revenue_figures(frame, period.previous)
-    return [build_tile(k, now[k], before[k], locale=locale) for k in REVENUE_TILES]
+def bridge_parts(rows: pd.DataFrame, by: str) -> pd.DataFrame:
+    """Signed ARS of each of ``BRIDGE_STEPS`` per value of ``by`` (a row's parts add up
+    to its MRR change): new, reactivation and churn by movement, the price-update part
+    net, the plan/seat part split by sign month by month."""
+    moves = sum_by(rows, by, "movement", "change_ars")
+    plan = rows["plan_seat_ars"]
+    parts = rows[[by]].assign(
+        price_update=rows["price_update_ars"],
+        plan_seat_expansion=plan.where(plan > 0, 0.0),
+        plan_seat_contraction=plan.where(plan < 0, 0.0),
+    )
+    out = parts.groupby(by).sum()
+    for name in ("new", "reactivation", "churn"):
+        out[name] = moves.get(name, 0.0)
+    return out.reindex(columns=list(BRIDGE_STEPS)).fillna(0.0)
 
 
 def monthly_movements(frame: pd.DataFrame, period: MonthRange) -> pd.DataFrame:
-    """One row per month of the period: MRR, paying tenants and each movement (signed ARS)."""
+    """One row per month of the period: MRR, paying tenants and each step of the MRR
+    bridge (signed ARS), with their sum ``net``."""
     rows = frame[(frame["month_index"] >= period.first) & (frame["month_index"] <= period.last)]
-    moves = sum_by(rows, "month_index", "movement", "change_ars")
+    moves = bridge_parts(rows, "month_index")
     paying = rows[rows["mrr_ars"] > 0].groupby("month_index")
     out = pd.DataFrame(index=pd.Index(range(period.first, period.last + 1), name="month_index"))
     out["mrr_ars"] = paying["mrr_ars"].sum()
     out["paying"] = paying["tenant_id"].nunique()
-    for name in ("new", "reactivation", "expansion", "contraction", "churn"):
-        out[name] = moves.get(name, 0.0)
+    for name in BRIDGE_STEPS:
+        out[name] = moves[name]
     out = out.fillna(0.0)
-    out["net"] = out[["new", "reactivation", "expansion", "contraction", "churn"]].sum(axis=1)
+    out["net"] = out[list(BRIDGE_STEPS)].sum(axis=1)
     out.insert(0, "month", month_start(out.index.to_numpy()))
     return out.reset_index(drop=True)
 
@@ -84,8 +102,9 @@ def monthly_movements(frame: pd.DataFrame, period: MonthRange) -> pd.DataFrame:
 _MOVEMENT_STYLE = {
     "new": (N_("New"), Colors.PRIMARY),
     "reactivation": (N_("Reactivation"), "#7c3aed"),
-    "expansion": (N_("Expansion"), Colors.POSITIVE),
-    "contraction": (N_("Contraction"), Colors.ACCENT),
+    "price_update": (N_("List-price updates"), "#0d9488"),
+    "plan_seat_expansion": (N_("Plan/seat expansion"), Colors.POSITIVE),
+    "plan_seat_contraction": (N_("Plan/seat contraction"), Colors.ACCENT),
     "churn": (N_("Churn"), Colors.NEGATIVE),
 }
 
@@ -117,7 +136,7 @@ def movements_figure(monthly: pd.DataFrame, *, locale: str) -> go.Figure:
         line={"color": Colors.TEXT, "width": 2},
         hovertemplate="%{y:,.0f}<extra>" + _("Net change") + "</extra>",
     )
-    # six legend entries wrap: below the plot they cannot cover the title
+    # seven legend entries wrap: below the plot they cannot cover the title
     figure.update_layout(barmode="relative", legend={"y": -0.12, "yanchor": "top"})
     figure.update_xaxes(tickformat="%m/%Y", dtick="M1")
     figure.update_yaxes(tickprefix="$ ", tickformat="~s")
@@ -125,12 +144,13 @@ def movements_figure(monthly: pd.DataFrame, *, locale: str) -> go.Figure:
 
 
 def waterfall_figure(figures: dict[str, float | None], *, locale: str) -> go.Figure:
-    """Start MRR → new, reactivation, expansion, contraction, churn → end MRR."""
+    """Start MRR → new, reactivation, list-price updates, plan/seat expansion and
+    contraction, churn → end MRR."""
     _ = translator(locale)
     title = _("MRR bridge over the period")
     if not figures["mrr_start"] and not figures["mrr"]:
         return empty_figure(title=title, locale=locale, message=_("No data for these filters"))
-    steps = ["new", "reactivation", "expansion", "contraction", "churn"]
+    steps = list(BRIDGE_STEPS)
     labels = [_("Start MRR"), *(_(_MOVEMENT_STYLE[s][0]) for s in steps), _("End MRR")]
     values = [figures["mrr_start"], *(figures[f"move_{s}"] for s in steps), figures["mrr"]]
     figure = new_figure(title=title, locale=locale)
@@ -224,37 +244,56 @@ DETAIL_COLUMNS = [
     "mrr_start",
     "mrr_end",
     "change",
-    "new",
-    "reactivation",
-    "expansion",
-    "contraction",
-    "churn",
-    "price_updates",
+    *BRIDGE_STEPS,
 ]
 
 
 def detail_table(frame: pd.DataFrame, tenants: pd.DataFrame, period: MonthRange) -> pd.DataFrame:
     """One row per tenant that paid in the period or just before: MRR at start and end,
-    and each movement's total (signed ARS)."""
+    and each step of the MRR bridge (signed ARS; they add up to ``change``)."""
     start, end = mrr_at(frame, period.first - 1), mrr_at(frame, period.last)
     rows = frame[(frame["month_index"] >= period.first) & (frame["month_index"] <= period.last)]
-    moves = sum_by(rows, "tenant_id", "movement", "change_ars")
-    prices = rows[rows["price_update"]].groupby("tenant_id")["change_ars"].sum()
+    moves = bridge_parts(rows, "tenant_id")
     plan = rows.sort_values("month_index").groupby("tenant_id")["plan"].last()
     ids = sorted(set(start.index) | set(end.index) | set(moves.index))
     out = pd.DataFrame({"tenant_id": ids})
     out["mrr_start"] = out["tenant_id"].map(start).fillna(0.0)
     out["mrr_end"] = out["tenant_id"].map(end).fillna(0.0)
     out["change"] = out["mrr_end"] - out["mrr_start"]
-    for name in ("new", "reactivation", "expansion", "contraction", "churn"):
-        out[name] = out["tenant_id"].map(moves[name]).fillna(0.0) if name in moves else 0.0
-    out["price_updates"] = out["tenant_id"].map(prices).fillna(0.0)
+    for name in BRIDGE_STEPS:
+        out[name] = out["tenant_id"].map(moves[name]).fillna(0.0)
     out["plan"] = out["tenant_id"].map(plan)
     profile = tenants.set_index("tenant_id")
     for column in ("trade_name", "tier", "vertical", "province"):
         out[column] = out["tenant_id"].map(profile[column]) if column in profile else None
     out = out[(out["mrr_start"] > 0) | (out["mrr_end"] > 0) | (out["change"] != 0)]
     return out[DETAIL_COLUMNS].sort_values("mrr_end", ascending=False).reset_index(drop=True)
+
+
+def price_note(figures: dict[str, float | None], *, constant: bool, locale: str) -> str:
+    """What "of which list-price updates" covers, with the period's amounts."""
+    _ = translator(locale)
+    note = _(
+        "Expansion in the period: {total}, of which list-price updates: {prices} "
+        "(contraction: {fall}, of which list-price updates: {price_fall}). The list-price "
+        "part is the whole change of a paying tenant's MRR on the days a new list price "
+        "took effect, in every month, also when its plan or seats changed that month; "
+        "plan/seat changes are the rest. A price update on the very day of a plan change "
+        "is recorded with the plan change."
+    ).format(
+        total=fmt.format_money(figures["move_expansion"], locale=locale),
+        prices=fmt.format_money(figures["move_price_update_expansion"], locale=locale),
+        fall=fmt.format_money(figures["move_contraction"], locale=locale),
+        price_fall=fmt.format_money(figures["move_price_update_contraction"], locale=locale),
+    )
+    if constant:
+        note += " " + _(
+            "In constant pesos plan/seat changes are valued at their month's prices and the "
+            "list-price part is the rest of the change: the updates net of the inflation "
+            "that eroded the tenant's MRR that month, so updates that only kept up with "
+            "inflation add up to about zero and months without one count as contraction."
+        )
+    return note
 
 
 # ------------------------------------------------------------------------ the view
@@ -264,6 +303,8 @@ class RevenueView:
 
     message: str | None = None
     tiles: list[Tile] | None = None
+    retention: list[Tile] | None = None
+    retention_note: str = ""
     movements: go.Figure | None = None
     waterfall: go.Figure | None = None
     by_tier: go.Figure | None = None
@@ -297,20 +338,23 @@ def build_view(
         return RevenueView(message=_("No data for these filters"))
     previous = revenue_figures(frame, period.previous)
     tiles = [build_tile(k, figures[k], previous[k], locale=locale) for k in REVENUE_TILES]
-    expansion = figures["move_expansion"] or 0.0
-    price_note = _(
-        "Expansion in the period: {total}, of which list-price updates for inflation: {prices}."
-    ).format(
-        total=fmt.format_money(expansion, locale=locale),
-        prices=fmt.format_money(figures["move_price_update_expansion"], locale=locale),
+    nominal = (
+        frame
+        if filters.constant_ars_month is None
+        else tenant_months_for(tenant_months, tenants, filters.with_(constant_ars_month=None))
     )
+    retention, retention_note = retention_tiles(nominal, period.last, cpi=cpi, locale=locale)
     return RevenueView(
         tiles=tiles,
+        retention=retention,
+        retention_note=retention_note,
         movements=movements_figure(monthly_movements(frame, period), locale=locale),
         waterfall=waterfall_figure(figures, locale=locale),
         by_tier=tier_figure(mrr_by_tier(frame, period), locale=locale),
         by_plan=plan_figure(mrr_by_plan(frame, period), locale=locale),
         cohorts=cohort_shares(frame, tenants, period, last_month=month_number(as_of)),
         detail=detail_table(frame, tenants, period),
-        price_note=price_note,
+        price_note=price_note(
+            figures, constant=filters.constant_ars_month is not None, locale=locale
+        ),
     )

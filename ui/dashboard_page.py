@@ -77,6 +77,12 @@ class ViewInputs:
         """The CPI frame when the filters ask for constant ARS, else None."""
         return cpi_for(self._ctx, self.key.filters)
 
+    @property
+    def cpi_table(self) -> pd.DataFrame | None:
+        """The CPI frame whenever it exists, for figures shown in constant pesos even on a
+        nominal page (the 12-month NRR and GRR)."""
+        return self._ctx.frame("cpi_monthly") if self._ctx.has_frame("cpi_monthly") else None
+
     def frame(self, name: str) -> pd.DataFrame:
         return self._ctx.frame(name)
 
@@ -88,16 +94,16 @@ class ViewInputs:
 
 
 def dashboard_builder(
-    build_view: Callable[..., View], *frames: str | Sequence[str]
+    build_view: Callable[..., View], *frames: str | Sequence[str], always_cpi: bool = False
 ) -> Callable[[ViewInputs], View]:
     """The usual call of a ``dashboards`` builder: the frames named (a dict of frames for
-    a sequence of names), then the filters, ``as_of``, ``locale`` and ``cpi``."""
+    a sequence of names), then the filters, ``as_of``, ``locale`` and ``cpi`` (only when
+    the filters ask for constant ARS, unless ``always_cpi``: then whenever it exists)."""
 
     def build(inputs: ViewInputs) -> View:
         args = [inputs.frame(f) if isinstance(f, str) else inputs.frames(f) for f in frames]
-        return build_view(
-            *args, inputs.filters, as_of=inputs.as_of, locale=inputs.locale, cpi=inputs.cpi
-        )
+        cpi = inputs.cpi_table if always_cpi else inputs.cpi
+        return build_view(*args, inputs.filters, as_of=inputs.as_of, locale=inputs.locale, cpi=cpi)
 
     return build
 

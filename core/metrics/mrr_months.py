@@ -54,3 +54,32 @@ def classify_movements(frame: pd.DataFrame) -> pd.DataFrame:
         "",
     )
     return ordered.assign(change_ars=mrr - previous, movement=movement)
+
+
+def continuing(frame: pd.DataFrame) -> np.ndarray:
+    """Rows of tenants paying both this month and the month before (``change_ars`` set)."""
+    mrr = frame["mrr_ars"].to_numpy(dtype=float)
+    previous = mrr - frame["change_ars"].to_numpy(dtype=float)
+    return (mrr > 0) & (previous > 0)
+
+
+def split_by_price_part(frame: pd.DataFrame, price_ars: np.ndarray) -> pd.DataFrame:
+    """``frame`` with ``price_update_ars`` (``price_ars`` on continuing rows) and
+    ``plan_seat_ars`` (the rest of ``change_ars``); both 0 on new, reactivation and
+    churn rows, so on every row ``price_update_ars + plan_seat_ars`` is the change of a
+    continuing tenant."""
+    keep = continuing(frame)
+    price = np.where(keep, np.asarray(price_ars, dtype=float), 0.0)
+    plan = np.where(keep, frame["change_ars"].to_numpy(dtype=float) - price, 0.0)
+    return frame.assign(price_update_ars=price, plan_seat_ars=plan)
+
+
+def split_by_plan_seat_part(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` restated in constant ARS, its movements recomputed: ``plan_seat_ars`` (already
+    restated at each month's CPI) is kept on continuing rows and ``price_update_ars``
+    becomes the rest of the change, i.e. the list-price updates net of the inflation that
+    eroded the tenant's MRR of the month before."""
+    keep = continuing(frame)
+    plan = np.where(keep, frame["plan_seat_ars"].to_numpy(dtype=float), 0.0)
+    price = np.where(keep, frame["change_ars"].to_numpy(dtype=float) - plan, 0.0)
+    return frame.assign(price_update_ars=price, plan_seat_ars=plan)

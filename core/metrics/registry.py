@@ -232,28 +232,30 @@ METRICS: dict[str, Metric] = _register(
         ),
         Metric(
             "nrr",
-            N_("NRR"),
+            N_("NRR (12 m)"),
             "ratio",
             N_(
-                "Net revenue retention: MRR at the end of the period of the tenants that were "
-                "paying at its start, over their MRR at its start (expansion, contraction and "
-                "churn count; new tenants do not)."
+                "Net revenue retention over 12 months, in nominal pesos: the MRR in the "
+                "period's last month of the tenants that were paying 12 months before, over "
+                "their MRR then (price updates, expansion, contraction and churn count; new "
+                "tenants do not). Always 12 months, whatever the date range."
             ),
             "period",
             None,
-            source="dashboards.revenue_subscriptions",
+            source="core.metrics.revenue_figures",
         ),
         Metric(
             "grr",
-            N_("GRR"),
+            N_("GRR (12 m)"),
             "ratio",
             N_(
-                "Gross revenue retention: like NRR but each tenant counts at most its starting "
-                "MRR, so only contraction and churn move it."
+                "Gross revenue retention over 12 months, in nominal pesos: like NRR (12 m) but "
+                "each tenant counts at most its MRR of 12 months before, so only contraction "
+                "and churn move it."
             ),
             "period",
             None,
-            source="dashboards.revenue_subscriptions",
+            source="core.metrics.revenue_figures",
         ),
         Metric(
             "quick_ratio",
@@ -295,12 +297,16 @@ METRICS: dict[str, Metric] = _register(
             N_("MRR movements"),
             "ars",
             N_(
-                "Each tenant's month-over-month MRR change: new (first payment), expansion, "
-                "contraction, churn (to zero) and reactivation (back from zero)."
+                "Each tenant's month-over-month MRR change: new (first payment), "
+                "reactivation (back from zero), churn (to zero) and, for a tenant paying both "
+                "months, list-price updates (the change on the days a new list price took "
+                "effect) and plan/seat changes (the rest: upgrades, downgrades, locations). "
+                "Expansion and contraction are the rises and falls of those two parts; all "
+                "the parts add up to the change of MRR."
             ),
             "period",
             None,
-            source="dashboards.revenue_subscriptions",
+            source="core.metrics.revenue_figures",
         ),
         Metric(
             "paying_logo_churn",
@@ -382,6 +388,31 @@ METRICS: dict[str, Metric] = _register(
             None,
             higher_is_better=False,
             source="dashboards.revenue_subscriptions",
+        ),
+        Metric(
+            "nrr_constant",
+            N_("NRR (12 m, constant ARS)"),
+            "ratio",
+            N_(
+                "NRR (12 m) with the MRR of both months restated in constant pesos by the CPI: "
+                "below 100 % when the retained tenants' MRR did not keep up with inflation. "
+                "Any base month gives the same ratio."
+            ),
+            "period",
+            None,
+            source="core.metrics.revenue_figures",
+        ),
+        Metric(
+            "grr_constant",
+            N_("GRR (12 m, constant ARS)"),
+            "ratio",
+            N_(
+                "GRR (12 m) in constant pesos: a tenant whose MRR rose less than inflation "
+                "counts as contraction."
+            ),
+            "period",
+            None,
+            source="core.metrics.revenue_figures",
         ),
         # Bookings and demand (computed by dashboards/bookings_demand.py)
         Metric(

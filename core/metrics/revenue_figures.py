@@ -16,8 +16,25 @@ from typing import Protocol
 import numpy as np
 import pandas as pd
 
-from core.inflation.deflate import to_constant_ars
-from core.metrics.mrr_months import classify_movements, month_index, month_start
+from core.inflation.deflate import cpi_factors, to_constant_ars
+from core.metrics.mrr_months import (
+    classify_movements,
+    continuing,
+    month_index,
+    month_start,
+    split_by_plan_seat_part,
+)
+
+# The steps of the MRR bridge, in order: their signed ARS add up to end MRR - start MRR.
+BRIDGE_STEPS = (
+    "new",
+    "reactivation",
+    "price_update",
+    "plan_seat_expansion",
+    "plan_seat_contraction",
+    "churn",
+)
+RETENTION_MONTHS = 12  # NRR and GRR: MRR now of the tenants paying 12 months before
 
 
 class MonthSpan(Protocol):
@@ -30,6 +47,16 @@ class MonthSpan(Protocol):
     def last(self) -> int: ...
 
 
+def with_movement_parts(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with ``price_update_ars`` and ``plan_seat_ars``; a frame stored before the
+    split existed reads its whole continuing change as plan/seat."""
+    if "plan_seat_ars" in frame and "price_update_ars" in frame:
+        return frame
+    keep = continuing(frame) if len(frame) else np.zeros(0, dtype=bool)
+    change = frame["change_ars"].to_numpy(dtype=float)
+    return frame.assign(price_update_ars=0.0, plan_seat_ars=np.where(keep, change, 0.0))
+
+
 def restate_tenant_months(
     tenant_months: pd.DataFrame,
     tenant_ids: Iterable[int],
@@ -38,18 +65,19 @@ def restate_tenant_months(
     cpi: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """The tenant-months of ``tenant_ids``, with ``month_index``; in constant ARS of
-    ``constant_ars_month`` when it is set (MRR restated, movements recomputed)."""
+    ``constant_ars_month`` when it is set (MRR and the plan/seat part restated at each
+    month's CPI, movements recomputed, the price-update part the rest of the change)."""
     kept = {int(tenant_id) for tenant_id in tenant_ids}
-    frame = tenant_months[tenant_months["tenant_id"].isin(kept)]
+    frame = with_movement_parts(tenant_months[tenant_months["tenant_id"].isin(kept)])
     if constant_ars_month is not None and cpi is not None and not frame.empty:
         restated = to_constant_ars(
             frame,
-            ["mrr_ars"],
+            ["mrr_ars", "plan_seat_ars"],
             month_column="month",
             base_month=constant_ars_month,
             cpi=cpi,
         )
-        frame = classify_movements(restated)
+        frame = split_by_plan_seat_part(classify_movements(restated))
     return frame.assign(month_index=month_index(frame["month"]) if len(frame) else [])
 
 
@@ -65,17 +93,26 @@ def mrr_at(frame: pd.DataFrame, index: int) -> pd.Series:
 
 
 def movement_totals(frame: pd.DataFrame, period: MonthSpan) -> dict[str, float]:
-    """Signed ARS of each movement over the period, plus churn events."""
+    """Signed ARS of each movement over the period, plus churn events.
+
+    New, reactivation and churn are the changes of those tenant-months. A continuing
+    tenant-month's change is split into its price-update and plan/seat parts; each part
+    counts as expansion when it rose and as contraction when it fell, so ``expansion =
+    price_update_expansion + plan_seat_expansion`` (contraction likewise) and the
+    ``BRIDGE_STEPS`` add up to the change of MRR over the period.
+    """
     rows = frame[(frame["month_index"] >= period.first) & (frame["month_index"] <= period.last)]
     sums = rows.groupby("movement")["change_ars"].sum()
-    totals = {
-        name: float(sums.get(name, 0.0))
-        for name in ("new", "expansion", "contraction", "churn", "reactivation")
-    }
+    totals = {name: float(sums.get(name, 0.0)) for name in ("new", "churn", "reactivation")}
+    price = rows["price_update_ars"].to_numpy(dtype=float)
+    plan = rows["plan_seat_ars"].to_numpy(dtype=float)
+    for name, part in (("price_update", price), ("plan_seat", plan)):
+        totals[name] = float(part.sum())
+        totals[f"{name}_expansion"] = float(part[part > 0].sum())
+        totals[f"{name}_contraction"] = float(part[part < 0].sum())
+    totals["expansion"] = totals["price_update_expansion"] + totals["plan_seat_expansion"]
+    totals["contraction"] = totals["price_update_contraction"] + totals["plan_seat_contraction"]
     totals["churn_events"] = float((rows["movement"] == "churn").sum())
-    totals["price_update_expansion"] = float(
-        rows.loc[rows["price_update"] & (rows["movement"] == "expansion"), "change_ars"].sum()
-    )
     return totals
 
 
@@ -88,7 +125,6 @@ def revenue_figures(frame: pd.DataFrame, period: MonthSpan) -> dict[str, float |
     start, end = mrr_at(frame, period.first - 1), mrr_at(frame, period.last)
     start, end = start[start > 0], end[end > 0]
     mrr_start, mrr_end = float(start.sum()), float(end.sum())
-    kept = end.reindex(start.index, fill_value=0.0)
     moves = movement_totals(frame, period)
     losses = 0.0 - (moves["churn"] + moves["contraction"])  # 0.0 - 0.0 is not -0.0
     return {
@@ -98,8 +134,6 @@ def revenue_figures(frame: pd.DataFrame, period: MonthSpan) -> dict[str, float |
         "paying": float(len(end)),
         "mrr_start": mrr_start,
         "paying_start": float(len(start)),
-        "nrr": _ratio(float(kept.sum()), mrr_start),
-        "grr": _ratio(float(np.minimum(kept, start).sum()), mrr_start),
         "quick_ratio": _ratio(moves["new"] + moves["expansion"], losses),
         "gross_mrr_churn": _ratio(losses, mrr_start),
         "net_mrr_churn": _ratio(losses - moves["expansion"], mrr_start),
@@ -108,6 +142,63 @@ def revenue_figures(frame: pd.DataFrame, period: MonthSpan) -> dict[str, float |
         "churned_mrr": -moves["churn"],
         **{f"move_{k}": v for k, v in moves.items()},
     }
+
+
+def _then_and_now(frame: pd.DataFrame, last: int, months: int) -> tuple[pd.Series, pd.Series]:
+    """MRR per tenant ``months`` before ``last`` (paying tenants only) and in ``last``."""
+    rows = frame.loc[frame["month_index"].isin([last - months, last])]
+    table = rows.groupby(["tenant_id", "month_index"])["mrr_ars"].sum().unstack(fill_value=0.0)
+    table = table.reindex(columns=[last - months, last], fill_value=0.0)
+    table = table[table[last - months] > 0]
+    return table[last - months], table[last]
+
+
+def _kept(then: pd.Series, now: pd.Series) -> dict:
+    base = float(then.sum())
+    return {
+        "nrr": _ratio(float(now.sum()), base),
+        "grr": _ratio(float(np.minimum(now, then).sum()), base),
+        "base_mrr": base,
+        "base_tenants": float(len(then)),
+    }
+
+
+def retention(frame: pd.DataFrame, last: int, *, months: int = RETENTION_MONTHS) -> dict:
+    """NRR and GRR of the tenants paying ``months`` before month ``last``: their MRR in
+    ``last`` over their MRR then (GRR: each counts at most its MRR then); also that base
+    (``base_mrr``, ``base_tenants``). Ratios are None without a base."""
+    return _kept(*_then_and_now(frame, last, months))
+
+
+def retention_figures(
+    frame: pd.DataFrame,
+    last: int,
+    *,
+    cpi: pd.DataFrame | None,
+    months: int = RETENTION_MONTHS,
+) -> dict[str, float | None]:
+    """``nrr``/``grr`` of ``retention`` on the nominal ``frame``, and ``nrr_constant``/
+    ``grr_constant`` with both months' MRR in constant pesos (None without ``cpi``).
+
+    The constant figures restate each month at its CPI; a ratio of amounts of one base
+    month does not depend on which month that is, so the latest CPI month is used.
+    """
+    then, now = _then_and_now(frame, last, months)
+    nominal = _kept(then, now)
+    out: dict[str, float | None] = {
+        "nrr": nominal["nrr"],
+        "grr": nominal["grr"],
+        "base_tenants": nominal["base_tenants"],
+        "nrr_constant": None,
+        "grr_constant": None,
+    }
+    if cpi is None or cpi.empty:
+        return out
+    both = pd.Series(month_start(np.array([last - months, last])))
+    factor = cpi_factors(both, pd.Timestamp(cpi["month"].max()).date(), cpi)
+    constant = _kept(then * factor[0], now * factor[1])
+    out["nrr_constant"], out["grr_constant"] = constant["nrr"], constant["grr"]
+    return out
 
 
 def cohort_shares(

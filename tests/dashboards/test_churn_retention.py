@@ -17,6 +17,7 @@ from tests.dashboards.test_revenue_subscriptions import (
     generated_frames,
     hand_frames,
     month_end_mrr,
+    price_update_parts,
 )
 from tests.generated_console import TODAY
 
@@ -93,7 +94,12 @@ def test_generated_set_monthly_churn_matches_raw_rows():
         assert row.churned == len(gone)
         if start:
             assert row.paying_logo_churn == pytest.approx(len(gone) / len(start))
-            lost = sum(start[t] - end.get(t, 0.0) for t in start if end.get(t, 0.0) < start[t])
+            # churned MRR, and the falls of the price-update part and of the rest
+            prices = price_update_parts(subscriptions, month.year, month.month, TODAY)
+            lost = sum(start[t] for t in gone)
+            for t in set(start) & set(end):
+                price = prices.get(t, 0.0)
+                lost -= min(price, 0.0) + min(end[t] - start[t] - price, 0.0)
             assert row.gross_mrr_churn == pytest.approx(lost / sum(start.values()))
     reasons = frames["churn_tenant_reasons"]
     churned = churn.churned_tenants(frame, frames["tenants"], reasons, period, locale="en")

@@ -113,6 +113,29 @@ def month_end_mrr(subscriptions: pd.DataFrame, year: int, month: int, as_of: dat
     return {k: v for k, v in mrr.items() if v > 0}
 
 
+def mrr_on(subscriptions: pd.DataFrame, day: date) -> dict:
+    """tenant -> MRR of the periods open on ``day`` (``started_on <= day < ended_on``)."""
+    started = pd.to_datetime(subscriptions["started_on"]).dt.date
+    ended = pd.to_datetime(subscriptions["ended_on"]).dt.date
+    open_ = (started <= day) & (ended.isna() | (ended > day))
+    return subscriptions[open_].groupby("tenant_id")["mrr_ars"].sum().to_dict()
+
+
+def price_update_parts(subscriptions: pd.DataFrame, year: int, month: int, as_of: date) -> dict:
+    """tenant -> change of its MRR (ARS) on the days of the month (up to ``as_of``) a
+    price-update period started: MRR that day minus MRR the day before, from raw rows."""
+    parts: dict[int, float] = {}
+    updates = subscriptions[subscriptions["change_reason"] == "price_update"]
+    for row in updates.itertuples():
+        day = pd.Timestamp(row.started_on).date()
+        if (day.year, day.month) != (year, month) or day > as_of:
+            continue
+        after = mrr_on(subscriptions, day).get(row.tenant_id, 0.0)
+        before = mrr_on(subscriptions, day - timedelta(days=1)).get(row.tenant_id, 0.0)
+        parts[row.tenant_id] = parts.get(row.tenant_id, 0.0) + after - before
+    return parts
+
+
 @lru_cache(maxsize=1)
 def generated_url() -> str:
     """One generated console per test process, shared by the revenue/churn/LTV tests."""
@@ -162,15 +185,21 @@ def test_hand_case_kpis(hand):
     figures = revenue_core.revenue_figures(frame, period)
     assert figures["mrr_start"] == 7500 and figures["mrr"] == 10600
     assert figures["arr"] == 12 * 10600 and figures["arpa"] == 10600 / 5
-    assert figures["nrr"] == pytest.approx(7200 / 7500)  # T1 1200 + T2 5000 + T4 1000
-    assert figures["grr"] == pytest.approx(5000 / 7500)  # min: 1000 + 3000 + 0 + 1000
+    # retention over the one month of the period (the tiles' is over 12 months)
+    kept = revenue_core.retention(frame, period.last, months=1)
+    assert kept["nrr"] == pytest.approx(7200 / 7500)  # T1 1200 + T2 5000 + T4 1000
+    assert kept["grr"] == pytest.approx(5000 / 7500)  # min: 1000 + 3000 + 0 + 1000
+    assert kept["base_tenants"] == 4 and kept["base_mrr"] == 7500
     assert figures["quick_ratio"] == pytest.approx((800 + 2200) / (500 + 2000))
     assert figures["gross_mrr_churn"] == pytest.approx(2500 / 7500)
     assert figures["net_mrr_churn"] == pytest.approx((2500 - 2200) / 7500)
     assert figures["paying_logo_churn"] == pytest.approx(1 / 4)
     before = revenue_core.revenue_figures(frame, period.previous)  # February
     assert before["mrr_start"] == 8000 and before["mrr"] == 7500
-    assert before["nrr"] == pytest.approx(5500 / 8000)  # T6 churned on 1 February
+    # T6 churned on 1 February
+    assert revenue_core.retention(frame, period.last - 1, months=1)["nrr"] == pytest.approx(
+        5500 / 8000
+    )
 
 
 def test_hand_case_waterfall_adds_up(hand):
@@ -243,7 +272,8 @@ def test_build_view_messages():
     )
     assert before.message == "No data for these filters"
     ok = revenue.build_view(months, tenants, MARCH, as_of=AS_OF, locale="en")
-    assert ok.message is None and len(ok.tiles) == 8 and len(ok.detail) == 6
+    assert ok.message is None and len(ok.tiles) == 6 and len(ok.detail) == 6
+    assert [t.key for t in ok.retention] == ["nrr", "nrr_constant", "grr", "grr_constant"]
 
 
 # --------------------------------------------------------------- generated data set
@@ -269,12 +299,15 @@ def test_generated_set_matches_raw_rows():
     assert figures["mrr"] == pytest.approx(sum(end.values()))
     assert figures["mrr_start"] == pytest.approx(sum(start.values()))
     assert figures["paying"] == len(end)
-    assert figures["nrr"] == pytest.approx(sum(end.get(t, 0) for t in start) / sum(start.values()))
-    assert figures["grr"] == pytest.approx(
+    kept = revenue_core.retention(frame, period.last, months=period.length)
+    assert kept["nrr"] == pytest.approx(sum(end.get(t, 0) for t in start) / sum(start.values()))
+    assert kept["grr"] == pytest.approx(
         sum(min(end.get(t, 0), v) for t, v in start.items()) / sum(start.values())
     )
-    # movements month by month, classified by hand
+    # movements month by month, classified by hand; a continuing tenant's change split
+    # into its price-update part and the rest, each a rise (expansion) or a fall
     totals = dict.fromkeys(("new", "expansion", "contraction", "churn", "reactivation"), 0.0)
+    totals |= dict.fromkeys(("price_update_expansion", "plan_seat_contraction"), 0.0)
     seen = {
         t
         for m in _independent(
@@ -284,17 +317,22 @@ def test_generated_set_matches_raw_rows():
     }
     for before, after in itertools.pairwise(keys):
         a, b = by_month[before], by_month[after]
+        prices = price_update_parts(subscriptions, after.year, after.month, TODAY)
         for tenant in set(a) | set(b):
             x, y = a.get(tenant, 0.0), b.get(tenant, 0.0)
             if x == 0 and y > 0:
                 totals["reactivation" if tenant in seen else "new"] += y
             elif x > 0 and y == 0:
                 totals["churn"] -= x
-            elif y > x:
-                totals["expansion"] += y - x
-            elif y < x:
-                totals["contraction"] += y - x
+            else:
+                price = prices.get(tenant, 0.0)
+                rest = y - x - price
+                totals["expansion"] += max(price, 0.0) + max(rest, 0.0)
+                totals["contraction"] += min(price, 0.0) + min(rest, 0.0)
+                totals["price_update_expansion"] += max(price, 0.0)
+                totals["plan_seat_contraction"] += min(rest, 0.0)
         seen |= set(b)
+    assert totals["price_update_expansion"] > 0 and totals["plan_seat_contraction"] < 0
     for name, value in totals.items():
         assert figures[f"move_{name}"] == pytest.approx(value), name
     churned = sum(

@@ -10,11 +10,15 @@ the change of every tenant:
 - expansion / contraction: a paying tenant's MRR went up / down;
 - churn: from > 0 to 0.
 
-List-price updates for inflation count as expansion (the ChartMogul convention: any
-rise of a continuing tenant's MRR); ``price_update`` marks the movements that came only
-from such updates, so they can be told apart. In constant ARS the MRR of every month is
-restated first and movements are recomputed from it (``classify_movements``), so the
-waterfall still adds up and a price update that only matched inflation is ~0.
+A continuing tenant's change (paying both months) is split in two ARS parts that add up
+to it exactly: ``price_update_ars``, the change on the days a new list price took effect
+(subscription periods whose ``change_reason`` is ``price_update``), and ``plan_seat_ars``,
+the rest (upgrades, downgrades, locations of a chain). A month with both a price update
+and a plan change thus reports both; a price update on the very day of a plan change is
+recorded by the generator in the plan change's period and counts as plan/seat. In
+constant ARS the MRR of every month is restated first, movements are recomputed from it
+(``classify_movements``), the plan/seat part is restated at its month's CPI and the
+price-update part is the rest: updates net of inflation, ~0 when they only matched it.
 
 The provider stores one row per tenant per month with MRR > 0, plus one row (MRR 0) for
 the month of each churn: a few thousand rows at the default scale.
@@ -30,7 +34,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.metrics.detail import FrameProvider
-from core.metrics.mrr_months import classify_movements, month_index, month_start
+from core.metrics.mrr_months import (
+    classify_movements,
+    month_index,
+    month_start,
+    split_by_price_part,
+)
 from core.schema import Subscription, Tenant
 
 # month_index, month_start and classify_movements are pure and live in mrr_months, so
@@ -46,7 +55,8 @@ TENANT_MONTH_COLUMNS = [
     "tier",
     "change_ars",
     "movement",
-    "price_update",
+    "price_update_ars",
+    "plan_seat_ars",
 ]
 
 
@@ -89,7 +99,8 @@ def tenant_month_mrr(subscriptions: pd.DataFrame, as_of: date) -> pd.DataFrame:
     """One row per tenant per month with MRR > 0, plus each churn month (MRR 0).
 
     Columns: tenant_id, month (first day), mrr_ars, plan, tier (of the newest period
-    open; for a churn row, of the month before), change_ars, movement, price_update.
+    open; for a churn row, of the month before), change_ars, movement, and the change of a
+    continuing tenant split into price_update_ars and plan_seat_ars.
     Periods that start after ``as_of`` are ignored.
     """
     subs = subscriptions.copy()
@@ -133,21 +144,44 @@ def tenant_month_mrr(subscriptions: pd.DataFrame, as_of: date) -> pd.DataFrame:
     months["month"] = month_start(months["month_index"].to_numpy()).to_numpy()
     months = classify_movements(months)
 
-    # a movement came only from inflation price updates when every period that began
-    # in that month was a price update
-    landing = pd.DataFrame(
+    price = price_update_changes(subs, as_of_ts).rename("price_ars")
+    months = months.join(price, on=["tenant_id", "month_index"])
+    months = split_by_price_part(months, months["price_ars"].fillna(0.0).to_numpy())
+    return months[TENANT_MONTH_COLUMNS].reset_index(drop=True)
+
+
+def price_update_changes(subs: pd.DataFrame, as_of: pd.Timestamp) -> pd.Series:
+    """ARS change of each tenant's MRR on the days a list-price update took effect, summed
+    by (tenant_id, month_index).
+
+    ``subs``: the periods started by ``as_of`` (datetime ``started_on``/``ended_on``). A
+    day's change is what opened minus what closed that day (the MRR the day after the
+    previous period is the MRR that day); it counts when every period opening that day
+    is a price update. The days of a month add up to its month-end change.
+    """
+    opened = pd.DataFrame(
         {
             "tenant_id": subs["tenant_id"].to_numpy(),
-            "month_index": start,
+            "day": subs["started_on"].to_numpy(),
+            "delta": subs["mrr_ars"].to_numpy(dtype=float),
             "price": (subs["change_reason"] == "price_update").to_numpy(),
         }
     )
-    only_price = landing.groupby(["tenant_id", "month_index"])["price"].all().rename("only")
-    months = months.join(only_price, on=["tenant_id", "month_index"])
-    months["price_update"] = months["only"].fillna(False).astype(bool) & months["movement"].isin(
-        ["expansion", "contraction"]
+    ended = subs[subs["ended_on"].notna() & (subs["ended_on"] <= as_of)]
+    closed = pd.DataFrame(
+        {
+            "tenant_id": ended["tenant_id"].to_numpy(),
+            "day": ended["ended_on"].to_numpy(),
+            "delta": -ended["mrr_ars"].to_numpy(dtype=float),
+        }
     )
-    return months[TENANT_MONTH_COLUMNS].reset_index(drop=True)
+    price_days = opened.groupby(["tenant_id", "day"])["price"].all()
+    price_days = price_days[price_days]
+    deltas = pd.concat([opened[["tenant_id", "day", "delta"]], closed], ignore_index=True)
+    by_day = deltas.groupby(["tenant_id", "day"])["delta"].sum()
+    by_day = by_day[by_day.index.isin(price_days.index)].reset_index()
+    by_day["month_index"] = month_index(by_day["day"]) if len(by_day) else []
+    return by_day.groupby(["tenant_id", "month_index"])["delta"].sum()
 
 
 def compute_revenue_frames(session: Session, as_of: date) -> dict[str, pd.DataFrame]:
@@ -162,6 +196,7 @@ PROVIDERS = [
         frames=("revenue_tenant_months",),
         compute=compute_revenue_frames,
         description="MRR per tenant per month (month-end, month to date for the current "
-        "month) with its movement: new, expansion, contraction, churn, reactivation.",
+        "month) with its movement: new, expansion, contraction, churn, reactivation; a "
+        "continuing tenant's change split into list-price updates and plan/seat changes.",
     )
 ]
