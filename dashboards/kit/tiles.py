@@ -67,9 +67,7 @@ def format_minutes(minutes: float | None, *, locale: str) -> str:
     return f"{fmt.format_number(minutes / 1440, digits=1, locale=locale)} d"
 
 
-def format_value(
-    unit: str, value: float | str | None, *, locale: str, compact: bool = True
-) -> str:
+def format_value(unit: str, value: float | str | None, *, locale: str, compact: bool = True) -> str:
     """``value`` as a tile (``compact``) or a help text shows it, by its unit."""
     if is_missing(value):
         return fmt.MISSING
