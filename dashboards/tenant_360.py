@@ -88,7 +88,7 @@ def signal_tiles(
     """Health and churn when the models have stored them, then the raw signals."""
     _ = translator(locale)
 
-    def tile(key: str, value: str, change: str | None = None, note: str = "") -> Tile:
+    def signal(key: str, value: str, change: str | None = None, note: str = "") -> Tile:
         return metric_tile(METRICS[key], value, locale=locale, change=change, note=note)
 
     tiles = []
@@ -102,7 +102,7 @@ def signal_tiles(
         if missing:
             note = _("Missing components (left out): {names}.").format(names=", ".join(missing))
         tiles.append(
-            tile(
+            signal(
                 "health_score",
                 f"{fmt.format_number(float(last['score']), digits=0, locale=locale)} · {band}",
                 None if pd.isna(delta) else fmt.format_signed_count(float(delta), locale=locale),
@@ -111,7 +111,7 @@ def signal_tiles(
         )
     if churn is not None:
         tiles.append(
-            tile(
+            signal(
                 "churn_probability",
                 fmt.format_percent(churn["probability"], locale=locale),
                 note=_("Scored {when}, model v{version}.").format(
@@ -122,18 +122,18 @@ def signal_tiles(
         )
     change = signals.get("usage_change")
     tiles.append(
-        tile(
+        signal(
             "bookings_30d",
             fmt.format_count(signals["bookings_30d"], locale=locale),
             None if change is None else fmt.format_signed_percent(change, locale=locale),
         )
     )
     for key in ("logins_30d", "failed_invoices_90d", "open_tickets"):
-        tiles.append(tile(key, fmt.format_count(signals[key], locale=locale)))
+        tiles.append(signal(key, fmt.format_count(signals[key], locale=locale)))
     nps = signals.get("last_nps")
     when = signals.get("last_nps_at")
     tiles.append(
-        tile(
+        signal(
             "last_nps",
             fmt.format_count(nps, locale=locale) if nps is not None else fmt.MISSING,
             note="" if when is None else fmt.format_date(when, locale=locale),
