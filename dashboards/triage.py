@@ -10,19 +10,19 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from core import formatting as fmt
-from core.i18n import translator
+from core.i18n import N_, translator
 from core.metrics.registry import METRICS
 from core.workflows.alerts.definitions import ACTION_LABELS, OUTCOME_LABELS, REASON_LABELS
 from dashboards.kit import Tile, metric_tile
 from dashboards.links import tenant_url
 from dashboards.theme import Colors, empty_figure, new_figure
 
-STATUS_LABELS = {"open": "Open", "snoozed": "Snoozed", "closed": "Closed"}
+STATUS_LABELS = {"open": N_("Open"), "snoozed": N_("Snoozed"), "closed": N_("Closed")}
 EVENT_LABELS = {
-    "nps": "NPS",
-    "invoice": "Invoice",
-    "ticket": "Support ticket",
-    "cs_action": "CS action",
+    "nps": N_("NPS"),
+    "invoice": N_("Invoice"),
+    "ticket": N_("Support ticket"),
+    "cs_action": N_("CS action"),
 }
 BAND_COLORS = {"red": Colors.NEGATIVE, "yellow": Colors.ACCENT, "green": Colors.POSITIVE}
 
