@@ -974,8 +974,7 @@ METRICS: dict[str, Metric] = _register(
             N_("Tenant MRR at risk"),
             "ars",
             N_(
-                "The tenant's MRR when its alert last fired: the monthly revenue lost if it "
-                "churns."
+                "The tenant's MRR when its alert last fired: the monthly revenue lost if it churns."
             ),
             "point",
             None,

@@ -183,8 +183,6 @@ def test_no_tile_writes_its_own_label() -> None:
         if str(path.relative_to(ROOT)) not in ALLOWED
         for hit in literal_labels(path)
     ]
-    assert found == [], "tiles labelled in place instead of from the registry:\n" + "\n".join(
-        found
-    )
+    assert found == [], "tiles labelled in place instead of from the registry:\n" + "\n".join(found)
     # The allowance is still needed (and still the only one).
     assert all(literal_labels(ROOT / allowed) for allowed in ALLOWED)
