@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from core.i18n import gettext
 from core.metrics.registry import METRICS, TODAY_SO_FAR, Metric, _register
 from dashboards.kit import format_value, metric_tile
 from dashboards.kit.tiles import UNITS
@@ -45,6 +46,9 @@ def test_no_two_metrics_share_a_key_or_a_label_across_the_registries() -> None:
     assert len(set(labels)) == len(labels), sorted(
         label for label in set(labels) if labels.count(label) > 1
     )
+    # ...in every language: two labels must not read the same once translated.
+    spanish = [gettext(label, "es_AR") for label in labels]
+    assert len(set(spanish)) == len(spanish)
 
 
 @pytest.mark.parametrize("metric", ALL, ids=lambda m: m.key)
