@@ -11,7 +11,7 @@ from dashboards import intervention_outcomes as view
 from ui import db
 from ui.i18n import _, current_locale
 from ui.live import LiveContext, live_page
-from ui.render import show_figure, show_table
+from ui.render import show_figure, show_table, show_tiles
 
 st.title(_("Intervention outcomes"))
 
@@ -60,33 +60,7 @@ def body(ctx: LiveContext) -> None:
     kind, sentence = view.verdict(row, locale=locale)
     notice = {"effect": st.success, "harm": st.error, "none": st.info, "small": st.warning}[kind]
     notice(sentence)
-    tiles = st.columns(4)
-    pct = lambda v: fmt.format_percent(v, locale=locale)  # noqa: E731
-    of = _("{c} of {n} churned")
-    tiles[0].metric(
-        _("Holdout churn"),
-        pct(row["holdout_rate"]),
-        border=True,
-        help=of.format(c=row["holdout_churned"], n=row["holdout_n"]),
-    )
-    tiles[1].metric(
-        _("Treated churn"),
-        pct(row["treated_rate"]),
-        border=True,
-        help=of.format(c=row["treated_churned"], n=row["treated_n"]),
-    )
-    tiles[2].metric(
-        _("Churn reduction"),
-        fmt.format_signed_points(row["difference"], locale=locale),
-        border=True,
-        help=_("Holdout minus treated churn rate"),
-    )
-    tiles[3].metric(
-        _("Alerts scored"),
-        fmt.format_count(int(row["treated_n"] + row["holdout_n"]), locale=locale),
-        border=True,
-        help=_("Alerts whose follow-up window has ended"),
-    )
+    show_tiles(view.outcome_tiles(row, locale=locale))
     show_figure(view.rates_figure(result.overall, locale=locale))
     show_table(view.results_table(result.overall, locale=locale), column_config=_columns())
     st.subheader(_("By playbook"), anchor=False)

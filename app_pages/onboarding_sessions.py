@@ -2,13 +2,12 @@
 
 import streamlit as st
 
-from core.formatting import format_count, format_duration
 from core.queries.onboarding import onboarding_sessions
 from dashboards import onboarding_sessions as onboarding
 from ui import db
 from ui.i18n import _
 from ui.live import LiveContext, live_page
-from ui.render import show_table
+from ui.render import show_table, show_tiles
 
 st.title(_("Onboarding sessions"))
 
@@ -56,28 +55,7 @@ def body(ctx: LiveContext) -> None:
         st.info(_("No onboarding session is in progress or finished in the last 7 days."))
         return
     summary = onboarding.summarize(sessions)
-    tiles = st.columns(4)
-    tiles[0].metric(
-        _("In progress"), format_count(summary.in_progress, locale=ctx.locale), border=True
-    )
-    tiles[1].metric(
-        _("Idle > 15 min"),
-        format_count(summary.idle, locale=ctx.locale),
-        border=True,
-        help=_("In-progress sessions with no step or save for 15 min"),
-    )
-    tiles[2].metric(
-        _("Went live (7 d)"), format_count(summary.activated, locale=ctx.locale), border=True
-    )
-    median = summary.median_minutes_to_live
-    tiles[3].metric(
-        _("Median time to live"),
-        format_duration(None if median is None else median * 60, locale=ctx.locale),
-        border=True,
-        help=_("Target: under {target} min; {within} of {total} made it.").format(
-            target=onboarding.TARGET_MINUTES, within=summary.within_target, total=summary.activated
-        ),
-    )
+    show_tiles(onboarding.summary_tiles(summary, locale=ctx.locale))
     # The wizard resumes a session from its URL (?session=N); finished ones open read-only.
     sessions["resume"] = "/onboarding-wizard?session=" + sessions["session_id"].astype(str)
     show_table(

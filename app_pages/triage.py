@@ -5,7 +5,6 @@ import logging
 import pandas as pd
 import streamlit as st
 
-from core import formatting as fmt
 from core.db import DATABASE_ERRORS
 from core.labels import code_label
 from core.vocabulary import TIERS
@@ -16,7 +15,7 @@ from dashboards import triage as view
 from ui import db
 from ui.i18n import _, current_locale
 from ui.live import read_settings
-from ui.render import show_table
+from ui.render import show_table, show_tiles
 from ui.sidebar import current_operator_id
 from ui.triage_card import render_card, show_flash
 from ui.triage_settings import notifications_tab, playbooks_tab, rules_tab
@@ -84,16 +83,7 @@ def queue_section(me: int | None) -> pd.DataFrame:
             include_holdout=holdout,
         )
     summary = view.summarize(queue)
-    tiles = st.columns(4)
-    tiles[0].metric(_("Open"), fmt.format_count(summary.open, locale=locale), border=True)
-    tiles[1].metric(_("Snoozed"), fmt.format_count(summary.snoozed, locale=locale), border=True)
-    tiles[2].metric(_("Escalated"), fmt.format_count(summary.escalated, locale=locale), border=True)
-    tiles[3].metric(
-        _("Priority in queue"),
-        fmt.format_money(summary.priority_total, locale=locale),
-        border=True,
-        help=_("Sum of MRR at risk × churn probability over the alerts shown."),
-    )
+    show_tiles(view.queue_tiles(summary, locale=locale))
     if queue.empty:
         st.info(_("No alerts match these filters."), icon=":material/inbox:")
         return queue

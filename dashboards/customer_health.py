@@ -15,6 +15,7 @@ import plotly.graph_objects as go
 
 from core import formatting as fmt
 from core.i18n import N_, translator
+from core.metrics.registry import METRICS
 from core.models.health.definitions import (
     COMPONENT_LABELS,
     COMPONENTS,
@@ -24,7 +25,7 @@ from core.models.health.definitions import (
 )
 from core.vocabulary import TIERS
 from dashboards.filters import Filters
-from dashboards.kit import Tile, delta, delta_color, tile
+from dashboards.kit import Tile, metric_tile
 from dashboards.theme import Colors, empty_figure, new_figure
 
 BANDS = ("green", "yellow", "red")
@@ -212,28 +213,20 @@ def contributions_figure(weights: pd.DataFrame, tiers: list[str], *, locale: str
 
 
 # -------------------------------------------------------------------------- tiles
+# The registry's metric of each band's count.
+BAND_METRICS = {"green": "green_tenants", "yellow": "yellow_tenants", "red": "red_tenants"}
+
+
 def _count_tile(band: str, now: int, before: int | None, total: int, *, locale: str) -> Tile:
     _ = translator(locale)
-    change = delta("count", now, before, locale=locale)
-    # more green tenants is good, more red is bad, yellow is neither
-    better = {"green": True, "red": False, "yellow": None}[band]
     share = fmt.format_percent(now / total if total else None, locale=locale)
-    return Tile(
-        key=band,
-        label=_("{band} tenants").format(band=_(BAND_LABELS[band])),
-        value=fmt.format_count(now, locale=locale),
-        delta=None if change is None else change.text,
-        delta_color=delta_color(change, better),
-        delta_arrow="off" if change is None or change.flat else "auto",
-        help=_(
-            "Tenants whose health score is in the {band} band (red below {red}, green from "
-            "{green}). {share} of the scored tenants. The change compares with 7 days ago."
-        ).format(band=_(BAND_LABELS[band]), red=int(RED_BELOW), green=int(GREEN_FROM), share=share),
+    note = _("Red below {red}, green from {green}. {share} of the scored tenants.").format(
+        red=int(RED_BELOW), green=int(GREEN_FROM), share=share
     )
+    return metric_tile(METRICS[BAND_METRICS[band]], now, before, locale=locale, note=note)
 
 
 def build_tiles(latest: pd.DataFrame, before: pd.DataFrame | None, *, locale: str) -> list[Tile]:
-    _ = translator(locale)
     scored = latest.dropna(subset=["score"])
     counts = scored["band"].value_counts()
     then = None if before is None or before.empty else before["band"].value_counts()
@@ -251,20 +244,7 @@ def build_tiles(latest: pd.DataFrame, before: pd.DataFrame | None, *, locale: st
     previous = None
     if before is not None and not before.dropna(subset=["score"]).empty:
         previous = float(before["score"].mean())
-    tiles.append(
-        tile(
-            _("Average health score"),
-            "score",
-            mean,
-            previous,
-            locale=locale,
-            key="mean_score",
-            help=_(
-                "Mean health score (0-100) of the scored tenants; the change compares with "
-                "the mean 7 days ago."
-            ),
-        )
-    )
+    tiles.append(metric_tile(METRICS["mean_health_score"], mean, previous, locale=locale))
     return tiles
 
 

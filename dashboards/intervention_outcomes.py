@@ -12,7 +12,9 @@ import plotly.graph_objects as go
 
 from core import formatting as fmt
 from core.i18n import translator
+from core.metrics.registry import METRICS
 from core.workflows.alerts.definitions import MIN_ARM_N, PLAYBOOK_TITLES
+from dashboards.kit import Tile, metric_tile
 from dashboards.theme import Colors, empty_figure, new_figure
 
 
@@ -23,6 +25,36 @@ def p_text(p: float | None, *, locale: str) -> str:
     if p < 0.0001:
         return "< " + fmt.format_number(0.0001, digits=4, locale=locale)
     return fmt.format_number(p, digits=4, locale=locale)
+
+
+def outcome_tiles(row: pd.Series, *, locale: str) -> list[Tile]:
+    """The tiles of one follow-up horizon's overall row: each arm's churn, the reduction
+    (holdout minus treated) and how many alerts were scored."""
+    _ = translator(locale)
+    of = _("{c} of {n} churned")
+    scored = int(row["treated_n"] + row["holdout_n"])
+    return [
+        metric_tile(
+            METRICS["holdout_churn"],
+            fmt.format_percent(row["holdout_rate"], locale=locale),
+            locale=locale,
+            note=of.format(c=row["holdout_churned"], n=row["holdout_n"]),
+        ),
+        metric_tile(
+            METRICS["treated_churn"],
+            fmt.format_percent(row["treated_rate"], locale=locale),
+            locale=locale,
+            note=of.format(c=row["treated_churned"], n=row["treated_n"]),
+        ),
+        metric_tile(
+            METRICS["churn_reduction"],
+            fmt.format_signed_points(row["difference"], locale=locale),
+            locale=locale,
+        ),
+        metric_tile(
+            METRICS["alerts_scored"], fmt.format_count(scored, locale=locale), locale=locale
+        ),
+    ]
 
 
 def playbook_label(key: str, locale: str) -> str:

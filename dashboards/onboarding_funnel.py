@@ -8,21 +8,22 @@ is about the same set of sessions, so the funnel, the tiles and the table agree.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import pandas as pd
 import plotly.graph_objects as go
 
 from core.i18n import N_, translator
+from core.metrics.registry import METRICS
 from dashboards.filters import Filters
-from dashboards.kit import Tile, tile
+from dashboards.kit import Tile, metric_tile
 from dashboards.links import with_tenant_links
 from dashboards.theme import Colors, empty_figure, new_figure
 
 # An in-progress session with no step entered or completed for this long is "stalled":
 # the operator or the business owner walked away. A day covers overnight pauses.
 STALLED_AFTER_HOURS = 24
+STALLED_NOTE = N_("Stalled after {hours} hours without activity.")
 FINISHED = ("activated", "abandoned", "rejected")
 APPROVED = ("auto_approved", "approved")
 STEP_TITLES = {
@@ -50,77 +51,16 @@ STATUS_COLOURS = {
 }
 
 
-@dataclass(frozen=True)
-class FunnelMetric:
-    key: str
-    label: str  # English msgid
-    definition: str  # English msgid, the tile's help text
-    unit: str  # count, ratio, minutes, hours
-    higher_is_better: bool = True
-
-
-METRICS: dict[str, FunnelMetric] = {
-    m.key: m
-    for m in (
-        FunnelMetric(
-            "sessions_started",
-            N_("Sessions started"),
-            N_("Onboarding wizard sessions started in the period (any outcome)."),
-            "count",
-        ),
-        FunnelMetric(
-            "activated",
-            N_("Activated tenants"),
-            N_("Sessions started in the period that ended with a live tenant."),
-            "count",
-        ),
-        FunnelMetric(
-            "success_rate",
-            N_("Success rate"),
-            N_(
-                "Activated ÷ finished sessions (activated, abandoned or rejected) among those "
-                "started in the period; sessions still in progress are left out."
-            ),
-            "ratio",
-        ),
-        FunnelMetric(
-            "median_time_to_activate",
-            N_("Median time to activate"),
-            N_("Median time from the start of the wizard to activation, over activated sessions."),
-            "minutes",
-            higher_is_better=False,
-        ),
-        FunnelMetric(
-            "auto_verification_rate",
-            N_("Automated verification"),
-            N_(
-                "Auto-approved ÷ verified: the share of approved businesses that verification "
-                "approved with no manual review."
-            ),
-            "ratio",
-        ),
-        FunnelMetric(
-            "median_time_to_first_booking",
-            N_("Time to first booking"),
-            N_(
-                "Median time from activation to the tenant's first booking (when a client "
-                "booked), over activated tenants that have one."
-            ),
-            "hours",
-            higher_is_better=False,
-        ),
-        FunnelMetric(
-            "stalled",
-            N_("Stalled sessions"),
-            N_(
-                "Sessions in progress with no step entered or completed for more than "
-                "{hours} hours."
-            ),
-            "count",
-            higher_is_better=False,
-        ),
-    )
-}
+# The page's tiles, in order: metrics of the registry (core/metrics/registry.py).
+TILE_KEYS = (
+    "sessions_started",
+    "activated",
+    "success_rate",
+    "median_time_to_activate",
+    "auto_verification_rate",
+    "median_time_to_first_booking",
+    "stalled",
+)
 
 
 def select_sessions(sessions: pd.DataFrame, filters: Filters) -> pd.DataFrame:
@@ -178,8 +118,12 @@ def summarize(sessions: pd.DataFrame, at: datetime) -> dict[str, float | None]:
 
 
 def definition(key: str, *, locale: str) -> str:
+    """The metric's definition; the stalled sessions' with the threshold it uses."""
     _ = translator(locale)
-    return _(METRICS[key].definition).format(hours=STALLED_AFTER_HOURS)
+    text = _(METRICS[key].definition)
+    if key == "stalled":
+        text += " " + _(STALLED_NOTE).format(hours=STALLED_AFTER_HOURS)
+    return text
 
 
 def build_tiles(
@@ -194,25 +138,19 @@ def build_tiles(
     )
     previous = previous_period(filters)
     before = summarize(select_sessions(sessions, previous), at) if previous else {}
+    stalled_note = _(STALLED_NOTE).format(hours=STALLED_AFTER_HOURS)
+    compared = _("Change: against the previous period of the same length.")
     tiles = []
-    for key, metric in METRICS.items():
-        value = now_values[key]
+    for key in TILE_KEYS:
         # Stalled is a state now, not a flow over the period: no delta.
-        previous = None if key == "stalled" else before.get(key)
+        stalled = key == "stalled"
         tiles.append(
-            tile(
-                _(metric.label),
-                metric.unit,
-                value,
-                previous,
+            metric_tile(
+                METRICS[key],
+                now_values[key],
+                None if stalled else before.get(key),
                 locale=locale,
-                higher_is_better=metric.higher_is_better,
-                help=definition(key, locale=locale)
-                + (
-                    ""
-                    if key == "stalled"
-                    else "\n\n" + _("Change: against the previous period of the same length.")
-                ),
+                note=stalled_note if stalled else compared,
             )
         )
     return tiles

@@ -8,6 +8,9 @@ import pandas as pd
 from pandas.io.formats.style import Styler
 
 from core import formatting as fmt
+from core.i18n import translator
+from core.metrics.registry import METRICS
+from dashboards.kit import Tile, metric_tile
 
 # The console's promise: a new business goes live in under an hour.
 TARGET_MINUTES = 60
@@ -36,6 +39,27 @@ def summarize(sessions: pd.DataFrame) -> OnboardingSummary:
         median_minutes_to_live=float(minutes.median()) if len(minutes) else None,
         within_target=int((minutes < TARGET_MINUTES).sum()),
     )
+
+
+def summary_tiles(summary: OnboardingSummary, *, locale: str) -> list[Tile]:
+    """The page's tiles: metrics of the registry over the sessions the query returned."""
+    _ = translator(locale)
+    median = summary.median_minutes_to_live
+    target = _("Target: under {target} min; {within} of {total} made it.").format(
+        target=TARGET_MINUTES, within=summary.within_target, total=summary.activated
+    )
+    count = lambda value: fmt.format_count(value, locale=locale)  # noqa: E731
+    return [
+        metric_tile(METRICS["sessions_in_progress"], count(summary.in_progress), locale=locale),
+        metric_tile(METRICS["idle_sessions"], count(summary.idle), locale=locale),
+        metric_tile(METRICS["went_live_7d"], count(summary.activated), locale=locale),
+        metric_tile(
+            METRICS["median_time_to_live"],
+            fmt.format_duration(None if median is None else median * 60, locale=locale),
+            locale=locale,
+            note=target,
+        ),
+    ]
 
 
 def style_sessions(sessions: pd.DataFrame, *, locale: str = fmt.DEFAULT_LOCALE) -> Styler:

@@ -16,7 +16,8 @@ from pandas.io.formats.style import Styler
 
 from core import formatting as fmt
 from core.i18n import N_, translator
-from dashboards.kit import Tile
+from core.metrics.registry import METRICS
+from dashboards.kit import Tile, metric_tile
 from dashboards.theme import Colors, empty_figure, new_figure
 
 CATEGORIES = {
@@ -60,37 +61,20 @@ def refresh_tiles(
     )
     failures = int(summary["failed"].sum()) if not summary.empty else 0
     warnings = None if quality is None else int((quality["status"] == "warning").sum())
-    seconds = (
-        fmt.MISSING
-        if median_s is None
-        else f"{fmt.format_number(median_s, digits=2, locale=locale)} s"
-    )
+    count = lambda value: fmt.format_count(value, locale=locale)  # noqa: E731
     return [
-        Tile(
-            _("Refresh duration"),
-            seconds,
-            _(
-                "Median wall time of the successful metrics refreshes shown below ({n} runs)."
-            ).format(n=len(ok)),
+        metric_tile(
+            METRICS["refresh_duration"],
+            median_s,
+            locale=locale,
+            note=_("Successful runs shown below: {n}.").format(n=len(ok)),
         ),
-        Tile(
-            _("Rows touched"),
-            fmt.format_count(last_rows, locale=locale),
-            _("Rows the last refresh read, rollup cells it recomputed and days it refolded."),
-        ),
-        Tile(
-            _("Job failures"),
-            fmt.format_count(failures, locale=locale),
-            _("Failed runs of any scheduled job in the chosen window."),
-            delta=None,
-        ),
-        Tile(
-            _("Data-quality warnings"),
-            fmt.MISSING if warnings is None else fmt.format_count(warnings, locale=locale),
-            _(
-                "Checks with offending rows: orphans, missing required values, "
-                "future-dated rows, empty tables."
-            ),
+        metric_tile(METRICS["rows_touched"], count(last_rows), locale=locale),
+        metric_tile(METRICS["job_failures"], count(failures), locale=locale),
+        metric_tile(
+            METRICS["quality_warnings"],
+            fmt.MISSING if warnings is None else count(warnings),
+            locale=locale,
         ),
     ]
 

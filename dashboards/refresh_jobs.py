@@ -10,8 +10,9 @@ from pandas.io.formats.style import Styler
 
 from core import formatting as fmt
 from core.i18n import N_, translator
+from core.metrics.registry import METRICS
 from core.metrics.snapshot_types import RefreshStatus
-from dashboards.kit import Tile
+from dashboards.kit import Tile, metric_tile
 from dashboards.theme import Colors
 
 # Material Symbols names (the font ships with Streamlit; emoji fonts often do not).
@@ -54,27 +55,26 @@ def status_tiles(
     )
     if last == "failed":
         finished += " " + _("Error: {error}").format(error=status.last_error)
+    computed = _("Computed {when}; a refresh is due every {interval}.").format(
+        when=fmt.format_datetime(status.snapshot_created_at, locale=locale),
+        interval=fmt.format_duration(interval_s, locale=locale),
+    )
     return [
-        Tile(_("Snapshot"), version, _("The newest metric snapshot the pages read.")),
-        Tile(
-            _("Snapshot age"),
+        metric_tile(METRICS["snapshot_version"], version, locale=locale),
+        metric_tile(
+            METRICS["snapshot_age"],
             _age(status.snapshot_created_at, at, locale),
-            _("Computed {when}; a refresh is due every {interval}.").format(
-                when=fmt.format_datetime(status.snapshot_created_at, locale=locale),
-                interval=fmt.format_duration(interval_s, locale=locale),
-            ),
+            locale=locale,
+            note=computed,
         ),
-        Tile(
-            _("Last refresh"),
+        metric_tile(
+            METRICS["last_refresh"],
             _(RUN_STATUSES.get(last, last)) if last else fmt.MISSING,
-            finished,
+            locale=locale,
+            note=finished,
             icon=STATUS_ICONS.get(last or ""),
         ),
-        Tile(
-            _("Scheduler heartbeat"),
-            _age(status.heartbeat_at, at, locale),
-            _("The newest beat of any scheduler (embedded or standalone)."),
-        ),
+        metric_tile(METRICS["heartbeat"], _age(status.heartbeat_at, at, locale), locale=locale),
     ]
 
 

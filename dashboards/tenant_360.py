@@ -16,9 +16,10 @@ import plotly.graph_objects as go
 from core import formatting as fmt
 from core.i18n import N_, translator
 from core.inflation.deflate import to_constant_ars
+from core.metrics.registry import METRICS
 from core.models.health.definitions import GREEN_FROM, RED_BELOW
 from dashboards.filters import Filters
-from dashboards.kit import Tile
+from dashboards.kit import Tile, metric_tile
 from dashboards.theme import Colors, empty_figure, new_figure
 
 BAND_COLOURS = {"green": Colors.POSITIVE, "yellow": Colors.ACCENT, "red": Colors.NEGATIVE}
@@ -45,33 +46,16 @@ PROFILE_FIELDS = (
     ("partner", N_("Partner")),
     ("cs_owner", N_("CS owner")),
 )
-# One definition per signal: the tiles' help text.
-SIGNALS = {
-    "health": (
-        N_("Health score"),
-        N_(
-            "Latest stored health score (0-100) and its band; the change is against 7 days earlier."
-        ),
-    ),
-    "churn": (
-        N_("Churn probability"),
-        N_("Probability of churning within the model's horizon, from the newest scoring run."),
-    ),
-    "bookings_30d": (
-        N_("Bookings (30 d)"),
-        N_("Bookings of the last 30 days; the change is against the 30 days before."),
-    ),
-    "logins_30d": (
-        N_("Admin logins (30 d)"),
-        N_("Logins of the tenant's staff to the BarberPro admin in the last 30 days."),
-    ),
-    "failed_invoices_90d": (
-        N_("Failed invoices (90 d)"),
-        N_("BarberPro invoices of the last 90 days that failed, were retried or written off."),
-    ),
-    "open_tickets": (N_("Open tickets"), N_("Support tickets not closed yet.")),
-    "last_nps": (N_("Last NPS answer"), N_("The tenant's most recent NPS score (0-10).")),
-}
+# The signal tiles: metrics of the registry (core/metrics/registry.py), in display order.
+SIGNALS = (
+    "health_score",
+    "churn_probability",
+    "bookings_30d",
+    "logins_30d",
+    "failed_invoices_90d",
+    "open_tickets",
+    "last_nps",
+)
 
 
 def profile_lines(profile: dict[str, Any], *, locale: str) -> list[tuple[str, str]]:
@@ -104,11 +88,8 @@ def signal_tiles(
     """Health and churn when the models have stored them, then the raw signals."""
     _ = translator(locale)
 
-    def tile(
-        key: str, value: str, delta: str | None = None, colour: str = "normal", extra: str = ""
-    ) -> Tile:
-        label, definition = SIGNALS[key]
-        return Tile(_(label), value, _(definition) + extra, delta, colour)
+    def signal(key: str, value: str, change: str | None = None, note: str = "") -> Tile:
+        return metric_tile(METRICS[key], value, locale=locale, change=change, note=note)
 
     tiles = []
     scored = health.dropna(subset=["score"]) if not health.empty else health
@@ -117,27 +98,23 @@ def signal_tiles(
         band = _(BANDS.get(str(last.get("band")), str(last.get("band"))))
         delta = last.get("delta_7d")
         missing = list(last.get("missing") or [])
-        extra = ""
+        note = ""
         if missing:
-            extra = "\n\n" + _("Missing components (left out): {names}.").format(
-                names=", ".join(missing)
-            )
+            note = _("Missing components (left out): {names}.").format(names=", ".join(missing))
         tiles.append(
-            tile(
-                "health",
+            signal(
+                "health_score",
                 f"{fmt.format_number(float(last['score']), digits=0, locale=locale)} · {band}",
                 None if pd.isna(delta) else fmt.format_signed_count(float(delta), locale=locale),
-                extra=extra,
+                note=note,
             )
         )
     if churn is not None:
         tiles.append(
-            tile(
-                "churn",
+            signal(
+                "churn_probability",
                 fmt.format_percent(churn["probability"], locale=locale),
-                colour="inverse",
-                extra="\n\n"
-                + _("Scored {when}, model v{version}.").format(
+                note=_("Scored {when}, model v{version}.").format(
                     when=fmt.format_datetime(churn["scored_at"], locale=locale),
                     version=churn["model_version"],
                 ),
@@ -145,24 +122,21 @@ def signal_tiles(
         )
     change = signals.get("usage_change")
     tiles.append(
-        tile(
+        signal(
             "bookings_30d",
             fmt.format_count(signals["bookings_30d"], locale=locale),
             None if change is None else fmt.format_signed_percent(change, locale=locale),
         )
     )
-    tiles.append(tile("logins_30d", fmt.format_count(signals["logins_30d"], locale=locale)))
-    tiles.append(
-        tile("failed_invoices_90d", fmt.format_count(signals["failed_invoices_90d"], locale=locale))
-    )
-    tiles.append(tile("open_tickets", fmt.format_count(signals["open_tickets"], locale=locale)))
+    for key in ("logins_30d", "failed_invoices_90d", "open_tickets"):
+        tiles.append(signal(key, fmt.format_count(signals[key], locale=locale)))
     nps = signals.get("last_nps")
     when = signals.get("last_nps_at")
     tiles.append(
-        tile(
+        signal(
             "last_nps",
             fmt.format_count(nps, locale=locale) if nps is not None else fmt.MISSING,
-            extra="" if when is None else "\n\n" + fmt.format_date(when, locale=locale),
+            note="" if when is None else fmt.format_date(when, locale=locale),
         )
     )
     return tiles

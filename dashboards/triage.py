@@ -10,17 +10,19 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from core import formatting as fmt
-from core.i18n import translator
+from core.i18n import N_, translator
+from core.metrics.registry import METRICS
 from core.workflows.alerts.definitions import ACTION_LABELS, OUTCOME_LABELS, REASON_LABELS
+from dashboards.kit import Tile, metric_tile
 from dashboards.links import tenant_url
 from dashboards.theme import Colors, empty_figure, new_figure
 
-STATUS_LABELS = {"open": "Open", "snoozed": "Snoozed", "closed": "Closed"}
+STATUS_LABELS = {"open": N_("Open"), "snoozed": N_("Snoozed"), "closed": N_("Closed")}
 EVENT_LABELS = {
-    "nps": "NPS",
-    "invoice": "Invoice",
-    "ticket": "Support ticket",
-    "cs_action": "CS action",
+    "nps": N_("NPS"),
+    "invoice": N_("Invoice"),
+    "ticket": N_("Support ticket"),
+    "cs_action": N_("CS action"),
 }
 BAND_COLORS = {"red": Colors.NEGATIVE, "yellow": Colors.ACCENT, "green": Colors.POSITIVE}
 
@@ -52,6 +54,50 @@ def summarize(queue: pd.DataFrame) -> QueueSummary:
         escalated=int(queue["escalated"].sum()) if len(queue) else 0,
         priority_total=float(queue["priority"].sum()) if len(queue) else 0.0,
     )
+
+
+def queue_tiles(summary: QueueSummary, *, locale: str) -> list[Tile]:
+    """The queue's tiles: metrics of the registry, over the alerts the filters show."""
+    count = lambda value: fmt.format_count(value, locale=locale)  # noqa: E731
+    return [
+        metric_tile(METRICS["open_alerts"], count(summary.open), locale=locale),
+        metric_tile(METRICS["snoozed_alerts"], count(summary.snoozed), locale=locale),
+        metric_tile(METRICS["escalated_alerts"], count(summary.escalated), locale=locale),
+        metric_tile(
+            METRICS["priority_in_queue"],
+            fmt.format_money(summary.priority_total, locale=locale),
+            locale=locale,
+        ),
+    ]
+
+
+def card_tiles(alert: dict[str, Any], *, locale: str) -> list[Tile]:
+    """The tenant card's tiles: the alert's priority, the MRR and churn probability it
+    was computed from, and how many signals fired it."""
+    _ = translator(locale)
+    model = alert["probability_source"] == "model"
+    source = _("churn model") if model else _("prior: holdout churn")
+    return [
+        metric_tile(
+            METRICS["priority"], fmt.format_money(alert["priority"], locale=locale), locale=locale
+        ),
+        metric_tile(
+            METRICS["alert_mrr_at_risk"],
+            fmt.format_money(alert["mrr_at_risk"], locale=locale),
+            locale=locale,
+        ),
+        metric_tile(
+            METRICS["churn_probability"],
+            fmt.format_percent(alert["churn_probability"], locale=locale),
+            locale=locale,
+            note=source,
+        ),
+        metric_tile(
+            METRICS["signal_count"],
+            fmt.format_count(alert["signal_count"], locale=locale),
+            locale=locale,
+        ),
+    ]
 
 
 def queue_table(queue: pd.DataFrame, *, locale: str) -> pd.DataFrame:

@@ -26,7 +26,7 @@ from dashboards.links import tenant_url
 from ui import db
 from ui.errors import error_text
 from ui.i18n import _, current_locale
-from ui.render import show_figure, show_table
+from ui.render import show_figure, show_table, show_tiles
 from ui.sidebar import current_actor
 
 _FLASH = "triage_flash"
@@ -87,20 +87,7 @@ def render_card(alert_id: int, me: int | None, users: pd.DataFrame) -> None:
                 outcome=view.outcome_label(a["outcome"], locale),
             )
         )
-    tiles = st.columns(4)
-    tiles[0].metric(
-        _("Priority"),
-        fmt.format_money(a["priority"], locale=locale),
-        border=True,
-        help=_("MRR at risk × churn probability: monthly revenue expected to be lost."),
-    )
-    tiles[1].metric(
-        _("MRR at risk"), fmt.format_money(a["mrr_at_risk"], locale=locale), border=True
-    )
-    source = _("churn model") if a["probability_source"] == "model" else _("prior: holdout churn")
-    probability = fmt.format_percent(a["churn_probability"], locale=locale)
-    tiles[2].metric(_("Churn probability"), probability, border=True, help=source)
-    tiles[3].metric(_("Signals"), fmt.format_count(a["signal_count"], locale=locale), border=True)
+    show_tiles(view.card_tiles(a, locale=locale))
 
     why, drivers = st.columns(2)
     with why:

@@ -24,13 +24,16 @@ Window = tuple[date, date]  # inclusive start and end day
 class Metric:
     key: str
     label: str
-    unit: str  # ars, count, ratio
+    unit: str  # the kit's units (dashboards/kit/tiles.py): ars, ratio, count, score, ...
     definition: str
-    grain: str  # point (at a day), window (over a period of days) or today (so far)
+    # point (at a moment), window or period (over the page's period of days), today (so
+    # far) or status (of the console's own machinery)
+    grain: str
     # Reads a snapshot's daily frame; None for the "today so far" figures, which the
     # refresh counts from raw rows (core/metrics/today.py).
     compute: Callable[[pd.DataFrame, Window], float | None] | None
-    higher_is_better: bool = True
+    # Which way a change is good; None when neither (the change is shown uncoloured).
+    higher_is_better: bool | None = True
     # Compared like for like (``comparable_days``): the volume of a day depends on the
     # calendar, so a holiday entering the window must not read as a trend.
     by_calendar: bool = False
@@ -741,6 +744,456 @@ METRICS: dict[str, Metric] = _register(
             "period",
             None,
             source="dashboards.partnerships",
+        ),
+        # Customer health (computed by dashboards/customer_health.py from the stored scores)
+        Metric(
+            "green_tenants",
+            N_("Green tenants"),
+            "count",
+            N_(
+                "Scored tenants whose latest health score is in the green band, the healthy "
+                "one; the change compares with 7 days ago."
+            ),
+            "point",
+            None,
+            source="dashboards.customer_health",
+        ),
+        Metric(
+            "yellow_tenants",
+            N_("Yellow tenants"),
+            "count",
+            N_(
+                "Scored tenants whose latest health score is in the yellow band, between red "
+                "and green; the change compares with 7 days ago."
+            ),
+            "point",
+            None,
+            higher_is_better=None,  # more yellow is neither better nor worse
+            source="dashboards.customer_health",
+        ),
+        Metric(
+            "red_tenants",
+            N_("Red tenants"),
+            "count",
+            N_(
+                "Scored tenants whose latest health score is in the red band, at risk; the "
+                "change compares with 7 days ago."
+            ),
+            "point",
+            None,
+            higher_is_better=False,
+            source="dashboards.customer_health",
+        ),
+        Metric(
+            "mean_health_score",
+            N_("Average health score"),
+            "score",
+            N_(
+                "Mean health score (0-100) of the scored tenants; the change compares with "
+                "the mean 7 days ago."
+            ),
+            "point",
+            None,
+            source="dashboards.customer_health",
+        ),
+        # Onboarding funnel (computed by dashboards/onboarding_funnel.py, by start-day cohort)
+        Metric(
+            "sessions_started",
+            N_("Sessions started"),
+            "count",
+            N_("Onboarding wizard sessions started in the period (any outcome)."),
+            "period",
+            None,
+            source="dashboards.onboarding_funnel",
+        ),
+        Metric(
+            "activated",
+            N_("Activated tenants"),
+            "count",
+            N_("Sessions started in the period that ended with a live tenant."),
+            "period",
+            None,
+            source="dashboards.onboarding_funnel",
+        ),
+        Metric(
+            "success_rate",
+            N_("Success rate"),
+            "ratio",
+            N_(
+                "Activated ÷ finished sessions (activated, abandoned or rejected) among those "
+                "started in the period; sessions still in progress are left out."
+            ),
+            "period",
+            None,
+            source="dashboards.onboarding_funnel",
+        ),
+        Metric(
+            "median_time_to_activate",
+            N_("Median time to activate"),
+            "minutes",
+            N_("Median time from the start of the wizard to activation, over activated sessions."),
+            "period",
+            None,
+            higher_is_better=False,
+            source="dashboards.onboarding_funnel",
+        ),
+        Metric(
+            "auto_verification_rate",
+            N_("Automated verification"),
+            "ratio",
+            N_(
+                "Auto-approved ÷ verified: the share of approved businesses that verification "
+                "approved with no manual review."
+            ),
+            "period",
+            None,
+            source="dashboards.onboarding_funnel",
+        ),
+        Metric(
+            "median_time_to_first_booking",
+            N_("Time to first booking"),
+            "hours",
+            N_(
+                "Median time from activation to the tenant's first booking (when a client "
+                "booked), over activated tenants that have one."
+            ),
+            "period",
+            None,
+            higher_is_better=False,
+            source="dashboards.onboarding_funnel",
+        ),
+        Metric(
+            "stalled",
+            N_("Stalled sessions"),
+            "count",
+            N_(
+                "Sessions in progress, whatever day they started, with no step entered or "
+                "completed for longer than the stall threshold."
+            ),
+            "point",
+            None,
+            higher_is_better=False,
+            source="dashboards.onboarding_funnel",
+        ),
+        # Onboarding sessions (computed by dashboards/onboarding_sessions.py over the sessions
+        # in progress and those touched in the last 7 days)
+        Metric(
+            "sessions_in_progress",
+            N_("Sessions in progress"),
+            "count",
+            N_("Onboarding wizard sessions not yet activated, abandoned or rejected."),
+            "point",
+            None,
+            higher_is_better=None,
+            source="dashboards.onboarding_sessions",
+        ),
+        Metric(
+            "idle_sessions",
+            N_("Idle > 15 min"),
+            "count",
+            N_("In-progress sessions with no step or save for 15 min"),
+            "point",
+            None,
+            higher_is_better=False,
+            source="dashboards.onboarding_sessions",
+        ),
+        Metric(
+            "went_live_7d",
+            N_("Went live (7 d)"),
+            "count",
+            N_("Onboarding sessions that went live (activated) in the last 7 days."),
+            "period",
+            None,
+            source="dashboards.onboarding_sessions",
+        ),
+        Metric(
+            "median_time_to_live",
+            N_("Median time to live"),
+            "minutes",
+            N_(
+                "Median time from the start of the wizard to going live, over the sessions "
+                "that went live in the last 7 days."
+            ),
+            "period",
+            None,
+            higher_is_better=False,
+            source="dashboards.onboarding_sessions",
+        ),
+        # One tenant (Tenant 360's signals, computed by core/queries/tenant_360.py; the
+        # triage card's alert figures, computed when the alert fires)
+        Metric(
+            "health_score",
+            N_("Health score"),
+            "score",
+            N_(
+                "Latest stored health score (0-100) and its band; the change is against 7 days "
+                "earlier."
+            ),
+            "point",
+            None,
+            source="core.models.health.score",
+        ),
+        Metric(
+            "churn_probability",
+            N_("Churn probability"),
+            "ratio",
+            N_("Probability of churning within the model's horizon, from the newest scoring run."),
+            "point",
+            None,
+            higher_is_better=False,
+            source="core.workflows.alerts.engine",
+        ),
+        Metric(
+            "bookings_30d",
+            N_("Bookings (30 d)"),
+            "count",
+            N_("Bookings of the last 30 days; the change is against the 30 days before."),
+            "period",
+            None,
+            source="core.queries.tenant_360",
+        ),
+        Metric(
+            "logins_30d",
+            N_("Admin logins (30 d)"),
+            "count",
+            N_("Logins of the tenant's staff to the BarberPro admin in the last 30 days."),
+            "period",
+            None,
+            source="core.queries.tenant_360",
+        ),
+        Metric(
+            "failed_invoices_90d",
+            N_("Failed invoices (90 d)"),
+            "count",
+            N_("BarberPro invoices of the last 90 days that failed, were retried or written off."),
+            "period",
+            None,
+            higher_is_better=False,
+            source="core.queries.tenant_360",
+        ),
+        Metric(
+            "open_tickets",
+            N_("Open tickets"),
+            "count",
+            N_("Support tickets not closed yet."),
+            "point",
+            None,
+            higher_is_better=False,
+            source="core.queries.tenant_360",
+        ),
+        Metric(
+            "last_nps",
+            N_("Last NPS answer"),
+            "score",
+            N_("The tenant's most recent NPS score (0-10)."),
+            "point",
+            None,
+            source="core.queries.tenant_360",
+        ),
+        Metric(
+            "priority",
+            N_("Priority"),
+            "ars",
+            N_("MRR at risk × churn probability: monthly revenue expected to be lost."),
+            "point",
+            None,
+            higher_is_better=False,
+            source="core.workflows.alerts.engine",
+        ),
+        Metric(
+            "alert_mrr_at_risk",
+            N_("Tenant MRR at risk"),
+            "ars",
+            N_(
+                "The tenant's MRR when its alert last fired: the monthly revenue lost if it churns."
+            ),
+            "point",
+            None,
+            higher_is_better=False,
+            source="dashboards.triage",
+        ),
+        Metric(
+            "signal_count",
+            N_("Signals"),
+            "count",
+            N_(
+                "Rule signals that fired for this alert while it was open: the first, and each "
+                "new signal that differed from the one before."
+            ),
+            "point",
+            None,
+            higher_is_better=False,
+            source="core.workflows.alerts.engine",
+        ),
+        # Triage queue (computed by dashboards/triage.py over the alerts the filters show)
+        Metric(
+            "open_alerts",
+            N_("Open alerts"),
+            "count",
+            N_("Alerts shown that are open: fired and waiting for the CS team."),
+            "point",
+            None,
+            higher_is_better=False,
+            source="dashboards.triage",
+        ),
+        Metric(
+            "snoozed_alerts",
+            N_("Snoozed alerts"),
+            "count",
+            N_("Alerts shown that are snoozed until a chosen day (a new signal reopens them)."),
+            "point",
+            None,
+            higher_is_better=None,
+            source="dashboards.triage",
+        ),
+        Metric(
+            "escalated_alerts",
+            N_("Escalated alerts"),
+            "count",
+            N_("Alerts shown that have been escalated to a manager or admin."),
+            "point",
+            None,
+            higher_is_better=False,
+            source="dashboards.triage",
+        ),
+        Metric(
+            "priority_in_queue",
+            N_("Priority in queue"),
+            "ars",
+            N_("Sum of MRR at risk × churn probability over the alerts shown."),
+            "point",
+            None,
+            higher_is_better=False,
+            source="dashboards.triage",
+        ),
+        # Intervention outcomes (computed by core/workflows/alerts/outcomes.py: treated vs
+        # randomized holdout, at the chosen follow-up horizon)
+        Metric(
+            "holdout_churn",
+            N_("Holdout churn"),
+            "ratio",
+            N_(
+                "Share of the held-out alerts (no outreach) whose tenant churned within the "
+                "follow-up window, among those whose window has ended."
+            ),
+            "period",
+            None,
+            higher_is_better=False,
+            source="dashboards.intervention_outcomes",
+        ),
+        Metric(
+            "treated_churn",
+            N_("Treated churn"),
+            "ratio",
+            N_(
+                "Share of the treated alerts (worked by CS, whether or not they were) whose "
+                "tenant churned within the follow-up window, among those whose window has ended."
+            ),
+            "period",
+            None,
+            higher_is_better=False,
+            source="dashboards.intervention_outcomes",
+        ),
+        Metric(
+            "churn_reduction",
+            N_("Churn reduction"),
+            "ratio",
+            N_("Holdout minus treated churn rate"),
+            "period",
+            None,
+            source="dashboards.intervention_outcomes",
+        ),
+        Metric(
+            "alerts_scored",
+            N_("Alerts scored"),
+            "count",
+            N_("Alerts whose follow-up window has ended"),
+            "period",
+            None,
+            source="dashboards.intervention_outcomes",
+        ),
+        # The console's machinery (computed by dashboards/platform_operations.py from job
+        # runs and data-quality checks, and dashboards/refresh_jobs.py from the refresh status)
+        Metric(
+            "refresh_duration",
+            N_("Refresh duration"),
+            "seconds",
+            N_("Median wall time of the successful metrics refreshes in the chosen window."),
+            "period",
+            None,
+            higher_is_better=False,
+            source="dashboards.platform_operations",
+        ),
+        Metric(
+            "rows_touched",
+            N_("Rows touched"),
+            "count",
+            N_("Rows the last refresh read, rollup cells it recomputed and days it refolded."),
+            "point",
+            None,
+            higher_is_better=None,
+            source="dashboards.platform_operations",
+        ),
+        Metric(
+            "job_failures",
+            N_("Job failures"),
+            "count",
+            N_("Failed runs of any scheduled job in the chosen window."),
+            "period",
+            None,
+            higher_is_better=False,
+            source="dashboards.platform_operations",
+        ),
+        Metric(
+            "quality_warnings",
+            N_("Data-quality warnings"),
+            "count",
+            N_(
+                "Checks with offending rows: orphans, missing required values, "
+                "future-dated rows, empty tables."
+            ),
+            "point",
+            None,
+            higher_is_better=False,
+            source="dashboards.platform_operations",
+        ),
+        Metric(
+            "snapshot_version",
+            N_("Snapshot"),
+            "text",
+            N_("The newest metric snapshot the pages read."),
+            "status",
+            None,
+            source="dashboards.refresh_jobs",
+        ),
+        Metric(
+            "snapshot_age",
+            N_("Snapshot age"),
+            "seconds",
+            N_("How long ago the newest metric snapshot was computed."),
+            "status",
+            None,
+            higher_is_better=False,
+            source="dashboards.refresh_jobs",
+        ),
+        Metric(
+            "last_refresh",
+            N_("Last refresh"),
+            "text",
+            N_("How the latest run of the metrics refresh ended."),
+            "status",
+            None,
+            source="dashboards.refresh_jobs",
+        ),
+        Metric(
+            "heartbeat",
+            N_("Scheduler heartbeat"),
+            "seconds",
+            N_("The newest beat of any scheduler (embedded or standalone)."),
+            "status",
+            None,
+            higher_is_better=False,
+            source="dashboards.refresh_jobs",
         ),
     ]
 )

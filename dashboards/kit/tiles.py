@@ -17,7 +17,7 @@ The delta rule, for every tile of every dashboard:
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import NamedTuple
 
 from core import formatting as fmt
@@ -45,7 +45,10 @@ class Tile:
 DIGITS = {"count": 0, "days": 1, "multiple": 2, "months": 1, "number": 1, "score": 1}
 # Units whose change is relative unless a caller says otherwise; the others are stocks,
 # compared by difference at their DIGITS.
-FLOW_UNITS = {"ars", "number", "months", "minutes", "hours"}
+FLOW_UNITS = {"ars", "number", "months", "minutes", "hours", "seconds"}
+# Every unit a metric may have (core/metrics/registry.py); ``text`` is a value that is
+# not a number (a status, a version), shown as it is.
+UNITS = frozenset({"ars", "ratio", "minutes", "hours", "seconds", "text", *DIGITS})
 
 
 def is_missing(value: float | None) -> bool:
@@ -64,7 +67,7 @@ def format_minutes(minutes: float | None, *, locale: str) -> str:
     return f"{fmt.format_number(minutes / 1440, digits=1, locale=locale)} d"
 
 
-def format_value(unit: str, value: float | None, *, locale: str, compact: bool = True) -> str:
+def format_value(unit: str, value: float | str | None, *, locale: str, compact: bool = True) -> str:
     """``value`` as a tile (``compact``) or a help text shows it, by its unit."""
     if is_missing(value):
         return fmt.MISSING
@@ -76,6 +79,13 @@ def format_value(unit: str, value: float | None, *, locale: str, compact: bool =
         return format_minutes(value, locale=locale)
     if unit == "hours":
         return format_minutes(None if value is None else value * 60, locale=locale)
+    if unit == "seconds":
+        assert value is not None
+        if value < 60:
+            return f"{fmt.format_number(value, digits=2, locale=locale)} s"
+        return format_minutes(value / 60, locale=locale)
+    if unit == "text":
+        return str(value)
     if unit in DIGITS and unit != "count":
         return fmt.format_number(value, digits=DIGITS[unit], locale=locale)
     return (fmt.format_compact if compact else fmt.format_count)(value, locale=locale)
@@ -196,4 +206,50 @@ def definition_tile(
         key=spec.key,
         higher_is_better=spec.higher_is_better,
         flow=flow,
+    )
+
+
+def metric_tile(
+    spec: Metric,
+    value: float | str | None,
+    previous: float | None = None,
+    *,
+    locale: str,
+    note: str = "",
+    change: str | None = None,
+    flow: bool | None = None,
+    icon: str | None = None,
+) -> Tile:
+    """The tile of a registered metric: its label, direction and definition (the help,
+    then ``note``: what only this render knows, such as counts or times).
+
+    A number is shown by the metric's unit and compared with ``previous`` by the kit's
+    rule; a string (a status, a value with its band, an age) is shown as given, and
+    ``change``, if any, is the delta as given, coloured by the metric's direction.
+    """
+    _ = translator(locale)
+    help_text = _(spec.definition) + ("\n\n" + note if note else "")
+    if not isinstance(value, str):
+        made = tile(
+            _(spec.label),
+            spec.unit,
+            value,
+            previous,
+            locale=locale,
+            help=help_text,
+            key=spec.key,
+            higher_is_better=spec.higher_is_better,
+            flow=flow,
+        )
+        return replace(made, icon=icon)
+    return Tile(
+        key=spec.key,
+        label=_(spec.label),
+        value=value,
+        help=help_text,
+        delta=change,
+        delta_color="off"
+        if spec.higher_is_better is None
+        else ("normal" if spec.higher_is_better else "inverse"),
+        icon=icon,
     )

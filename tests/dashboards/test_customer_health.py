@@ -59,10 +59,12 @@ def test_tiles_match_the_stored_table(health_set) -> None:
     tiles = {tile.key: tile for tile in view.tiles}
     for band in ("green", "yellow", "red"):
         now, then = int((today["band"] == band).sum()), int((before["band"] == band).sum())
-        assert tiles[band].value == str(now)
-        assert tiles[band].delta == (f"{now - then:+d}" if now != then else "0")
+        tile = tiles[f"{band}_tenants"]
+        assert tile.label == f"{band.capitalize()} tenants"
+        assert tile.value == str(now)
+        assert tile.delta == (f"{now - then:+d}" if now != then else "0")
     mean = today["score"].mean()
-    assert tiles["mean_score"].value == f"{mean:.1f}"
+    assert tiles["mean_health_score"].value == f"{mean:.1f}"
     assert view.day == TODAY
 
 

@@ -57,3 +57,17 @@ def test_results_table_and_figures() -> None:
     empty = view.difference_figure(by.iloc[1:], 90, locale="en")
     assert empty.layout.annotations[0].text == "No playbook has both treated and holdout alerts."
     assert view.rates_figure(overall.iloc[0:0], locale="en").layout.annotations
+
+
+def test_outcome_tiles_take_labels_and_definitions_from_the_registry() -> None:
+    tiles = view.outcome_tiles(pd.Series(row(90, 18, 175, 23, 68)), locale="en")
+    assert [(t.key, t.label, t.value) for t in tiles] == [
+        ("holdout_churn", "Holdout churn", "33.8%"),
+        ("treated_churn", "Treated churn", "10.3%"),
+        ("churn_reduction", "Churn reduction", "+23.5 pp"),
+        ("alerts_scored", "Alerts scored", "243"),
+    ]
+    # The definition first, then what only this horizon knows.
+    assert tiles[0].help.startswith("Share of the held-out alerts")
+    assert tiles[0].help.endswith("\n\n23 of 68 churned")
+    assert tiles[1].help.endswith("\n\n18 of 175 churned")

@@ -66,9 +66,9 @@ def test_the_queue_opens_on_the_current_users_book(triage_env) -> None:  # type:
     treated = [i for i in opened if _arm(engine, i) == "treated"]
     assert sorted(queue["alert_id"]) == sorted(treated)
     assert [m.label for m in app.metric][:4] == [
-        "Open",
-        "Snoozed",
-        "Escalated",
+        "Open alerts",
+        "Snoozed alerts",
+        "Escalated alerts",
         "Priority in queue",
     ]
     app.multiselect(key="triage_reason").set_value(["failed_invoice"]).run()
