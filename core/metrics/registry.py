@@ -322,7 +322,7 @@ METRICS: dict[str, Metric] = _register(
             "period",
             None,
             higher_is_better=False,
-            source="dashboards.revenue_subscriptions",
+            source="core.metrics.revenue_figures",
         ),
         Metric(
             "churned_tenants",
@@ -332,7 +332,7 @@ METRICS: dict[str, Metric] = _register(
             "period",
             None,
             higher_is_better=False,
-            source="dashboards.revenue_subscriptions",
+            source="core.metrics.revenue_figures",
         ),
         Metric(
             "churned_mrr",
@@ -342,7 +342,7 @@ METRICS: dict[str, Metric] = _register(
             "period",
             None,
             higher_is_better=False,
-            source="dashboards.revenue_subscriptions",
+            source="core.metrics.revenue_figures",
         ),
         Metric(
             "mrr_at_risk",
@@ -355,7 +355,7 @@ METRICS: dict[str, Metric] = _register(
             "period",
             None,
             higher_is_better=False,
-            source="dashboards.revenue_subscriptions",
+            source="dashboards.churn_retention",
         ),
         Metric(
             "ltv",
@@ -368,7 +368,7 @@ METRICS: dict[str, Metric] = _register(
             ),
             "period",
             None,
-            source="dashboards.revenue_subscriptions",
+            source="dashboards.lifetime_value",
         ),
         Metric(
             "lifetime",
@@ -377,7 +377,7 @@ METRICS: dict[str, Metric] = _register(
             N_("Discounted expected lifetime of a new tenant in months (10-year horizon)."),
             "period",
             None,
-            source="dashboards.revenue_subscriptions",
+            source="dashboards.lifetime_value",
         ),
         Metric(
             "trailing_churn",
@@ -390,7 +390,7 @@ METRICS: dict[str, Metric] = _register(
             "period",
             None,
             higher_is_better=False,
-            source="dashboards.revenue_subscriptions",
+            source="dashboards.lifetime_value",
         ),
         Metric(
             "nrr_constant",
