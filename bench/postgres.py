@@ -3,9 +3,12 @@
 `python -m bench postgres --json PATH [--tenants N --months M]` generates the demo data
 (default scale unless told) into a PostgreSQL database (BARBERPRO_BENCH_POSTGRES_URL,
 default the local socket and database barberpro_bench, created if missing, server
-settings left as they are) and into a fresh SQLite file, runs every job once from empty
-and then once more after 30 s worth of simulated activity (steady state), and finally
-times how long `python scheduler.py` takes to exit after SIGTERM while a job runs.
+settings left as they are) and into a fresh SQLite file, runs every job once from empty,
+then in steady state (after 30 s worth of simulated activity on each) ``--rounds`` times
+per job, the two backends alternately, keeping the median; finally it times how long
+`python scheduler.py` takes to exit after SIGTERM while a job runs. ``--steady-only``
+repeats the steady-state part on the databases of the last full run (its --json file
+gives the first-run figures).
 Targets (issue 11): every job finishes on PostgreSQL; max_postgres_over_sqlite <= 2;
 scheduler_stop_s <= 10.
 """
@@ -20,6 +23,7 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
 from sqlalchemy import Engine, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
@@ -62,11 +66,33 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--months", type=int, default=18, help="months of history (default 18)")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument(
+        "--rounds", type=int, default=3, help="steady-state runs per job and backend (median)"
+    )
+    parser.add_argument(
+        "--steady-only",
+        action="store_true",
+        help="reuse the last full run's databases and first-run figures (--json)",
+    )
+    parser.add_argument(
         "--sqlite-path",
         type=Path,
         default=RESULTS / "bench_postgres_sqlite.db",
         help="the SQLite side (regenerated each run)",
     )
+
+
+def _previous_figures(args: argparse.Namespace) -> dict:
+    """The figures of the full run whose databases ``--steady-only`` reuses."""
+    import json
+
+    if not args.json or not Path(args.json).exists() or not args.sqlite_path.exists():
+        raise SystemExit(
+            "bench postgres --steady-only: needs the full run's --json file and SQLite copy"
+        )
+    previous = json.loads(Path(args.json).read_text(encoding="utf-8"))
+    if previous.get("scale") != {"tenants": args.tenants, "months": args.months, "seed": args.seed}:
+        raise SystemExit("bench postgres --steady-only: the previous run had another scale")
+    return previous
 
 
 def ensure_database(url: str) -> None:
@@ -95,40 +121,72 @@ def _generate(url: str, args: argparse.Namespace) -> float:
     return time.perf_counter() - started
 
 
+def _run_one(engine: Engine, job_id: str, label: str) -> tuple[float, str]:
+    """One recorded run of ``job_id``; a failure (or a skip where none is expected in
+    ``label``'s phase) stops the bench."""
+    spec = {spec.job_id: spec for spec in JOBS}[job_id]
+    started = time.perf_counter()
+    run = run_recorded(engine, spec, "bench", get_settings())
+    seconds = time.perf_counter() - started
+    status = run.status if run else "not recorded"
+    print(f"  {label:<18} {job_id:<18} {status:<8} {seconds:8.2f} s", flush=True)
+    may_skip = MAY_SKIP_STEADY if "steady" in label else MAY_SKIP
+    ok = ("success", "skipped") if job_id in may_skip else ("success",)
+    if status not in ok:
+        raise SystemExit(f"bench postgres: {job_id} {status} on {label}: {run and run.error}")
+    return seconds, status
+
+
 def _run_jobs(
     engine: Engine, label: str, may_skip: set[str]
 ) -> tuple[dict[str, float], dict[str, str]]:
     """Each job once, as the scheduler records it; any failure stops the bench."""
-    specs = {spec.job_id: spec for spec in JOBS}
     seconds: dict[str, float] = {}
     statuses: dict[str, str] = {}
     for job_id in JOB_ORDER:
-        started = time.perf_counter()
-        run = run_recorded(engine, specs[job_id], "bench", get_settings())
-        seconds[job_id] = time.perf_counter() - started
-        status = statuses[job_id] = run.status if run else "not recorded"
-        print(f"  {label:<16} {job_id:<18} {status:<8} {seconds[job_id]:8.2f} s", flush=True)
-        ok = ("success", "skipped") if job_id in may_skip else ("success",)
-        if status not in ok:
-            raise SystemExit(f"bench postgres: {job_id} {status} on {label}: {run and run.error}")
+        seconds[job_id], statuses[job_id] = _run_one(engine, job_id, label)
     return seconds, statuses
 
 
-Timings = tuple[dict[str, float], dict[str, float], dict[str, str]]
-
-
-def _measure(url: str, label: str, seed: int) -> Timings:
-    """First-run seconds, steady-state seconds and steady-state statuses per job."""
-    from data.simulate import Simulator
-
+def _first_runs(url: str, label: str) -> dict[str, float]:
+    """Every job once from empty (just after the data load), in the scheduler's order."""
     engine = create_engine_for(url)
     try:
-        first, _statuses = _run_jobs(engine, f"{label} first", MAY_SKIP)
-        Simulator(engine, seed=seed).apply(STEADY_EVENTS)
-        steady, statuses = _run_jobs(engine, f"{label} steady", MAY_SKIP_STEADY)
+        return _run_jobs(engine, f"{label} first", MAY_SKIP)[0]
     finally:
         engine.dispose()
-    return first, steady, statuses
+
+
+def _steady_runs(
+    urls: dict[str, str], seed: int, rounds: int
+) -> tuple[dict[str, dict[str, float]], dict[str, dict[str, str]]]:
+    """Steady state on both backends: 30 s of simulated activity on each, then each job
+    ``rounds`` times, PostgreSQL and SQLite alternately, keeping the median. Alternating
+    puts both under the same background load; measured one backend after the other on
+    this shared 2-core machine, a busy minute made churn_retrain 3.6x slower on one side
+    (261 s vs 73 s) although the same code takes 68 s vs 73 s back to back."""
+    from data.simulate import Simulator
+
+    engines = {label: create_engine_for(url) for label, url in urls.items()}
+    samples: dict[str, dict[str, list[float]]] = {label: {} for label in urls}
+    statuses: dict[str, dict[str, str]] = {label: {} for label in urls}
+    try:
+        for engine in engines.values():
+            Simulator(engine, seed=seed).apply(STEADY_EVENTS)
+        for job_id in JOB_ORDER:
+            for turn in range(rounds):
+                for label, engine in engines.items():
+                    seconds, status = _run_one(engine, job_id, f"{label} steady {turn + 1}")
+                    samples[label].setdefault(job_id, []).append(seconds)
+                    statuses[label][job_id] = status
+    finally:
+        for engine in engines.values():
+            engine.dispose()
+    medians = {
+        label: {job_id: float(np.median(values)) for job_id, values in jobs.items()}
+        for label, jobs in samples.items()
+    }
+    return medians, statuses
 
 
 def _running_job(engine: Engine) -> str | None:
@@ -218,13 +276,26 @@ def run(args: argparse.Namespace) -> int:
         raise SystemExit("bench postgres: BARBERPRO_BENCH_POSTGRES_URL must be a postgresql URL")
     ensure_database(pg_url)
     args.sqlite_path.parent.mkdir(parents=True, exist_ok=True)
-    for leftover in args.sqlite_path.parent.glob(args.sqlite_path.name + "*"):
-        leftover.unlink()
+    if not args.steady_only:
+        for leftover in args.sqlite_path.parent.glob(args.sqlite_path.name + "*"):
+            leftover.unlink()
     sqlite_url = f"sqlite:///{args.sqlite_path}"
 
-    generate_s = {"postgres": _generate(pg_url, args), "sqlite": _generate(sqlite_url, args)}
-    pg_first, pg_steady, pg_status = _measure(pg_url, "postgres", args.seed)
-    lite_first, lite_steady, lite_status = _measure(sqlite_url, "sqlite", args.seed)
+    urls = {"postgres": pg_url, "sqlite": sqlite_url}
+    if args.steady_only:
+        # The databases of the last full run, loaded and past their first runs; its
+        # first-run figures are carried over from its JSON.
+        previous = _previous_figures(args)
+        generate_s = previous["generate_s"]
+        pg_first = {k: v["postgres_first_s"] for k, v in previous["jobs"].items()}
+        lite_first = {k: v["sqlite_first_s"] for k, v in previous["jobs"].items()}
+    else:
+        generate_s = {label: _generate(url, args) for label, url in urls.items()}
+        pg_first = _first_runs(pg_url, "postgres")
+        lite_first = _first_runs(sqlite_url, "sqlite")
+    steady, status = _steady_runs(urls, args.seed, args.rounds)
+    pg_steady, lite_steady = steady["postgres"], steady["sqlite"]
+    pg_status, lite_status = status["postgres"], status["sqlite"]
     stop = scheduler_stop(pg_url)
 
     jobs = {
@@ -254,6 +325,8 @@ def run(args: argparse.Namespace) -> int:
         "max_postgres_over_sqlite": jobs[worst]["steady_ratio"],
         "slowest_ratio_job": worst,
         "ratio_floor_s": RATIO_FLOOR_S,
+        "steady_rounds": args.rounds,
+        "first_runs_from": "a previous full run" if args.steady_only else "this run",
         **stop,
     }
     rows: list[tuple[str, object]] = []

@@ -50,7 +50,7 @@ def definitions_table(query: str = "", *, locale: str) -> pd.DataFrame:
     """The registry as a table (``COLUMNS``), in the user's language, keeping the rows
     whose label, definition or key contains every word of ``query``."""
     _ = translator(locale)
-    better = {True: _("Higher"), False: _("Lower")}
+    better = {True: _("Higher"), False: _("Lower"), None: _("Neither")}
     rows = [
         {
             "label": _(metric.label),
