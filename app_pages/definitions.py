@@ -32,4 +32,6 @@ else:
             "key": st.column_config.TextColumn(_("Key")),
             "source": st.column_config.TextColumn(_("Computed in")),
         },
+        # Tall enough to read a screenful; a cell shows its whole definition on hover.
+        height=min(36 * (len(table) + 1) + 3, 720),
     )
