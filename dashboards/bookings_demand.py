@@ -448,7 +448,8 @@ def build_view(
     if not now["bookings"]:
         return BookingsView(message=_(NO_DATA))
     tiles = [
-        definition_tile(METRICS[k], now[k], before[k], locale=locale, flow=True) for k in TILE_KEYS
+        definition_tile(METRICS[k], now[k], before[k], locale=locale, flow=True, period=period)
+        for k in TILE_KEYS
     ]
 
     # Forecasts are for the whole platform in nominal ARS: shown only for that view.

@@ -284,7 +284,10 @@ def build_view(
             base_month=filters.constant_ars_month,
             cpi=cpi,
         ).drop(columns="month")
-    tiles = [definition_tile(METRICS[k], now[k], before[k], locale=locale) for k in CHURN_TILES]
+    tiles = [
+        definition_tile(METRICS[k], now[k], before[k], locale=locale, period=period)
+        for k in CHURN_TILES
+    ]
     tiles.append(
         definition_tile(
             METRICS["mrr_at_risk"],

@@ -338,7 +338,8 @@ def build_view(
         # a previous period reaching before the data would compare with nothing
         before = totals(period.previous)
     tiles = [
-        definition_tile(METRICS[k], now[k], before[k], locale=locale, flow=True) for k in TILE_KEYS
+        definition_tile(METRICS[k], now[k], before[k], locale=locale, flow=True, period=period)
+        for k in TILE_KEYS
     ]
     by_tier = by_dimension(weekly, rebooking, tenants, period, "tier", TIERS)
     by_vertical = by_dimension(weekly, rebooking, tenants, period, "vertical", VERTICALS)

@@ -292,7 +292,9 @@ def build_view(
         growth=_growth(rows["gmv_ars"], rows["gmv_previous_ars"])
     )
     return RegionsView(
-        tiles=[make_tile(METRICS[k], now[k], before[k], locale=locale) for k in TILES],
+        tiles=[
+            make_tile(METRICS[k], now[k], before[k], locale=locale, period=period) for k in TILES
+        ],
         map=map_figure(cities, locale=locale),
         provinces_chart=province_figure(provinces, locale=locale),
         provinces=provinces.reset_index(drop=True),

@@ -47,10 +47,16 @@ from dashboards.theme import Colors, empty_figure, new_figure
 
 
 def build_tile(
-    key: str, value: float | None, previous: float | None, *, locale: str, note: str = ""
+    key: str,
+    value: float | None,
+    previous: float | None,
+    *,
+    locale: str,
+    note: str = "",
+    period: MonthRange | None = None,
 ) -> Tile:
-    """One KPI tile; its help is the metric's definition plus both values."""
-    return definition_tile(METRICS[key], value, previous, locale=locale, note=note)
+    """One KPI tile; its help is the metric's definition plus both periods' values."""
+    return definition_tile(METRICS[key], value, previous, locale=locale, note=note, period=period)
 
 
 # ------------------------------------------------------------------ periods and data
@@ -337,7 +343,9 @@ def build_view(
     if not figures["mrr"] and not figures["mrr_start"]:
         return RevenueView(message=_("No data for these filters"))
     previous = revenue_figures(frame, period.previous)
-    tiles = [build_tile(k, figures[k], previous[k], locale=locale) for k in REVENUE_TILES]
+    tiles = [
+        build_tile(k, figures[k], previous[k], locale=locale, period=period) for k in REVENUE_TILES
+    ]
     nominal = (
         frame
         if filters.constant_ars_month is None

@@ -4,7 +4,14 @@ this, ``filters``, ``theme``, ``links`` and pure ``core`` modules, never each ot
 """
 
 from dashboards.kit.figures import accuracy_note, add_band, legend_below, room_for_legend
-from dashboards.kit.periods import DayRange, MonthRange, day_range, month_number, month_range
+from dashboards.kit.periods import (
+    DayRange,
+    MonthRange,
+    day_range,
+    describe,
+    month_number,
+    month_range,
+)
 from dashboards.kit.selection import (
     NO_DATA,
     active_on,
@@ -43,6 +50,7 @@ __all__ = [
     "definition_tile",
     "delta",
     "delta_color",
+    "describe",
     "format_minutes",
     "format_value",
     "keep_tenants",

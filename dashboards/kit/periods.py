@@ -8,6 +8,7 @@ from datetime import date, timedelta
 import numpy as np
 import pandas as pd
 
+from core import formatting as fmt
 from core.metrics.mrr_months import month_start
 from dashboards.filters import Filters
 
@@ -97,3 +98,15 @@ def month_range(
     end = min(filters.end or as_of, as_of)
     first, last = month_number(start), month_number(end)
     return None if first > last else MonthRange(first, last)
+
+
+def describe(period: DayRange | MonthRange, *, locale: str) -> str:
+    """The period as a reader names it: ``02/06/2026–29/06/2026`` for days, ``03/2026`` or
+    ``01/2026–06/2026`` for whole months."""
+    if isinstance(period, DayRange):
+        first = fmt.format_date(period.start, locale=locale)
+        last = fmt.format_date(period.end, locale=locale)
+    else:
+        months = month_start(np.array([period.first, period.last]))
+        first, last = (month.strftime("%m/%Y") for month in months)
+    return first if first == last else f"{first}–{last}"

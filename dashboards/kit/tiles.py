@@ -23,6 +23,7 @@ from typing import NamedTuple
 from core import formatting as fmt
 from core.i18n import N_, translator
 from core.metrics.registry import Metric
+from dashboards.kit.periods import DayRange, MonthRange, describe
 
 
 # --------------------------------------------------------------------------- tiles
@@ -179,6 +180,7 @@ def ratio(numerator: float, denominator: float) -> float | None:
 
 
 PREVIOUS_PERIOD = N_("Now: {now} · previous period: {before}")
+PERIOD_AND_PREVIOUS = N_("{period}: {now} · {previous_period}: {before}")
 
 
 def definition_tile(
@@ -189,11 +191,21 @@ def definition_tile(
     locale: str,
     note: str = "",
     flow: bool | None = None,
+    period: DayRange | MonthRange | None = None,
 ) -> Tile:
-    """The tile of ``spec``: its help is the definition, both periods' values and ``note``."""
+    """The tile of ``spec``: its help is the definition, both periods' values (named by
+    their dates when ``period``, compared with ``period.previous``, is given) and
+    ``note``."""
     _ = translator(locale)
     help_text = _(spec.definition) + "\n\n"
-    help_text += now_and_before(_(PREVIOUS_PERIOD), spec.unit, value, previous, locale=locale)
+    compared = _(PREVIOUS_PERIOD)
+    if period is not None:
+        compared = (
+            _(PERIOD_AND_PREVIOUS)
+            .replace("{period}", describe(period, locale=locale))
+            .replace("{previous_period}", describe(period.previous, locale=locale))
+        )
+    help_text += now_and_before(compared, spec.unit, value, previous, locale=locale)
     if note:
         help_text += "\n\n" + note
     return tile(

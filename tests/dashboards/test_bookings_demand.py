@@ -19,6 +19,7 @@ import pytest
 from sqlalchemy import text, update
 from sqlalchemy.orm import Session
 
+from core import formatting as fmt
 from core.db import create_engine_for
 from core.metrics.detail import refresh_detail_frames
 from core.metrics.frames import bookings as provider
@@ -218,8 +219,17 @@ def test_builder_numbers_match_raw_bookings():
         (raw["day"] >= pd.Timestamp(PERIOD.start) - pd.Timedelta(days=days))
         & (raw["day"] < pd.Timestamp(PERIOD.start))
     ]
+    first, last, first_before, last_before = (
+        fmt.format_date(day, locale="en")
+        for day in (
+            PERIOD.start,
+            TODAY,
+            PERIOD.start - timedelta(days=days),
+            PERIOD.start - timedelta(days=1),
+        )
+    )
     assert tiles["bookings"].help.endswith(
-        f"Now: {len(now):,} · previous period: {len(previous):,}"
+        f"{first}–{last}: {len(now):,} · {first_before}–{last_before}: {len(previous):,}"
     )
     completed = now[now["status"] == "completed"]
     expected_ticket = completed["price_ars"].sum() / len(completed)

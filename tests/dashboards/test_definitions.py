@@ -37,3 +37,23 @@ def test_search_matches_every_word_without_case_or_accents() -> None:
     assert definitions.definitions_table("zzz nothing", locale="en").empty
     everything = definitions.definitions_table("   ", locale="en")
     assert len(everything) == len(METRICS) + len(TODAY_SO_FAR)
+
+
+def test_tile_help_names_the_period_and_the_one_before() -> None:
+    from datetime import date
+
+    from dashboards import kit
+
+    days = kit.DayRange(date(2026, 6, 2), date(2026, 6, 29))
+    tile = kit.definition_tile(
+        METRICS["bookings"], 336.0, 280.0, locale="es_AR", flow=True, period=days
+    )
+    assert "02/06/2026–29/06/2026: 336 · 05/05/2026–01/06/2026: 280" in tile.help, tile.help
+    assert tile.help.startswith(gettext(METRICS["bookings"].definition, "es_AR"))
+    months = kit.MonthRange(kit.month_number(date(2026, 1, 1)), kit.month_number(date(2026, 3, 1)))
+    tile = kit.definition_tile(METRICS["nrr"], 1.05, 1.0, locale="en", period=months)
+    assert "01/2026–03/2026: 105.0% · 10/2025–12/2025: 100.0%" in tile.help, tile.help
+    one = kit.MonthRange(months.last, months.last)
+    assert kit.describe(one, locale="en") == "03/2026"
+    without = kit.definition_tile(METRICS["bookings"], 1.0, 2.0, locale="en")
+    assert "previous period" in without.help
