@@ -71,12 +71,7 @@ DETAIL_ORDER = [
     "vertical",
     "province",
     "bookings",
-    "utilization",
-    "no_show_rate",
-    "cancellation_rate",
-    "rebooking_rate",
-    "revenue_per_staff_hour",
-    "returning_share",
+    *efficiency.TILE_KEYS,
     "staff_hours",
     "gmv_ars",
 ]

@@ -112,16 +112,6 @@ def build_tile(key: str, kpi: dict[str, float | None], *, locale: str = fmt.DEFA
         "{days}", str(KPI_WINDOW_DAYS)
     )
     value, previous = kpi.get("value"), kpi.get("previous")
-    # The change compares like for like; older snapshots carry only the raw pair.
-    value_like = kpi.get("value_like", value)
-    built = _tile(
-        metric,
-        value_like,
-        kpi.get("previous_like", previous),
-        label=label,
-        compared=compared,
-        locale=locale,
-    )
     help_text = _(metric.definition) + "\n\n"
     help_text += now_and_before(compared, metric.unit, value, previous, locale=locale)
     left_out = int(kpi.get("days_left_out") or 0)
@@ -140,7 +130,20 @@ def build_tile(key: str, kpi: dict[str, float | None], *, locale: str = fmt.DEFA
             value=format_value(metric.unit, kpi["year_ago"], locale=locale, compact=False),
             change="–" if change is None else change.text,
         )
-    return replace(built, value=format_value(metric.unit, value, locale=locale), help=help_text)
+    # The change compares like for like (older snapshots carry only the raw pair); the
+    # value shown is the window's own figure.
+    built = tile(
+        label,
+        metric.unit,
+        kpi.get("value_like", value),
+        kpi.get("previous_like", previous),
+        locale=locale,
+        key=metric.key,
+        higher_is_better=metric.higher_is_better,
+        flow=_is_flow(metric),
+        help=help_text,
+    )
+    return replace(built, value=format_value(metric.unit, value, locale=locale))
 
 
 def build_today_tiles(snapshot: Snapshot, *, locale: str = fmt.DEFAULT_LOCALE) -> list[Tile]:

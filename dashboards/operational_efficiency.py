@@ -36,15 +36,8 @@ from dashboards.kit import (
 )
 from dashboards.theme import COLORWAY, Colors, empty_figure, new_figure
 
-TILE_KEYS = (
-    "utilization",
-    "no_show_rate",
-    "cancellation_rate",
-    "rebooking_rate",
-    "revenue_per_staff_hour",
-    "returning_share",
-)
 RATE_KEYS = ("utilization", "no_show_rate", "cancellation_rate", "rebooking_rate")
+TILE_KEYS = (*RATE_KEYS, "revenue_per_staff_hour", "returning_share")
 MIN_APPOINTMENTS = 50  # a tenant needs this many in the period to be ranked
 RANKED = 8
 WEEK_MEASURES = ("bookings", "completed", "cancelled", "no_show", "booked_minutes", "gmv_ars")
@@ -55,12 +48,7 @@ TENANT_COLUMNS = [
     "vertical",
     "province",
     "bookings",
-    "utilization",
-    "no_show_rate",
-    "cancellation_rate",
-    "rebooking_rate",
-    "revenue_per_staff_hour",
-    "returning_share",
+    *TILE_KEYS,
     "staff_hours",
     "gmv_ars",
 ]

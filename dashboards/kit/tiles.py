@@ -197,7 +197,6 @@ def definition_tile(
     their dates when ``period``, compared with ``period.previous``, is given) and
     ``note``."""
     _ = translator(locale)
-    help_text = _(spec.definition) + "\n\n"
     compared = _(PREVIOUS_PERIOD)
     if period is not None:
         compared = (
@@ -205,19 +204,9 @@ def definition_tile(
             .replace("{period}", describe(period, locale=locale))
             .replace("{previous_period}", describe(period.previous, locale=locale))
         )
-    help_text += now_and_before(compared, spec.unit, value, previous, locale=locale)
-    if note:
-        help_text += "\n\n" + note
-    return tile(
-        _(spec.label),
-        spec.unit,
-        value,
-        previous,
-        locale=locale,
-        help=help_text,
-        key=spec.key,
-        higher_is_better=spec.higher_is_better,
-        flow=flow,
+    both = now_and_before(compared, spec.unit, value, previous, locale=locale)
+    return metric_tile(
+        spec, value, previous, locale=locale, note=both + ("\n\n" + note if note else ""), flow=flow
     )
 
 
