@@ -1,4 +1,5 @@
-"""BarberPro Command Center: page config, the embedded scheduler, navigation. Nothing else."""
+"""BarberPro Command Center: page config, the embedded scheduler, the sign-in gate, and
+navigation for the signed-in role. Nothing else."""
 
 import logging
 
@@ -8,7 +9,9 @@ import scheduler
 from core.config import ConfigError, get_settings
 from core.i18n import gettext
 from core.jobs.control import set_default_statement_timeout
-from page_registry import pages_by_section
+from page_registry import PAGES, pages_by_section
+from ui.auth import signed_in_user
+from ui.gate import no_access_page, render_sign_in_prompt
 from ui.i18n import current_locale
 from ui.sidebar import render_sidebar
 
@@ -29,6 +32,15 @@ except Exception as exc:  # the pages still serve the last snapshot without a sc
     st.warning(f"The background refresh did not start: {exc}", icon=":material/sync_problem:")
 
 locale = current_locale()
+user = signed_in_user()
+if user is None:
+    render_sign_in_prompt()  # nothing of the console before sign-in, whatever the URL
+    st.stop()
+
+# Every page stays routable, so a direct link to one the role may not open says so
+# (a hidden stand-in) instead of silently landing on the default page.
+allowed = [p for p in PAGES if user.role in p.roles]
+default_path = next((p.path for p in allowed if p.default), allowed[0].path if allowed else None)
 navigation = st.navigation(
     {
         gettext(section, locale): [
@@ -37,7 +49,15 @@ navigation = st.navigation(
                 title=gettext(p.title, locale),
                 icon=p.icon,
                 url_path=p.url_path,
-                default=p.default,
+                default=p.path == default_path,
+            )
+            if user.role in p.roles
+            else st.Page(
+                no_access_page(p),
+                title=gettext(p.title, locale),
+                icon=p.icon,
+                url_path=p.url_path,
+                visibility="hidden",
             )
             for p in pages
         ]
@@ -45,5 +65,5 @@ navigation = st.navigation(
     },
     expanded=True,  # 21 pages: show them all rather than "View 11 more"
 )
-render_sidebar()
+render_sidebar(user)
 navigation.run()

@@ -6,11 +6,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from core.auth.roles import ROLES
 from core.i18n import N_
 
 # Titles and sections are English msgids (N_ marks them); the navigation translates them.
 SECTIONS = (N_("Dashboards"), N_("Customer success"), N_("Onboarding"), N_("Operations"))
-ROLES = ("executive", "cs_manager", "onboarding", "admin")
+# Roles: executive, cs_manager, cs_lead, onboarding, admin, display (core.auth.roles).
+# Who reads what (README "Roles"): the twelve dashboards are aggregates, for everyone;
+# tenant-level pages are not for wall screens; writes are checked again by each command.
+EVERYONE = ROLES
+DASHBOARD_READERS = ROLES
+CS_TEAM = ("cs_manager", "cs_lead", "admin")
+TENANT_READERS = ("executive", "cs_manager", "cs_lead", "onboarding", "admin")
+CS_READERS = ("executive", "cs_manager", "cs_lead", "admin")
+ONBOARDING_TEAM = ("onboarding", "admin")
+ADMINS = ("admin",)
 
 
 @dataclass(frozen=True)
@@ -23,7 +33,7 @@ class PageSpec:
     title: str
     icon: str  # a Material Symbols name, ":material/<name>:"
     section: str
-    roles: tuple[str, ...]  # who the page is for; enforced once the console has logins
+    roles: tuple[str, ...]  # who may open the page (app.py enforces it; see EVERYONE...)
     url_path: str
     default: bool = False
 
@@ -35,7 +45,7 @@ PAGES: tuple[PageSpec, ...] = (
         N_("Executive Overview"),
         ":material/monitoring:",
         "Dashboards",
-        ("executive", "cs_manager", "admin"),
+        DASHBOARD_READERS,
         "executive-overview",
         default=True,
     ),
@@ -44,7 +54,7 @@ PAGES: tuple[PageSpec, ...] = (
         N_("Revenue & Subscriptions"),
         ":material/payments:",
         "Dashboards",
-        ("executive", "admin"),
+        DASHBOARD_READERS,
         "revenue",
     ),
     PageSpec(
@@ -52,7 +62,7 @@ PAGES: tuple[PageSpec, ...] = (
         N_("Bookings & Demand"),
         ":material/event_available:",
         "Dashboards",
-        ("executive", "admin"),
+        DASHBOARD_READERS,
         "bookings",
     ),
     PageSpec(
@@ -60,7 +70,7 @@ PAGES: tuple[PageSpec, ...] = (
         N_("Operational Efficiency"),
         ":material/speed:",
         "Dashboards",
-        ("executive", "admin"),
+        DASHBOARD_READERS,
         "efficiency",
     ),
     PageSpec(
@@ -68,7 +78,7 @@ PAGES: tuple[PageSpec, ...] = (
         N_("Customer Health"),
         ":material/favorite:",
         "Dashboards",
-        ("executive", "cs_manager", "admin"),
+        DASHBOARD_READERS,
         "customer-health",
     ),
     PageSpec(
@@ -76,7 +86,7 @@ PAGES: tuple[PageSpec, ...] = (
         N_("Churn & Retention"),
         ":material/group_remove:",
         "Dashboards",
-        ("executive", "cs_manager", "admin"),
+        DASHBOARD_READERS,
         "churn",
     ),
     PageSpec(
@@ -84,7 +94,7 @@ PAGES: tuple[PageSpec, ...] = (
         N_("Lifetime Value"),
         ":material/savings:",
         "Dashboards",
-        ("executive", "admin"),
+        DASHBOARD_READERS,
         "lifetime-value",
     ),
     PageSpec(
@@ -92,7 +102,7 @@ PAGES: tuple[PageSpec, ...] = (
         N_("Onboarding Funnel"),
         ":material/filter_alt:",
         "Dashboards",
-        ("executive", "onboarding", "admin"),
+        DASHBOARD_READERS,
         "onboarding-funnel",
     ),
     PageSpec(
@@ -100,7 +110,7 @@ PAGES: tuple[PageSpec, ...] = (
         N_("Financial Operations"),
         ":material/account_balance:",
         "Dashboards",
-        ("executive", "admin"),
+        DASHBOARD_READERS,
         "finance",
     ),
     PageSpec(
@@ -108,7 +118,7 @@ PAGES: tuple[PageSpec, ...] = (
         N_("Partnerships & Attribution"),
         ":material/handshake:",
         "Dashboards",
-        ("executive", "admin"),
+        DASHBOARD_READERS,
         "partners",
     ),
     PageSpec(
@@ -116,7 +126,7 @@ PAGES: tuple[PageSpec, ...] = (
         N_("Regional Performance"),
         ":material/map:",
         "Dashboards",
-        ("executive", "admin"),
+        DASHBOARD_READERS,
         "regions",
     ),
     PageSpec(
@@ -124,7 +134,7 @@ PAGES: tuple[PageSpec, ...] = (
         N_("Platform Operations"),
         ":material/dns:",
         "Dashboards",
-        ("executive", "admin"),
+        DASHBOARD_READERS,
         "platform",
     ),
     # Customer success.
@@ -133,7 +143,7 @@ PAGES: tuple[PageSpec, ...] = (
         N_("Triage queue"),
         ":material/notification_important:",
         "Customer success",
-        ("cs_manager", "admin"),
+        CS_TEAM,
         "triage",
     ),
     PageSpec(
@@ -141,7 +151,7 @@ PAGES: tuple[PageSpec, ...] = (
         N_("Tenant directory"),
         ":material/storefront:",
         "Customer success",
-        ("cs_manager", "executive", "admin"),
+        TENANT_READERS,
         "tenants",
     ),
     PageSpec(
@@ -149,7 +159,7 @@ PAGES: tuple[PageSpec, ...] = (
         N_("Tenant 360"),
         ":material/person_search:",
         "Customer success",
-        ("cs_manager", "executive", "admin"),
+        TENANT_READERS,
         "tenant-360",
     ),
     PageSpec(
@@ -157,7 +167,7 @@ PAGES: tuple[PageSpec, ...] = (
         N_("Intervention outcomes"),
         ":material/science:",
         "Customer success",
-        ("cs_manager", "executive", "admin"),
+        CS_READERS,
         "intervention-outcomes",
     ),
     PageSpec(
@@ -165,7 +175,7 @@ PAGES: tuple[PageSpec, ...] = (
         N_("Model card"),
         ":material/model_training:",
         "Customer success",
-        ("cs_manager", "executive", "admin"),
+        CS_READERS,
         "model-card",
     ),
     # Onboarding.
@@ -174,7 +184,7 @@ PAGES: tuple[PageSpec, ...] = (
         N_("Onboarding wizard"),
         ":material/rocket_launch:",
         "Onboarding",
-        ("onboarding", "admin"),
+        ONBOARDING_TEAM,
         "onboarding-wizard",
     ),
     PageSpec(
@@ -182,7 +192,7 @@ PAGES: tuple[PageSpec, ...] = (
         N_("Onboarding sessions"),
         ":material/list_alt:",
         "Onboarding",
-        ("onboarding", "admin"),
+        ONBOARDING_TEAM,
         "onboarding-sessions",
     ),
     # Operations.
@@ -191,7 +201,7 @@ PAGES: tuple[PageSpec, ...] = (
         N_("Refresh & jobs"),
         ":material/sync:",
         "Operations",
-        ("admin",),
+        ADMINS,
         "refresh-jobs",
     ),
     PageSpec(
@@ -199,7 +209,7 @@ PAGES: tuple[PageSpec, ...] = (
         N_("Inflation (CPI) table"),
         ":material/percent:",
         "Operations",
-        ("admin",),
+        ADMINS,
         "cpi",
     ),
     PageSpec(
@@ -207,7 +217,7 @@ PAGES: tuple[PageSpec, ...] = (
         N_("Metric definitions"),
         ":material/menu_book:",
         "Operations",
-        ROLES,
+        EVERYONE,
         "definitions",
     ),
 )

@@ -16,11 +16,11 @@ from core.inflation.table import (
 )
 from dashboards import cpi_table
 from ui import db
+from ui.auth import current_actor
 from ui.errors import error_text
 from ui.i18n import _, current_locale
 from ui.live import read_settings
 from ui.render import show_figure, show_table
-from ui.sidebar import current_actor
 
 st.title(_("Inflation (CPI) table"))
 st.caption(

@@ -14,6 +14,7 @@ from core.vocabulary import TIERS
 from dashboards import customer_health as health
 from dashboards.links import TENANT_LINK_TEXT, with_tenant_links
 from ui import db
+from ui.auth import current_actor
 from ui.dashboard_page import (
     DashboardContext,
     FilteredDashboard,
@@ -24,7 +25,6 @@ from ui.errors import error_text
 from ui.i18n import _
 from ui.live import LiveContext
 from ui.render import download_csv, show_figure, show_table, show_tiles
-from ui.sidebar import current_actor
 
 PAGE = "customer-health"
 

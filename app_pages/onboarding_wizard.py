@@ -25,6 +25,7 @@ from core.workflows.onboarding.steps import STEP_TITLES, STEPS, StepValidationEr
 from core.workflows.onboarding.verification import VerifyOnboarding
 from ui import db
 from ui import onboarding_forms as forms
+from ui.auth import current_actor
 from ui.errors import show_error
 from ui.i18n import _, current_locale
 from ui.live import read_settings
@@ -37,7 +38,6 @@ from ui.onboarding_review import (
     resume_list,
     review_queue_panel,
 )
-from ui.sidebar import current_actor
 
 st.title(_("Onboarding wizard"))
 locale = current_locale()

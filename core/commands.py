@@ -3,10 +3,14 @@
 A command is an object with ``validate(*, session, actor)`` then ``run(*, session, actor)``
 (Apache Superset's commands layer is the model). :func:`execute` runs both in one
 transaction: a :class:`~core.errors.DomainError` (or anything else) raised by either rolls
-the whole change back. Every command runs with an actor, whom the command records in the
-audit row it writes; ``execute`` refuses to run without one. Role checks belong to the
-commands and arrive with sign-in; until then the actor is the operator chosen in the
-sidebar.
+the whole change back. Every command runs with an actor (the signed-in user, or an API
+token's user), whom it records in the audit row it writes. Every command declares the
+capability it needs (``required_capability``, from ``core.auth.roles``; None for what any
+signed-in user may do to their own account): ``execute`` reads the actor's account in the
+same transaction and refuses a missing actor, a deactivated account or a role without
+that capability before the command sees anything. Checks that depend on the data (a CS
+manager's book of business, four eyes on a review) are the command's own, in
+``validate``, with ``actor.role`` as the database says it is now.
 
 A command may also define ``on_commit_error(exc) -> DomainError | None``: when the
 database refuses the change with an :class:`~sqlalchemy.exc.IntegrityError` (a unique
@@ -16,29 +20,40 @@ the domain's sentence; returning None lets the database error through.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Protocol, TypeVar
+from typing import ClassVar, Protocol, TypeVar
 
 from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from core.auth.roles import CAPABILITY_LABELS, ROLE_LABELS, Capability, can
 from core.db import unit_of_work
 from core.errors import DomainError
 from core.i18n import N_
+from core.schema import ConsoleUser
 
 T_co = TypeVar("T_co", covariant=True)
 
 
 @dataclass(frozen=True)
 class Actor:
-    """Who makes a change: a console user (the signed-in user, later an API token's)."""
+    """Who makes a change: a console user (the signed-in user, or an API token's).
+
+    ``role`` is filled in by :func:`execute` from the account as stored, whatever the
+    caller passed: commands decide on it, never on a role a page or a client claims.
+    """
 
     user_id: int
+    role: str = ""
 
 
 class Command(Protocol[T_co]):
     """Checks its input against the database, then applies it; writes its audit row."""
+
+    # The capability the actor's role must have; None: any signed-in user.
+    required_capability: ClassVar[Capability | None]
 
     def validate(self, *, session: Session, actor: Actor) -> None: ...
 
@@ -49,10 +64,34 @@ class MissingActorError(DomainError):
     """A change was attempted without saying who makes it."""
 
     def __init__(self) -> None:
+        super().__init__("actor_missing", N_("Sign in to make changes."))
+
+
+class InactiveActorError(DomainError):
+    """The acting account does not exist or was deactivated."""
+
+    def __init__(self) -> None:
         super().__init__(
-            "actor_missing",
-            N_("Choose who you are working as (Working as, in the sidebar) before saving."),
+            "actor_inactive",
+            N_("Your account is no longer active, so this change was not made."),
         )
+
+
+class PermissionDeniedError(DomainError):
+    """The actor's role may not make this change."""
+
+    def __init__(self, role: str, capability: Capability) -> None:
+        super().__init__(
+            "permission_denied",
+            N_("Your role ({role}) cannot {what}; nothing was changed."),
+            {"role": role, "what": CAPABILITY_LABELS[capability]},
+        )
+        self.capability = capability
+
+    def translated(self, gettext: Callable[[str], str]) -> str:
+        # The role and the capability are msgids too: translate them with the sentence.
+        role = ROLE_LABELS.get(self.params["role"], self.params["role"])
+        return gettext(self.msgid).format(role=gettext(role), what=gettext(self.params["what"]))
 
 
 def execute(command: Command[T_co], *, actor: Actor | None, engine: Engine | None = None) -> T_co:
@@ -67,13 +106,31 @@ def execute(command: Command[T_co], *, actor: Actor | None, engine: Engine | Non
         raise MissingActorError()
     try:
         with unit_of_work(engine) as session:
-            command.validate(session=session, actor=actor)
-            return command.run(session=session, actor=actor)
+            acting = authorize(command, actor, session=session)
+            command.validate(session=session, actor=acting)
+            return command.run(session=session, actor=acting)
     except IntegrityError as exc:
         translated = _commit_error(command, exc)
         if translated is None:
             raise
         raise translated from exc
+
+
+def authorize(command: object, actor: Actor, *, session: Session) -> Actor:
+    """The actor as the database knows them, once they may run ``command``.
+
+    Raises InactiveActorError or PermissionDeniedError; a command that declares no
+    ``required_capability`` at all is a programming error (refused, never let through).
+    """
+    if not hasattr(type(command), "required_capability"):
+        raise TypeError(f"{type(command).__name__} declares no required_capability")
+    user = session.get(ConsoleUser, actor.user_id)
+    if user is None or not user.active:
+        raise InactiveActorError()
+    capability = type(command).required_capability  # type: ignore[attr-defined]
+    if capability is not None and not can(user.role, capability):
+        raise PermissionDeniedError(user.role, capability)
+    return Actor(user.id, user.role)
 
 
 def _commit_error(command: object, exc: IntegrityError) -> DomainError | None:

@@ -19,6 +19,9 @@ DEFAULT_DATABASE_URL = "sqlite:///data/barberpro.db"
 # to the state directory the systemd units create (StateDirectory=barberpro).
 DEVELOPMENT_DATA_DIR = PROJECT_ROOT / "data"
 PRODUCTION_DATA_DIR = Path("/var/lib/barberpro")
+# Tests hash hundreds of passwords: "fast" keeps argon2id with a small memory cost
+# (core.auth.passwords). Production refuses it.
+FAST_HASH_VARIABLE = "BARBERPRO_PASSWORD_HASH"
 
 
 class ConfigError(ValueError):
@@ -113,6 +116,16 @@ class Settings:
     # Per job id, overriding the job's declared limit (JobSpec.statement_timeout_s).
     job_statement_timeouts: tuple[tuple[str, float], ...] = ()
     data_dir: Path = DEVELOPMENT_DATA_DIR
+    # Sign-in (core.auth): a session ends after this long without a click or a page
+    # (automatic refreshes don't count); wall screens (role display) get the longer one.
+    session_idle_timeout_s: float = 8 * 3600.0
+    display_idle_timeout_s: float = 30 * 86400.0
+    # This many failures within the lock window lock an account (or an address) for it.
+    lockout_failures: int = 5
+    address_lockout_failures: int = 20
+    lockout_window_s: float = 15 * 60.0
+    # The reverse proxy whose X-Forwarded-For is believed; None: the peer address is used.
+    trusted_proxy: str | None = None
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -128,6 +141,10 @@ class Settings:
                 "not the embedded SQLite file"
             )
         production = environment == "production"
+        if production and os.environ.get(FAST_HASH_VARIABLE, "").strip():
+            raise ConfigError(
+                f"BARBERPRO_ENV=production refuses {FAST_HASH_VARIABLE}: weak hashes are for tests"
+            )
         if production and os.environ.get(OFFSET_VARIABLE, "").strip():
             raise ConfigError(
                 f"BARBERPRO_ENV=production refuses {OFFSET_VARIABLE}: a shifted clock is for tests"
@@ -152,6 +169,16 @@ class Settings:
             data_dir=_env_dir(
                 "BARBERPRO_DATA_DIR", PRODUCTION_DATA_DIR if production else DEVELOPMENT_DATA_DIR
             ),
+            session_idle_timeout_s=3600.0
+            * _env_float("BARBERPRO_SESSION_IDLE_HOURS", 8.0, minimum=0.01),
+            display_idle_timeout_s=86400.0
+            * _env_float("BARBERPRO_DISPLAY_SESSION_DAYS", 30.0, minimum=0.01),
+            lockout_failures=int(_env_float("BARBERPRO_LOCKOUT_FAILURES", 5, minimum=1)),
+            address_lockout_failures=int(
+                _env_float("BARBERPRO_ADDRESS_LOCKOUT_FAILURES", 20, minimum=1)
+            ),
+            lockout_window_s=60.0 * _env_float("BARBERPRO_LOCKOUT_MINUTES", 15.0, minimum=1.0),
+            trusted_proxy=os.environ.get("BARBERPRO_TRUSTED_PROXY", "").strip() or None,
         )
 
     def statement_timeout_for(self, job_id: str, declared_s: float | None) -> float | None:
@@ -196,6 +223,12 @@ def ground_truth_path_for(database_url: str, *, data_dir: Path | None = None) ->
         return Path(url.database).with_suffix(".ground_truth.json")
     folder = data_dir if data_dir is not None else get_settings().data_dir
     return folder / f"{url.database or 'barberpro'}.ground_truth.json"
+
+
+def demo_accounts_path_for(database_url: str, *, data_dir: Path | None = None) -> Path:
+    """Where the demo accounts' generated passwords are written (owner-only, git-ignored)."""
+    truth = ground_truth_path_for(database_url, data_dir=data_dir)
+    return truth.with_name(truth.name.replace(".ground_truth.json", ".demo-accounts.txt"))
 
 
 def get_settings() -> Settings:

@@ -18,7 +18,7 @@ from core.i18n import DOMAIN, LOCALE_DIR
 
 ROOT = Path(__file__).resolve().parents[1]
 # Code that users see; tests, benchmarks and the generator are not translated.
-SOURCE_DIRS = ("app_pages", "core", "dashboards", "ui")
+SOURCE_DIRS = ("app_pages", "core", "dashboards", "ui", "web")
 SOURCE_FILES = ("app.py", "page_registry.py")
 KEYWORDS = {"_": None, "N_": None}
 PLACEHOLDER = re.compile(r"\{(\w*)[^{}]*\}")

@@ -21,6 +21,8 @@ from typing import TYPE_CHECKING
 from data.generation.limits import MAX_MONTHS, MAX_TENANTS
 
 if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
     from data.generation.pipeline import GenerationReport
 
 # The heavy imports (numpy, pandas, Alembic) wait until the arguments are known to be
@@ -243,7 +245,20 @@ def main(argv: list[str] | None = None, *, today: date | None = None) -> int:
         )
     bar.close()
     _print_report(report)
+    _print_demo_accounts(engine, url)
     return 0
+
+
+def _print_demo_accounts(engine: Engine, url: str) -> None:
+    """Give the demo users passwords and print, this once, how to sign in."""
+    from core.config import demo_accounts_path_for
+    from core.users.demo import accounts_table, provision_demo_accounts
+
+    path = demo_accounts_path_for(url)
+    rows = provision_demo_accounts(engine, path)
+    if rows:
+        print(f"demo accounts (passwords generated now; kept only in {path}):")
+        print(accounts_table(rows))
 
 
 if __name__ == "__main__":

@@ -18,9 +18,9 @@ from core.workflows.onboarding.importer import (
 )
 from core.workflows.onboarding.messages import message
 from ui import db
+from ui.auth import current_actor
 from ui.errors import show_error
 from ui.i18n import _
-from ui.sidebar import current_actor
 
 KIND_LABELS = {"locations": N_("Locations"), "services": N_("Services"), "staff": N_("Staff")}
 

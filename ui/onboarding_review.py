@@ -13,9 +13,9 @@ from core.queries.onboarding import in_progress, review_queue
 from core.workflows.onboarding.steps import STEP_TITLES
 from core.workflows.onboarding.verification import DecideReview, describe
 from ui import db
+from ui.auth import current_actor
 from ui.errors import show_error
 from ui.i18n import _, current_locale
-from ui.sidebar import current_actor
 
 SESSION_PARAM = "session"
 

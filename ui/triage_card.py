@@ -24,10 +24,10 @@ from core.workflows.alerts.signals import model_function
 from dashboards import triage as view
 from dashboards.links import tenant_url
 from ui import db
+from ui.auth import current_actor
 from ui.errors import error_text
 from ui.i18n import _, current_locale
 from ui.render import show_figure, show_table, show_tiles
-from ui.sidebar import current_actor
 
 _FLASH = "triage_flash"
 

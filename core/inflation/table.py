@@ -30,6 +30,7 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from core import audit
+from core.auth.roles import Capability
 from core.clock import now
 from core.commands import Actor
 from core.errors import DomainError
@@ -352,6 +353,8 @@ class CpiUpdate:
     are chained from the level of the month before their first month, read from the
     table inside the same transaction.
     """
+
+    required_capability = Capability.EDIT_SETTINGS
 
     source: str
     levels: dict[date, float] = field(default_factory=dict)

@@ -302,8 +302,12 @@ class ConsoleUser(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     full_name: Mapped[str] = mapped_column(String(120))
     email: Mapped[str] = mapped_column(String(160), unique=True)
-    role: Mapped[str] = mapped_column(String(20))  # cs_manager, onboarding, executive, admin
+    # executive, cs_manager, cs_lead, onboarding, admin, display (core.auth.roles)
+    role: Mapped[str] = mapped_column(String(20))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # argon2id (core.auth.passwords); None for users who sign in only through SSO.
+    password_hash: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    password_changed_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
     updated_at: Mapped[datetime] = _updated_at()
 
 
@@ -473,7 +477,7 @@ class AuditEvent(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     occurred_at: Mapped[datetime] = mapped_column(DateTime, default=now, index=True)
-    # The operator chosen in the sidebar until sign-in exists; sign-in maps it to a login.
+    # The signed-in user who made the change (None only for the scheduler's own rows).
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("console_users.id"), nullable=True)
     action: Mapped[str] = mapped_column(String(60))  # e.g. tenant.activate, alert.snooze
     entity: Mapped[str] = mapped_column(String(40))  # e.g. tenant, alert, cpi_month
@@ -502,6 +506,7 @@ class CpiMonth(Base):
 # Tables owned by one workflow or model family each live in their own module.
 from core.schema.churn_models import *  # noqa: E402, F403
 from core.schema.health import *  # noqa: E402, F403
+from core.schema.identity import *  # noqa: E402, F403
 from core.schema.interventions import *  # noqa: E402, F403
 from core.schema.interventions import fix_the_arm  # noqa: E402
 from core.schema.onboarding_wizard import *  # noqa: E402, F403

@@ -19,6 +19,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from core import audit
+from core.auth.roles import Capability
 from core.clock import now
 from core.commands import Actor
 from core.errors import DomainError, render
@@ -118,6 +119,8 @@ class SaveHealthWeights:
     Executed by ``core.commands.execute``: the actor is who saves, recorded on the rows
     and in the audit log.
     """
+
+    required_capability = Capability.EDIT_SETTINGS
 
     tier: str
     weights: Mapping[str, Any]

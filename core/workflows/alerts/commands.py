@@ -15,9 +15,11 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.audit import record
+from core.auth.roles import Capability, can
 from core.clock import now
 from core.commands import Actor
 from core.i18n import N_
@@ -30,6 +32,7 @@ from core.schema import (
     CsIntervention,
     CsNotificationPref,
     CsPlaybook,
+    Tenant,
 )
 from core.validation import ValidationError
 from core.validation.contact import validate_email
@@ -76,6 +79,20 @@ def _actor(session: Session, actor: Actor) -> None:
     _user(session, actor.user_id)
 
 
+def _in_book(session: Session, alert_id: int, actor: Actor) -> None:
+    """A CS manager works the alerts of their own book (or assigned to them); the lead
+    and admins work any."""
+    _actor(session, actor)
+    if can(actor.role, Capability.ALL_BOOKS):
+        return
+    alert = _alert(session, alert_id, open_only=False)
+    owner = session.scalar(select(Tenant.cs_owner_id).where(Tenant.id == alert.tenant_id))
+    if actor.user_id not in (owner, alert.assignee_id):
+        raise AlertError(
+            N_("Alert #{id} is for a tenant outside your book of business."), id=alert_id
+        )
+
+
 def _not_holdout(alert: CsAlert) -> None:
     if alert.arm == "holdout":
         raise AlertError(
@@ -101,13 +118,18 @@ def _text(value: str | None, *, required: str | None = None) -> str | None:
 
 @dataclass
 class AssignAlert:
+    required_capability = Capability.WORK_ALERTS
+
     alert_id: int
     assignee_id: object
 
     def validate(self, *, session: Session, actor: Actor) -> None:
         _alert(session, self.alert_id)
         _user(session, self.assignee_id)
-        _actor(session, actor)
+        _in_book(session, self.alert_id, actor)
+        assignee = _user(session, self.assignee_id)
+        if assignee.id != actor.user_id and not can(actor.role, Capability.ALL_BOOKS):
+            raise AlertError(N_("Only a CS lead or an administrator can reassign alerts."))
 
     def run(self, *, session: Session, actor: Actor) -> CsAlert:
         alert = _alert(session, self.alert_id)
@@ -124,6 +146,8 @@ def snooze_moment(until: date | datetime) -> datetime:
 
 @dataclass
 class SnoozeAlert:
+    required_capability = Capability.WORK_ALERTS
+
     alert_id: int
     until: date | datetime | None
     reason: str | None
@@ -140,7 +164,7 @@ class SnoozeAlert:
                 until=moment.strftime("%Y-%m-%d %H:%M"),
             )
         _text(self.reason, required=N_("Say why the alert is snoozed."))
-        _actor(session, actor)
+        _in_book(session, self.alert_id, actor)
 
     def run(self, *, session: Session, actor: Actor) -> CsAlert:
         alert = _alert(session, self.alert_id)
@@ -154,6 +178,8 @@ class SnoozeAlert:
 
 @dataclass
 class EscalateAlert:
+    required_capability = Capability.WORK_ALERTS
+
     alert_id: int
     to_user_id: object
     note: str | None
@@ -166,7 +192,7 @@ class EscalateAlert:
             raise AlertError(N_("Choose who the alert is escalated to."))
         _user(session, self.to_user_id)
         _text(self.note, required=N_("Say why the alert is escalated."))
-        _actor(session, actor)
+        _in_book(session, self.alert_id, actor)
 
     def run(self, *, session: Session, actor: Actor) -> CsAlert:
         alert = _alert(session, self.alert_id)
@@ -180,6 +206,8 @@ class EscalateAlert:
 
 @dataclass
 class LogAction:
+    required_capability = Capability.WORK_ALERTS
+
     alert_id: int
     kind: str | None
     note: str | None
@@ -193,7 +221,7 @@ class LogAction:
                 N_("Choose what you did: one of {kinds}."), kinds=", ".join(ACTION_KINDS)
             )
         _text(self.note)
-        _actor(session, actor)
+        _in_book(session, self.alert_id, actor)
 
     def run(self, *, session: Session, actor: Actor) -> CsAlertAction:
         alert = _alert(session, self.alert_id)
@@ -226,6 +254,8 @@ class LogAction:
 
 @dataclass
 class SetTask:
+    required_capability = Capability.WORK_ALERTS
+
     alert_id: int
     index: int
     done: bool
@@ -236,7 +266,7 @@ class SetTask:
         _not_holdout(alert)
         if not 0 <= self.index < len(alert.tasks or []):
             raise AlertError(N_("Alert #{id} has no task {n}."), id=alert.id, n=self.index + 1)
-        _actor(session, actor)
+        _in_book(session, self.alert_id, actor)
 
     def run(self, *, session: Session, actor: Actor) -> CsAlert:
         alert = _alert(session, self.alert_id)
@@ -261,6 +291,8 @@ class SetTask:
 
 @dataclass
 class CloseAlert:
+    required_capability = Capability.WORK_ALERTS
+
     alert_id: int
     outcome: str | None
     note: str | None
@@ -277,7 +309,7 @@ class CloseAlert:
                 allowed=", ".join(CLOSE_OUTCOMES),
             )
         _text(self.note)
-        _actor(session, actor)
+        _in_book(session, self.alert_id, actor)
 
     def run(self, *, session: Session, actor: Actor) -> CsAlert:
         alert = _alert(session, self.alert_id)
@@ -316,6 +348,8 @@ def _param(spec: ParamSpec | None, value: float | None) -> float | None:
 
 @dataclass
 class UpdateRule:
+    required_capability = Capability.EDIT_SETTINGS
+
     reason: str
     enabled: bool
     threshold: float | None
@@ -354,6 +388,8 @@ class UpdateRule:
 
 @dataclass
 class UpdateSettings:
+    required_capability = Capability.EDIT_SETTINGS
+
     holdout_share: float
     notify_min_priority: float
     reopen_cooldown_days: int
@@ -400,6 +436,8 @@ def _settings_dict(settings: Any) -> dict[str, Any]:
 
 @dataclass
 class UpdatePlaybook:
+    required_capability = Capability.EDIT_SETTINGS
+
     reason: str
     title: str
     steps: list[str]
@@ -442,13 +480,16 @@ class UpdatePlaybook:
 
 @dataclass
 class SetNotificationPref:
+    required_capability = Capability.OWN_NOTIFICATIONS
+
     user_id: object
     enabled: bool
     webhook_url: str | None
     email: str | None
 
     def validate(self, *, session: Session, actor: Actor) -> None:
-        _user(session, self.user_id)
+        if _user(session, self.user_id).id != actor.user_id:
+            raise AlertError(N_("You can only change your own notifications."))
         url = (self.webhook_url or "").strip()
         if url and not valid_webhook_url(url):
             raise AlertError(N_("The webhook address must start with http:// or https://."))

@@ -28,6 +28,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from core import audit
+from core.auth.roles import Capability
 from core.clock import now
 from core.commands import Actor
 from core.errors import DomainError
@@ -273,6 +274,8 @@ class ActivateTenant:
     (see the module's docstring); a CUIT another tenant took meanwhile, refused by the
     unique key at the insert or the commit, becomes the ``cuit_taken`` message.
     """
+
+    required_capability = Capability.RUN_ONBOARDING
 
     session_id: int
     locale: str = "es_AR"

@@ -22,6 +22,7 @@ from typing import Any, Protocol
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from core.auth.roles import Capability
 from core.clock import now
 from core.commands import Actor
 from core.errors import DomainError
@@ -147,6 +148,8 @@ def complete_step(session: Session, row: OnboardingSession, step: str, at: datet
 class StartOnboarding:
     """A new, empty onboarding at its first step, run by the actor; returns its id."""
 
+    required_capability = Capability.RUN_ONBOARDING
+
     at: datetime | None = None
 
     def validate(self, *, session: Session, actor: Actor) -> None:
@@ -191,6 +194,8 @@ def check_reachable(row: OnboardingSession, step: str, steps: Sequence[str], loc
 @dataclass
 class EnterStep:
     """Record that the operator opened ``step`` (navigation, back button, resume)."""
+
+    required_capability = Capability.RUN_ONBOARDING
 
     session_id: int
     step: str
@@ -266,6 +271,8 @@ class SubmitStep:
     """Validate and save one step, then move to the next; raises StepValidationError
     (nothing saved) or OnboardingError. Returns the step's result (data and warnings)."""
 
+    required_capability = Capability.RUN_ONBOARDING
+
     session_id: int
     step: str
     payload: Any
@@ -290,6 +297,8 @@ class SubmitStep:
 @dataclass
 class DiscardOnboarding:
     """Give up an onboarding: it leaves the in-progress list as ``abandoned``."""
+
+    required_capability = Capability.RUN_ONBOARDING
 
     session_id: int
     locale: str = "es_AR"

@@ -27,6 +27,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from core.auth.roles import Capability
 from core.clock import now
 from core.commands import Actor
 from core.errors import DomainError
@@ -440,6 +441,8 @@ def check_upload(
 class ImportFiles:
     """Check the upload and, only if every row is valid, save it into the draft (one
     transaction). ``files`` maps a kind (locations, services, staff) to (name, bytes)."""
+
+    required_capability = Capability.RUN_ONBOARDING
 
     session_id: int
     files: Mapping[str, tuple[str, bytes]]

@@ -132,6 +132,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Only onboardings in manual review can be approved or rejected.",
         "Solo se pueden aprobar o rechazar altas en revisión manual.",
     ),
+    "four_eyes": (
+        "You started this onboarding, so someone else must decide its review (four eyes).",
+        "Vos iniciaste esta alta, así que su revisión la tiene que decidir otra persona "
+        "(cuatro ojos).",
+    ),
     "comment_required": (
         "Write a comment for the decision.",
         "Escribí un comentario para la decisión.",

@@ -35,6 +35,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from core import audit
+from core.auth.roles import Capability
 from core.clock import now
 from core.commands import Actor
 from core.formatting import format_money
@@ -227,6 +228,8 @@ def describe(check: Mapping[str, Any], locale: str) -> str:
 class VerifyOnboarding:
     """Run every check on the session's draft; returns the new ``verification_status``."""
 
+    required_capability = Capability.RUN_ONBOARDING
+
     session_id: int
     locale: str = "es_AR"
     at: datetime | None = None
@@ -262,6 +265,8 @@ class DecideReview:
     """The actor, as reviewer, approves or rejects an onboarding in manual review, with a
     comment."""
 
+    required_capability = Capability.REVIEW_ONBOARDING
+
     session_id: int
     approve: bool
     comment: str
@@ -277,6 +282,8 @@ class DecideReview:
         row = open_session(session, self.session_id, self.locale)
         if row.verification_status != "manual_review":
             raise _fail("not_in_review", self.locale)
+        if row.operator_id is not None and row.operator_id == actor.user_id:
+            raise _fail("four_eyes", self.locale)
 
     def run(self, *, session: Session, actor: Actor) -> None:
         at = self.at or now()

@@ -1,0 +1,149 @@
+"""Manage console users from the server's shell: ``python -m core.users COMMAND``.
+
+    add --email E --name N --role ROLE [--password-stdin]
+    deactivate --email E | activate --email E
+    set-role --email E --role ROLE
+    reset-password --email E --password-stdin
+    list
+    sign-in-help
+
+Shell access to the server is the trust here (like Django's createsuperuser): the audit
+log records these changes with no console actor and a comment naming the OS user.
+Passwords are read from standard input, never from arguments (they would show in ps
+and in the shell history). Bad input: one line on stderr, exit code 2, nothing changed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import socket
+import sys
+
+from sqlalchemy import select
+
+EXIT_BAD_INPUT = 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m core.users", description=__doc__.split("\n")[0]
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+    add = sub.add_parser("add", help="add an active user")
+    add.add_argument("--email", required=True)
+    add.add_argument("--name", required=True)
+    add.add_argument("--role", required=True)
+    add.add_argument(
+        "--password-stdin", action="store_true", help="read the password from standard input"
+    )
+    for name, help_text in (("deactivate", "deactivate a user"), ("activate", "reactivate one")):
+        one = sub.add_parser(name, help=help_text)
+        one.add_argument("--email", required=True)
+    role = sub.add_parser("set-role", help="change a user's role")
+    role.add_argument("--email", required=True)
+    role.add_argument("--role", required=True)
+    reset = sub.add_parser("reset-password", help="set a user's password (from stdin)")
+    reset.add_argument("--email", required=True)
+    reset.add_argument("--password-stdin", action="store_true", required=True)
+    sub.add_parser("list", help="every user, with role and state")
+    sub.add_parser("sign-in-help", help="how to sign in to this console")
+    return parser
+
+
+def _read_password() -> str:
+    if sys.stdin.isatty():
+        return getpass.getpass("Password: ")
+    return sys.stdin.readline().rstrip("\r\n")
+
+
+def _comment() -> str:
+    try:
+        who = getpass.getuser()
+    except Exception:  # no login name in some containers
+        who = "unknown"
+    return f"command line: {who}@{socket.gethostname()}"[:200]
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    from core.config import ConfigError, demo_accounts_path_for, get_settings
+    from core.db import DATABASE_ERRORS, DatabaseUnavailable, read_session, unit_of_work
+    from core.errors import DomainError
+    from core.schema import ConsoleUser
+    from core.users import add_user, change_user, set_password
+    from core.users.demo import sign_in_help
+
+    failures: tuple[type[Exception], ...] = (ConfigError, DatabaseUnavailable, *DATABASE_ERRORS)
+    try:
+        settings = get_settings()
+        if args.command == "sign-in-help":
+            path = demo_accounts_path_for(settings.database_url, data_dir=settings.data_dir)
+            print(sign_in_help(path, url=_console_url()))
+            return 0
+        if args.command == "list":
+            with read_session() as session:
+                users = session.scalars(select(ConsoleUser).order_by(ConsoleUser.email)).all()
+            for user in users:
+                state = "active" if user.active else "inactive"
+                login = "password" if user.password_hash else "sso only"
+                print(f"{user.email}\t{user.full_name}\t{user.role}\t{state}\t{login}")
+            return 0
+        comment = _comment()
+        with unit_of_work() as session:
+            if args.command == "add":
+                password = _read_password() if args.password_stdin else None
+                add_user(
+                    session=session,
+                    email=args.email,
+                    name=args.name,
+                    role=args.role,
+                    password=password,
+                    actor_id=None,
+                    comment=comment,
+                )
+            elif args.command in {"deactivate", "activate"}:
+                change_user(
+                    session=session,
+                    email=args.email,
+                    active=args.command == "activate",
+                    actor_id=None,
+                    comment=comment,
+                )
+            elif args.command == "set-role":
+                change_user(
+                    session=session,
+                    email=args.email,
+                    role=args.role,
+                    actor_id=None,
+                    comment=comment,
+                )
+            elif args.command == "reset-password":
+                set_password(
+                    session=session,
+                    email=args.email,
+                    password=_read_password(),
+                    actor_id=None,
+                    comment=comment,
+                )
+    except DomainError as exc:
+        print(f"core.users: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except failures as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        print(f"core.users: {first}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    print(f"core.users: {args.command} {args.email}: done")
+    return 0
+
+
+def _console_url() -> str:
+    import os
+
+    host = os.environ.get("BARBERPRO_HOST", "127.0.0.1")
+    port = os.environ.get("PORT", "8501")
+    return f"http://{'localhost' if host in {'127.0.0.1', '0.0.0.0'} else host}:{port}"
+
+
+if __name__ == "__main__":
+    sys.exit(main())

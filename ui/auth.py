@@ -1,0 +1,114 @@
+"""Who is signed in, for every page run: the one place pages learn it.
+
+The browser holds a session token in an HttpOnly cookie set by the sign-in route
+(``web/auth_routes.py``); a page reads it from the request that opened its connection and
+asks the database who it belongs to, on every run, fragment reruns included, so a
+sign-out or a deactivation reaches an open tab at its next refresh. Automatic
+(fragment) reruns don't count as activity for the idle timeout.
+
+AppTest cannot carry cookies: tests sign in with :func:`sign_in_for_tests`.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from urllib.parse import quote
+
+import streamlit as st
+from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+from core.auth.roles import Capability, can
+from core.auth.sessions import SignedInUser
+from core.auth.signin import current_user, sign_out
+from core.commands import Actor
+from core.config import ConfigError, get_settings
+from core.db import DATABASE_ERRORS, get_engine
+
+SESSION_COOKIE = "barberpro_session"
+SIGN_IN_PATH = "/signin"
+_log = logging.getLogger(__name__)
+_test_user: SignedInUser | None = None
+
+
+def sign_in_for_tests(user: SignedInUser | None) -> None:
+    """Make every page run in this process see ``user`` (None: nobody). Tests only."""
+    global _test_user
+    _test_user = user
+
+
+@contextmanager
+def signed_in_as(user: SignedInUser | None) -> Iterator[None]:
+    previous = _test_user
+    sign_in_for_tests(user)
+    try:
+        yield
+    finally:
+        sign_in_for_tests(previous)
+
+
+def _is_automatic_rerun() -> bool:
+    ctx = get_script_run_ctx()
+    return bool(ctx is not None and ctx.fragment_ids_this_run)
+
+
+def session_token() -> str | None:
+    try:
+        return st.context.cookies.get(SESSION_COOKIE)
+    except Exception:  # no request behind this run (a bare script run)
+        return None
+
+
+def signed_in_user() -> SignedInUser | None:
+    """The user this run acts for, re-read from the database now; None when nobody is."""
+    if _test_user is not None:
+        return _test_user
+    token = session_token()
+    if not token:
+        return None
+    try:
+        engine = get_engine(get_settings().database_url)
+        return current_user(token=token, activity=not _is_automatic_rerun(), engine=engine)
+    except (ConfigError, *DATABASE_ERRORS) as exc:
+        _log.warning("cannot check the session: %s", exc)
+        return None
+
+
+def current_actor() -> Actor | None:
+    """Who this run's changes are made by (``core.commands.execute`` refuses None)."""
+    user = signed_in_user()
+    return Actor(user.user_id, user.role) if user is not None else None
+
+
+def current_role() -> str | None:
+    user = signed_in_user()
+    return user.role if user is not None else None
+
+
+def may(capability: Capability) -> bool:
+    """Whether the signed-in user's role has ``capability`` (pages hide what it can't)."""
+    return can(current_role(), capability)
+
+
+def sign_in_url(locale: str) -> str:
+    """The sign-in form, coming back to this page afterwards."""
+    try:
+        path = st.context.url or "/"
+    except Exception:
+        path = "/"
+    return f"{SIGN_IN_PATH}?lang={quote(locale)}&next={quote(_local_path(path), safe='')}"
+
+
+def _local_path(url: str) -> str:
+    # st.context.url is absolute; keep only the path and query, so "next" stays local.
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    path = parts.path or "/"
+    return f"{path}?{parts.query}" if parts.query else path
+
+
+def sign_out_now() -> None:
+    """End this browser's session (every tab of it follows at its next run)."""
+    sign_out(token=session_token(), engine=get_engine(get_settings().database_url))
