@@ -7,13 +7,18 @@ PORT ?= 8501
 
 .PHONY: run run-prod test test-times install install-dev migrate demo-data simulate scheduler app lint typecheck bench i18n clean
 
+# The console listens on this machine only unless BARBERPRO_HOST says otherwise.
+HOST ?= $(or $(BARBERPRO_HOST),127.0.0.1)
+
 run: install migrate demo-data
-	@echo "Starting the simulator, the scheduler and the console at http://localhost:$(PORT)"
+	@echo "Starting the simulator, the scheduler and the console at http://$(HOST):$(PORT)"
+	@PORT=$(PORT) BARBERPRO_HOST=$(HOST) $(PY) -m core.users sign-in-help
 	@trap 'kill 0' EXIT INT TERM; \
 	$(PY) -m data.simulate & \
 	$(PY) scheduler.py & \
-	BARBERPRO_EMBEDDED_SCHEDULER=false $(VENV)/bin/streamlit run app.py \
-		--server.headless true --server.port $(PORT) --browser.gatherUsageStats false
+	BARBERPRO_EMBEDDED_SCHEDULER=false $(VENV)/bin/streamlit run serve.py \
+		--server.headless true --server.address $(HOST) --server.port $(PORT) \
+		--browser.gatherUsageStats false
 
 # The unit tests on every core (pytest-xdist; one PostgreSQL database per worker, tests that
 # share a heavy generated console on one worker), then the browser tests (marker e2e) on
@@ -75,7 +80,8 @@ scheduler: install
 	$(PY) scheduler.py
 
 app: install
-	$(VENV)/bin/streamlit run app.py --server.headless true --server.port $(PORT)
+	$(VENV)/bin/streamlit run serve.py --server.headless true --server.address $(HOST) \
+		--server.port $(PORT)
 
 # The gates .ci/run passes before the tests: lint (style, format, layering contracts)
 # and typecheck (mypy on core/, stale ignores included; config in pyproject.toml).

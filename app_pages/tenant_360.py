@@ -11,6 +11,7 @@ from core.queries.tenant_360 import (
 )
 from dashboards import tenant_360 as t360
 from ui import db
+from ui.auth import current_scope, personal_data
 from ui.filters import filter_bar
 from ui.i18n import _
 from ui.live import LiveContext, live_page
@@ -33,7 +34,9 @@ def _choices(database_url: str, version: int | None) -> list[tuple[int, str]]:
 
 def _picker(ctx: LiveContext, current: int | None) -> None:
     version = ctx.snapshot.version if ctx.snapshot else None
-    choices = _choices(ctx.settings.database_url, version)
+    scope = current_scope()
+    # The cached list is every tenant's; each user sees only their book's.
+    choices = [c for c in _choices(ctx.settings.database_url, version) if scope.allows(c[0])]
     labels = dict(choices)
     ids = [tenant_id for tenant_id, _label in choices]
     chosen = st.selectbox(
@@ -133,6 +136,12 @@ def body(ctx: LiveContext) -> None:
     if tenant_id is None:
         st.info(_("Pick a tenant above, or open one from any table's tenant link."))
         return
+    if not current_scope().allows(tenant_id):
+        st.warning(
+            _("Tenant #{id} is not in your book of business.").format(id=tenant_id),
+            icon=":material/lock:",
+        )
+        return
     try:
         with db.session() as session:
             data = tenant_360(
@@ -144,7 +153,7 @@ def body(ctx: LiveContext) -> None:
         )
         return
 
-    profile = data.profile
+    profile = personal_data(data.profile, tenant_id, page=PAGE)
     st.subheader(f"{profile['trade_name']} · #{tenant_id}", divider="gray")
     lines = t360.profile_lines(profile, locale=ctx.locale)
     cells = st.columns(4)

@@ -5,6 +5,7 @@ import logging
 import pandas as pd
 import streamlit as st
 
+from core.auth.roles import Capability
 from core.db import DATABASE_ERRORS
 from core.labels import code_label
 from core.vocabulary import TIERS
@@ -13,10 +14,10 @@ from core.workflows.alerts.definitions import REASONS
 from core.workflows.alerts.queries import alert_queue, users
 from dashboards import triage as view
 from ui import db
+from ui.auth import may, signed_in_user
 from ui.i18n import _, current_locale
 from ui.live import read_settings
 from ui.render import show_table, show_tiles
-from ui.sidebar import current_operator_id
 from ui.triage_card import render_card, show_flash
 from ui.triage_settings import notifications_tab, playbooks_tab, rules_tab
 
@@ -46,10 +47,14 @@ def queue_section(me: int | None) -> pd.DataFrame:
     locale = current_locale()
     with db.session() as session:
         people = users(session=session)
-    book_people = people[people["role"].isin(["cs_manager", "admin"])]
+    book_people = people[people["role"].isin(["cs_manager", "cs_lead", "admin"])]
     cols = st.columns([2, 3, 2, 2], vertical_alignment="bottom")
     with cols[0]:
-        owner = owner_filter(book_people, me)
+        if may(Capability.ALL_BOOKS):
+            owner = owner_filter(book_people, me)
+        else:  # a CS manager works their own book (the commands check it too)
+            owner = me
+            st.caption(_("Your book of business"))
     reasons = cols[1].multiselect(
         _("Reason"),
         REASONS,
@@ -138,7 +143,8 @@ def main() -> None:
     settings = read_settings()
     if settings is None:
         return
-    me = current_operator_id()
+    user = signed_in_user()
+    me = user.user_id if user is not None else None
     show_flash()
     with db.session() as session:
         config = load_config(session=session)

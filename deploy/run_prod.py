@@ -42,7 +42,7 @@ def console_command(port: int, address: str) -> list[str]:
         "-m",
         "streamlit",
         "run",
-        str(ROOT / "app.py"),
+        str(ROOT / "serve.py"),
         "--server.headless",
         "true",
         "--server.port",
@@ -53,6 +53,9 @@ def console_command(port: int, address: str) -> list[str]:
         "none",
         "--browser.gatherUsageStats",
         "false",
+        # Users never see a traceback; serve.py refuses to start otherwise.
+        "--client.showErrorDetails",
+        "none",
     ]
 
 
@@ -73,13 +76,21 @@ def _stop(processes: dict[str, subprocess.Popen[bytes]]) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m deploy.run_prod", description=__doc__)
     parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8501")))
-    parser.add_argument("--address", default="0.0.0.0", help="interface the console listens on")
+    parser.add_argument(
+        "--address",
+        default=os.environ.get("BARBERPRO_HOST", "127.0.0.1"),
+        help="interface the console listens on (behind a proxy: 127.0.0.1)",
+    )
     args = parser.parse_args(argv)
     if not 0 < args.port < 65536:
         print(f"run_prod: --port must be between 1 and 65535, got {args.port}", file=sys.stderr)
         return 2
     os.environ.update(PRODUCTION)  # this process and every child run in production mode
     env = dict(os.environ)
+    # Streamlit signs its own cookies (XSRF, single sign-on) with this: one value shared
+    # by every replica, from the environment (never on the command line, where ps shows it).
+    if os.environ.get("BARBERPRO_COOKIE_SECRET"):
+        env["STREAMLIT_SERVER_COOKIE_SECRET"] = os.environ["BARBERPRO_COOKIE_SECRET"]
     try:
         get_settings()  # refuses SQLite and bad values with one line, before anything starts
     except ConfigError as exc:

@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import Engine, create_engine, make_url, text
 
 from core import clock
+from core.config import FAST_HASH_VARIABLE
 from core.db import create_engine_for
 from core.schema import Base
 from tests import db_templates
@@ -26,6 +27,9 @@ CACHE_VARIABLE = "BARBERPRO_TEST_CACHE"
 def pytest_configure(config: pytest.Config) -> None:
     _use_worker_postgres_database()
     _pin_clock()
+    # argon2id with a small memory cost: the suite hashes many passwords, and the servers
+    # it starts inherit the setting (production refuses it: core.config).
+    os.environ.setdefault(FAST_HASH_VARIABLE, "fast")
 
 
 def _use_worker_postgres_database() -> None:

@@ -14,17 +14,22 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 from urllib.parse import quote
 
 import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
+from core.auth.access import RecordPersonalDataView
+from core.auth.masking import PERSONAL_FIELDS, masked
 from core.auth.roles import Capability, can
+from core.auth.scope import EVERY_TENANT, NO_TENANT, TenantScope, tenant_scope
 from core.auth.sessions import SignedInUser
 from core.auth.signin import current_user, sign_out
-from core.commands import Actor
+from core.commands import Actor, execute
 from core.config import ConfigError, get_settings
-from core.db import DATABASE_ERRORS, get_engine
+from core.db import DATABASE_ERRORS, get_engine, read_session
+from core.errors import DomainError
 
 SESSION_COOKIE = "barberpro_session"
 SIGN_IN_PATH = "/signin"
@@ -89,6 +94,43 @@ def current_role() -> str | None:
 def may(capability: Capability) -> bool:
     """Whether the signed-in user's role has ``capability`` (pages hide what it can't)."""
     return can(current_role(), capability)
+
+
+def current_scope() -> TenantScope:
+    """The tenants whose rows this run may show (nobody signed in: none)."""
+    user = signed_in_user()
+    if user is None:
+        return NO_TENANT
+    if user.role in ("admin", "cs_lead", "executive"):
+        return EVERY_TENANT  # no query needed
+    try:
+        engine = get_engine(get_settings().database_url)
+        with read_session(engine) as session:
+            return tenant_scope(session=session, user_id=user.user_id, role=user.role)
+    except (ConfigError, *DATABASE_ERRORS) as exc:
+        _log.warning("cannot read the book of business: %s", exc)
+        return NO_TENANT
+
+
+def personal_data(record: dict[str, Any], tenant_id: int, *, page: str) -> dict[str, Any]:
+    """``record`` with owners' personal data in clear for roles that need it, each such
+    view audited (once per page load, not per automatic refresh); masked for the rest."""
+    shown = [field for field in PERSONAL_FIELDS if record.get(field)]
+    if not shown or not may(Capability.VIEW_PERSONAL_DATA):
+        return masked(record)
+    if _is_automatic_rerun():
+        return record
+    try:
+        execute(
+            RecordPersonalDataView(tenant_id, tuple(shown), page),
+            actor=current_actor(),
+            engine=get_engine(get_settings().database_url),
+        )
+    except (DomainError, ConfigError, *DATABASE_ERRORS) as exc:
+        # No record, no clear data: the view stays masked.
+        _log.warning("personal data view not recorded: %s", exc)
+        return masked(record)
+    return record
 
 
 def sign_in_url(locale: str) -> str:

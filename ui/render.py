@@ -12,6 +12,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from core.formatting import MISSING
+from ui.auth import current_scope
 from ui.i18n import _
 
 if TYPE_CHECKING:
@@ -39,9 +40,38 @@ def selectable_figure(figure: go.Figure, *, key: str) -> list[dict[str, Any]]:
     return list(getattr(getattr(event, "selection", None), "points", None) or [])
 
 
+def in_scope(data: Any) -> Any:
+    """Tenant-level rows (a ``tenant_id`` column) only for tenants in the user's book.
+
+    Every table and CSV of the console goes through here, so a page cannot forget it.
+    """
+    if isinstance(data, pd.DataFrame) and "tenant_id" in data.columns:
+        return current_scope().rows(data)
+    return data
+
+
+# A cell starting with one of these is a formula to a spreadsheet (CSV injection).
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralised(frame: pd.DataFrame) -> pd.DataFrame:
+    """Text cells that a spreadsheet would run as formulas, prefixed with a quote (OWASP)."""
+    text_columns = [
+        c for c in frame.columns if frame[c].dtype == object or str(frame[c].dtype) == "string"
+    ]
+    if not text_columns:
+        return frame
+    fixed = frame.copy()
+    for column in text_columns:
+        fixed[column] = fixed[column].map(
+            lambda v: f"'{v}" if isinstance(v, str) and v.startswith(_FORMULA_STARTS) else v
+        )
+    return fixed
+
+
 def show_table(data: Any, **kwargs: Any) -> None:
     """A read-only table without the index, missing values shown as a dash."""
-    st.dataframe(data, hide_index=True, placeholder=MISSING, **kwargs)
+    st.dataframe(in_scope(data), hide_index=True, placeholder=MISSING, **kwargs)
 
 
 def show_tiles(tiles: Sequence[Any], per_row: int | None = 4) -> None:
@@ -80,6 +110,7 @@ def download_csv(
     ``bom`` starts the file with a UTF-8 BOM so spreadsheet apps read accents; ``rerun``
     reruns the page on click (Streamlit's default) instead of just downloading.
     """
+    frame = neutralised(in_scope(frame))
     st.download_button(
         label or _("Download CSV"),
         frame.to_csv(index=False).encode("utf-8-sig" if bom else "utf-8"),

@@ -14,6 +14,8 @@ import pandas as pd
 import streamlit as st
 
 from core import formatting as fmt
+from core.auth.masking import masked
+from core.auth.roles import Capability
 from core.clock import now, today
 from core.commands import Command
 from core.errors import DomainError
@@ -24,7 +26,7 @@ from core.workflows.alerts.signals import model_function
 from dashboards import triage as view
 from dashboards.links import tenant_url
 from ui import db
-from ui.auth import current_actor
+from ui.auth import current_actor, current_scope, may
 from ui.errors import error_text
 from ui.i18n import _, current_locale
 from ui.render import show_figure, show_table, show_tiles
@@ -65,6 +67,13 @@ def render_card(alert_id: int, me: int | None, users: pd.DataFrame) -> None:
         st.warning(_("Alert #{id} does not exist.").format(id=alert_id))
         return
     a, t = card.alert, card.tenant
+    if not current_scope().allows(int(t["id"])):
+        st.warning(
+            _("Alert #{id} is for a tenant outside your book of business.").format(id=alert_id)
+        )
+        return
+    if not may(Capability.VIEW_PERSONAL_DATA):
+        t = {**t, "phone": masked({"phone": t.get("phone")})["phone"]}
     link = tenant_url(t["id"], t["trade_name"], locale=locale).split("&name=")[0]
     st.subheader(f"{t['trade_name']} · {view.reason_label(a['reason'], locale)}", anchor=False)
     st.markdown(

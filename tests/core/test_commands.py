@@ -21,6 +21,8 @@ from core.schema import AuditEvent, ConsoleUser
 class WriteThenMaybeFail:
     """Writes an audit row in validate and in run, then fails where it is told to."""
 
+    required_capability = None  # any signed-in user
+
     fail_in: str | None = None
     seen: list[str] = field(default_factory=list)
 
@@ -73,9 +75,7 @@ def test_a_missing_actor_is_refused_with_one_message_and_nothing_changed(  # typ
     command = WriteThenMaybeFail()
     with pytest.raises(MissingActorError) as error:
         execute(command, actor=actor, engine=engine)
-    assert str(error.value) == (
-        "Choose who you are working as (Working as, in the sidebar) before saving."
-    )
+    assert str(error.value) == "Sign in to make changes."
     assert error.value.code == "actor_missing"
     assert command.seen == []  # neither validate nor run was called
     assert audit_rows(engine) == 0
@@ -109,7 +109,7 @@ def test_a_domain_error_is_translated_at_the_edge() -> None:
     )
 
 
-def test_actor_for_an_operator_id() -> None:
+def test_actor_for_a_user_id() -> None:
     assert actor_for(None) is None
     assert actor_for(4) == Actor(4)
 
@@ -117,6 +117,8 @@ def test_actor_for_an_operator_id() -> None:
 @dataclass
 class AddUser:
     """Adds a console user; a taken e-mail is refused by the unique key at the flush."""
+
+    required_capability = None
 
     email: str
     translate: bool = True
@@ -159,6 +161,8 @@ def test_a_refused_write_without_a_translation_stays_a_database_error(engine_wit
 
 
 class _NoHook:
+    required_capability = None
+
     def validate(self, *, session: Session, actor: Actor) -> None:
         pass
 

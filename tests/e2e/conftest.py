@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.harness import CHROMIUM, CHROMIUM_ARGS
+from tests.e2e.harness import CHROMIUM, CHROMIUM_ARGS, session_cookie
 
 HERE = Path(__file__).parent
 
@@ -48,14 +48,30 @@ def browser() -> Iterator[object]:
         browser.close()
 
 
-@pytest.fixture
-def page(browser) -> Iterator[object]:  # type: ignore[no-untyped-def]
+def _new_page(browser, *, signed_in: bool):  # type: ignore[no-untyped-def]
     context = browser.new_context(
         viewport={"width": 1440, "height": 1100},
         locale="es-AR",
         timezone_id="America/Argentina/Buenos_Aires",
     )
+    if signed_in:  # the session every test server's database holds (harness.py)
+        context.add_cookies([session_cookie()])
     page = context.new_page()
     page.set_default_timeout(30_000)
+    return context, page
+
+
+@pytest.fixture
+def page(browser) -> Iterator[object]:  # type: ignore[no-untyped-def]
+    """A signed-in page (the harness's session for every server it starts)."""
+    context, page = _new_page(browser, signed_in=True)
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def anonymous_page(browser) -> Iterator[object]:  # type: ignore[no-untyped-def]
+    """A page with no session: what someone who never signed in sees."""
+    context, page = _new_page(browser, signed_in=False)
     yield page
     context.close()

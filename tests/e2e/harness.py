@@ -1,13 +1,19 @@
 """Run the real console headless and drive it with Playwright (sync API).
 
-``running_app(db_url, env)`` starts ``streamlit run app.py`` against a database and
-yields its URL; ``wait_for_idle(page)`` waits, like Streamlit's own e2e suite, until the
-app is connected and no script run is in progress.
+``running_app(db_url, env)`` starts ``streamlit run serve.py`` (the console behind its
+sign-in gate) against a database and yields its URL; ``wait_for_idle(page)`` waits, like
+Streamlit's own e2e suite, until the app is connected and no script run is in progress.
+
+Browser tests are signed in: before a server starts, its database gets an account for
+``signed_in_role`` and a server-side session for this process's E2E_SESSION_TOKEN, which
+the ``page`` fixture sets as the session cookie (cookies ignore ports, so one token
+serves every server of the run). Tests of sign-in itself use ``anonymous_page``.
 """
 
 from __future__ import annotations
 
 import os
+import secrets
 import socket
 import subprocess
 import sys
@@ -22,6 +28,68 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = Path(os.environ.get("BARBERPRO_CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+E2E_SESSION_TOKEN = secrets.token_urlsafe(32)
+SESSION_COOKIE = "barberpro_session"
+
+
+def e2e_email(role: str) -> str:
+    return f"e2e-{role}@barberpro.test"
+
+
+def grant_test_session(db_url: str, role: str = "admin", user_id: int | None = None) -> int:
+    """A session for E2E_SESSION_TOKEN in ``db_url``: as the user ``user_id`` when given,
+    else as an account with ``role`` (created when missing). Returns the user's id."""
+    from sqlalchemy import select
+
+    from core.auth.passwords import hash_password
+    from core.auth.sessions import token_hash
+    from core.clock import now
+    from core.db import create_engine_for, unit_of_work
+    from core.schema import AuthSession, ConsoleUser
+
+    engine = create_engine_for(db_url)
+    try:
+        with unit_of_work(engine) as session:
+            email = e2e_email(role)
+            if user_id is not None:
+                user = session.get(ConsoleUser, user_id)
+            else:
+                user = session.scalar(select(ConsoleUser).where(ConsoleUser.email == email))
+            if user is None:
+                user = ConsoleUser(
+                    email=email,
+                    full_name=f"E2E {role}",
+                    role=role,
+                    active=True,
+                    # Nobody types it: the cookie carries the session. It makes the
+                    # account one that could sign in (production checks for one).
+                    password_hash=hash_password(secrets.token_urlsafe(24)),
+                )
+                session.add(user)
+                session.flush()
+            digest = token_hash(E2E_SESSION_TOKEN)
+            existing = session.scalar(select(AuthSession).where(AuthSession.token_hash == digest))
+            if existing is not None:
+                session.delete(existing)
+                session.flush()
+            moment = now()
+            session.add(
+                AuthSession(
+                    token_hash=digest,
+                    user_id=user.id,
+                    method="password",
+                    created_at=moment,
+                    last_active_at=moment,
+                    idle_timeout_s=7 * 86400.0,
+                )
+            )
+            return user.id
+    finally:
+        engine.dispose()
+
+
+def session_cookie(url: str = "http://127.0.0.1") -> dict[str, object]:
+    return {"name": SESSION_COOKIE, "value": E2E_SESSION_TOKEN, "url": url, "httpOnly": True}
 
 
 @dataclass(frozen=True)
@@ -57,8 +125,10 @@ def running_app(
     workdir: Path | None = None,
     port: int | None = None,
     start_timeout_s: float = 60,
+    signed_in_role: str | None = "admin",
+    signed_in_user_id: int | None = None,
 ) -> Iterator[RunningApp]:
-    """Serve app.py on a free port against ``db_url``; stop it on exit.
+    """Serve the console on a free port against ``db_url``; stop it on exit.
 
     ``env`` adds or overrides environment variables. The defaults turn the embedded
     scheduler and the simulator off, so a test controls every snapshot; to run the real
@@ -77,12 +147,14 @@ def running_app(
         "BARBERPRO_SIMULATOR": "false",
         **(env or {}),
     }
+    if signed_in_role is not None or signed_in_user_id is not None:
+        grant_test_session(db_url, signed_in_role or "admin", signed_in_user_id)
     command = [
         sys.executable,
         "-m",
         "streamlit",
         "run",
-        "app.py",
+        "serve.py",
         "--server.headless",
         "true",
         "--server.port",

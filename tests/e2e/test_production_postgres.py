@@ -13,6 +13,7 @@ after the models.
 from __future__ import annotations
 
 import os
+import secrets
 import signal
 import subprocess
 import sys
@@ -42,7 +43,7 @@ from core.schema import (
 )
 from page_registry import PAGES
 from tests.conftest import POSTGRES_URL_VARIABLE, postgres_url
-from tests.e2e.harness import ROOT, free_port, wait_for_idle
+from tests.e2e.harness import ROOT, free_port, grant_test_session, wait_for_idle
 
 # The models train for minutes; the suite-wide 600 s limit is for ordinary tests.
 pytestmark = [pytest.mark.e2e, pytest.mark.postgres, pytest.mark.slow, pytest.mark.timeout(1800)]
@@ -162,6 +163,7 @@ def production(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Production]
         text=True,
     )
     assert generate.returncode == 0, generate.stderr
+    grant_test_session(database_url, "admin")  # the browser tests' session (harness.py)
     port = free_port()
     log_path = workdir / "run_prod.log"
     engine = create_engine_for(database_url)
@@ -186,6 +188,8 @@ def production(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Production]
                 BARBERPRO_REFRESH_INTERVAL_S="5",
                 BARBERPRO_DETAIL_REFRESH_S="30",
                 BARBERPRO_MODEL_JOBS_DELAY_S="10",
+                # Production refuses to start without one (core/auth/production.py).
+                BARBERPRO_COOKIE_SECRET=secrets.token_urlsafe(32),
             ),
             stdout=log,
             stderr=subprocess.STDOUT,

@@ -13,12 +13,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.db import create_engine_for
 from core.i18n import gettext
-from core.schema import CsAlert, Tenant
+from core.schema import Tenant
 from page_registry import PAGES
 from tests.e2e.harness import RunningApp, running_app, wait_for_idle
 
@@ -29,7 +29,7 @@ SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 
 
 @pytest.fixture(scope="module")
-def console(request, tmp_path_factory) -> Iterator[tuple[RunningApp, int, int | None]]:
+def console(request, tmp_path_factory) -> Iterator[tuple[RunningApp, int]]:
     workdir: Path = tmp_path_factory.mktemp("walk")
     demo = os.environ.get("BARBERPRO_SCREENSHOT_DB")
     url = f"sqlite:///{demo}" if demo else request.getfixturevalue("full_console_url")
@@ -38,38 +38,26 @@ def console(request, tmp_path_factory) -> Iterator[tuple[RunningApp, int, int | 
         tenant_id = session.scalar(
             select(Tenant.id).where(Tenant.status == "active").order_by(Tenant.id).limit(1)
         )
-        # The triage queue opens on the operator's book: show the busiest CS manager's.
-        busiest = session.scalar(
-            select(CsAlert.owner_id)
-            .where(CsAlert.status == "open", CsAlert.owner_id.is_not(None))
-            .group_by(CsAlert.owner_id)
-            .order_by(func.count().desc())
-            .limit(1)
-        )
     engine.dispose()
     # On the demo copy nothing refreshes during the walk: a long interval keeps the
     # gallery free of the "stale data" notice a real stall would rightly show.
     env = {"BARBERPRO_REFRESH_INTERVAL_S": "3600"} if demo else None
     with running_app(url, env, workdir=workdir) as app:
-        yield app, int(tenant_id), busiest
+        yield app, int(tenant_id)
 
 
-def _address(
-    app: RunningApp, url_path: str, default: bool, tenant_id: int, operator: int | None
-) -> str:
+def _address(app: RunningApp, url_path: str, default: bool, tenant_id: int) -> str:
     path = "" if default else url_path
     query = ""
     if url_path == "tenant-360":
         query = f"?tenant={tenant_id}"
-    elif url_path == "triage" and operator is not None:
-        query = f"?operator={operator}"
     return f"{app.url}/{path}{query}"
 
 
 @pytest.mark.parametrize("spec", PAGES, ids=[p.url_path for p in PAGES])
 def test_page_renders_in_the_browser(console, page, spec):
-    app, tenant_id, operator = console
-    page.goto(_address(app, spec.url_path, spec.default, tenant_id, operator))
+    app, tenant_id = console
+    page.goto(_address(app, spec.url_path, spec.default, tenant_id))
     wait_for_idle(page, timeout_ms=90_000)
     title = gettext(spec.title, "es_AR")
     expect(page.get_by_role("heading", level=1).first).to_contain_text(title)
@@ -85,7 +73,7 @@ def test_page_renders_in_the_browser(console, page, spec):
 
 
 def test_english_is_one_click_away(console, page):
-    app, _tenant, _operator = console
+    app, _tenant = console
     page.goto(f"{app.url}/?lang=en")
     wait_for_idle(page, timeout_ms=90_000)
     expect(page.get_by_role("heading", level=1).first).to_contain_text("Executive Overview")

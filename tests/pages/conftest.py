@@ -1,13 +1,29 @@
 """Fixtures for rendering pages with AppTest against a throwaway database."""
 
+from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
 
+from core.auth.sessions import SignedInUser
 from core.clock import now
 from tests import snapshot_factory as factory
 from tests.generated_console import generated_console
 from tests.pages.helpers import page_env
+from ui.auth import signed_in_as
+
+# AppTest carries no cookies: page tests sign in through ui.auth's test hook. By default
+# an administrator who opens every page; tests of writes sign in as a user of their
+# database (commands check the account), tests of roles as whom they need.
+TEST_ADMIN = SignedInUser(
+    user_id=999_999, email="admin@barberpro.test", full_name="Test Admin", role="admin"
+)
+
+
+@pytest.fixture(autouse=True)
+def signed_in_admin() -> Iterator[SignedInUser]:
+    with signed_in_as(TEST_ADMIN):
+        yield TEST_ADMIN
 
 
 def _env(monkeypatch, url: str) -> None:
