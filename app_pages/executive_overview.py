@@ -8,7 +8,7 @@ from dashboards.links import TENANT_LINK_TEXT, with_tenant_links
 from ui.dashboard_page import dashboard_page
 from ui.i18n import _
 from ui.live import LiveContext
-from ui.render import show_figure, show_table, show_tiles
+from ui.render import in_scope, show_figure, show_table, show_tiles
 
 
 def optional_frame(ctx: LiveContext, name: str):  # type: ignore[no-untyped-def]
@@ -57,7 +57,7 @@ def body(ctx: LiveContext) -> None:
         show_table(
             overview.style_at_risk(
                 with_tenant_links(
-                    at_risk, name_column="tenant", link_column="link", locale=ctx.locale
+                    in_scope(at_risk), name_column="tenant", link_column="link", locale=ctx.locale
                 ),
                 locale=ctx.locale,
             ),
@@ -99,6 +99,7 @@ def body(ctx: LiveContext) -> None:
 
 
 def movers_table(ctx: LiveContext, frame, empty_text: str) -> None:  # type: ignore[no-untyped-def]
+    frame = in_scope(frame)  # platform-wide lists, cut to the user's book
     if frame.empty:
         st.caption(empty_text)
         return

@@ -7,7 +7,7 @@ from dashboards import tenant_directory as directory
 from dashboards.links import TENANT_LINK_TEXT, with_tenant_links
 from ui.i18n import _
 from ui.live import LiveContext, live_page
-from ui.render import download_csv, show_table
+from ui.render import download_csv, in_scope, show_table
 
 st.title(_("Tenant directory"))
 
@@ -40,6 +40,7 @@ def body(ctx: LiveContext) -> None:
     if tenants is None:
         st.info(_("This snapshot has no tenant table yet."))
         return
+    tenants = in_scope(tenants)  # a CS manager's directory is their book
     options = directory.filter_options(tenants)
     search_column, *filter_columns = st.columns([2, 1, 1, 1, 1])
     search = search_column.text_input(

@@ -60,9 +60,10 @@ def _is_automatic_rerun() -> bool:
 
 def session_token() -> str | None:
     try:
-        return st.context.cookies.get(SESSION_COOKIE)
+        token = st.context.cookies.get(SESSION_COOKIE)
     except Exception:  # no request behind this run (a bare script run)
         return None
+    return token if isinstance(token, str) else None
 
 
 def signed_in_user() -> SignedInUser | None:

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
+from pandas.io.formats.style import Styler
 
 from core.formatting import MISSING
 from ui.auth import current_scope
@@ -47,6 +48,11 @@ def in_scope(data: Any) -> Any:
     """
     if isinstance(data, pd.DataFrame) and "tenant_id" in data.columns:
         return current_scope().rows(data)
+    if isinstance(data, Styler) and "tenant_id" in data.data.columns:
+        # Pages scope their rows before styling; a styled table that still holds rows
+        # outside the book loses its styling rather than showing them.
+        scoped = current_scope().rows(data.data)
+        return data if len(scoped) == len(data.data) else scoped
     return data
 
 
