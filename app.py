@@ -11,7 +11,7 @@ from core.i18n import gettext
 from core.jobs.control import set_default_statement_timeout
 from page_registry import PAGES, pages_by_section
 from ui.auth import signed_in_user
-from ui.gate import no_access_page, render_sign_in_prompt
+from ui.gate import no_access_page, render_sign_in_prompt, sso_requested
 from ui.i18n import current_locale
 from ui.sidebar import render_sidebar
 
@@ -34,6 +34,8 @@ except Exception as exc:  # the pages still serve the last snapshot without a sc
 locale = current_locale()
 user = signed_in_user()
 if user is None:
+    if sso_requested():
+        st.login()  # Streamlit's OpenID Connect round trip; web/sso.py takes it from there
     render_sign_in_prompt()  # nothing of the console before sign-in, whatever the URL
     st.stop()
 

@@ -153,5 +153,9 @@ def _local_path(url: str) -> str:
 
 
 def sign_out_now() -> None:
-    """End this browser's session (every tab of it follows at its next run)."""
+    """End this browser's session (every tab of it follows at its next run); after single
+    sign-on, also forget the provider login Streamlit keeps (``st.logout``)."""
+    user = signed_in_user()
     sign_out(token=session_token(), engine=get_engine(get_settings().database_url))
+    if user is not None and user.method == "oidc":
+        st.logout()

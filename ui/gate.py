@@ -8,6 +8,7 @@ is open, and any run without a session at all. Nothing of the console renders he
 from __future__ import annotations
 
 from html import escape
+from urllib.parse import urlsplit
 
 import streamlit as st
 
@@ -24,6 +25,15 @@ def render_sign_in_prompt() -> None:
     url = escape(sign_in_url(current_locale()), quote=True)
     label = escape(_("Sign in"))
     st.markdown(f'<a href="{url}" target="_self">{label}</a>', unsafe_allow_html=True)
+
+
+def sso_requested() -> bool:
+    """Whether this run is the /sso page with single sign-on configured."""
+    try:
+        path = urlsplit(st.context.url or "").path
+        return path.rstrip("/").endswith("/sso") and "auth" in st.secrets
+    except Exception:  # no request or no secrets file
+        return False
 
 
 def no_access_page(spec: PageSpec):

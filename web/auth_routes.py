@@ -20,12 +20,27 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from core.auth.signin import SIGN_IN_FAILED, current_user, sign_in_with_password, sign_out
+from core.auth.signin import (
+    NO_ACCESS,
+    SIGN_IN_FAILED,
+    SSO_AGAIN,
+    current_user,
+    sign_in_verified_email,
+    sign_in_with_password,
+    sign_out,
+)
 from core.auth.throttle import client_address
 from core.config import Settings, get_settings
 from core.db import get_engine
 from core.i18n import DEFAULT_LOCALE, gettext, normalize_locale
 from web import signin_page
+from web.sso import (
+    SSO_PATH,
+    forget_provider_login,
+    provider_identity,
+    sso_configured,
+    verified_email,
+)
 
 SESSION_COOKIE = "barberpro_session"
 CSRF_COOKIE = "barberpro_csrf"
@@ -43,6 +58,7 @@ _OPEN_PREFIXES = (
     "/app/static/",
     "/auth/",
     "/oauth2callback",
+    SSO_PATH,  # the page that hands over to st.login (app.py)
     SIGN_IN_PATH,
     "/favicon",
     "/robots.txt",
@@ -103,7 +119,13 @@ def _form_page(
 ) -> Response:
     csrf = request.cookies.get(CSRF_COOKIE) or secrets.token_urlsafe(24)
     html = signin_page.render(
-        locale=locale, csrf=csrf, next_path=next_path, email=email, error=error, note=note
+        locale=locale,
+        csrf=csrf,
+        next_path=next_path,
+        email=email,
+        error=error,
+        note=note,
+        sso_url=f"{SSO_PATH}?lang={quote(locale)}" if sso_configured() else None,
     )
     response = HTMLResponse(html, status_code=status, headers=_NO_STORE)
     response.set_cookie(
@@ -134,12 +156,17 @@ async def sign_in_form(request: Request) -> Response:
     token = request.cookies.get(SESSION_COOKIE)
     if token and await run_in_threadpool(_resolve, token):
         return RedirectResponse(next_path, status_code=303)
-    note = None
-    if request.query_params.get("signed_out"):
+    note = error = None
+    denied = request.query_params.get("sso_denied")
+    if denied is not None:
+        error = gettext(NO_ACCESS, locale).format(email=denied[:160])
+    elif request.query_params.get("sso_again"):
+        error = gettext(SSO_AGAIN, locale)
+    elif request.query_params.get("signed_out"):
         note = gettext(signin_page.SIGNED_OUT, locale)
     elif token or request.query_params.get("expired"):
         note = gettext(signin_page.EXPIRED, locale)
-    response = _form_page(request, locale=locale, next_path=next_path, note=note)
+    response = _form_page(request, locale=locale, next_path=next_path, note=note, error=error)
     if token:
         response.delete_cookie(SESSION_COOKIE, path="/")
     return response
@@ -218,6 +245,47 @@ async def sign_out_route(request: Request) -> Response:
         await run_in_threadpool(sign_out, token=token, engine=get_engine(settings.database_url))
     response = RedirectResponse(f"{SIGN_IN_PATH}?signed_out=1&lang={quote(locale)}", 303)
     response.delete_cookie(SESSION_COOKIE, path="/")
+    forget_provider_login(response, request)
+    return response
+
+
+def _from_provider(request: Request, identity: tuple[dict, str], path: str, lang: str) -> Response:
+    """Back from the identity provider: open a console session, or say why not."""
+    claims, source_hash = identity
+    settings = _settings()
+    email = verified_email(claims)
+    result = (
+        sign_in_verified_email(
+            email=email,
+            settings=settings,
+            address=_address(request, settings),
+            user_agent=request.headers.get("user-agent"),
+            source_hash=source_hash,
+            engine=get_engine(settings.database_url),
+        )
+        if email
+        else None
+    )
+    if result is None or not result.ok or result.token is None:
+        shown = email or str(claims.get("email") or "?")
+        reason = (
+            "sso_again=1"
+            if result is not None and result.failure == SSO_AGAIN
+            else (f"sso_denied={quote(shown[:160])}")
+        )
+        response = RedirectResponse(f"{SIGN_IN_PATH}?lang={quote(lang)}&{reason}", status_code=303)
+        forget_provider_login(response, request)
+        return response
+    response = RedirectResponse(safe_next(path), status_code=303)
+    response.set_cookie(
+        SESSION_COOKIE,
+        result.token,
+        max_age=_COOKIE_MAX_AGE_S,
+        path="/",
+        httponly=True,
+        samesite="lax",
+        secure=_secure(request, settings),
+    )
     return response
 
 
@@ -249,6 +317,11 @@ class SignInGate:
             return
         path = scope["path"] + (f"?{request.url.query}" if request.url.query else "")
         lang = request.query_params.get("lang") or DEFAULT_LOCALE
+        identity = provider_identity(request)
+        if identity is not None:
+            response = await run_in_threadpool(_from_provider, request, identity, path, lang)
+            await response(scope, receive, send)
+            return
         target = f"{SIGN_IN_PATH}?lang={quote(lang)}&next={quote(safe_next(path), safe='')}"
         response = RedirectResponse(target, status_code=303, headers={"Cache-Control": "no-store"})
         if token:

@@ -51,6 +51,7 @@ def start_session(
     settings: Settings,
     address: str | None = None,
     user_agent: str | None = None,
+    source_hash: str | None = None,
 ) -> str:
     """Open a session for ``user`` and return its token (shown once, to the browser)."""
     token = secrets.token_urlsafe(32)
@@ -65,6 +66,7 @@ def start_session(
             idle_timeout_s=idle_timeout_for(user.role, settings),
             address=(address or "")[:64] or None,
             user_agent=(user_agent or "")[:200] or None,
+            source_hash=source_hash,
         )
     )
     return token

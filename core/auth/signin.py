@@ -20,12 +20,13 @@ from core.clock import now
 from core.config import Settings
 from core.db import unit_of_work
 from core.i18n import N_
-from core.schema import ConsoleUser
+from core.schema import AuthSession, ConsoleUser
 
 SIGN_IN_FAILED = N_(
     "Those details don't let you in. Check your email and password and try again; "
     "after {n} failed attempts, sign-in pauses for {minutes} minutes."
 )
+SSO_AGAIN = N_("Your session ended. Sign in with your company account again.")
 NO_ACCESS = N_(
     "You are signed in as {email}, but no active console account has that email. "
     "Ask an administrator for access."
@@ -119,13 +120,20 @@ def sign_in_verified_email(
     settings: Settings,
     address: str | None = None,
     user_agent: str | None = None,
+    source_hash: str | None = None,
     engine: Engine | None = None,
 ) -> SignInResult:
     """Single sign-on: the identity provider verified ``email``; open a console session.
 
     No active console user with that e-mail: no session, and the NO_ACCESS message.
+    ``source_hash`` names the provider login; one that already opened a session (now
+    ended) opens no other: the user signs in at the provider again.
     """
     with unit_of_work(engine) as session:
+        if source_hash and session.scalar(
+            select(AuthSession.id).where(AuthSession.source_hash == source_hash)
+        ):
+            return SignInResult(user=None, failure=SSO_AGAIN)
         user = user_by_email(session=session, email=email)
         if user is None or not user.active:
             record(
@@ -144,6 +152,7 @@ def sign_in_verified_email(
             settings=settings,
             address=address,
             user_agent=user_agent,
+            source_hash=source_hash,
         )
         record(
             session=session,

@@ -34,6 +34,10 @@ class AuthSession(Base):
     revoked_reason: Mapped[str | None] = mapped_column(String(20), nullable=True)
     address: Mapped[str | None] = mapped_column(String(64), nullable=True)
     user_agent: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    # Single sign-on: SHA-256 of the identity-provider login this session came from. One
+    # provider login opens at most one console session, so an expired session cannot be
+    # silently reopened from Streamlit's 30-day identity cookie.
+    source_hash: Mapped[str | None] = mapped_column(String(64), nullable=True, unique=True)
 
 
 class SignInAttempt(Base):

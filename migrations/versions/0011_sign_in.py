@@ -32,9 +32,11 @@ def upgrade() -> None:
         sa.Column('revoked_reason', sa.String(length=20), nullable=True),
         sa.Column('address', sa.String(length=64), nullable=True),
         sa.Column('user_agent', sa.String(length=200), nullable=True),
+        sa.Column('source_hash', sa.String(length=64), nullable=True),
         sa.ForeignKeyConstraint(['user_id'], ['console_users.id']),
         sa.PrimaryKeyConstraint('id'),
         sa.UniqueConstraint('token_hash'),
+        sa.UniqueConstraint('source_hash'),
     )
     with op.batch_alter_table('console_auth_sessions', schema=None) as batch_op:
         batch_op.create_index('ix_console_auth_sessions_user_id', ['user_id'], unique=False)

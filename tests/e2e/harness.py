@@ -127,6 +127,7 @@ def running_app(
     start_timeout_s: float = 60,
     signed_in_role: str | None = "admin",
     signed_in_user_id: int | None = None,
+    extra_args: list[str] | None = None,
 ) -> Iterator[RunningApp]:
     """Serve the console on a free port against ``db_url``; stop it on exit.
 
@@ -165,6 +166,7 @@ def running_app(
         "none",
         "--browser.gatherUsageStats",
         "false",
+        *(extra_args or []),
     ]
     with open(log_path, "wb") as log:
         process = subprocess.Popen(
