@@ -349,8 +349,9 @@ METRICS: dict[str, Metric] = _register(
             N_("MRR at risk"),
             "ars",
             N_(
-                "MRR of paying tenants the churn model gives a high probability of churning "
-                "(or, until the model exists, whose bookings fell sharply)."
+                "MRR of paying tenants the churn model gives a probability of churning of 30 % "
+                "or more (or, until the model has scored them, whose bookings of the last 28 "
+                "complete days fell by 30 % or more from the 28 days before, from at least 10)."
             ),
             "period",
             None,
@@ -459,9 +460,10 @@ METRICS: dict[str, Metric] = _register(
             "ratio",
             N_(
                 "Booked minutes (every appointment not cancelled; no-shows held the chair) "
-                "divided by the staff minutes available: each active staff member's weekly "
-                "minutes spread over seven days (weekly / 7 per day), from their hire date, "
-                "on the days the business was live."
+                "divided by the staff minutes available: each active staff member's working "
+                "hours on each day's weekday (weekly minutes / 7 a day where none are stored), "
+                "from their hire date, on the days the business was live; over the whole weeks "
+                "(Monday to Sunday) that start in the period."
             ),
             "period",
             None,
@@ -473,8 +475,8 @@ METRICS: dict[str, Metric] = _register(
             "ratio",
             N_(
                 "Share of completed appointments after which the same client's next booking "
-                "at the same business (not cancelled) starts within 45 days. Counted only for "
-                "appointments at least 45 days old, so every one had its full window."
+                "at the same business (not cancelled) starts within 45 calendar days. Counted "
+                "only for appointments at least 45 days old, so every one had its full window."
             ),
             "period",
             None,
@@ -484,7 +486,10 @@ METRICS: dict[str, Metric] = _register(
             "revenue_per_staff_hour",
             N_("Revenue per staff hour"),
             "ars",
-            N_("GMV of completed appointments divided by the staff hours available."),
+            N_(
+                "GMV of completed appointments divided by the staff hours available (as for "
+                "Utilization), over the whole weeks that start in the period."
+            ),
             "period",
             None,
             source="dashboards.operational_efficiency",
