@@ -158,4 +158,6 @@ def sign_out_now() -> None:
     user = signed_in_user()
     sign_out(token=session_token(), engine=get_engine(get_settings().database_url))
     if user is not None and user.method == "oidc":
-        st.logout()
+        st.logout()  # sends the browser through /auth/logout, then to the sign-in form
+        st.stop()  # a rerun here would drop that redirect
+    st.rerun()

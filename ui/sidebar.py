@@ -31,8 +31,7 @@ def _signed_in(user: SignedInUser) -> None:
     # A name is user-written text: shown as plain text, never as markdown.
     st.sidebar.text(f"{user.full_name} · {role}")
     if st.sidebar.button(_("Sign out"), icon=":material/logout:", key="sidebar_sign_out"):
-        sign_out_now()
-        st.rerun()
+        sign_out_now()  # reruns (or, after single sign-on, leaves through the provider)
 
 
 def render_sidebar(user: SignedInUser) -> None:

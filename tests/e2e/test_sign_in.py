@@ -56,7 +56,7 @@ def console(full_console_url: str, tmp_path_factory) -> Iterator[Console]:  # ty
     with unit_of_work(engine) as session:
         for role in ROLES:
             password = f"clave de prueba {role} {secrets.token_hex(4)}"
-            email = f"{role}.e2e@barberpro.test"
+            email = f"{role}.e2e@barberpro.com.ar"
             add_user(
                 session=session,
                 email=email,
