@@ -7,6 +7,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
+from core.auth.roles import Capability
 from core.errors import DomainError
 from core.models.health.definitions import COMPONENT_LABELS, COMPONENTS
 from core.models.health.weights import SaveHealthWeights, contributions, load_weights
@@ -14,7 +15,7 @@ from core.vocabulary import TIERS
 from dashboards import customer_health as health
 from dashboards.links import TENANT_LINK_TEXT, with_tenant_links
 from ui import db
-from ui.auth import current_actor
+from ui.auth import current_actor, may
 from ui.dashboard_page import (
     DashboardContext,
     FilteredDashboard,
@@ -126,7 +127,14 @@ def _weights_editor(ctx: LiveContext) -> None:
                     key=f"{PAGE}_w_{tier}_{component}",
                     help=_("Now {pct} % of the score").format(pct=f"{shares[component]:.0f}"),
                 )
-            submitted = st.form_submit_button(_("Save weights"), icon=":material/save:")
+            submitted = st.form_submit_button(
+                _("Save weights"),
+                icon=":material/save:",
+                disabled=not may(Capability.EDIT_SETTINGS),
+                help=None
+                if may(Capability.EDIT_SETTINGS)
+                else _("Only administrators edit weights."),
+            )
         if submitted:
             try:
                 saved = db.execute(SaveHealthWeights(tier, values), actor=current_actor())

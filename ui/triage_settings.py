@@ -6,17 +6,21 @@ from __future__ import annotations
 import streamlit as st
 
 from core import formatting as fmt
+from core.auth.roles import Capability
 from core.queries.triage import notification_pref, sent_notifications
 from core.workflows.alerts import commands
 from core.workflows.alerts.definitions import REASONS, RULE_SPECS, AlertConfig
 from dashboards import triage as view
 from ui import db
+from ui.auth import may
 from ui.i18n import _, current_locale
 from ui.render import show_table
 from ui.triage_card import run_command
 
 
 def rules_tab(config: AlertConfig, me: int | None) -> None:
+    if not may(Capability.EDIT_SETTINGS):
+        st.caption(_("Only administrators change the rules, the holdout share and playbooks."))
     locale = current_locale()
     st.caption(
         _(
@@ -47,7 +51,7 @@ def rules_tab(config: AlertConfig, me: int | None) -> None:
                     step=1,
                     key=f"rule_days_{reason}",
                 )
-            if cols[3].form_submit_button(_("Save")):
+            if cols[3].form_submit_button(_("Save"), disabled=not may(Capability.EDIT_SETTINGS)):
                 run_command(
                     commands.UpdateRule(reason, enabled, threshold, days),
                     _("Rule saved."),
@@ -74,7 +78,7 @@ def rules_tab(config: AlertConfig, me: int | None) -> None:
                 "After a person closes an alert, the same signal does not reopen it for this long."
             ),
         )
-        if st.form_submit_button(_("Save")):
+        if st.form_submit_button(_("Save"), disabled=not may(Capability.EDIT_SETTINGS)):
             run_command(
                 commands.UpdateSettings(share / 100, bar, int(cooldown)),
                 _("Settings saved."),
@@ -96,7 +100,7 @@ def playbooks_tab(config: AlertConfig, me: int | None) -> None:
         steps = st.text_area(
             _("Tasks, one per line"), value="\n".join(_(s) for s in book.steps), height=180
         )
-        if st.form_submit_button(_("Save playbook")):
+        if st.form_submit_button(_("Save playbook"), disabled=not may(Capability.EDIT_SETTINGS)):
             run_command(
                 commands.UpdatePlaybook(reason, title, steps.splitlines()),
                 _("Playbook saved."),
