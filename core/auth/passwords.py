@@ -45,7 +45,9 @@ def _hasher(fast: bool) -> PasswordHasher:
 
 
 def _fast() -> bool:
-    return os.environ.get(FAST_HASH_VARIABLE, "").strip().lower() == "fast"
+    # Never in production, whatever the environment says.
+    production = os.environ.get("BARBERPRO_ENV", "").strip() == "production"
+    return not production and os.environ.get(FAST_HASH_VARIABLE, "").strip().lower() == "fast"
 
 
 def hasher() -> PasswordHasher:

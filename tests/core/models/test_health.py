@@ -223,7 +223,7 @@ def test_job_is_idempotent_and_redoes_today_after_a_weight_edit(scenario) -> Non
     with Session(engine) as session:
         assert session.scalar(select(func.count()).select_from(HealthScore)) == count
     with Session(engine) as session, session.begin():
-        session.add(ConsoleUser(id=1, full_name="Lía", email="lia@b.test", role="cs_manager"))
+        session.add(ConsoleUser(id=1, full_name="Lía", email="lia@b.test", role="admin"))
     execute(SaveHealthWeights("pro", {"usage": 1}), actor=Actor(1), engine=engine)
     with Session(engine) as session:
         # Re-scored at once from the stored components: a's score is its usage score now.

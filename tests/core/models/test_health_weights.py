@@ -18,7 +18,7 @@ from core.models.health.weights import (
 )
 from core.schema import ConsoleUser, HealthWeight
 
-CS_LEAD = Actor(3)  # the console user who edits the weights
+ADMIN = Actor(3)  # the console user who edits the weights (only admins may)
 
 
 def test_contributions_are_percentages_of_the_available() -> None:
@@ -54,14 +54,14 @@ def test_bad_weights_are_one_clear_message(tier, weights, message) -> None:
 def _add_cs_lead(engine: Engine) -> None:
     with Session(engine) as session, session.begin():
         session.add(
-            ConsoleUser(id=CS_LEAD.user_id, full_name="Lía", email="lia@b.test", role="cs_manager")
+            ConsoleUser(id=ADMIN.user_id, full_name="Lía", email="lia@b.test", role="admin")
         )
 
 
 def test_save_stores_audits_and_bad_input_changes_nothing(engine: Engine) -> None:
     _add_cs_lead(engine)
     saved = execute(
-        SaveHealthWeights("starter", {"usage": 2, "billing": 1}), actor=CS_LEAD, engine=engine
+        SaveHealthWeights("starter", {"usage": 2, "billing": 1}), actor=ADMIN, engine=engine
     )
     assert saved["usage"] == 2.0 and saved["adoption"] == 0.0
     with Session(engine) as session:
@@ -72,11 +72,11 @@ def test_save_stores_audits_and_bad_input_changes_nothing(engine: Engine) -> Non
         assert len(events) == 1
         assert events[0].before == DEFAULT_WEIGHTS["starter"]
         assert events[0].after["billing"] == 1.0
-        assert events[0].actor_id == CS_LEAD.user_id
+        assert events[0].actor_id == ADMIN.user_id
         rows = session.scalars(select(HealthWeight).where(HealthWeight.tier == "starter"))
-        assert {row.updated_by for row in rows} == {CS_LEAD.user_id}
+        assert {row.updated_by for row in rows} == {ADMIN.user_id}
     with pytest.raises(WeightsError) as refused:
-        execute(SaveHealthWeights("starter", {"usage": -5}), actor=CS_LEAD, engine=engine)
+        execute(SaveHealthWeights("starter", {"usage": -5}), actor=ADMIN, engine=engine)
     assert refused.value.field == "usage"
     assert refused.value.text("es_AR") == (
         "El peso de Tendencia de uso es negativo (-5); usá 0 o más."

@@ -132,7 +132,7 @@ def test_low_priority_and_holdout_alerts_notify_nobody(world: World) -> None:
     execute(UpdateSettings(0.1, 10_000_000, 30), actor=Actor(world.admin), engine=world.engine)
     execute(
         SetNotificationPref(world.manager, True, "http://x.test/h", None),
-        actor=Actor(world.admin),
+        actor=Actor(world.manager),
         engine=world.engine,
     )
     add_failed_invoice(world.engine, world.tenants[0], issued=TODAY)

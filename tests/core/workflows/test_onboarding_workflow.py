@@ -65,6 +65,21 @@ def fill(engine, steps=None, *, at=T0, n=1):  # type: ignore[no-untyped-def]
     return sid
 
 
+def reviewer(engine):  # type: ignore[no-untyped-def]
+    """A second onboarding user: a review is decided by someone other than who ran it."""
+    with Session(engine) as session, session.begin():
+        user = session.scalar(
+            select(ConsoleUser).where(ConsoleUser.email == "rev@barberpro.com.ar")
+        )
+        if user is None:
+            user = ConsoleUser(
+                full_name="Revisora", email="rev@barberpro.com.ar", role="onboarding"
+            )
+            session.add(user)
+            session.flush()
+        return Actor(user.id)
+
+
 def row(engine, sid):  # type: ignore[no-untyped-def]
     with Session(engine) as session:
         return session.get(OnboardingSession, sid)
@@ -243,8 +258,12 @@ def test_reviewer_approves_or_rejects_with_a_comment(engine):
     assert run_command(engine, VerifyOnboarding(sid)) == "manual_review"
     assert row(engine, sid).verification_reasons == "phone_area_province"
     with pytest.raises(OnboardingError):
-        run_command(engine, DecideReview(sid, approve=True, comment="  "))
-    run_command(engine, DecideReview(sid, approve=True, comment="Owner lives in CABA"))
+        run_command(engine, DecideReview(sid, approve=True, comment="  "), reviewer(engine))
+    with pytest.raises(OnboardingError, match="cuatro ojos"):  # who ran it cannot decide it
+        run_command(engine, DecideReview(sid, approve=True, comment="Mine"))
+    run_command(
+        engine, DecideReview(sid, approve=True, comment="Owner lives in CABA"), reviewer(engine)
+    )
     saved = row(engine, sid)
     assert saved.verification_status == "approved" and saved.status == "in_progress"
     assert run_command(engine, ActivateTenant(sid)).created
@@ -253,7 +272,9 @@ def test_reviewer_approves_or_rejects_with_a_comment(engine):
         engine, {**clean_steps(n=2), "contact": {**steps["contact"], "email": "x@y.com.ar"}}
     )
     run_command(engine, VerifyOnboarding(other))
-    run_command(engine, DecideReview(other, approve=False, comment="Fake business"))
+    run_command(
+        engine, DecideReview(other, approve=False, comment="Fake business"), reviewer(engine)
+    )
     saved = row(engine, other)
     assert (saved.status, saved.verification_status) == ("rejected", "rejected")
     with Session(engine) as session:
