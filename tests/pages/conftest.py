@@ -20,6 +20,26 @@ TEST_ADMIN = SignedInUser(
 )
 
 
+def add_test_admin(url: str) -> str:
+    """TEST_ADMIN as an account of ``url``, so the commands a page runs accept them."""
+    from core.db import create_engine_for, unit_of_work
+    from core.schema import ConsoleUser
+
+    engine = create_engine_for(url)
+    with unit_of_work(engine) as session:
+        if session.get(ConsoleUser, TEST_ADMIN.user_id) is None:
+            session.add(
+                ConsoleUser(
+                    id=TEST_ADMIN.user_id,
+                    email=TEST_ADMIN.email,
+                    full_name=TEST_ADMIN.full_name,
+                    role="admin",
+                )
+            )
+    engine.dispose()
+    return url
+
+
 @pytest.fixture(autouse=True)
 def signed_in_admin() -> Iterator[SignedInUser]:
     with signed_in_as(TEST_ADMIN):
@@ -39,7 +59,7 @@ def console_db(tmp_path_factory) -> str:
     at = now()
     factory.add_snapshot(url, at - timedelta(seconds=5), factory.realistic_daily(at.date()))
     factory.add_operations(url, at)
-    return url
+    return add_test_admin(url)
 
 
 @pytest.fixture
@@ -51,7 +71,7 @@ def console_env(monkeypatch, console_db) -> str:
 @pytest.fixture
 def empty_env(monkeypatch, tmp_path) -> str:
     """A migrated database with nothing in it: no snapshot, no runs."""
-    url = factory.make_database(f"sqlite:///{tmp_path / 'empty.db'}")
+    url = add_test_admin(factory.make_database(f"sqlite:///{tmp_path / 'empty.db'}"))
     _env(monkeypatch, url)
     return url
 

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from streamlit.testing.v1 import AppTest
 
+from core.auth.sessions import SignedInUser
 from core.db import create_engine_for
 from core.i18n import DEFAULT_LOCALE, gettext
 from core.metrics.detail import refresh_detail_frames
@@ -17,10 +18,11 @@ from core.metrics.frames.health import PROVIDERS
 from core.metrics.refresh import refresh_metrics
 from core.models.health.score import health_scores_for_days, store_scores
 from core.models.health.weights import DEFAULT_WEIGHTS, load_weights
-from core.schema import AuditEvent
+from core.schema import AuditEvent, ConsoleUser
 from data.generate import generate_demo_data
 from page_registry import PAGES
 from tests.pages.helpers import page_env
+from ui.auth import signed_in_as
 
 ROOT = Path(__file__).resolve().parents[2]
 TODAY = date(2026, 4, 10)
@@ -80,7 +82,23 @@ def test_page_shows_tiles_charts_tables_and_filters(health_env) -> None:
     assert tiers == {_("pro")}
 
 
+def _an_admin(url: str) -> SignedInUser:
+    """An administrator of the page's database (only admins save weights)."""
+    engine = create_engine_for(url)
+    with Session(engine) as session, session.begin():
+        user = session.scalar(select(ConsoleUser).where(ConsoleUser.role == "admin"))
+        assert user is not None
+        signed = SignedInUser(user.id, user.email, user.full_name, "admin")
+    engine.dispose()
+    return signed
+
+
 def test_weights_editor_refuses_bad_input_and_audits_good(health_env) -> None:
+    with signed_in_as(_an_admin(health_env)):
+        _edit_weights(health_env)
+
+
+def _edit_weights(health_env: str) -> None:
     app = render()
     app.selectbox(key=f"{PAGE.url_path}_weights_tier").set_value("enterprise").run()
     key = f"{PAGE.url_path}_w_enterprise_usage"

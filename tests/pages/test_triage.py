@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from streamlit.testing.v1 import AppTest
 
+from core.auth.sessions import SignedInUser
 from core.clock import now, today
 from core.db import get_engine
 from core.migrate import upgrade_database
@@ -18,6 +19,7 @@ from core.schema import AuditEvent, CsAlert
 from core.workflows.alerts.engine import run_alert_rules
 from tests.core.workflows.alerts_fixtures import add_failed_invoice, make_world
 from tests.pages.helpers import page_env
+from ui.auth import signed_in_as
 
 # Alerts are raised "now" and the snooze date defaults to a week from today.
 pytestmark = pytest.mark.clock
@@ -36,7 +38,11 @@ def triage_env(monkeypatch, tmp_path):  # type: ignore[no-untyped-def]
         # At the real clock the fixture's rollup is old: "no bookings" fires for all three.
         run = run_alert_rules(session=session, at=now(), rng=random.Random(0))
     page_env(monkeypatch, url)
-    return engine, world, run.opened
+    # Signed in as Ana, the CS manager whose book holds every tenant of the fixture.
+    with signed_in_as(
+        SignedInUser(world.manager, "ana@barberpro.com.ar", "Ana Gómez", "cs_manager")
+    ):
+        yield engine, world, run.opened
 
 
 def open_page(alert_id: int | None = None, lang: str = "en") -> AppTest:
@@ -60,8 +66,9 @@ def test_the_queue_opens_on_the_current_users_book(triage_env) -> None:  # type:
     engine, world, opened = triage_env
     app = open_page()
     assert app.title[0].value == "Triage queue"
-    # The sidebar's first operator (by name) is Ana, who owns every tenant.
-    assert app.selectbox(key=f"triage_owner_{world.manager}").value == world.manager
+    # A CS manager's queue is their own book, with no way to pick another.
+    assert "Your book of business" in [c.value for c in app.caption]
+    assert not [b for b in app.selectbox if b.key == f"triage_owner_{world.manager}"]
     queue = app.dataframe[0].value
     treated = [i for i in opened if _arm(engine, i) == "treated"]
     assert sorted(queue["alert_id"]) == sorted(treated)
