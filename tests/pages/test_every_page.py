@@ -48,6 +48,9 @@ EXPECTED: dict[str, dict[str, int]] = {
     "refresh-jobs": {"metric": 4, "dataframe": 2},
     "cpi": {"plotly_chart": 1, "dataframe": 1},
     "definitions": {"dataframe": 1},
+    "users": {"dataframe": 1},
+    "audit-log": {"dataframe": 1},
+    "my-account": {},
 }
 
 
