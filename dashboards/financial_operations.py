@@ -28,6 +28,7 @@ from dashboards.kit import (
     Tile,
     day_range,
     legend_below,
+    mark_month_to_date,
 )
 from dashboards.kit import definition_tile as make_tile
 from dashboards.theme import Colors, empty_figure, new_figure
@@ -129,7 +130,7 @@ def reconciliation_figures(recon: pd.DataFrame) -> dict[str, float | None]:
 
 
 def job_figures(daily: pd.DataFrame, as_of: date) -> tuple[float | None, float | None]:
-    """Job success rate of the last 7 days and of the 7 days before."""
+    """Job success rate of the last 7 days (to ``as_of``) and of the 7 days before."""
     now = DayRange(as_of - timedelta(days=JOB_TILE_DAYS - 1), as_of)
     rates = []
     for period in (now, now.previous):
@@ -462,10 +463,21 @@ def build_view(
             n=fmt.format_count(now["mismatches"], locale=locale)
         ),
     }
+    jobs_week = DayRange(as_of - timedelta(days=JOB_TILE_DAYS - 1), as_of)
+    months = period.month_span()
+    periods = {"payment_failure_rate": months, "reconciled": months, "job_success": jobs_week}
     tiles = [
-        make_tile(METRICS[k], now[k], before[k], locale=locale, note=notes.get(k, ""))
+        make_tile(
+            METRICS[k],
+            now[k],
+            before[k],
+            locale=locale,
+            note=notes.get(k, ""),
+            period=periods.get(k, period),
+        )
         for k in TILES
     ]
+    partial = {"month": months.month_to_date, "through": months.through, "locale": locale}
     coverage = frames["finance_coverage"]
     notes_out = []
     if len(coverage) and not bool(coverage["complete"].iloc[0]):
@@ -478,9 +490,11 @@ def build_view(
     jobs = frames["finance_jobs"].copy()
     return FinanceView(
         tiles=tiles,
-        invoices=invoices_figure(invoices, period, locale=locale),
+        invoices=mark_month_to_date(invoices_figure(invoices, period, locale=locale), **partial),
         failures=failure_figure(failure_by_method(pay_now), locale=locale),
-        reconciliation=reconciliation_figure(reconciliation_monthly(rec_now), locale=locale),
+        reconciliation=mark_month_to_date(
+            reconciliation_figure(reconciliation_monthly(rec_now), locale=locale), **partial
+        ),
         jobs_chart=jobs_figure(frames["finance_job_runs_daily"], locale=locale),
         jobs=jobs,
         detail=tenant_table(invoices, pay_now, rec_now, chosen, period),

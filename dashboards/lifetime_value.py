@@ -28,7 +28,7 @@ from core.models.tenant_ltv import (
     ltv_segments,
 )
 from dashboards.filters import Filters
-from dashboards.kit import Tile, definition_tile, tenant_months_for
+from dashboards.kit import MonthRange, Tile, definition_tile, month_number, tenant_months_for
 from dashboards.theme import COLORWAY, empty_figure, new_figure
 
 LTV_TILES = (
@@ -220,6 +220,10 @@ def build_view(
     note = _("Change: today's estimate vs the one {months} months earlier.").format(
         months=ESTIMATE_DELTA_MONTHS
     )
+    # each estimate uses the months up to its own: named by that month, both on hover
+    estimated = month_number(pd.Timestamp(newest).date())
+    months = MonthRange(estimated, estimated)
+    earlier_month = MonthRange(estimated - ESTIMATE_DELTA_MONTHS, estimated - ESTIMATE_DELTA_MONTHS)
     tiles = [
         definition_tile(
             METRICS[key],
@@ -227,6 +231,8 @@ def build_view(
             None if before_row is None else _num(before_row[column]),
             locale=locale,
             note=note,
+            period=months,
+            previous_period=earlier_month,
         )
         for key, column in LTV_TILES
     ]

@@ -34,6 +34,8 @@ from dashboards.kit import (
     active_on,
     day_range,
     legend_below,
+    level_to_date_note,
+    mark_month_to_date,
 )
 from dashboards.kit import definition_tile as make_tile
 from dashboards.theme import Colors, empty_figure, new_figure
@@ -49,6 +51,8 @@ TILES = (
     "organic_churn",
     "partners_active",
 )
+# MRR (at the end of the last month) and payouts (per month) have the month's grain.
+MONTHLY_TILES = ("referred_mrr", "payouts")
 
 
 # ------------------------------------------------------------------ tenants
@@ -406,12 +410,26 @@ def build_view(
     )
     before.update(referred_mrr=monthly["referred_mrr"], payouts=monthly["payouts"])
     comparison = compare_churn(chosen, period)
-    tiles = [make_tile(METRICS[k], now[k], before[k], locale=locale) for k in TILES]
+    months = period.month_span()
+    tiles = [
+        make_tile(
+            METRICS[k],
+            now[k],
+            before[k],
+            locale=locale,
+            period=months if k in MONTHLY_TILES else period,
+            note=level_to_date_note(months, locale=locale) if k == "referred_mrr" else "",
+        )
+        for k in TILES
+    ]
     return PartnersView(
         tiles=tiles,
         mrr=mrr_figure(table, locale=locale),
-        payouts=payouts_figure(
-            payouts_by_month(partners, tenant_month, chosen, period), locale=locale
+        payouts=mark_month_to_date(
+            payouts_figure(payouts_by_month(partners, tenant_month, chosen, period), locale=locale),
+            months.month_to_date,
+            through=months.through,
+            locale=locale,
         ),
         churn=churn_figure(comparison, locale=locale),
         churn_text=churn_sentence(comparison, locale=locale),

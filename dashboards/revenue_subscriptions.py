@@ -37,6 +37,8 @@ from dashboards.kit import (
     MonthRange,
     Tile,
     definition_tile,
+    level_to_date_note,
+    mark_month_to_date,
     month_number,
     month_range,
     no_tenant_month_data,
@@ -69,6 +71,8 @@ REVENUE_TILES = (
     "gross_mrr_churn",
     "net_mrr_churn",
 )
+# Levels on a day, not volumes over the period: to date, they are the level on its last day.
+STOCK_TILES = ("mrr", "arr", "arpa")
 
 
 def bridge_parts(rows: pd.DataFrame, by: str) -> pd.DataFrame:
@@ -343,9 +347,19 @@ def build_view(
     if not figures["mrr"] and not figures["mrr_start"]:
         return RevenueView(message=_("No data for these filters"))
     previous = revenue_figures(frame, period.previous)
+    to_date = level_to_date_note(period, locale=locale)
     tiles = [
-        build_tile(k, figures[k], previous[k], locale=locale, period=period) for k in REVENUE_TILES
+        build_tile(
+            k,
+            figures[k],
+            previous[k],
+            locale=locale,
+            period=period,
+            note=to_date if k in STOCK_TILES else "",
+        )
+        for k in REVENUE_TILES
     ]
+    partial = {"month": period.month_to_date, "through": period.through, "locale": locale}
     nominal = (
         frame
         if filters.constant_ars_month is None
@@ -356,9 +370,13 @@ def build_view(
         tiles=tiles,
         retention=retention,
         retention_note=retention_note,
-        movements=movements_figure(monthly_movements(frame, period), locale=locale),
+        movements=mark_month_to_date(
+            movements_figure(monthly_movements(frame, period), locale=locale), **partial
+        ),
         waterfall=waterfall_figure(figures, locale=locale),
-        by_tier=tier_figure(mrr_by_tier(frame, period), locale=locale),
+        by_tier=mark_month_to_date(
+            tier_figure(mrr_by_tier(frame, period), locale=locale), **partial
+        ),
         by_plan=plan_figure(mrr_by_plan(frame, period), locale=locale),
         cohorts=cohort_shares(frame, tenants, period, last_month=month_number(as_of)),
         detail=detail_table(frame, tenants, period),

@@ -19,7 +19,7 @@ from core.inflation.deflate import to_constant_ars
 from core.metrics.registry import METRICS
 from core.models.health.definitions import GREEN_FROM, RED_BELOW
 from dashboards.filters import Filters
-from dashboards.kit import Tile, metric_tile
+from dashboards.kit import DayRange, Tile, definition_tile, metric_tile
 from dashboards.theme import Colors, empty_figure, new_figure
 
 BAND_COLOURS = {"green": Colors.POSITIVE, "yellow": Colors.ACCENT, "red": Colors.NEGATIVE}
@@ -50,7 +50,7 @@ PROFILE_FIELDS = (
 SIGNALS = (
     "health_score",
     "churn_probability",
-    "bookings_30d",
+    "bookings_28d",
     "logins_30d",
     "failed_invoices_90d",
     "open_tickets",
@@ -120,12 +120,15 @@ def signal_tiles(
                 ),
             )
         )
-    change = signals.get("usage_change")
+    window = signals.get("bookings_window")
     tiles.append(
-        signal(
-            "bookings_30d",
-            fmt.format_count(signals["bookings_30d"], locale=locale),
-            None if change is None else fmt.format_signed_percent(change, locale=locale),
+        definition_tile(
+            METRICS["bookings_28d"],
+            signals["bookings_28d"],
+            signals.get("bookings_prev_28d"),
+            locale=locale,
+            flow=True,
+            period=None if window is None else DayRange(*window),
         )
     )
     for key in ("logins_30d", "failed_invoices_90d", "open_tickets"):

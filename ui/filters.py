@@ -45,7 +45,9 @@ def _apply_pending(page: str, today: date) -> None:
     if dimension == "month":
         first = pd.Timestamp(value).date().replace(day=1)
         last = (pd.Timestamp(first) + pd.offsets.MonthEnd(0)).date()
-        st.session_state[_key(page, "date")] = (first, min(last, today))
+        # the current month runs to yesterday, its last complete day: month to date
+        end = min(last, today - timedelta(days=1))
+        st.session_state[_key(page, "date")] = (first, end if end >= first else today)
     elif dimension in ("tier", "vertical", "province"):
         st.session_state[_key(page, dimension)] = [value]
     elif dimension == "partner":

@@ -949,10 +949,13 @@ METRICS: dict[str, Metric] = _register(
             source="core.workflows.alerts.engine",
         ),
         Metric(
-            "bookings_30d",
-            N_("Bookings (30 d)"),
+            "bookings_28d",
+            N_("Bookings (28 d)"),
             "count",
-            N_("Bookings of the last 30 days; the change is against the 30 days before."),
+            N_(
+                "Bookings of the 28 days ending yesterday, the last complete day (the console's "
+                "KPI window); the change is against the 28 days before."
+            ),
             "period",
             None,
             source="core.queries.tenant_360",

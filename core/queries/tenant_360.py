@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, aliased
 
 from core.i18n import translator
+from core.metrics.registry import kpi_windows
 from core.models.health.definitions import TREND_DAYS as HEALTH_TREND_DAYS
 from core.models.health.definitions import TREND_SLACK_DAYS as HEALTH_TREND_SLACK_DAYS
 from core.schema import (
@@ -42,7 +43,7 @@ HEALTH_COLUMNS = [
     "day", "score", "band", "usage_score", "adoption_score", "billing_score", "support_score",
     "sentiment_score", "relationship_score", "client_base_score", "missing",
 ]  # fmt: skip
-SIGNAL_DAYS = 30
+SIGNAL_DAYS = 30  # admin logins: the last 30 days
 FAILED_INVOICES = ("failed", "retried", "written_off")
 
 
@@ -131,18 +132,16 @@ def _profile(session: Session, tenant_id: int) -> dict[str, Any]:
 def _signals(session: Session, tenant_id: int, today: date, daily: pd.DataFrame) -> dict[str, Any]:
     """The raw signals behind health: usage trend, logins, failed invoices, tickets, NPS."""
     start = today - timedelta(days=SIGNAL_DAYS - 1)
-    before = start - timedelta(days=SIGNAL_DAYS)
+    # bookings: the console's KPI window (28 days ending yesterday) and the 28 days before
+    window, window_before = kpi_windows(today)
     days = pd.to_datetime(daily["day"]) if not daily.empty else pd.Series(dtype="datetime64[ns]")
-    recent = (
-        daily[(days >= pd.Timestamp(start)) & (days <= pd.Timestamp(today))]
-        if not daily.empty
-        else daily
-    )
-    earlier = (
-        daily[(days >= pd.Timestamp(before)) & (days < pd.Timestamp(start))]
-        if not daily.empty
-        else daily
-    )
+
+    def within(first: date, last: date) -> pd.DataFrame:
+        if daily.empty:
+            return daily
+        return daily[(days >= pd.Timestamp(first)) & (days <= pd.Timestamp(last))]
+
+    recent, earlier = within(*window), within(*window_before)
     bookings = float(recent["bookings"].sum()) if not recent.empty else 0.0
     previous = float(earlier["bookings"].sum()) if not earlier.empty else 0.0
     since = datetime.combine(start, datetime.min.time())
@@ -176,8 +175,9 @@ def _signals(session: Session, tenant_id: int, today: date, daily: pd.DataFrame)
         .limit(1)
     ).first()
     return {
-        "bookings_30d": bookings,
-        "bookings_prev_30d": previous,
+        "bookings_28d": bookings,
+        "bookings_prev_28d": previous,
+        "bookings_window": window,
         "usage_change": bookings / previous - 1 if previous else None,
         "logins_30d": float(logins or 0),
         "failed_invoices_90d": float(failed or 0),

@@ -3,12 +3,20 @@ selection, one implementation each (the delta rule is in ``tiles``). Dashboards 
 this, ``filters``, ``theme``, ``links`` and pure ``core`` modules, never each other.
 """
 
-from dashboards.kit.figures import accuracy_note, add_band, legend_below, room_for_legend
+from dashboards.kit.figures import (
+    accuracy_note,
+    add_band,
+    legend_below,
+    mark_month_to_date,
+    room_for_legend,
+)
 from dashboards.kit.periods import (
     DayRange,
     MonthRange,
     day_range,
     describe,
+    last_complete_day,
+    level_to_date_note,
     month_number,
     month_range,
 )
@@ -54,7 +62,10 @@ __all__ = [
     "format_minutes",
     "format_value",
     "keep_tenants",
+    "last_complete_day",
     "legend_below",
+    "level_to_date_note",
+    "mark_month_to_date",
     "metric_tile",
     "month_number",
     "month_range",

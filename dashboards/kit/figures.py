@@ -102,3 +102,53 @@ def accuracy_note(accuracy: pd.DataFrame | None, series: str, *, locale: str) ->
         smape_naive=fmt.format_percent(row["smape_naive"], locale=locale),
         coverage=fmt.format_percent(row["coverage_95"], locale=locale),
     )
+
+
+MONTH_TO_DATE_OPACITY = 0.45
+
+
+def mark_month_to_date(
+    figure: go.Figure, month: pd.Timestamp | None, *, through: int | None, locale: str
+) -> go.Figure:
+    """Mark the month to date on a monthly chart (x: first days of months): its bars
+    paler, its points hollow, "month to date, 1–N" on their hover and over the plot, so
+    nobody reads a partial month as a drop. Nothing to do when ``month`` is None."""
+    if month is None or through is None:
+        return figure
+    _ = translator(locale)
+    label = _("month to date, 1–{day}").format(day=through)
+    month = pd.Timestamp(month)
+    marked = False
+    for trace in figure.data:
+        if trace.type not in ("bar", "scatter") or trace.x is None:
+            continue
+        partial = [pd.Timestamp(x) == month for x in trace.x]
+        if not any(partial):
+            continue
+        marked = True
+        template = trace.hovertemplate or "%{y}<extra></extra>"
+        if not isinstance(template, str):
+            continue  # already marked
+        tagged = (
+            template.replace("<extra>", f" · {label}<extra>", 1)
+            if "<extra>" in template
+            else f"{template} · {label}"
+        )
+        trace.hovertemplate = [tagged if p else template for p in partial]
+        if trace.type == "bar":
+            trace.marker.opacity = [MONTH_TO_DATE_OPACITY if p else 1.0 for p in partial]
+        else:
+            trace.marker.symbol = ["circle-open" if p else "circle" for p in partial]
+    if marked:
+        end = month + pd.offsets.MonthBegin(1)
+        figure.add_vrect(
+            x0=month - pd.Timedelta(days=15),
+            x1=end - pd.Timedelta(days=15),
+            fillcolor="rgba(148, 163, 184, 0.12)",
+            line_width=0,
+            layer="below",
+            annotation_text=label,
+            annotation_position="top left",
+            annotation_font_size=11,
+        )
+    return figure

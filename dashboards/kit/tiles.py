@@ -192,17 +192,19 @@ def definition_tile(
     note: str = "",
     flow: bool | None = None,
     period: DayRange | MonthRange | None = None,
+    previous_period: DayRange | MonthRange | None = None,
 ) -> Tile:
     """The tile of ``spec``: its help is the definition, both periods' values (named by
-    their dates when ``period``, compared with ``period.previous``, is given) and
-    ``note``."""
+    their dates when ``period`` is given, compared with ``previous_period`` or else
+    ``period.previous``) and ``note``."""
     _ = translator(locale)
     compared = _(PREVIOUS_PERIOD)
     if period is not None:
+        before = period.previous if previous_period is None else previous_period
         compared = (
             _(PERIOD_AND_PREVIOUS)
             .replace("{period}", describe(period, locale=locale))
-            .replace("{previous_period}", describe(period.previous, locale=locale))
+            .replace("{previous_period}", describe(before, locale=locale, to_date=False))
         )
     both = now_and_before(compared, spec.unit, value, previous, locale=locale)
     return metric_tile(

@@ -66,10 +66,14 @@ def test_signals_match_pandas(engine):
         signals = q.tenant_360(session=session, tenant_id=tenant_id, today=TODAY).signals
     rollup = raw(engine, "console_rollup_tenant_day", tenant_id)
     day = pd.to_datetime(rollup["day"])
-    start = pd.Timestamp(TODAY - timedelta(days=29))
-    recent = rollup[(day >= start) & (day <= pd.Timestamp(TODAY))]["bookings"].sum()
-    earlier = rollup[(day >= start - pd.Timedelta(days=30)) & (day < start)]["bookings"].sum()
-    assert signals["bookings_30d"] == recent and signals["bookings_prev_30d"] == earlier
+    start = pd.Timestamp(TODAY - timedelta(days=29))  # logins: the last 30 days
+    # bookings: the 28 days ending yesterday, as every KPI tile, and the 28 days before
+    yesterday = pd.Timestamp(TODAY - timedelta(days=1))
+    first = yesterday - pd.Timedelta(days=27)
+    recent = rollup[(day >= first) & (day <= yesterday)]["bookings"].sum()
+    earlier = rollup[(day >= first - pd.Timedelta(days=28)) & (day < first)]["bookings"].sum()
+    assert signals["bookings_28d"] == recent and signals["bookings_prev_28d"] == earlier
+    assert signals["bookings_window"] == (first.date(), yesterday.date())
     activity = raw(engine, "admin_activity", tenant_id)
     logins = activity[(activity["kind"] == "login") & (activity["occurred_at"] >= start)]
     assert signals["logins_30d"] == len(logins)

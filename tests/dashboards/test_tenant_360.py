@@ -9,8 +9,9 @@ from dashboards import tenant_360 as t360
 from dashboards.filters import Filters
 
 SIGNALS = {
-    "bookings_30d": 120.0,
-    "bookings_prev_30d": 100.0,
+    "bookings_28d": 120.0,
+    "bookings_prev_28d": 100.0,
+    "bookings_window": (date(2026, 2, 9), date(2026, 3, 8)),
     "usage_change": 0.2,
     "logins_30d": 14.0,
     "failed_invoices_90d": 1.0,
@@ -53,7 +54,7 @@ def test_profile_lines_skip_empty_fields_and_format():
 def test_tiles_without_models_show_the_raw_signals():
     tiles = t360.signal_tiles(SIGNALS, pd.DataFrame(columns=["score"]), None, locale="en")
     assert [t.label for t in tiles] == [
-        "Bookings (30 d)",
+        "Bookings (28 d)",
         "Admin logins (30 d)",
         "Failed invoices (90 d)",
         "Open tickets",
@@ -61,6 +62,8 @@ def test_tiles_without_models_show_the_raw_signals():
     ]
     assert tiles[0].value == "120" and tiles[0].delta == "+20.0%"
     assert all(t.help for t in tiles)
+    # the window and the one before, by their dates, as on every other page
+    assert "2026-02-09–2026-03-08: 120 · 2026-01-12–2026-02-08: 100" in tiles[0].help
 
 
 def test_tiles_with_health_and_churn():

@@ -18,7 +18,7 @@ def test_known_tenant(generated_console_env):
     assert app.title[0].value == "Tenant 360"
     assert app.subheader[0].value.endswith("· #3")
     labels = [m.label for m in app.metric]
-    assert "Bookings (30 d)" in labels and "Last NPS answer" in labels
+    assert "Bookings (28 d)" in labels and "Last NPS answer" in labels
     assert len(app.get("plotly_chart")) == 2
     assert app.dataframe, "billing, support and history tables"
     assert app.selectbox(key="tenant_360_picker").value == 3
