@@ -25,6 +25,8 @@ from page_registry import PAGES
 from tests import db_templates
 from tests.e2e.harness import RunningApp, running_app, wait_for_idle
 
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+
 
 @dataclass(frozen=True)
 class Console:
@@ -115,6 +117,9 @@ def test_every_page_shows_only_the_sign_in_form_to_an_anonymous_visitor(
     expect(page.get_by_label("Email")).to_be_visible()
     expect(page.get_by_label("Password")).to_be_visible()
     expect(page.get_by_role("button", name="Sign in")).to_be_visible()
+    page.goto(f"{console.app.url}/revenue")
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / "signin.png"))
 
 
 @pytest.mark.parametrize("role", ROLES)
@@ -201,3 +206,25 @@ def test_sign_out_ends_the_session_in_every_tab(console: Console, browser) -> No
         expect(second).to_have_url(re.compile(r"/signin\?"))
     finally:
         context.close()
+
+
+def test_no_password_reaches_the_server_log_or_the_database(console: Console) -> None:
+    """Runs last in this module: every sign-in above typed a password."""
+    log = console.app.log_path.read_text(errors="replace")
+    engine = create_engine_for(console.url)
+    with engine.connect() as connection:
+        from sqlalchemy import text
+
+        tables = [
+            r[0]
+            for r in connection.execute(text("SELECT name FROM sqlite_master WHERE type='table'"))
+        ]
+        dump = "".join(
+            repr(row)
+            for table in tables
+            for row in connection.execute(text(f'SELECT * FROM "{table}"'))
+        )
+    engine.dispose()
+    for _email, password in console.passwords.values():
+        assert password not in log
+        assert password not in dump
