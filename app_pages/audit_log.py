@@ -48,12 +48,12 @@ show_table(
     column_config={
         "id": st.column_config.NumberColumn("#", format="%d", width="small"),
         "occurred_at": st.column_config.DatetimeColumn(_("When"), format="DD/MM/YYYY HH:mm:ss"),
-        "actor": _("By"),
-        "action": _("Action"),
+        "actor": st.column_config.TextColumn(_("By"), width="medium"),
+        "action": st.column_config.TextColumn(_("Action"), width="medium"),
         "entity": _("What"),
         "entity_id": _("Which"),
-        "before": _("Before"),
-        "after": _("After"),
-        "comment": _("Comment"),
+        "before": st.column_config.TextColumn(_("Before"), width="medium"),
+        "after": st.column_config.TextColumn(_("After"), width="large"),
+        "comment": st.column_config.TextColumn(_("Comment"), width="medium"),
     },
 )
