@@ -24,6 +24,7 @@ from core.i18n import translator
 from core.metrics.snapshot_types import RefreshStatus, Snapshot
 from core.queries.live import live_state, newest_snapshot_version, read_snapshot
 from ui import db
+from ui.auth import signed_in_user
 from ui.i18n import _, current_locale
 
 LOCALE = fmt.DEFAULT_LOCALE  # used when a caller passes no locale
@@ -296,6 +297,10 @@ def live_page(
 
     @st.fragment(run_every=settings.refresh_interval_s if enabled else None)
     def live() -> None:
+        # An automatic refresh re-checks the session too (without counting as activity):
+        # signed out, expired or deactivated, the whole page reruns into the sign-in gate.
+        if signed_in_user() is None:
+            st.rerun(scope="app")
         _run_body(body, settings, needs_snapshot)
 
     live()
