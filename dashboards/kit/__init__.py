@@ -1,9 +1,16 @@
-"""The dashboard kit: tiles, values by unit, deltas, periods, legends and tenant
-selection, one implementation each (the delta rule is in ``tiles``). Dashboards import
-this, ``filters``, ``theme``, ``links`` and pure ``core`` modules, never each other.
+"""The dashboard kit: tiles, values by unit, deltas, periods, legends, tenant selection
+and the appointment outcomes of a period's days, one implementation each (the delta rule
+is in ``tiles``). Dashboards import this, ``filters``, ``theme``, ``links`` and pure
+``core`` modules, never each other.
 """
 
 from dashboards.kit.figures import accuracy_note, add_band, legend_below, room_for_legend
+from dashboards.kit.outcomes import (
+    OUTCOME_RATES,
+    daily_totals,
+    outcome_rates,
+    outcome_sums,
+)
 from dashboards.kit.periods import (
     DayRange,
     MonthRange,
@@ -38,6 +45,7 @@ from dashboards.kit.tiles import (
 
 __all__ = [
     "NO_DATA",
+    "OUTCOME_RATES",
     "PREVIOUS_PERIOD",
     "DayRange",
     "Delta",
@@ -46,6 +54,7 @@ __all__ = [
     "accuracy_note",
     "active_on",
     "add_band",
+    "daily_totals",
     "day_range",
     "definition_tile",
     "delta",
@@ -61,6 +70,8 @@ __all__ = [
     "no_data_reason",
     "no_tenant_month_data",
     "now_and_before",
+    "outcome_rates",
+    "outcome_sums",
     "ratio",
     "room_for_legend",
     "tenant_ids",
