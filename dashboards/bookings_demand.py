@@ -32,10 +32,12 @@ from dashboards.kit import (
     Tile,
     accuracy_note,
     add_band,
+    daily_totals,
     day_range,
     definition_tile,
     keep_tenants,
     no_data_reason,
+    outcome_rates,
     ratio,
     room_for_legend,
     tenant_ids,
@@ -111,16 +113,6 @@ def restate(frame: pd.DataFrame, filters: Filters, cpi: pd.DataFrame | None, day
     )
 
 
-def daily_totals(tenant_day: pd.DataFrame, period: DayRange) -> pd.DataFrame:
-    """Platform (or filtered) totals per day of the period, days without bookings as 0."""
-    rows = tenant_day[period.contains(tenant_day["day"])]
-    grouped = rows.groupby("day")[["bookings", "completed", "cancelled", "no_show", "gmv_ars"]]
-    totals = grouped.sum()
-    totals.index = pd.to_datetime(totals.index)
-    days = pd.date_range(period.start, period.end, freq="D")
-    return totals.reindex(days, fill_value=0).rename_axis("day").reset_index()
-
-
 def figures(daily: pd.DataFrame) -> dict[str, float | None]:
     bookings = float(daily["bookings"].sum())
     completed = float(daily["completed"].sum())
@@ -129,7 +121,8 @@ def figures(daily: pd.DataFrame) -> dict[str, float | None]:
         "bookings": bookings,
         "gmv": gmv,
         "average_ticket": ratio(gmv, completed),
-        "cancellation_rate": ratio(float(daily["cancelled"].sum()), bookings),
+        # the rate Operational Efficiency shows too: one implementation (dashboards/kit)
+        "cancellation_rate": outcome_rates(daily)["cancellation_rate"],
     }
 
 

@@ -2,9 +2,12 @@
 staff hour and client retention, by tier and vertical, with the best and worst tenants.
 
 Pure functions of ``efficiency_tenant_week`` (core/metrics/frames/efficiency.py),
-``bookings_rebooking_monthly`` and ``bookings_clients_monthly``
-(core/metrics/frames/bookings.py) and the snapshot's ``tenants``. Weekly measures cover
-the weeks that start in the period; rebooking and clients cover the months it touches.
+``bookings_tenant_day``, ``bookings_rebooking_monthly`` and ``bookings_clients_monthly``
+(core/metrics/frames/bookings.py) and the snapshot's ``tenants``. Utilization and revenue
+per staff hour (capacity is kept per week) cover the whole weeks that start in the
+period; bookings, no-shows and cancellations cover exactly the period's days, as on
+Bookings & Demand (the same kit functions); rebooking and clients cover the months it
+touches.
 """
 
 from __future__ import annotations
@@ -24,12 +27,16 @@ from core.vocabulary import TIERS, VERTICALS
 from dashboards.filters import Filters
 from dashboards.kit import (
     NO_DATA,
+    OUTCOME_RATES,
     DayRange,
     Tile,
+    daily_totals,
     day_range,
     definition_tile,
     keep_tenants,
     no_data_reason,
+    outcome_rates,
+    outcome_sums,
     ratio,
     room_for_legend,
     tenant_ids,
@@ -41,6 +48,10 @@ TILE_KEYS = (*RATE_KEYS, "revenue_per_staff_hour", "returning_share")
 MIN_APPOINTMENTS = 50  # a tenant needs this many in the period to be ranked
 RANKED = 8
 WEEK_MEASURES = ("bookings", "completed", "cancelled", "no_show", "booked_minutes", "gmv_ars")
+# Summed over whole weeks (capacity is kept per week) ...
+CAPACITY = ("booked_minutes", "available_minutes", "gmv_ars")
+# ... and over exactly the period's days, as the registry defines the rates read from them.
+OUTCOME_COUNTS = ("bookings", "completed", "cancelled", "no_show")
 TENANT_COLUMNS = [
     "tenant_id",
     "trade_name",
@@ -73,15 +84,14 @@ class EfficiencyView:
 
 
 def rates(total: pd.Series) -> dict[str, float | None]:
-    """The ratios of summed measures (weekly, rebooking and client columns as present)."""
+    """The ratios of summed capacity, rebooking and client measures (as present); the
+    no-show and cancellation rates come from the kit's ``outcome_rates``."""
 
     def get(column: str) -> float:
         return float(total.get(column, 0.0))
 
     return {
         "utilization": ratio(get("booked_minutes"), get("available_minutes")),
-        "no_show_rate": ratio(get("no_show"), get("completed") + get("no_show")),
-        "cancellation_rate": ratio(get("cancelled"), get("bookings")),
         "rebooking_rate": ratio(get("rebooked"), get("eligible")),
         "revenue_per_staff_hour": ratio(get("gmv_ars"), get("available_minutes") / 60.0),
         "returning_share": ratio(get("clients") - get("new_clients"), get("clients")),
@@ -89,7 +99,8 @@ def rates(total: pd.Series) -> dict[str, float | None]:
 
 
 def rate_columns(sums: pd.DataFrame) -> pd.DataFrame:
-    """``rates`` for every row of a frame of summed measures (NaN where undefined)."""
+    """Every tile's rate for each row of a frame of summed measures (NaN where undefined),
+    with ``rates``' and ``outcome_rates``' formulas."""
 
     def column(name: str) -> pd.Series:
         if name in sums:
@@ -117,16 +128,28 @@ def _months(frame: pd.DataFrame, period: DayRange) -> pd.DataFrame:
     return frame[period.touches_month(frame["month"])]
 
 
+def _sums(
+    weekly: pd.DataFrame, daily: pd.DataFrame, period: DayRange, days: DayRange, by: str
+) -> pd.DataFrame:
+    """Capacity over the period's whole weeks and outcomes over ``days``, per ``by``."""
+    capacity = _weeks(weekly, period).groupby(by)[list(CAPACITY)].sum()
+    outcomes = outcome_sums(daily, days, by)[list(OUTCOME_COUNTS)]
+    return outcomes.join(capacity, how="outer")
+
+
 def per_tenant(
-    weekly: pd.DataFrame, rebooking: pd.DataFrame, clients: pd.DataFrame, period: DayRange
+    weekly: pd.DataFrame,
+    daily: pd.DataFrame,
+    rebooking: pd.DataFrame,
+    clients: pd.DataFrame,
+    period: DayRange,
+    days: DayRange,
 ) -> pd.DataFrame:
     """One row per tenant: summed measures of the period and their rates."""
-    week_sums = (
-        _weeks(weekly, period).groupby("tenant_id")[[*WEEK_MEASURES, "available_minutes"]].sum()
-    )
     rebook = _months(rebooking, period).groupby("tenant_id")[["eligible", "rebooked"]].sum()
     client = _months(clients, period).groupby("tenant_id")[["clients", "new_clients"]].sum()
-    merged = week_sums.join(rebook, how="outer").join(client, how="outer").fillna(0)
+    merged = _sums(weekly, daily, period, days, "tenant_id")
+    merged = merged.join(rebook, how="outer").join(client, how="outer").fillna(0)
     out = rate_columns(merged).rename_axis("tenant_id").reset_index()
     out["staff_hours"] = out["available_minutes"] / 60.0
     return out
@@ -134,19 +157,22 @@ def per_tenant(
 
 def by_dimension(
     weekly: pd.DataFrame,
+    daily: pd.DataFrame,
     rebooking: pd.DataFrame,
     tenants: pd.DataFrame,
     period: DayRange,
+    days: DayRange,
     dimension: str,
     order: tuple[str, ...],
 ) -> pd.DataFrame:
     """Rates per tier or vertical (a tenant's current profile)."""
     profile = tenants.set_index("tenant_id")[dimension]
-    weeks = _weeks(weekly, period)
-    weeks = weeks.assign(key=weeks["tenant_id"].map(profile))
-    rebook = _months(rebooking, period)
-    rebook = rebook.assign(key=rebook["tenant_id"].map(profile))
-    sums = weeks.groupby("key")[[*WEEK_MEASURES, "available_minutes"]].sum()
+
+    def keyed(frame: pd.DataFrame) -> pd.DataFrame:
+        return frame.assign(key=frame["tenant_id"].map(profile))
+
+    rebook = keyed(_months(rebooking, period))
+    sums = _sums(keyed(weekly), keyed(daily), period, days, "key").fillna(0)
     sums = sums.join(rebook.groupby("key")[["eligible", "rebooked"]].sum(), how="left").fillna(0)
     sums = sums.reindex([v for v in order if v in sums.index])
     out = rate_columns(sums).rename_axis(dimension).reset_index()
@@ -296,42 +322,59 @@ def build_view(
     cpi: pd.DataFrame | None = None,
 ) -> EfficiencyView:
     """The page for these filters; ``frames`` holds efficiency_tenant_week,
-    bookings_rebooking_monthly and bookings_clients_monthly."""
+    bookings_tenant_day, bookings_rebooking_monthly and bookings_clients_monthly."""
     _ = translator(locale)
     message = no_data_reason(tenants, filters, as_of=as_of, locale=locale)
     if message:
         return EfficiencyView(message=message)
     ids = tenant_ids(tenants, filters)
     weekly = _restate(keep_tenants(frames["efficiency_tenant_week"], ids), filters, cpi)
+    tenant_day = frames["bookings_tenant_day"]
+    daily = keep_tenants(tenant_day, ids)
     rebooking = keep_tenants(frames["bookings_rebooking_monthly"], ids)
     clients = keep_tenants(frames["bookings_clients_monthly"], ids)
     earliest = pd.Timestamp(weekly["week"].min()).date() if len(weekly) else None
     period = day_range(filters, as_of=as_of, earliest=earliest)
     if period is None or _weeks(weekly, period)["bookings"].sum() == 0:
         return EfficiencyView(message=_(NO_DATA))
+    # The no-show and cancellation rates are Bookings & Demand's: the same days (its
+    # period, open start included, comes from its own frame) and the same function.
+    first_day = pd.to_datetime(tenant_day["day"]).min().date() if len(tenant_day) else None
+    days = day_range(filters, as_of=as_of, earliest=first_day) or period
 
     def totals(p: DayRange) -> dict[str, float | None]:
         combined = pd.concat(
             [
-                _weeks(weekly, p)[[*WEEK_MEASURES, "available_minutes"]].sum(),
+                _weeks(weekly, p)[list(CAPACITY)].sum(),
                 _months(rebooking, p)[["eligible", "rebooked"]].sum(),
                 _months(clients, p)[["clients", "new_clients"]].sum(),
             ]
         )
         return rates(combined)
 
-    now = totals(period)
+    now = {**totals(period), **outcome_rates(daily_totals(daily, days))}
     before: dict[str, float | None] = dict.fromkeys(now)
     if earliest is not None and period.previous.start >= earliest:
         # a previous period reaching before the data would compare with nothing
-        before = totals(period.previous)
+        before.update(totals(period.previous))
+    if first_day is not None and days.previous.start >= first_day:
+        before.update(outcome_rates(daily_totals(daily, days.previous)))
     tiles = [
-        definition_tile(METRICS[k], now[k], before[k], locale=locale, flow=True, period=period)
+        definition_tile(
+            METRICS[k],
+            now[k],
+            before[k],
+            locale=locale,
+            flow=True,
+            period=days if k in OUTCOME_RATES else period,
+        )
         for k in TILE_KEYS
     ]
-    by_tier = by_dimension(weekly, rebooking, tenants, period, "tier", TIERS)
-    by_vertical = by_dimension(weekly, rebooking, tenants, period, "vertical", VERTICALS)
-    table = per_tenant(weekly, rebooking, clients, period)
+    by_tier = by_dimension(weekly, daily, rebooking, tenants, period, days, "tier", TIERS)
+    by_vertical = by_dimension(
+        weekly, daily, rebooking, tenants, period, days, "vertical", VERTICALS
+    )
+    table = per_tenant(weekly, daily, rebooking, clients, period, days)
     profile = tenants.set_index("tenant_id")
     for column in ("trade_name", "tier", "vertical", "province"):
         table[column] = table["tenant_id"].map(profile[column]) if column in profile else None
@@ -355,4 +398,9 @@ def build_view(
     )
 
 
-FRAMES = ("efficiency_tenant_week", "bookings_rebooking_monthly", "bookings_clients_monthly")
+FRAMES = (
+    "efficiency_tenant_week",
+    "bookings_tenant_day",
+    "bookings_rebooking_monthly",
+    "bookings_clients_monthly",
+)

@@ -1,6 +1,7 @@
-"""The dashboard kit: tiles, values by unit, deltas, periods, legends and tenant
-selection, one implementation each (the delta rule is in ``tiles``). Dashboards import
-this, ``filters``, ``theme``, ``links`` and pure ``core`` modules, never each other.
+"""The dashboard kit: tiles, values by unit, deltas, periods, legends, tenant selection
+and the appointment outcomes of a period's days, one implementation each (the delta rule
+is in ``tiles``). Dashboards import this, ``filters``, ``theme``, ``links`` and pure
+``core`` modules, never each other.
 """
 
 from dashboards.kit.figures import (
@@ -9,6 +10,12 @@ from dashboards.kit.figures import (
     legend_below,
     mark_month_to_date,
     room_for_legend,
+)
+from dashboards.kit.outcomes import (
+    OUTCOME_RATES,
+    daily_totals,
+    outcome_rates,
+    outcome_sums,
 )
 from dashboards.kit.periods import (
     DayRange,
@@ -46,6 +53,7 @@ from dashboards.kit.tiles import (
 
 __all__ = [
     "NO_DATA",
+    "OUTCOME_RATES",
     "PREVIOUS_PERIOD",
     "DayRange",
     "Delta",
@@ -54,6 +62,7 @@ __all__ = [
     "accuracy_note",
     "active_on",
     "add_band",
+    "daily_totals",
     "day_range",
     "definition_tile",
     "delta",
@@ -72,6 +81,8 @@ __all__ = [
     "no_data_reason",
     "no_tenant_month_data",
     "now_and_before",
+    "outcome_rates",
+    "outcome_sums",
     "ratio",
     "room_for_legend",
     "tenant_ids",

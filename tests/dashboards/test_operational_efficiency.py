@@ -12,6 +12,7 @@ from sqlalchemy import text
 
 from core.db import create_engine_for
 from core.metrics.frames import efficiency as provider
+from dashboards import bookings_demand as demand
 from dashboards import operational_efficiency as efficiency
 from dashboards.filters import Filters
 from tests.dashboards.test_bookings_demand import copy_database, stored
@@ -170,14 +171,18 @@ def test_builder_rates_match_raw_rows():
     raw = raw[raw["tenant_id"].isin(ids) & (raw["day"] >= first_week)]
     held = raw[raw["status"] != "cancelled"]["duration_min"].sum()
     utilization = held / weeks["available_minutes"].sum()
-    decided = raw["status"].isin(["completed", "no_show"]).sum()
-    no_show = (raw["status"] == "no_show").sum() / decided
+    # no-shows and cancellations: the period's days (5 January to today), not its weeks
+    days = raw[raw["day"] <= pd.Timestamp(TODAY)]
+    decided = days["status"].isin(["completed", "no_show"]).sum()
+    no_show = (days["status"] == "no_show").sum() / decided
+    cancelled = (days["status"] == "cancelled").sum() / len(days)
     per_hour = raw["gmv_ars"].sum() / (weeks["available_minutes"].sum() / 60)
     tiles = {tile.key: tile for tile in view.tiles}
     assert tiles["utilization"].value == f"{utilization * 100:.1f}%"
     assert tiles["no_show_rate"].value == f"{no_show * 100:.1f}%"
+    assert tiles["cancellation_rate"].value == f"{cancelled * 100:.1f}%"
     detail = view.detail
-    assert detail["bookings"].sum() == len(raw)
+    assert detail["bookings"].sum() == len(days)
     assert detail["gmv_ars"].sum() / detail["staff_hours"].sum() == pytest.approx(per_hour)
 
     rebook = frames["bookings_rebooking_monthly"]
@@ -195,6 +200,61 @@ def test_builder_rates_match_raw_rows():
         == detail.loc[detail["bookings"] >= efficiency.MIN_APPOINTMENTS, "utilization"].max()
     )
     assert worst["utilization"].iloc[0] <= best["utilization"].iloc[-1]
+
+
+def test_no_shows_and_cancellations_cover_the_days_of_the_period():
+    """January to March does not fall on whole weeks (the weeks starting in it run to 5
+    April): the no-show and cancellation rates, their previous period, the per-tenant
+    table and the tier bars still count exactly the appointments starting in the period,
+    and the cancellation tile is the one Bookings & Demand shows."""
+    frames = stored()
+    tenants = frames["tenants"]
+    filters = Filters(start=date(2026, 1, 1), end=date(2026, 3, 31))
+    view = efficiency.build_view(frames, tenants, filters, as_of=TODAY, locale="en")
+    bookings = demand.build_view(frames, tenants, filters, as_of=TODAY, locale="en")
+    raw = frames["raw"]
+
+    def rates(start: date, end: date) -> tuple[float, float]:
+        rows = raw[(raw["day"] >= pd.Timestamp(start)) & (raw["day"] <= pd.Timestamp(end))]
+        status = rows["status"]
+        no_show = (status == "no_show").sum() / status.isin(["completed", "no_show"]).sum()
+        return no_show, (status == "cancelled").sum() / len(rows)
+
+    now, before = rates(filters.start, filters.end), rates(date(2025, 10, 3), date(2025, 12, 31))
+    weeks = rates(date(2026, 1, 5), date(2026, 4, 5))
+    assert round(weeks[1] * 100, 1) != round(now[1] * 100, 1)  # the old reading shows
+    tiles = {tile.key: tile for tile in view.tiles}
+    for key, value, previous in zip(
+        ("no_show_rate", "cancellation_rate"), now, before, strict=True
+    ):
+        assert tiles[key].value == f"{value * 100:.1f}%", key
+        assert f"{value * 100:.1f}%" in tiles[key].help and f"{previous * 100:.1f}%" in (
+            tiles[key].help
+        ), key
+        assert "2026-01-01–2026-03-31" in tiles[key].help, key  # the days, not the weeks
+    shown = {tile.key: tile for tile in bookings.tiles}["cancellation_rate"]
+    assert (tiles["cancellation_rate"].value, tiles["cancellation_rate"].delta) == (
+        shown.value,
+        shown.delta,
+    )
+    assert tiles["cancellation_rate"].help == shown.help
+
+    detail = view.detail.set_index("tenant_id")
+    period = raw[(raw["day"] >= pd.Timestamp(filters.start)) & (raw["day"] <= "2026-03-31")]
+    per_tenant = period.groupby("tenant_id")["status"]
+    expected = per_tenant.apply(lambda s: (s == "cancelled").mean())
+    pd.testing.assert_series_equal(
+        detail.loc[expected.index, "cancellation_rate"], expected, check_names=False
+    )
+    assert detail["bookings"].sum() == len(period)
+    tiers = {trace.name: trace for trace in view.by_tier.data}["No-show rate"]
+    tier_of = tenants.set_index("tenant_id")["tier"]
+    by_tier = period.assign(tier=period["tenant_id"].map(tier_of)).groupby("tier")["status"]
+    expected_tiers = by_tier.apply(
+        lambda s: (s == "no_show").sum() / s.isin(["completed", "no_show"]).sum()
+    )
+    for tier, value in zip(tiers.customdata, tiers.y, strict=True):
+        assert value == pytest.approx(expected_tiers[tier[0]]), tier
 
 
 def test_tiers_and_verticals_add_up():

@@ -15,6 +15,7 @@ it gets one or an ``EXEMPT`` entry saying why it cannot have one.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
 from functools import lru_cache
@@ -27,6 +28,7 @@ import pytest
 from core.db import create_engine_for
 from core.metrics.registry import METRICS
 from dashboards.filters import Filters
+from dashboards.kit import format_value
 from tests.core.metrics.page_values import Captured, page_values, parse_shown
 from tests.core.metrics.recompute_raw import Raw, add_months, day, month_end, read_tables
 from tests.core.metrics.test_recomputation_scored import SCORED
@@ -291,7 +293,8 @@ def holiday_effects(raw: Raw) -> list[float]:
 
 # ---------------------------------------------------------------- operational efficiency
 def efficiency_weeks(raw: Raw) -> tuple[date, date]:
-    """The page sums whole weeks (Monday to Sunday) starting within the period."""
+    """Utilization and revenue per staff hour sum whole weeks (Monday to Sunday) starting
+    within the period (the no-show and cancellation rates do not: the period's days)."""
     first = pd.Timestamp(raw.start)
     first += pd.Timedelta(days=(7 - first.weekday()) % 7)
     last = pd.Timestamp(raw.end) - pd.Timedelta(days=pd.Timestamp(raw.end).weekday())
@@ -333,10 +336,6 @@ def utilization(raw: Raw) -> float | None:
 def revenue_per_staff_hour(raw: Raw) -> float | None:
     start, end = efficiency_weeks(raw)
     return ratio(gmv(raw.bookings_in(start, end)), available_minutes(raw, start, end) / 60)
-
-
-def efficiency_rate(raw: Raw, rate: Callable[[pd.DataFrame], float | None]) -> float | None:
-    return rate(raw.bookings_in(*efficiency_weeks(raw)))
 
 
 def months_touched(raw: Raw, rows: pd.DataFrame, column: str) -> pd.DataFrame:
@@ -709,6 +708,16 @@ RECOMPUTE: dict[str, tuple[Shows, Recompute]] = {
 }
 
 
+# Keys another page shows as a tile too, recomputed there as well: (page, key) ->
+# recomputation. The no-show rate's RECOMPUTE page is the Overview's KPI window.
+ALSO_SHOWN: dict[tuple[str, str], Recompute] = {
+    ("efficiency", "no_show_rate"): lambda raw: no_show_rate(raw.bookings_in(raw.start, raw.end)),
+    ("efficiency", "cancellation_rate"): lambda raw: cancellation_rate(
+        raw.bookings_in(raw.start, raw.end)
+    ),
+}
+
+
 def shown(pages: Captured, page: str, key: str) -> float | None:
     assert key in pages[page], f"the {page} page shows no {key!r} tile: {sorted(pages[page])}"
     value = pages[page][key]
@@ -728,6 +737,69 @@ def test_the_page_shows_the_recomputed_value(key: str) -> None:
         return
     assert actual is not None, f"{key}: the page shows nothing, the raw rows give {expected}"
     assert actual == pytest.approx(expected, rel=TOLERANCE, abs=1e-9), key
+
+
+@pytest.mark.parametrize(("page", "key"), sorted(ALSO_SHOWN))
+def test_other_pages_show_the_recomputed_value(page: str, key: str) -> None:
+    pages, _, raw = console()
+    expected = ALSO_SHOWN[page, key](raw)
+    actual = shown(pages, page, key)
+    assert expected is not None and actual is not None, (page, key, actual, expected)
+    assert actual == pytest.approx(expected, rel=TOLERANCE, abs=1e-9), (page, key)
+
+
+# The pages built for PERIOD's filters. Left out: the Executive Overview's headline strip
+# (it takes no filters: always the KPI window, the 28 days to yesterday), Lifetime Value
+# (it reads the dates as signup dates; page_values builds it unfiltered), Onboarding
+# sessions (live sessions now) and Tenant 360 (one tenant).
+FILTERED_PAGES = (
+    "revenue",
+    "churn",
+    "bookings",
+    "efficiency",
+    "finance",
+    "regions",
+    "partners",
+    "funnel",
+)
+
+
+def test_a_key_shows_one_value_on_every_page() -> None:
+    """Issue 13: for the same filters, a registry key shown as a tile on several pages
+    shows the same value on each (compared as numbers, or as the text shown when a page
+    passes its tile a formatted value)."""
+    pages, _, _ = console()
+    by_key: dict[str, dict[str, Any]] = {}
+    for page in FILTERED_PAGES:
+        for key, value in pages[page].items():
+            if key in METRICS:
+                by_key.setdefault(key, {})[page] = value
+    shared = {key: values for key, values in by_key.items() if len(values) > 1}
+    # what this guards (else it would pass by comparing nothing)
+    assert {"cancellation_rate", "gmv", "nrr"} <= set(shared), sorted(shared)
+    assert set(shared["cancellation_rate"]) == {"bookings", "efficiency"}
+
+    def comparable(key: str, value: Any, *, as_text: bool) -> float | str | None:
+        if value is None or (not isinstance(value, str) and pd.isna(value)):
+            return None
+        if not as_text:
+            return float(value)
+        return (
+            value if isinstance(value, str) else format_value(METRICS[key].unit, value, locale="en")
+        )
+
+    def same(a: float | str | None, b: float | str | None) -> bool:
+        if isinstance(a, float) and isinstance(b, float):
+            return math.isclose(a, b, rel_tol=TOLERANCE, abs_tol=1e-9)
+        return a == b
+
+    differ = {}
+    for key, values in sorted(shared.items()):
+        as_text = any(isinstance(v, str) for v in values.values())
+        first, *others = (comparable(key, v, as_text=as_text) for v in values.values())
+        if not all(same(first, other) for other in others):
+            differ[key] = values
+    assert not differ, f"one key, several values for the same filters: {differ}"
 
 
 # Keys with no recomputation, each with why. Keep it short: a new key belongs in RECOMPUTE
