@@ -564,7 +564,15 @@ def tenant_figures(raw: Raw, tenant_id: int) -> dict[str, float | None]:
     tickets = raw["support_tickets"][raw["support_tickets"]["tenant_id"] == tenant_id]
     nps = raw["nps_responses"][raw["nps_responses"]["tenant_id"] == tenant_id]
     return {
-        "bookings_30d": float(bookings["day"].between(start, pd.Timestamp(raw.today)).sum()),
+        # The 28 complete days ending yesterday, as every tile window of the console.
+        "bookings_28d": float(
+            bookings["day"]
+            .between(
+                pd.Timestamp(raw.today - timedelta(days=28)),
+                pd.Timestamp(raw.today - timedelta(days=1)),
+            )
+            .sum()
+        ),
         "logins_30d": float((logins["occurred_at"] >= start).sum()),
         "failed_invoices_90d": float(
             (
@@ -702,7 +710,7 @@ RECOMPUTE: dict[str, tuple[Shows, Recompute]] = {
                 key
             ],  # type: ignore[arg-type]
         )
-        for key in ("bookings_30d", "logins_30d", "failed_invoices_90d", "open_tickets", "last_nps")
+        for key in ("bookings_28d", "logins_30d", "failed_invoices_90d", "open_tickets", "last_nps")
     },
     "mrr_at_risk": ("churn", mrr_at_risk),
 }
