@@ -14,8 +14,6 @@ import pandas as pd
 import streamlit as st
 
 from core import formatting as fmt
-from core.auth.masking import masked
-from core.auth.roles import Capability
 from core.clock import now, today
 from core.commands import Command
 from core.errors import DomainError
@@ -26,7 +24,7 @@ from core.workflows.alerts.signals import model_function
 from dashboards import triage as view
 from dashboards.links import tenant_url
 from ui import db
-from ui.auth import current_actor, current_scope, may
+from ui.auth import current_actor, current_scope, personal_data
 from ui.errors import error_text
 from ui.i18n import _, current_locale
 from ui.render import show_figure, show_table, show_tiles
@@ -72,8 +70,7 @@ def render_card(alert_id: int, me: int | None, users: pd.DataFrame) -> None:
             _("Alert #{id} is for a tenant outside your book of business.").format(id=alert_id)
         )
         return
-    if not may(Capability.VIEW_PERSONAL_DATA):
-        t = {**t, "phone": masked({"phone": t.get("phone")})["phone"]}
+    t = personal_data(dict(t), int(t["id"]), page="triage")  # masked, or shown and audited
     link = tenant_url(t["id"], t["trade_name"], locale=locale).split("&name=")[0]
     st.subheader(f"{t['trade_name']} · {view.reason_label(a['reason'], locale)}", anchor=False)
     st.markdown(

@@ -22,6 +22,7 @@ from typing import Any, Protocol
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from core import audit
 from core.auth.roles import Capability
 from core.clock import now
 from core.commands import Actor
@@ -173,6 +174,13 @@ class StartOnboarding:
         session.add(
             OnboardingStepEvent(session_id=row.id, step=STEPS[0], entered_at=at, updated_at=at)
         )
+        audit.record(
+            session=session,
+            actor_id=actor.user_id,
+            action="onboarding.start",
+            entity="onboarding_session",
+            entity_id=row.id,
+        )
         return row.id
 
 
@@ -289,6 +297,17 @@ class SubmitStep:
         result = validate_step(self.step, self.payload, row.draft or {}, locale=self.locale)
         row.draft = apply_step_data(row, self.step, result.data, locale=self.locale)
         complete_step(session, row, self.step, at)
+        # Which step and which fields, not their values (owners' data stays in the draft).
+        audit.record(
+            session=session,
+            actor_id=actor.user_id,
+            action="onboarding.save_step",
+            entity="onboarding_session",
+            entity_id=row.id,
+            after={"step": self.step, "fields": sorted(map(str, result.data))}
+            if isinstance(result.data, dict)
+            else {"step": self.step},
+        )
         # Every step before this one is complete (it was reachable), so the next one is too.
         _enter(session, row, next_step(self.step), at)
         return result
@@ -311,3 +330,12 @@ class DiscardOnboarding:
         row = get_session(session=session, session_id=self.session_id, locale=self.locale)
         row.status = "abandoned"
         row.updated_at = self.at or now()
+        audit.record(
+            session=session,
+            actor_id=actor.user_id,
+            action="onboarding.discard",
+            entity="onboarding_session",
+            entity_id=row.id,
+            before={"status": "in_progress"},
+            after={"status": "abandoned"},
+        )

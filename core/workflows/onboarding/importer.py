@@ -27,6 +27,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from core import audit
 from core.auth.roles import Capability
 from core.clock import now
 from core.commands import Actor
@@ -467,6 +468,14 @@ class ImportFiles:
         first_open = next((s for s in reachable if s not in done), reachable[-1])
         if STEPS.index(row.current_step) < STEPS.index(first_open) and row.current_step in steps:
             _enter(session, row, first_open, at)
+        audit.record(
+            session=session,
+            actor_id=actor.user_id,
+            action="onboarding.import",
+            entity="onboarding_session",
+            entity_id=row.id,
+            after={"files": {kind: name for kind, (name, _data) in self.files.items()}},
+        )
         return ImportSummary(
             locations=len(draft.get("locations") or []),
             services=len(draft.get("services") or []),
