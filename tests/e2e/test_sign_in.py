@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from core.auth.roles import ROLES
 from core.db import create_engine_for, unit_of_work
 from core.i18n import gettext
-from core.schema import CsAlert, Tenant
+from core.schema import Tenant
 from core.users import add_user
 from page_registry import PAGES
 from tests import db_templates
@@ -45,11 +45,9 @@ def console(full_console_url: str, tmp_path_factory) -> Iterator[Console]:  # ty
     engine = create_engine_for(url)
     passwords: dict[str, tuple[str, str]] = {}
     with Session(engine) as session:
-        # Two CS managers who each own tenants with open alerts.
+        # The two CS managers with the biggest books.
         owners = session.execute(
-            select(Tenant.cs_owner_id, Tenant.id)
-            .join(CsAlert, CsAlert.tenant_id == Tenant.id)
-            .where(Tenant.cs_owner_id.is_not(None))
+            select(Tenant.cs_owner_id, Tenant.id).where(Tenant.cs_owner_id.is_not(None))
         ).all()
     books: dict[int, set[int]] = {}
     for owner, tenant in owners:
@@ -57,7 +55,7 @@ def console(full_console_url: str, tmp_path_factory) -> Iterator[Console]:  # ty
     first, second = sorted(books, key=lambda o: -len(books[o]))[:2]
     with unit_of_work(engine) as session:
         for role in ROLES:
-            password = f"clave de prueba {role} {secrets.token_hex(4)}"
+            password = f"mate cocido en la galeria {secrets.token_hex(4)}"
             email = f"{role}.e2e@barberpro.com.ar"
             add_user(
                 session=session,
@@ -74,7 +72,7 @@ def console(full_console_url: str, tmp_path_factory) -> Iterator[Console]:  # ty
         for key, owner in (("manager_a", first), ("manager_b", second)):
             user = session.get(ConsoleUser, owner)
             assert user is not None
-            password = f"clave del gerente {key} {secrets.token_hex(4)}"
+            password = f"caminata por la costanera {secrets.token_hex(4)}"
             set_password(session=session, email=user.email, password=password, actor_id=None)
             passwords[key] = (user.email, password)
     with Session(engine) as session:
