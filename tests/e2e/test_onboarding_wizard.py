@@ -17,7 +17,7 @@ from core.metrics.refresh import refresh_metrics
 from core.schema import OnboardingSession, Tenant
 from tests import snapshot_factory as factory
 from tests.e2e.conftest import HERE  # noqa: F401 - the browser fixtures live there
-from tests.e2e.harness import RunningApp, running_app, wait_for_idle
+from tests.e2e.harness import RunningApp, running_app, session_cookie, wait_for_idle
 
 pytestmark = [pytest.mark.e2e, pytest.mark.clock]
 expect = pytest.importorskip("playwright.sync_api", reason="e2e tests need playwright").expect
@@ -91,6 +91,7 @@ def test_onboarding_from_start_to_a_live_tenant_with_a_resume(console, page, bro
     resumed_url = page.url
     page.context.close()
     context = browser.new_context(viewport={"width": 1440, "height": 1100}, locale="es-AR")
+    context.add_cookies([session_cookie()])  # the operator, signed in on the new browser
     page = context.new_page()
     page.set_default_timeout(30_000)
     page.goto(resumed_url)
