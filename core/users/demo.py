@@ -99,4 +99,6 @@ def sign_in_help(path: Path, *, url: str) -> str:
 
 def accounts_table(rows: list[tuple[str, str, str, str]]) -> str:
     """The demo accounts as data.generate prints them, once, when it creates them."""
-    return "\n".join(f"  {role:<11} {email:<42} {password}" for role, _n, email, password in rows)
+    order = {role: i for i, role in enumerate(ROLES)}
+    ordered = sorted(rows, key=lambda r: (order.get(r[0], 99), r[2]))
+    return "\n".join(f"  {role:<11} {email:<42} {pw}" for role, _name, email, pw in ordered)
