@@ -12,6 +12,7 @@ AppTest cannot carry cookies: tests sign in with :func:`sign_in_for_tests`.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -23,16 +24,14 @@ from streamlit.runtime.scriptrunner import get_script_run_ctx
 from core.auth.access import RecordPersonalDataView
 from core.auth.masking import PERSONAL_FIELDS, masked
 from core.auth.roles import Capability, can
-from core.auth.scope import EVERY_TENANT, NO_TENANT, TenantScope, tenant_scope
-from core.auth.sessions import SignedInUser
+from core.auth.scope import NO_TENANT, TenantScope, tenant_scope
+from core.auth.sessions import SESSION_COOKIE, SIGN_IN_PATH, SignedInUser
 from core.auth.signin import current_user, sign_out
 from core.commands import Actor, execute
 from core.config import ConfigError, get_settings
 from core.db import DATABASE_ERRORS, get_engine, read_session
 from core.errors import DomainError
 
-SESSION_COOKIE = "barberpro_session"
-SIGN_IN_PATH = "/signin"
 _log = logging.getLogger(__name__)
 _test_user: SignedInUser | None = None
 
@@ -66,6 +65,12 @@ def session_token() -> str | None:
     return token if isinstance(token, str) else None
 
 
+# One run asks "who is this?" from many places (actor, role, scope per table); the
+# answer is reused for a moment instead of a database round trip each time.
+_MEMO_KEY = "_signed_in_memo"
+_MEMO_S = 2.0
+
+
 def signed_in_user() -> SignedInUser | None:
     """The user this run acts for, re-read from the database now; None when nobody is."""
     if _test_user is not None:
@@ -73,12 +78,17 @@ def signed_in_user() -> SignedInUser | None:
     token = session_token()
     if not token:
         return None
+    memo = st.session_state.get(_MEMO_KEY)
+    if memo is not None and memo[0] == token and time.monotonic() - memo[1] < _MEMO_S:
+        return memo[2]  # type: ignore[no-any-return]
     try:
         engine = get_engine(get_settings().database_url)
-        return current_user(token=token, activity=not _is_automatic_rerun(), engine=engine)
+        user = current_user(token=token, activity=not _is_automatic_rerun(), engine=engine)
     except (ConfigError, *DATABASE_ERRORS) as exc:
         _log.warning("cannot check the session: %s", exc)
         return None
+    st.session_state[_MEMO_KEY] = (token, time.monotonic(), user)
+    return user
 
 
 def current_actor() -> Actor | None:
@@ -102,10 +112,9 @@ def current_scope() -> TenantScope:
     user = signed_in_user()
     if user is None:
         return NO_TENANT
-    if user.role in ("admin", "cs_lead", "executive"):
-        return EVERY_TENANT  # no query needed
     try:
         engine = get_engine(get_settings().database_url)
+        # Roles that see every tenant (or none) are answered without a query.
         with read_session(engine) as session:
             return tenant_scope(session=session, user_id=user.user_id, role=user.role)
     except (ConfigError, *DATABASE_ERRORS) as exc:
@@ -157,6 +166,7 @@ def sign_out_now() -> None:
     sign-on, also forget the provider login Streamlit keeps (``st.logout``)."""
     user = signed_in_user()
     sign_out(token=session_token(), engine=get_engine(get_settings().database_url))
+    st.session_state.pop(_MEMO_KEY, None)
     if user is not None and user.method == "oidc":
         st.logout()  # sends the browser through /auth/logout, then to the sign-in form
         st.stop()  # a rerun here would drop that redirect

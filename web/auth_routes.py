@@ -20,6 +20,7 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from core.auth.sessions import SESSION_COOKIE, SIGN_IN_PATH
 from core.auth.signin import (
     NO_ACCESS,
     SIGN_IN_FAILED,
@@ -42,9 +43,7 @@ from web.sso import (
     verified_email,
 )
 
-SESSION_COOKIE = "barberpro_session"
 CSRF_COOKIE = "barberpro_csrf"
-SIGN_IN_PATH = "/signin"
 # Cookies outlive the idle timeout; the server decides when a session has ended.
 _COOKIE_MAX_AGE_S = 31 * 86400
 _MAX_FORM_BYTES = 8 * 1024

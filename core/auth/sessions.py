@@ -19,6 +19,9 @@ from core.clock import now
 from core.config import Settings
 from core.schema import AuthSession, ConsoleUser
 
+# The browser's cookie holding the token, and the form that sets it (web/auth_routes.py).
+SESSION_COOKIE = "barberpro_session"
+SIGN_IN_PATH = "/signin"
 # Activity closer together than this is written once: a click is not a database write.
 _ACTIVITY_GRANULARITY = timedelta(seconds=60)
 

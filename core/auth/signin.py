@@ -49,10 +49,6 @@ def user_by_email(*, session: Session, email: str) -> ConsoleUser | None:
     return session.scalar(select(ConsoleUser).where(func.lower(ConsoleUser.email) == key))
 
 
-def _signed_in(user: ConsoleUser, session_id: int | None, method: str) -> SignedInUser:
-    return SignedInUser(user.id, user.email, user.full_name, user.role, session_id, method)
-
-
 def sign_in_with_password(
     *,
     email: str,
@@ -93,25 +89,7 @@ def sign_in_with_password(
         if user.password_hash and needs_rehash(user.password_hash):
             user.password_hash = hash_password(password)
         record_attempt(session=session, email=email, address=address, succeeded=True)
-        token = start_session(
-            session=session,
-            user=user,
-            method="password",
-            settings=settings,
-            address=address,
-            user_agent=user_agent,
-        )
-        record(
-            session=session,
-            actor_id=user.id,
-            action="auth.sign_in",
-            entity="user",
-            entity_id=user.id,
-            after={"method": "password", "address": address},
-        )
-        session.flush()
-        signed = resolve(session=session, token=token, activity=False)
-        return SignInResult(user=signed, token=token)
+        return _open(session, user, "password", settings, address, user_agent, None)
 
 
 def sign_in_verified_email(
@@ -145,25 +123,38 @@ def sign_in_verified_email(
                 after={"address": address},
             )
             return SignInResult(user=None, failure=NO_ACCESS)
-        token = start_session(
-            session=session,
-            user=user,
-            method="oidc",
-            settings=settings,
-            address=address,
-            user_agent=user_agent,
-            source_hash=source_hash,
-        )
-        record(
-            session=session,
-            actor_id=user.id,
-            action="auth.sign_in",
-            entity="user",
-            entity_id=user.id,
-            after={"method": "oidc", "address": address},
-        )
-        session.flush()
-        return SignInResult(user=resolve(session=session, token=token, activity=False), token=token)
+        return _open(session, user, "oidc", settings, address, user_agent, source_hash)
+
+
+def _open(
+    session: Session,
+    user: ConsoleUser,
+    method: str,
+    settings: Settings,
+    address: str | None,
+    user_agent: str | None,
+    source_hash: str | None,
+) -> SignInResult:
+    """Open a session for ``user``, audit the sign-in, and return it with its token."""
+    token = start_session(
+        session=session,
+        user=user,
+        method=method,
+        settings=settings,
+        address=address,
+        user_agent=user_agent,
+        source_hash=source_hash,
+    )
+    record(
+        session=session,
+        actor_id=user.id,
+        action="auth.sign_in",
+        entity="user",
+        entity_id=user.id,
+        after={"method": method, "address": address},
+    )
+    session.flush()
+    return SignInResult(user=resolve(session=session, token=token, activity=False), token=token)
 
 
 def sign_out(*, token: str | None, engine: Engine | None = None) -> bool:

@@ -25,11 +25,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from core.auth.sessions import SESSION_COOKIE
+
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = Path(os.environ.get("BARBERPRO_CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 E2E_SESSION_TOKEN = secrets.token_urlsafe(32)
-SESSION_COOKIE = "barberpro_session"
 
 
 def e2e_email(role: str) -> str:
