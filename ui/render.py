@@ -13,6 +13,7 @@ import streamlit as st
 from pandas.io.formats.style import Styler
 
 from core.formatting import MISSING
+from core.security import csv_safe
 from ui.auth import current_scope
 from ui.i18n import _
 
@@ -56,10 +57,6 @@ def in_scope(data: Any) -> Any:
     return data
 
 
-# A cell starting with one of these is a formula to a spreadsheet (CSV injection).
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
 def neutralised(frame: pd.DataFrame) -> pd.DataFrame:
     """Text cells that a spreadsheet would run as formulas, prefixed with a quote (OWASP)."""
     text_columns = [
@@ -69,9 +66,7 @@ def neutralised(frame: pd.DataFrame) -> pd.DataFrame:
         return frame
     fixed = frame.copy()
     for column in text_columns:
-        fixed[column] = fixed[column].map(
-            lambda v: f"'{v}" if isinstance(v, str) and v.startswith(_FORMULA_STARTS) else v
-        )
+        fixed[column] = fixed[column].map(csv_safe)
     return fixed
 
 

@@ -1,0 +1,11 @@
+"""What hostile input must not do: the pure checks every entry point shares.
+
+- ``parse_id``: every id in a URL (ASCII digits only, bounded length);
+- ``csv_safe``: spreadsheet cells that would run as formulas (OWASP);
+- ``markdown_safe``: tenant-written text never becomes markdown, links or images.
+"""
+
+from core.security.ids import parse_id
+from core.security.text import csv_safe, markdown_safe
+
+__all__ = ["csv_safe", "markdown_safe", "parse_id"]
