@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 PORT ?= 8501
 
-.PHONY: run run-prod test test-times install install-dev migrate demo-data simulate scheduler app lint typecheck bench i18n clean
+.PHONY: run run-prod test test-times soak install install-dev migrate demo-data simulate scheduler app lint typecheck bench i18n clean
 
 # The console listens on this machine only unless BARBERPRO_HOST says otherwise.
 HOST ?= $(or $(BARBERPRO_HOST),127.0.0.1)
@@ -41,6 +41,12 @@ test-times: install-dev
 		--ignore tests/pages/test_every_page.py
 	$(PY) -m tests.pinned_times --worst -- -m clock -q -p no:cacheprovider \
 		tests/e2e tests/pages/test_every_page.py
+
+# The long checks `make test` runs in a shorter form: every URL parameter of every page fed
+# 200 hostile examples (make test: 50) through AppTest.
+soak: install-dev
+	BARBERPRO_URL_PARAMETER_EXAMPLES=200 $(PY) -m pytest -q -p no:cacheprovider \
+		tests/pages/test_url_parameters.py
 
 # Production on PostgreSQL (README "Deploying on PostgreSQL"): migrate, then the scheduler
 # and the console as separate processes; no demo data, no simulator. Needs

@@ -14,6 +14,7 @@ from starlette.middleware import Middleware
 from core.auth.production import production_problems
 from core.config import get_settings
 from core.db import get_engine
+from ui.incidents import on_script_error
 from web.auth_routes import ROUTES, SignInGate
 
 settings = get_settings()
@@ -28,4 +29,10 @@ if settings.is_production:
             print(f"serve: refusing to start in production: {problem}", file=sys.stderr)
         sys.exit(2)
 
-app = st.App("app.py", routes=ROUTES, middleware=[Middleware(SignInGate)])
+# An exception no page caught becomes an incident: its id on screen, the traceback in the log.
+app = st.App(
+    "app.py",
+    routes=ROUTES,
+    middleware=[Middleware(SignInGate)],
+    on_script_error=on_script_error,
+)

@@ -12,6 +12,7 @@ from core.db import DATABASE_ERRORS
 from core.errors import DomainError
 from core.queries.onboarding import OnboardingView, onboarding
 from core.reference.plans import plan_price
+from core.security import markdown_safe, parse_id
 from core.workflows.onboarding.activation import ActivateTenant
 from core.workflows.onboarding.drafts import (
     DiscardOnboarding,
@@ -93,7 +94,7 @@ def save(row: OnboardingView, step: str, payload: object) -> None:
         lines = []
         for error in exc.errors:
             where = "" if error.row is None else _("Row {n}: ").format(n=error.row + 1)
-            lines.append(f"- {where}{error.message}")
+            lines.append(f"- {where}{markdown_safe(error.message)}")
         st.error(_("Please fix the following:") + "\n" + "\n".join(lines), icon=":material/error:")
         return
     except ImportRejectedError as exc:
@@ -164,7 +165,7 @@ def review_step(row: OnboardingView) -> None:
     elif status == "manual_review":
         st.warning(_("Sent to manual review:"), icon=":material/flag:")
     for line in lines:
-        st.markdown(f"- {line}")
+        st.markdown(f"- {markdown_safe(line)}")
     if status == "manual_review":
         st.caption(
             _("A reviewer decides here or in the review queue; the sidebar operator is recorded.")
@@ -203,7 +204,7 @@ def finished(row: OnboardingView) -> None:
         st.success(
             _(
                 "{name} is live as tenant #{id}. It shows on the dashboards after the next refresh."
-            ).format(name=row.business_name, id=row.tenant_id),
+            ).format(name=markdown_safe(row.business_name), id=row.tenant_id),
             icon=":material/celebration:",
         )
         st.page_link(
@@ -214,7 +215,7 @@ def finished(row: OnboardingView) -> None:
     elif row.status == "rejected":
         st.error(_("This onboarding was rejected at review."), icon=":material/block:")
         for line in check_lines(row.draft, locale):
-            st.markdown(f"- {line}")
+            st.markdown(f"- {markdown_safe(line)}")
     else:
         st.info(_("This onboarding was discarded."), icon=":material/delete:")
 
@@ -236,7 +237,7 @@ def wizard(session_id: int) -> None:
         st.rerun()
     show_notice()
     for warning in st.session_state.pop("onboarding_warnings", []):
-        st.warning(warning, icon=":material/flag:")
+        st.warning(markdown_safe(warning), icon=":material/flag:")
     if row.status != "in_progress":
         finished(row)
         return
@@ -268,12 +269,13 @@ settings = read_settings()
 if settings is not None:
     try:
         raw = st.query_params.get(SESSION_PARAM)
+        session_id = parse_id(raw)
         if raw is None:
             show_notice()
             landing()
-        elif not raw.isdigit():
+        elif session_id is None:
             st.error(_("The link has no valid onboarding number."), icon=":material/error:")
         else:
-            wizard(int(raw))
+            wizard(session_id)
     except DATABASE_ERRORS as exc:
         st.error(_("Cannot read the database: {reason}").format(reason=str(exc).splitlines()[0]))

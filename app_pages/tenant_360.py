@@ -9,6 +9,7 @@ from core.queries.tenant_360 import (
     tenant_360,
     tenant_choices,
 )
+from core.security import markdown_safe
 from dashboards import tenant_360 as t360
 from ui import db
 from ui.auth import current_scope, personal_data
@@ -128,7 +129,7 @@ def body(ctx: LiveContext) -> None:
     if raw is not None and tenant_id is None:
         st.warning(
             _("The link's tenant={value} is not a tenant id (a positive whole number).").format(
-                value=str(raw)[:40]
+                value=markdown_safe(raw, max_length=40)
             ),
             icon=":material/link_off:",
         )
@@ -154,11 +155,12 @@ def body(ctx: LiveContext) -> None:
         return
 
     profile = personal_data(data.profile, tenant_id, page=PAGE)
-    st.subheader(f"{profile['trade_name']} · #{tenant_id}", divider="gray")
+    # Tenant-written text (names, e-mails, cities) is shown as text, never as markdown.
+    st.subheader(f"{markdown_safe(profile['trade_name'])} · #{tenant_id}", divider="gray")
     lines = t360.profile_lines(profile, locale=ctx.locale)
     cells = st.columns(4)
     for index, (label, value) in enumerate(lines):
-        cells[index % 4].markdown(f"**{label}**  \n{value}")
+        cells[index % 4].markdown(f"**{label}**  \n{markdown_safe(value)}")
 
     tiles = t360.signal_tiles(data.signals, data.health, data.churn, locale=ctx.locale)
     show_tiles(tiles, per_row=4)

@@ -8,6 +8,7 @@ import streamlit as st
 from core.auth.roles import Capability
 from core.db import DATABASE_ERRORS
 from core.labels import code_label
+from core.security import markdown_safe, parse_id
 from core.vocabulary import TIERS
 from core.workflows.alerts.config import load_config
 from core.workflows.alerts.definitions import REASONS
@@ -117,10 +118,15 @@ def pick_alert(queue: pd.DataFrame) -> int | None:
     locale = current_locale()
     wanted = st.query_params.get(ALERT_PARAM)
     ids = [int(i) for i in queue["alert_id"]] if len(queue) else []
-    try:
-        asked = int(wanted) if wanted else None
-    except ValueError:
-        asked = None
+    asked = parse_id(wanted)
+    if wanted and asked is None:
+        st.warning(
+            _(
+                "This link's alert={value} is not valid: an alert number is a positive "
+                "whole number."
+            ).format(value=markdown_safe(wanted, max_length=40)),
+            icon=":material/link_off:",
+        )
     if asked is not None and asked not in ids:
         ids = [asked, *ids]  # a link to an alert outside the filters still opens it
     if not ids:

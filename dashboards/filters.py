@@ -7,6 +7,7 @@ is shown in nominal ARS or in constant ARS of a base month.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import date
@@ -14,6 +15,7 @@ from datetime import date
 import pandas as pd
 
 from core.i18n import translator
+from core.security import markdown_safe
 
 ORGANIC = 0  # the "partner" of tenants that came without one
 # URL query parameter names, short so shared links stay readable.
@@ -104,13 +106,40 @@ class Filters:
         return replace(self, **changes)  # type: ignore[arg-type]
 
 
+# Days a link may name: the platform's data starts after 2000, and a far-future day would
+# overflow date arithmetic downstream (``date.max + 1 day``) instead of showing nothing.
+EARLIEST_DAY = date(2000, 1, 1)
+LATEST_DAY = date(2099, 12, 31)
+_ISO_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_ISO_MONTH = re.compile(r"[0-9]{4}-[0-9]{2}")
+_PARTNER_ID = re.compile(r"[0-9]{1,12}")
+
+
+def _plausible(day: date) -> date:
+    if not EARLIEST_DAY <= day <= LATEST_DAY:
+        raise ValueError(f"{day} is outside {EARLIEST_DAY}..{LATEST_DAY}")
+    return day
+
+
 def _date(text: str) -> date:
-    return date.fromisoformat(text.strip())
+    text = text.strip()
+    if not _ISO_DAY.fullmatch(text):  # ASCII digits only: int("٣") would read it
+        raise ValueError(f"not a YYYY-MM-DD day: {text!r}")
+    return _plausible(date.fromisoformat(text))
 
 
 def _month(text: str) -> date:
-    year, month = text.strip().split("-")[:2]
-    return date(int(year), int(month), 1)
+    text = text.strip()[:7]
+    if not _ISO_MONTH.fullmatch(text):
+        raise ValueError(f"not a YYYY-MM month: {text!r}")
+    year, month = text.split("-")
+    return _plausible(date(int(year), int(month), 1))
+
+
+def _partner(text: str) -> int:
+    if not _PARTNER_ID.fullmatch(text):
+        raise ValueError(f"not a partner id: {text!r}")
+    return int(text)
 
 
 def _list(text: str) -> tuple[str, ...]:
@@ -134,13 +163,13 @@ def from_params(params: Mapping[str, str], *, locale: str) -> tuple[Filters, lis
             if name in readers:
                 values[name] = readers[name](raw)
             elif name == "partners":
-                values[name] = tuple(int(v) for v in _list(raw))
+                values[name] = tuple(_partner(v) for v in _list(raw))
             else:
                 values[name] = _list(raw)
         except ValueError:
             problems.append(
                 _("Ignored the link's {param}={value}: not a valid value.").format(
-                    param=param, value=raw[:40]
+                    param=param, value=markdown_safe(raw, max_length=40)
                 )
             )
     return Filters(**values), problems  # type: ignore[arg-type]

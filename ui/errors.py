@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from core.errors import DomainError
+from core.security import markdown_safe
 from ui.i18n import _
 
 
@@ -14,4 +15,5 @@ def error_text(error: DomainError) -> str:
 
 
 def show_error(error: DomainError) -> None:
-    st.error(error_text(error))
+    # Messages quote what the user typed: shown as text, never as markdown.
+    st.error(markdown_safe(error_text(error)))

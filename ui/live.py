@@ -26,6 +26,7 @@ from core.queries.live import live_state, newest_snapshot_version, read_snapshot
 from ui import db
 from ui.auth import signed_in_user
 from ui.i18n import _, current_locale
+from ui.incidents import show_incident
 
 LOCALE = fmt.DEFAULT_LOCALE  # used when a caller passes no locale
 _log = logging.getLogger(__name__)
@@ -200,11 +201,7 @@ def _run_body(
         )
         return
     except Exception as exc:  # e.g. a snapshot frame that cannot be decoded
-        _log.exception("cannot load the newest snapshot")
-        st.error(
-            _("Cannot load the newest snapshot: {error}").format(error=_one_line(exc)),
-            icon=":material/error:",
-        )
+        show_incident(exc, where="loading the snapshot")
         return
     if needs_snapshot and ctx.snapshot is None:
         st.info(
@@ -227,14 +224,7 @@ def _run_body(
             icon=":material/hourglass_top:",
         )
     except Exception as exc:  # a bad snapshot or row must not show users a traceback
-        _log.exception("page body failed")
-        st.error(
-            _(
-                "This part of the page could not be drawn: {error}. The error has been "
-                "logged; the rest of the console keeps working."
-            ).format(error=_one_line(exc)),
-            icon=":material/error:",
-        )
+        show_incident(exc, where="page body")
 
 
 LIVE_PARAM = "live"

@@ -10,6 +10,7 @@ import streamlit as st
 from core import formatting as fmt
 from core.errors import DomainError
 from core.queries.onboarding import in_progress, review_queue
+from core.security import markdown_safe
 from core.workflows.onboarding.steps import STEP_TITLES
 from core.workflows.onboarding.verification import DecideReview, describe
 from ui import db
@@ -46,7 +47,11 @@ def resume_list(at: datetime) -> None:
         text, button = st.columns([5, 1], vertical_alignment="center")
         text.markdown(
             _("**{name}** · #{id} · {who} · step: {step} · idle {idle}").format(
-                name=name, id=row.session_id, who=who, step=step, idle=idle
+                name=markdown_safe(name),
+                id=row.session_id,
+                who=markdown_safe(who),
+                step=step,
+                idle=idle,
             )
         )
         if button.button(_("Resume"), key=f"resume_{row.session_id}", icon=":material/play_arrow:"):
@@ -89,7 +94,7 @@ def review_queue_panel() -> None:
         return
     for row in queue:
         with st.container(border=True):
-            st.markdown(f"**{row.business_name}** · #{row.id}")
+            st.markdown(f"**{markdown_safe(row.business_name)}** · #{row.id}")
             for line in check_lines(row.draft, locale):
-                st.markdown(f"- {line}")
+                st.markdown(f"- {markdown_safe(line)}")
             decision_form(row.id, key=f"queue_{row.id}")

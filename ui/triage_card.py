@@ -17,6 +17,7 @@ from core import formatting as fmt
 from core.clock import now, today
 from core.commands import Command
 from core.errors import DomainError
+from core.security import markdown_safe
 from core.workflows.alerts import commands
 from core.workflows.alerts.definitions import ACTION_KINDS, CLOSE_OUTCOMES
 from core.workflows.alerts.queries import TenantCard, tenant_card
@@ -72,7 +73,10 @@ def render_card(alert_id: int, me: int | None, users: pd.DataFrame) -> None:
         return
     t = personal_data(dict(t), int(t["id"]), page="triage")  # masked, or shown and audited
     link = tenant_url(t["id"], t["trade_name"], locale=locale).split("&name=")[0]
-    st.subheader(f"{t['trade_name']} · {view.reason_label(a['reason'], locale)}", anchor=False)
+    st.subheader(
+        f"{markdown_safe(t['trade_name'])} · {view.reason_label(a['reason'], locale)}",
+        anchor=False,
+    )
     st.markdown(
         f"[{_('Open Tenant 360')}]({link}) · {t['tier']} · {t['plan']} · {t['city']}, "
         f"{t['province']} · {_('CS owner')}: {t['cs_owner'] or fmt.MISSING} · "
@@ -99,16 +103,18 @@ def render_card(alert_id: int, me: int | None, users: pd.DataFrame) -> None:
     with why:
         st.markdown(f"**{_('Why this alert')}**")
         for line in view.signal_lines(a["reason"], card.signal, locale=locale):
-            st.markdown(f"- {line}")
+            st.markdown(f"- {markdown_safe(line)}")  # quotes NPS comments
         if a["status"] == "snoozed":
             st.caption(
                 _("Snoozed until {day}: {reason}").format(
                     day=fmt.format_datetime(a["snoozed_until"], locale=locale),
-                    reason=a["snooze_reason"] or "",
+                    reason=markdown_safe(a["snooze_reason"] or ""),
                 )
             )
         if a["escalated_at"]:
-            st.caption(_("Escalated: {note}").format(note=a["escalation_note"] or ""))
+            st.caption(
+                _("Escalated: {note}").format(note=markdown_safe(a["escalation_note"] or ""))
+            )
     with drivers:
         st.markdown(f"**{_('Risk drivers')}**")
         texts = view.driver_texts(card.drivers, card.driver_messages, locale=locale)

@@ -36,6 +36,7 @@ from core.schema import (
     SupportTicket,
     Tenant,
 )
+from core.security import parse_id
 
 TREND_DAYS = 365  # daily rollup rows read for the trend charts
 HEALTH_DAYS = 90
@@ -71,11 +72,7 @@ class Tenant360:
 
 def parse_tenant_param(value: object) -> int | None:
     """A tenant id from a URL value (``"42"``), or None when it is not a positive integer."""
-    text = str(value).strip() if value is not None else ""
-    if not text.isdigit() or len(text) > 12:
-        return None
-    number = int(text)
-    return number if number > 0 else None
+    return parse_id(value)
 
 
 def _frame(session: Session, statement: Any) -> pd.DataFrame:

@@ -79,3 +79,36 @@ def test_english_is_one_click_away(console, page):
     expect(page.get_by_role("heading", level=1).first).to_contain_text("Executive Overview")
     sidebar = page.get_by_test_id("stSidebar")
     expect(sidebar).to_contain_text("Language")
+
+
+# The links of issue 15 that used to show a traceback: non-ASCII digits, ids that overflow
+# the database's integers, a day before the calendar's plausible range.
+BAD_LINKS = {
+    "tenant-superscript": ("tenant-360", "tenant=%C2%B2"),
+    "session-superscript": ("onboarding-wizard", "session=%C2%B2"),
+    "session-25-digits": ("onboarding-wizard", "session=" + "1" * 25),
+    "alert-25-digits": ("triage", "alert=" + "1" * 25),
+    "from-year-one": ("revenue", "from=0001-01-01&to=9999-12-31"),
+    "partner-25-digits": ("partners", "partner=" + "1" * 25),
+    "tenant-markdown-link": ("tenant-360", "tenant=%5Bx%5D(https%3A%2F%2Fexample.com)"),
+}
+
+
+@pytest.mark.parametrize("link", BAD_LINKS.values(), ids=list(BAD_LINKS))
+def test_a_bad_link_is_a_message_not_a_traceback(console, page, link):
+    app, _tenant = console
+    url_path, query = link
+    log_size = app.log_path.stat().st_size
+    page.goto(f"{app.url}/{url_path}?{query}")
+    wait_for_idle(page, timeout_ms=90_000)
+    alerts = page.locator("[data-testid='stAlertContainer']")
+    expect(alerts.first).to_be_visible(timeout=60_000)
+    expect(page.get_by_test_id("stException")).to_have_count(0)
+    body = page.locator("body").inner_text()
+    assert "Traceback" not in body and "Error:" not in body, body[:2000]
+    # A link is never followed from a message: the markdown in it shows as text.
+    assert page.locator("[data-testid='stAlertContainer'] a").count() == 0
+    with app.log_path.open("rb") as log:
+        log.seek(log_size)
+        added = log.read().decode(errors="replace")
+    assert "incident" not in added and "Traceback" not in added, added[-2000:]

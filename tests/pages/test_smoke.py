@@ -11,6 +11,7 @@ from streamlit.testing.v1 import AppTest
 from core.clock import now
 from core.db import get_engine
 from core.i18n import DEFAULT_LOCALE, gettext
+from core.incidents import incident_count, recent_incidents
 from core.schema import JobRun, SnapshotFrame
 from page_registry import PAGES, PageSpec
 from tests import snapshot_factory as factory
@@ -144,10 +145,10 @@ def test_undecodable_snapshot_is_one_clear_error(empty_env):
     with Session(get_engine(empty_env)) as session:
         session.execute(update(SnapshotFrame).values(data=b"not arrow"))
         session.commit()
+    before = incident_count()
     app = render(PAGES[0])
     assert not app.exception
-    cannot_load = gettext("Cannot load the newest snapshot: {error}", DEFAULT_LOCALE)
-    assert app.error[0].value.startswith(cannot_load.split("{")[0])
+    _assert_one_incident(app, before, error_type="ArrowInvalid")
 
 
 def test_a_failing_builder_is_contained(console_env, monkeypatch):
@@ -157,11 +158,21 @@ def test_a_failing_builder_is_contained(console_env, monkeypatch):
         raise KeyError("mrr_ars")
 
     monkeypatch.setattr(executive_overview, "mrr_figure", broken)
+    before = incident_count()
     app = render(PAGES[0])
     assert not app.exception
-    not_drawn = gettext(
-        "This part of the page could not be drawn: {error}. The error has been logged; the "
-        "rest of the console keeps working.",
+    _assert_one_incident(app, before, error_type="KeyError")
+
+
+def _assert_one_incident(app, before: int, *, error_type: str) -> None:
+    """An incident recorded (one per script run), its id on screen, none of the error."""
+    assert incident_count() > before
+    incident = recent_incidents()[-1]
+    assert incident.error_type == error_type
+    shown = gettext(
+        "Something went wrong on this page (incident {id}). It has been logged; the "
+        "rest of the console keeps working. Quote the incident number to support.",
         DEFAULT_LOCALE,
-    )
-    assert app.error[0].value.startswith(not_drawn.split("{")[0])
+    ).format(id=incident.id)
+    assert [e.value for e in app.error] == [shown]
+    assert "Traceback" not in shown and "mrr_ars" not in shown
