@@ -8,6 +8,7 @@ import streamlit as st
 from core import formatting as fmt
 from core.auth.roles import Capability
 from core.queries.triage import notification_pref, sent_notifications
+from core.security import markdown_safe
 from core.workflows.alerts import commands
 from core.workflows.alerts.definitions import REASONS, RULE_SPECS, AlertConfig
 from dashboards import triage as view
@@ -122,15 +123,30 @@ def notifications_tab(me: int | None) -> None:
     )
     with st.form("triage_notifications"):
         enabled = st.toggle(_("Notify me"), value=pref.enabled)
-        webhook = st.text_input(_("Webhook URL"), value=pref.webhook_url)
+        # The stored URL is a secret: never sent back to the browser, only its masked form.
+        if pref.webhook_hint:
+            st.caption(_("Current webhook: {hint}").format(hint=markdown_safe(pref.webhook_hint)))
+        webhook = st.text_input(
+            _("Webhook URL"),
+            value="",
+            placeholder=_("Leave empty to keep the current one")
+            if pref.webhook_hint
+            else "https://hooks.slack.com/services/…",
+            help=_("An https:// address of an allowed service, such as a Slack incoming webhook."),
+        )
+        remove = st.checkbox(_("Remove the webhook"), value=False) if pref.webhook_hint else False
         email = st.text_input(_("E-mail"), value=pref.email)
         if st.form_submit_button(_("Save")):
             run_command(
-                commands.SetNotificationPref(me, enabled, webhook, email),
+                commands.SetNotificationPref(
+                    me, enabled, None if remove else webhook, email, keep_webhook=not remove
+                ),
                 _("Notification settings saved."),
             )
     if not sent.empty:
         sent["created_at"] = [
             fmt.format_datetime(v, locale=current_locale()) for v in sent["created_at"]
         ]
+        # Fixed statuses (core.workflows.alerts.notify), in the user's language.
+        sent["last_error"] = [_(v) if isinstance(v, str) else v for v in sent["last_error"]]
         show_table(sent)
