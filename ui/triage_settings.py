@@ -108,6 +108,9 @@ def playbooks_tab(config: AlertConfig, me: int | None) -> None:
             )
 
 
+_CLEAR_WEBHOOK = "triage_notify_clear_webhook"
+
+
 def notifications_tab(me: int | None) -> None:
     if me is None:
         st.info(_("Pick who you are in the sidebar to set your notifications."))
@@ -121,8 +124,11 @@ def notifications_tab(me: int | None) -> None:
             "Slack incoming-webhook URL works as is; e-mail goes through the SMTP relay."
         )
     )
+    if st.session_state.pop(_CLEAR_WEBHOOK, False):
+        # Saved: the field does not keep the secret for the next run (set before the widget).
+        st.session_state["triage_notify_webhook"] = ""
     with st.form("triage_notifications"):
-        enabled = st.toggle(_("Notify me"), value=pref.enabled)
+        enabled = st.toggle(_("Notify me"), value=pref.enabled, key="triage_notify_on")
         # The stored URL is a secret: never sent back to the browser, only its masked form.
         if pref.webhook_hint:
             st.caption(_("Current webhook: {hint}").format(hint=markdown_safe(pref.webhook_hint)))
@@ -133,16 +139,24 @@ def notifications_tab(me: int | None) -> None:
             if pref.webhook_hint
             else "https://hooks.slack.com/services/…",
             help=_("An https:// address of an allowed service, such as a Slack incoming webhook."),
+            key="triage_notify_webhook",
         )
-        remove = st.checkbox(_("Remove the webhook"), value=False) if pref.webhook_hint else False
-        email = st.text_input(_("E-mail"), value=pref.email)
-        if st.form_submit_button(_("Save")):
-            run_command(
+        remove = (
+            st.checkbox(_("Remove the webhook"), value=False, key="triage_notify_remove")
+            if pref.webhook_hint
+            else False
+        )
+        email = st.text_input(_("E-mail"), value=pref.email, key="triage_notify_email")
+        if st.form_submit_button(_("Save"), key="triage_notify_save"):
+            st.session_state[_CLEAR_WEBHOOK] = True
+            saved = run_command(
                 commands.SetNotificationPref(
                     me, enabled, None if remove else webhook, email, keep_webhook=not remove
                 ),
                 _("Notification settings saved."),
             )
+            if not saved:  # refused: the user corrects what they typed
+                st.session_state.pop(_CLEAR_WEBHOOK, None)
     if not sent.empty:
         sent["created_at"] = [
             fmt.format_datetime(v, locale=current_locale()) for v in sent["created_at"]

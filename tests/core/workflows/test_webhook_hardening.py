@@ -520,3 +520,17 @@ def test_a_user_cannot_change_someone_elses_settings(world: World) -> None:
         (*_, last) = history(session=session, entity="notification_pref", entity_id=world.other)
         assert session.get(CsNotificationPref, world.other).email == "b@barberpro.com.ar"  # type: ignore[union-attr]
     assert last.actor_id == world.admin
+
+
+def test_an_unreachable_address_falls_back_to_the_next_vetted_one(
+    local_world: World, no_local_switch: pytest.MonkeyPatch
+) -> None:
+    no_local_switch.setenv(ALLOW_LOCAL, "true")
+    world, stub = local_world, WebhookStub()
+    # The listener is on 127.0.0.1 only: 127.0.0.2 (loopback too) refuses the connection.
+    dns = FakeDns({SLACK: ["127.0.0.2", "127.0.0.1"]})
+    with webhook_server(stub) as url:
+        set_pref(world, f"http://{SLACK}:{urlsplit(url).port}/services/T/B/x", dns=dns)
+        fire(world)
+        result = deliver_due(world.engine, at=AT, smtp=NO_SMTP, resolver=dns)
+    assert result.delivered == 1 and stub.hits == 1
