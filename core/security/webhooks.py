@@ -40,7 +40,7 @@ import socket
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, Protocol
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 from core.errors import DomainError
 from core.i18n import N_
@@ -75,6 +75,7 @@ _NAT64 = (ipaddress.IPv6Network("64:ff9b::/96"), ipaddress.IPv6Network("64:ff9b:
 _NUMERIC_LABEL = re.compile(r"(0x[0-9a-f]*|[0-9]+)")
 _HOST_CHARACTERS = re.compile(r"[a-z0-9_.-]+")
 _LOCAL_NAMES = ("localhost", "localhost.localdomain")
+_PATH_SAFE = "/%:@!$&'()*+,;=-._~"
 
 MESSAGES: dict[str, str] = {
     "webhook_required": N_("Enter the webhook address."),
@@ -277,7 +278,10 @@ def vet_webhook_url(
     netloc = f"[{host}]" if ":" in host else host
     if effective != default_port:
         netloc = f"{netloc}:{effective}"
-    target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    # Non-ASCII in the path or query is percent-encoded (escapes already there stay).
+    target = quote(parts.path or "/", safe=_PATH_SAFE)
+    if parts.query:
+        target += "?" + quote(parts.query, safe=_PATH_SAFE + "?")
     return VettedWebhook(
         url=f"{scheme}://{netloc}{target}",
         scheme=scheme,

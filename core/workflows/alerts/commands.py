@@ -536,6 +536,9 @@ class SetNotificationPref:
 
     def run(self, *, session: Session, actor: Actor) -> CsNotificationPref:
         user_id = self._owner(actor)
+        url = (self.webhook_url or "").strip()
+        if url and self._vetted_url is None:  # run() without validate(): never unchecked
+            self._vetted_url = validate_webhook_url(url, resolver=self.resolver)
         row = session.get(CsNotificationPref, user_id)
         before = None if row is None else _pref_state(row)
         row = row or CsNotificationPref(user_id=user_id)

@@ -294,7 +294,7 @@ def _deliver_webhook(
         if exc.code == "webhook_unresolved":  # DNS may answer again later
             raise _NotSentError(FAILED, f"{exc.code}: {exc}") from None
         raise _NotSentError(BLOCKED, f"{exc.code}: {exc}", final=True) from None
-    except (OSError, http.client.HTTPException) as exc:
+    except (OSError, http.client.HTTPException, ValueError) as exc:
         raise _NotSentError(FAILED, f"{exc.__class__.__name__}: {exc}") from None
 
 

@@ -187,6 +187,13 @@ def test_a_good_address_comes_back_normalized_with_its_vetted_addresses() -> Non
         validate_webhook_url("https://hooks.slack.com:8443", resolver=dns, settings=POLICY)
         == "https://hooks.slack.com:8443/"
     )
+    # What http.client cannot send (non-ASCII) is percent-encoded; escapes stay as they are.
+    assert (
+        validate_webhook_url(
+            "https://hooks.slack.com/año/a%20b?q=ñ&r=1", resolver=dns, settings=POLICY
+        )
+        == "https://hooks.slack.com/a%C3%B1o/a%20b?q=%C3%B1&r=1"
+    )
 
 
 def test_the_allowlist_takes_exact_names_and_subdomain_wildcards() -> None:
