@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -22,6 +23,12 @@ PRODUCTION_DATA_DIR = Path("/var/lib/barberpro")
 # Tests hash hundreds of passwords: "fast" keeps argon2id with a small memory cost
 # (core.auth.passwords). Production ignores it.
 FAST_HASH_VARIABLE = "BARBERPRO_PASSWORD_HASH"
+# Outbound webhooks (core.security.webhooks): the hosts they may go to, and the switch that
+# also lets them go to this machine over plain http (local stubs; production refuses it).
+WEBHOOK_HOSTS_VARIABLE = "BARBERPRO_WEBHOOK_HOSTS"
+WEBHOOK_ALLOW_LOCAL_VARIABLE = "BARBERPRO_WEBHOOK_ALLOW_LOCAL"
+DEFAULT_WEBHOOK_HOSTS = ("hooks.slack.com",)
+_HOST_PATTERN = re.compile(r"(\*\.)?[a-z0-9_-]+(\.[a-z0-9_-]+)*")
 
 
 class ConfigError(ValueError):
@@ -70,6 +77,22 @@ def _env_timeouts(name: str) -> tuple[tuple[str, float], ...]:
             )
         timeouts[job_id.strip()] = value
     return tuple(timeouts.items())
+
+
+def _env_hosts(name: str, default: tuple[str, ...]) -> tuple[str, ...]:
+    """``host,host,*.domain``: lower-case host names (``*.`` for any subdomain)."""
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    hosts = []
+    for item in filter(None, (part.strip().lower().rstrip(".") for part in raw.split(","))):
+        if not _HOST_PATTERN.fullmatch(item):
+            raise ConfigError(
+                f"{name} must be comma-separated host names like 'hooks.slack.com' "
+                f"(or '*.example.com' for its subdomains), got {item!r}"
+            )
+        hosts.append(item)
+    return tuple(dict.fromkeys(hosts))
 
 
 def resolve_database_url(raw: str) -> str:
@@ -126,6 +149,10 @@ class Settings:
     lockout_window_s: float = 15 * 60.0
     # The reverse proxy whose X-Forwarded-For is believed; None: the peer address is used.
     trusted_proxy: str | None = None
+    # Outbound webhooks (core.security.webhooks): https to these hosts' public addresses;
+    # webhook_allow_local also lets http and this machine's loopback through (tests only).
+    webhook_hosts: tuple[str, ...] = DEFAULT_WEBHOOK_HOSTS
+    webhook_allow_local: bool = False
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -144,6 +171,12 @@ class Settings:
         if production and os.environ.get(OFFSET_VARIABLE, "").strip():
             raise ConfigError(
                 f"BARBERPRO_ENV=production refuses {OFFSET_VARIABLE}: a shifted clock is for tests"
+            )
+        allow_local = _env_bool(WEBHOOK_ALLOW_LOCAL_VARIABLE, False)
+        if production and allow_local:
+            raise ConfigError(
+                f"BARBERPRO_ENV=production refuses {WEBHOOK_ALLOW_LOCAL_VARIABLE}=true: webhooks "
+                "to this machine over plain http are for local stubs and tests"
             )
         return cls(
             database_url=resolve_database_url(raw_url),
@@ -175,6 +208,8 @@ class Settings:
             ),
             lockout_window_s=60.0 * _env_float("BARBERPRO_LOCKOUT_MINUTES", 15.0, minimum=1.0),
             trusted_proxy=os.environ.get("BARBERPRO_TRUSTED_PROXY", "").strip() or None,
+            webhook_hosts=_env_hosts(WEBHOOK_HOSTS_VARIABLE, DEFAULT_WEBHOOK_HOSTS),
+            webhook_allow_local=allow_local,
         )
 
     def statement_timeout_for(self, job_id: str, declared_s: float | None) -> float | None:

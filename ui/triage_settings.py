@@ -8,6 +8,7 @@ import streamlit as st
 from core import formatting as fmt
 from core.auth.roles import Capability
 from core.queries.triage import notification_pref, sent_notifications
+from core.security import markdown_safe
 from core.workflows.alerts import commands
 from core.workflows.alerts.definitions import REASONS, RULE_SPECS, AlertConfig
 from dashboards import triage as view
@@ -107,6 +108,9 @@ def playbooks_tab(config: AlertConfig, me: int | None) -> None:
             )
 
 
+_CLEAR_WEBHOOK = "triage_notify_clear_webhook"
+
+
 def notifications_tab(me: int | None) -> None:
     if me is None:
         st.info(_("Pick who you are in the sidebar to set your notifications."))
@@ -120,17 +124,43 @@ def notifications_tab(me: int | None) -> None:
             "Slack incoming-webhook URL works as is; e-mail goes through the SMTP relay."
         )
     )
+    if st.session_state.pop(_CLEAR_WEBHOOK, False):
+        # Saved: the field does not keep the secret for the next run (set before the widget).
+        st.session_state["triage_notify_webhook"] = ""
     with st.form("triage_notifications"):
-        enabled = st.toggle(_("Notify me"), value=pref.enabled)
-        webhook = st.text_input(_("Webhook URL"), value=pref.webhook_url)
-        email = st.text_input(_("E-mail"), value=pref.email)
-        if st.form_submit_button(_("Save")):
-            run_command(
-                commands.SetNotificationPref(me, enabled, webhook, email),
+        enabled = st.toggle(_("Notify me"), value=pref.enabled, key="triage_notify_on")
+        # The stored URL is a secret: never sent back to the browser, only its masked form.
+        if pref.webhook_hint:
+            st.caption(_("Current webhook: {hint}").format(hint=markdown_safe(pref.webhook_hint)))
+        webhook = st.text_input(
+            _("Webhook URL"),
+            value="",
+            placeholder=_("Leave empty to keep the current one")
+            if pref.webhook_hint
+            else "https://hooks.slack.com/services/…",
+            help=_("An https:// address of an allowed service, such as a Slack incoming webhook."),
+            key="triage_notify_webhook",
+        )
+        remove = (
+            st.checkbox(_("Remove the webhook"), value=False, key="triage_notify_remove")
+            if pref.webhook_hint
+            else False
+        )
+        email = st.text_input(_("E-mail"), value=pref.email, key="triage_notify_email")
+        if st.form_submit_button(_("Save"), key="triage_notify_save"):
+            st.session_state[_CLEAR_WEBHOOK] = True
+            saved = run_command(
+                commands.SetNotificationPref(
+                    me, enabled, None if remove else webhook, email, keep_webhook=not remove
+                ),
                 _("Notification settings saved."),
             )
+            if not saved:  # refused: the user corrects what they typed
+                st.session_state.pop(_CLEAR_WEBHOOK, None)
     if not sent.empty:
         sent["created_at"] = [
             fmt.format_datetime(v, locale=current_locale()) for v in sent["created_at"]
         ]
+        # Fixed statuses (core.workflows.alerts.notify), in the user's language.
+        sent["last_error"] = [_(v) if isinstance(v, str) else v for v in sent["last_error"]]
         show_table(sent)

@@ -1,5 +1,6 @@
-"""What production refuses to start without: sign-in that works, a real cookie secret,
-and error details hidden from users. ``serve.py`` runs these checks at start."""
+"""What production refuses to start without: sign-in that works, a real cookie secret, a
+real key to seal webhook URLs with, and error details hidden from users. ``serve.py`` runs
+these checks at start (``core.config`` refuses the local-webhook switch on its own)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from core.schema import ConsoleUser
+from core.security.sealing import KEY_VARIABLE, key_problem
 
 COOKIE_SECRET_VARIABLE = "BARBERPRO_COOKIE_SECRET"
 _DEFAULT_SECRETS = {"", "changeme", "change-me", "secret", "streamlit", "barberpro", "default"}
@@ -53,6 +55,10 @@ def production_problems(
     secret = cookie_secret_problem(os.environ.get(COOKIE_SECRET_VARIABLE))
     if secret:
         problems.append(secret)
+    sealing = key_problem()
+    # Without its own key the sealing key comes from the cookie secret: one sentence is enough.
+    if sealing and (not secret or os.environ.get(KEY_VARIABLE, "").strip()):
+        problems.append(sealing)
     if str(show_error_details).lower() != "none":
         problems.append(
             f'client.showErrorDetails must be "none" in production (it is {show_error_details!r})'

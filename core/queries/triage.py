@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.schema import CsAlert, CsNotification, CsNotificationPref
+from core.workflows.alerts.notify import webhook_hint
 
 __all__ = ["NotificationPref", "notification_pref", "sent_notifications"]
 
@@ -17,8 +18,10 @@ SENT_COLUMNS = ["created_at", "channel", "status", "attempts", "last_error", "al
 
 @dataclass(frozen=True)
 class NotificationPref:
+    """What the page shows of a user's settings: the webhook masked, never its URL."""
+
     enabled: bool = False
-    webhook_url: str = ""
+    webhook_hint: str = ""  # https://hooks.slack.com/…/****abcd; "" when none is set
     email: str = ""
 
 
@@ -27,11 +30,15 @@ def notification_pref(*, session: Session, user_id: int) -> NotificationPref:
     row = session.get(CsNotificationPref, user_id)
     if row is None:
         return NotificationPref()
-    return NotificationPref(bool(row.enabled), row.webhook_url or "", row.email or "")
+    return NotificationPref(bool(row.enabled), webhook_hint(row.webhook_url) or "", row.email or "")
 
 
 def sent_notifications(*, session: Session, user_id: int, limit: int = 20) -> pd.DataFrame:
-    """The latest notifications sent to a user, newest first."""
+    """The latest notifications sent to a user, newest first.
+
+    ``last_error`` is one of the fixed statuses of ``core.workflows.alerts.notify``
+    (``SHOWN_STATUSES``), never a raw error: the page translates it.
+    """
     rows = session.execute(
         select(
             CsNotification.created_at,

@@ -163,3 +163,45 @@ def button(app: AppTest, label: str):  # type: ignore[no-untyped-def]
 
 def close_form_button(app: AppTest):  # type: ignore[no-untyped-def]
     return button(app, "Close alert")
+
+
+def test_the_notification_form_refuses_internal_addresses_and_never_shows_the_url(
+    triage_env, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    from core.schema import CsNotificationPref
+    from core.security import webhooks
+    from core.security.sealing import unseal
+
+    engine, world, _ = triage_env
+    # No DNS in the tests: hooks.slack.com "resolves" to a public address.
+    monkeypatch.setattr(webhooks, "system_resolver", lambda host: ["52.0.10.20"])
+    monkeypatch.delenv("BARBERPRO_WEBHOOK_ALLOW_LOCAL", raising=False)
+    app = open_page()
+    audits = _audit_count(engine)
+    app.text_input(key="triage_notify_webhook").input("http://127.0.0.1:8501/")
+    app.button(key="triage_notify_save").click().run()
+    assert [e.value for e in app.error] == ["The webhook address must start with https://."]
+    assert _audit_count(engine) == audits
+
+    secret = "https://hooks.slack.com/services/T0/B0/PageSecret1234"
+    app.text_input(key="triage_notify_webhook").input(secret)
+    app.button(key="triage_notify_save").click().run()
+    assert not app.error and app.success[0].value == "Notification settings saved."
+    with Session(engine) as session:
+        stored = session.get(CsNotificationPref, world.manager).webhook_url  # type: ignore[union-attr]
+    assert unseal(stored) == secret  # type: ignore[arg-type]
+    # The page shows the masked form only; the field stays empty.
+    shown = [c.value for c in app.caption] + [m.value for m in app.markdown]
+    assert any("1234" in text and "hooks" in text for text in shown)
+    assert app.text_input(key="triage_notify_webhook").value == ""
+    assert not [t for t in shown + [i.value for i in app.text_input] if "PageSecret" in str(t)]
+
+    # Saving with the field empty keeps it; ticking "Remove the webhook" removes it.
+    app.text_input(key="triage_notify_email").input("ana@barberpro.com.ar")
+    app.button(key="triage_notify_save").click().run()
+    with Session(engine) as session:
+        assert session.get(CsNotificationPref, world.manager).webhook_url == stored  # type: ignore[union-attr]
+    app.checkbox(key="triage_notify_remove").check()
+    app.button(key="triage_notify_save").click().run()
+    with Session(engine) as session:
+        assert session.get(CsNotificationPref, world.manager).webhook_url is None  # type: ignore[union-attr]

@@ -11,7 +11,7 @@ playbook task or escalating one is refused; assigning, snoozing and closing are 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from typing import Any
 
@@ -34,6 +34,9 @@ from core.schema import (
     CsPlaybook,
     Tenant,
 )
+from core.security import parse_id
+from core.security.sealing import seal
+from core.security.webhooks import Resolver, mask_webhook_url, validate_webhook_url
 from core.validation import ValidationError
 from core.validation.contact import validate_email
 from core.workflows.alerts.config import AlertError, load_config
@@ -48,7 +51,7 @@ from core.workflows.alerts.definitions import (
     ParamSpec,
 )
 from core.workflows.alerts.engine import alert_state, audit_change, close_alert
-from core.workflows.alerts.notify import valid_webhook_url
+from core.workflows.alerts.notify import webhook_hint
 
 # ------------------------------------------------------------------ lookups
 
@@ -480,42 +483,75 @@ class UpdatePlaybook:
 
 @dataclass
 class SetNotificationPref:
+    """A user's notification channels: a webhook, an e-mail address, on or off.
+
+    A user sets their own; an administrator may set anyone's. The webhook URL must pass
+    ``core.security.webhooks`` (https to an allowlisted public host); it is stored sealed
+    and the audit row shows its masked form only. ``webhook_url`` empty removes the
+    webhook, unless ``keep_webhook`` (the page's default: it never shows the stored URL
+    back) keeps the one stored. ``resolver`` replaces DNS in tests.
+    """
+
     required_capability = Capability.OWN_NOTIFICATIONS
 
     user_id: object
     enabled: bool
-    webhook_url: str | None
+    webhook_url: str | None = field(repr=False)  # a secret: never in a repr or a log
     email: str | None
+    keep_webhook: bool = False
+    resolver: Resolver | None = field(default=None, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        self._vetted_url: str | None = None
+
+    def _owner(self, actor: Actor) -> int:
+        user_id = parse_id(self.user_id)
+        if user_id is None:
+            raise AlertError(N_("No console user has the id {id}."), id=self.user_id)
+        if user_id != actor.user_id and not can(actor.role, Capability.MANAGE_USERS):
+            raise AlertError(
+                N_(
+                    "You can only change your own notification settings; "
+                    "only an administrator can change someone else's."
+                )
+            )
+        return user_id
 
     def validate(self, *, session: Session, actor: Actor) -> None:
-        if _user(session, self.user_id).id != actor.user_id:
-            raise AlertError(N_("You can only change your own notifications."))
+        _actor(session, actor)
+        user_id = _user(session, self._owner(actor)).id
         url = (self.webhook_url or "").strip()
-        if url and not valid_webhook_url(url):
-            raise AlertError(N_("The webhook address must start with http:// or https://."))
+        # Refused with one sentence (WebhookRefusedError, field webhook_url); nothing is written.
+        self._vetted_url = validate_webhook_url(url, resolver=self.resolver) if url else None
         mail = (self.email or "").strip()
         if mail:
             try:
                 validate_email(mail, locale="en")
             except ValidationError:
                 raise AlertError(N_("{email} is not a valid e-mail address."), email=mail) from None
-        if self.enabled and not url and not mail:
+        stored = session.get(CsNotificationPref, user_id)
+        kept = self.keep_webhook and stored is not None and bool(stored.webhook_url)
+        if self.enabled and not url and not kept and not mail:
             raise AlertError(N_("Give a webhook address or an e-mail address to be notified."))
-        _actor(session, actor)
 
     def run(self, *, session: Session, actor: Actor) -> CsNotificationPref:
-        user_id = int(self.user_id)  # type: ignore[call-overload]
+        user_id = self._owner(actor)
+        url = (self.webhook_url or "").strip()
+        if url and self._vetted_url is None:  # run() without validate(): never unchecked
+            self._vetted_url = validate_webhook_url(url, resolver=self.resolver)
         row = session.get(CsNotificationPref, user_id)
-        before = (
-            None
-            if row is None
-            else {"enabled": row.enabled, "webhook_url": row.webhook_url, "email": row.email}
-        )
+        before = None if row is None else _pref_state(row)
         row = row or CsNotificationPref(user_id=user_id)
         row.enabled = bool(self.enabled)
-        row.webhook_url = (self.webhook_url or "").strip() or None
+        if self._vetted_url is not None:
+            row.webhook_url = seal(self._vetted_url)
+        elif not self.keep_webhook:
+            row.webhook_url = None
         row.email = (self.email or "").strip() or None
         session.add(row)
+        after = _pref_state(row)
+        if self._vetted_url is not None:
+            after["webhook_url"] = mask_webhook_url(self._vetted_url)
         record(
             session=session,
             actor_id=actor.user_id,
@@ -523,6 +559,15 @@ class SetNotificationPref:
             entity="notification_pref",
             entity_id=user_id,
             before=before,
-            after={"enabled": row.enabled, "webhook_url": row.webhook_url, "email": row.email},
+            after=after,
         )
         return row
+
+
+def _pref_state(row: CsNotificationPref) -> dict[str, Any]:
+    """A preference as the audit log shows it: the webhook masked, never in clear."""
+    return {
+        "enabled": row.enabled,
+        "webhook_url": webhook_hint(row.webhook_url),
+        "email": row.email,
+    }

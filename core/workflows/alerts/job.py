@@ -5,6 +5,9 @@ in new data becomes an alert within one refresh cycle. The rules and the notific
 they enqueue commit in one transaction; delivery comes after, outside it, so a dead
 endpoint can neither roll an alert back nor hold a database lock. The job's database
 lease keeps two schedulers from evaluating at once.
+
+The first run in a process also seals any webhook URL stored in clear by an older
+version (``notify.seal_stored_webhooks``): a no-op afterwards, so only once.
 """
 
 from __future__ import annotations
@@ -17,7 +20,10 @@ from sqlalchemy.orm import Session
 from core.clock import now
 from core.workflows.alerts.config import load_config
 from core.workflows.alerts.engine import run_alert_rules
-from core.workflows.alerts.notify import deliver_due, enqueue_for_alerts
+from core.workflows.alerts.notify import deliver_due, enqueue_for_alerts, seal_stored_webhooks
+
+# Databases whose clear-text webhook URLs this process has sealed already.
+_SEALED: set[str] = set()
 
 
 def evaluate_and_notify(
@@ -25,6 +31,11 @@ def evaluate_and_notify(
 ) -> dict[str, object]:
     """One complete run; returns the job detail (counts, skipped rules, deliveries)."""
     at = now()
+    database = engine.url.render_as_string(hide_password=True)
+    if database not in _SEALED:
+        with Session(engine) as session, session.begin():
+            seal_stored_webhooks(session)
+        _SEALED.add(database)
     with Session(engine) as session, session.begin():
         run = run_alert_rules(session=session, at=at, rng=rng)
         queued = enqueue_for_alerts(session, run.opened, at=at, config=load_config(session=session))

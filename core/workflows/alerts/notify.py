@@ -15,29 +15,49 @@ Holdout alerts notify nobody: they are held out from outreach.
 E-mail goes through the SMTP relay named by ``BARBERPRO_SMTP_HOST`` (and
 ``BARBERPRO_SMTP_PORT``, default 25; ``BARBERPRO_SMTP_SENDER``); without a host, e-mail
 messages wait in the outbox with that error.
+
+Webhooks (see ``core.security.webhooks`` for the address rules): the URL is a secret, so
+it is stored once, sealed (``core.security.sealing``), in the user's preferences; an
+outbox row names the recipient's setting (``notification_pref:<user id>``), never the
+URL, and delivery reads the setting when it sends. Each delivery vets the address again,
+resolves the host once and connects to that vetted IP (TLS still checks the certificate
+against the host name, and the Host header names it), so a name that re-resolves to an
+internal address meanwhile (DNS rebinding) gets nothing; redirects are never followed (a
+3xx is a failed delivery); no proxy is used. Users see one of a few fixed statuses in
+``last_error`` (:data:`FAILED`, :data:`BLOCKED`...), never the raw error text, which goes
+to the log only: otherwise the delivery error would tell whoever sets the address which
+ports answer where.
 """
 
 from __future__ import annotations
 
-import json
+import http.client
 import logging
 import os
 import smtplib
+import ssl
 import time
-import urllib.error
-import urllib.request
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.message import EmailMessage
 from typing import Any
-from urllib.parse import urlsplit
 
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from core.clock import now
-from core.schema import CsAlert, CsNotification, CsNotificationPref, Tenant
+from core.i18n import N_
+from core.schema import AuditEvent, CsAlert, CsNotification, CsNotificationPref, Tenant
+from core.security.sealing import SEALED_PREFIX, UnreadableSecretError, seal, unseal
+from core.security.webhooks import (
+    MAX_WEBHOOK_URL,
+    Resolver,
+    WebhookRefusedError,
+    WebhookSettings,
+    mask_webhook_url,
+)
 from core.workflows.alerts.definitions import REASON_LABELS, AlertConfig
+from core.workflows.alerts.webhook_client import send_webhook
 
 log = logging.getLogger(__name__)
 
@@ -48,15 +68,37 @@ TIMEOUT_S = 3.0
 RUN_BUDGET_S = 6.0
 BATCH = 20
 
+# What users see of a delivery that did not go (``last_error``); the page translates it.
+FAILED = N_("failed: the receiving service refused or could not be reached")
+BLOCKED = N_("blocked: not an allowed address")
+CANCELLED = N_("cancelled: no webhook is set any more")
+UNREADABLE = N_("failed: the stored webhook address can no longer be read; set it again")
+EMAIL_FAILED = N_("failed: the e-mail relay refused or could not be reached")
+EMAIL_NOT_CONFIGURED = N_("waiting: e-mail is not set up on the server (BARBERPRO_SMTP_HOST)")
+SHOWN_STATUSES = (FAILED, BLOCKED, CANCELLED, UNREADABLE, EMAIL_FAILED, EMAIL_NOT_CONFIGURED)
+
+WEBHOOK_TARGET_PREFIX = "notification_pref:"
+_MASK_MARK = "/…/****"
+
 
 def backoff_s(attempts: int) -> float:
     """Seconds to wait after the ``attempts``-th failure."""
     return min(BACKOFF_BASE_S * 2 ** max(attempts - 1, 0), BACKOFF_MAX_S)
 
 
-def valid_webhook_url(url: str) -> bool:
-    parts = urlsplit(url)
-    return parts.scheme in ("http", "https") and bool(parts.netloc)
+def webhook_target(user_id: int) -> str:
+    """What an outbox row says for a webhook: the recipient's setting, not its URL."""
+    return f"{WEBHOOK_TARGET_PREFIX}{user_id}"
+
+
+def webhook_hint(stored: str | None) -> str | None:
+    """The masked form of a stored (sealed) webhook URL, for pages and the audit log."""
+    if not stored:
+        return None
+    try:
+        return mask_webhook_url(unseal(stored))
+    except UnreadableSecretError:
+        return "****"
 
 
 def message_for(alert: CsAlert, tenant_name: str) -> dict[str, Any]:
@@ -95,7 +137,11 @@ def enqueue_for_alerts(
             continue
         name = session.scalar(select(Tenant.trade_name).where(Tenant.id == alert.tenant_id))
         payload = message_for(alert, name or f"#{alert.tenant_id}")
-        for channel, target in (("webhook", pref.webhook_url), ("email", pref.email)):
+        targets = (
+            ("webhook", webhook_target(alert.assignee_id) if pref.webhook_url else None),
+            ("email", pref.email),
+        )
+        for channel, target in targets:
             if target:
                 session.add(
                     CsNotification(
@@ -112,6 +158,53 @@ def enqueue_for_alerts(
                 )
                 added += 1
     return added
+
+
+def seal_stored_webhooks(session: Session) -> dict[str, int]:
+    """Seal what was stored in clear before webhook URLs were secrets; the caller commits.
+
+    Preferences get their URL sealed (one longer than a webhook may now be is dropped),
+    webhook outbox rows name the recipient's setting instead of the URL, and the audit
+    log's notification-preference events show the masked form. Idempotent; each query
+    matches nothing once done.
+    """
+    prefs = outbox = events = 0
+    for pref in session.scalars(
+        select(CsNotificationPref).where(
+            CsNotificationPref.webhook_url.is_not(None),
+            CsNotificationPref.webhook_url.not_like(f"{SEALED_PREFIX}%"),
+        )
+    ):
+        clear = (pref.webhook_url or "").strip()
+        pref.webhook_url = seal(clear) if clear and len(clear) <= MAX_WEBHOOK_URL else None
+        prefs += 1
+    for note in session.scalars(
+        select(CsNotification).where(
+            CsNotification.channel == "webhook",
+            CsNotification.target.not_like(f"{WEBHOOK_TARGET_PREFIX}%"),
+        )
+    ):
+        note.target = webhook_target(note.user_id or 0)
+        outbox += 1
+    for event in session.scalars(
+        select(AuditEvent).where(AuditEvent.entity == "notification_pref")
+    ):
+        changed = False
+        for side in ("before", "after"):
+            values = getattr(event, side)
+            url = values.get("webhook_url") if isinstance(values, dict) else None
+            if isinstance(url, str) and _MASK_MARK not in url:
+                setattr(event, side, {**values, "webhook_url": mask_webhook_url(unseal(url))})
+                changed = True
+        events += changed
+    if prefs or outbox or events:
+        log.warning(
+            "sealed webhook URLs stored in clear: %s preferences, %s outbox rows, %s audit events",
+            prefs,
+            outbox,
+            events,
+        )
+    return {"preferences": prefs, "outbox": outbox, "audit_events": events}
 
 
 @dataclass(frozen=True)
@@ -134,18 +227,6 @@ class SmtpSettings:
         )
 
 
-def send_webhook(url: str, payload: dict[str, Any], *, timeout_s: float = TIMEOUT_S) -> None:
-    request = urllib.request.Request(
-        url,
-        data=json.dumps(payload).encode(),
-        headers={"Content-Type": "application/json"},
-        method="POST",
-    )
-    with urllib.request.urlopen(request, timeout=timeout_s) as response:
-        if not 200 <= response.status < 300:
-            raise OSError(f"HTTP {response.status}")
-
-
 def send_email(
     to: str, payload: dict[str, Any], *, smtp: SmtpSettings, timeout_s: float = TIMEOUT_S
 ) -> None:
@@ -159,12 +240,73 @@ def send_email(
         client.send_message(message)
 
 
+# ------------------------------------------------------------------ delivery
+
+
+class _NotSentError(Exception):
+    """A delivery that did not go: what users see, the reason for the log, and whether
+    retrying could help."""
+
+    def __init__(self, shown: str, reason: str, *, final: bool = False) -> None:
+        super().__init__(reason)
+        self.shown, self.reason, self.final = shown, reason, final
+
+
 @dataclass(frozen=True)
 class Delivery:
     delivered: int = 0
     failed: int = 0
     gave_up: int = 0
     left: int = 0
+
+
+@dataclass(frozen=True)
+class _Channels:
+    timeout_s: float
+    smtp: SmtpSettings
+    resolver: Resolver | None
+    settings: WebhookSettings | None
+    ssl_context: ssl.SSLContext | None
+
+
+def _deliver_webhook(
+    engine: Engine, user_id: int | None, payload: dict[str, Any], how: _Channels
+) -> None:
+    with Session(engine) as session:
+        pref = session.get(CsNotificationPref, user_id) if user_id is not None else None
+        stored = pref.webhook_url if pref is not None and pref.enabled else None
+    if not stored:
+        raise _NotSentError(CANCELLED, "the recipient has no webhook set any more", final=True)
+    try:
+        url = unseal(stored)
+    except UnreadableSecretError as exc:
+        raise _NotSentError(UNREADABLE, str(exc), final=True) from None
+    try:
+        send_webhook(
+            url,
+            payload,
+            timeout_s=how.timeout_s,
+            resolver=how.resolver,
+            settings=how.settings,
+            ssl_context=how.ssl_context,
+        )
+    except WebhookRefusedError as exc:
+        if exc.code == "webhook_unresolved":  # DNS may answer again later
+            raise _NotSentError(FAILED, f"{exc.code}: {exc}") from None
+        raise _NotSentError(BLOCKED, f"{exc.code}: {exc}", final=True) from None
+    except (OSError, http.client.HTTPException, ValueError) as exc:
+        raise _NotSentError(FAILED, f"{exc.__class__.__name__}: {exc}") from None
+
+
+def _deliver_email(target: str, payload: dict[str, Any], how: _Channels) -> None:
+    if how.smtp.host is None:
+        raise _NotSentError(
+            EMAIL_NOT_CONFIGURED, "SMTP is not configured (set BARBERPRO_SMTP_HOST)"
+        )
+    try:
+        send_email(target, payload, smtp=how.smtp, timeout_s=how.timeout_s)
+    except (OSError, smtplib.SMTPException) as exc:
+        raise _NotSentError(EMAIL_FAILED, f"{exc.__class__.__name__}: {exc}") from None
 
 
 def deliver_due(
@@ -174,16 +316,27 @@ def deliver_due(
     budget_s: float = RUN_BUDGET_S,
     timeout_s: float = TIMEOUT_S,
     smtp: SmtpSettings | None = None,
+    resolver: Resolver | None = None,
+    settings: WebhookSettings | None = None,
+    ssl_context: ssl.SSLContext | None = None,
 ) -> Delivery:
     """Send the outbox messages due at ``at`` (default now) within ``budget_s`` seconds.
 
-    A failed send never raises: it is recorded and retried ``backoff_s`` after ``at``.
+    A failed send never raises: it is recorded (the fixed status users see) and retried
+    ``backoff_s`` after ``at``; a blocked address or a removed setting is not retried.
+    ``resolver``, ``settings`` and ``ssl_context`` are for tests (defaults: the system's
+    DNS, the environment's settings, the system's certificate authorities).
     """
     at = at or now()
-    smtp = smtp or SmtpSettings.from_env()
+    how = _Channels(timeout_s, smtp or SmtpSettings.from_env(), resolver, settings, ssl_context)
     with Session(engine) as session:
         due = session.execute(
-            select(CsNotification.id, CsNotification.channel, CsNotification.target)
+            select(
+                CsNotification.id,
+                CsNotification.channel,
+                CsNotification.target,
+                CsNotification.user_id,
+            )
             .add_columns(CsNotification.payload)
             .where(CsNotification.status == "pending", CsNotification.next_attempt_at <= at)
             .order_by(CsNotification.next_attempt_at, CsNotification.id)
@@ -194,29 +347,36 @@ def deliver_due(
     for index, row in enumerate(due):
         if time.monotonic() - started > budget_s:
             return Delivery(delivered, failed, gave_up, left=len(due) - index)
-        error: str | None = None
+        problem: _NotSentError | None = None
         try:
             if row.channel == "webhook":
-                send_webhook(row.target, row.payload, timeout_s=timeout_s)
+                _deliver_webhook(engine, row.user_id, row.payload, how)
             else:
-                send_email(row.target, row.payload, smtp=smtp, timeout_s=timeout_s)
-        except (OSError, smtplib.SMTPException, urllib.error.URLError, ValueError) as exc:
-            error = f"{exc.__class__.__name__}: {exc}"[:500]
+                _deliver_email(row.target, row.payload, how)
+        except _NotSentError as exc:
+            problem = exc
         with Session(engine) as session, session.begin():
             note = session.get(CsNotification, row.id)
             if note is None or note.status != "pending":
                 continue
             note.attempts += 1
-            if error is None:
+            if problem is None:
                 note.status, note.delivered_at, note.last_error = "delivered", at, None
                 delivered += 1
+                continue
+            # The raw reason is for the log only: shown to users, it would map the network.
+            log.warning(
+                "notification %s (%s) not delivered, attempt %s: %s",
+                row.id,
+                row.channel,
+                note.attempts,
+                problem.reason[:500],
+            )
+            note.last_error = problem.shown
+            if problem.final or note.attempts >= MAX_ATTEMPTS:
+                note.status = "failed"
+                gave_up += 1
             else:
-                log.warning("notification %s failed (attempt %s): %s", row.id, note.attempts, error)
-                note.last_error = error
-                if note.attempts >= MAX_ATTEMPTS:
-                    note.status = "failed"
-                    gave_up += 1
-                else:
-                    note.next_attempt_at = at + timedelta(seconds=backoff_s(note.attempts))
-                    failed += 1
+                note.next_attempt_at = at + timedelta(seconds=backoff_s(note.attempts))
+                failed += 1
     return Delivery(delivered, failed, gave_up)

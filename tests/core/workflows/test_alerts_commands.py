@@ -18,6 +18,8 @@ from core.schema import (
     CsIntervention,
     CsNotificationPref,
 )
+from core.security.sealing import unseal
+from core.validation import ValidationError
 from core.workflows.alerts.commands import (
     AssignAlert,
     CloseAlert,
@@ -232,7 +234,7 @@ def test_rules_and_playbooks_are_configurable_and_audited(world: World) -> None:
 
 def test_notification_preferences_are_validated(world: World) -> None:
     engine = world.engine
-    with pytest.raises(AlertError, match="must start with http"):
+    with pytest.raises(ValidationError, match="must start with https://"):
         execute(
             SetNotificationPref(world.manager, True, "ftp://x", None),
             actor=Actor(world.manager),
@@ -247,16 +249,23 @@ def test_notification_preferences_are_validated(world: World) -> None:
     with pytest.raises(AlertError, match="No console user has the id 77"):
         execute(
             SetNotificationPref(77, True, None, "a@b.com"),
-            actor=Actor(world.manager),
+            actor=Actor(world.admin),
             engine=engine,
         )
     execute(
-        SetNotificationPref(world.manager, True, "https://hooks.example/x", None),
+        SetNotificationPref(
+            world.manager,
+            True,
+            "https://hooks.slack.com/services/x",
+            None,
+            resolver=lambda host: ["203.0.114.7"],
+        ),
         actor=Actor(world.manager),
         engine=engine,
     )
     with Session(engine) as session:
-        assert session.get(CsNotificationPref, world.manager).webhook_url.endswith("/x")  # type: ignore[union-attr]
+        stored = session.get(CsNotificationPref, world.manager).webhook_url  # type: ignore[union-attr]
+    assert stored.startswith("sealed:") and unseal(stored).endswith("/x")  # type: ignore[union-attr]
 
 
 def test_error_messages_translate(world: World) -> None:
