@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 
 import markdown_it
 import pytest
@@ -46,8 +47,10 @@ def test_csv_safe_leaves_numbers_and_plain_text(value):
 
 
 def _rendered(markdown: str) -> str:
-    # CommonMark with GFM tables and strikethrough, close to what st.markdown renders.
-    return markdown_it.MarkdownIt("commonmark").enable(["table", "strikethrough"]).render(markdown)
+    # CommonMark with GFM tables, strikethrough and bare-URL links (linkify), close to what
+    # st.markdown renders; the browser test of bad links checks Streamlit's own renderer.
+    parser = markdown_it.MarkdownIt("commonmark", {"linkify": True})
+    return parser.enable(["table", "strikethrough", "linkify"]).render(markdown)
 
 
 @pytest.mark.parametrize(
@@ -63,6 +66,9 @@ def _rendered(markdown: str) -> str:
         "1. first",
         ":material/home: :smile:",
         "$x^2$",
+        "https://evil.example/path",
+        "www.evil.example",
+        "ana@evil.example",
     ],
 )
 def test_markdown_safe_shows_text_as_itself(text):
@@ -71,9 +77,13 @@ def test_markdown_safe_shows_text_as_itself(text):
         assert tag not in html, (text, html)
     # Every visible character of the (whitespace-collapsed) text survives.
     visible = " ".join(text.split())
-    for raw, entity in (("<", "&lt;"), (">", "&gt;"), ('"', "&quot;")):
+    for raw, entity in (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"), ('"', "&quot;")):
         visible = visible.replace(raw, entity)
-    assert visible in html.replace("&amp;", "&")
+    assert visible in html.replace("\u2060", "")
+    # GitHub's autolinks run on the parsed text, escapes or not (remark-gfm): none of
+    # their triggers may survive in it.
+    text_only = re.sub(r"<[^>]+>", "", html)
+    assert not re.search(r"(?i)(https?://|www\.\w|\w@\w|[a-z]+:[a-z/])", text_only), text_only
 
 
 def test_markdown_safe_cuts_long_text():
