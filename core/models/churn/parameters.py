@@ -66,16 +66,15 @@ def floats_from_json(values: Any, name: str, size: int | None = None) -> np.ndar
     """The inverse of :func:`floats_to_json`, refusing anything but numbers and those words."""
     if not isinstance(values, list):
         raise ParameterError(f"{name} must be a list of numbers")
-    out = np.empty(len(values), dtype=float)
-    for k, v in enumerate(values):
-        if isinstance(v, bool) or not isinstance(v, int | float | str):
-            raise ParameterError(f"{name}[{k}] is not a number")
-        if isinstance(v, str):
-            if v not in _NON_FINITE:
-                raise ParameterError(f"{name}[{k}] is not a number")
-            out[k] = _NON_FINITE[v]
-        else:
-            out[k] = float(v)
+    # One set of types instead of a check per value: a model holds tens of thousands.
+    kinds = {type(v) for v in values}
+    if not kinds <= {float, int, str}:
+        raise ParameterError(f"{name} must be a list of numbers")
+    if str in kinds:
+        if any(isinstance(v, str) and v not in _NON_FINITE for v in values):
+            raise ParameterError(f"{name} holds a word that is not inf, -inf or nan")
+        values = [_NON_FINITE[v] if isinstance(v, str) else v for v in values]
+    out = np.array(values, dtype=float)
     if size is not None and out.size != size:
         raise ParameterError(f"{name} has {out.size} values, expected {size}")
     return out
@@ -83,14 +82,11 @@ def floats_from_json(values: Any, name: str, size: int | None = None) -> np.ndar
 
 def ints_from_json(values: Any, name: str, low: int, high: int) -> np.ndarray:
     """A list of integers, each in ``[low, high)``."""
-    if not isinstance(values, list) or not all(
-        isinstance(v, int) and not isinstance(v, bool) for v in values
-    ):
+    if not isinstance(values, list) or not {type(v) for v in values} <= {int}:
         raise ParameterError(f"{name} must be a list of integers")
-    out = np.asarray(values, dtype=np.intp).reshape(-1)
-    if out.size and (out.min() < low or out.max() >= high):
+    if values and (min(values) < low or max(values) >= high):
         raise ParameterError(f"{name} has an index outside [{low}, {high})")
-    return out
+    return np.array(values, dtype=np.intp)
 
 
 def float_from_json(value: Any, name: str) -> float:
@@ -236,57 +232,58 @@ class TreeEnsemble:
     def from_trees(
         cls, baseline: float, trees: Sequence[Mapping[str, np.ndarray]], n_columns: int
     ) -> TreeEnsemble:
-        """Validate per-tree node arrays (local child indices) and join them."""
-        roots, parts, offset, depth = [], [], 0, 0
+        """Validate per-tree node arrays (local child indices) and join them.
+
+        Checked over all nodes at once: a model holds hundreds of trees.
+        """
+        keys = ("feature", "threshold", "missing_left", "left", "right", "leaf", "value")
+        sizes = np.array([tree["feature"].size for tree in trees], dtype=np.intp)
         for t, tree in enumerate(trees):
-            n = tree["feature"].size
-            if n == 0 or any(tree[key].size != n for key in tree):
+            if sizes[t] == 0 or any(tree[key].size != sizes[t] for key in keys):
                 raise ParameterError(f"tree {t}: node arrays are empty or of unequal length")
-            leaf = tree["leaf"]
-            index = np.arange(n)
-            left = np.where(leaf, index, tree["left"])
-            right = np.where(leaf, index, tree["right"])
-            inner = ~leaf
-            # Children come after their parent (scikit-learn numbers nodes depth first),
-            # which rules out cycles and makes the walk below finite.
-            if ((left[inner] <= index[inner]) | (right[inner] <= index[inner])).any() or (
-                (left >= n) | (right >= n)
-            ).any():
-                raise ParameterError(f"tree {t}: a child index is out of order or range")
-            feature = np.where(leaf, 0, tree["feature"])
-            if ((feature < 0) | (feature >= n_columns)).any():
-                raise ParameterError(f"tree {t}: a feature index is out of range")
-            if not np.isfinite(tree["value"][leaf]).all():
-                raise ParameterError(f"tree {t}: a leaf value is not finite")
-            levels = np.zeros(n, dtype=np.intp)
-            for k in range(n):  # parents first, so each child's depth is known in one pass
-                if inner[k]:
-                    levels[left[k]] = levels[right[k]] = levels[k] + 1
-            depth = max(depth, int(levels.max()))
-            roots.append(offset)
-            parts.append(
-                (
-                    feature,
-                    tree["threshold"],
-                    tree["missing_left"],
-                    left + offset,
-                    right + offset,
-                    np.where(leaf, tree["value"], 0.0),
-                )
-            )
-            offset += n
-        if not parts:
+        if sizes.size == 0:
             raise ParameterError("a tree ensemble needs at least one tree")
-        columns = [np.concatenate(c) for c in zip(*parts, strict=True)]
+        joined = {key: np.concatenate([tree[key] for tree in trees]) for key in keys}
+        roots = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.intp)
+        first = np.repeat(roots, sizes)  # each node's tree's first node
+        local, size = np.arange(first.size) - first, np.repeat(sizes, sizes)
+        leaf = joined["leaf"].astype(bool)
+        left = np.where(leaf, local, joined["left"])
+        right = np.where(leaf, local, joined["right"])
+        feature = np.where(leaf, 0, joined["feature"])
+
+        def refuse(bad: np.ndarray, problem: str) -> None:
+            if bad.any():
+                tree = int(np.searchsorted(roots, np.argmax(bad), side="right")) - 1
+                raise ParameterError(f"tree {tree}: {problem}")
+
+        # Children come after their parent (scikit-learn numbers nodes depth first),
+        # which rules out cycles and makes every walk below finite.
+        refuse(~leaf & ((left <= local) | (right <= local)), "a child index is out of order")
+        refuse((left < 0) | (left >= size) | (right < 0) | (right >= size), "a child is missing")
+        refuse((feature < 0) | (feature >= n_columns), "a feature index is out of range")
+        refuse(leaf & ~np.isfinite(joined["value"]), "a leaf value is not finite")
+        threshold, missing_left = joined["threshold"], joined["missing_left"]
+        left, right, value = left + first, right + first, np.where(leaf, joined["value"], 0.0)
+        # The depth: walk every tree level by level at once until only leaves remain
+        # (finite, since children come after their parent; unique, so that nodes shared
+        # by a damaged "tree" cannot multiply the frontier).
+        depth, frontier = 0, np.asarray(roots, dtype=np.intp)
+        while True:
+            frontier = frontier[left[frontier] != frontier]
+            if frontier.size == 0:
+                break
+            frontier = np.unique(np.concatenate([left[frontier], right[frontier]]))
+            depth += 1
         return cls(
             baseline=float(baseline),
             roots=np.asarray(roots, dtype=np.intp),
-            feature=columns[0].astype(np.intp),
-            threshold=columns[1].astype(float),
-            missing_left=columns[2].astype(bool),
-            left=columns[3].astype(np.intp),
-            right=columns[4].astype(np.intp),
-            value=columns[5].astype(float),
+            feature=feature.astype(np.intp),
+            threshold=threshold.astype(float),
+            missing_left=missing_left.astype(bool),
+            left=left.astype(np.intp),
+            right=right.astype(np.intp),
+            value=value.astype(float),
             depth=depth,
         )
 
@@ -359,11 +356,11 @@ class TreeEnsemble:
 
 
 def _bools(values: Any, name: str, size: int) -> np.ndarray:
-    if not isinstance(values, list) or not all(isinstance(v, bool) for v in values):
+    if not isinstance(values, list) or not {type(v) for v in values} <= {bool}:
         raise ParameterError(f"{name} must be a list of true/false")
     if len(values) != size:
         raise ParameterError(f"{name} has {len(values)} values, expected {size}")
-    return np.asarray(values, dtype=bool)
+    return np.array(values, dtype=bool)
 
 
 # --------------------------------------------------------------- calibrators

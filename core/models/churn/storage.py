@@ -109,7 +109,9 @@ def load_model(payload: bytes, *, version: int | None = None) -> ChurnClassifier
     try:
         document = json.loads(payload.decode("utf-8"), parse_constant=_refuse_constant)
         return _classifier(document)
-    except (UnicodeDecodeError, json.JSONDecodeError, ParameterError) as exc:
+    # ValueError covers JSON, text and ParameterError; the others are a document whose
+    # shape or numbers do not fit (a missing key, a number too large, nesting too deep).
+    except (ValueError, TypeError, KeyError, OverflowError, RecursionError) as exc:
         raise StoredModelError(
             "churn_model_unreadable",
             "{which} cannot be read ({problem}); " + _RETRAIN,
@@ -122,11 +124,13 @@ def _refuse_constant(name: str) -> Any:
 
 
 def _short(exc: Exception) -> str:
-    if isinstance(exc, json.JSONDecodeError):
+    if isinstance(exc, json.JSONDecodeError | RecursionError):
         return "not JSON"
     if isinstance(exc, UnicodeDecodeError):
         return "not text"
-    return str(exc)
+    if isinstance(exc, ParameterError):
+        return str(exc)
+    return f"malformed: {type(exc).__name__}"
 
 
 def _classifier(document: Any) -> ChurnClassifier:
