@@ -273,7 +273,7 @@ def test_a_damaged_tree_is_refused_clearly(damage, problem) -> None:
 
 @pytest.mark.parametrize(
     "payload",
-    [b"", b"{", b"\xff\xfe", b'{"format": NaN}', b"[1, 2]", b"null"],
+    [b"", b"{", b"\xff\xfe", b'{"format": NaN}', b"[1, 2]", b"null", b"[" * 100_000],
 )
 def test_bytes_that_are_not_a_stored_model_are_refused(payload) -> None:
     with pytest.raises(StoredModelError) as caught:
