@@ -3,8 +3,9 @@
 ``console_churn_models`` keeps every trained model: when and on what data window it was
 trained, its horizon and algorithm, its rolling-origin backtest (metrics with bootstrap
 CIs and sample sizes, calibration and lift curve data, in ``metrics``), whether it was
-promoted and why, and the fitted estimator itself (pickled, in ``model_bytes``). The
-Model card page reads only this table. ``console_churn_scores`` keeps the probability and
+promoted and why, and the fitted estimator itself (its parameters as JSON, in
+``model_bytes``; never a pickle, see ``core.models.churn.storage``). The Model card page
+reads only this table. ``console_churn_scores`` keeps the probability and
 risk drivers of each tenant each time the promoted model scored it.
 """
 
@@ -48,6 +49,8 @@ class ChurnModelVersion(Base):
     roc_auc: Mapped[float] = mapped_column(Float)  # copied from metrics for the rule
     promoted: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
     promotion_note: Mapped[str] = mapped_column(Text, default="")
+    # UTF-8 JSON (core.models.churn.storage); rows from earlier releases hold a pickle,
+    # which is refused on load and never unpickled.
     model_bytes: Mapped[bytes] = mapped_column(LargeBinary)
     job_run_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
 

@@ -17,12 +17,13 @@ base-rate Brier (it is better than knowing nothing) and (2) its backtest ROC AUC
 lower than the promoted model's by more than :data:`PROMOTION_AUC_TOLERANCE` (0.01).
 The tolerance is far inside the AUC's bootstrap CI (about +/-0.05 on the demo data):
 two retrains a day apart differ by noise of that size, and a strict "higher only" rule
-would keep an old model forever while the data moves on.
+would keep an old model forever while the data moves on. A promoted model that cannot be
+loaded (a pickle written by an earlier release, see ``churn.storage``) is not compared
+with: any new model better than the base rate replaces it (``replaces_unusable``).
 """
 
 from __future__ import annotations
 
-import pickle
 from datetime import date, datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
@@ -36,6 +37,7 @@ from core.clock import now
 from core.models.churn.data import examples_as_of
 from core.models.churn.drivers import render_driver, tenant_drivers
 from core.models.churn.model import ChurnClassifier, encode_matrix
+from core.models.churn.storage import StoredModelError, dump_model, load_model
 from core.models.churn.training import (
     Candidate,
     TrainingConfig,
@@ -74,7 +76,8 @@ def promotion_decision(
     """Whether a model with backtest ``metrics`` replaces ``current``, and why.
 
     The reason is a code (``first_model``, ``not_worse``, ``worse_auc``,
-    ``no_better_than_base_rate``) with the figures compared.
+    ``no_better_than_base_rate``) with the figures compared. ``current`` is the promoted
+    model that can be loaded, or None (see :func:`register_candidate`).
     """
     auc = float(metrics["roc_auc"]["value"])
     brier, baseline = float(metrics["brier"]["value"]), float(metrics["brier_baseline"]["value"])
@@ -107,9 +110,18 @@ def promoted_version(*, session: Session) -> ChurnModelVersion | None:
 def register_candidate(
     *, session: Session, candidate: Candidate, job_run_id: int | None = None
 ) -> ChurnModelVersion:
-    """Store a trained model with its backtest; promote it if the rule says so."""
+    """Store a trained model (JSON parameters) with its backtest; promote it if the rule says so.
+
+    A promoted row that cannot be loaded is replaced by any model better than the base
+    rate: comparing with it would keep an unusable model in place.
+    """
     current = promoted_version(session=session)
-    promote, decision = promotion_decision(candidate.metrics, current)
+    unusable = current is not None and not _loadable(current)
+    promote, decision = promotion_decision(candidate.metrics, None if unusable else current)
+    if unusable and current is not None:
+        decision["previous_version"] = current.version
+        if promote:
+            decision["reason"] = "replaces_unusable"
     version = (session.scalar(select(func.max(ChurnModelVersion.version))) or 0) + 1
     row = ChurnModelVersion(
         version=version,
@@ -122,7 +134,7 @@ def register_candidate(
         roc_auc=float(candidate.metrics["roc_auc"]["value"]),
         promoted=promote,
         promotion_note=str(decision["reason"]),
-        model_bytes=pickle.dumps(candidate.model, protocol=pickle.HIGHEST_PROTOCOL),
+        model_bytes=dump_model(candidate.model),
         job_run_id=job_run_id,
     )
     if promote and current is not None:
@@ -165,16 +177,32 @@ def model_history(*, session: Session) -> pd.DataFrame:
 
 
 @lru_cache(maxsize=4)
-def _unpickle(version: int, trained_at: datetime, payload: bytes) -> ChurnClassifier:
-    return pickle.loads(payload)  # our own registry table, written above
+def _load(version: int, trained_at: datetime, payload: bytes) -> ChurnClassifier:
+    # Parsed once per version: scoring a tenant must not re-read the parameters.
+    return load_model(payload, version=version)
+
+
+def _loadable(row: ChurnModelVersion) -> bool:
+    try:
+        _load(row.version, row.trained_at, bytes(row.model_bytes))
+    except StoredModelError:
+        return False
+    return True
 
 
 def promoted_model(*, session: Session) -> ChurnClassifier | None:
-    """The promoted fitted classifier (``model.version_`` set), or None before training."""
+    """The promoted fitted classifier (``model.version_`` set), or None before training.
+
+    Raises
+    ------
+    StoredModelError
+        When the promoted row cannot be loaded (a pickle from an earlier release, or a
+        damaged row); the next ``churn_retrain`` run promotes a model in its place.
+    """
     row = promoted_version(session=session)
     if row is None:
         return None
-    model = _unpickle(row.version, row.trained_at, row.model_bytes)
+    model = _load(row.version, row.trained_at, bytes(row.model_bytes))
     model.version_ = row.version
     return model
 
@@ -302,7 +330,11 @@ def retrain(
 
 
 def score_with_promoted(engine: Engine, *, as_of: datetime | None = None) -> int | None:
-    """Score all active tenants with the promoted model; None when none is promoted yet."""
+    """Score all active tenants with the promoted model; None when none is promoted yet.
+
+    A promoted model that cannot be loaded raises :class:`StoredModelError`, so the
+    scoring job records a failure that says why until a retrain replaces it.
+    """
     with Session(engine) as session, session.begin():
         model = promoted_model(session=session)
         if model is None:
