@@ -54,6 +54,10 @@ _DECISIONS = {
     "no_better_than_base_rate": N_(
         "Not promoted: its Brier score {brier} is not below the base rate's {baseline}."
     ),
+    "replaces_unusable": N_(
+        "Promoted: version {previous} was stored in a format that is no longer loaded "
+        "(a pickle), so this model replaces it."
+    ),
 }
 
 
