@@ -73,7 +73,7 @@ class CpiError(DomainError):
 
 
 def month_key(month: date) -> str:
-    return f"{month.year}-{month.month:02d}"
+    return f"{month.year:04d}-{month.month:02d}"
 
 
 def _shift(month: date, months: int) -> date:

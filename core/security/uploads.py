@@ -84,22 +84,6 @@ class UploadError(DomainError):
         self.row = row
 
 
-def check_size(data: bytes, limit: int = MAX_UPLOAD_BYTES) -> None:
-    """Refuse ``data`` larger than ``limit`` bytes, before anything parses it.
-
-    Raises
-    ------
-    UploadError
-        With the size and the limit in MiB.
-    """
-    if len(data) > limit:
-        raise UploadError(
-            N_("The file is {size} MB; the limit is {limit} MB."),
-            size=f"{len(data) / 2**20:.1f}",
-            limit=f"{limit / 2**20:g}",
-        )
-
-
 def check_xlsx_archive(data: bytes) -> None:
     """Refuse an .xlsx whose zip directory promises too much, before decompressing it.
 

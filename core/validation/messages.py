@@ -324,6 +324,7 @@ FIELD_LABELS: dict[str, tuple[str, str]] = {
     "duration": ("duration", "duración"),
     "services": ("service", "servicio"),
     "staff": ("staff", "equipo"),
+    "text": ("text", "texto"),
 }
 
 

@@ -494,8 +494,8 @@ def check_draft_size(draft: Mapping[str, Any], step: str, *, locale: str = "es_A
                     message(
                         "draft_too_large",
                         locale,
-                        size=f"{size / 2**20:.0f}",
-                        limit=MAX_DRAFT_BYTES // 2**20,
+                        size=f"{size / 2**20:.1f}",
+                        limit=f"{MAX_DRAFT_BYTES / 2**20:.1f}",
                     ),
                     code="draft_too_large",
                 )
