@@ -55,12 +55,13 @@ PARSER_ERRORS: tuple[type[BaseException], ...] = (
     ExpatError,
     EOFError,
     OSError,
-    KeyError,
-    IndexError,
+    LookupError,  # KeyError, IndexError
     TypeError,
     AttributeError,
     ValueError,  # UnicodeDecodeError too
-    OverflowError,
+    ArithmeticError,  # OverflowError
+    NotImplementedError,  # a zip version or compression method zipfile does not know
+    RuntimeError,  # an encrypted entry
 )
 try:  # lxml's parse error is not a ParseError
     from lxml.etree import LxmlError
