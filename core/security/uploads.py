@@ -71,6 +71,21 @@ except ImportError:  # pragma: no cover - lxml is optional for openpyxl
     pass
 
 
+def upload_limit_problem(configured: object) -> str | None:
+    """Why Streamlit's ``server.maxUploadSize`` (``configured``) is not the app's limit.
+
+    A flag or ``STREAMLIT_SERVER_MAX_UPLOAD_SIZE`` can override ``config.toml``; a larger
+    value lets Streamlit buffer files the app then refuses, a smaller one refuses files the
+    app accepts. None when they agree.
+    """
+    if configured == MAX_UPLOAD_MB:
+        return None
+    return (
+        f"server.maxUploadSize must be {MAX_UPLOAD_MB} (MB, the app's upload limit, "
+        f"core.security.uploads.MAX_UPLOAD_MB); it is {configured!r}"
+    )
+
+
 class UploadError(DomainError):
     """An upload refused before or while parsing; nothing was read into the database.
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import tomllib
 
 from core.config import PROJECT_ROOT
-from core.security.uploads import MAX_UPLOAD_BYTES, MAX_UPLOAD_MB
+from core.security.uploads import MAX_UPLOAD_BYTES, MAX_UPLOAD_MB, upload_limit_problem
 from core.workflows.onboarding import importer
 
 
@@ -21,3 +21,13 @@ def test_no_deploy_command_overrides_it():
     for path in (PROJECT_ROOT / "deploy").rglob("*"):
         if path.is_file():
             assert "maxUploadSize" not in path.read_text(errors="ignore"), path
+
+
+def test_production_refuses_another_limit():
+    assert upload_limit_problem(MAX_UPLOAD_MB) is None
+    assert upload_limit_problem(200) == (
+        "server.maxUploadSize must be 10 (MB, the app's upload limit, "
+        "core.security.uploads.MAX_UPLOAD_MB); it is 200"
+    )
+    serve = (PROJECT_ROOT / "serve.py").read_text()
+    assert 'upload_limit_problem(st.get_option("server.maxUploadSize"))' in serve
