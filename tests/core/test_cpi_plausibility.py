@@ -200,3 +200,27 @@ def test_a_deletion_is_judged_by_the_neighbours_it_joins():
     with pytest.raises(CpiError, match=r"From 2025-01 to 2025-03 the index changes \+123\.6 %"):
         _check_changes(stored, {}, {feb})
     _check_changes(stored, {}, {mar})  # Jan -> Feb is fine
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"month,index_value\n0001-01,100\n2025-01,100\n",
+        b"month,monthly_pct\n0001-01,2\n",
+        b"month,index_value\n2025-01,1e300\n",
+        b"month,index_value\n2025-01,1e-300\n",
+        b"month,index_value\n1000-01,100\n",
+        b"month,index_value\n2025-01," + b"9" * (129 * 2**10) + b"\n",
+        b'month,index_value\n2025-01,"' + (b"9" * 60 + b"\n") * 2_200 + b'"\n',
+    ],
+    ids=["0001-01", "0001-01 pct", "1e300", "1e-300", "year 1000", "128 KB line", "128 KB quoted"],
+)
+def test_the_page_path_gives_one_message_and_changes_nothing(engine, admin, data):
+    """What the CPI page does with an upload: parse, and save only a file without errors."""
+    before = fingerprint(engine)
+    parsed = parse_cpi_csv(data, locale="es_AR")
+    assert len(parsed.errors) == 1 and not parsed.ok
+    assert parsed.errors[0].line == 2
+    if parsed.ok:  # pragma: no cover - the page's condition, never true here
+        execute(upload_to_update(parsed), actor=admin, engine=engine)
+    assert_unchanged(engine, before)
