@@ -34,6 +34,7 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from core import audit
+from core import formatting as fmt
 from core.auth.roles import Capability
 from core.clock import now
 from core.commands import Actor
@@ -119,20 +120,28 @@ def month_problem(month: date, today: date | None = None) -> tuple[str, dict[str
     )
 
 
-def index_problem(value: float) -> tuple[str, dict[str, str]] | None:
-    """Why ``value`` cannot be an index level (msgid, params), or None."""
+def index_problem(value: float, locale: str = "en") -> tuple[str, dict[str, str]] | None:
+    """Why ``value`` cannot be an index level (msgid, params in ``locale``), or None."""
     if isinstance(value, int | float) and math.isfinite(value) and MIN_INDEX <= value <= MAX_INDEX:
         return None
     return (
         N_("An index value must be a number between {low} and {high} (December 2016 = 100)."),
-        {"low": f"{MIN_INDEX:g}", "high": f"{MAX_INDEX:g}"},
+        _index_bounds(locale),
     )
 
 
+def _index_bounds(locale: str) -> dict[str, str]:
+    return {
+        "low": fmt.format_number(MIN_INDEX, digits=2, locale=locale),
+        "high": fmt.format_count(MAX_INDEX, locale=locale),
+    }
+
+
 def change_problem(
-    before: tuple[date, float], after: tuple[date, float]
+    before: tuple[date, float], after: tuple[date, float], locale: str = "en"
 ) -> tuple[str, dict[str, str]] | None:
-    """Why the change from ``before`` to ``after`` (month, index) is implausible, or None.
+    """Why the change from ``before`` to ``after`` (month, index) is implausible, or None
+    (params in ``locale``).
 
     Months apart by a gap are compared per month (the geometric mean change).
     """
@@ -153,7 +162,9 @@ def change_problem(
         {
             "before": month_key(first),
             "after": month_key(second),
-            "pct": f"{pct:+.1f}" if math.isfinite(pct) else "+∞",
+            "pct": ("+" if pct > 0 else "") + fmt.format_number(pct, digits=1, locale=locale)
+            if math.isfinite(pct)
+            else "+∞",
             "low": f"{MIN_MONTHLY_PCT:g}",
             "high": f"{MAX_MONTHLY_PCT:g}",
         },
@@ -370,7 +381,7 @@ def parse_cpi_csv(data: bytes, *, locale: str) -> ParsedCpi:
             )
             value = None
         if value is not None:
-            bad_index = index_problem(value) if result.kind == "index_value" else None
+            bad_index = index_problem(value, locale) if result.kind == "index_value" else None
             if bad_index is not None:
                 result.errors.append(
                     RowError(line, result.kind, _(bad_index[0]).format(**bad_index[1]))
@@ -407,7 +418,7 @@ def parse_cpi_csv(data: bytes, *, locale: str) -> ParsedCpi:
     if result.kind == "index_value":
         ordered = sorted(result.values.items())
         for before, after in itertools.pairwise(ordered):
-            if (jump := change_problem(before, after)) is not None:
+            if (jump := change_problem(before, after, locale)) is not None:
                 result.errors.append(
                     RowError(seen[after[0]], result.kind, _(jump[0]).format(**jump[1]))
                 )
@@ -557,8 +568,7 @@ def _bad_index(month: date) -> CpiError:
     return CpiError(
         N_("The index of {month} must be a number between {low} and {high} (December 2016 = 100)."),
         month=month_key(month),
-        low=f"{MIN_INDEX:g}",
-        high=f"{MAX_INDEX:g}",
+        **_index_bounds("en"),  # the command speaks English params; pages translate the text
     )
 
 
