@@ -14,6 +14,7 @@ from starlette.middleware import Middleware
 from core.auth.production import production_problems
 from core.config import get_settings
 from core.db import get_engine
+from core.security.uploads import upload_limit_problem
 from ui.incidents import on_script_error
 from web.auth_routes import ROUTES, SignInGate
 
@@ -24,6 +25,9 @@ if settings.is_production:
         show_error_details=st.get_option("client.showErrorDetails"),
         sso_configured="auth" in st.secrets if st.secrets.load_if_toml_exists() else False,
     )
+    upload_limit = upload_limit_problem(st.get_option("server.maxUploadSize"))
+    if upload_limit:
+        problems.append(upload_limit)
     if problems:
         for problem in problems:
             print(f"serve: refusing to start in production: {problem}", file=sys.stderr)

@@ -118,7 +118,9 @@ if table is not None:
                 "saved unless every row is valid."
             )
         )
-        upload = st.file_uploader(_("CPI file"), type=["csv", "txt"], key="cpi_upload")
+        upload = st.file_uploader(
+            _("CPI file"), type=["csv", "txt"], key="cpi_upload", max_upload_size=1
+        )
         if upload is not None:
             parsed = parse_cpi_csv(upload.getvalue(), locale=locale)
             if parsed.errors:

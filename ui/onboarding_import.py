@@ -7,6 +7,7 @@ import streamlit as st
 
 from core.errors import DomainError
 from core.i18n import N_
+from core.security.uploads import MAX_UPLOAD_MB
 from core.workflows.onboarding.importer import (
     KINDS,
     MAX_UPLOAD_BYTES,
@@ -73,7 +74,10 @@ def import_panel(session_id: int, locale: str) -> None:
         )
         uploads = {
             kind: st.file_uploader(
-                _(KIND_LABELS[kind]), type=["csv", "xlsx"], key=f"upload_{session_id}_{kind}"
+                _(KIND_LABELS[kind]),
+                type=["csv", "xlsx"],
+                key=f"upload_{session_id}_{kind}",
+                max_upload_size=MAX_UPLOAD_MB,
             )
             for kind in KINDS
         }

@@ -13,12 +13,16 @@ the bundled one. Only ratios between months are ever used (``core.inflation.defl
   that upserts and deletes months and records one audit event per changed month.
 * Uploads: ``parse_cpi_csv`` reads ``month,index_value`` or ``month,monthly_pct`` and
   reports every bad row; nothing is saved unless the whole file is valid.
+* Plausibility: every month written (upload or edit) lies between ``FIRST_MONTH`` and
+  24 months past today, every index is finite and within ``MIN_INDEX``..``MAX_INDEX``,
+  and the change between a month and the one before it is between ``MIN_MONTHLY_PCT``
+  and ``MAX_MONTHLY_PCT`` a month (the upload checks its own rows, the command checks
+  against the table too). One typo (1e300) would otherwise break every constant-peso
+  chart.
 """
 
 from __future__ import annotations
 
-import csv
-import io
 import itertools
 import math
 from collections.abc import Callable, Mapping
@@ -30,12 +34,14 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from core import audit
+from core import formatting as fmt
 from core.auth.roles import Capability
 from core.clock import now
 from core.commands import Actor
 from core.errors import DomainError
 from core.i18n import N_, translator
 from core.schema import CpiMonth
+from core.security.uploads import UploadError, read_csv_rows
 
 BASE_MONTH = date(2016, 12, 1)  # INDEC's base: the index is 100 at the end of this month
 BASE_LEVEL = 100.0
@@ -44,8 +50,17 @@ SOURCE_UPLOAD = "upload"
 SOURCE_MANUAL = "manual"
 CPI_COLUMNS = ["month", "index_value", "source", "approximate", "updated_at"]
 MAX_UPLOAD_BYTES = 1_000_000
-# A monthly change outside this range is a typo, not Argentine inflation.
-MIN_MONTHLY_PCT, MAX_MONTHLY_PCT = -50.0, 500.0
+MAX_UPLOAD_ROWS = 2_000  # 24 months ahead of 2000-01 is a few hundred
+# A monthly change outside this range is a typo, not Argentine inflation (the worst month
+# since 1991 was +25.5 %, December 2023).
+MIN_MONTHLY_PCT, MAX_MONTHLY_PCT = -50.0, 100.0
+# Months the console restates: its data starts this century; the bundled series and
+# INDEC's forecasts reach a year or two ahead.
+FIRST_MONTH = date(2000, 1, 1)
+MONTHS_AHEAD = 24
+# On INDEC's base (Dec 2016 = 100) the index was about 5 in 2000 and is in the tens of
+# thousands now; a value outside this is a wrong base or a typo.
+MIN_INDEX, MAX_INDEX = 0.01, 1e8
 
 
 class CpiError(DomainError):
@@ -59,7 +74,7 @@ class CpiError(DomainError):
 
 
 def month_key(month: date) -> str:
-    return f"{month.year}-{month.month:02d}"
+    return f"{month.year:04d}-{month.month:02d}"
 
 
 def _shift(month: date, months: int) -> date:
@@ -72,17 +87,88 @@ def parse_month(text: object) -> date:
 
     Raises ValueError for anything else (including a day other than the 1st).
     """
-    value = str(text).strip()
-    if "/" in value:
-        month_text, year_text = value.split("/", 1)
-        return date(int(year_text), int(month_text), 1)
-    parts = value.split("-")
-    if len(parts) == 2 and len(parts[0]) == 4:
-        return date(int(parts[0]), int(parts[1]), 1)
-    day = date.fromisoformat(value[:10])
+    value = str(text).strip()[:40]
+    try:
+        if "/" in value:
+            month_text, year_text = value.split("/", 1)
+            return date(int(year_text), int(month_text), 1)
+        parts = value.split("-")
+        if len(parts) == 2 and len(parts[0]) == 4:
+            return date(int(parts[0]), int(parts[1]), 1)
+        day = date.fromisoformat(value[:10])
+    except OverflowError:  # a year with twenty digits
+        raise ValueError(value) from None
     if day.day != 1 or (len(value) > 10 and value[10:].strip(" T0:") != ""):
         raise ValueError(value)
     return day
+
+
+def month_range(today: date | None = None) -> tuple[date, date]:
+    """The first and last month the table accepts: ``FIRST_MONTH`` to today + 24 months."""
+    current = (today or now().date()).replace(day=1)
+    return FIRST_MONTH, _shift(current, MONTHS_AHEAD)
+
+
+def month_problem(month: date, today: date | None = None) -> tuple[str, dict[str, str]] | None:
+    """Why ``month`` cannot be in the table (msgid, params), or None."""
+    first, last = month_range(today)
+    if first <= month <= last:
+        return None
+    return (
+        N_("{month} is outside the months the console uses, {first} to {last}."),
+        {"month": month_key(month), "first": month_key(first), "last": month_key(last)},
+    )
+
+
+def index_problem(value: float, locale: str = "en") -> tuple[str, dict[str, str]] | None:
+    """Why ``value`` cannot be an index level (msgid, params in ``locale``), or None."""
+    if isinstance(value, int | float) and math.isfinite(value) and MIN_INDEX <= value <= MAX_INDEX:
+        return None
+    return (
+        N_("An index value must be a number between {low} and {high} (December 2016 = 100)."),
+        _index_bounds(locale),
+    )
+
+
+def _index_bounds(locale: str) -> dict[str, str]:
+    return {
+        "low": fmt.format_number(MIN_INDEX, digits=2, locale=locale),
+        "high": fmt.format_count(MAX_INDEX, locale=locale),
+    }
+
+
+def change_problem(
+    before: tuple[date, float], after: tuple[date, float], locale: str = "en"
+) -> tuple[str, dict[str, str]] | None:
+    """Why the change from ``before`` to ``after`` (month, index) is implausible, or None
+    (params in ``locale``).
+
+    Months apart by a gap are compared per month (the geometric mean change).
+    """
+    (first, low), (second, high) = before, after
+    months = (second.year - first.year) * 12 + second.month - first.month
+    if months <= 0 or low <= 0 or high <= 0:
+        return None
+    # In logs, so 1e300 against 1e-300 neither overflows nor divides by zero.
+    per_month = (math.log(high) - math.log(low)) / months
+    if math.log1p(MIN_MONTHLY_PCT / 100) <= per_month <= math.log1p(MAX_MONTHLY_PCT / 100):
+        return None
+    pct = math.expm1(per_month) * 100 if per_month < 700 else math.inf
+    return (
+        N_(
+            "From {before} to {after} the index changes {pct} % a month; a monthly change "
+            "must be between {low} % and {high} %."
+        ),
+        {
+            "before": month_key(first),
+            "after": month_key(second),
+            "pct": ("+" if pct > 0 else "") + fmt.format_number(pct, digits=1, locale=locale)
+            if math.isfinite(pct)
+            else "+∞",
+            "low": f"{MIN_MONTHLY_PCT:g}",
+            "high": f"{MAX_MONTHLY_PCT:g}",
+        },
+    )
 
 
 def missing_months(months: list[date]) -> list[date]:
@@ -230,9 +316,13 @@ def parse_cpi_csv(data: bytes, *, locale: str) -> ParsedCpi:
         result.errors.append(problem)
         return result
     assert text is not None
-    first_line = text.splitlines()[0] if text.splitlines() else ""
+    first_line = text.split("\n", 1)[0]
     delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
-    rows = list(csv.reader(io.StringIO(text), delimiter=delimiter))
+    try:
+        rows = read_csv_rows(text, delimiter=delimiter, max_rows=MAX_UPLOAD_ROWS + 1)
+    except UploadError as exc:  # a line or cell too long, a broken quote, too many rows
+        result.errors.append(RowError(exc.row or 0, "", exc.text(locale)))
+        return result
     header = [cell.strip().lower() for cell in rows[0]] if rows else []
     kinds = [kind for kind in ("index_value", "monthly_pct") if kind in header]
     if "month" not in header or len(kinds) != 1:
@@ -262,6 +352,7 @@ def parse_cpi_csv(data: bytes, *, locale: str) -> ParsedCpi:
             )
             continue
         raw_month, raw_value = row[month_at], row[value_at]
+        month: date | None
         try:
             month = parse_month(raw_month)
         except ValueError:
@@ -275,6 +366,9 @@ def parse_cpi_csv(data: bytes, *, locale: str) -> ParsedCpi:
                 )
             )
             month = None
+        if month is not None and (outside := month_problem(month)) is not None:
+            result.errors.append(RowError(line, "month", _(outside[0]).format(**outside[1])))
+            month = None
         try:
             value = _number(raw_value, decimal_comma=delimiter == ";")
         except ValueError:
@@ -287,9 +381,10 @@ def parse_cpi_csv(data: bytes, *, locale: str) -> ParsedCpi:
             )
             value = None
         if value is not None:
-            if result.kind == "index_value" and value <= 0:
+            bad_index = index_problem(value, locale) if result.kind == "index_value" else None
+            if bad_index is not None:
                 result.errors.append(
-                    RowError(line, result.kind, _("An index value must be positive."))
+                    RowError(line, result.kind, _(bad_index[0]).format(**bad_index[1]))
                 )
                 value = None
             elif result.kind == "monthly_pct" and not (MIN_MONTHLY_PCT <= value <= MAX_MONTHLY_PCT):
@@ -320,6 +415,13 @@ def parse_cpi_csv(data: bytes, *, locale: str) -> ParsedCpi:
                 result.values[month] = value
     if not seen and not result.errors:
         result.errors.append(RowError(0, "", _("The file has a header but no data rows.")))
+    if result.kind == "index_value":
+        ordered = sorted(result.values.items())
+        for before, after in itertools.pairwise(ordered):
+            if (jump := change_problem(before, after, locale)) is not None:
+                result.errors.append(
+                    RowError(seen[after[0]], result.kind, _(jump[0]).format(**jump[1]))
+                )
     gaps = missing_months(list(seen))
     if result.kind == "monthly_pct" and gaps:
         result.errors.append(
@@ -367,12 +469,23 @@ class CpiUpdate:
             raise CpiError(N_("Nothing to save: no month was changed."))
         if self.levels and self.monthly_pct:
             raise CpiError(N_("Upload index values or monthly changes, not both."))
-        for month, value in self.levels.items():
+        for month in sorted({*self.levels, *self.monthly_pct, *self.deletions}):
             if month.day != 1:
                 raise CpiError(N_("{month} is not the first day of a month."), month=month)
-            if not (isinstance(value, int | float) and math.isfinite(value) and value > 0):
+            if month in self.deletions:
+                continue  # a month out of range may always go
+            if (problem := month_problem(month)) is not None:
+                raise CpiError(problem[0], **problem[1])
+        for month, value in sorted(self.levels.items()):
+            if index_problem(value) is not None:
+                raise _bad_index(month)
+        for month, pct in sorted(self.monthly_pct.items()):
+            if not (isinstance(pct, int | float) and MIN_MONTHLY_PCT <= pct <= MAX_MONTHLY_PCT):
                 raise CpiError(
-                    N_("The index of {month} must be a positive number."), month=month_key(month)
+                    N_("{month}: a monthly change must be between {low} % and {high} %."),
+                    month=month_key(month),
+                    low=f"{MIN_MONTHLY_PCT:g}",
+                    high=f"{MAX_MONTHLY_PCT:g}",
                 )
         clash = set(self.deletions) & (set(self.levels) | set(self.monthly_pct))
         if clash:
@@ -397,13 +510,18 @@ class CpiUpdate:
                 )
             level = anchor.index_value if anchor is not None else BASE_LEVEL
             resolved = chain_monthly_pct(self.monthly_pct, anchor_level=level)
-        existing = set(session.scalars(select(CpiMonth.month)))
+        stored = {m: v for m, v in session.execute(select(CpiMonth.month, CpiMonth.index_value))}
+        existing = set(stored)
         remaining = (existing | set(resolved)) - set(self.deletions)
         if not remaining:
             raise CpiError(N_("The table cannot be left empty: restatement needs it."))
         absent = sorted(set(self.deletions) - existing)
         if absent:
             raise CpiError(N_("{month} is not in the table."), month=month_key(absent[0]))
+        for month, level in sorted(resolved.items()):
+            if index_problem(level) is not None:
+                raise _bad_index(month)
+        _check_changes(stored, resolved, set(self.deletions))
         self._resolved = resolved
 
     def run(self, *, session: Session, actor: Actor) -> int:
@@ -444,6 +562,32 @@ class CpiUpdate:
             changed += 1
         session.flush()
         return changed
+
+
+def _bad_index(month: date) -> CpiError:
+    return CpiError(
+        N_("The index of {month} must be a number between {low} and {high} (December 2016 = 100)."),
+        month=month_key(month),
+        **_index_bounds("en"),  # the command speaks English params; pages translate the text
+    )
+
+
+def _check_changes(
+    stored: Mapping[date, float], resolved: Mapping[date, float], deletions: set[date]
+) -> None:
+    """Every month written, and every pair of months a deletion makes neighbours, changes
+    plausibly from the month before it in the table as it will be."""
+    after = {m: v for m, v in stored.items() if m not in deletions} | dict(resolved)
+    before_order = sorted(stored)
+    neighbours = set(itertools.pairwise(before_order))
+    for pair in itertools.pairwise(sorted(after)):
+        touched = pair[0] in resolved or pair[1] in resolved or pair not in neighbours
+        if not touched:
+            continue  # rows already in the table are not re-judged by an unrelated edit
+        if (
+            jump := change_problem((pair[0], after[pair[0]]), (pair[1], after[pair[1]]))
+        ) is not None:
+            raise CpiError(jump[0], **jump[1])
 
 
 def _as_dict(row: CpiMonth) -> dict[str, object]:

@@ -11,6 +11,7 @@ onboarding command that calls these.
 * ``contact``: province, Argentine phone numbers, e-mail addresses.
 * ``opening_hours``: the weekly schedule.
 * ``business_rules``: service prices and durations, staff coverage.
+* ``text``: free text that would run as a spreadsheet formula.
 * ``messages``: the message catalog (English msgid, Argentine Spanish translation).
 """
 
@@ -47,6 +48,7 @@ from core.validation.identity import (
     validate_tax_status,
 )
 from core.validation.opening_hours import validate_opening_hours
+from core.validation.text import looks_like_formula, validate_plain_text
 
 __all__ = [
     "COMPANY_PREFIXES",
@@ -65,6 +67,7 @@ __all__ = [
     "cuit_check_digit",
     "disposable_email_domains",
     "is_disposable_email_domain",
+    "looks_like_formula",
     "phone_area_code",
     "phone_matches_province",
     "service_price_bounds",
@@ -74,6 +77,7 @@ __all__ = [
     "validate_legal_form",
     "validate_opening_hours",
     "validate_phone_ar",
+    "validate_plain_text",
     "validate_province",
     "validate_service_price",
     "validate_staff_coverage",

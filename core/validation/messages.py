@@ -265,6 +265,13 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "The duration can be at most {max} minutes ({hours} hours).",
         "La duración puede ser como máximo de {max} minutos ({hours} horas).",
     ),
+    # ------------------------------------------------------------------ free text
+    "text_formula": (
+        "Text cannot start like a spreadsheet formula (=, @, or + and - before anything "
+        "but a number).",
+        "El texto no puede empezar como una fórmula de planilla (=, @, o + y - antes de algo "
+        "que no sea un número).",
+    ),
     # ------------------------------------------------------------------ staff coverage
     "services_type": (
         "The services must be a list of service names.",
@@ -317,6 +324,7 @@ FIELD_LABELS: dict[str, tuple[str, str]] = {
     "duration": ("duration", "duración"),
     "services": ("service", "servicio"),
     "staff": ("staff", "equipo"),
+    "text": ("text", "texto"),
 }
 
 

@@ -202,9 +202,10 @@ def test_monthly_pct_upload_chains_from_the_previous_month(engine):
 
 def test_monthly_pct_without_an_anchor_month_is_refused(engine):
     before = table(engine)
-    parsed = parse_cpi_csv(b"month,monthly_pct\n2030-06,2\n", locale="en")
-    assert parsed.ok  # well-formed, but the table has no 2030-05 to chain from
-    with pytest.raises(CpiError, match="2030-05 is not in the table"):
+    # Within the plausible months (today + 24), past the bundled series' end (2026-12).
+    parsed = parse_cpi_csv(b"month,monthly_pct\n2027-06,2\n", locale="en")
+    assert parsed.ok  # well-formed, but the table has no 2027-05 to chain from
+    with pytest.raises(CpiError, match="2027-05 is not in the table"):
         execute(upload_to_update(parsed), actor=ADMIN, engine=engine)
     pd.testing.assert_frame_equal(table(engine), before)
 
@@ -212,9 +213,10 @@ def test_monthly_pct_without_an_anchor_month_is_refused(engine):
 def test_editor_changes_become_one_audited_transaction(engine):
     original = table(engine).tail(3).reset_index(drop=True)
     edited = original[["month", "index_value"]].copy()
-    edited.loc[2, "index_value"] = 99999.0
+    # Plausible values: a monthly change over +100 % is refused (test_cpi_plausibility.py).
+    edited.loc[2, "index_value"] = round(original["index_value"][2] * 1.01, 4)
     edited = edited.drop(index=0)
-    edited.loc[9] = [date(2027, 1, 1), 123456.0]
+    edited.loc[9] = [date(2027, 1, 1), round(original["index_value"][2] * 1.03, 4)]
     update = edits_to_update(original, edited)
     assert update.deletions == (pd.Timestamp(original["month"][0]).date(),)
     assert set(update.levels) == {pd.Timestamp(original["month"][2]).date(), date(2027, 1, 1)}

@@ -39,11 +39,10 @@ from core.security.sealing import seal
 from core.security.webhooks import Resolver, mask_webhook_url, validate_webhook_url
 from core.validation import ValidationError
 from core.validation.contact import validate_email
-from core.workflows.alerts.config import AlertError, load_config
+from core.workflows.alerts.config import AlertError, check_settings, load_config
 from core.workflows.alerts.definitions import (
     ACTION_KINDS,
     CLOSE_OUTCOMES,
-    MAX_HOLDOUT_SHARE,
     MAX_PLAYBOOK_STEPS,
     MAX_TEXT,
     REASONS,
@@ -398,15 +397,7 @@ class UpdateSettings:
     reopen_cooldown_days: int
 
     def validate(self, *, session: Session, actor: Actor) -> None:
-        if not 0 <= float(self.holdout_share) <= MAX_HOLDOUT_SHARE:
-            raise AlertError(
-                N_("The holdout share must be between 0% and {high}%."),
-                high=int(MAX_HOLDOUT_SHARE * 100),
-            )
-        if float(self.notify_min_priority) < 0:
-            raise AlertError(N_("The notification priority cannot be negative."))
-        if not 0 <= int(self.reopen_cooldown_days) <= 365:
-            raise AlertError(N_("The reopen cooldown must be between 0 and 365 days."))
+        check_settings(self.holdout_share, self.notify_min_priority, self.reopen_cooldown_days)
         _actor(session, actor)
 
     def run(self, *, session: Session, actor: Actor) -> CsAlertSettings:

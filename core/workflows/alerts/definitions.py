@@ -230,6 +230,10 @@ MAX_HOLDOUT_SHARE = 0.5
 # mid-sized tenants at high risk, notify; the rest only show in the queue.
 DEFAULT_NOTIFY_MIN_PRIORITY = 50_000.0
 DEFAULT_REOPEN_COOLDOWN_DAYS = 30
+# Plausible bounds of what an admin types: no tenant loses 100 M ARS of revenue a month,
+# and a cooldown over a year is "never reopen" (close the alert with that outcome).
+MAX_NOTIFY_MIN_PRIORITY = 100_000_000.0
+MAX_REOPEN_COOLDOWN_DAYS = 365
 
 
 @dataclass(frozen=True)

@@ -1,8 +1,10 @@
 """Enterprise import: locations, services and staff of a chain from CSV or XLSX files.
 
-Each file is checked whole before anything is saved: size (before parsing), format,
-encoding, columns, formulas, then every row through the same validators as the wizard's
-steps. The result is either a report of every problem (file, row, column, message; rows
+Each file is checked whole before anything is saved: size (before parsing), format, an
+.xlsx's zip directory (before decompressing: ``core.security.uploads``), encoding, line,
+cell and row bounds, columns, formulas, then every row through the same validators as
+the wizard's steps. A file no parser can read gets one file-level message, never a
+traceback. The result is either a report of every problem (file, row, column, message; rows
 numbered as the spreadsheet shows them, header = row 1) or the draft's locations, hours,
 services and staff replaced in one transaction. Nothing is saved unless every row of
 every file is valid.
@@ -19,7 +21,6 @@ from __future__ import annotations
 import csv
 import io
 import re
-import zipfile
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, time
@@ -33,6 +34,16 @@ from core.clock import now
 from core.commands import Actor
 from core.errors import DomainError
 from core.i18n import N_
+from core.security.uploads import (
+    MAX_FIELD_CHARS,
+    MAX_UPLOAD_BYTES,
+    PARSER_ERRORS,
+    XLSX_BROKEN,
+    UploadError,
+    check_xlsx_archive,
+    read_csv_rows,
+)
+from core.validation import looks_like_formula
 from core.workflows.onboarding.drafts import (
     _enter,
     completed_steps,
@@ -42,9 +53,14 @@ from core.workflows.onboarding.drafts import (
     reset_verification,
 )
 from core.workflows.onboarding.messages import message
-from core.workflows.onboarding.steps import STEPS, StepValidationError, validate_step
+from core.workflows.onboarding.steps import (
+    MAX_STAFF_SERVICES,
+    STEPS,
+    StepValidationError,
+    validate_step,
+)
 
-MAX_UPLOAD_BYTES = 10 * 1024 * 1024
+__all__ = ["MAX_UPLOAD_BYTES", "looks_like_formula"]  # re-exported: the page and tests use them
 MAX_ROWS = 50_000
 KINDS = ("locations", "services", "staff")
 WEEKDAY_COLUMNS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -92,7 +108,6 @@ _FIELD_COLUMN = {
     "staff": "services",
     "locations": "name",
 }
-_PLAIN_NUMBER = re.compile(r"[+-][\d\s().,-]*")  # -5, +54 9 11 ...: values, not formulas
 _SHIFT = re.compile(r"\s*(\d{1,2}:\d{2})\s*[-–—]\s*(\d{1,2}:\d{2})\s*")
 
 
@@ -122,16 +137,6 @@ class ImportSummary:
 # ----------------------------------------------------------------------------- reading
 
 
-def looks_like_formula(value: str) -> bool:
-    """Text a spreadsheet would run: ``=SUM(...)``, ``@cmd``, ``+A1``, ``-1+cmd|...``."""
-    text = value.lstrip()
-    if not text:
-        return False
-    if text[0] in "=@":
-        return True
-    return text[0] in "+-" and _PLAIN_NUMBER.fullmatch(text) is None
-
-
 def _reject(
     kind: str, code: str, locale: str, column: str = "", row: int | None = None, **params: Any
 ) -> ImportRejectedError:
@@ -147,34 +152,57 @@ def _csv_rows(kind: str, data: bytes, locale: str) -> list[list[str]]:
         raise _reject(kind, "import_encoding", locale) from None
     first = text.split("\n", 1)[0]
     delimiter = ";" if first.count(";") > first.count(",") else ","
-    return [list(row) for row in csv.reader(io.StringIO(text), delimiter=delimiter)]
+    return read_csv_rows(text, delimiter=delimiter, max_rows=MAX_ROWS + 1)
 
 
 def _xlsx_rows(kind: str, data: bytes, locale: str) -> tuple[list[list[str]], list[RowError]]:
-    from openpyxl import load_workbook  # imported here: only uploads need it
-
+    check_xlsx_archive(data)  # before openpyxl decompresses anything
     try:
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
-        raise _reject(kind, "import_xlsx_broken", locale, reason=type(exc).__name__) from None
+        return _read_sheet(kind, data, locale)
+    except (UploadError, ImportRejectedError):
+        raise
+    except PARSER_ERRORS:  # a damaged or cut-short workbook, whatever the parser says
+        raise UploadError(XLSX_BROKEN) from None
+
+
+def _read_sheet(kind: str, data: bytes, locale: str) -> tuple[list[list[str]], list[RowError]]:
+    from openpyxl import load_workbook  # imported here: only uploads need it
+    from openpyxl.worksheet.formula import ArrayFormula, DataTableFormula
+
+    workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
+    # A few columns past the template's show a stray one; a sheet declaring column XFD
+    # in every row must not become 16,384 cells a row.
+    width = len(COLUMNS[kind]) + 8
     try:
         sheet = workbook[kind] if kind in workbook.sheetnames else workbook.worksheets[0]
-        rows, formulas = [], []
-        for r, cells in enumerate(sheet.iter_rows(), start=1):
+        if hasattr(sheet, "reset_dimensions"):  # the declared size is the file's word only
+            sheet.reset_dimensions()
+        rows: list[list[str]] = []
+        formulas: list[tuple[int, int]] = []
+        errors: list[RowError] = []
+        for r, cells in enumerate(sheet.iter_rows(max_col=width, values_only=True), start=1):
             if r > MAX_ROWS + 1:
                 raise _reject(kind, "import_too_many_rows", locale, max=MAX_ROWS)
             values = []
-            for cell in cells:
-                value = cell.value
-                if cell.data_type == "f" or (isinstance(value, str) and value.startswith("=")):
-                    formulas.append((r, cell.column))
+            for c, value in enumerate(cells, start=1):
+                if isinstance(value, ArrayFormula | DataTableFormula) or (
+                    isinstance(value, str) and value.startswith("=")
+                ):
+                    formulas.append((r, c))
                     value = ""
-                values.append(_cell_text(value))
+                text = _cell_text(value)
+                if len(text) > MAX_FIELD_CHARS:
+                    raise UploadError(
+                        N_("A cell has more than {max} characters."), r, max=MAX_FIELD_CHARS
+                    )
+                values.append(text)
+            while values and not values[-1]:
+                values.pop()
             rows.append(values)
     finally:
         workbook.close()
     header = [v.strip().lower() for v in rows[0]] if rows else []
-    errors = [
+    errors += [
         RowError(
             kind,
             r,
@@ -212,12 +240,17 @@ def read_table(
         raise _reject(kind, "import_empty", locale)
     is_zip = data[:4] == b"PK\x03\x04"
     errors: list[RowError] = []
-    if is_zip:
-        rows, errors = _xlsx_rows(kind, data, locale)
-    elif filename.lower().endswith((".xlsx", ".xls", ".xlsm")) or data[:4] == b"\xd0\xcf\x11\xe0":
-        raise _reject(kind, "import_format", locale)
-    else:
-        rows = _csv_rows(kind, data, locale)
+    try:
+        if is_zip:
+            rows, errors = _xlsx_rows(kind, data, locale)
+        elif (
+            filename.lower().endswith((".xlsx", ".xls", ".xlsm")) or data[:4] == b"\xd0\xcf\x11\xe0"
+        ):
+            raise _reject(kind, "import_format", locale)
+        else:
+            rows = _csv_rows(kind, data, locale)
+    except UploadError as exc:
+        raise ImportRejectedError([RowError(kind, exc.row, "", exc.text(locale))]) from None
     rows = [row for row in rows if any(cell.strip() for cell in row)]
     if not rows:
         raise _reject(kind, "import_empty", locale)
@@ -359,6 +392,7 @@ def _payloads(
     all_services = [s["name"] for s in services]
     if "staff" in tables:
         payload["staff"] = []
+        pairs = 0
         for number, rec in tables["staff"]:
             named = rec.get("services", "").strip()
             performed = (
@@ -366,6 +400,18 @@ def _payloads(
                 if named == "*"
                 else [s.strip() for s in re.split(r"[;|]", named) if s.strip()]
             )
+            pairs += len(performed)
+            if pairs > MAX_STAFF_SERVICES:  # "*" x thousands of people: stop expanding here
+                raise ImportRejectedError(
+                    [
+                        RowError(
+                            "staff",
+                            number,
+                            "services",
+                            message("too_many_staff_services", locale, max=MAX_STAFF_SERVICES),
+                        )
+                    ]
+                )
             week = parse_week(rec)
             if week is None:
                 errors += _bad_week_cells("staff", number, rec, locale)
@@ -430,7 +476,7 @@ def check_upload(
     if errors:
         raise ImportRejectedError(errors)
     payload, errors = _payloads(tables, draft, locale)
-    steps, more = _validate(payload, tables, draft, locale)
+    steps, more = _validate(payload, tables, draft, locale)  # the draft's size too
     errors += more
     if errors:
         errors.sort(key=lambda e: (KINDS.index(e.file), e.row or 0))

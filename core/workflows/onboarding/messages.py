@@ -51,6 +51,20 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "The {label} must be a whole number between {low} and {high}.",
         "{label} tiene que ser un número entero entre {low} y {high}.",
     ),
+    "too_many_staff_services": (
+        "With this row the staff would perform more than {max} services in all (a person "
+        "times each service they do); list each person's services instead of * (every "
+        "service), or import the chain in parts.",
+        "Con esta fila el equipo haría más de {max} servicios en total (cada persona por "
+        "cada servicio que hace); listá los servicios de cada persona en vez de * (todos), "
+        "o importá la cadena por partes.",
+    ),
+    "draft_too_large": (
+        "The onboarding data would take {size} MB; the limit is {limit} MB. Import the chain "
+        "in parts.",
+        "Los datos del alta ocuparían {size} MB; el límite es {limit} MB. Importá la cadena "
+        "por partes.",
+    ),
     # ------------------------------------------------------------------ integrations
     "mp_token": (
         "The MercadoPago access token must start with APP_USR- (or TEST- for a sandbox) "
@@ -162,10 +176,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "import_format": (
         "The file is neither CSV nor an Excel workbook (.xlsx).",
         "El archivo no es CSV ni un libro de Excel (.xlsx).",
-    ),
-    "import_xlsx_broken": (
-        "The Excel workbook cannot be read: {reason}.",
-        "No se puede leer el libro de Excel: {reason}.",
     ),
     "import_too_many_rows": (
         "The file has more than {max} rows.",

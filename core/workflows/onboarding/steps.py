@@ -21,6 +21,7 @@ Draft layout (``OnboardingSession.draft``, JSON), one key per step::
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -40,6 +41,7 @@ from core.validation import (
     validate_legal_form,
     validate_opening_hours,
     validate_phone_ar,
+    validate_plain_text,
     validate_province,
     validate_service_price,
     validate_staff_coverage,
@@ -77,6 +79,14 @@ CALENDAR_PROVIDERS = ("google", "outlook")
 MAX_LOCATIONS = 500
 MAX_SERVICES = 300
 MAX_STAFF = 20_000
+# Who performs what: every pair becomes a staff-service row at activation. A chain of
+# 500 locations x 10 people x 20 services is 100,000; "*" (every service) for thousands
+# of people is a slip, not a chain (5,000 x 300 was 1.5 M rows and a 58 MiB draft).
+MAX_STAFF_SERVICES = 100_000
+# The draft is JSON read on every wizard rerun; the largest chain the caps allow with
+# realistic names (20,000 people x 5 services of 40 characters, two shifts a day, 500
+# locations) measured 12.2 MiB.
+MAX_DRAFT_BYTES = 16 * 2**20
 MAX_TEXT = {"legal_name": 160, "trade_name": 120, "owner_name": 120, "name": 120}
 MAX_TEXT.update({"address": 200, "city": 80, "category": 40, "role": 40})
 _MP_TOKEN = re.compile(r"(APP_USR|TEST)-[A-Za-z0-9-]{20,200}")
@@ -140,6 +150,11 @@ class _Errors:
             self.code(name, "required", row, label=label(name, self.locale))
         elif len(text) > MAX_TEXT.get(name, 120):
             self.code(name, "too_long", row, label=label(name, self.locale), max=MAX_TEXT[name])
+        else:
+            # Refused as the import refuses it: it would run in a spreadsheet download.
+            self.check(
+                name, partial(validate_plain_text, text, field=name, locale=self.locale), row
+            )
         return text
 
     def choice(self, values: Mapping[str, Any], name: str, options: tuple[str, ...]) -> str:
@@ -330,6 +345,7 @@ def validate_staff(payload: Any, draft: Mapping[str, Any], locale: str) -> StepR
     offered = set(services)
     _count(errors, rows, "staff", "staff", MAX_STAFF)
     data = []
+    pairs = 0
     for i, row in enumerate(rows):
         person: dict[str, Any] = {
             "name": errors.text(row, "name", i),
@@ -348,6 +364,10 @@ def validate_staff(payload: Any, draft: Mapping[str, Any], locale: str) -> StepR
         person["services"] = [s for s in dict.fromkeys(performed) if s in offered]
         if not performed:
             errors.code("services", "no_services_performed", i)
+        pairs += len(person["services"])
+        if pairs > MAX_STAFF_SERVICES:  # the row that crosses the cap, then stop
+            errors.code("services", "too_many_staff_services", i, max=MAX_STAFF_SERVICES)
+            errors.raise_if_any()
         week = errors.check(
             "working_hours",
             partial(validate_opening_hours, row.get("hours"), locale=locale),
@@ -460,10 +480,41 @@ VALIDATORS: dict[str, Callable[..., StepResult]] = {
 }
 
 
+def draft_size(draft: Mapping[str, Any]) -> int:
+    """Bytes of ``draft`` as the JSON column stores it."""
+    return len(json.dumps(draft, ensure_ascii=False, default=str).encode())
+
+
+def check_draft_size(draft: Mapping[str, Any], step: str, *, locale: str = "es_AR") -> None:
+    """Raise StepValidationError when ``draft`` is over ``MAX_DRAFT_BYTES``."""
+    size = draft_size(draft)
+    if size > MAX_DRAFT_BYTES:
+        raise StepValidationError(
+            [
+                FieldError(
+                    step,
+                    message(
+                        "draft_too_large",
+                        locale,
+                        size=f"{size / 2**20:.1f}",
+                        limit=f"{MAX_DRAFT_BYTES / 2**20:.1f}",
+                    ),
+                    code="draft_too_large",
+                )
+            ]
+        )
+
+
 def validate_step(
     step: str, payload: Any, draft: Mapping[str, Any], *, locale: str = "es_AR"
 ) -> StepResult:
-    """Validate one data step's submission against the rest of the draft."""
+    """Validate one data step's submission against the rest of the draft.
+
+    The draft with the step's data in it must stay under ``MAX_DRAFT_BYTES``, so every
+    save (a wizard step or an import) is bounded.
+    """
     if step not in VALIDATORS:
         raise StepValidationError([FieldError("step", message("step_unknown", locale, step=step))])
-    return VALIDATORS[step](payload, draft, locale)
+    result = VALIDATORS[step](payload, draft, locale)
+    check_draft_size({**draft, step: result.data}, step, locale=locale)
+    return result

@@ -23,6 +23,7 @@ from core.validation import (
     validate_legal_form,
     validate_opening_hours,
     validate_phone_ar,
+    validate_plain_text,
     validate_province,
     validate_service_price,
     validate_staff_coverage,
@@ -482,6 +483,15 @@ STAFF_ERRORS = [
     ),
 ]
 
+# What a spreadsheet would run (the finding: a trade name accepted by the wizard).
+TEXT_ERRORS = [
+    _case("hyperlink", validate_plain_text, '=HYPERLINK("http://x","y")', "text_formula", "text"),
+    _case("at", validate_plain_text, "@SUM(A1)", "text_formula", "text"),
+    _case("plus_cell", validate_plain_text, "+A1", "text_formula", "text"),
+    _case("dde", validate_plain_text, "-2+3+cmd|' /C calc'!A0", "text_formula", "text"),
+    _case("padded", validate_plain_text, "  =1+1", "text_formula", "text"),
+]
+
 ALL_ERRORS = (
     CUIT_ERRORS
     + PHONE_ERRORS
@@ -490,6 +500,7 @@ ALL_ERRORS = (
     + PRICE_ERRORS
     + DURATION_ERRORS
     + STAFF_ERRORS
+    + TEXT_ERRORS
 )
 
 
