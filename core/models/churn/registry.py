@@ -33,6 +33,7 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from core.clock import now
+from core.db import write_unit
 from core.models.churn.data import examples_as_of
 from core.models.churn.drivers import render_driver, tenant_drivers
 from core.models.churn.model import ChurnClassifier, encode_matrix
@@ -275,7 +276,7 @@ def retrain(
     """
     data_end = data_end or now().date()
     config = config or TrainingConfig()
-    with Session(engine) as session, session.begin():
+    with write_unit(engine) as session:
         first = first_data_day(session=session)
         if first is None:
             raise ValueError("no billing history yet: nothing to train a churn model on")
@@ -296,14 +297,14 @@ def retrain(
                 return health_risk(session=read, rows=rows, max_dates=config.health_dates)
 
     candidate = train_candidate(examples, config=config, truth=_truth_for(engine), health=health)
-    with Session(engine, expire_on_commit=False) as session, session.begin():
+    with write_unit(engine) as session:
         row = register_candidate(session=session, candidate=candidate, job_run_id=job_run_id)
     return row
 
 
 def score_with_promoted(engine: Engine, *, as_of: datetime | None = None) -> int | None:
     """Score all active tenants with the promoted model; None when none is promoted yet."""
-    with Session(engine) as session, session.begin():
+    with write_unit(engine) as session:
         model = promoted_model(session=session)
         if model is None:
             return None

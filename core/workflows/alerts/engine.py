@@ -37,6 +37,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from core.audit import record
+from core.commands import bump_version
 from core.schema import CsAlert, CsIntervention
 from core.workflows.alerts.config import load_config
 from core.workflows.alerts.definitions import AlertConfig
@@ -201,6 +202,7 @@ def apply_signal(
         alert.last_signal_at = at
         if alert.status == "snoozed":
             alert.status, alert.snoozed_until = "open", None
+            bump_version(alert)
     alert.signal_detail = detail
     alert.mrr_at_risk, alert.churn_probability, alert.probability_source = mrr, probability, source
     alert.priority = round(mrr * probability, 2)
@@ -286,6 +288,8 @@ def close_alert(
     alert.closed_at, alert.closed_by_id = at, actor_id
     alert.outcome, alert.outcome_note = outcome, note
     alert.snoozed_until = None
+    if actor_id is None:  # the rules closed it: a card open on it is stale now
+        bump_version(alert)
     if alert.intervention_id is not None:
         ledger = session.get(CsIntervention, alert.intervention_id)
         if ledger is not None:
@@ -387,5 +391,6 @@ def wake_snoozed(session: Session, *, at: datetime) -> int:
     for alert in due:
         before = alert_state(alert)
         alert.status, alert.snoozed_until = "open", None
+        bump_version(alert)
         audit_change(session, alert, "alert.wake", before, actor_id=None, comment="snooze ended")
     return len(due)

@@ -12,9 +12,9 @@ from __future__ import annotations
 import random
 
 from sqlalchemy import Engine
-from sqlalchemy.orm import Session
 
 from core.clock import now
+from core.db import write_unit
 from core.workflows.alerts.config import load_config
 from core.workflows.alerts.engine import run_alert_rules
 from core.workflows.alerts.notify import deliver_due, enqueue_for_alerts
@@ -25,7 +25,7 @@ def evaluate_and_notify(
 ) -> dict[str, object]:
     """One complete run; returns the job detail (counts, skipped rules, deliveries)."""
     at = now()
-    with Session(engine) as session, session.begin():
+    with write_unit(engine) as session:
         run = run_alert_rules(session=session, at=at, rng=rng)
         queued = enqueue_for_alerts(session, run.opened, at=at, config=load_config(session=session))
     detail: dict[str, object] = {**run.detail(), "notifications_queued": queued}

@@ -36,6 +36,7 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from core.clock import now
+from core.db import write_unit
 from core.schema import CsAlert, CsNotification, CsNotificationPref, Tenant
 from core.workflows.alerts.definitions import REASON_LABELS, AlertConfig
 
@@ -202,7 +203,7 @@ def deliver_due(
                 send_email(row.target, row.payload, smtp=smtp, timeout_s=timeout_s)
         except (OSError, smtplib.SMTPException, urllib.error.URLError, ValueError) as exc:
             error = f"{exc.__class__.__name__}: {exc}"[:500]
-        with Session(engine) as session, session.begin():
+        with write_unit(engine) as session:
             note = session.get(CsNotification, row.id)
             if note is None or note.status != "pending":
                 continue
