@@ -22,11 +22,12 @@ TABLES = ('onboarding_sessions', 'cs_alerts')
 
 
 def upgrade() -> None:
+    # A plain ADD COLUMN (a constant default makes NOT NULL legal on SQLite): a batch
+    # copy would drop and recreate tables that other tables' rows point to.
     for table in TABLES:
-        with op.batch_alter_table(table, schema=None) as batch_op:
-            batch_op.add_column(
-                sa.Column('version', sa.Integer(), server_default=sa.text('1'), nullable=False)
-            )
+        op.add_column(
+            table, sa.Column('version', sa.Integer(), server_default=sa.text('1'), nullable=False)
+        )
 
 
 def downgrade() -> None:

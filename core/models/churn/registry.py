@@ -33,7 +33,7 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from core.clock import now
-from core.db import write_unit
+from core.db import read_session, write_unit
 from core.models.churn.data import examples_as_of
 from core.models.churn.drivers import render_driver, tenant_drivers
 from core.models.churn.model import ChurnClassifier, encode_matrix
@@ -46,7 +46,7 @@ from core.models.churn.training import (
     train_candidate,
     training_dates,
 )
-from core.schema.churn_models import ChurnModelVersion, ChurnScore
+from core.schema.churn_models import ChurnFeatureSet, ChurnModelVersion, ChurnScore
 
 __all__ = [
     "PROMOTION_AUC_TOLERANCE",
@@ -64,6 +64,8 @@ __all__ = [
 PROMOTION_AUC_TOLERANCE = 0.01
 #: Drivers shown per tenant.
 TOP_DRIVERS = 3
+# Cached feature sets stored per write unit after a retrain computed them (short writes).
+FEATURE_SETS_PER_WRITE = 8
 
 
 # ------------------------------------------------------------------- registry
@@ -276,7 +278,9 @@ def retrain(
     """
     data_end = data_end or now().date()
     config = config or TrainingConfig()
-    with write_unit(engine) as session:
+    # Computing a year of weekly feature sets takes minutes: do it in a read (no lock, no
+    # flush), then store the new feature sets in short write units.
+    with read_session(engine) as session, session.no_autoflush:
         first = first_data_day(session=session)
         if first is None:
             raise ValueError("no billing history yet: nothing to train a churn model on")
@@ -289,6 +293,11 @@ def retrain(
             cache_before=cache_before,
             progress=progress,
         )
+        computed = [row for row in session.new if isinstance(row, ChurnFeatureSet)]
+        session.expunge_all()
+    for start in range(0, len(computed), FEATURE_SETS_PER_WRITE):
+        with write_unit(engine) as session:
+            session.add_all(computed[start : start + FEATURE_SETS_PER_WRITE])
     health = None
     if with_health and config.health_dates > 0:
 
