@@ -163,3 +163,28 @@ def button(app: AppTest, label: str):  # type: ignore[no-untyped-def]
 
 def close_form_button(app: AppTest):  # type: ignore[no-untyped-def]
     return button(app, "Close alert")
+
+
+def test_a_card_read_before_another_windows_change_is_refused(triage_env) -> None:  # type: ignore[no-untyped-def]
+    from core.commands import Actor, execute
+    from core.workflows.alerts.commands import SnoozeAlert
+
+    engine, world, _ = triage_env
+    alert_id = failed_invoice_alert(engine)
+    app = open_page(alert_id, lang="es_AR")
+    with Session(engine) as session:
+        shown = session.get(CsAlert, alert_id).version  # type: ignore[union-attr]
+    # Another window snoozes the alert while this card is open.
+    execute(
+        SnoozeAlert(alert_id, today() + timedelta(days=3), "otra ventana", expected_version=shown),
+        actor=Actor(world.manager),
+        engine=engine,
+    )
+    app.selectbox(key="triage_close_outcome").set_value("resolved")
+    button(app, "Cerrar alerta").click().run()
+    assert [e.value for e in app.error] == [
+        "Esto cambió en otra ventana; recargá para ver lo último."
+    ]
+    with Session(engine) as session:
+        alert = session.get(CsAlert, alert_id)
+        assert (alert.status, alert.version) == ("snoozed", shown + 1)  # type: ignore[union-attr]

@@ -50,6 +50,7 @@ from core.schema.churn_models import ChurnFeatureSet, ChurnModelVersion, ChurnSc
 
 __all__ = [
     "PROMOTION_AUC_TOLERANCE",
+    "compute_scores",
     "latest_churn_scores",
     "model_history",
     "promoted_model",
@@ -206,13 +207,26 @@ def score_all(
     *, session: Session, model: ChurnClassifier, as_of: datetime, version: int
 ) -> pd.DataFrame:
     """Score every tenant active at ``as_of`` and add the rows to ``console_churn_scores``."""
+    rows, frame = compute_scores(session=session, model=model, as_of=as_of, version=version)
+    session.add_all(rows)
+    session.flush()
+    return frame
+
+
+def compute_scores(
+    *, session: Session, model: ChurnClassifier, as_of: datetime, version: int
+) -> tuple[list[ChurnScore], pd.DataFrame]:
+    """The score rows of every tenant active at ``as_of``, not yet added to a session.
+
+    Returns the rows and the same scores as a frame (tenant_id, probability, drivers).
+    """
     features = examples_as_of(session=session, as_of=as_of)
     if features.empty:
-        return pd.DataFrame(columns=["tenant_id", "probability", "drivers"])
+        return [], pd.DataFrame(columns=["tenant_id", "probability", "drivers"])
     probability = model.predict_proba(features)[:, 1]
     drivers = tenant_drivers(model.explainer_, features, top=TOP_DRIVERS)
     scored_at = now()
-    session.add_all(
+    rows = [
         ChurnScore(
             tenant_id=int(tenant_id),
             scored_at=scored_at,
@@ -221,11 +235,11 @@ def score_all(
             drivers=d,
         )
         for tenant_id, p, d in zip(features.index, probability, drivers, strict=True)
-    )
-    session.flush()
-    return pd.DataFrame(
+    ]
+    frame = pd.DataFrame(
         {"tenant_id": features.index, "probability": probability, "drivers": drivers}
     )
+    return rows, frame
 
 
 def latest_churn_scores(*, session: Session, locale: str = "en") -> pd.DataFrame:
@@ -313,11 +327,14 @@ def retrain(
 
 def score_with_promoted(engine: Engine, *, as_of: datetime | None = None) -> int | None:
     """Score all active tenants with the promoted model; None when none is promoted yet."""
-    with write_unit(engine) as session:
+    # Features and predictions in a read; only the inserts hold the write lock.
+    with read_session(engine) as session:
         model = promoted_model(session=session)
         if model is None:
             return None
-        scores = score_all(
+        rows, _frame = compute_scores(
             session=session, model=model, as_of=as_of or now(), version=model.version_
         )
-    return len(scores)
+    with write_unit(engine) as session:
+        session.add_all(rows)
+    return len(rows)

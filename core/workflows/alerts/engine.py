@@ -323,14 +323,20 @@ class RulesRun:
         }
 
 
-def run_alert_rules(
-    *,
-    session: Session,
-    at: datetime,
-    rng: random.Random | None = None,
-    results: list[RuleResult] | None = None,
-) -> RulesRun:
-    """Evaluate every rule and bring the alerts in line; the caller commits.
+@dataclass
+class RulesInput:
+    """What a run reads before it writes: rules, tenants, signals, risk (see evaluate)."""
+
+    config: AlertConfig
+    ctx: TenantContext
+    results: list[RuleResult]
+    risk: Risk
+
+
+def evaluate(
+    *, session: Session, at: datetime, results: list[RuleResult] | None = None
+) -> RulesInput:
+    """Read and evaluate every rule; writes nothing, so it may run in a read session.
 
     ``results`` replaces the rule evaluation (tests feed signals directly).
     """
@@ -342,6 +348,30 @@ def run_alert_rules(
             session=session, ctx=ctx, rules=config.rules, scores=scores, scores_why=why
         )
     risk = read_risk(session=session, at=at, scores=scores)
+    return RulesInput(config, ctx, results, risk)
+
+
+def run_alert_rules(
+    *,
+    session: Session,
+    at: datetime,
+    rng: random.Random | None = None,
+    results: list[RuleResult] | None = None,
+    evaluated: RulesInput | None = None,
+) -> RulesRun:
+    """Evaluate every rule and bring the alerts in line; the caller commits.
+
+    ``results`` replaces the rule evaluation (tests feed signals directly);
+    ``evaluated`` is :func:`evaluate`'s answer read beforehand (the job reads it in a
+    read session, so its write unit holds the write lock only to apply it).
+    """
+    evaluated = evaluated or evaluate(session=session, at=at, results=results)
+    config, ctx, results, risk = (
+        evaluated.config,
+        evaluated.ctx,
+        evaluated.results,
+        evaluated.risk,
+    )
     tenants = {int(r["tenant_id"]): r for r in ctx.tenants.to_dict("records")}
     run = RulesRun()
     for result in results:

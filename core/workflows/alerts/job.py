@@ -14,9 +14,9 @@ import random
 from sqlalchemy import Engine
 
 from core.clock import now
-from core.db import write_unit
+from core.db import read_session, write_unit
 from core.workflows.alerts.config import load_config
-from core.workflows.alerts.engine import run_alert_rules
+from core.workflows.alerts.engine import evaluate, run_alert_rules
 from core.workflows.alerts.notify import deliver_due, enqueue_for_alerts
 
 
@@ -25,8 +25,11 @@ def evaluate_and_notify(
 ) -> dict[str, object]:
     """One complete run; returns the job detail (counts, skipped rules, deliveries)."""
     at = now()
+    # Evaluate in a read (no lock); the write unit only applies the signals to the alerts.
+    with read_session(engine) as session:
+        evaluated = evaluate(session=session, at=at)
     with write_unit(engine) as session:
-        run = run_alert_rules(session=session, at=at, rng=rng)
+        run = run_alert_rules(session=session, at=at, rng=rng, evaluated=evaluated)
         queued = enqueue_for_alerts(session, run.opened, at=at, config=load_config(session=session))
     detail: dict[str, object] = {**run.detail(), "notifications_queued": queued}
     if deliver:
