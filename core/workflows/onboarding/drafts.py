@@ -72,13 +72,17 @@ def _fail(code: str, locale: str, **params: Any) -> OnboardingError:
     return OnboardingError(message(code, locale, **params), code)
 
 
-def get_session(*, session: Session, session_id: int, locale: str = "es_AR") -> OnboardingSession:
+def get_session(
+    *, session: Session, session_id: int, locale: str = "es_AR", for_update: bool = False
+) -> OnboardingSession:
     # populate_existing: a claim (an UPDATE) may have moved the version of a loaded copy.
     query = (
         select(OnboardingSession)
         .where(OnboardingSession.id == session_id)
         .execution_options(populate_existing=True)
     )
+    if for_update:  # PostgreSQL locks the row; a SQLite write unit holds the database
+        query = query.with_for_update()
     row = session.scalars(query).one_or_none()
     if row is None:
         raise _fail("session_missing", locale, session_id=session_id)
@@ -205,11 +209,12 @@ def open_session(
 
     ``claim`` bumps the row's version (the write lock on PostgreSQL too) if it is still
     ``expected_version`` (None: whatever it is), else raises StaleWriteError; navigation
-    passes ``claim=False``.
+    passes ``claim=False`` and only locks the row (PostgreSQL ``FOR UPDATE``).
     """
     if claim and claim_version(session, OnboardingSession, session_id, expected_version) is None:
         raise _fail("session_missing", locale, session_id=session_id)
-    row = get_session(session=session, session_id=session_id, locale=locale)
+    # Unclaimed (navigation), the row is still locked so two tabs' moves do not interleave.
+    row = get_session(session=session, session_id=session_id, locale=locale, for_update=not claim)
     require_open(row, locale)
     return row
 
