@@ -4,6 +4,8 @@ The session id is in the URL (``?session=12``) and every step is saved as it is 
 so a reload or a closed browser resumes where the operator left off.
 """
 
+from dataclasses import replace
+
 import streamlit as st
 
 from core import formatting as fmt
@@ -39,6 +41,7 @@ from ui.onboarding_review import (
     resume_list,
     review_queue_panel,
 )
+from ui.versions import shown_version
 
 st.title(_("Onboarding wizard"))
 locale = current_locale()
@@ -89,7 +92,10 @@ def stepper(row: OnboardingView) -> None:
 
 def save(row: OnboardingView, step: str, payload: object) -> None:
     try:
-        result = db.execute(SubmitStep(row.id, step, payload, locale=locale), actor=current_actor())
+        result = db.execute(
+            SubmitStep(row.id, step, payload, locale=locale, expected_version=row.version),
+            actor=current_actor(),
+        )
     except StepValidationError as exc:
         lines = []
         for error in exc.errors:
@@ -120,7 +126,7 @@ def data_step(row: OnboardingView, step: str) -> None:
         elif step == "contact":
             payload = forms.contact_form(draft.get("contact") or {}, key)
         elif step == "locations":
-            import_panel(row.id, locale)
+            import_panel(row.id, row.version, locale)
             payload = forms.locations_form(draft.get("locations") or [], key)
         elif step == "hours":
             payload = forms.hours_form(locations, draft.get("hours") or {}, key)
@@ -142,7 +148,10 @@ def review_step(row: OnboardingView) -> None:
     status = row.verification_status
     if st.button(_("Run verification"), type="primary", icon=":material/fact_check:"):
         try:
-            status = db.execute(VerifyOnboarding(row.id, locale=locale), actor=current_actor())
+            status = db.execute(
+                VerifyOnboarding(row.id, locale=locale, expected_version=row.version),
+                actor=current_actor(),
+            )
         except DomainError as exc:
             show_error(exc)
             return
@@ -170,7 +179,7 @@ def review_step(row: OnboardingView) -> None:
         st.caption(
             _("A reviewer decides here or in the review queue; the sidebar operator is recorded.")
         )
-        decision_form(row.id, key=f"review_{row.id}")
+        decision_form(row.id, key=f"review_{row.id}", version=row.version)
     elif st.button(_("Continue to activation"), icon=":material/arrow_forward:"):
         go_to(row.id, "activation")
 
@@ -191,7 +200,10 @@ def activation_step(row: OnboardingView) -> None:
     )
     if st.button(_("Activate tenant"), type="primary", icon=":material/rocket_launch:"):
         try:
-            result = db.execute(ActivateTenant(row.id, locale=locale), actor=current_actor())
+            result = db.execute(
+                ActivateTenant(row.id, locale=locale, expected_version=row.version),
+                actor=current_actor(),
+            )
         except DomainError as exc:
             show_error(exc)
             return
@@ -230,6 +242,8 @@ def wizard(session_id: int) -> None:
             del st.query_params[SESSION_PARAM]
             st.rerun()
         return
+    # Commands carry the version the user saw, so a stale tab's save is refused.
+    row = replace(row, version=shown_version("onboarding", row.id, row.version))
     header, back = st.columns([5, 1], vertical_alignment="center")
     header.markdown(f"### {row.business_name or _('New onboarding')} · #{row.id}")
     if back.button(_("All onboardings"), icon=":material/list:"):
@@ -257,7 +271,10 @@ def wizard(session_id: int) -> None:
     with right.popover(_("Discard"), icon=":material/delete:"):
         if st.button(_("Discard this onboarding"), key="discard"):
             try:
-                db.execute(DiscardOnboarding(row.id, locale=locale), actor=current_actor())
+                db.execute(
+                    DiscardOnboarding(row.id, locale=locale, expected_version=row.version),
+                    actor=current_actor(),
+                )
             except DomainError as exc:
                 show_error(exc)
                 return

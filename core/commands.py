@@ -16,20 +16,27 @@ A command may also define ``on_commit_error(exc) -> DomainError | None``: when t
 database refuses the change with an :class:`~sqlalchemy.exc.IntegrityError` (a unique
 key taken by a concurrent writer, at a flush or at the commit), the hook turns it into
 the domain's sentence; returning None lets the database error through.
+
+Rows that users edit from a form (onboarding sessions with their draft, CS alerts) carry
+a ``version``: the command gets the version the form read and calls
+:func:`claim_version` before it reads the row, which bumps the version only if it is
+still the one the form read (``UPDATE ... WHERE id = ? AND version = ?``). Otherwise it
+raises :class:`StaleWriteError` and the whole command changes nothing: of two windows
+that read the same version, exactly one write wins.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import ClassVar, Protocol, TypeVar
+from typing import Any, ClassVar, Protocol, TypeVar
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from core.auth.roles import CAPABILITY_LABELS, ROLE_LABELS, Capability, can
-from core.db import unit_of_work
+from core.db import write_unit
 from core.errors import DomainError
 from core.i18n import N_
 from core.schema import ConsoleUser
@@ -94,6 +101,70 @@ class PermissionDeniedError(DomainError):
         return gettext(self.msgid).format(role=gettext(role), what=gettext(self.params["what"]))
 
 
+class StaleWriteError(DomainError):
+    """The row changed since the user's form read it: the write was refused."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "stale_write", N_("This changed in another window; reload to see the latest.")
+        )
+
+
+def claim_version(session: Session, model: Any, row_id: int, expected: int | None) -> int | None:
+    """Take the row ``row_id`` of ``model`` for this write: bump its ``version``.
+
+    Call it before reading the row in the command: on PostgreSQL the UPDATE also locks
+    the row until the commit, so a concurrent writer waits and then finds the version
+    moved (READ COMMITTED re-checks the WHERE clause); on SQLite the write unit holds the
+    database's write lock already. Rows loaded afterwards must be read with
+    ``populate_existing`` (or for the first time) to see the new version.
+
+    Parameters
+    ----------
+    session
+        The command's session (its transaction).
+    model
+        A mapped class with integer ``id`` and ``version`` columns.
+    row_id
+        The row to claim.
+    expected
+        The version the user's form read; None (a script, a job, no form) claims
+        whatever version the row has.
+
+    Returns
+    -------
+    int or None
+        The new version, or None when no row has that id (the caller says so its way).
+
+    Raises
+    ------
+    StaleWriteError
+        The row exists but its version is not ``expected``.
+    """
+    statement = update(model).where(model.id == row_id)
+    if expected is not None:
+        statement = statement.where(model.version == int(expected))
+    new = session.execute(
+        statement.values(version=model.version + 1)
+        .returning(model.version)
+        .execution_options(synchronize_session=False)
+    ).scalar_one_or_none()
+    if new is not None:
+        return int(new)
+    if session.scalar(select(model.id).where(model.id == row_id)) is None:
+        return None
+    raise StaleWriteError()
+
+
+def bump_version(row: Any) -> None:
+    """Move ``row``'s version on for a change no form asked for (the rules job's).
+
+    Forms that read the old version are stale from the commit on. The increment is done
+    by the database (``version = version + 1``), so it never undoes a concurrent bump.
+    """
+    row.version = type(row).version + 1
+
+
 def execute(command: Command[T_co], *, actor: Actor | None, engine: Engine | None = None) -> T_co:
     """Validate and run ``command`` as ``actor`` in one transaction; return what it returns.
 
@@ -105,7 +176,7 @@ def execute(command: Command[T_co], *, actor: Actor | None, engine: Engine | Non
     if not isinstance(actor, Actor):
         raise MissingActorError()
     try:
-        with unit_of_work(engine) as session:
+        with write_unit(engine) as session:
             acting = authorize(command, actor, session=session)
             command.validate(session=session, actor=acting)
             return command.run(session=session, actor=acting)

@@ -1,4 +1,14 @@
-"""Engine and sessions: the engine is created once per URL per process."""
+"""Engine and sessions: the engine is created once per URL per process.
+
+Two ways in, and every database access uses one of them: :func:`write_unit` (a session)
+or :func:`write_connection` (a Core connection) for anything that writes, and
+:func:`read_session` for reads. On SQLite a write unit takes the database's write lock at
+``BEGIN IMMEDIATE``, so two writers queue at their first statement (within the busy
+timeout) instead of both reading and then one failing with "database is locked" when it
+tries to write; a read begins a plain deferred ``BEGIN``, which in WAL mode never waits
+for a writer. PostgreSQL needs none of this: its row locks and ``READ COMMITTED``
+re-checks do the job, and both kinds begin the same way there.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +17,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session
@@ -27,7 +37,15 @@ class DatabaseUnavailable(RuntimeError):  # noqa: N818 - reads as the condition 
 DATABASE_ERRORS: tuple[type[Exception], ...] = (DatabaseUnavailable, SQLAlchemyError)
 
 
+# The execution option that makes a SQLite connection begin with ``BEGIN IMMEDIATE``.
+WRITE_OPTION = "barberpro_write_unit"
+
+
 def _enable_sqlite_pragmas(dbapi_connection, _record) -> None:
+    # SQLAlchemy's documented pysqlite recipe: the driver must not begin transactions
+    # itself (it begins late, at the first INSERT/UPDATE, and never for a SELECT), so
+    # _sqlite_begin below can say how each transaction begins.
+    dbapi_connection.isolation_level = None
     # WAL lets the app, the scheduler and the simulator read while one of them writes;
     # the busy timeout makes a writer wait for the lock instead of failing at once.
     cursor = dbapi_connection.cursor()
@@ -56,10 +74,18 @@ def create_engine_for(url: str) -> Engine:
                 )
         engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
         event.listen(engine, "connect", _enable_sqlite_pragmas)
+        event.listen(engine, "begin", _sqlite_begin)
     else:
         engine = create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5)
     install_statement_guards(engine)
     return engine
+
+
+def _sqlite_begin(conn) -> None:
+    # A write unit takes the write lock now, while it has done nothing it would lose; a
+    # read takes none (WAL: it reads the last committed state, whoever is writing).
+    immediate = conn.get_execution_options().get(WRITE_OPTION, False)
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
 def install_statement_guards(engine: Engine) -> None:
@@ -151,24 +177,56 @@ def check_connection(engine: Engine) -> None:
 
 
 @contextmanager
-def unit_of_work(engine: Engine | None = None) -> Iterator[Session]:
+def write_unit(engine: Engine | None = None) -> Iterator[Session]:
     """One short write transaction: commits on success, rolls back on any error.
 
-    The one way writes open a session (``core.commands.execute`` uses it); rows stay
-    readable after the commit (``expire_on_commit=False``).
+    The one way writes open a session (``core.commands.execute`` uses it). The
+    transaction begins at once, on SQLite with ``BEGIN IMMEDIATE``: the write lock is
+    held from the first statement to the commit, so keep the unit short (compute first,
+    then open it). Rows stay readable after the commit (``expire_on_commit=False``).
+
+    Parameters
+    ----------
+    engine
+        The database; default: the configured one.
+
+    Yields
+    ------
+    Session
+        The session of the transaction (do not commit it: the block's end does).
     """
     engine = engine or get_engine()
     with Session(engine, expire_on_commit=False) as session, session.begin():
+        session.connection(execution_options={WRITE_OPTION: True})
         yield session
 
 
+@contextmanager
+def write_connection(engine: Engine | None = None) -> Iterator[Connection]:
+    """:func:`write_unit` for Core statements: one transaction on a connection.
+
+    Commits when the block ends, rolls back on any error; on SQLite it begins with
+    ``BEGIN IMMEDIATE`` like a write unit.
+    """
+    engine = engine or get_engine()
+    with engine.connect() as connection:
+        connection.execution_options(**{WRITE_OPTION: True})
+        with connection.begin():
+            yield connection
+
+
 def read_session(engine: Engine | None = None) -> Session:
-    """A session for reads (use it in a ``with`` block); the one way reads open one."""
+    """A session for reads (use it in a ``with`` block); the one way reads open one.
+
+    On SQLite its transaction is deferred: it takes no lock, and a writer never waits
+    for it. Close it (end the ``with`` block) promptly: until then it reads one snapshot.
+    """
     return Session(engine or get_engine())
 
 
 __all__ = [
     "DATABASE_ERRORS",
+    "WRITE_OPTION",
     "ConfigError",
     "DatabaseUnavailable",
     "Session",
@@ -176,5 +234,6 @@ __all__ = [
     "create_engine_for",
     "get_engine",
     "read_session",
-    "unit_of_work",
+    "write_connection",
+    "write_unit",
 ]

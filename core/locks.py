@@ -8,6 +8,7 @@ from sqlalchemy import Engine, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from core.clock import now
+from core.db import write_connection
 from core.jobs import control as job_control
 from core.schema import ConsoleLock
 
@@ -18,7 +19,7 @@ def try_acquire(engine: Engine, name: str, holder: str, *, lease_s: float) -> bo
     The conditional UPDATE is atomic on both backends: SQLite serializes writers and
     PostgreSQL re-checks the WHERE clause after waiting for a concurrent update.
     """
-    with engine.begin() as connection:
+    with write_connection(engine) as connection:
         exists = connection.scalar(select(ConsoleLock.name).where(ConsoleLock.name == name))
         if exists is None:
             try:
@@ -44,7 +45,7 @@ def try_acquire(engine: Engine, name: str, holder: str, *, lease_s: float) -> bo
 
 def release(engine: Engine, name: str, holder: str) -> None:
     # Runs even while the scheduler stops: a stopped job must not keep its lease.
-    with job_control.cleanup(), engine.begin() as connection:
+    with job_control.cleanup(), write_connection(engine) as connection:
         connection.execute(
             update(ConsoleLock)
             .where(ConsoleLock.name == name, ConsoleLock.holder == holder)
@@ -56,7 +57,7 @@ def release_all(engine: Engine, holders: list[str]) -> int:
     """Free every lease of ``holders`` (a stopping scheduler, or dead ones); returns how many."""
     if not holders:
         return 0
-    with job_control.cleanup(), engine.begin() as connection:
+    with job_control.cleanup(), write_connection(engine) as connection:
         result = connection.execute(
             update(ConsoleLock)
             .where(ConsoleLock.holder.in_(holders))

@@ -28,7 +28,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from core.clock import ARGENTINA, FUTURE_TOLERANCE, now
 from core.config import ConfigError, get_settings, resolve_database_url
-from core.db import DatabaseUnavailable, check_connection, create_engine_for
+from core.db import DatabaseUnavailable, check_connection, create_engine_for, write_connection
 from data.demo_guard import DemoToolRefusedError, refuse_in_production, refuse_non_demo
 from data.simulation.batch import ActivityCounts, Batch
 from data.simulation.catalog import TENANTS, Catalog, active_tenant_ids, load_catalog
@@ -105,7 +105,7 @@ class Simulator:
             )
         if events == 0:
             return ActivityCounts()
-        with self.engine.begin() as conn:
+        with write_connection(self.engine) as conn:
             catalog = self._current_catalog(conn, at)
             if not catalog.ids:
                 return ActivityCounts()

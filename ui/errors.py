@@ -10,10 +10,13 @@ from ui.i18n import _
 
 
 def error_text(error: DomainError) -> str:
-    """``_(msgid).format(**params)``: the error in the user's language."""
-    return error.translated(_)
+    """``_(msgid).format(**params)`` in the user's language, ready for markdown.
+
+    Messages quote what the user typed (a name, a URL), so the text is escaped: every
+    st.error, st.warning or caption shows it as text, never as a link or markup.
+    """
+    return markdown_safe(error.translated(_))
 
 
 def show_error(error: DomainError) -> None:
-    # Messages quote what the user typed: shown as text, never as markdown.
-    st.error(markdown_safe(error_text(error)))
+    st.error(error_text(error))

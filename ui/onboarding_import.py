@@ -46,7 +46,8 @@ def show_row_errors(errors: list[RowError]) -> None:
     st.dataframe(frame, hide_index=True, width="stretch")
 
 
-def import_panel(session_id: int, locale: str) -> None:
+def import_panel(session_id: int, version: int, locale: str) -> None:
+    """The upload panel; ``version`` is the session's version the wizard showed."""
     with st.expander(_("Import a chain from CSV or Excel"), icon=":material/upload_file:"):
         st.caption(
             _(
@@ -108,7 +109,8 @@ def import_panel(session_id: int, locale: str) -> None:
         files = {kind: (up.name, up.getvalue()) for kind, up in chosen.items()}
         try:
             summary = db.execute(
-                ImportFiles(session_id, files, locale=locale), actor=current_actor()
+                ImportFiles(session_id, files, locale=locale, expected_version=version),
+                actor=current_actor(),
             )
         except ImportRejectedError as exc:
             show_row_errors(exc.errors)

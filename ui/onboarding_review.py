@@ -17,6 +17,7 @@ from ui import db
 from ui.auth import current_actor
 from ui.errors import show_error
 from ui.i18n import _, current_locale
+from ui.versions import shown_version
 
 SESSION_PARAM = "session"
 
@@ -58,8 +59,9 @@ def resume_list(at: datetime) -> None:
             open_session(int(row.session_id))
 
 
-def decision_form(session_id: int, key: str) -> None:
-    """Approve or reject one flagged onboarding, with a comment (the sidebar operator decides)."""
+def decision_form(session_id: int, key: str, version: int) -> None:
+    """Approve or reject one flagged onboarding, with a comment (the sidebar operator decides);
+    ``version`` is the session's version the user saw."""
     locale = current_locale()
     comment = st.text_input(_("Reviewer's comment"), key=f"{key}_comment")
     approve, reject, _spacer = st.columns([1, 1, 3])
@@ -72,7 +74,13 @@ def decision_form(session_id: int, key: str) -> None:
         return
     try:
         db.execute(
-            DecideReview(session_id, approve=choice, comment=comment, locale=locale),
+            DecideReview(
+                session_id,
+                approve=choice,
+                comment=comment,
+                locale=locale,
+                expected_version=version,
+            ),
             actor=current_actor(),
         )
     except DomainError as exc:
@@ -97,4 +105,5 @@ def review_queue_panel() -> None:
             st.markdown(f"**{markdown_safe(row.business_name)}** · #{row.id}")
             for line in check_lines(row.draft, locale):
                 st.markdown(f"- {markdown_safe(line)}")
-            decision_form(row.id, key=f"queue_{row.id}")
+            version = shown_version("onboarding", row.id, row.version)
+            decision_form(row.id, key=f"queue_{row.id}", version=version)

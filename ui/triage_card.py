@@ -29,6 +29,7 @@ from ui.auth import current_actor, current_scope, personal_data
 from ui.errors import error_text
 from ui.i18n import _, current_locale
 from ui.render import show_figure, show_table, show_tiles
+from ui.versions import shown_version
 
 _FLASH = "triage_flash"
 
@@ -65,6 +66,8 @@ def render_card(alert_id: int, me: int | None, users: pd.DataFrame) -> None:
     if card is None:
         st.warning(_("Alert #{id} does not exist.").format(id=alert_id))
         return
+    # Every form's command carries the version the user saw: a stale card is refused.
+    card.alert["version"] = shown_version("alert", alert_id, card.alert["version"])
     a, t = card.alert, card.tenant
     if not current_scope().allows(int(t["id"])):
         st.warning(
@@ -159,6 +162,10 @@ def render_card(alert_id: int, me: int | None, users: pd.DataFrame) -> None:
     st.caption(_("Card loaded in {ms} ms (server side).").format(ms=f"{elapsed_ms:.0f}"))
 
 
+def _version(card: TenantCard) -> int:
+    return int(card.alert["version"])
+
+
 def _holdout_or_closed(card: TenantCard, live: bool) -> bool:
     if not live:
         st.caption(_("This alert is closed."))
@@ -181,7 +188,10 @@ def _playbook(card: TenantCard, me: int | None, live: bool) -> None:
             disabled=frozen,
         )
         if ticked != done:
-            run_command(commands.SetTask(alert_id, index, ticked), _("Task updated."))
+            run_command(
+                commands.SetTask(alert_id, index, ticked, expected_version=_version(card)),
+                _("Task updated."),
+            )
 
 
 def _log_action(card: TenantCard, me: int | None, live: bool) -> None:
@@ -197,7 +207,10 @@ def _log_action(card: TenantCard, me: int | None, live: bool) -> None:
         )
         note = st.text_area(_("Note"), key="triage_action_note", height=80)
         if st.form_submit_button(_("Log action"), icon=":material/add_task:"):
-            run_command(commands.LogAction(card.alert["id"], kind, note), _("Action logged."))
+            run_command(
+                commands.LogAction(card.alert["id"], kind, note, expected_version=_version(card)),
+                _("Action logged."),
+            )
 
 
 def _manage(card: TenantCard, me: int | None, users: pd.DataFrame, live: bool) -> None:
@@ -218,14 +231,20 @@ def _manage(card: TenantCard, me: int | None, users: pd.DataFrame, live: bool) -
             key="triage_assignee",
         )
         if st.form_submit_button(_("Assign"), icon=":material/person_add:"):
-            run_command(commands.AssignAlert(alert_id, who), _("Alert assigned."))
+            run_command(
+                commands.AssignAlert(alert_id, who, expected_version=_version(card)),
+                _("Alert assigned."),
+            )
     with snooze, st.form(f"triage_snooze_{alert_id}"):
         until = st.date_input(
             _("Snooze until"), value=today() + timedelta(days=7), key="triage_snooze_until"
         )
         why = st.text_input(_("Reason"), key="triage_snooze_reason")
         if st.form_submit_button(_("Snooze"), icon=":material/snooze:"):
-            run_command(commands.SnoozeAlert(alert_id, until, why), _("Alert snoozed."))
+            run_command(
+                commands.SnoozeAlert(alert_id, until, why, expected_version=_version(card)),
+                _("Alert snoozed."),
+            )
     with escalate, st.form(f"triage_escalate_{alert_id}"):
         if card.alert["arm"] == "holdout":
             st.caption(_("Held out from outreach: nothing to do here."))
@@ -239,7 +258,10 @@ def _manage(card: TenantCard, me: int | None, users: pd.DataFrame, live: bool) -
         )
         note = st.text_input(_("Why"), key="triage_escalate_note")
         if st.form_submit_button(_("Escalate"), icon=":material/priority_high:"):
-            run_command(commands.EscalateAlert(alert_id, to, note), _("Alert escalated."))
+            run_command(
+                commands.EscalateAlert(alert_id, to, note, expected_version=_version(card)),
+                _("Alert escalated."),
+            )
 
 
 def _close(card: TenantCard, me: int | None, live: bool) -> None:
@@ -258,4 +280,9 @@ def _close(card: TenantCard, me: int | None, live: bool) -> None:
         )
         note = st.text_area(_("Note"), key="triage_close_note", height=80)
         if st.form_submit_button(_("Close alert"), icon=":material/task_alt:", type="primary"):
-            run_command(commands.CloseAlert(card.alert["id"], outcome, note), _("Alert closed."))
+            run_command(
+                commands.CloseAlert(
+                    card.alert["id"], outcome, note, expected_version=_version(card)
+                ),
+                _("Alert closed."),
+            )

@@ -18,7 +18,7 @@ from core.auth.sessions import SignedInUser, end_session, resolve, start_session
 from core.auth.throttle import account_key, is_locked, record_attempt
 from core.clock import now
 from core.config import Settings
-from core.db import unit_of_work
+from core.db import write_unit
 from core.i18n import N_
 from core.schema import AuthSession, ConsoleUser
 
@@ -60,7 +60,7 @@ def sign_in_with_password(
 ) -> SignInResult:
     """Check an e-mail and password; on success open a session and return its token."""
     failed = SignInResult(user=None, failure=SIGN_IN_FAILED)
-    with unit_of_work(engine) as session:
+    with write_unit(engine) as session:
         if is_locked(session=session, email=email, address=address, settings=settings):
             record(
                 session=session,
@@ -107,7 +107,7 @@ def sign_in_verified_email(
     ``source_hash`` names the provider login; one that already opened a session (now
     ended) opens no other: the user signs in at the provider again.
     """
-    with unit_of_work(engine) as session:
+    with write_unit(engine) as session:
         if source_hash and session.scalar(
             select(AuthSession.id).where(AuthSession.source_hash == source_hash)
         ):
@@ -159,7 +159,7 @@ def _open(
 
 def sign_out(*, token: str | None, engine: Engine | None = None) -> bool:
     """End the session of ``token`` (audited); False when it was not open."""
-    with unit_of_work(engine) as session:
+    with write_unit(engine) as session:
         user_id = end_session(session=session, token=token)
         if user_id is None:
             return False
@@ -180,5 +180,5 @@ def current_user(
     """The user a session token signs in now (re-read on every run), or None."""
     if not token:
         return None
-    with unit_of_work(engine) as session:
+    with write_unit(engine) as session:
         return resolve(session=session, token=token, activity=activity)

@@ -38,6 +38,7 @@ from core import formatting as fmt
 from core.auth.roles import Capability
 from core.clock import now
 from core.commands import Actor
+from core.db import write_unit
 from core.errors import DomainError
 from core.i18n import N_, translator
 from core.schema import CpiMonth
@@ -251,7 +252,7 @@ def seed_cpi_if_empty(engine: Engine) -> int:
     """Seed the table from ``core.inflation.reference`` in its own transaction."""
     from core.inflation.reference import MONTHLY_CPI_PCT
 
-    with Session(engine) as session, session.begin():
+    with write_unit(engine) as session:
         return seed_cpi(session=session, monthly_pct=MONTHLY_CPI_PCT)
 
 

@@ -8,6 +8,7 @@ from datetime import timedelta
 from sqlalchemy import delete, text
 
 from core.clock import now
+from core.db import write_connection
 from core.jobs.spec import JobContext, JobOutcome
 from core.schema import JobRun
 
@@ -16,7 +17,7 @@ JOB_RUNS_KEPT_DAYS = 30
 
 def prune_job_runs(context: JobContext) -> JobOutcome:
     cutoff = now() - timedelta(days=JOB_RUNS_KEPT_DAYS)
-    with context.engine.begin() as connection:
+    with write_connection(context.engine) as connection:
         result = connection.execute(delete(JobRun).where(JobRun.started_at < cutoff))
     return JobOutcome(rows_touched=int(result.rowcount or 0))
 

@@ -17,6 +17,7 @@ from sqlalchemy import Engine, select, update
 from sqlalchemy.orm import Session
 
 from core.clock import now
+from core.db import write_connection
 from core.locks import release_all
 from core.schema import ConsoleLock, JobRun, SchedulerHeartbeat
 
@@ -76,7 +77,7 @@ def _process_alive(pid: int) -> bool:
 
 def mark_interrupted(engine: Engine, scheduler_ids: list[str], reason: str) -> int:
     """Mark the ``running`` runs of ``scheduler_ids`` as interrupted; returns how many."""
-    with engine.begin() as connection:
+    with write_connection(engine) as connection:
         result = connection.execute(
             update(JobRun)
             .where(JobRun.status == "running", JobRun.scheduler_id.in_(scheduler_ids))

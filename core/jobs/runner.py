@@ -13,10 +13,10 @@ import uuid
 from datetime import datetime
 
 from sqlalchemy import Engine, delete
-from sqlalchemy.orm import Session
 
 from core.clock import now
 from core.config import Settings
+from core.db import write_unit
 from core.jobs import control
 from core.jobs.spec import LEASE_HELD, JobContext, JobOutcome, JobSpec
 from core.locks import release, try_acquire
@@ -54,7 +54,7 @@ def run_recorded(
 
 
 def _run_and_record(engine: Engine, spec: JobSpec, scheduler_id: str, settings: Settings) -> JobRun:
-    with Session(engine, expire_on_commit=False) as session, session.begin():
+    with write_unit(engine) as session:
         run = JobRun(
             job_id=spec.job_id, scheduler_id=scheduler_id, started_at=now(), status="running"
         )
@@ -73,13 +73,13 @@ def _run_and_record(engine: Engine, spec: JobSpec, scheduler_id: str, settings: 
             _end(run, "failed", describe_error(exc))
     else:
         if outcome.skipped and not spec.record_skips:
-            with Session(engine) as session, session.begin():
+            with write_unit(engine) as session:
                 session.execute(delete(JobRun).where(JobRun.id == run.id))
             return run
         run.status = "skipped" if outcome.skipped else "success"
         run.rows_touched, run.detail, run.error = outcome.rows_touched, outcome.detail, None
     run.finished_at = now()
-    with Session(engine, expire_on_commit=False) as session, session.begin():
+    with write_unit(engine) as session:
         session.merge(run)
     return run
 
@@ -109,7 +109,7 @@ def _end(run: JobRun, status: str, error: str) -> None:
 
 def write_heartbeat(engine: Engine, scheduler_id: str, mode: str, started_at: datetime) -> None:
     hostname, pid, _ = scheduler_id.split(":", 2)
-    with Session(engine) as session, session.begin():
+    with write_unit(engine) as session:
         beat = session.get(SchedulerHeartbeat, scheduler_id)
         if beat is None:
             session.add(

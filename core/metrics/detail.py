@@ -26,6 +26,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from core.clock import now
+from core.db import write_unit
 from core.jobs.control import check_stop
 from core.metrics import frames as frames_package
 from core.metrics.snapshots import (
@@ -140,7 +141,7 @@ def refresh_detail_frames(
                             frames[name] = previous.frames[name]
     if not frames:
         return DetailResult(version=None, timings=timings, errors=errors)
-    with write_guard or nullcontext(), Session(engine) as session, session.begin():
+    with write_guard or nullcontext(), write_unit(engine) as session:
         version = write_snapshot(
             session=session,
             as_of=at,

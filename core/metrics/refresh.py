@@ -1,7 +1,11 @@
 """The metrics refresh: read what changed, update the rollups, write a new snapshot.
 
-Everything a refresh does happens in one transaction, so a refresh that fails leaves the
-rollups, the watermarks and the snapshots exactly as they were.
+Compute first, then write in short units, so the refresh never holds SQLite's write lock
+while it reads or computes: (1) read the changes and recompute their cells, (2) write the
+cells, the day totals and the watermarks in one write unit, (3) compute the snapshot,
+(4) write it in another. The rollups and their watermarks always change together, and a
+snapshot becomes visible only whole, with its version. A refresh that fails after (2)
+leaves consistent rollups and no new snapshot; the next refresh writes it.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from core.clock import now
+from core.db import read_session, write_unit
 from core.metrics import warm
 from core.metrics.compute import (
     build_snapshot_content,
@@ -25,6 +30,7 @@ from core.metrics.compute import (
 )
 from core.metrics.rollups import (
     changed_cells,
+    compute_all_cells,
     compute_dirty_cells,
     current_high_water,
     day_rollup_frame,
@@ -32,8 +38,8 @@ from core.metrics.rollups import (
     read_day_rollup_rows,
     read_watermarks,
     read_window_totals,
-    rebuild_tenant_days,
     refold_days,
+    replace_all_cells,
     replace_dirty_cells,
     save_watermarks,
 )
@@ -114,7 +120,8 @@ def refresh_metrics(
     as_of = as_of or now()
     as_of_day = as_of.date()
     url = engine.url.render_as_string(hide_password=False)
-    with Session(engine, expire_on_commit=False) as session, session.begin():
+    # 1. Read what changed and recompute its cells: a read, so it holds no lock.
+    with read_session(engine) as session:
         watermarks = read_watermarks(session=session)
         kind = "full_rebuild" if full or not watermarks else "incremental"
         kept = (
@@ -124,15 +131,13 @@ def refresh_metrics(
                 url, latest_version=latest_version(session=session), as_of_day=as_of_day
             )
         )
+        changes, recomputed, previous_rows = None, [], []
         if kind == "full_rebuild":
             # Read the high water first: rows changing during the rebuild are re-read by
             # the next refresh, which is harmless because cells are recomputed whole.
             high_water = current_high_water(session=session)
-            rows = rebuild_tenant_days(session=session)
-            watch.lap("rollup_cells")
-            days = refold_days(session=session, everything=True)
-            rows_read, cells = len(rows), len(rows)
-            changes = None
+            all_cells = compute_all_cells(session=session)
+            rows_read, cells = len(all_cells), len(all_cells)
         else:
             changes = changed_cells(
                 session=session,
@@ -141,19 +146,33 @@ def refresh_metrics(
             )
             watch.lap("read_changes")
             high_water = changes.high_water
-            rows_read, cells, days = changes.rows_read, len(changes.cells), 0
+            rows_read, cells = changes.rows_read, len(changes.cells)
             if changes.cells:
-                load_dirty_cells(session=session, cells=changes.cells)
+                load_dirty_cells(session=session, cells=changes.cells)  # a temporary table
                 previous_rows = warm.read_dirty_cell_rows(session=session) if kept else []
                 recomputed = compute_dirty_cells(session=session)
+        watch.lap("rollup_cells")
+    # 2. Write the cells, the platform totals and the watermarks: one short write unit.
+    # Pages read snapshots, never the rollups, and the refresh lease keeps other writers
+    # of the rollups out; a failure after this commit only leaves the snapshot behind
+    # (the warm state was taken out above, so the next refresh starts from the database).
+    with write_unit(engine) as session:
+        if changes is None:
+            replace_all_cells(session=session, rows=all_cells)
+            days = refold_days(session=session, everything=True)
+        else:
+            days = 0
+            if changes.cells:
+                load_dirty_cells(session=session, cells=changes.cells)  # this connection's
                 replace_dirty_cells(session=session, records=recomputed)
-                if kept is not None:
-                    kept.move_window(previous_rows, recomputed)
-                watch.lap("rollup_cells")
                 days = refold_days(session=session)
-        watch.lap("rollup_days")
         save_watermarks(session=session, high_water=high_water)
+    if kept is not None and recomputed:
+        kept.move_window(previous_rows, recomputed)
+    watch.lap("rollup_days")
 
+    # 3. Compute the snapshot from the committed rollups: a read again.
+    with read_session(engine) as session:
         state = _current_state(session, kept, as_of_day)
         watch.lap("dimensions")
         dirty_days = {day for _, day in changes.cells} if changes is not None else set()
@@ -161,6 +180,8 @@ def refresh_metrics(
             state.day_rows = read_day_rollup_rows(session=session)
         elif dirty_days:
             # Only the refolded days changed: read those and patch the kept table.
+            assert changes is not None
+            load_dirty_cells(session=session, cells=changes.cells)  # this connection's
             state.patch_day_rows(dirty_days, read_day_rollup_rows(session=session, dirty_only=True))
         watch.lap("read_day_rollup")
         series_range = day_range(state.day_rows.keys(), state.tenants, as_of_day)
@@ -190,6 +211,8 @@ def refresh_metrics(
         watch.lap("compute_metrics")
         today = today_so_far(session=session, as_of=as_of)
         watch.lap("today_so_far")
+    # 4. Store the snapshot: readers see the new version only once it is whole.
+    with write_unit(engine) as session:
         version = write_snapshot(
             session=session,
             as_of=as_of,

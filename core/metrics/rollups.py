@@ -374,9 +374,14 @@ def replace_dirty_cells(*, session: Session, records: list[dict]) -> None:
 
 def rebuild_tenant_days(*, session: Session) -> pd.DataFrame:
     rows = compute_all_cells(session=session)
+    replace_all_cells(session=session, rows=rows)
+    return rows
+
+
+def replace_all_cells(*, session: Session, rows: pd.DataFrame) -> None:
+    """Replace the whole rollup by ``rows`` (computed beforehand, outside the write)."""
     session.connection().execute(delete(RollupTenantDay))
     _insert_frame(session, RollupTenantDay, rows)
-    return rows
 
 
 def _refold_query(days_filter):
@@ -489,6 +494,7 @@ __all__ = [
     "read_window_totals",
     "rebuild_tenant_days",
     "refold_days",
+    "replace_all_cells",
     "replace_dirty_cells",
     "save_watermarks",
 ]

@@ -100,6 +100,8 @@ class OnboardingView:
     verification_status: str | None
     tenant_id: int | None
     draft: dict[str, Any]
+    # The row's optimistic-locking version: commands compare it (``expected_version``).
+    version: int = 1
 
 
 def _view(row: OnboardingSession) -> OnboardingView:
@@ -111,6 +113,7 @@ def _view(row: OnboardingSession) -> OnboardingView:
         verification_status=row.verification_status,
         tenant_id=row.tenant_id,
         draft=dict(row.draft or {}),
+        version=row.version,
     )
 
 

@@ -39,7 +39,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.clock import now
-from core.schema.base import Base
+from core.schema.base import Base, write_version
 
 # Money: ARS with cents. Numeric keeps exact sums in PostgreSQL; SQLite stores REAL.
 Money = Numeric(14, 2, asdecimal=False)
@@ -329,6 +329,8 @@ class OnboardingSession(Base):
     draft: Mapped[dict | None] = mapped_column(JSON, nullable=True)
     tenant_id: Mapped[int | None] = mapped_column(ForeignKey("tenants.id"), nullable=True)
     activated_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    # The draft and this row are one record for optimistic locking: one version for both.
+    version: Mapped[int] = write_version()
     updated_at: Mapped[datetime] = _updated_at()
 
 

@@ -35,7 +35,7 @@ from sqlalchemy.orm import Mapped, QueryableAttribute, mapped_column
 from sqlalchemy.orm.base import NEVER_SET, NO_VALUE
 
 from core.clock import now
-from core.schema.base import Base
+from core.schema.base import Base, write_version
 
 __all__ = [
     "ArmChangeError",
@@ -102,6 +102,7 @@ class CsAlert(Base):
     closed_by_id: Mapped[int | None] = mapped_column(ForeignKey("console_users.id"), nullable=True)
     outcome: Mapped[str | None] = mapped_column(String(30), nullable=True)
     outcome_note: Mapped[str | None] = mapped_column(Text, nullable=True)
+    version: Mapped[int] = write_version()
     updated_at: Mapped[datetime] = _updated_at()
 
 

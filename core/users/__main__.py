@@ -68,7 +68,7 @@ def _comment() -> str:
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     from core.config import ConfigError, demo_accounts_path_for, get_settings
-    from core.db import DATABASE_ERRORS, DatabaseUnavailable, read_session, unit_of_work
+    from core.db import DATABASE_ERRORS, DatabaseUnavailable, read_session, write_unit
     from core.errors import DomainError
     from core.schema import ConsoleUser
     from core.users import add_user, change_user, set_password
@@ -90,7 +90,7 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"{user.email}\t{user.full_name}\t{user.role}\t{state}\t{login}")
             return 0
         comment = _comment()
-        with unit_of_work() as session:
+        with write_unit() as session:
             if args.command == "add":
                 password = _read_password() if args.password_stdin else None
                 add_user(

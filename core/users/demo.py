@@ -14,7 +14,7 @@ from pathlib import Path
 from sqlalchemy import Engine, select
 
 from core.auth.roles import ROLES
-from core.db import unit_of_work
+from core.db import write_unit
 from core.schema import ConsoleUser
 from core.users import add_user, set_password
 
@@ -38,7 +38,7 @@ def provision_demo_accounts(engine: Engine, path: Path) -> list[tuple[str, str, 
     Returns those rows; an empty list when every user already had a password.
     """
     rows: list[tuple[str, str, str, str]] = []
-    with unit_of_work(engine) as session:
+    with write_unit(engine) as session:
         present = set(session.scalars(select(ConsoleUser.role)))
         for role, (name, email) in _EXTRA.items():
             if role not in present:

@@ -11,9 +11,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from sqlalchemy import Engine, text
-from sqlalchemy.orm import Session
 
 from core.config import ground_truth_path_for
+from core.db import write_unit
 from core.schema import Base
 from data.demo_guard import record_demo_marker
 from data.generation import billing, engagement, onboarding
@@ -313,7 +313,7 @@ def generate(
     timings["indexes_and_commit"] = time.perf_counter() - a
     # Marks the database as the generator's, so the simulator and a later --replace know
     # they are not writing over real data.
-    with Session(engine) as session, session.begin():
+    with write_unit(engine) as session:
         record_demo_marker(
             session,
             {

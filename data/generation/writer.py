@@ -204,7 +204,10 @@ class BulkWriter:
         missing = [
             c.name
             for c in table.columns
-            if c.name not in columns and not c.nullable and not c.primary_key
+            if c.name not in columns
+            and not c.nullable
+            and not c.primary_key
+            and c.server_default is None  # the database fills it (a row's version)
         ]
         if missing:
             raise ValueError(f"{table_name}: no values for {missing}")

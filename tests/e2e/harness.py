@@ -45,12 +45,12 @@ def grant_test_session(db_url: str, role: str = "admin", user_id: int | None = N
     from core.auth.passwords import hash_password
     from core.auth.sessions import token_hash
     from core.clock import now
-    from core.db import create_engine_for, unit_of_work
+    from core.db import create_engine_for, write_unit
     from core.schema import AuthSession, ConsoleUser
 
     engine = create_engine_for(db_url)
     try:
-        with unit_of_work(engine) as session:
+        with write_unit(engine) as session:
             email = e2e_email(role)
             if user_id is not None:
                 user = session.get(ConsoleUser, user_id)

@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.auth.roles import ROLES
-from core.db import create_engine_for, unit_of_work
+from core.db import create_engine_for, write_unit
 from core.i18n import gettext
 from core.schema import Tenant
 from core.users import add_user
@@ -53,7 +53,7 @@ def console(full_console_url: str, tmp_path_factory) -> Iterator[Console]:  # ty
     for owner, tenant in owners:
         books.setdefault(int(owner), set()).add(int(tenant))
     first, second = sorted(books, key=lambda o: -len(books[o]))[:2]
-    with unit_of_work(engine) as session:
+    with write_unit(engine) as session:
         for role in ROLES:
             password = f"mate cocido en la galeria {secrets.token_hex(4)}"
             email = f"{role}.e2e@barberpro.com.ar"

@@ -20,7 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.clock import now
-from core.db import create_engine_for, unit_of_work
+from core.db import create_engine_for, write_unit
 from core.schema import AuditEvent, AuthSession
 from core.users import add_user
 from tests import snapshot_factory as factory
@@ -53,7 +53,7 @@ def sso(tmp_path_factory) -> Iterator[Sso]:  # type: ignore[no-untyped-def]
     at = now()
     factory.add_snapshot(url, at - timedelta(seconds=5), factory.realistic_daily(at.date()))
     engine = create_engine_for(url)
-    with unit_of_work(engine) as session:  # a console user who has no password at all
+    with write_unit(engine) as session:  # a console user who has no password at all
         add_user(
             session=session,
             email=MEMBER,

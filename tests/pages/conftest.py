@@ -22,11 +22,11 @@ TEST_ADMIN = SignedInUser(
 
 def add_test_admin(url: str) -> str:
     """TEST_ADMIN as an account of ``url``, so the commands a page runs accept them."""
-    from core.db import create_engine_for, unit_of_work
+    from core.db import create_engine_for, write_unit
     from core.schema import ConsoleUser
 
     engine = create_engine_for(url)
-    with unit_of_work(engine) as session:
+    with write_unit(engine) as session:
         if session.get(ConsoleUser, TEST_ADMIN.user_id) is None:
             session.add(
                 ConsoleUser(

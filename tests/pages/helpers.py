@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -35,3 +36,9 @@ def render_page(path: str, params: dict[str, str] | None = None, *, timeout: int
     app.run()
     assert_clean(app)
     return app
+
+
+def as_read(markdown: str) -> str:
+    """What a user reads from escaped markdown (core.security.markdown_safe): no
+    backslash escapes, no invisible word joiners."""
+    return re.sub(r"\\(.)", r"\1", markdown).replace("\u2060", "")

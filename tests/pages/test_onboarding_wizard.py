@@ -12,6 +12,7 @@ from streamlit.testing.v1 import AppTest
 from core.db import get_engine
 from core.schema import OnboardingSession, Tenant
 from core.workflows.onboarding.samples import SAMPLE_MP_TOKEN
+from tests.pages.helpers import as_read
 
 ROOT = Path(__file__).resolve().parents[2]
 SAVE = "Save and continue"
@@ -39,7 +40,7 @@ def step_title(app: AppTest) -> str:
 
 
 def errors(app: AppTest) -> str:
-    return " ".join(e.value for e in app.error)
+    return " ".join(as_read(e.value) for e in app.error)
 
 
 def sid(app: AppTest) -> int:
@@ -192,3 +193,39 @@ def test_spanish_messages_by_default(console_env):
     app.text_input(key=f"s{number}_business_cuit").input("30-71234567-2")
     next(b for b in app.button if b.label in (SAVE, "Guardar y continuar")).click().run()
     assert "dígito verificador" in errors(app)
+
+
+def test_a_save_from_a_stale_tab_is_refused(console_env):
+    from bench.onboarding import operator
+    from core.commands import execute
+    from core.workflows.onboarding.drafts import EnterStep, SubmitStep
+    from core.workflows.onboarding.samples import clean_steps
+
+    app = open_wizard()
+    click(app, "Start a new onboarding")
+    number, key = sid(app), f"s{sid(app)}_business"
+    # This tab shows the empty business form; another tab saves the step meanwhile, and
+    # goes back to it (both tabs are on the business step again).
+    engine = get_engine()
+    with Session(engine) as session:
+        shown = session.get(OnboardingSession, number).version  # type: ignore[union-attr]
+    other = {**clean_steps()["business"], "trade_name": "Guardado en otra pestaña"}
+    for command in (
+        SubmitStep(number, "business", other, locale="en", expected_version=shown),
+        EnterStep(number, "business", locale="en"),
+    ):
+        execute(command, actor=operator(engine), engine=engine)
+    app.text_input(key=f"{key}_legal_name").input("Barbería Roca S.R.L.")
+    app.text_input(key=f"{key}_trade_name").input("Barbería Roca")
+    app.text_input(key=f"{key}_cuit").input("30-71234567-1")
+    app.selectbox(key=f"{key}_tax_status").select("Responsable Inscripto")
+    app.selectbox(key=f"{key}_legal_form").select("srl")
+    app.selectbox(key=f"{key}_vertical").select("barbershop")
+    app.selectbox(key=f"{key}_plan").select("profesional")
+    app.selectbox(key=f"{key}_tier").select("pro")
+    click(app, SAVE)
+    assert "This changed in another window; reload to see the latest." in errors(app)
+    with Session(engine) as session:
+        row = session.get(OnboardingSession, number)
+        assert row is not None and row.version == shown + 1  # only the other tab's save
+        assert row.business_name == row.draft["business"]["trade_name"] == other["trade_name"]

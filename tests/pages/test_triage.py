@@ -18,7 +18,7 @@ from core.migrate import upgrade_database
 from core.schema import AuditEvent, CsAlert
 from core.workflows.alerts.engine import run_alert_rules
 from tests.core.workflows.alerts_fixtures import add_failed_invoice, make_world
-from tests.pages.helpers import page_env
+from tests.pages.helpers import as_read, page_env
 from ui.auth import signed_in_as
 
 # Alerts are raised "now" and the snooze date defaults to a week from today.
@@ -94,7 +94,7 @@ def test_closing_without_an_outcome_is_refused(triage_env) -> None:  # type: ign
     assert any("Why this alert" in m.value for m in app.markdown)
     audits = _audit_count(engine)
     close_form_button(app).click().run()
-    assert [e.value for e in app.error] == ["Choose an outcome to close the alert."]
+    assert [as_read(e.value) for e in app.error] == ["Choose an outcome to close the alert."]
     assert _audit_count(engine) == audits
 
     app.selectbox(key="triage_close_outcome").set_value("resolved")
@@ -112,7 +112,7 @@ def test_a_refused_command_reaches_the_page_translated(triage_env) -> None:  # t
     app = open_page(alert_id, lang="es_AR")
     audits = _audit_count(engine)
     button(app, "Cerrar alerta").click().run()
-    assert [e.value for e in app.error] == ["Elegí un resultado para cerrar la alerta."]
+    assert [as_read(e.value) for e in app.error] == ["Elegí un resultado para cerrar la alerta."]
     assert _audit_count(engine) == audits
 
 
@@ -123,7 +123,8 @@ def test_snoozing_into_the_past_is_refused(triage_env) -> None:  # type: ignore[
     app.date_input(key="triage_snooze_until").set_value(today() - timedelta(days=1))
     app.text_input(key="triage_snooze_reason").input("owner on holiday")
     button(app, "Snooze").click().run()
-    assert len(app.error) == 1 and app.error[0].value.startswith("A snooze must end in the future")
+    assert len(app.error) == 1
+    assert as_read(app.error[0].value).startswith("A snooze must end in the future")
     with Session(engine) as session:
         assert session.get(CsAlert, alert_id).status == "open"  # type: ignore[union-attr]
 
@@ -169,7 +170,7 @@ def test_the_notification_form_refuses_internal_addresses_and_never_shows_the_ur
     triage_env, monkeypatch
 ) -> None:  # type: ignore[no-untyped-def]
     from core.schema import CsNotificationPref
-    from core.security import webhooks
+    from core.security import markdown_safe, webhooks
     from core.security.sealing import unseal
 
     engine, world, _ = triage_env
@@ -180,7 +181,10 @@ def test_the_notification_form_refuses_internal_addresses_and_never_shows_the_ur
     audits = _audit_count(engine)
     app.text_input(key="triage_notify_webhook").input("http://127.0.0.1:8501/")
     app.button(key="triage_notify_save").click().run()
-    assert [e.value for e in app.error] == ["The webhook address must start with https://."]
+    # Shown as text (ui/errors.py escapes it): the message, not a link.
+    assert [e.value for e in app.error] == [
+        markdown_safe("The webhook address must start with https://.")
+    ]
     assert _audit_count(engine) == audits
 
     secret = "https://hooks.slack.com/services/T0/B0/PageSecret1234"
@@ -205,3 +209,28 @@ def test_the_notification_form_refuses_internal_addresses_and_never_shows_the_ur
     app.button(key="triage_notify_save").click().run()
     with Session(engine) as session:
         assert session.get(CsNotificationPref, world.manager).webhook_url is None  # type: ignore[union-attr]
+
+
+def test_a_card_read_before_another_windows_change_is_refused(triage_env) -> None:  # type: ignore[no-untyped-def]
+    from core.commands import Actor, execute
+    from core.workflows.alerts.commands import SnoozeAlert
+
+    engine, world, _ = triage_env
+    alert_id = failed_invoice_alert(engine)
+    app = open_page(alert_id, lang="es_AR")
+    with Session(engine) as session:
+        shown = session.get(CsAlert, alert_id).version  # type: ignore[union-attr]
+    # Another window snoozes the alert while this card is open.
+    execute(
+        SnoozeAlert(alert_id, today() + timedelta(days=3), "otra ventana", expected_version=shown),
+        actor=Actor(world.manager),
+        engine=engine,
+    )
+    app.selectbox(key="triage_close_outcome").set_value("resolved")
+    button(app, "Cerrar alerta").click().run()
+    assert [as_read(e.value) for e in app.error] == [
+        "Esto cambió en otra ventana; recargá para ver lo último."
+    ]
+    with Session(engine) as session:
+        alert = session.get(CsAlert, alert_id)
+        assert (alert.status, alert.version) == ("snoozed", shown + 1)  # type: ignore[union-attr]

@@ -17,7 +17,7 @@ from starlette.responses import PlainTextResponse
 from starlette.routing import Route
 from starlette.testclient import TestClient
 
-from core.db import create_engine_for, unit_of_work
+from core.db import create_engine_for, write_unit
 from core.schema import AuditEvent, AuthSession
 from core.users import add_user
 from tests import db_templates
@@ -36,7 +36,7 @@ def client(tmp_path, monkeypatch) -> TestClient:  # type: ignore[no-untyped-def]
     url = db_templates.migrated_sqlite(f"sqlite:///{tmp_path / 'web.db'}")
     monkeypatch.setenv("BARBERPRO_DATABASE_URL", url)
     engine = create_engine_for(url)
-    with unit_of_work(engine) as session:
+    with write_unit(engine) as session:
         add_user(
             session=session,
             email=EMAIL,

@@ -34,6 +34,7 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from core.clock import now
+from core.db import read_session, write_unit
 from core.models.churn.data import examples_as_of
 from core.models.churn.drivers import render_driver, tenant_drivers
 from core.models.churn.model import ChurnClassifier, encode_matrix
@@ -47,10 +48,11 @@ from core.models.churn.training import (
     train_candidate,
     training_dates,
 )
-from core.schema.churn_models import ChurnModelVersion, ChurnScore
+from core.schema.churn_models import ChurnFeatureSet, ChurnModelVersion, ChurnScore
 
 __all__ = [
     "PROMOTION_AUC_TOLERANCE",
+    "compute_scores",
     "latest_churn_scores",
     "model_history",
     "promoted_model",
@@ -65,6 +67,8 @@ __all__ = [
 PROMOTION_AUC_TOLERANCE = 0.01
 #: Drivers shown per tenant.
 TOP_DRIVERS = 3
+# Cached feature sets stored per write unit after a retrain computed them (short writes).
+FEATURE_SETS_PER_WRITE = 8
 
 
 # ------------------------------------------------------------------- registry
@@ -231,13 +235,26 @@ def score_all(
     *, session: Session, model: ChurnClassifier, as_of: datetime, version: int
 ) -> pd.DataFrame:
     """Score every tenant active at ``as_of`` and add the rows to ``console_churn_scores``."""
+    rows, frame = compute_scores(session=session, model=model, as_of=as_of, version=version)
+    session.add_all(rows)
+    session.flush()
+    return frame
+
+
+def compute_scores(
+    *, session: Session, model: ChurnClassifier, as_of: datetime, version: int
+) -> tuple[list[ChurnScore], pd.DataFrame]:
+    """The score rows of every tenant active at ``as_of``, not yet added to a session.
+
+    Returns the rows and the same scores as a frame (tenant_id, probability, drivers).
+    """
     features = examples_as_of(session=session, as_of=as_of)
     if features.empty:
-        return pd.DataFrame(columns=["tenant_id", "probability", "drivers"])
+        return [], pd.DataFrame(columns=["tenant_id", "probability", "drivers"])
     probability = model.predict_proba(features)[:, 1]
     drivers = tenant_drivers(model.explainer_, features, top=TOP_DRIVERS)
     scored_at = now()
-    session.add_all(
+    rows = [
         ChurnScore(
             tenant_id=int(tenant_id),
             scored_at=scored_at,
@@ -246,11 +263,11 @@ def score_all(
             drivers=d,
         )
         for tenant_id, p, d in zip(features.index, probability, drivers, strict=True)
-    )
-    session.flush()
-    return pd.DataFrame(
+    ]
+    frame = pd.DataFrame(
         {"tenant_id": features.index, "probability": probability, "drivers": drivers}
     )
+    return rows, frame
 
 
 def latest_churn_scores(*, session: Session, locale: str = "en") -> pd.DataFrame:
@@ -303,7 +320,9 @@ def retrain(
     """
     data_end = data_end or now().date()
     config = config or TrainingConfig()
-    with Session(engine) as session, session.begin():
+    # Computing a year of weekly feature sets takes minutes: do it in a read (no lock, no
+    # flush), then store the new feature sets in short write units.
+    with read_session(engine) as session, session.no_autoflush:
         first = first_data_day(session=session)
         if first is None:
             raise ValueError("no billing history yet: nothing to train a churn model on")
@@ -316,6 +335,11 @@ def retrain(
             cache_before=cache_before,
             progress=progress,
         )
+        computed = [row for row in session.new if isinstance(row, ChurnFeatureSet)]
+        session.expunge_all()
+    for start in range(0, len(computed), FEATURE_SETS_PER_WRITE):
+        with write_unit(engine) as session:
+            session.add_all(computed[start : start + FEATURE_SETS_PER_WRITE])
     health = None
     if with_health and config.health_dates > 0:
 
@@ -324,7 +348,7 @@ def retrain(
                 return health_risk(session=read, rows=rows, max_dates=config.health_dates)
 
     candidate = train_candidate(examples, config=config, truth=_truth_for(engine), health=health)
-    with Session(engine, expire_on_commit=False) as session, session.begin():
+    with write_unit(engine) as session:
         row = register_candidate(session=session, candidate=candidate, job_run_id=job_run_id)
     return row
 
@@ -335,11 +359,14 @@ def score_with_promoted(engine: Engine, *, as_of: datetime | None = None) -> int
     A promoted model that cannot be loaded raises :class:`StoredModelError`, so the
     scoring job records a failure that says why until a retrain replaces it.
     """
-    with Session(engine) as session, session.begin():
+    # Features and predictions in a read; only the inserts hold the write lock.
+    with read_session(engine) as session:
         model = promoted_model(session=session)
         if model is None:
             return None
-        scores = score_all(
+        rows, _frame = compute_scores(
             session=session, model=model, as_of=as_of or now(), version=model.version_
         )
-    return len(scores)
+    with write_unit(engine) as session:
+        session.add_all(rows)
+    return len(rows)

@@ -23,6 +23,7 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from core.clock import now
+from core.db import write_unit
 from core.models.health.score import iter_health_scores, store_scores
 from core.models.health.weights import weights_changed_at
 from core.schema import HealthScore
@@ -70,7 +71,7 @@ def update_health_scores(engine: Engine, *, today: date | None = None) -> dict[s
         # a minute even on the first run, and an interrupted backfill keeps what it did.
         for day, scores in iter_health_scores(session, days):
             session.rollback()  # end the read transaction before writing
-            with Session(engine) as writer, writer.begin():
+            with write_unit(engine) as writer:
                 rows += store_scores(session=writer, day=day, scores=scores)
     return {
         "days": [day.isoformat() for day in days],

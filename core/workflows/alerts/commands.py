@@ -5,6 +5,12 @@ Each command is ``validate`` then ``run`` inside one transaction, run by
 :class:`AlertError` with one clear sentence and nothing is written. Every change
 writes an audit event with the fields before and after.
 
+Every command on one alert takes ``expected_version``, the alert's version the triage
+card read, and claims the alert before anything else (``core.commands.claim_version``):
+a write from a card that read an older version is refused with ``stale_write`` and
+changes nothing, so two windows (or a window and the rules job) never overwrite each
+other's change.
+
 Holdout alerts are visible but held out from outreach: logging an action, ticking a
 playbook task or escalating one is refused; assigning, snoozing and closing are not.
 """
@@ -21,7 +27,7 @@ from sqlalchemy.orm import Session
 from core.audit import record
 from core.auth.roles import Capability, can
 from core.clock import now
-from core.commands import Actor
+from core.commands import Actor, claim_version
 from core.i18n import N_
 from core.schema import (
     ConsoleUser,
@@ -62,6 +68,16 @@ def _alert(session: Session, alert_id: int, *, open_only: bool = True) -> CsAler
     if open_only and alert.status == "closed":
         raise AlertError(N_("Alert #{id} is already closed."), id=alert_id)
     return alert
+
+
+def _claimed(session: Session, alert_id: int, expected_version: int | None) -> CsAlert:
+    """The alert, claimed for this write: its version bumped if it is still the one the
+    card read (else StaleWriteError), read again after the bump."""
+    if claim_version(session, CsAlert, alert_id, expected_version) is None:
+        raise AlertError(N_("Alert #{id} does not exist."), id=alert_id)
+    return session.scalars(
+        select(CsAlert).where(CsAlert.id == alert_id).execution_options(populate_existing=True)
+    ).one()
 
 
 def _user(session: Session, user_id: object, *, role: str = "") -> ConsoleUser:
@@ -124,8 +140,11 @@ class AssignAlert:
 
     alert_id: int
     assignee_id: object
+    # The alert's version the card read (None: no card, e.g. a script).
+    expected_version: int | None = None
 
     def validate(self, *, session: Session, actor: Actor) -> None:
+        _claimed(session, self.alert_id, self.expected_version)
         _alert(session, self.alert_id)
         _user(session, self.assignee_id)
         _in_book(session, self.alert_id, actor)
@@ -154,8 +173,11 @@ class SnoozeAlert:
     until: date | datetime | None
     reason: str | None
     at: datetime | None = None
+    # The alert's version the card read (None: no card, e.g. a script).
+    expected_version: int | None = None
 
     def validate(self, *, session: Session, actor: Actor) -> None:
+        _claimed(session, self.alert_id, self.expected_version)
         _alert(session, self.alert_id)
         if self.until is None:
             raise AlertError(N_("Choose the date the alert should come back."))
@@ -186,8 +208,11 @@ class EscalateAlert:
     to_user_id: object
     note: str | None
     at: datetime | None = None
+    # The alert's version the card read (None: no card, e.g. a script).
+    expected_version: int | None = None
 
     def validate(self, *, session: Session, actor: Actor) -> None:
+        _claimed(session, self.alert_id, self.expected_version)
         alert = _alert(session, self.alert_id)
         _not_holdout(alert)
         if self.to_user_id is None:
@@ -214,8 +239,11 @@ class LogAction:
     kind: str | None
     note: str | None
     at: datetime | None = None
+    # The alert's version the card read (None: no card, e.g. a script).
+    expected_version: int | None = None
 
     def validate(self, *, session: Session, actor: Actor) -> None:
+        _claimed(session, self.alert_id, self.expected_version)
         alert = _alert(session, self.alert_id)
         _not_holdout(alert)
         if self.kind not in ACTION_KINDS:
@@ -262,8 +290,11 @@ class SetTask:
     index: int
     done: bool
     at: datetime | None = None
+    # The alert's version the card read (None: no card, e.g. a script).
+    expected_version: int | None = None
 
     def validate(self, *, session: Session, actor: Actor) -> None:
+        _claimed(session, self.alert_id, self.expected_version)
         alert = _alert(session, self.alert_id)
         _not_holdout(alert)
         if not 0 <= self.index < len(alert.tasks or []):
@@ -299,8 +330,11 @@ class CloseAlert:
     outcome: str | None
     note: str | None
     at: datetime | None = None
+    # The alert's version the card read (None: no card, e.g. a script).
+    expected_version: int | None = None
 
     def validate(self, *, session: Session, actor: Actor) -> None:
+        _claimed(session, self.alert_id, self.expected_version)
         _alert(session, self.alert_id)
         if not self.outcome:
             raise AlertError(N_("Choose an outcome to close the alert."))

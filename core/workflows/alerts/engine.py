@@ -37,6 +37,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from core.audit import record
+from core.commands import bump_version
 from core.schema import CsAlert, CsIntervention
 from core.workflows.alerts.config import load_config
 from core.workflows.alerts.definitions import AlertConfig
@@ -201,6 +202,7 @@ def apply_signal(
         alert.last_signal_at = at
         if alert.status == "snoozed":
             alert.status, alert.snoozed_until = "open", None
+            bump_version(alert)
     alert.signal_detail = detail
     alert.mrr_at_risk, alert.churn_probability, alert.probability_source = mrr, probability, source
     alert.priority = round(mrr * probability, 2)
@@ -286,6 +288,8 @@ def close_alert(
     alert.closed_at, alert.closed_by_id = at, actor_id
     alert.outcome, alert.outcome_note = outcome, note
     alert.snoozed_until = None
+    if actor_id is None:  # the rules closed it: a card open on it is stale now
+        bump_version(alert)
     if alert.intervention_id is not None:
         ledger = session.get(CsIntervention, alert.intervention_id)
         if ledger is not None:
@@ -319,14 +323,20 @@ class RulesRun:
         }
 
 
-def run_alert_rules(
-    *,
-    session: Session,
-    at: datetime,
-    rng: random.Random | None = None,
-    results: list[RuleResult] | None = None,
-) -> RulesRun:
-    """Evaluate every rule and bring the alerts in line; the caller commits.
+@dataclass
+class RulesInput:
+    """What a run reads before it writes: rules, tenants, signals, risk (see evaluate)."""
+
+    config: AlertConfig
+    ctx: TenantContext
+    results: list[RuleResult]
+    risk: Risk
+
+
+def evaluate(
+    *, session: Session, at: datetime, results: list[RuleResult] | None = None
+) -> RulesInput:
+    """Read and evaluate every rule; writes nothing, so it may run in a read session.
 
     ``results`` replaces the rule evaluation (tests feed signals directly).
     """
@@ -338,6 +348,30 @@ def run_alert_rules(
             session=session, ctx=ctx, rules=config.rules, scores=scores, scores_why=why
         )
     risk = read_risk(session=session, at=at, scores=scores)
+    return RulesInput(config, ctx, results, risk)
+
+
+def run_alert_rules(
+    *,
+    session: Session,
+    at: datetime,
+    rng: random.Random | None = None,
+    results: list[RuleResult] | None = None,
+    evaluated: RulesInput | None = None,
+) -> RulesRun:
+    """Evaluate every rule and bring the alerts in line; the caller commits.
+
+    ``results`` replaces the rule evaluation (tests feed signals directly);
+    ``evaluated`` is :func:`evaluate`'s answer read beforehand (the job reads it in a
+    read session, so its write unit holds the write lock only to apply it).
+    """
+    evaluated = evaluated or evaluate(session=session, at=at, results=results)
+    config, ctx, results, risk = (
+        evaluated.config,
+        evaluated.ctx,
+        evaluated.results,
+        evaluated.risk,
+    )
     tenants = {int(r["tenant_id"]): r for r in ctx.tenants.to_dict("records")}
     run = RulesRun()
     for result in results:
@@ -387,5 +421,6 @@ def wake_snoozed(session: Session, *, at: datetime) -> int:
     for alert in due:
         before = alert_state(alert)
         alert.status, alert.snoozed_until = "open", None
+        bump_version(alert)
         audit_change(session, alert, "alert.wake", before, actor_id=None, comment="snooze ended")
     return len(due)

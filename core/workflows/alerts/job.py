@@ -15,11 +15,11 @@ from __future__ import annotations
 import random
 
 from sqlalchemy import Engine
-from sqlalchemy.orm import Session
 
 from core.clock import now
+from core.db import read_session, write_unit
 from core.workflows.alerts.config import load_config
-from core.workflows.alerts.engine import run_alert_rules
+from core.workflows.alerts.engine import evaluate, run_alert_rules
 from core.workflows.alerts.notify import deliver_due, enqueue_for_alerts, seal_stored_webhooks
 
 # Databases whose clear-text webhook URLs this process has sealed already.
@@ -33,11 +33,14 @@ def evaluate_and_notify(
     at = now()
     database = engine.url.render_as_string(hide_password=True)
     if database not in _SEALED:
-        with Session(engine) as session, session.begin():
+        with write_unit(engine) as session:
             seal_stored_webhooks(session)
         _SEALED.add(database)
-    with Session(engine) as session, session.begin():
-        run = run_alert_rules(session=session, at=at, rng=rng)
+    # Evaluate in a read (no lock); the write unit only applies the signals to the alerts.
+    with read_session(engine) as session:
+        evaluated = evaluate(session=session, at=at)
+    with write_unit(engine) as session:
+        run = run_alert_rules(session=session, at=at, rng=rng, evaluated=evaluated)
         queued = enqueue_for_alerts(session, run.opened, at=at, config=load_config(session=session))
     detail: dict[str, object] = {**run.detail(), "notifications_queued": queued}
     if deliver:

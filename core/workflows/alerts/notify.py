@@ -46,6 +46,7 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from core.clock import now
+from core.db import write_unit
 from core.i18n import N_
 from core.schema import AuditEvent, CsAlert, CsNotification, CsNotificationPref, Tenant
 from core.security.sealing import SEALED_PREFIX, UnreadableSecretError, seal, unseal
@@ -355,7 +356,7 @@ def deliver_due(
                 _deliver_email(row.target, row.payload, how)
         except _NotSentError as exc:
             problem = exc
-        with Session(engine) as session, session.begin():
+        with write_unit(engine) as session:
             note = session.get(CsNotification, row.id)
             if note is None or note.status != "pending":
                 continue

@@ -191,6 +191,7 @@ def tenant_card(*, session: Session, alert_id: int, at: datetime) -> TenantCard 
             alert,
             [
                 "id",
+                "version",
                 "tenant_id",
                 "reason",
                 "status",

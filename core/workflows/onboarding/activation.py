@@ -30,7 +30,7 @@ from sqlalchemy.orm import Session
 from core import audit
 from core.auth.roles import Capability
 from core.clock import now
-from core.commands import Actor
+from core.commands import Actor, StaleWriteError
 from core.errors import DomainError
 from core.reference.geography import PROVINCES
 from core.reference.plans import plan_price
@@ -83,17 +83,28 @@ def _check_ready(row: OnboardingSession, locale: str) -> None:
         raise _fail("not_verified", locale)
 
 
-def _claim(session: Session, session_id: int, at: datetime) -> bool:
-    """The conditional update: True for the one submission that gets to activate."""
+def _claim(session: Session, session_id: int, at: datetime, expected_version: int | None) -> bool:
+    """The conditional update: True for the one submission that gets to activate.
+
+    With ``expected_version`` (what the wizard showed), only if no other window changed
+    the session since: the version check of ``core.commands.claim_version``, in the
+    same statement.
+    """
+    statement = update(OnboardingSession).where(
+        OnboardingSession.id == session_id,
+        OnboardingSession.status == "in_progress",
+        OnboardingSession.verification_status.in_(APPROVED),
+    )
+    if expected_version is not None:
+        statement = statement.where(OnboardingSession.version == int(expected_version))
     result = session.execute(
-        update(OnboardingSession)
-        .where(
-            OnboardingSession.id == session_id,
-            OnboardingSession.status == "in_progress",
-            OnboardingSession.verification_status.in_(APPROVED),
-        )
-        .values(status="activated", activated_at=at, current_step="activation", updated_at=at)
-        .execution_options(synchronize_session=False)
+        statement.values(
+            status="activated",
+            activated_at=at,
+            current_step="activation",
+            updated_at=at,
+            version=OnboardingSession.version + 1,
+        ).execution_options(synchronize_session=False)
     )
     return cast(CursorResult[Any], result).rowcount == 1  # an UPDATE's result
 
@@ -280,6 +291,8 @@ class ActivateTenant:
     session_id: int
     locale: str = "es_AR"
     at: datetime | None = None
+    # The session's version the activation page showed (None: no form).
+    expected_version: int | None = None
     _cuit: str = field(default="", init=False, repr=False)
 
     def validate(self, *, session: Session, actor: Actor) -> None:
@@ -293,9 +306,11 @@ class ActivateTenant:
         row = get_session(session=session, session_id=self.session_id, locale=self.locale)
         if _activated(row):
             return ActivationResult(row.tenant_id, created=False)  # type: ignore[arg-type]
+        if not _claim(session, self.session_id, at, self.expected_version):
+            return _already(session, self.session_id, self.locale, self.expected_version)
+        # Read after the claim: no other writer can have changed the draft since.
+        row = get_session(session=session, session_id=self.session_id, locale=self.locale)
         draft = dict(row.draft or {})
-        if not _claim(session, self.session_id, at):
-            return _already(session, self.session_id, self.locale)
         created = _create(session, draft, at)
         session.execute(
             update(OnboardingSession)
@@ -327,7 +342,9 @@ def _activated(row: OnboardingSession) -> bool:
     return row.status == "activated" and row.tenant_id is not None
 
 
-def _already(session: Session, session_id: int, locale: str) -> ActivationResult:
+def _already(
+    session: Session, session_id: int, locale: str, expected_version: int | None = None
+) -> ActivationResult:
     """After losing the race: the winner's tenant, or why there is none.
 
     The claim matched no row because another transaction changed it and committed; a new
@@ -342,5 +359,7 @@ def _already(session: Session, session_id: int, locale: str) -> ActivationResult
     ).one()
     if _activated(row):
         return ActivationResult(row.tenant_id, created=False)  # type: ignore[arg-type]
+    if expected_version is not None and row.version != expected_version:
+        raise StaleWriteError()
     _check_ready(row, locale)
     raise OnboardingError("activation raced with another change; try again", "retry")

@@ -5,6 +5,14 @@ Every save is one transaction on ``onboarding_sessions`` (the draft JSON, the cu
 and ``onboarding_step_events`` (when a step was entered and completed), so closing the
 browser loses nothing and the funnel reads real durations.
 
+Optimistic locking: the session row (its draft and its own fields, such as the business
+name the business step copies out of the draft) has one ``version``. A command that
+changes them takes ``expected_version``, the version the wizard's form read, and claims
+the row before reading it (:func:`open_session`, ``core.commands.claim_version``): a
+write from a window that read an older version (another tab saved meanwhile, or a slow
+import started before it did) is refused with ``stale_write`` and changes nothing.
+Moving between steps (:class:`EnterStep`) changes no data and claims nothing.
+
 Step events: entering a step opens an event (``completed_at`` null); a valid submission
 closes it and opens one for the next step. Re-entering the same step reuses its open event
 while the operator is active; after ``IDLE_RESTART`` without activity a new event starts,
@@ -25,7 +33,7 @@ from sqlalchemy.orm import Session
 from core import audit
 from core.auth.roles import Capability
 from core.clock import now
-from core.commands import Actor
+from core.commands import Actor, claim_version
 from core.errors import DomainError
 from core.schema import OnboardingSession, OnboardingStepEvent
 from core.workflows.onboarding.messages import message
@@ -67,8 +75,13 @@ def _fail(code: str, locale: str, **params: Any) -> OnboardingError:
 def get_session(
     *, session: Session, session_id: int, locale: str = "es_AR", for_update: bool = False
 ) -> OnboardingSession:
-    query = select(OnboardingSession).where(OnboardingSession.id == session_id)
-    if for_update:  # PostgreSQL locks the row; SQLite serializes writers anyway
+    # populate_existing: a claim (an UPDATE) may have moved the version of a loaded copy.
+    query = (
+        select(OnboardingSession)
+        .where(OnboardingSession.id == session_id)
+        .execution_options(populate_existing=True)
+    )
+    if for_update:  # PostgreSQL locks the row; a SQLite write unit holds the database
         query = query.with_for_update()
     row = session.scalars(query).one_or_none()
     if row is None:
@@ -184,9 +197,24 @@ class StartOnboarding:
         return row.id
 
 
-def open_session(session: Session, session_id: int, locale: str) -> OnboardingSession:
-    """The session, locked for this change, still in progress (else OnboardingError)."""
-    row = get_session(session=session, session_id=session_id, locale=locale, for_update=True)
+def open_session(
+    session: Session,
+    session_id: int,
+    locale: str,
+    *,
+    expected_version: int | None = None,
+    claim: bool = True,
+) -> OnboardingSession:
+    """The session, claimed for this change, still in progress (else OnboardingError).
+
+    ``claim`` bumps the row's version (the write lock on PostgreSQL too) if it is still
+    ``expected_version`` (None: whatever it is), else raises StaleWriteError; navigation
+    passes ``claim=False`` and only locks the row (PostgreSQL ``FOR UPDATE``).
+    """
+    if claim and claim_version(session, OnboardingSession, session_id, expected_version) is None:
+        raise _fail("session_missing", locale, session_id=session_id)
+    # Unclaimed (navigation), the row is still locked so two tabs' moves do not interleave.
+    row = get_session(session=session, session_id=session_id, locale=locale, for_update=not claim)
     require_open(row, locale)
     return row
 
@@ -211,7 +239,7 @@ class EnterStep:
     at: datetime | None = None
 
     def validate(self, *, session: Session, actor: Actor) -> None:
-        row = open_session(session, self.session_id, self.locale)
+        row = open_session(session, self.session_id, self.locale, claim=False)
         check_reachable(row, self.step, STEPS, self.locale)
 
     def run(self, *, session: Session, actor: Actor) -> None:
@@ -286,9 +314,13 @@ class SubmitStep:
     payload: Any
     locale: str = "es_AR"
     at: datetime | None = None
+    # The session's version the form read (None: no form, e.g. a script).
+    expected_version: int | None = None
 
     def validate(self, *, session: Session, actor: Actor) -> None:
-        row = open_session(session, self.session_id, self.locale)
+        row = open_session(
+            session, self.session_id, self.locale, expected_version=self.expected_version
+        )
         check_reachable(row, self.step, DATA_STEPS, self.locale)
 
     def run(self, *, session: Session, actor: Actor) -> StepResult:
@@ -322,9 +354,10 @@ class DiscardOnboarding:
     session_id: int
     locale: str = "es_AR"
     at: datetime | None = None
+    expected_version: int | None = None
 
     def validate(self, *, session: Session, actor: Actor) -> None:
-        open_session(session, self.session_id, self.locale)
+        open_session(session, self.session_id, self.locale, expected_version=self.expected_version)
 
     def run(self, *, session: Session, actor: Actor) -> None:
         row = get_session(session=session, session_id=self.session_id, locale=self.locale)

@@ -495,9 +495,12 @@ class ImportFiles:
     files: Mapping[str, tuple[str, bytes]]
     locale: str = "es_AR"
     at: datetime | None = None
+    # The session's version the wizard read when the upload began: an import that
+    # started before another window saved a step is refused, never writes over it.
+    expected_version: int | None = None
 
     def validate(self, *, session: Session, actor: Actor) -> None:
-        open_session(session, self.session_id, self.locale)
+        open_session(session, self.session_id, self.locale, expected_version=self.expected_version)
 
     def run(self, *, session: Session, actor: Actor) -> ImportSummary:
         at = self.at or now()

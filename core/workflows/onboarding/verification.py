@@ -233,9 +233,12 @@ class VerifyOnboarding:
     session_id: int
     locale: str = "es_AR"
     at: datetime | None = None
+    expected_version: int | None = None
 
     def validate(self, *, session: Session, actor: Actor) -> None:
-        row = open_session(session, self.session_id, self.locale)
+        row = open_session(
+            session, self.session_id, self.locale, expected_version=self.expected_version
+        )
         if any(step not in completed_steps(row.draft) for step in DATA_STEPS):
             raise _fail("step_locked", self.locale, step="review")
 
@@ -272,6 +275,7 @@ class DecideReview:
     comment: str
     locale: str = "es_AR"
     at: datetime | None = None
+    expected_version: int | None = None
 
     def _comment(self) -> str:
         return " ".join(self.comment.split()) if isinstance(self.comment, str) else ""
@@ -279,7 +283,9 @@ class DecideReview:
     def validate(self, *, session: Session, actor: Actor) -> None:
         if not self._comment():
             raise _fail("comment_required", self.locale)
-        row = open_session(session, self.session_id, self.locale)
+        row = open_session(
+            session, self.session_id, self.locale, expected_version=self.expected_version
+        )
         if row.verification_status != "manual_review":
             raise _fail("not_in_review", self.locale)
         if row.operator_id is not None and row.operator_id == actor.user_id:

@@ -15,7 +15,7 @@ from core.auth.masking import mask_cuit, mask_email, mask_phone, masked
 from core.auth.production import production_problems
 from core.auth.throttle import client_address
 from core.commands import Actor, execute
-from core.db import unit_of_work
+from core.db import write_unit
 from core.schema import AuditEvent, ConsoleUser, OnboardingSession
 from core.users import add_user
 from core.workflows.onboarding.verification import DecideReview
@@ -109,7 +109,7 @@ def test_production_refuses_without_sign_in_a_secret_or_with_error_details(
     assert any("showErrorDetails" in p for p in problems)
     assert any("no active administrator" in p for p in problems)
     monkeypatch.setenv("BARBERPRO_COOKIE_SECRET", "CHANGE-ME")
-    with unit_of_work(engine) as session:
+    with write_unit(engine) as session:
         add_user(
             session=session,
             email="a@barberpro.com.ar",
@@ -132,7 +132,7 @@ def test_forwarded_addresses_are_believed_only_from_the_trusted_proxy() -> None:
 
 
 def test_a_manual_review_is_decided_by_someone_other_than_who_started_it(engine: Engine) -> None:
-    with unit_of_work(engine) as session:
+    with write_unit(engine) as session:
         runner = ConsoleUser(email="run@b.test", full_name="Runner", role="onboarding")
         other = ConsoleUser(email="rev@b.test", full_name="Reviewer", role="onboarding")
         session.add_all([runner, other])

@@ -25,7 +25,7 @@ from core.commands import (
     PermissionDeniedError,
     execute,
 )
-from core.db import unit_of_work
+from core.db import write_unit
 from core.errors import DomainError
 from core.inflation.table import CpiUpdate
 from core.models.health.weights import SaveHealthWeights
@@ -103,7 +103,7 @@ def test_every_command_declares_a_capability_and_has_an_example_here() -> None:
 
 @pytest.fixture
 def users(engine: Engine) -> dict[str, int]:
-    with unit_of_work(engine) as session:
+    with write_unit(engine) as session:
         rows = {
             role: ConsoleUser(email=f"{role}@b.test", full_name=role, role=role) for role in ROLES
         }

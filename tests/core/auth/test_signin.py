@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from core import clock
 from core.auth.signin import current_user, sign_in_verified_email, sign_in_with_password, sign_out
 from core.config import Settings
-from core.db import unit_of_work
+from core.db import write_unit
 from core.schema import AuditEvent, AuthSession, ConsoleUser
 from core.users import add_user, change_user, set_password
 
@@ -22,7 +22,7 @@ SETTINGS = Settings()
 
 @pytest.fixture
 def ana(engine: Engine) -> Engine:
-    with unit_of_work(engine) as session:
+    with write_unit(engine) as session:
         add_user(
             session=session,
             email="ana.gomez@barberpro.com.ar",
@@ -69,7 +69,7 @@ def test_sign_in_opens_a_session_that_resolves_until_sign_out(ana: Engine) -> No
 def test_every_failure_has_the_same_message(ana: Engine) -> None:
     unknown = attempt(ana, PASSWORD, email="nobody@barberpro.com.ar")
     wrong = attempt(ana, "a wrong password but long")
-    with unit_of_work(ana) as session:
+    with write_unit(ana) as session:
         change_user(
             session=session, email="ana.gomez@barberpro.com.ar", active=False, actor_id=None
         )
@@ -144,13 +144,13 @@ def test_activity_moves_the_idle_clock(ana: Engine) -> None:
 
 def test_deactivation_a_role_change_and_a_new_password_reach_open_sessions(ana: Engine) -> None:
     first = attempt(ana, PASSWORD).token
-    with unit_of_work(ana) as session:
+    with write_unit(ana) as session:
         change_user(
             session=session, email="ana.gomez@barberpro.com.ar", role="cs_lead", actor_id=None
         )
     user = current_user(token=first, activity=False, engine=ana)
     assert user is not None and user.role == "cs_lead"
-    with unit_of_work(ana) as session:
+    with write_unit(ana) as session:
         set_password(
             session=session,
             email="ana.gomez@barberpro.com.ar",
@@ -159,7 +159,7 @@ def test_deactivation_a_role_change_and_a_new_password_reach_open_sessions(ana: 
         )
     assert current_user(token=first, activity=False, engine=ana) is None
     second = attempt(ana, "otra clave bien larga 2027").token
-    with unit_of_work(ana) as session:
+    with write_unit(ana) as session:
         change_user(
             session=session, email="ana.gomez@barberpro.com.ar", active=False, actor_id=None
         )

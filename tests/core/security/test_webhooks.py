@@ -12,13 +12,13 @@ import socket
 import pytest
 
 from core.config import ConfigError, Settings
-from core.security import validate_webhook_url
 from core.security.webhooks import (
     MAX_WEBHOOK_URL,
     WebhookPolicy,
     WebhookRefusedError,
     is_public_address,
     mask_webhook_url,
+    validate_webhook_url,
     vet_webhook_url,
 )
 from core.validation import ValidationError
