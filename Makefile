@@ -22,14 +22,16 @@ run: install migrate demo-data
 
 # The unit tests on every core (pytest-xdist; one PostgreSQL database per worker, tests that
 # share a heavy generated console on one worker), then the browser tests (marker e2e) on
-# their own, serially: they start servers and Chromium. Both runs always run, each prints
-# its closing line, and the target fails if either fails. The shared folder carries the
-# generated full console from the first run to the second.
+# their own, one test module per worker on two workers: each module starts its own server
+# on a free port, and the production one (PostgreSQL, minutes of jobs) runs beside the
+# rest instead of after it. Both runs always run, each prints its closing line, and the
+# target fails if either fails. The shared folder carries the generated full console from
+# the first run to the second.
 test: install-dev
 	@cache=$$(mktemp -d); trap 'rm -rf "$$cache"' EXIT; \
 	BARBERPRO_TEST_CACHE="$$cache" $(PY) -m pytest -n auto --dist loadgroup -m "not e2e"; \
 	unit=$$?; \
-	BARBERPRO_TEST_CACHE="$$cache" $(PY) -m pytest -m e2e tests/e2e; \
+	BARBERPRO_TEST_CACHE="$$cache" $(PY) -m pytest -m e2e -n 2 --dist loadfile tests/e2e; \
 	e2e=$$?; \
 	[ $$unit -eq 0 ] && [ $$e2e -eq 0 ]
 
