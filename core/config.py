@@ -153,6 +153,9 @@ class Settings:
     # webhook_allow_local also lets http and this machine's loopback through (tests only).
     webhook_hosts: tuple[str, ...] = DEFAULT_WEBHOOK_HOSTS
     webhook_allow_local: bool = False
+    # Backups (core.backup): the folder (default <data_dir>/backups) and how many to keep.
+    backup_dir: Path = DEVELOPMENT_DATA_DIR / "backups"
+    backup_keep: int = 7
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -168,6 +171,9 @@ class Settings:
                 "not the embedded SQLite file"
             )
         production = environment == "production"
+        data_dir = _env_dir(
+            "BARBERPRO_DATA_DIR", PRODUCTION_DATA_DIR if production else DEVELOPMENT_DATA_DIR
+        )
         if production and os.environ.get(OFFSET_VARIABLE, "").strip():
             raise ConfigError(
                 f"BARBERPRO_ENV=production refuses {OFFSET_VARIABLE}: a shifted clock is for tests"
@@ -195,9 +201,7 @@ class Settings:
                 "BARBERPRO_PAGE_STATEMENT_TIMEOUT_S", 20.0, minimum=0.0
             ),
             job_statement_timeouts=_env_timeouts("BARBERPRO_JOB_STATEMENT_TIMEOUTS"),
-            data_dir=_env_dir(
-                "BARBERPRO_DATA_DIR", PRODUCTION_DATA_DIR if production else DEVELOPMENT_DATA_DIR
-            ),
+            data_dir=data_dir,
             session_idle_timeout_s=3600.0
             * _env_float("BARBERPRO_SESSION_IDLE_HOURS", 8.0, minimum=0.01),
             display_idle_timeout_s=86400.0
@@ -210,6 +214,8 @@ class Settings:
             trusted_proxy=os.environ.get("BARBERPRO_TRUSTED_PROXY", "").strip() or None,
             webhook_hosts=_env_hosts(WEBHOOK_HOSTS_VARIABLE, DEFAULT_WEBHOOK_HOSTS),
             webhook_allow_local=allow_local,
+            backup_dir=_env_dir("BARBERPRO_BACKUP_DIR", data_dir / "backups"),
+            backup_keep=int(_env_float("BARBERPRO_BACKUP_KEEP", 7, minimum=1)),
         )
 
     def statement_timeout_for(self, job_id: str, declared_s: float | None) -> float | None:

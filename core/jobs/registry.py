@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 
+from core.backup.jobs import BACKUP_JOB_ID, DRILL_JOB_ID, backup_drill_job, backup_nightly_job
 from core.config import Settings
 from core.jobs.alerts import alert_rules_job
 from core.jobs.maintenance import JOB_RUNS_KEPT_DAYS, prune_job_runs, slow_statement_job
@@ -82,6 +83,31 @@ JOBS: list[JobSpec] = [
         every_s=DAY_S,
         statement_timeout_s=120.0,
         expected_s=60.0,
+    ),
+    # Wake daily and act when due (judged from the backup folder's files): a backup when
+    # the newest is older than 20 h, a restore drill when the last is a week old. They
+    # write no console table; an unwritable BARBERPRO_BACKUP_DIR is a recorded skip.
+    JobSpec(
+        BACKUP_JOB_ID,
+        "Back up the database into BARBERPRO_BACKUP_DIR when the newest backup is a day old, "
+        "keeping the BARBERPRO_BACKUP_KEEP newest",
+        backup_nightly_job,
+        every_s=DAY_S,
+        lease_s=2 * HOUR_S,
+        waits_for_warmup=True,  # after the first snapshot, which the manifest records
+        statement_timeout_s=600.0,
+        expected_s=300.0,
+    ),
+    JobSpec(
+        DRILL_JOB_ID,
+        "Weekly restore drill: restore the newest backup into a scratch database, rebuild "
+        "the metrics and compare the KPIs with its manifest",
+        backup_drill_job,
+        every_s=DAY_S,
+        lease_s=3 * HOUR_S,
+        waits_for_warmup=True,
+        statement_timeout_s=900.0,
+        expected_s=900.0,
     ),
 ]
 

@@ -1,0 +1,236 @@
+"""Backups, restores and the restore drill, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import subprocess
+import sys
+import threading
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, text
+
+from core.backup import last_drill, newest_backup
+from core.backup.backup import code_head, create_backup, restore_backup
+from core.backup.drill import run_drill
+from core.backup.manifest import MANIFEST_FORMAT, BackupError, manifest_path_for
+from core.config import PROJECT_ROOT
+from core.db import write_unit
+from core.schema import Booking
+from tests.core.backup.conftest import AS_OF, row_counts, seed_console
+from tests.factories import TenantRefs
+
+
+def url_of(engine: Engine) -> str:
+    return engine.url.render_as_string(hide_password=False)
+
+
+def test_backup_restore_and_drill_round_trip(
+    console: Engine, empty_target: str, tmp_path: Path
+) -> None:
+    folder = tmp_path / "backups"
+    manifest = create_backup(url_of(console), folder)
+    backend = console.dialect.name
+    raw = json.loads(manifest.path.read_text())
+    assert raw["format"] == MANIFEST_FORMAT and raw["backend"] == backend
+    assert raw["file"] == manifest.backup_path.name
+    assert raw["file"].endswith(".sqlite3" if backend == "sqlite" else ".pgdump")
+    assert raw["bytes"] == manifest.backup_path.stat().st_size
+    assert raw["alembic_revision"] == code_head()
+    assert raw["snapshot_version"] == 2 and raw["snapshot_as_of"] == AS_OF.isoformat()
+    assert set(raw["kpis"]) == {
+        "mrr",
+        "active_tenants",
+        "bookings",
+        "gmv",
+        "no_show_rate",
+        "cancellation_rate",
+    }
+    assert raw["kpis"]["active_tenants"] == 2 and raw["kpis"]["bookings"] > 0
+    assert newest_backup(folder) == manifest
+    assert not [path for path in folder.iterdir() if path.name.startswith(".")]
+
+    result = restore_backup(manifest.backup_path, empty_target)
+    assert result.up_to_date and result.revision == code_head()
+    assert row_counts(empty_target) == row_counts(url_of(console))
+
+    drill = run_drill(folder, url_of(console))
+    assert drill.passed, drill
+    assert drill.error is None and set(drill.kpis) == set(raw["kpis"])
+    assert all(expected == pytest.approx(got) for expected, got in drill.kpis.values())
+    recorded = last_drill(folder)
+    assert recorded is not None and recorded.passed and recorded.backup == manifest.file
+    line = json.loads((folder / "drills.jsonl").read_text().splitlines()[-1])
+    assert set(line) == {"at", "backup", "passed", "kpis", "seconds"}
+    # the scratch database is gone
+    assert not [path for path in folder.iterdir() if path.name.startswith(".drill")]
+    if backend == "postgresql":
+        with console.connect() as connection:
+            left = connection.scalar(
+                text("SELECT count(*) FROM pg_database WHERE datname LIKE 'barberpro_drill_%'")
+            )
+        assert left == 0
+
+
+def test_a_drill_that_rebuilds_other_numbers_fails(
+    console: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("BARBERPRO_DATABASE_URL", url_of(console))
+    folder = tmp_path / "backups"
+    manifest = create_backup(url_of(console), folder)
+    raw = json.loads(manifest.path.read_text())
+    raw["kpis"]["bookings"] += 1  # as if the backup had lost a booking
+    manifest.path.write_text(json.dumps(raw))
+    from core.backup.__main__ import main
+
+    assert main(["drill", "--dir", str(folder)]) == 1
+    drill = last_drill(folder)
+    assert drill is not None and not drill.passed
+    expected, got = drill.kpis["bookings"]
+    assert expected == raw["kpis"]["bookings"] and got == expected - 1
+
+
+def test_restore_refuses_a_non_empty_target_and_changes_nothing(
+    console: Engine, tmp_path: Path
+) -> None:
+    folder = tmp_path / "backups"
+    manifest = create_backup(url_of(console), folder)
+    with write_unit(console) as session:
+        first = session.query(Booking).first()
+        assert first is not None
+        refs = TenantRefs(
+            first.tenant_id, first.location_id, first.staff_id, first.service_id, first.customer_id
+        )
+        from tests.factories import add_booking
+
+        add_booking(session, refs, start_at=AS_OF)  # the live database moved on
+    before = row_counts(url_of(console))
+    with pytest.raises(BackupError, match=r"not empty .*--force"):
+        restore_backup(manifest.backup_path, url_of(console))
+    assert row_counts(url_of(console)) == before
+
+
+def test_a_damaged_backup_is_refused(console: Engine, tmp_path: Path) -> None:
+    folder = tmp_path / "backups"
+    manifest = create_backup(url_of(console), folder)
+    data = bytearray(manifest.backup_path.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    manifest.backup_path.write_bytes(bytes(data))
+    target = tmp_path / "restored.db"
+    with pytest.raises(BackupError, match="SHA-256") as caught:
+        restore_backup(manifest.backup_path, f"sqlite:///{target}", force=True)
+    assert len(str(caught.value).splitlines()) == 1
+    assert not target.exists()
+
+
+def test_retention_keeps_exactly_the_newest(sqlite_engine: Engine, tmp_path: Path) -> None:
+    folder = tmp_path / "backups"
+    start = datetime(2026, 12, 1, 3, 0)
+    made = [
+        create_backup(url_of(sqlite_engine), folder, keep=3, at=start + timedelta(days=day))
+        for day in range(6)
+    ]
+    kept = sorted(path.name for path in folder.iterdir())
+    expected = sorted(
+        name for m in made[-3:] for name in (m.file, manifest_path_for(m.backup_path).name)
+    )
+    assert kept == expected
+    assert newest_backup(folder) == made[-1]
+
+
+def test_a_backup_without_its_manifest_is_not_the_newest(
+    sqlite_engine: Engine, tmp_path: Path
+) -> None:
+    folder = tmp_path / "backups"
+    first = create_backup(url_of(sqlite_engine), folder, at=datetime(2026, 12, 1, 3, 0))
+    second = create_backup(url_of(sqlite_engine), folder, at=datetime(2026, 12, 2, 3, 0))
+    second.path.unlink()  # as if the process died between the file and its manifest
+    (folder / ".barberpro-20261203T030000.sqlite3.part").write_bytes(b"half")
+    assert newest_backup(folder) == first
+
+
+def test_a_sqlite_backup_taken_while_another_thread_writes_is_consistent(
+    sqlite_engine: Engine, tmp_path: Path
+) -> None:
+    console = sqlite_engine  # the online backup API is SQLite's; pg_dump reads one snapshot
+    seed_console(console)
+    with write_unit(console) as session:
+        first = session.query(Booking).first()
+        assert first is not None
+        refs = TenantRefs(
+            first.tenant_id, first.location_id, first.staff_id, first.service_id, first.customer_id
+        )
+    from tests.factories import add_booking
+
+    stop = threading.Event()
+    written = [0]
+
+    def write() -> None:
+        while not stop.is_set():
+            with write_unit(console) as session:
+                for _ in range(20):
+                    add_booking(session, refs, start_at=AS_OF - timedelta(minutes=written[0]))
+                    written[0] += 1
+
+    writer = threading.Thread(target=write)
+    before = row_counts(url_of(console))["bookings"]
+    writer.start()
+    try:
+        manifests = [
+            create_backup(url_of(console), tmp_path / "backups", keep=10) for _ in range(3)
+        ]
+    finally:
+        stop.set()
+        writer.join()
+    assert written[0] > 0
+    counts = []
+    for manifest in manifests:
+        with sqlite3.connect(manifest.backup_path) as copy:
+            assert copy.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+            assert copy.execute("PRAGMA foreign_key_check").fetchall() == []
+            bookings = copy.execute("SELECT count(*) FROM bookings").fetchone()[0]
+        # whole write units only: each one adds 20 bookings
+        assert (bookings - before) % 20 == 0
+        counts.append(bookings)
+    assert before <= counts[0] <= counts[-1] <= before + written[0]
+
+
+def run_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "core.backup", *args],
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+    )
+
+
+def test_the_cli_answers_bad_input_with_one_line(sqlite_engine: Engine, tmp_path: Path) -> None:
+    missing = run_cli("restore", str(tmp_path / "nope.sqlite3"), "--database-url", "sqlite:///x")
+    assert missing.returncode == 2 and "Traceback" not in missing.stderr
+    assert missing.stderr.strip() == f"core.backup: no such backup file: {tmp_path}/nope.sqlite3"
+    manifest = create_backup(url_of(sqlite_engine), tmp_path / "backups")
+    bad_url = run_cli("restore", str(manifest.backup_path), "--database-url", "nonsense://x")
+    assert bad_url.returncode == 2 and "Traceback" not in bad_url.stderr
+    lines = bad_url.stderr.strip().splitlines()
+    assert len(lines) == 1 and "--database-url" in lines[0], lines
+    no_args = run_cli("restore")
+    assert no_args.returncode == 2 and len(no_args.stderr.strip().splitlines()) == 1
+
+
+def test_the_password_goes_to_the_environment_never_to_the_command_line() -> None:
+    from sqlalchemy import make_url
+
+    from core.backup.pgtools import connection_args
+
+    url = make_url("postgresql+psycopg://ana:s3cr%40t@db.internal:6432/barberpro?sslmode=require")
+    args, env = connection_args(url)
+    assert env["PGPASSWORD"] == "s3cr@t" and env["PGSSLMODE"] == "require"
+    assert not any("s3cr" in arg for arg in args)
+    assert {"--host=db.internal", "--port=6432", "--username=ana", "--no-password"} <= set(args)
+    socket_args, _ = connection_args(make_url("postgresql+psycopg:///x?host=/var/run/postgresql"))
+    assert "--host=/var/run/postgresql" in socket_args
