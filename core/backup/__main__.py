@@ -45,7 +45,9 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _format(value: float | None) -> str:
-    return "none" if value is None else f"{value:,.6g}"
+    if value is None:
+        return "none"
+    return f"{value:,.6f}".rstrip("0").rstrip(".")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -89,9 +91,11 @@ def main(argv: list[str] | None = None) -> int:
         text = str(exc).strip()
         print(f"{PROG}: {text.splitlines()[0] if text else type(exc).__name__}", file=sys.stderr)
         return EXIT_BAD_INPUT
+    if drill.kpis:
+        print(f"  {'KPI':<20} {'in the manifest':>22} {'rebuilt':>22}")
     for name, (expected, got) in drill.kpis.items():
         mark = "ok" if kpis_equal(expected, got) else "DIFFERS"
-        print(f"  {name:<20} {_format(expected):>18} {_format(got):>18}  {mark}")
+        print(f"  {name:<20} {_format(expected):>22} {_format(got):>22}  {mark}")
     verdict = "passed" if drill.passed else "FAILED"
     reason = f": {drill.error}" if drill.error else ""
     print(f"{PROG}: drill of {drill.backup} {verdict} in {drill.seconds:.1f} s{reason}")

@@ -123,6 +123,18 @@ def _drill(
         admin.dispose()
 
 
+def _migrate(scratch_url: str) -> None:
+    from core.db import get_engine
+    from core.migrate import upgrade_database
+
+    try:
+        upgrade_database(scratch_url)
+    finally:
+        # Alembic opened it through the process-wide engine cache: close its
+        # connections, or a long-running scheduler would keep the scratch file open.
+        get_engine(scratch_url).dispose()
+
+
 def _restore_and_rebuild(
     manifest: Manifest, scratch_url: str
 ) -> dict[str, tuple[float | None, float | None]]:
@@ -135,6 +147,10 @@ def _restore_and_rebuild(
         )
     if manifest.snapshot_version is None:
         return {}  # nothing to compare: the restore itself is what was drilled
+    if not result.up_to_date:
+        # What an operator does after restoring an older backup: this code's rebuild
+        # needs this code's schema.
+        _migrate(scratch_url)
     engine = create_engine_for(scratch_url)
     try:
         with read_session(engine) as session:

@@ -234,3 +234,24 @@ def test_the_password_goes_to_the_environment_never_to_the_command_line() -> Non
     assert {"--host=db.internal", "--port=6432", "--username=ana", "--no-password"} <= set(args)
     socket_args, _ = connection_args(make_url("postgresql+psycopg:///x?host=/var/run/postgresql"))
     assert "--host=/var/run/postgresql" in socket_args
+
+
+def test_an_older_backup_restores_with_advice_and_drills_after_a_migration(
+    sqlite_engine: Engine, tmp_path: Path
+) -> None:
+    from alembic import command
+
+    from core.migrate import alembic_config
+
+    seed_console(sqlite_engine)
+    url = url_of(sqlite_engine)
+    sqlite_engine.dispose()
+    command.downgrade(alembic_config(url), "-1")  # as if backed up before the last migration
+    folder = tmp_path / "backups"
+    manifest = create_backup(url, folder)
+    assert manifest.alembic_revision not in (None, code_head())
+
+    restored = restore_backup(manifest.backup_path, f"sqlite:///{tmp_path / 'old.db'}")
+    assert not restored.up_to_date and "python -m core.migrate" in restored.advice()
+    drill = run_drill(folder, url)
+    assert drill.passed, drill
