@@ -72,8 +72,9 @@ def main(argv: list[str] | None = None) -> int:
             folder = (args.out or settings.backup_dir).expanduser().absolute()
             manifest = create_backup(settings.database_url, folder, keep=settings.backup_keep)
             print(
-                f"{PROG}: wrote {manifest.backup_path} ({manifest.bytes:,} bytes, snapshot "
-                f"{manifest.snapshot_version}, revision {manifest.alembic_revision})"
+                f"{PROG}: wrote {manifest.backup_path} ({manifest.bytes:,} bytes, "
+                f"snapshot {manifest.snapshot_version or 'none'}, "
+                f"revision {manifest.alembic_revision or 'none'})"
             )
             return 0
         folder = (args.dir or settings.backup_dir).expanduser().absolute()
@@ -96,6 +97,8 @@ def main(argv: list[str] | None = None) -> int:
     for name, (expected, got) in drill.kpis.items():
         mark = "ok" if kpis_equal(expected, got) else "DIFFERS"
         print(f"  {name:<20} {_format(expected):>22} {_format(got):>22}  {mark}")
+    if not drill.kpis and drill.error is None:
+        print(f"{PROG}: the backup holds no metrics snapshot: only the restore was checked")
     verdict = "passed" if drill.passed else "FAILED"
     reason = f": {drill.error}" if drill.error else ""
     print(f"{PROG}: drill of {drill.backup} {verdict} in {drill.seconds:.1f} s{reason}")

@@ -62,8 +62,10 @@ def parse_url(raw: str, *, option: str = "--database-url") -> URL:
     try:
         return make_url(resolve_database_url(raw))
     except ConfigError as exc:
-        reason = str(exc).split(": ", 1)[-1] if "BARBERPRO_DATABASE_URL" in str(exc) else str(exc)
-        raise BackupError("bad_url", f"{option} is not usable: {reason}") from None
+        # The settings' message names the environment variable; here the URL came from
+        # the command line (or the caller), so it names that instead.
+        reason = str(exc).removeprefix("BARBERPRO_DATABASE_URL ")
+        raise BackupError("bad_url", f"{option} {reason}") from None
 
 
 def backend_of(url: URL) -> str:
