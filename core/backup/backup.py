@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+from contextlib import closing
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -26,6 +27,7 @@ from core.backup.manifest import (
     manifest_path_for,
     prune_backups,
     read_manifest,
+    remove_leftovers,
     sha256_of,
     write_manifest,
 )
@@ -159,6 +161,7 @@ def create_backup(
         raise BackupError("folder", f"cannot create the backup folder {folder}: {exc}") from None
     if not os.access(folder, os.W_OK):
         raise BackupError("folder", f"the backup folder {folder} is not writable")
+    remove_leftovers(folder)
     created_at = at or now()
     name, created_at = _free_name(folder, backend, created_at)
     target = folder / name
@@ -242,7 +245,7 @@ def _user_tables(url: URL) -> int:
             if not path.parent.is_dir():
                 raise BackupError("no_folder", f"the folder for the target does not exist: {path}")
             return 0
-        with sqlite3.connect(path, timeout=30) as connection:
+        with closing(sqlite3.connect(path, timeout=30)) as connection:
             return int(
                 connection.execute(
                     "SELECT count(*) FROM sqlite_master WHERE type = 'table' "

@@ -27,6 +27,7 @@ from core.backup.manifest import (
     Manifest,
     append_drill,
     newest_backup,
+    remove_leftovers,
 )
 from core.clock import now
 from core.db import DatabaseUnavailable, create_engine_for, read_session
@@ -70,6 +71,7 @@ def run_drill(folder: Path, database_url: str) -> DrillResult:
     manifest = newest_backup(folder)
     if manifest is None:
         raise BackupError("no_backup", f"no backup to drill in {folder}")
+    remove_leftovers(folder)
     started = time.perf_counter()
     at = now()
     kpis: dict[str, tuple[float | None, float | None]] = {}

@@ -15,6 +15,7 @@ import hashlib
 import json
 import os
 import re
+import time
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -25,6 +26,9 @@ from core.errors import DomainError
 MANIFEST_FORMAT = "barberpro-backup/1"
 SUFFIXES = {"sqlite": ".sqlite3", "postgresql": ".pgdump"}
 DRILLS_FILE = "drills.jsonl"
+# A temporary file this old is a leftover of a killed run (a backup or a drill of the
+# default demo data takes about a minute).
+LEFTOVER_AGE_S = 12 * 3600.0
 STAMP_FORMAT = "%Y%m%dT%H%M%S"
 _NAME = re.compile(r"barberpro-(\d{8}T\d{6})\.(sqlite3|pgdump|json)")
 # The KPIs a manifest records from the newest snapshot and a drill compares: the
@@ -242,6 +246,26 @@ def prune_backups(folder: Path, keep: int) -> list[Path]:
             path.unlink(missing_ok=True)
             deleted.append(path)
     return deleted
+
+
+def remove_leftovers(folder: Path, *, older_than_s: float = LEFTOVER_AGE_S) -> list[Path]:
+    """Delete what a killed backup or drill left behind: ``.*.part`` files and drill
+    scratch databases (``.drill-*``) older than ``older_than_s``.
+
+    Old enough that no running backup or drill still writes them; each can be the size
+    of the whole database.
+    """
+    cutoff = time.time() - older_than_s
+    removed = []
+    for pattern in (".barberpro-*.part", ".drill-*"):
+        for path in folder.glob(pattern):
+            try:
+                if path.stat().st_mtime < cutoff:
+                    path.unlink()
+                    removed.append(path)
+            except FileNotFoundError:
+                continue
+    return removed
 
 
 def append_drill(folder: Path, result: DrillResult) -> None:

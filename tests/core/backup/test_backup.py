@@ -255,3 +255,24 @@ def test_an_older_backup_restores_with_advice_and_drills_after_a_migration(
     assert not restored.up_to_date and "python -m core.migrate" in restored.advice()
     drill = run_drill(folder, url)
     assert drill.passed, drill
+
+
+def test_leftovers_of_a_killed_run_are_removed_once_old(
+    sqlite_engine: Engine, tmp_path: Path
+) -> None:
+    import os
+    import time
+
+    folder = tmp_path / "backups"
+    folder.mkdir()
+    old_part = folder / ".barberpro-20261201T030000.sqlite3.part"
+    old_scratch = folder / ".drill-20261201T030000-123.sqlite3"
+    fresh_part = folder / ".barberpro-20261207T030000.sqlite3.part"
+    for path in (old_part, old_scratch, fresh_part):
+        path.write_bytes(b"left behind")
+    day_ago = time.time() - 86400
+    for path in (old_part, old_scratch):
+        os.utime(path, (day_ago, day_ago))
+    create_backup(url_of(sqlite_engine), folder)
+    assert not old_part.exists() and not old_scratch.exists()
+    assert fresh_part.exists()  # it may be a backup running right now
