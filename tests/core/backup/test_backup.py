@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, text
 
-from core.backup import last_drill, newest_backup
+from core.backup import last_drill, list_backups, newest_backup
 from core.backup.backup import code_head, create_backup, restore_backup
 from core.backup.drill import run_drill
 from core.backup.manifest import MANIFEST_FORMAT, BackupError, manifest_path_for
@@ -90,7 +90,8 @@ def test_a_drill_that_rebuilds_other_numbers_fails(
     drill = last_drill(folder)
     assert drill is not None and not drill.passed
     expected, got = drill.kpis["bookings"]
-    assert expected == raw["kpis"]["bookings"] and got == expected - 1
+    assert expected == raw["kpis"]["bookings"]
+    assert got is not None and got == raw["kpis"]["bookings"] - 1
 
 
 def test_restore_refuses_a_non_empty_target_and_changes_nothing(
@@ -276,3 +277,24 @@ def test_leftovers_of_a_killed_run_are_removed_once_old(
     create_backup(url_of(sqlite_engine), folder)
     assert not old_part.exists() and not old_scratch.exists()
     assert fresh_part.exists()  # it may be a backup running right now
+
+
+def test_the_cli_creates_into_the_configured_folder_and_keeps_the_setting(
+    sqlite_engine: Engine,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from core.backup.__main__ import main
+
+    monkeypatch.setenv("BARBERPRO_DATABASE_URL", url_of(sqlite_engine))
+    monkeypatch.setenv("BARBERPRO_BACKUP_DIR", str(tmp_path / "configured"))
+    monkeypatch.setenv("BARBERPRO_BACKUP_KEEP", "2")
+    for _ in range(3):  # within a second or two: each takes the next free second
+        assert main(["create"]) == 0
+    kept = list_backups(tmp_path / "configured")
+    assert len(kept) == 2 and kept[0].created_at < kept[1].created_at
+    assert len(list((tmp_path / "configured").iterdir())) == 4
+    assert main(["create", "--out", str(tmp_path / "elsewhere")]) == 0
+    assert len(list_backups(tmp_path / "elsewhere")) == 1
+    assert "wrote" in capsys.readouterr().out

@@ -14,11 +14,12 @@ from core.backup.jobs import BACKUP_JOB_ID, DRILL_JOB_ID
 from core.config import Settings, get_settings
 from core.jobs.registry import JOBS
 from core.jobs.runner import run_recorded
+from core.jobs.spec import JobSpec
 from core.schema import MetricSnapshot, RollupTenantDay
 from tests.core.backup.conftest import seed_console
 
 
-def spec(job_id: str):  # type: ignore[no-untyped-def]
+def spec(job_id: str) -> JobSpec:
     return next(spec for spec in JOBS if spec.job_id == job_id)
 
 
