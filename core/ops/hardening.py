@@ -494,7 +494,10 @@ class Item:
     params: Mapping[str, object] = field(default_factory=dict)
 
     def evidence_text(self, gettext: Callable[[str], str] = str) -> str:
-        return gettext(self.evidence).format(**self.params)
+        # Values are what was observed (hosts, paths, English sentences from core.auth);
+        # only a "note" is a msgid of this module.
+        params = {k: gettext(str(v)) if k == "note" else v for k, v in self.params.items()}
+        return gettext(self.evidence).format(**params)
 
     def fix_text(self, gettext: Callable[[str], str] = str) -> str:
         return gettext(self.fix)
