@@ -68,11 +68,15 @@ def main(argv: list[str] | None = None) -> int:
     try:
         settings = get_settings()
         report = evaluate(collect_environment(settings))
-        stored = None if args.no_store else store_report(report, reports_dir(settings))
     except failures as exc:
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        print(f"core.ops: {first}", file=sys.stderr)
+        print(f"core.ops: {_first_line(exc)}", file=sys.stderr)
         return EXIT_BAD_INPUT
+    stored = None
+    if not args.no_store:
+        try:
+            stored = store_report(report, reports_dir(settings))
+        except OSError as exc:  # e.g. run as a user who cannot write the state directory
+            print(f"core.ops: the report was not stored: {_first_line(exc)}", file=sys.stderr)
     if args.json:
         print(json.dumps(report.to_json(), indent=2, ensure_ascii=False))
     else:
@@ -80,6 +84,11 @@ def main(argv: list[str] | None = None) -> int:
         if stored is not None:
             print(f"\nStored: {stored}")
     return EXIT_FAILED if report.failing else 0
+
+
+def _first_line(exc: BaseException) -> str:
+    lines = str(exc).strip().splitlines()
+    return lines[0] if lines else type(exc).__name__
 
 
 if __name__ == "__main__":

@@ -127,3 +127,13 @@ def test_a_production_like_setup_exits_0(tmp_path: Path) -> None:
     assert "0 failed" in done.stdout
     # Offline, the pins are all the dependency check can vouch for: a warning, honestly.
     assert "WARN  dependency_pins" in done.stdout
+
+
+def test_a_report_that_cannot_be_stored_is_still_printed(tmp_path: Path) -> None:
+    url = db_templates.migrated_sqlite(f"sqlite:///{tmp_path / 'dev.db'}")
+    (tmp_path / "ops").write_text("a file where the folder should be", encoding="utf-8")
+    done = run("harden", BARBERPRO_DATABASE_URL=url, BARBERPRO_DATA_DIR=str(tmp_path))
+    assert done.returncode == 1
+    assert "FAIL  production_mode" in done.stdout and "Stored:" not in done.stdout
+    assert done.stderr.startswith("core.ops: the report was not stored: ")
+    assert len(done.stderr.strip().splitlines()) == 1
