@@ -7,12 +7,12 @@ from core.config import get_settings
 from core.errors import DomainError
 from core.ops.hardening import (
     RunHardeningAudit,
-    collect_environment,
     evaluate,
     latest_report,
     reports_dir,
     store_report,
 )
+from core.ops.snapshot import collect_environment
 from core.security import markdown_safe
 from ui import db
 from ui.auth import current_actor

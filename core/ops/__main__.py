@@ -62,7 +62,8 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_BAD_INPUT
     from core.config import ConfigError, get_settings
     from core.db import DATABASE_ERRORS
-    from core.ops.hardening import collect_environment, evaluate, reports_dir, store_report
+    from core.ops.hardening import evaluate, reports_dir, store_report
+    from core.ops.snapshot import collect_environment
 
     failures: tuple[type[Exception], ...] = (ConfigError, OSError, *DATABASE_ERRORS)
     try:

@@ -20,14 +20,16 @@ from core.db import create_engine_for
 from core.ops.hardening import (
     CHECKS,
     LATEST_NAME,
-    Environment,
     HardeningReport,
-    collect_environment,
     evaluate,
     latest_report,
+    store_report,
+)
+from core.ops.snapshot import (
+    Environment,
+    collect_environment,
     read_backups,
     sqlite_file_modes,
-    store_report,
     streamlit_options,
     unpinned_requirements,
 )
