@@ -229,6 +229,14 @@ PAGES: tuple[PageSpec, ...] = (
         "audit-log",
     ),
     PageSpec(
+        "app_pages/system_hardening.py",
+        N_("Hardening audit"),
+        ":material/security:",
+        "Operations",
+        ADMINS,
+        "hardening",
+    ),
+    PageSpec(
         "app_pages/my_account.py",
         N_("My account"),
         ":material/account_circle:",

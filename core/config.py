@@ -6,6 +6,7 @@ import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
@@ -29,6 +30,9 @@ WEBHOOK_HOSTS_VARIABLE = "BARBERPRO_WEBHOOK_HOSTS"
 WEBHOOK_ALLOW_LOCAL_VARIABLE = "BARBERPRO_WEBHOOK_ALLOW_LOCAL"
 DEFAULT_WEBHOOK_HOSTS = ("hooks.slack.com",)
 _HOST_PATTERN = re.compile(r"(\*\.)?[a-z0-9_-]+(\.[a-z0-9_-]+)*")
+
+
+_D = TypeVar("_D", Path, None)
 
 
 class ConfigError(ValueError):
@@ -153,8 +157,12 @@ class Settings:
     # webhook_allow_local also lets http and this machine's loopback through (tests only).
     webhook_hosts: tuple[str, ...] = DEFAULT_WEBHOOK_HOSTS
     webhook_allow_local: bool = False
-    # Backups (core.backup): the folder (default <data_dir>/backups) and how many to keep.
-    backup_dir: Path = DEVELOPMENT_DATA_DIR / "backups"
+    # A TLS-terminating reverse proxy is in front of the console (BARBERPRO_TLS_PROXY):
+    # declared by the operator, checked by the hardening audit (core.ops.hardening).
+    tls_proxy: bool = False
+    # Where backups and their manifests go; None: <data_dir>/backups (see backups_dir).
+    backup_dir: Path | None = None
+    # How many backups core.backup keeps (older files and their manifests are deleted).
     backup_keep: int = 7
 
     @classmethod
@@ -214,7 +222,8 @@ class Settings:
             trusted_proxy=os.environ.get("BARBERPRO_TRUSTED_PROXY", "").strip() or None,
             webhook_hosts=_env_hosts(WEBHOOK_HOSTS_VARIABLE, DEFAULT_WEBHOOK_HOSTS),
             webhook_allow_local=allow_local,
-            backup_dir=_env_dir("BARBERPRO_BACKUP_DIR", data_dir / "backups"),
+            tls_proxy=_env_bool("BARBERPRO_TLS_PROXY", False),
+            backup_dir=_env_dir("BARBERPRO_BACKUP_DIR", None),
             backup_keep=int(_env_float("BARBERPRO_BACKUP_KEEP", 7, minimum=1)),
         )
 
@@ -232,11 +241,15 @@ class Settings:
         return self.environment == "production"
 
     @property
+    def backups_dir(self) -> Path:
+        return self.backup_dir if self.backup_dir is not None else self.data_dir / "backups"
+
+    @property
     def ground_truth_path(self) -> Path:
         return ground_truth_path_for(self.database_url, data_dir=self.data_dir)
 
 
-def _env_dir(name: str, default: Path) -> Path:
+def _env_dir(name: str, default: _D) -> Path | _D:
     raw = os.environ.get(name, "").strip()
     if not raw:
         return default

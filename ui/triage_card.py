@@ -80,11 +80,12 @@ def render_card(alert_id: int, me: int | None, users: pd.DataFrame) -> None:
         f"{markdown_safe(t['trade_name'])} · {view.reason_label(a['reason'], locale)}",
         anchor=False,
     )
-    st.markdown(
-        f"[{_('Open Tenant 360')}]({link}) · {t['tier']} · {t['plan']} · {t['city']}, "
-        f"{t['province']} · {_('CS owner')}: {t['cs_owner'] or fmt.MISSING} · "
-        f"{t['owner_name']} {t['phone']}"
+    # Our own link, then what tenants and users typed, shown as text.
+    facts = (
+        f"{t['tier']} · {t['plan']} · {t['city']}, {t['province']} · {_('CS owner')}: "
+        f"{t['cs_owner'] or fmt.MISSING} · {t['owner_name']} {t['phone']}"
     )
+    st.markdown(f"[{_('Open Tenant 360')}]({link}) · {markdown_safe(facts)}")
     if a["arm"] == "holdout":
         st.warning(
             _(

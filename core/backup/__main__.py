@@ -69,7 +69,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "create":
             from core.backup.backup import create_backup
 
-            folder = (args.out or settings.backup_dir).expanduser().absolute()
+            folder = (args.out or settings.backups_dir).expanduser().absolute()
             manifest = create_backup(settings.database_url, folder, keep=settings.backup_keep)
             print(
                 f"{PROG}: wrote {manifest.backup_path} ({manifest.bytes:,} bytes, "
@@ -77,7 +77,7 @@ def main(argv: list[str] | None = None) -> int:
                 f"revision {manifest.alembic_revision or 'none'})"
             )
             return 0
-        folder = (args.dir or settings.backup_dir).expanduser().absolute()
+        folder = (args.dir or settings.backups_dir).expanduser().absolute()
         if args.command == "list":
             for manifest in list_backups(folder):
                 print(

@@ -216,7 +216,7 @@ def newest_backup(folder: Path) -> Manifest | None:
     Parameters
     ----------
     folder
-        A backup folder (``Settings.backup_dir``).
+        A backup folder (``Settings.backups_dir``).
 
     Returns
     -------
@@ -279,7 +279,7 @@ def last_drill(folder: Path) -> DrillResult | None:
     Parameters
     ----------
     folder
-        A backup folder (``Settings.backup_dir``).
+        A backup folder (``Settings.backups_dir``).
     """
     path = folder / DRILLS_FILE
     try:

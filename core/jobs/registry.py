@@ -84,13 +84,14 @@ JOBS: list[JobSpec] = [
         statement_timeout_s=120.0,
         expected_s=60.0,
     ),
-    # Wake daily and act when due (judged from the backup folder's files): a backup when
-    # the newest is older than 20 h, a restore drill when the last is a week old. They
-    # write no console table; an unwritable BARBERPRO_BACKUP_DIR is a recorded skip.
+    # Wake at start (after the warm-up) and daily, and act when due (judged from the
+    # backup folder's files): a backup unless one is under an hour old, a restore drill
+    # when the last is a week old. They write no console table; an unwritable
+    # BARBERPRO_BACKUP_DIR is a recorded skip.
     JobSpec(
         BACKUP_JOB_ID,
-        "Back up the database into BARBERPRO_BACKUP_DIR when the newest backup is a day old, "
-        "keeping the BARBERPRO_BACKUP_KEEP newest",
+        "Back up the database into BARBERPRO_BACKUP_DIR (daily), keeping the "
+        "BARBERPRO_BACKUP_KEEP newest",
         backup_nightly_job,
         every_s=DAY_S,
         lease_s=2 * HOUR_S,

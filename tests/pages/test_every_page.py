@@ -50,6 +50,8 @@ EXPECTED: dict[str, dict[str, int]] = {
     "definitions": {"dataframe": 1},
     "users": {"dataframe": 1},
     "audit-log": {"dataframe": 1},
+    # Empty until someone runs the audit (tests/pages/test_hardening_page.py runs it).
+    "hardening": {},
     "my-account": {},
 }
 

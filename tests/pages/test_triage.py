@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import re
 from datetime import timedelta
 from pathlib import Path
 
@@ -234,3 +235,39 @@ def test_a_card_read_before_another_windows_change_is_refused(triage_env) -> Non
     with Session(engine) as session:
         alert = session.get(CsAlert, alert_id)
         assert (alert.status, alert.version) == ("snoozed", shown + 1)  # type: ignore[union-attr]
+
+
+def test_tenant_written_text_on_the_card_shows_as_text(triage_env) -> None:  # type: ignore[no-untyped-def]
+    import markdown_it
+
+    from core.schema import NpsResponse, Tenant
+
+    engine, world, _ = triage_env
+    tenant = world.tenants[1]
+    comment = "![x](https://evil.example/p.png) [click](https://evil.example) <b>caro</b>"
+    with Session(engine) as session, session.begin():
+        session.get(Tenant, tenant).trade_name = "**Evil** [co](https://evil.example)"  # type: ignore[union-attr]
+        session.add(
+            NpsResponse(
+                tenant_id=tenant, responded_at=now() - timedelta(hours=2), score=1, comment=comment
+            )
+        )
+    with Session(engine) as session, session.begin():
+        run_alert_rules(session=session, at=now(), rng=random.Random(0))
+    with Session(engine) as session:
+        alert_id = session.scalar(
+            select(CsAlert.id).where(CsAlert.tenant_id == tenant, CsAlert.reason == "nps_detractor")
+        )
+    assert alert_id is not None
+    app = open_page(int(alert_id))
+    shown = [m.value for m in app.markdown] + [s.value for s in app.subheader]
+    # The comment and the name are on the card, as text: no link, image or markup.
+    assert any("evil" in text and "caro" in text for text in shown)
+    assert any("Evil" in text for text in app.subheader.values)
+    parser = markdown_it.MarkdownIt("commonmark", {"linkify": True}).enable("linkify")
+    for text in shown:
+        html = parser.render(text)
+        # The card's own link to Tenant 360 is the one link allowed.
+        html = re.sub(r'<a href="/tenant-360\?tenant=\d+&amp;lang=en">', "", html)
+        assert "<a " not in html and "<img" not in html and "<b>" not in html, (text, html)
+        assert "https://evil" not in html.replace("\u2060", "") or "https:\u2060//" in text

@@ -7,7 +7,7 @@ import importlib
 import inspect
 import pkgutil
 from collections.abc import Callable
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 import pytest
@@ -29,6 +29,7 @@ from core.db import write_unit
 from core.errors import DomainError
 from core.inflation.table import CpiUpdate
 from core.models.health.weights import SaveHealthWeights
+from core.ops.hardening import HardeningReport, RunHardeningAudit
 from core.schema import AuditEvent, ConsoleUser
 from core.users import AddUser, AssignBook, ChangeOwnPassword, ChangeUser, ResetPassword
 from core.workflows.alerts import commands as alerts
@@ -70,6 +71,7 @@ EXAMPLES: dict[type, Callable[[], Any]] = {
     ChangeOwnPassword: lambda: ChangeOwnPassword("old one", "a long new password 2027"),
     AssignBook: lambda: AssignBook([1], None),
     RecordPersonalDataView: lambda: RecordPersonalDataView(1, ("cuit",), "tenant-360"),
+    RunHardeningAudit: lambda: RunHardeningAudit(HardeningReport(datetime(2026, 1, 1), ())),
 }
 
 

@@ -49,13 +49,13 @@ def test_backup_and_drill_jobs_run_when_due(sqlite_engine: Engine, tmp_path: Pat
     assert first.detail and first.detail["snapshot_version"] == 2
     again = run_recorded(sqlite_engine, spec(BACKUP_JOB_ID), "tests", settings)
     assert again is not None and again.status == "skipped"
-    assert again.detail and "less than a day old" in again.detail["reason"]
-    assert len(list_backups(settings.backup_dir)) == 1
+    assert again.detail and "less than an hour old" in again.detail["reason"]
+    assert len(list_backups(settings.backups_dir)) == 1
 
     drill = run_recorded(sqlite_engine, spec(DRILL_JOB_ID), "tests", settings)
     assert drill is not None and drill.status == "success", drill and drill.error
     assert drill.detail and drill.detail["passed"] is True
-    recorded = last_drill(settings.backup_dir)
+    recorded = last_drill(settings.backups_dir)
     assert recorded is not None and recorded.passed
     again = run_recorded(sqlite_engine, spec(DRILL_JOB_ID), "tests", settings)
     assert again is not None and again.status == "skipped"
@@ -80,3 +80,21 @@ def test_the_backup_jobs_wait_for_the_warmup_and_run_daily() -> None:
         declared = spec(job_id)
         assert declared.every_s == 24 * 3600 and declared.waits_for_warmup
         assert declared.record_skips
+
+
+def test_the_hardening_audit_reads_what_the_jobs_write(
+    sqlite_engine: Engine, tmp_path: Path
+) -> None:
+    from core.ops.snapshot import read_backups
+
+    seed_console(sqlite_engine)
+    settings = settings_for(sqlite_engine, tmp_path / "backups")
+    for job_id in (BACKUP_JOB_ID, DRILL_JOB_ID):
+        run = run_recorded(sqlite_engine, spec(job_id), "tests", settings)
+        assert run is not None and run.status == "success", run and run.error
+    state = read_backups(settings.backups_dir)
+    newest = list_backups(settings.backups_dir)[-1]
+    assert state.newest_name == newest.path.name and state.newest_file_present
+    assert state.unreadable == () and state.drill_error is None
+    assert state.drill is not None and state.drill["passed"] is True
+    assert state.drill["backup"] == newest.file
