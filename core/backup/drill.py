@@ -78,9 +78,11 @@ def run_drill(folder: Path, database_url: str) -> DrillResult:
     error = None
     try:
         kpis = _drill(manifest, folder, database_url, at.strftime(STAMP_FORMAT))
-    except (BackupError, DatabaseUnavailable, SQLAlchemyError, OSError) as exc:
+    except Exception as exc:  # any failure is a failed drill, recorded (a stop is not one)
         text_ = str(exc).strip()
-        error = (text_.splitlines()[0] if text_ else type(exc).__name__)[:500]
+        known = isinstance(exc, BackupError | DatabaseUnavailable | SQLAlchemyError | OSError)
+        first = text_.splitlines()[0] if text_ else ""
+        error = (first if known and first else f"{type(exc).__name__}: {first}")[:500]
     passed = error is None and all(kpis_equal(*pair) for pair in kpis.values())
     result = DrillResult(
         at=at,

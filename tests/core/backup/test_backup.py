@@ -298,3 +298,23 @@ def test_the_cli_creates_into_the_configured_folder_and_keeps_the_setting(
     assert main(["create", "--out", str(tmp_path / "elsewhere")]) == 0
     assert len(list_backups(tmp_path / "elsewhere")) == 1
     assert "wrote" in capsys.readouterr().out
+
+
+def test_a_drill_that_breaks_is_recorded_as_failed_and_cleans_up(
+    sqlite_engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from core.backup import drill as drill_module
+
+    seed_console(sqlite_engine)
+    folder = tmp_path / "backups"
+    create_backup(url_of(sqlite_engine), folder)
+
+    def broken_rebuild(*args: object, **kwargs: object) -> None:
+        raise ValueError("boom")
+
+    monkeypatch.setattr(drill_module, "refresh_metrics", broken_rebuild)
+    result = run_drill(folder, url_of(sqlite_engine))
+    assert not result.passed and result.error == "ValueError: boom"
+    recorded = last_drill(folder)
+    assert recorded is not None and recorded.error == "ValueError: boom" and not recorded.passed
+    assert not [path for path in folder.iterdir() if path.name.startswith(".drill")]
