@@ -46,12 +46,20 @@ JOB_ORDER = (
     "alert_rules",
     "dashboard_frames",
     "prune_job_runs",
+    "backup_nightly",
+    "backup_drill",
 )
 # Scoring has nothing to do when the first model on a short history is not promoted.
-MAY_SKIP = {"churn_score"}
+MAY_SKIP = {"churn_score", "backup_drill"}  # a drill waits for a backup not yet drilled
 # In steady state the daily models are not due again (their scores are today's): the
 # skip is what the scheduler's hourly run costs, and the status is reported.
-MAY_SKIP_STEADY = {"churn_score", "health_scores", "churn_retrain"}
+MAY_SKIP_STEADY = {
+    "churn_score",
+    "health_scores",
+    "churn_retrain",
+    "backup_nightly",  # a backup under an hour old
+    "backup_drill",
+}
 # Below this, a job's time is connection and bookkeeping noise; ratios use it as a floor
 # so a 3 ms vs 9 ms difference does not read as "3x slower".
 RATIO_FLOOR_S = 0.1
