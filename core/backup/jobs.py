@@ -16,6 +16,7 @@ from core.backup.backup import create_backup
 from core.backup.drill import run_drill
 from core.backup.manifest import last_drill, newest_backup
 from core.clock import now
+from core.config import Settings
 from core.jobs.spec import JobContext, JobOutcome
 
 BACKUP_JOB_ID = "backup_nightly"
@@ -40,6 +41,17 @@ def _unwritable(folder: Path) -> str | None:
     return None
 
 
+def _not_configured(settings: Settings) -> str | None:
+    """Why this machine takes no backups: development without a backup folder chosen.
+
+    A demo database is gigabytes, and the tests' servers run this scheduler too: outside
+    production a backup folder must be asked for, not filled by default.
+    """
+    if settings.is_production or settings.backup_dir is not None:
+        return None
+    return "backups are off in development: set BARBERPRO_BACKUP_DIR to take them here"
+
+
 def _skip(reason: str, **detail: object) -> JobOutcome:
     return JobOutcome(rows_touched=0, detail={"reason": reason, **detail}, skipped=True)
 
@@ -47,7 +59,7 @@ def _skip(reason: str, **detail: object) -> JobOutcome:
 def backup_nightly_job(context: JobContext) -> JobOutcome:
     settings = context.settings
     folder = settings.backups_dir
-    problem = _unwritable(folder)
+    problem = _not_configured(settings) or _unwritable(folder)
     if problem:
         return _skip(problem)
     newest = newest_backup(folder)
@@ -67,7 +79,7 @@ def backup_nightly_job(context: JobContext) -> JobOutcome:
 def backup_drill_job(context: JobContext) -> JobOutcome:
     settings = context.settings
     folder = settings.backups_dir
-    problem = _unwritable(folder)
+    problem = _not_configured(settings) or _unwritable(folder)
     if problem:
         return _skip(problem)
     newest = newest_backup(folder)

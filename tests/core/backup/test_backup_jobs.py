@@ -75,6 +75,22 @@ def test_an_unwritable_backup_folder_is_a_recorded_skip(
         assert str(blocker / "backups") in run.detail["reason"]
 
 
+def test_development_takes_no_backup_unless_a_folder_is_chosen(
+    sqlite_engine: Engine, tmp_path: Path
+) -> None:
+    # A demo database is gigabytes and the tests' servers run the scheduler: nothing is
+    # written outside production until BARBERPRO_BACKUP_DIR asks for it.
+    settings = dataclasses.replace(
+        settings_for(sqlite_engine, tmp_path / "backups"), backup_dir=None, data_dir=tmp_path
+    )
+    assert not settings.is_production
+    for job_id in (BACKUP_JOB_ID, DRILL_JOB_ID):
+        run = run_recorded(sqlite_engine, spec(job_id), "tests", settings)
+        assert run is not None and run.status == "skipped", run and run.error
+        assert run.detail and "BARBERPRO_BACKUP_DIR" in run.detail["reason"]
+    assert not (tmp_path / "backups").exists()
+
+
 def test_the_backup_jobs_wait_for_the_warmup_and_run_daily() -> None:
     for job_id in (BACKUP_JOB_ID, DRILL_JOB_ID):
         declared = spec(job_id)
