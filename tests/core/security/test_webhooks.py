@@ -22,25 +22,10 @@ from core.security.webhooks import (
     vet_webhook_url,
 )
 from core.validation import ValidationError
+from tests.fake_dns import PUBLIC, SLACK, FakeDns
 
-SLACK = "hooks.slack.com"
-PUBLIC = "52.0.10.20"  # an address on the public internet (never connected to here)
 POLICY = WebhookPolicy()  # the default: hooks.slack.com only, no local switch
 LOCAL = WebhookPolicy(webhook_allow_local=True)
-
-
-class FakeDns:
-    """A resolver: host -> addresses, remembering what it was asked."""
-
-    def __init__(self, answers: dict[str, list[str]] | None = None) -> None:
-        self.answers = answers if answers is not None else {SLACK: [PUBLIC]}
-        self.asked: list[str] = []
-
-    def __call__(self, host: str) -> list[str]:
-        self.asked.append(host)
-        if host not in self.answers:
-            raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
-        return self.answers[host]
 
 
 HTTPS_ONLY = "The webhook address must start with https://."

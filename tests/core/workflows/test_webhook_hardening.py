@@ -45,9 +45,8 @@ from core.workflows.alerts.notify import (
 )
 from tests.core.workflows.alerts_fixtures import AT, TODAY, World, add_failed_invoice, make_world
 from tests.core.workflows.notify_stubs import WebhookStub, webhook_server
+from tests.fake_dns import PUBLIC, SLACK, FakeDns
 
-SLACK = "hooks.slack.com"
-PUBLIC = "52.0.10.20"  # never connected to: no test delivers to it
 ALLOW_LOCAL = "BARBERPRO_WEBHOOK_ALLOW_LOCAL"
 NO_SMTP = SmtpSettings(host=None, port=25, sender="alerts@barberpro.com.ar")
 TOUCHED = ("cs_notification_prefs", "cs_notification_outbox", "console_audit_log")
@@ -55,20 +54,6 @@ NOT_YOURS = (
     "You can only change your own notification settings; "
     "only an administrator can change someone else's."
 )
-
-
-class FakeDns:
-    """A resolver: host -> addresses, remembering what it was asked."""
-
-    def __init__(self, answers: dict[str, list[str]] | None = None) -> None:
-        self.answers = answers if answers is not None else {SLACK: [PUBLIC]}
-        self.asked: list[str] = []
-
-    def __call__(self, host: str) -> list[str]:
-        self.asked.append(host)
-        if host not in self.answers:
-            raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
-        return self.answers[host]
 
 
 @pytest.fixture(autouse=True)
