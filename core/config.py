@@ -164,6 +164,12 @@ class Settings:
     backup_dir: Path | None = None
     # How many backups core.backup keeps (older files and their manifests are deleted).
     backup_keep: int = 7
+    # The ops channel (core.ops): where incidents are sent. The webhook follows the same
+    # address rules as every webhook (core.security.webhooks); e-mail goes by SMTP.
+    ops_webhook_url: str | None = None
+    ops_email: str | None = None
+    # Seconds between two evaluations of every monitor by the watchdog (core.ops.watchdog).
+    watchdog_interval_s: float = 30.0
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -225,6 +231,9 @@ class Settings:
             tls_proxy=_env_bool("BARBERPRO_TLS_PROXY", False),
             backup_dir=_env_dir("BARBERPRO_BACKUP_DIR", None),
             backup_keep=int(_env_float("BARBERPRO_BACKUP_KEEP", 7, minimum=1)),
+            ops_webhook_url=os.environ.get("BARBERPRO_OPS_WEBHOOK_URL", "").strip() or None,
+            ops_email=os.environ.get("BARBERPRO_OPS_EMAIL", "").strip() or None,
+            watchdog_interval_s=_env_float("BARBERPRO_WATCHDOG_INTERVAL_S", 30.0, minimum=1.0),
         )
 
     def statement_timeout_for(self, job_id: str, declared_s: float | None) -> float | None:
