@@ -235,7 +235,9 @@ def send_email(
         raise OSError("SMTP is not configured (set BARBERPRO_SMTP_HOST)")
     message = EmailMessage()
     message["From"], message["To"] = smtp.sender, to
-    message["Subject"] = f"[BarberPro] {payload.get('tenant')}: {payload.get('reason')}"
+    # Ops incidents (core.ops.notify) carry their own subject; CS alerts name the tenant.
+    subject = payload.get("subject") or f"{payload.get('tenant')}: {payload.get('reason')}"
+    message["Subject"] = f"[BarberPro] {subject}"
     message.set_content(str(payload.get("text", "")))
     with smtplib.SMTP(smtp.host, smtp.port, timeout=timeout_s) as client:
         client.send_message(message)
