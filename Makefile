@@ -11,11 +11,12 @@ PORT ?= 8501
 HOST ?= $(or $(BARBERPRO_HOST),127.0.0.1)
 
 run: install migrate demo-data
-	@echo "Starting the simulator, the scheduler and the console at http://$(HOST):$(PORT)"
+	@echo "Starting the simulator, the scheduler, the watchdog and the console at http://$(HOST):$(PORT)"
 	@PORT=$(PORT) BARBERPRO_HOST=$(HOST) $(PY) -m core.users sign-in-help
 	@trap 'kill 0' EXIT INT TERM; \
 	$(PY) -m data.simulate & \
 	$(PY) scheduler.py & \
+	$(PY) -m core.ops.watchdog & \
 	BARBERPRO_EMBEDDED_SCHEDULER=false $(VENV)/bin/streamlit run serve.py \
 		--server.headless true --server.address $(HOST) --server.port $(PORT) \
 		--browser.gatherUsageStats false

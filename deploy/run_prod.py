@@ -1,9 +1,11 @@
-"""Start the console for production: migrate, then the scheduler and the console.
+"""Start the console for production: migrate, then the scheduler, the watchdog and the console.
 
     BARBERPRO_DATABASE_URL=postgresql+psycopg://... python -m deploy.run_prod [--port 8501]
 
 What ``make run-prod`` runs, and what the Procfile and the systemd units in this folder
-spell out as separate services. Production mode (``BARBERPRO_ENV=production``) is set
+spell out as separate services (the watchdog, ``python -m core.ops.watchdog``, evaluates
+the monitors independently of the scheduler, so a stopped scheduler is reported).
+Production mode (``BARBERPRO_ENV=production``) is set
 for every child: no demo data, no simulator, and the console's embedded scheduler off,
 because ``python scheduler.py`` is the one scheduler. If either process exits, the other
 is stopped and the exit status says which; SIGTERM or Ctrl-C stops both.
@@ -116,11 +118,17 @@ def main(argv: list[str] | None = None) -> int:
         "scheduler": subprocess.Popen(
             [sys.executable, str(ROOT / "scheduler.py")], cwd=ROOT, env=env, start_new_session=True
         ),
+        "watchdog": subprocess.Popen(
+            [sys.executable, "-m", "core.ops.watchdog"], cwd=ROOT, env=env, start_new_session=True
+        ),
         "console": subprocess.Popen(
             console_command(args.port, args.address), cwd=ROOT, env=env, start_new_session=True
         ),
     }
-    print(f"run_prod: scheduler and console started; http://{args.address}:{args.port}", flush=True)
+    print(
+        f"run_prod: scheduler, watchdog and console started; http://{args.address}:{args.port}",
+        flush=True,
+    )
     exited: str | None = None
     while not stop_requested and exited is None:
         exited = next((n for n, p in processes.items() if p.poll() is not None), None)

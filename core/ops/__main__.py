@@ -1,11 +1,14 @@
 """Operations from the server's shell: ``python -m core.ops COMMAND``.
 
     harden [--json] [--no-store]
+    monitors [--markdown]
 
 ``harden`` checks the running configuration (core.ops.hardening): one line per item
 with PASS, WARN or FAIL, then how to fix what failed; the report is stored under
 ``<data_dir>/ops/``. Exit 0 when nothing failed, 1 when something did; bad input: one
-line on stderr, exit 2.
+line on stderr, exit 2. ``monitors`` lists the declared monitors (core.ops.catalog);
+``--markdown`` prints the table the README carries. The watchdog that evaluates them is
+its own process: ``python -m core.ops.watchdog``.
 """
 
 from __future__ import annotations
@@ -33,6 +36,8 @@ def _parser() -> argparse.ArgumentParser:
     harden = sub.add_parser("harden", help="check the running configuration for production")
     harden.add_argument("--json", action="store_true", help="print the report as JSON")
     harden.add_argument("--no-store", action="store_true", help="do not store the report")
+    monitors = sub.add_parser("monitors", help="list the declared monitors")
+    monitors.add_argument("--markdown", action="store_true", help="the README's table")
     return parser
 
 
@@ -60,6 +65,8 @@ def main(argv: list[str] | None = None) -> int:
     except UsageError as exc:
         print(f"core.ops: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
+    if args.command == "monitors":
+        return _monitors(markdown=args.markdown)
     from core.config import ConfigError, get_settings
     from core.db import DATABASE_ERRORS
     from core.ops.hardening import evaluate, reports_dir, store_report
@@ -85,6 +92,23 @@ def main(argv: list[str] | None = None) -> int:
         if stored is not None:
             print(f"\nStored: {stored}")
     return EXIT_FAILED if report.failing else 0
+
+
+def _monitors(*, markdown: bool) -> int:
+    from core.ops.monitors import all_monitors, monitors_markdown, threshold_text
+
+    if markdown:
+        print(monitors_markdown())
+        return 0
+    monitors = all_monitors()
+    width = max(len(monitor.monitor_id) for monitor in monitors)
+    for monitor in monitors:
+        limits = monitor.declared_limits()
+        print(
+            f"{monitor.monitor_id:<{width}}  {threshold_text(monitor, limits):<24}  "
+            f"{monitor.title_text()}"
+        )
+    return 0
 
 
 def _first_line(exc: BaseException) -> str:

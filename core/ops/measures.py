@@ -220,9 +220,10 @@ def lease_holders(probe: Probe) -> Reading:
     )
     dead = []
     for name, holder in held:
-        if holder is None or holder.count(":") != 2:
-            continue  # not a scheduler (the watchdog's own lease, a tool's)
-        beat = beats.get(holder)
+        parts = (holder or "").split(":")
+        if len(parts) != 3 or not parts[1].isdigit():
+            continue  # not a scheduler's id (host:pid:token): the watchdog's lease, a tool's
+        beat = beats.get(str(holder))
         if beat is None or (probe.at - beat).total_seconds() > HEARTBEAT_STALE_S:
             dead.append(name)
     if not dead:
@@ -697,10 +698,6 @@ def backup_age(probe: Probe) -> Reading:
             CRITICAL,
         )
     hours = (_age_s(probe.at, newest.created_at) or 0.0) / 3600
-    if not newest.backup_path.exists():
-        return Reading(
-            hours, "the newest manifest's file {file} is missing", {"file": newest.file}, CRITICAL
-        )
     return Reading(
         hours,
         "newest backup {file} taken {age} ago ({size} MB)",

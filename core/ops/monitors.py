@@ -154,6 +154,8 @@ UNIT_LABELS = {
 
 def threshold_text(monitor: Monitor, limits: Limits, locale: str = "en") -> str:
     """'≥ 30 / ≥ 60 seconds': the warning and critical thresholds, as a reader sees them."""
+    if limits.warning is None and limits.critical is None:
+        return gettext(N_("critical when the check fails"), locale)
     sign = "≥" if monitor.direction == "above" else "≤"
     unit = gettext(UNIT_LABELS.get(monitor.unit, monitor.unit), locale)
     parts = [
@@ -183,15 +185,14 @@ def monitors_markdown(locale: str = "en") -> str:
     """The README's monitors table: id, what, thresholds (warning / critical), runbook."""
     lines = [
         "| Monitor | What it measures | Warning / critical | Window | Runbook |",
-        "|---|---|---|---|---|",
+        "| --- | --- | --- | --- | --- |",
     ]
     for monitor in all_monitors():
-        window = _window_text(monitor.window_s)
         lines.append(
-            f"| `{monitor.monitor_id}` | {monitor.title_text(locale)}: "
-            f"{gettext(monitor.measures, locale).lower()} | "
-            f"{threshold_text(monitor, monitor.declared_limits(), locale)} | {window} | "
-            f"{gettext(monitor.runbook, locale)} |"
+            f"| `{monitor.monitor_id}` | **{monitor.title_text(locale)}**: "
+            f"{gettext(monitor.measures, locale)} | "
+            f"{threshold_text(monitor, monitor.declared_limits(), locale)} | "
+            f"{_window_text(monitor.window_s)} | {gettext(monitor.runbook, locale)} |"
         )
     return "\n".join(lines)
 
