@@ -69,6 +69,12 @@ def session_token() -> str | None:
 # answer is reused for a moment instead of a database round trip each time.
 _MEMO_KEY = "_signed_in_memo"
 _MEMO_S = 2.0
+# While the database does not answer, a browser session checked within this long keeps
+# its user, read-only (every write needs the database anyway), so people keep reading the
+# last good numbers through an outage instead of being sent to a sign-in that cannot work.
+# Nothing can be revoked meanwhile: revoking writes to that same database.
+OUTAGE_GRACE_S = 900.0
+_SCOPE_MEMO_KEY = "_scope_memo"
 
 
 def signed_in_user() -> SignedInUser | None:
@@ -84,8 +90,13 @@ def signed_in_user() -> SignedInUser | None:
     try:
         engine = get_engine(get_settings().database_url)
         user = current_user(token=token, activity=not _is_automatic_rerun(), engine=engine)
-    except (ConfigError, *DATABASE_ERRORS) as exc:
+    except ConfigError as exc:
         _log.warning("cannot check the session: %s", exc)
+        return None
+    except DATABASE_ERRORS as exc:
+        _log.warning("cannot check the session: %s", exc)
+        if memo is not None and memo[0] == token and time.monotonic() - memo[1] < OUTAGE_GRACE_S:
+            return memo[2]  # type: ignore[no-any-return]
         return None
     st.session_state[_MEMO_KEY] = (token, time.monotonic(), user)
     return user
@@ -116,10 +127,17 @@ def current_scope() -> TenantScope:
         engine = get_engine(get_settings().database_url)
         # Roles that see every tenant (or none) are answered without a query.
         with read_session(engine) as session:
-            return tenant_scope(session=session, user_id=user.user_id, role=user.role)
-    except (ConfigError, *DATABASE_ERRORS) as exc:
+            scope = tenant_scope(session=session, user_id=user.user_id, role=user.role)
+    except DATABASE_ERRORS as exc:
+        _log.warning("cannot read the book of business: %s", exc)
+        # Through an outage, the book this session last read (see OUTAGE_GRACE_S).
+        memo = st.session_state.get(_SCOPE_MEMO_KEY)
+        return memo[1] if memo is not None and memo[0] == user.user_id else NO_TENANT  # type: ignore[no-any-return]
+    except ConfigError as exc:
         _log.warning("cannot read the book of business: %s", exc)
         return NO_TENANT
+    st.session_state[_SCOPE_MEMO_KEY] = (user.user_id, scope)
+    return scope
 
 
 def personal_data(record: dict[str, Any], tenant_id: int, *, page: str) -> dict[str, Any]:

@@ -188,18 +188,41 @@ def _read_context(settings: Settings, *, needs_snapshot: bool) -> LiveContext:
     )
 
 
+# The newest context each process read, per database and kind of page: while the
+# database does not answer, pages keep showing it (with a red notice) instead of nothing.
+_last_good: dict[tuple[str, bool], LiveContext] = {}
+
+
+def last_good_context(database_url: str, needs_snapshot: bool) -> LiveContext | None:
+    return _last_good.get((database_url, needs_snapshot))
+
+
 def _run_body(
     body: Callable[[LiveContext], None], settings: Settings, needs_snapshot: bool
 ) -> None:
     try:
         ctx = _read_context(settings, needs_snapshot=needs_snapshot)
+        _last_good[(settings.database_url, needs_snapshot)] = ctx
     except DATABASE_ERRORS as exc:
         _log.warning("cannot read the database: %s", exc)
+        previous = last_good_context(settings.database_url, needs_snapshot)
+        if previous is None:
+            st.error(
+                _("Cannot read the database: {error}").format(error=_one_line(exc)),
+                icon=":material/database:",
+            )
+            return
         st.error(
-            _("Cannot read the database: {error}").format(error=_one_line(exc)),
+            _(
+                "The database does not answer ({error}). Showing the last good data this "
+                "server read, at {when}; nothing can be changed until it is back."
+            ).format(
+                error=_one_line(exc),
+                when=fmt.format_time(previous.at, locale=current_locale()),
+            ),
             icon=":material/database:",
         )
-        return
+        ctx = previous
     except Exception as exc:  # e.g. a snapshot frame that cannot be decoded
         show_incident(exc, where="loading the snapshot")
         return
@@ -222,6 +245,12 @@ def _run_body(
                 "every few minutes). They appear here by themselves."
             ),
             icon=":material/hourglass_top:",
+        )
+    except DATABASE_ERRORS as exc:  # a page's own query, while the database is away
+        _log.warning("page query failed: %s", exc)
+        st.error(
+            _("Cannot read the database: {error}").format(error=_one_line(exc)),
+            icon=":material/database:",
         )
     except Exception as exc:  # a bad snapshot or row must not show users a traceback
         show_incident(exc, where="page body")

@@ -133,8 +133,10 @@ MONITORS: tuple[Monitor, ...] = (
         N_("Seconds since the newest scheduler heartbeat (one every 10 s)"),
         "s",
         "above",
-        warning=30.0,
-        critical=60.0,
+        # Two missed beats warn, three are critical: with the flapping guard and a round
+        # every 30 s, a stopped scheduler is critical within 80 s.
+        warning=20.0,
+        critical=30.0,
         runbook=N_(
             "Start the scheduler (python scheduler.py, or the barberpro-scheduler service) "
             "and read its log for why it stopped; pages go stale until it runs."
