@@ -65,6 +65,8 @@ PAGE_CHARS = 60
 PROCESS_CHARS = 80
 # The flusher wakes this long after each minute boundary, so the minute is finished.
 FLUSH_DELAY_S = 1.0
+# A database down, locked or full: the minutes wait in memory for the next flush.
+_FLUSH_ERRORS: tuple[type[Exception], ...] = (*DATABASE_ERRORS, OSError)
 
 
 def bucket_index(elapsed_ms: float) -> int:
@@ -183,7 +185,7 @@ class RenderTimings:
                 )
                 for minute in sorted(alive):
                     upsert_probe(session, CONSOLE, minute)
-        except (*DATABASE_ERRORS, OSError) as exc:
+        except _FLUSH_ERRORS as exc:
             self._put_back(taken)
             self.failed_flushes += 1
             log.warning("page timings not written (kept for the next flush): %s", exc)
