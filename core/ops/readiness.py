@@ -219,6 +219,7 @@ def _item(
     declared: Declared,
     status: ReadinessStatus,
     evidence_msgid: str,
+    *,
     credit: float | None = None,
     **params: object,
 ) -> ReadinessItem:
@@ -246,7 +247,7 @@ def _hardening_items(report: HardeningReport) -> list[ReadinessItem]:
             continue  # an item of an older stored report that is no longer declared
         status: ReadinessStatus = {"pass": "pass", "warn": "partial"}.get(found.status, "fail")  # type: ignore[assignment]
         credit = {"pass": 1.0, "warn": WARN_CREDIT}.get(found.status, 0.0)
-        items.append(_item(spec, status, "{text}", credit, text=found.evidence_text()))
+        items.append(_item(spec, status, "{text}", credit=credit, text=found.evidence_text()))
     return items
 
 
@@ -396,7 +397,7 @@ def judge_benchmarks(
         N_("{met} of {total} budgets met; missed: {missed}")
         if missed
         else N_("{met} of {total} budgets met"),
-        credit,
+        credit=credit,
         met=met,
         total=len(verdicts),
         missed=missed,
