@@ -28,7 +28,7 @@ sum(weight x credit) / sum(weights) x 100, one decimal.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal
@@ -326,7 +326,7 @@ def _judge_slo(session: Session, declared: Declared, *, at: datetime) -> Readine
             "{used} slow of a budget of {budget}; p95 {indicator} ms"
         )
     )
-    return _item(declared, "pass" if slo.met else "fail", msgid, **params)
+    return replace(_item(declared, "pass" if slo.met else "fail", msgid), params=params)
 
 
 def judge_monitor_states(
