@@ -167,7 +167,9 @@ class ReadinessItem:
     params: Mapping[str, object] = field(default_factory=dict)
 
     def evidence_text(self, gettext: Callable[[str], str] = str) -> str:
-        return gettext(self.evidence).format(**self.params)
+        # As the hardening audit's items: only a "note" value is itself a msgid.
+        params = {k: gettext(str(v)) if k == "note" else v for k, v in self.params.items()}
+        return gettext(self.evidence).format(**params)
 
 
 @dataclass(frozen=True)
@@ -247,7 +249,9 @@ def _hardening_items(report: HardeningReport) -> list[ReadinessItem]:
             continue  # an item of an older stored report that is no longer declared
         status: ReadinessStatus = {"pass": "pass", "warn": "partial"}.get(found.status, "fail")  # type: ignore[assignment]
         credit = {"pass": 1.0, "warn": WARN_CREDIT}.get(found.status, 0.0)
-        items.append(_item(spec, status, "{text}", credit=credit, text=found.evidence_text()))
+        # The audit's own msgid and values, so the page translates the evidence.
+        judged = _item(spec, status, found.evidence, credit=credit)
+        items.append(replace(judged, params=dict(found.params)))
     return items
 
 
@@ -458,3 +462,19 @@ def audit_now(settings: Settings, session: Session) -> HardeningReport:
 
     engine = session.get_bind()
     return evaluate(collect_environment(settings, engine=engine, scan=False))  # type: ignore[arg-type]
+
+
+def checklist_markdown() -> str:
+    """The checklist as a Markdown table (README "Launch readiness" is generated from it:
+    tests/core/ops/test_readiness_readme.py keeps the two equal)."""
+    rows = [
+        "| Item | Weight | Counts | Fixed by |",
+        "|---|---:|---|---|",
+    ]
+    for item in declared_items():
+        rows.append(
+            f"| `{item.id}` {item.title} | {item.weight:g} | {item.counts} | {item.owner} |"
+        )
+    total = sum(item.weight for item in declared_items())
+    rows.append(f"| **Total** | **{total:g}** | | |")
+    return "\n".join(rows)
