@@ -25,6 +25,7 @@ import os
 import socket
 import threading
 from bisect import bisect_left
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -133,6 +134,8 @@ class RenderTimings:
         self._alive: set[datetime] = set()
         self.dropped_renders = 0
         self.failed_flushes = 0
+        # Renders recorded since the process started, per page (flushed or not).
+        self.recorded: Counter[str] = Counter()
 
     def record(self, page: str, elapsed_ms: float, *, failed: bool = False) -> None:
         """Add one render of ``page`` that took ``elapsed_ms`` to the current minute."""
@@ -142,6 +145,7 @@ class RenderTimings:
             if cell is None:
                 cell = self._cells[key] = _Cell()
             cell.add(max(float(elapsed_ms), 0.0), failed)
+            self.recorded[key[1]] += 1
 
     def pending(self) -> dict[tuple[datetime, str], tuple[int, float, float, list[int], int]]:
         """A copy of what waits for the flush: (minute, page) -> (renders, total, max,
