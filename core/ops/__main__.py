@@ -109,12 +109,13 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _monitors(*, markdown: bool) -> int:
-    from core.ops.monitors import all_monitors, monitors_markdown, threshold_text
+    from core.ops.catalog import MONITORS, monitors_markdown
+    from core.ops.monitors import threshold_text
 
     if markdown:
         print(monitors_markdown())
         return 0
-    monitors = all_monitors()
+    monitors = MONITORS
     width = max(len(monitor.monitor_id) for monitor in monitors)
     for monitor in monitors:
         limits = monitor.declared_limits()

@@ -24,9 +24,11 @@ from sqlalchemy.orm import Session
 
 from core.backup.manifest import last_drill, newest_backup
 from core.config import Settings
+from core.i18n import N_
 from core.jobs.spec import JobSpec
 from core.metrics.snapshots import DETAIL_KIND, frame_from_bytes
 from core.ops.monitors import CRITICAL, UNKNOWN, WARNING, Reading
+from core.ops.render_stats import page_render_stats
 from core.schema import (
     Booking,
     ChurnFeatureSet,
@@ -102,17 +104,17 @@ def database_reachable(probe: Probe) -> Reading:
             connection.execute(text("SELECT 1"))
     except Exception as exc:  # any failure means "not reachable"
         first = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:200]
-        return Reading(None, "the database did not answer: {error}", {"error": first}, CRITICAL)
+        return Reading(None, N_("the database did not answer: {error}"), {"error": first}, CRITICAL)
     elapsed = (time.monotonic() - started) * 1000
     probe.cache["round_trip_ms"] = elapsed
-    return Reading(elapsed, "answered SELECT 1 in {ms} ms", {"ms": f"{elapsed:.1f}"})
+    return Reading(elapsed, N_("answered SELECT 1 in {ms} ms"), {"ms": f"{elapsed:.1f}"})
 
 
 def database_latency(probe: Probe) -> Reading:
     elapsed = probe.cache.get("round_trip_ms")
     if elapsed is None:
         return database_reachable(probe)
-    return Reading(elapsed, "round trip {ms} ms (SELECT 1)", {"ms": f"{elapsed:.1f}"})
+    return Reading(elapsed, N_("round trip {ms} ms (SELECT 1)"), {"ms": f"{elapsed:.1f}"})
 
 
 def database_size_mb(probe: Probe) -> float:
@@ -134,7 +136,7 @@ def database_size_mb(probe: Probe) -> float:
 def database_size(probe: Probe) -> Reading:
     size = database_size_mb(probe)
     probe.cache["size_mb"] = size
-    return Reading(size, "{size} MB on disk", {"size": f"{size:,.1f}"})
+    return Reading(size, N_("{size} MB on disk"), {"size": f"{size:,.1f}"})
 
 
 def database_growth(probe: Probe) -> Reading:
@@ -153,12 +155,12 @@ def database_growth(probe: Probe) -> Reading:
         .limit(1)
     ).first()
     if first is None or (probe.at - first.checked_at).total_seconds() < 600:
-        return Reading(None, "not enough size history yet (needs 10 minutes of readings)")
+        return Reading(None, N_("not enough size history yet (needs 10 minutes of readings)"))
     days = (probe.at - first.checked_at).total_seconds() / 86400
     growth = (size - float(first.value)) / days
     return Reading(
         growth,
-        "{growth} MB per day ({start} MB to {end} MB over {span})",
+        N_("{growth} MB per day ({start} MB to {end} MB over {span})"),
         {
             "growth": f"{growth:,.1f}",
             "start": f"{float(first.value):,.1f}",
@@ -177,7 +179,7 @@ def disk_free(probe: Probe) -> Reading:
     percent = 100.0 * usage.free / usage.total if usage.total else 0.0
     return Reading(
         percent,
-        "{free} GB free of {total} GB ({percent} %) under {folder}",
+        N_("{free} GB free of {total} GB ({percent} %) under {folder}"),
         {
             "free": f"{usage.free / 1024**3:,.1f}",
             "total": f"{usage.total / 1024**3:,.1f}",
@@ -197,11 +199,11 @@ def scheduler_heartbeat(probe: Probe) -> Reading:
         .limit(1)
     ).first()
     if newest is None:
-        return Reading(None, "no scheduler has ever sent a heartbeat", state=CRITICAL)
+        return Reading(None, N_("no scheduler has ever sent a heartbeat"), state=CRITICAL)
     age = _age_s(probe.at, newest.beat_at) or 0.0
     return Reading(
         age,
-        "newest heartbeat {age} ago, from {scheduler}",
+        N_("newest heartbeat {age} ago, from {scheduler}"),
         {"age": _seconds_text(age), "scheduler": newest.scheduler_id},
     )
 
@@ -227,9 +229,11 @@ def lease_holders(probe: Probe) -> Reading:
         if beat is None or (probe.at - beat).total_seconds() > HEARTBEAT_STALE_S:
             dead.append(name)
     if not dead:
-        return Reading(0, "{held} leases held, every holder alive", {"held": len(held)})
+        return Reading(0, N_("{held} leases held, every holder alive"), {"held": len(held)})
     return Reading(
-        len(dead), "leases held by a silent scheduler: {names}", {"names": ", ".join(sorted(dead))}
+        len(dead),
+        N_("leases held by a silent scheduler: {names}"),
+        {"names": ", ".join(sorted(dead))},
     )
 
 
@@ -243,11 +247,11 @@ def job_failure_rate(probe: Probe) -> Reading:
     )
     failed, succeeded = int(rows.get("failed", 0)), int(rows.get("success", 0))
     if failed + succeeded == 0:
-        return Reading(None, "no job run finished in the window")
+        return Reading(None, N_("no job run finished in the window"))
     rate = 100.0 * failed / (failed + succeeded)
     return Reading(
         rate,
-        "{failed} of {total} runs failed ({rate} %)",
+        N_("{failed} of {total} runs failed ({rate} %)"),
         {"failed": failed, "total": failed + succeeded, "rate": f"{rate:.1f}"},
     )
 
@@ -263,7 +267,7 @@ def job_last_success(spec: JobSpec) -> Any:
         )
         if last is not None:
             age = _age_s(probe.at, last) or 0.0
-            return Reading(age, "last successful run {age} ago", {"age": _seconds_text(age)})
+            return Reading(age, N_("last successful run {age} ago"), {"age": _seconds_text(age)})
         # Never ran: judged from how long a scheduler has been up to run it.
         started = probe.session.scalar(
             select(func.min(SchedulerHeartbeat.started_at)).where(
@@ -271,9 +275,11 @@ def job_last_success(spec: JobSpec) -> Any:
             )
         )
         if started is None:
-            return Reading(None, "never ran, and no scheduler is running", state=UNKNOWN)
+            return Reading(None, N_("never ran, and no scheduler is running"), state=UNKNOWN)
         up = _age_s(probe.at, started) or 0.0
-        return Reading(up, "never ran; a scheduler has been up {age}", {"age": _seconds_text(up)})
+        return Reading(
+            up, N_("never ran; a scheduler has been up {age}"), {"age": _seconds_text(up)}
+        )
 
     return measure
 
@@ -299,11 +305,11 @@ def refresh_duration(probe: Probe) -> Reading:
     ).all()
     durations = [(f - s).total_seconds() for s, f in rows if f is not None]
     if not durations:
-        return Reading(None, "no refresh finished in the window")
+        return Reading(None, N_("no refresh finished in the window"))
     p50, p95 = _percentile(durations, 0.5), _percentile(durations, 0.95)
     return Reading(
         p95,
-        "p95 {p95} s, p50 {p50} s over {runs} runs",
+        N_("p95 {p95} s, p50 {p50} s over {runs} runs"),
         {"p95": f"{p95:.2f}", "p50": f"{p50:.2f}", "runs": len(durations)},
     )
 
@@ -316,25 +322,25 @@ def _newest_snapshot(probe: Probe, *, detail: bool) -> datetime | None:
 def snapshot_age(probe: Probe) -> Reading:
     created = _newest_snapshot(probe, detail=False)
     if created is None:
-        return Reading(None, "no metrics snapshot yet", state=CRITICAL)
+        return Reading(None, N_("no metrics snapshot yet"), state=CRITICAL)
     age = _age_s(probe.at, created) or 0.0
     probe.cache["snapshot_age_s"] = age
-    return Reading(age, "newest snapshot {age} old", {"age": _seconds_text(age)})
+    return Reading(age, N_("newest snapshot {age} old"), {"age": _seconds_text(age)})
 
 
 def detail_age(probe: Probe) -> Reading:
     created = _newest_snapshot(probe, detail=True)
     if created is None:
-        return Reading(None, "no detail tables yet", state=WARNING)
+        return Reading(None, N_("no detail tables yet"), state=WARNING)
     age = _age_s(probe.at, created) or 0.0
-    return Reading(age, "detail tables {age} old", {"age": _seconds_text(age)})
+    return Reading(age, N_("detail tables {age} old"), {"age": _seconds_text(age)})
 
 
 def ingestion_lag(probe: Probe) -> Reading:
     """Seconds since the newest platform row (booking or payment) changed."""
     settings = probe.settings
     if not (settings.is_production or settings.simulator_enabled):
-        return Reading(None, "no live ingestion expected here (simulator off, not production)")
+        return Reading(None, N_("no live ingestion expected here (simulator off, not production)"))
     newest = max(
         (
             moment
@@ -347,9 +353,9 @@ def ingestion_lag(probe: Probe) -> Reading:
         default=None,
     )
     if newest is None:
-        return Reading(None, "no platform rows yet", state=WARNING)
+        return Reading(None, N_("no platform rows yet"), state=WARNING)
     lag = _age_s(probe.at, newest) or 0.0
-    return Reading(lag, "newest platform row changed {age} ago", {"age": _seconds_text(lag)})
+    return Reading(lag, N_("newest platform row changed {age} ago"), {"age": _seconds_text(lag)})
 
 
 # -------------------------------------------------------------------- notifications
@@ -367,7 +373,7 @@ def notification_backlog(probe: Probe) -> Reading:
     total = sum(counts)
     return Reading(
         total,
-        "{total} messages overdue by 5 minutes or more (CS {cs}, ops {ops})",
+        N_("{total} messages overdue by 5 minutes or more (CS {cs}, ops {ops})"),
         {"total": total, "cs": counts[0], "ops": counts[1]},
     )
 
@@ -388,7 +394,7 @@ def notification_failures(probe: Probe) -> Reading:
             or 0
         )
     return Reading(
-        failed, "{failed} deliveries failed or retrying in the window", {"failed": failed}
+        failed, N_("{failed} deliveries failed or retrying in the window"), {"failed": failed}
     )
 
 
@@ -418,11 +424,11 @@ def _promoted(probe: Probe) -> Any:
 def churn_model_age(probe: Probe) -> Reading:
     model = _promoted(probe)
     if model is None:
-        return Reading(None, "no churn model has been promoted yet", state=WARNING)
+        return Reading(None, N_("no churn model has been promoted yet"), state=WARNING)
     days = (_age_s(probe.at, model.trained_at) or 0.0) / 86400
     return Reading(
         days,
-        "model v{version} trained {age} ago",
+        N_("model v{version} trained {age} ago"),
         {"version": model.version, "age": _seconds_text(days * 86400)},
     )
 
@@ -431,7 +437,7 @@ def churn_score_coverage(probe: Probe) -> Reading:
     model = _promoted(probe)
     active = _active_tenants(probe)
     if model is None or active == 0:
-        return Reading(None, "no promoted model or no active tenant to score")
+        return Reading(None, N_("no promoted model or no active tenant to score"))
     scored = (
         probe.session.scalar(
             select(func.count(func.distinct(ChurnScore.tenant_id))).where(
@@ -447,7 +453,7 @@ def churn_score_coverage(probe: Probe) -> Reading:
     percent = 100.0 * scored / active
     return Reading(
         percent,
-        "{scored} of {active} active tenants scored by v{version} in the window ({percent} %)",
+        N_("{scored} of {active} active tenants scored by v{version} in the window ({percent} %)"),
         {"scored": scored, "active": active, "version": model.version, "percent": f"{percent:.1f}"},
     )
 
@@ -508,14 +514,16 @@ def churn_score_drift(probe: Probe) -> Reading:
     if len(this_week) < 20 or len(last_week) < 20:
         return Reading(
             None,
-            "not enough scores to compare weeks ({now} this week, {before} the week before)",
+            N_("not enough scores to compare weeks ({now} this week, {before} the week before)"),
             {"now": len(this_week), "before": len(last_week)},
         )
     value = psi(last_week, this_week)
     return Reading(
         value,
-        "PSI {psi} between the scores of the last 7 days ({now} tenants) and the 7 before "
-        "({before})",
+        N_(
+            "PSI {psi} between the scores of the last 7 days ({now} tenants) and the 7 before "
+            "({before})"
+        ),
         {"psi": f"{value:.3f}", "now": len(this_week), "before": len(last_week)},
     )
 
@@ -524,7 +532,7 @@ def churn_feature_drift(probe: Probe) -> Reading:
     """The largest PSI among the promoted model's top features, week over week."""
     model = _promoted(probe)
     if model is None:
-        return Reading(None, "no promoted model: no top features to watch")
+        return Reading(None, N_("no promoted model: no top features to watch"))
     importance = (model.metrics or {}).get("importance") or []
     sets = probe.session.execute(
         select(ChurnFeatureSet.as_of, ChurnFeatureSet.frame)
@@ -533,7 +541,7 @@ def churn_feature_drift(probe: Probe) -> Reading:
         .limit(1)
     ).first()
     if sets is None:
-        return Reading(None, "no feature sets stored yet")
+        return Reading(None, N_("no feature sets stored yet"))
     before = probe.session.execute(
         select(ChurnFeatureSet.as_of, ChurnFeatureSet.frame)
         .where(ChurnFeatureSet.as_of <= sets.as_of - timedelta(days=7))
@@ -541,7 +549,7 @@ def churn_feature_drift(probe: Probe) -> Reading:
         .limit(1)
     ).first()
     if before is None:
-        return Reading(None, "no feature set a week before the newest one")
+        return Reading(None, N_("no feature set a week before the newest one"))
     newest, older = _columns(sets.frame), _columns(before.frame)
     worst_name, worst = "", -1.0
     watched = 0
@@ -556,10 +564,12 @@ def churn_feature_drift(probe: Probe) -> Reading:
         if watched >= DRIFT_TOP_FEATURES:
             break
     if watched == 0:
-        return Reading(None, "the model's top features are not in the stored feature sets")
+        return Reading(None, N_("the model's top features are not in the stored feature sets"))
     return Reading(
         worst,
-        "largest PSI {psi} ({feature}) among the top {count} features, {newest} against {older}",
+        N_(
+            "largest PSI {psi} ({feature}) among the top {count} features, {newest} against {older}"
+        ),
         {
             "psi": f"{worst:.3f}",
             "feature": worst_name,
@@ -585,10 +595,10 @@ def _columns(frame: dict[str, Any]) -> dict[str, list[float]]:
 def health_coverage(probe: Probe) -> Reading:
     active = _active_tenants(probe)
     if active == 0:
-        return Reading(None, "no active tenant")
+        return Reading(None, N_("no active tenant"))
     newest: date | None = probe.session.scalar(select(func.max(HealthScore.day)))
     if newest is None:
-        return Reading(0.0, "no health score computed yet", {})
+        return Reading(0.0, N_("no health score computed yet"), {})
     scored = (
         probe.session.scalar(
             select(func.count()).where(
@@ -605,7 +615,7 @@ def health_coverage(probe: Probe) -> Reading:
     stale = (probe.at.date() - newest).days
     return Reading(
         percent if stale <= 1 else 0.0,
-        "{scored} of {active} active tenants scored on {day} ({percent} %)",
+        N_("{scored} of {active} active tenants scored on {day} ({percent} %)"),
         {
             "scored": scored,
             "active": active,
@@ -631,17 +641,17 @@ def data_quality(probe: Probe) -> Reading:
             )
         )
     if data is None:
-        return Reading(None, "no data-quality results yet (the detail tables compute them)")
+        return Reading(None, N_("no data-quality results yet (the detail tables compute them)"))
     frame = frame_from_bytes(data)
     failing = frame[frame["status"] != "ok"]
     if failing.empty:
-        return Reading(0, "all {checks} data-quality checks pass", {"checks": len(frame)})
+        return Reading(0, N_("all {checks} data-quality checks pass"), {"checks": len(frame)})
     names = ", ".join(
         f"{row.check_id} ({int(row['count'])})" for _, row in failing.head(6).iterrows()
     )
     return Reading(
         len(failing),
-        "{count} of {checks} data-quality checks find rows: {names}",
+        N_("{count} of {checks} data-quality checks find rows: {names}"),
         {"count": len(failing), "checks": len(frame), "names": names},
     )
 
@@ -649,7 +659,33 @@ def data_quality(probe: Probe) -> Reading:
 def negative_amounts(probe: Probe) -> Reading:
     """Payments with a negative amount (refunds are their own status, never negative)."""
     count = probe.session.scalar(select(func.count()).where(Payment.amount_ars < 0)) or 0
-    return Reading(count, "{count} payments with a negative amount", {"count": count})
+    return Reading(count, N_("{count} payments with a negative amount"), {"count": count})
+
+
+# --------------------------------------------------------------------------- pages
+
+
+def page_render_p95(probe: Probe) -> Reading:
+    """p95 of page render times in the window, from the minutes each console wrote."""
+    stats = page_render_stats(probe.session, since=probe.since(), until=probe.at)
+    if stats.renders == 0 or stats.p95_ms is None:
+        return Reading(None, N_("no page rendered in the window"))
+    slowest = stats.pages[0] if stats.pages else None
+    return Reading(
+        stats.p95_ms,
+        N_(
+            "p95 {p95} ms, p50 {p50} ms over {renders} renders ({slow} over 500 ms); slowest "
+            "page {page} (p95 {page_p95} ms)"
+        ),
+        {
+            "p95": f"{stats.p95_ms:.0f}",
+            "p50": f"{(stats.p50_ms or 0):.0f}",
+            "renders": stats.renders,
+            "slow": stats.slow_renders,
+            "page": slowest.page if slowest else "-",
+            "page_p95": f"{(slowest.p95_ms or 0) if slowest else 0:.0f}",
+        },
+    )
 
 
 # ------------------------------------------------------------------------- sign-in
@@ -664,7 +700,7 @@ def sign_in_failures(probe: Probe) -> Reading:
         )
         or 0
     )
-    return Reading(failures, "{count} failed sign-ins in the window", {"count": failures})
+    return Reading(failures, N_("{count} failed sign-ins in the window"), {"count": failures})
 
 
 def sign_in_lockouts(probe: Probe) -> Reading:
@@ -677,7 +713,7 @@ def sign_in_lockouts(probe: Probe) -> Reading:
         .group_by(SignInAttempt.account_key)
         .having(func.count() >= settings.lockout_failures)
     ).all()
-    return Reading(len(locked), "{count} accounts locked out now", {"count": len(locked)})
+    return Reading(len(locked), N_("{count} accounts locked out now"), {"count": len(locked)})
 
 
 # ------------------------------------------------------------------------- backups
@@ -693,14 +729,14 @@ def backup_age(probe: Probe) -> Reading:
     if newest is None:
         return Reading(
             None,
-            "no backup in {folder} (python -m core.backup create)",
+            N_("no backup in {folder} (python -m core.backup create)"),
             {"folder": str(folder)},
             CRITICAL,
         )
     hours = (_age_s(probe.at, newest.created_at) or 0.0) / 3600
     return Reading(
         hours,
-        "newest backup {file} taken {age} ago ({size} MB)",
+        N_("newest backup {file} taken {age} ago ({size} MB)"),
         {
             "file": newest.file,
             "age": _seconds_text(hours * 3600),
@@ -714,19 +750,19 @@ def backup_drill(probe: Probe) -> Reading:
     drill = last_drill(folder) if folder.is_dir() else None
     if drill is None:
         return Reading(
-            None, "no restore drill recorded (python -m core.backup drill)", state=CRITICAL
+            None, N_("no restore drill recorded (python -m core.backup drill)"), state=CRITICAL
         )
     days = (_age_s(probe.at, drill.at) or 0.0) / 86400
     if not drill.passed:
         return Reading(
             days,
-            "the last restore drill ({age} ago) failed: {error}",
+            N_("the last restore drill ({age} ago) failed: {error}"),
             {"age": _seconds_text(days * 86400), "error": (drill.error or "KPIs differ")[:200]},
             CRITICAL,
         )
     return Reading(
         days,
-        "last restore drill passed {age} ago ({backup})",
+        N_("last restore drill passed {age} ago ({backup})"),
         {"age": _seconds_text(days * 86400), "backup": drill.backup},
     )
 

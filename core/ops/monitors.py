@@ -10,7 +10,8 @@ guard and the channel per monitor (``ops_monitor_overrides``); :func:`limits_for
 merges an override over the declaration.
 
 The watchdog (``core.ops.watchdog``) evaluates every monitor every 30 seconds; the
-README's monitors table is generated from these declarations (``monitors_markdown``).
+README's monitors table is generated from the declarations
+(``core.ops.catalog.monitors_markdown``).
 """
 
 from __future__ import annotations
@@ -24,7 +25,6 @@ from typing import TYPE_CHECKING, Any, Literal
 from core.i18n import N_, gettext
 
 if TYPE_CHECKING:
-    from core.ops.measures import Probe
     from core.schema import OpsMonitorOverride
 
 OK, WARNING, CRITICAL, UNKNOWN = "ok", "warning", "critical", "unknown"
@@ -75,7 +75,8 @@ class Monitor:
     warning: float | None
     critical: float | None
     runbook: str  # English msgid: what to do when it fires
-    measure: Callable[[Probe], Reading]
+    # A function of a core.ops.measures.Probe (typed Any: measures imports this module).
+    measure: Callable[[Any], Reading]
     window_s: float = 3600.0
     consecutive: int = 2
     # Measured at most this often (heavy scans); between, the last reading stands.
@@ -169,35 +170,8 @@ def _number(value: float) -> str:
     return f"{value:g}" if abs(value) < 1e6 else f"{value:.3g}"
 
 
-# The declarations live in core.ops.catalog (they import the measures, which import the
-# schema); these two look them up lazily so this module stays a leaf.
-def all_monitors() -> tuple[Monitor, ...]:
-    from core.ops.catalog import MONITORS
-
-    return MONITORS
-
-
-def monitor_by_id(monitor_id: str) -> Monitor | None:
-    return next((m for m in all_monitors() if m.monitor_id == monitor_id), None)
-
-
-def monitors_markdown(locale: str = "en") -> str:
-    """The README's monitors table: id, what, thresholds (warning / critical), runbook."""
-    lines = [
-        "| Monitor | What it measures | Warning / critical | Window | Runbook |",
-        "| --- | --- | --- | --- | --- |",
-    ]
-    for monitor in all_monitors():
-        lines.append(
-            f"| `{monitor.monitor_id}` | **{monitor.title_text(locale)}**: "
-            f"{gettext(monitor.measures, locale)} | "
-            f"{threshold_text(monitor, monitor.declared_limits(), locale)} | "
-            f"{_window_text(monitor.window_s)} | {gettext(monitor.runbook, locale)} |"
-        )
-    return "\n".join(lines)
-
-
-def _window_text(seconds: float) -> str:
+def window_text(seconds: float) -> str:
+    """'1 h', '14 d', '5 min': a monitor's window as the README and the page show it."""
     if seconds >= 86400 and seconds % 86400 == 0:
         return f"{seconds / 86400:g} d"
     if seconds >= 3600 and seconds % 3600 == 0:

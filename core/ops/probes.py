@@ -2,7 +2,7 @@
 
 The console's timing flusher (``core.ops.timings``) writes component ``console`` every
 minute its process runs, the scheduler's heartbeat writes ``scheduler``, and the
-watchdog writes ``freshness`` with the snapshot age of the minute
+watchdog writes ``watchdog`` each round and ``freshness`` with the snapshot age of the minute
 (``core.ops.uptime.record_freshness``). Uptime is then the minutes that have a row.
 
 Writes are upserts (``INSERT ... ON CONFLICT``, the same statement on SQLite and
@@ -23,8 +23,9 @@ from core.schema import OpsProbe
 CONSOLE = "console"
 SCHEDULER = "scheduler"
 FRESHNESS = "freshness"
+WATCHDOG = "watchdog"
 # The components whose uptime the System status page shows.
-AVAILABILITY_COMPONENTS = (CONSOLE, SCHEDULER)
+AVAILABILITY_COMPONENTS = (CONSOLE, SCHEDULER, WATCHDOG)
 
 
 def floor_minute(moment: datetime) -> datetime:

@@ -34,12 +34,15 @@ from sqlalchemy.orm import Session
 from core.clock import now
 from core.config import ConfigError, Settings, get_settings
 from core.db import get_engine, write_connection, write_unit
+from core.i18n import N_
 from core.locks import release, try_acquire
 from core.ops.catalog import MONITORS
 from core.ops.incidents import Transition, ops_message, record_evaluation
 from core.ops.measures import Probe, database_reachable, process_id
 from core.ops.monitors import CRITICAL, UNKNOWN, Monitor, Reading, judge, limits_for
 from core.ops.notify import deliver_ops_due
+from core.ops.probes import WATCHDOG, upsert_probe
+from core.ops.uptime import record_freshness
 from core.schema import (
     OpsIncident,
     OpsMonitorOverride,
@@ -79,7 +82,7 @@ def _measure(monitor: Monitor, probe: Probe) -> Reading:
     except Exception as exc:  # one broken check must not blind the others
         log.exception("monitor %s failed", monitor.monitor_id)
         first = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:200]
-        return Reading(None, "the check itself failed: {error}", {"error": first}, UNKNOWN)
+        return Reading(None, N_("the check itself failed: {error}"), {"error": first}, UNKNOWN)
 
 
 def _due(monitor: Monitor, state: OpsMonitorState | None, at: datetime) -> bool:
@@ -148,10 +151,9 @@ def evaluate_once(
             )
             if change is not None:
                 transitions.append(change)
-        _probe(session, "watchdog", at, None)
-        age = probe.cache.get("snapshot_age_s")
-        if age is not None:
-            _probe(session, "freshness", at, float(age), keep="max")
+        upsert_probe(session, WATCHDOG, at)
+        if any(e.monitor_id == "refresh.snapshot_age" for e in evaluations):
+            record_freshness(session, at, probe.cache.get("snapshot_age_s"))
     for change in transitions:
         log.warning(
             "monitor %s: %s -> %s (%s)",
@@ -161,21 +163,6 @@ def evaluate_once(
             change.event or "no incident change",
         )
     return Round(at, evaluations, transitions)
-
-
-def minute_of(moment: datetime) -> datetime:
-    return moment.replace(second=0, microsecond=0)
-
-
-def _probe(
-    session: Session, component: str, at: datetime, value: float | None, *, keep: str = "last"
-) -> None:
-    minute = minute_of(at)
-    row = session.get(OpsProbe, (component, minute))
-    if row is None:
-        session.add(OpsProbe(component=component, minute=minute, value=value))
-    elif value is not None and (keep != "max" or row.value is None or value > row.value):
-        row.value = value
 
 
 def prune(engine: Engine, *, at: datetime) -> int:
@@ -210,7 +197,7 @@ def _record_outage(engine: Engine, settings: Settings, outage: Outage, *, at: da
     monitor = next(m for m in MONITORS if m.monitor_id == DATABASE_MONITOR)
     evidence = Reading(
         None,
-        "the database did not answer from {start} to {end}: {error}",
+        N_("the database did not answer from {start} to {end}: {error}"),
         {
             "start": outage.started_at.isoformat(" ", "seconds"),
             "end": at.isoformat(" ", "seconds"),

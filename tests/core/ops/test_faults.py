@@ -317,7 +317,7 @@ def test_an_unreachable_database_is_reported_and_the_console_keeps_its_last_snap
             assert not app.exception
             assert [metric.value for metric in app.metric] == shown  # the last good snapshot
             errors = " ".join(str(error.value) for error in app.error)
-            assert "The database does not answer" in errors
+            assert "La base de datos no responde" in errors  # the console's default: Spanish
 
             cluster.start()
             wait_for(lambda: _answers(engine), 30, "the cluster to answer again")

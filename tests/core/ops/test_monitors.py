@@ -22,7 +22,7 @@ from core.clock import now
 from core.config import PROJECT_ROOT, Settings
 from core.db import write_unit
 from core.ops import measures
-from core.ops.catalog import COMPONENTS, MONITORS
+from core.ops.catalog import COMPONENTS, MONITORS, monitors_markdown
 from core.ops.monitors import (
     CRITICAL,
     OK,
@@ -34,7 +34,6 @@ from core.ops.monitors import (
     evidence_text,
     judge,
     limits_for,
-    monitors_markdown,
 )
 from core.ops.notify import deliver_ops_due
 from core.ops.watchdog import LEASE_NAME, RESULTS_KEPT_DAYS, Watchdog, evaluate_once, prune
@@ -47,6 +46,7 @@ from core.schema import (
     OpsMonitorResult,
     OpsMonitorState,
     OpsNotification,
+    OpsProbe,
     SchedulerHeartbeat,
     SignInAttempt,
 )
@@ -474,6 +474,9 @@ def test_one_watchdog_at_a_time_and_results_are_pruned(
         evaluated = session.scalar(select(func.count()).select_from(OpsMonitorResult))
         assert evaluated == len(MONITORS)
         assert session.get(ConsoleLock, LEASE_NAME).holder == "watchdog:a"  # type: ignore[union-attr]
+        # The round's own probe, and the minute's freshness: no snapshot yet is a bad minute.
+        probes = dict(session.execute(select(OpsProbe.component, OpsProbe.value)).all())
+        assert "watchdog" in probes and probes["freshness"] is None
     with write_unit(sqlite_engine) as session:
         session.add(
             OpsMonitorResult(
