@@ -72,11 +72,11 @@ def _since(moment: datetime | None, *, at: datetime, locale: str) -> str:
     )
 
 
-def state_badge(state: str, *, locale: str) -> str:
+def state_badge(state: str, *, locale: str, labels: dict[str, str] = STATE_LABELS) -> str:
     """``:red[:material/error: Down]``: a coloured state word for markdown."""
     _ = translator(locale)
     colour = STATE_MARKDOWN_COLOURS.get(state, "gray")
-    return f":{colour}[{STATE_ICONS.get(state, '')} **{_(STATE_LABELS.get(state, state))}**]"
+    return f":{colour}[{STATE_ICONS.get(state, '')} **{_(labels.get(state, state))}**]"
 
 
 @dataclass(frozen=True)
@@ -189,7 +189,7 @@ def incident_heading(incident: IncidentView, *, at: datetime, locale: str) -> st
     heading = _("#{id} {title} · {severity} · {status} · opened {when} ({age})").format(
         id=incident.incident_id,
         title=markdown_safe(incident.monitor_title),
-        severity=state_badge(incident.severity, locale=locale),
+        severity=state_badge(incident.severity, locale=locale, labels=MONITOR_STATE_LABELS),
         status=_(INCIDENT_STATUSES.get(incident.status, incident.status)),
         when=opened,
         age=age,

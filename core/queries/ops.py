@@ -217,9 +217,11 @@ def _component_views(monitors: list[MonitorView], *, locale: str) -> list[Compon
             worst = min(in_state, key=lambda m: m.since or datetime.max)
             since = worst.since
         else:
-            # Healthy since the last of its monitors came back.
-            worst = max(in_state, key=lambda m: m.since or datetime.min)
-            since = worst.since
+            # Healthy since the last of its monitors came back; a monitor whose latest
+            # check failed (not confirmed yet) is the one worth reading.
+            pending = [m for m in in_state if _pending(m)]
+            worst = max(pending or in_state, key=lambda m: m.since or datetime.min)
+            since = max(m.since or datetime.min for m in in_state)
         views.append(
             ComponentStatus(
                 component=component,
