@@ -66,10 +66,12 @@ def incident_actions(incident: IncidentView) -> None:
             _("Incident #{id} acknowledged.").format(id=incident.incident_id),
         )
     with silence.popover(_("Silence"), icon=":material/notifications_off:"):
+        # Labels computed in this run (AppTest calls format_func outside the run).
+        periods = {h: _("{n} h").format(n=h) for h in SILENCE_HOURS}
         hours = st.selectbox(
             _("Silence notifications for"),
             SILENCE_HOURS,
-            format_func=lambda h: _("{n} h").format(n=h),
+            format_func=periods.__getitem__,
             key=f"{key}_hours",
         )
         if st.button(_("Silence"), key=f"{key}_silence"):
@@ -106,14 +108,15 @@ def _moment(day: Any, clock: Any) -> datetime | None:
 def maintenance_form(status: SystemStatus) -> None:
     """Schedule a window for every monitor or one: start, end, reason."""
     options = [None, *(m.monitor_id for m in status.monitors)]
-    titles = {m.monitor_id: m.title for m in status.monitors}
+    titles: dict[str | None, str] = {m.monitor_id: m.title for m in status.monitors}
+    titles[None] = _("All monitors")
     start_default = now().replace(second=0, microsecond=0)
     end_default = start_default + timedelta(hours=1)
     with st.form("ops_maintenance", clear_on_submit=False, border=False):
         scope = st.selectbox(
             _("Monitors covered"),
             options,
-            format_func=lambda m: _("All monitors") if m is None else titles.get(m, m),
+            format_func=titles.__getitem__,
         )
         left, right = st.columns(2)
         start_day = left.date_input(_("Starts on"), value=start_default.date())
@@ -141,11 +144,11 @@ def end_maintenance_button(window: MaintenanceView) -> None:
 
 def override_form(status: SystemStatus) -> None:
     """Tune one monitor's thresholds, window, flapping guard and channel, or reset it."""
-    titles = {m.monitor_id: m.title for m in status.monitors}
+    titles = {m.monitor_id: f"{m.title} ({m.monitor_id})" for m in status.monitors}
     monitor_id = st.selectbox(
         _("Monitor"),
         list(titles),
-        format_func=lambda m: f"{titles[m]} ({m})",
+        format_func=titles.__getitem__,
         key="ops_override_monitor",
     )
     monitor = status.monitor(monitor_id)
@@ -179,11 +182,12 @@ def override_form(status: SystemStatus) -> None:
             max_value=20,
             step=1,
         )
+        channels = {"ops": _("the ops channel"), "none": _("nobody")}
         channel = right.selectbox(
             _("Notify"),
-            ("ops", "none"),
+            tuple(channels),
             index=0 if monitor.channel == "ops" else 1,
-            format_func=lambda c: _("the ops channel") if c == "ops" else _("nobody"),
+            format_func=channels.__getitem__,
         )
         save = st.form_submit_button(_("Save the override"), type="primary")
         reset = st.form_submit_button(
