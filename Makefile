@@ -26,12 +26,21 @@ run: install migrate demo-data
 # on a free port, and the production one (PostgreSQL, minutes of jobs) runs beside the
 # rest instead of after it. Both runs always run, each prints its closing line, and the
 # target fails if either fails. The shared folder carries the generated full console from
-# the first run to the second.
+# the first run to the second. Each run is recorded as JUnit XML under
+# `python -m core.ops test-results-dir` (<data_dir>/ops/test-results/) as
+# unit-<commit>.xml and e2e-<commit>.xml, for the launch-readiness score; a tree with
+# uncommitted changes records <commit>-dirty, which no running commit matches.
 test: install-dev
 	@cache=$$(mktemp -d); trap 'rm -rf "$$cache"' EXIT; \
-	BARBERPRO_TEST_CACHE="$$cache" $(PY) -m pytest -n auto --dist loadgroup -m "not e2e"; \
+	results=$$($(PY) -m core.ops test-results-dir 2>/dev/null || echo data/ops/test-results); \
+	commit=$$(git rev-parse HEAD 2>/dev/null || echo unknown); \
+	[ -z "$$(git status --porcelain 2>/dev/null)" ] || commit="$$commit-dirty"; \
+	mkdir -p "$$results"; \
+	BARBERPRO_TEST_CACHE="$$cache" $(PY) -m pytest -n auto --dist loadgroup -m "not e2e" \
+		--junitxml="$$results/unit-$$commit.xml"; \
 	unit=$$?; \
-	BARBERPRO_TEST_CACHE="$$cache" $(PY) -m pytest -m e2e -n 2 --dist loadfile tests/e2e; \
+	BARBERPRO_TEST_CACHE="$$cache" $(PY) -m pytest -m e2e -n 2 --dist loadfile tests/e2e \
+		--junitxml="$$results/e2e-$$commit.xml"; \
 	e2e=$$?; \
 	[ $$unit -eq 0 ] && [ $$e2e -eq 0 ]
 

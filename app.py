@@ -13,6 +13,7 @@ from page_registry import PAGES, pages_by_section
 from ui.auth import signed_in_user
 from ui.gate import no_access_page, render_sign_in_prompt, sso_requested
 from ui.i18n import current_locale
+from ui.render_timing import run_timed, start_flusher
 from ui.sidebar import render_sidebar
 
 st.set_page_config(
@@ -24,6 +25,7 @@ st.set_page_config(
 try:
     # Page queries get a short statement limit; the scheduler's jobs set their own.
     set_default_statement_timeout(get_settings().page_statement_timeout_s)
+    start_flusher()  # page timings and the console's uptime probe, once a minute
     scheduler.ensure_embedded_scheduler()  # idempotent: starts once per process
 except ConfigError:
     pass  # every page explains a bad setting itself
@@ -68,4 +70,4 @@ navigation = st.navigation(
     expanded=True,  # 21 pages: show them all rather than "View 11 more"
 )
 render_sidebar(user)
-navigation.run()
+run_timed(navigation)  # the page, timed (core.ops.timings)

@@ -7,12 +7,15 @@ import platform
 from pathlib import Path
 
 from core.clock import now
+from core.ops.evidence import running_commit
 
 
 def write_results(path: str | None, figures: dict) -> None:  # type: ignore[type-arg]
     payload = {
         "measured_at": now().isoformat(timespec="seconds"),
         "machine": {"cpus": _cpus(), "python": platform.python_version()},
+        # The launch-readiness score counts a result only for the commit it measured.
+        "commit": running_commit(),
         **figures,
     }
     if path:

@@ -20,6 +20,7 @@ from core.db import write_unit
 from core.jobs import control
 from core.jobs.spec import LEASE_HELD, JobContext, JobOutcome, JobSpec
 from core.locks import release, try_acquire
+from core.ops.probes import SCHEDULER, upsert_probe
 from core.schema import JobRun, SchedulerHeartbeat
 
 log = logging.getLogger(__name__)
@@ -108,8 +109,14 @@ def _end(run: JobRun, status: str, error: str) -> None:
 
 
 def write_heartbeat(engine: Engine, scheduler_id: str, mode: str, started_at: datetime) -> None:
+    """Stamp this scheduler's heartbeat and its availability probe of the minute.
+
+    The probe (``ops_probes``, component ``scheduler``) is one idempotent upsert per beat
+    in the same transaction: uptime counts the minutes a scheduler was beating.
+    """
     hostname, pid, _ = scheduler_id.split(":", 2)
     with write_unit(engine) as session:
+        upsert_probe(session, SCHEDULER, now())
         beat = session.get(SchedulerHeartbeat, scheduler_id)
         if beat is None:
             session.add(

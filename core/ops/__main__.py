@@ -1,11 +1,18 @@
 """Operations from the server's shell: ``python -m core.ops COMMAND``.
 
     harden [--json] [--no-store]
+    readiness [--json]
+    test-results-dir
 
 ``harden`` checks the running configuration (core.ops.hardening): one line per item
 with PASS, WARN or FAIL, then how to fix what failed; the report is stored under
 ``<data_dir>/ops/``. Exit 0 when nothing failed, 1 when something did; bad input: one
 line on stderr, exit 2.
+
+``readiness`` prints the launch-readiness score (core.ops.readiness): each item with its
+weight, status and evidence, then what blocks launch, who should fix it and how. Exit 0
+whatever the score; bad input (a setting, an unreachable database): exit 2.
+``test-results-dir`` prints where ``make test`` records its JUnit results.
 """
 
 from __future__ import annotations
@@ -33,6 +40,9 @@ def _parser() -> argparse.ArgumentParser:
     harden = sub.add_parser("harden", help="check the running configuration for production")
     harden.add_argument("--json", action="store_true", help="print the report as JSON")
     harden.add_argument("--no-store", action="store_true", help="do not store the report")
+    ready = sub.add_parser("readiness", help="the launch-readiness score and what blocks it")
+    ready.add_argument("--json", action="store_true", help="print the score as JSON")
+    sub.add_parser("test-results-dir", help="where make test records its JUnit results")
     return parser
 
 
@@ -60,6 +70,10 @@ def main(argv: list[str] | None = None) -> int:
     except UsageError as exc:
         print(f"core.ops: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
+    if args.command == "readiness":
+        return _readiness(json_output=args.json)
+    if args.command == "test-results-dir":
+        return _test_results_dir()
     from core.config import ConfigError, get_settings
     from core.db import DATABASE_ERRORS
     from core.ops.hardening import evaluate, reports_dir, store_report
@@ -85,6 +99,74 @@ def main(argv: list[str] | None = None) -> int:
         if stored is not None:
             print(f"\nStored: {stored}")
     return EXIT_FAILED if report.failing else 0
+
+
+def _test_results_dir() -> int:
+    from core.config import ConfigError, get_settings
+    from core.ops.evidence import test_results_dir
+
+    try:
+        print(test_results_dir(get_settings()))
+    except ConfigError as exc:
+        print(f"core.ops: {_first_line(exc)}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    return 0
+
+
+def _readiness(*, json_output: bool) -> int:
+    from sqlalchemy.orm import Session
+
+    from core.clock import now
+    from core.config import ConfigError, get_settings
+    from core.db import DATABASE_ERRORS, check_connection, get_engine
+    from core.ops.evidence import running_commit
+    from core.ops.readiness import audit_now, readiness
+
+    failures: tuple[type[Exception], ...] = (ConfigError, OSError, *DATABASE_ERRORS)
+    try:
+        settings = get_settings()
+        engine = get_engine(settings.database_url)
+        check_connection(engine)
+        with Session(engine) as session:
+            result = readiness(
+                session,
+                settings=settings,
+                at=now(),
+                hardening=audit_now(settings, session),
+                commit=running_commit(),
+            )
+    except failures as exc:
+        print(f"core.ops: {_first_line(exc)}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    if json_output:
+        print(json.dumps(result.to_json(), indent=2, ensure_ascii=False))
+    else:
+        print(_readiness_table(result))
+    return 0
+
+
+def _readiness_table(result: object) -> str:
+    from core.ops.readiness import Readiness
+
+    assert isinstance(result, Readiness)
+    width = max(len(item.id) for item in result.items)
+    lines = [
+        f"Launch readiness: {result.score:.1f} / 100 "
+        f"(commit {(result.commit or 'unknown')[:12]}, {result.at:%Y-%m-%d %H:%M})",
+        "",
+    ]
+    for item in result.items:
+        status = {"pass": "PASS", "partial": "PART", "fail": "FAIL"}[item.status]
+        lines.append(
+            f"{status}  {item.weight:>3g} x {item.credit:.2f}  {item.id:<{width}}  "
+            f"{item.evidence_text()}"
+        )
+    if result.blockers:
+        lines.append("\nWhat blocks launch (points lost, who, how):")
+        for item in result.blockers:
+            lost = item.weight * (1 - item.credit)
+            lines.append(f"  -{lost:g}  {item.id} [{item.owner}]: {item.fix}")
+    return "\n".join(lines)
 
 
 def _first_line(exc: BaseException) -> str:
