@@ -17,7 +17,7 @@ from datetime import datetime
 import streamlit as st
 
 from core.clock import now
-from core.config import Settings
+from core.config import Settings, get_settings
 from core.db import DATABASE_ERRORS
 from core.ops.status_types import SystemStatus
 from core.queries.ops import status_version, system_status
@@ -42,13 +42,16 @@ class StatusRead:
 
 
 @st.cache_resource(max_entries=8, show_spinner=False)
-def _build(
-    database_url: str, version: tuple[object, ...], locale: str, interval_s: float
-) -> SystemStatus:
+def _build(database_url: str, version: tuple[object, ...], locale: str) -> SystemStatus:
     # Immutable (frozen dataclasses): one shared object per version, never copied.
     with db.session(database_url) as session:
+        settings = get_settings()
         return system_status(
-            session=session, at=now(), locale=locale, watchdog_interval_s=interval_s
+            session=session,
+            at=now(),
+            locale=locale,
+            watchdog_interval_s=settings.watchdog_interval_s,
+            settings=settings,
         )
 
 
@@ -64,7 +67,7 @@ def read_status(settings: Settings, *, locale: str) -> StatusRead:
     try:
         with db.session(settings.database_url) as session:
             version = status_version(session=session, at=at)
-        status = _build(settings.database_url, version, locale, settings.watchdog_interval_s)
+        status = _build(settings.database_url, version, locale)
     except DATABASE_ERRORS as exc:
         _log.warning("system status: cannot read the database: %s", exc)
         with _lock:

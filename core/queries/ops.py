@@ -10,6 +10,7 @@ version. Nothing here measures anything: monitors are evaluated by the watchdog
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
@@ -17,6 +18,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Float, Integer, and_, cast, func, or_, select
 from sqlalchemy.orm import Session
 
+from core.config import Settings
 from core.i18n import N_, gettext
 from core.ops.catalog import COMPONENTS, MONITORS
 from core.ops.incidents import OPEN_STATUSES
@@ -28,8 +30,13 @@ from core.ops.status_types import (
     IncidentView,
     MaintenanceView,
     MonitorView,
+    ReadinessItemView,
+    ReadinessView,
+    SloView,
     SystemStatus,
+    UptimeView,
 )
+from core.ops.uptime import freshness_slo, render_slo, uptime
 from core.schema import (
     ConsoleUser,
     OpsIncident,
@@ -314,6 +321,97 @@ def _maintenance_views(
     return views
 
 
+UPTIME_COMPONENTS = (
+    ("console", N_("Console")),
+    ("scheduler", N_("Scheduler")),
+    ("watchdog", N_("Watchdog")),
+)
+UPTIME_WINDOWS = (
+    ("24h", timedelta(hours=24)),
+    ("7d", timedelta(days=7)),
+    ("30d", timedelta(days=30)),
+)
+_log = logging.getLogger(__name__)
+
+
+def _uptime_views(session: Session, *, at: datetime, locale: str) -> list[UptimeView]:
+    views = []
+    for component, label in UPTIME_COMPONENTS:
+        for name, window in UPTIME_WINDOWS:
+            found = uptime(session, component, window=window, at=at)
+            longest = sorted(found.downtime, key=lambda d: d[0] - d[1])[:5]
+            views.append(
+                UptimeView(
+                    component=component,
+                    label=gettext(label, locale),
+                    window=name,
+                    minutes_observed=found.minutes_observed,
+                    minutes_up=found.minutes_up,
+                    downtime_minutes=found.downtime_minutes,
+                    percent=found.percent,
+                    downtime=tuple(longest),
+                )
+            )
+    return views
+
+
+def _slo_views(session: Session, *, at: datetime, locale: str) -> list[SloView]:
+    views = []
+    for name, window in (("24h", timedelta(hours=24)), ("7d", timedelta(days=7))):
+        for slo in (
+            freshness_slo(session, window=window, at=at),
+            render_slo(session, window=window, at=at),
+        ):
+            views.append(
+                SloView(
+                    slo_id=slo.id,
+                    objective=gettext(slo.objective, locale),
+                    window=name,
+                    target=slo.target,
+                    measured=slo.measured,
+                    observed=slo.observed,
+                    budget_total=slo.budget_total,
+                    budget_used=float(slo.budget_used),
+                    budget_left=slo.budget_left,
+                    budget_left_fraction=slo.budget_left_fraction,
+                    met=slo.met,
+                    indicator=slo.indicator,
+                    indicator_label=gettext(slo.indicator_label, locale),
+                )
+            )
+    return views
+
+
+def _readiness_view(
+    session: Session, settings: Settings, *, at: datetime, locale: str
+) -> ReadinessView:
+    from core.ops.evidence import running_commit
+    from core.ops.hardening import latest_report, reports_dir
+    from core.ops.readiness import audit_now, readiness
+
+    # The newest stored hardening report (an admin ran it); else this machine, now.
+    hardening = latest_report(reports_dir(settings)) or audit_now(settings, session)
+    judged = readiness(
+        session, settings=settings, at=at, hardening=hardening, commit=running_commit()
+    )
+    status = {"pass": "pass", "partial": "warn"}
+    return ReadinessView(
+        score=judged.score,
+        items=tuple(
+            ReadinessItemView(
+                item_id=item.id,
+                title=gettext(item.title, locale),
+                status=status.get(item.status, "fail"),
+                weight=item.weight,
+                evidence=item.evidence_text(lambda m: gettext(m, locale)),
+                owner=gettext(item.owner, locale),
+                fix=gettext(item.fix, locale),
+            )
+            for item in judged.items
+        ),
+    )
+
+
 def system_status(
     *,
     session: Session,
@@ -321,6 +419,7 @@ def system_status(
     locale: str,
     watchdog_interval_s: float,
     monitors: tuple[Monitor, ...] = MONITORS,
+    settings: Settings | None = None,
 ) -> SystemStatus:
     """Everything the System status page shows, from stored results only.
 
@@ -336,6 +435,10 @@ def system_status(
         ``Settings.watchdog_interval_s``, to tell a watchdog that stopped.
     monitors
         The declared monitors (all of them, by default).
+    settings
+        With them, also uptime (24 h / 7 d / 30 d), the two SLOs (24 h and 7 d) and the
+        launch-readiness score; a part that cannot be computed is left out and named in
+        ``notes`` rather than failing the whole page.
 
     Returns
     -------
@@ -373,6 +476,25 @@ def system_status(
         )
     )
     newest = session.scalar(select(func.max(OpsMonitorState.checked_at)))
+    uptime_views: list[UptimeView] = []
+    slo_views: list[SloView] = []
+    readiness_view: ReadinessView | None = None
+    notes: list[str] = []
+    if settings is not None:
+        for part, compute in (
+            ("uptime", lambda: uptime_views.extend(_uptime_views(session, at=at, locale=locale))),
+            ("slos", lambda: slo_views.extend(_slo_views(session, at=at, locale=locale))),
+        ):
+            try:
+                compute()
+            except Exception as exc:  # one part must not hide the rest of the status
+                _log.exception("system status: %s failed", part)
+                notes.append(f"{part}: {exc}")
+        try:
+            readiness_view = _readiness_view(session, settings, at=at, locale=locale)
+        except Exception as exc:
+            _log.exception("system status: readiness failed")
+            notes.append(f"readiness: {exc}")
     return SystemStatus(
         built_at=at,
         locale=locale,
@@ -388,4 +510,8 @@ def system_status(
         ),
         monitors=tuple(monitor_views),
         maintenance=tuple(_maintenance_views(session, catalogue, at=at, locale=locale)),
+        uptime=tuple(uptime_views),
+        slos=tuple(slo_views),
+        readiness=readiness_view,
+        notes=tuple(notes),
     )
