@@ -202,10 +202,12 @@ def body(read: StatusRead, locale: str) -> None:
     show_readiness(status, locale)
     show_maintenance(status, locale, admin and read.error is None)
     if admin and read.error is None:
-        with st.expander(_("Schedule a maintenance window"), icon=":material/build:"):
-            ops_actions.maintenance_form(status)
-        with st.expander(_("Tune a monitor"), icon=":material/tune:"):
-            ops_actions.override_form(status)
+        # Dialogs: their forms are built only when opened (a warm render stays light).
+        left, right, _spacer = st.columns([1, 1, 2])
+        if left.button(_("Schedule a maintenance window"), icon=":material/build:"):
+            st.dialog(_("Schedule a maintenance window"))(ops_actions.maintenance_form)(status)
+        if right.button(_("Tune a monitor"), icon=":material/tune:"):
+            st.dialog(_("Tune a monitor"), width="large")(ops_actions.override_form)(status)
 
 
 st.title(_("System status"))
