@@ -21,6 +21,8 @@ TENANT_READERS = ("executive", "cs_manager", "cs_lead", "onboarding", "admin")
 CS_READERS = ("executive", "cs_manager", "cs_lead", "admin")
 ONBOARDING_TEAM = ("onboarding", "admin")
 ADMINS = ("admin",)
+# The System status page: executives read it; only admins act on incidents (commands check).
+OPS_READERS = ("executive", "admin")
 
 
 @dataclass(frozen=True)
@@ -196,6 +198,14 @@ PAGES: tuple[PageSpec, ...] = (
         "onboarding-sessions",
     ),
     # Operations.
+    PageSpec(
+        "app_pages/system_status.py",
+        N_("System status"),
+        ":material/monitor_heart:",
+        "Operations",
+        OPS_READERS,
+        "status",
+    ),
     PageSpec(
         "app_pages/refresh_jobs.py",
         N_("Refresh & jobs"),

@@ -5,6 +5,7 @@ import streamlit as st
 
 from core.config import get_settings
 from core.errors import DomainError
+from core.formatting import format_datetime
 from core.ops.hardening import (
     RunHardeningAudit,
     evaluate,
@@ -17,7 +18,7 @@ from core.security import markdown_safe
 from ui import db
 from ui.auth import current_actor
 from ui.errors import show_error
-from ui.i18n import _
+from ui.i18n import _, current_locale
 from ui.render import show_table
 
 st.title(_("Hardening audit"))
@@ -57,7 +58,7 @@ STATUS = {"pass": _("Pass"), "warn": _("Warning"), "fail": _("Fail")}
 counts = report.counts()
 st.caption(
     _("Ran {when} by {who}: {passed} passed, {warned} warned, {failed} failed.").format(
-        when=f"{report.ran_at:%d/%m/%Y %H:%M}",
+        when=format_datetime(report.ran_at, locale=current_locale()),
         who=markdown_safe(report.ran_by) if report.ran_by else _("the command line"),
         passed=counts["pass"],
         warned=counts["warn"],

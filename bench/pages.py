@@ -39,7 +39,7 @@ from page_registry import PAGES
 from ui import live
 
 DEFAULT_DB = PROJECT_ROOT / "bench" / "results" / "bench_default.db"
-EXTRA_PAGES = ("tenant-360",)
+EXTRA_PAGES = ("tenant-360", "status")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

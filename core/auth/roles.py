@@ -58,6 +58,8 @@ class Capability(StrEnum):
     VIEW_TENANTS = "view_tenants"
     # The audit log.
     READ_AUDIT_LOG = "read_audit_log"
+    # Ops incidents (acknowledge, silence, resolve), maintenance windows, monitor overrides.
+    OPERATE_SYSTEM = "operate_system"
 
 
 _GRANTS: dict[Capability, frozenset[str]] = {
@@ -75,6 +77,7 @@ _GRANTS: dict[Capability, frozenset[str]] = {
         {Role.EXECUTIVE, Role.CS_MANAGER, Role.CS_LEAD, Role.ONBOARDING, Role.ADMIN}
     ),
     Capability.READ_AUDIT_LOG: frozenset({Role.ADMIN}),
+    Capability.OPERATE_SYSTEM: frozenset({Role.ADMIN}),
 }
 
 # What each capability lets a user do, for refusals ("your role cannot {what}").
@@ -89,6 +92,7 @@ CAPABILITY_LABELS: dict[Capability, str] = {
     Capability.VIEW_PERSONAL_DATA: N_("see owners' personal data"),
     Capability.VIEW_TENANTS: N_("open tenant pages"),
     Capability.READ_AUDIT_LOG: N_("read the audit log"),
+    Capability.OPERATE_SYSTEM: N_("handle ops incidents, maintenance windows and monitors"),
 }
 
 
