@@ -27,6 +27,7 @@ from pathlib import Path
 from sqlalchemy.orm import Session
 
 from bench.report import print_table, write_results
+from core.auth.sessions import SignedInUser
 from core.clock import now
 from core.config import PROJECT_ROOT
 from core.db import create_engine_for
@@ -37,6 +38,7 @@ from core.metrics.snapshot_types import Snapshot
 from core.migrate import upgrade_database
 from page_registry import PAGES
 from ui import live
+from ui.auth import signed_in_as
 
 DEFAULT_DB = PROJECT_ROOT / "bench" / "results" / "bench_default.db"
 EXTRA_PAGES = ("tenant-360", "status")
@@ -76,7 +78,19 @@ def _recording_reads() -> Iterator[set[str]]:
         Snapshot.frame = original_snapshot_frame  # type: ignore[method-assign]
 
 
+# Every page renders for a signed-in administrator (who may open them all): without one,
+# each run would stop at the sign-in gate and time nothing but the gate.
+BENCH_READER = SignedInUser(
+    user_id=0, email="bench@barberpro.com.ar", full_name="Benchmark", role="admin"
+)
+
+
 def _render_ms(path: str, rounds: int, query: dict[str, str]) -> tuple[float, set[str]]:
+    with signed_in_as(BENCH_READER):
+        return _timed_renders(path, rounds, query)
+
+
+def _timed_renders(path: str, rounds: int, query: dict[str, str]) -> tuple[float, set[str]]:
     from streamlit.testing.v1 import AppTest
 
     app = AppTest.from_file(str(PROJECT_ROOT / "app.py"), default_timeout=120)

@@ -35,7 +35,8 @@ from core.commands import Actor, StaleWriteError, claim_version
 from core.errors import DomainError
 from core.i18n import N_
 from core.ops.incidents import OPEN_STATUSES
-from core.ops.monitors import CHANNELS, Limits, Monitor, limits_for, monitor_by_id
+from core.ops.catalog import monitor_by_id
+from core.ops.monitors import CHANNELS, Limits, Monitor, limits_for
 from core.schema import OpsIncident, OpsMaintenanceWindow, OpsMonitorOverride
 
 MAX_NOTE = 2000
