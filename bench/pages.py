@@ -22,6 +22,7 @@ import statistics
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 
 from sqlalchemy.orm import Session
@@ -29,13 +30,14 @@ from sqlalchemy.orm import Session
 from bench.report import print_table, write_results
 from core.auth.sessions import SignedInUser
 from core.clock import now
-from core.config import PROJECT_ROOT
+from core.config import PROJECT_ROOT, Settings
 from core.db import create_engine_for
 from core.metrics.detail import compute_detail_frames, discover_providers, refresh_detail_frames
 from core.metrics.reference import reference_snapshot_content
 from core.metrics.refresh import refresh_metrics
 from core.metrics.snapshot_types import Snapshot
 from core.migrate import upgrade_database
+from core.ops.watchdog import evaluate_once
 from page_registry import PAGES
 from ui import live
 from ui.auth import signed_in_as
@@ -138,6 +140,10 @@ def run(args: argparse.Namespace) -> int:
     engine = create_engine_for(url)
     refresh_metrics(engine)  # bring the snapshot up to today
     detail = refresh_detail_frames(engine)
+    # Two watchdog rounds, so the System status page shows monitors, states and incidents.
+    watch = replace(Settings.from_env(), database_url=url, environment="test")
+    for _ in range(2):
+        evaluate_once(engine, watch)
     engine.dispose()
     os.environ.update(
         BARBERPRO_DATABASE_URL=url,

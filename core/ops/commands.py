@@ -32,10 +32,11 @@ from core import audit
 from core.auth.roles import Capability
 from core.clock import now
 from core.commands import Actor, StaleWriteError, claim_version
+from core.config import get_settings
 from core.errors import DomainError
 from core.i18n import N_
-from core.ops.incidents import OPEN_STATUSES
 from core.ops.catalog import monitor_by_id
+from core.ops.incidents import OPEN_STATUSES, announce_closed_by_hand
 from core.ops.monitors import CHANNELS, Limits, Monitor, limits_for
 from core.schema import OpsIncident, OpsMaintenanceWindow, OpsMonitorOverride
 
@@ -208,6 +209,7 @@ class ResolveIncident:
         incident.status, incident.resolved_at = "resolved", now()
         incident.resolved_by, incident.resolution_note = actor.user_id, self._note()
         _audit_incident(session, incident, "ops.incident.resolve", before, actor)
+        announce_closed_by_hand(session, incident, at=incident.resolved_at, settings=get_settings())
         return incident
 
 

@@ -27,8 +27,25 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from core.config import Settings
-from core.ops.monitors import CRITICAL, OK, RANK, UNKNOWN, Limits, Monitor, Reading, evidence_text
-from core.schema import OpsIncident, OpsMaintenanceWindow, OpsMonitorState, OpsNotification
+from core.ops.catalog import monitor_by_id
+from core.ops.monitors import (
+    CRITICAL,
+    OK,
+    RANK,
+    UNKNOWN,
+    Limits,
+    Monitor,
+    Reading,
+    evidence_text,
+    limits_for,
+)
+from core.schema import (
+    OpsIncident,
+    OpsMaintenanceWindow,
+    OpsMonitorOverride,
+    OpsMonitorState,
+    OpsNotification,
+)
 
 OPEN_STATUSES = ("open", "acknowledged")
 
@@ -153,6 +170,7 @@ def _notify(
     *,
     at: datetime,
     settings: Settings,
+    note: str | None = None,
 ) -> bool:
     if limits.channel == "none" or in_maintenance(session, monitor.monitor_id, at):
         return False
@@ -166,7 +184,7 @@ def _notify(
         )
         if target
     ]
-    payload = ops_message(monitor, incident, event, row)
+    payload = ops_message(monitor, incident, event, row, note=note)
     for channel in channels:
         session.add(
             OpsNotification(
@@ -187,15 +205,25 @@ EVENT_WORDS = {"opened": "OPENED", "escalated": "ESCALATED", "resolved": "RESOLV
 
 
 def ops_message(
-    monitor: Monitor, incident: OpsIncident, event: str, row: OpsMonitorState
+    monitor: Monitor,
+    incident: OpsIncident,
+    event: str,
+    row: OpsMonitorState,
+    *,
+    note: str | None = None,
 ) -> dict[str, object]:
-    """A Slack-compatible message (``text``) with the incident's fields for other receivers."""
+    """A Slack-compatible message (``text``) with the incident's fields for other receivers.
+
+    ``note``: the resolution note of an incident a person closed (sent as plain text).
+    """
     evidence = evidence_text(row.evidence, "en")
     state = row.state.upper() if row.state != OK else "OK"
     text = (
         f"[BarberPro ops] {EVENT_WORDS[event]} incident #{incident.id}: "
         f"{monitor.title_text('en')} is {state}. {evidence}"
     )
+    if note is not None:
+        text += f"\nClosed by a person: {note}"
     if event != "resolved":
         text += f"\nRunbook: {monitor.runbook}"
     return {
@@ -209,6 +237,32 @@ def ops_message(
         "evidence": evidence,
         "runbook": monitor.runbook,
     }
+
+
+def announce_closed_by_hand(
+    session: Session, incident: OpsIncident, *, at: datetime, settings: Settings
+) -> bool:
+    """Tell the ops channel a person resolved ``incident`` (with their note).
+
+    Same rules as the watchdog's messages (channel, maintenance, silence); returns
+    whether a message was queued.
+    """
+    monitor = monitor_by_id(incident.monitor_id)
+    row = session.get(OpsMonitorState, incident.monitor_id)
+    if monitor is None or row is None:
+        return False
+    limits = limits_for(monitor, session.get(OpsMonitorOverride, monitor.monitor_id))
+    return _notify(
+        session,
+        monitor,
+        limits,
+        incident,
+        "resolved",
+        row,
+        at=at,
+        settings=settings,
+        note=incident.resolution_note or "",
+    )
 
 
 def worst(states: list[str]) -> str:

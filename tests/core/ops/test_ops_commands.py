@@ -30,6 +30,8 @@ from core.schema import (
     OpsIncident,
     OpsMaintenanceWindow,
     OpsMonitorOverride,
+    OpsMonitorState,
+    OpsNotification,
 )
 from tests import snapshot_factory as factory
 from tests.db_fingerprint import assert_unchanged, fingerprint
@@ -205,3 +207,29 @@ def test_override_then_reset_with_versions(engine: Engine) -> None:
         assert session.get(OpsMonitorOverride, "disk.free") is None
     assert "already uses its declared limits" in _refused(engine, ResetMonitor("disk.free"))
     assert _actions(engine) == ["ops.monitor.override", "ops.monitor.override", "ops.monitor.reset"]
+
+
+def test_a_person_who_resolves_an_incident_tells_the_ops_channel(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("BARBERPRO_OPS_WEBHOOK_URL", "https://hooks.slack.com/services/T/B/x")
+    with write_unit(engine) as session:
+        session.add(
+            OpsMonitorState(
+                monitor_id="scheduler.heartbeat",
+                state="critical",
+                since=now() - timedelta(minutes=5),
+                observed="critical",
+                streak=10,
+                evidence="{}",
+                checked_at=now(),
+                incident_id=1,
+            )
+        )
+    execute(
+        ResolveIncident(1, "moved to the new host", expected_version=1), actor=ADMIN, engine=engine
+    )
+    with Session(engine) as session:
+        queued = session.scalars(select(OpsNotification)).one()
+    assert (queued.event, queued.channel, queued.incident_id) == ("resolved", "webhook", 1)
+    assert "Closed by a person: moved to the new host" in queued.payload["text"]
