@@ -261,6 +261,8 @@ def format_reading(monitor: MonitorView, *, locale: str) -> str:
     """The monitor's latest value with its unit, as a reader says it."""
     if monitor.value is None:
         return fmt.MISSING
+    if monitor.unit == "s" and monitor.value >= 120:
+        return fmt.format_duration(monitor.value, locale=locale)  # "6 h", not 21,724 seconds
     digits = 0 if monitor.unit == "count" else (2 if monitor.unit == "psi" else 1)
     number = fmt.format_number(monitor.value, digits=digits, locale=locale)
     return f"{number} {monitor.unit_label}" if monitor.unit != "%" else f"{number} %"
@@ -312,8 +314,9 @@ def monitors_table(status: SystemStatus, *, at: datetime, locale: str) -> pd.Dat
     return frame.reset_index(drop=True)
 
 
-# Plain symbols for table cells (markdown icons do not render inside dataframes).
-STATE_ICON_TEXT = {OK: "🟢", WARNING: "🟠", CRITICAL: "🔴", UNKNOWN: "⚪"}
+# Plain symbols for table cells (markdown icons do not render inside dataframes), from the
+# fonts every system has: coloured emoji are boxes where no emoji font is installed.
+STATE_ICON_TEXT = {OK: "✔", WARNING: "▲", CRITICAL: "✖", UNKNOWN: "○"}
 
 
 def _filled(series: tuple[float | None, ...]) -> list[float]:
@@ -465,7 +468,7 @@ def readiness_table(status: SystemStatus, *, locale: str) -> pd.DataFrame:
     order = {"fail": 0, "warn": 1, "pass": 2}
     rows = [
         {
-            "status": {"pass": "🟢", "warn": "🟠", "fail": "🔴"}.get(i.status, "⚪"),
+            "status": {"pass": "✔", "warn": "▲", "fail": "✖"}.get(i.status, "○"),
             "item": i.title,
             "weight": i.weight,
             "evidence": i.evidence,
