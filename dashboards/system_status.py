@@ -449,10 +449,12 @@ def slo_lines(slos: tuple[SloView, ...], *, locale: str) -> list[tuple[bool, str
                     window=_(UPTIME_WINDOWS.get(slo.window, slo.window)),
                     measured=measured,
                     target=fmt.format_percent(slo.target, locale=locale),
-                    indicator=slo.indicator_label,
+                    indicator=f"{slo.indicator_label}: "
+                    + fmt.format_number(slo.indicator, digits=1, locale=locale),
+                    # A young window's budget is a fraction of one minute or render.
                     used=fmt.format_number(slo.budget_used, digits=0, locale=locale),
-                    total=fmt.format_number(slo.budget_total, digits=0, locale=locale),
-                    left=fmt.format_number(max(slo.budget_left, 0), digits=0, locale=locale),
+                    total=fmt.format_number(slo.budget_total, digits=1, locale=locale),
+                    left=fmt.format_number(max(slo.budget_left, 0), digits=1, locale=locale),
                 ),
             )
         )

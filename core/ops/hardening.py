@@ -378,7 +378,10 @@ CHECKS: tuple[CheckSpec, ...] = (
     CheckSpec(
         "backups",
         N_("Recent backup"),
-        N_("Take a backup now and schedule one daily (issue 16: core.backup)."),
+        N_(
+            "Take a backup now (python -m core.backup create) and let the scheduler's nightly "
+            "job keep them (set BARBERPRO_BACKUP_DIR)."
+        ),
         3,
         _check_backups,
     ),
