@@ -185,7 +185,9 @@ def production(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Production]
                 BARBERPRO_DATABASE_URL=database_url,
                 BARBERPRO_DATA_DIR=str(workdir),
                 # Short intervals only to keep the test short; the jobs are the real ones.
-                BARBERPRO_REFRESH_INTERVAL_S="5",
+                # Not shorter: at 5 s the refresh and the alert rules ran back to back and
+                # took a core of two from the models and the pages, slowing the whole test.
+                BARBERPRO_REFRESH_INTERVAL_S="15",
                 BARBERPRO_DETAIL_REFRESH_S="30",
                 BARBERPRO_MODEL_JOBS_DELAY_S="10",
                 # Production refuses to start without one (core/auth/production.py).

@@ -7,6 +7,7 @@ import csv
 import io
 import re
 import secrets
+import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -98,24 +99,49 @@ def sign_in(page, console: Console, who: str, path: str = "/?lang=en") -> None: 
     wait_for_idle(page, timeout_ms=90_000)
 
 
+def get_without_cookies(address: str) -> tuple[str, str]:
+    """The address a plain GET ends at, redirects followed, and the body found there."""
+    with urllib.request.urlopen(address, timeout=30) as response:
+        return response.url, response.read().decode("utf-8")
+
+
+def open_in_this_session(page, address: str) -> None:  # type: ignore[no-untyped-def]
+    """Go to ``address`` the way history navigation does: Streamlit asks the server to
+    run that page in the open session (no new page load, no new session)."""
+    page.evaluate(
+        "address => { history.pushState(null, '', address);"
+        " dispatchEvent(new PopStateEvent('popstate')); }",
+        address,
+    )
+
+
 def test_every_page_shows_only_the_sign_in_form_to_an_anonymous_visitor(
     console: Console, anonymous_page
 ) -> None:  # type: ignore[no-untyped-def]
-    page = anonymous_page
+    # What the server answers each address, over plain HTTP: the gate decides before any
+    # browser would run a script, so a page load per address adds nothing but time.
     for spec in PAGES:
         for query in ("", "?tenant=1&alert=1&session=1"):
-            page.goto(f"{console.app.url}/{spec.url_path}{query}")
-            expect(page).to_have_url(re.compile(r"/signin\?"))
+            address, body = get_without_cookies(f"{console.app.url}/{spec.url_path}{query}")
+            assert re.search(r"/signin\?", address), (spec.url_path, query, address)
             # Spanish by default, nothing of the console: no Streamlit app at all.
-            expect(page.get_by_label("E-mail")).to_be_visible()
-            expect(page.get_by_label("Contraseña")).to_be_visible()
-            expect(page.get_by_role("button", name="Ingresar")).to_be_visible()
-            assert page.locator("[data-testid='stApp']").count() == 0
+            assert '<label for="email">E-mail</label>' in body, address
+            assert '<label for="password">Contraseña</label>' in body, address
+            assert '<button type="submit">Ingresar</button>' in body, address
+            assert "<script" not in body, address  # the console is a script; none is served
+    # And what a browser shows of it, in each language.
+    page = anonymous_page
     page.goto(f"{console.app.url}/revenue?lang=en")
+    expect(page).to_have_url(re.compile(r"/signin\?"))
     expect(page.get_by_label("Email")).to_be_visible()
     expect(page.get_by_label("Password")).to_be_visible()
     expect(page.get_by_role("button", name="Sign in")).to_be_visible()
     page.goto(f"{console.app.url}/revenue")
+    expect(page).to_have_url(re.compile(r"/signin\?"))
+    expect(page.get_by_label("E-mail")).to_be_visible()
+    expect(page.get_by_label("Contraseña")).to_be_visible()
+    expect(page.get_by_role("button", name="Ingresar")).to_be_visible()
+    assert page.locator("[data-testid='stApp']").count() == 0
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / "signin.png"))
 
@@ -133,13 +159,20 @@ def test_each_role_sees_its_pages_and_is_refused_every_other(
         title = gettext(spec.title, "en")
         link = nav.get_by_role("link", name=title, exact=True)
         expect(link).to_have_count(1 if spec in allowed else 0)
-    for spec in PAGES:
-        if spec in allowed:
-            continue
-        page.goto(f"{console.app.url}/{spec.url_path}?lang=en")
-        wait_for_idle(page, timeout_ms=60_000)
+    refused = [spec for spec in PAGES if spec not in allowed]
+    for index, spec in enumerate(refused):
+        address = f"{console.app.url}/{spec.url_path}?lang=en"
+        if index == 0:
+            page.goto(address)  # a direct link, as typed or bookmarked
+        else:
+            # The rest in the same session, as the browser's back and forward do: the
+            # server still decides every page, without a page load per refusal.
+            open_in_this_session(page, address)
         title = gettext(spec.title, "en")
-        expect(page.get_by_text(f"You don't have access to {title}.")).to_be_visible()
+        # The sentence names the page, so it cannot be the previous refusal's.
+        refusal = page.get_by_text(f"You don't have access to {title}.")
+        expect(refusal).to_be_visible(timeout=60_000)
+        wait_for_idle(page, timeout_ms=60_000)
         expect(page.get_by_test_id("stMetric")).to_have_count(0)
         expect(page.get_by_test_id("stDataFrame")).to_have_count(0)
 
