@@ -115,12 +115,13 @@ def show_readiness(status: SystemStatus, locale: str) -> None:
         return
     st.subheader(_("Launch readiness"), divider="gray")
     score, blockers = st.columns([1, 3])
-    score.metric(
-        _("Readiness score"),
-        f"{status.readiness.score:.1f} / 100",
-        border=True,
-        help=_("A weighted checklist; every item is computed from a check that ran."),
-    )
+    # Not an st.metric: tiles show registry metrics; this score is core.ops.readiness's.
+    with score.container(border=True):
+        st.caption(
+            _("Readiness score"),
+            help=_("A weighted checklist; every item is computed from a check that ran."),
+        )
+        st.markdown(f"## {status.readiness.score:.1f} / 100")
     with blockers:
         blocking = status.readiness.blocking
         if not blocking:

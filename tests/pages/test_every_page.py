@@ -53,6 +53,8 @@ EXPECTED: dict[str, dict[str, int]] = {
     # Empty until someone runs the audit (tests/pages/test_hardening_page.py runs it).
     "hardening": {},
     "my-account": {},
+    # No watchdog ran on the generated console: every monitor unknown, uptime and SLOs empty.
+    "status": {"plotly_chart": 2, "dataframe": 3},
 }
 
 

@@ -29,6 +29,7 @@ from core.db import write_unit
 from core.errors import DomainError
 from core.inflation.table import CpiUpdate
 from core.models.health.weights import SaveHealthWeights
+from core.ops import commands as ops
 from core.ops.hardening import HardeningReport, RunHardeningAudit
 from core.schema import AuditEvent, ConsoleUser
 from core.users import AddUser, AssignBook, ChangeOwnPassword, ChangeUser, ResetPassword
@@ -72,6 +73,15 @@ EXAMPLES: dict[type, Callable[[], Any]] = {
     AssignBook: lambda: AssignBook([1], None),
     RecordPersonalDataView: lambda: RecordPersonalDataView(1, ("cuit",), "tenant-360"),
     RunHardeningAudit: lambda: RunHardeningAudit(HardeningReport(datetime(2026, 1, 1), ())),
+    ops.AcknowledgeIncident: lambda: ops.AcknowledgeIncident(1),
+    ops.SilenceIncident: lambda: ops.SilenceIncident(1, datetime(2030, 1, 1)),
+    ops.ResolveIncident: lambda: ops.ResolveIncident(1, "fixed"),
+    ops.ScheduleMaintenance: lambda: ops.ScheduleMaintenance(
+        None, datetime(2030, 1, 1), datetime(2030, 1, 1, 1), "upgrade"
+    ),
+    ops.EndMaintenance: lambda: ops.EndMaintenance(1),
+    ops.OverrideMonitor: lambda: ops.OverrideMonitor("disk.free", warning=20.0),
+    ops.ResetMonitor: lambda: ops.ResetMonitor("disk.free"),
 }
 
 
