@@ -40,6 +40,8 @@ from core.config import Settings
 from core.i18n import N_
 from core.ops import evidence
 from core.ops.hardening import CHECKS, HardeningReport
+from core.ops.incidents import worst
+from core.ops.monitors import evidence_text
 from core.ops.uptime import freshness_slo, render_slo
 from core.schema import OpsMonitorResult, OpsMonitorState
 
@@ -351,8 +353,13 @@ def judge_monitor_states(
             N_("no state for {monitors}: the watchdog has not evaluated them"),
             monitors=", ".join(missing),
         )
-    shown = "; ".join(f"{m} {states[m].state} ({states[m].evidence})" for m in monitor_ids)
-    green = all(states[m].state == "ok" for m in monitor_ids)
+    # The latest evaluation counts too: a coverage that just fell to 0 % is not "ready"
+    # because the flapping guard has not confirmed it yet (unknown: the check failed).
+    judged = {m: worst([states[m].state, states[m].observed]) for m in monitor_ids}
+    shown = "; ".join(
+        f"{m} {judged[m]} ({evidence_text(states[m].evidence, 'en')})" for m in monitor_ids
+    )
+    green = all(judged[m] == "ok" for m in monitor_ids)
     return _item(declared, "pass" if green else "fail", "{states}", states=shown)
 
 
