@@ -10,16 +10,22 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from dataclasses import replace
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from core.clock import now
+from core.config import Settings
 from core.db import create_engine_for
 from core.i18n import gettext
+from core.ops.watchdog import evaluate_once
 from core.schema import Tenant
 from page_registry import PAGES
+from tests import db_templates
 from tests.e2e.harness import RunningApp, running_app, wait_for_idle
 
 pytestmark = pytest.mark.e2e
@@ -32,12 +38,25 @@ SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 def console(request, tmp_path_factory) -> Iterator[tuple[RunningApp, int]]:
     workdir: Path = tmp_path_factory.mktemp("walk")
     demo = os.environ.get("BARBERPRO_SCREENSHOT_DB")
-    url = f"sqlite:///{demo}" if demo else request.getfixturevalue("full_console_url")
+    if demo:
+        url = f"sqlite:///{demo}"
+    else:
+        # A copy: the watchdog rounds below write to it, and other modules share the original.
+        url = f"sqlite:///{workdir / 'console.db'}"
+        db_templates.copy_sqlite(
+            Path(request.getfixturevalue("full_console_url").removeprefix("sqlite:///")),
+            workdir / "console.db",
+        )
     engine = create_engine_for(url)
     with Session(engine) as session:
         tenant_id = session.scalar(
             select(Tenant.id).where(Tenant.status == "active").order_by(Tenant.id).limit(1)
         )
+    # Two real watchdog rounds (no scheduler runs here: it goes critical, with incidents),
+    # so the System status page is walked, and pictured, with monitors and incidents.
+    settings = replace(Settings.from_env(), database_url=url, data_dir=workdir)
+    for seconds in (40, 5):
+        evaluate_once(engine, settings, at=now() - timedelta(seconds=seconds))
     engine.dispose()
     # On the demo copy nothing refreshes during the walk: a long interval keeps the
     # gallery free of the "stale data" notice a real stall would rightly show.
