@@ -16,6 +16,7 @@ from core.config import get_settings
 from core.db import get_engine
 from core.security.uploads import upload_limit_problem
 from ui.incidents import on_script_error
+from ui.render_timing import start_flusher
 from web.auth_routes import ROUTES, SignInGate
 
 settings = get_settings()
@@ -34,6 +35,10 @@ if settings.is_production:
         sys.exit(2)
 
 # An exception no page caught becomes an incident: its id on screen, the traceback in the log.
+# The console's uptime probe and page timings start with the server, not with the first
+# page someone opens: a console nobody looks at is still up (core.ops.timings).
+start_flusher()
+
 app = st.App(
     "app.py",
     routes=ROUTES,
