@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 import core
 from core.auth.access import RecordPersonalDataView
+from core.auth.api_tokens import IssueApiToken, RevokeApiToken
 from core.auth.roles import ROLES, Capability, can
 from core.commands import (
     Actor,
@@ -72,6 +73,8 @@ EXAMPLES: dict[type, Callable[[], Any]] = {
     AssignBook: lambda: AssignBook([1], None),
     RecordPersonalDataView: lambda: RecordPersonalDataView(1, ("cuit",), "tenant-360"),
     RunHardeningAudit: lambda: RunHardeningAudit(HardeningReport(datetime(2026, 1, 1), ())),
+    IssueApiToken: lambda: IssueApiToken(987_654, "signup flow", 30),
+    RevokeApiToken: lambda: RevokeApiToken(987_654),
 }
 
 
