@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -11,6 +11,7 @@ from pydantic import BaseModel, Field
 from api.auth import requires
 from api.problems import AUTHENTICATED_ERRORS, FieldError, ProblemError, documented
 from api.routes.common import locale_of
+from api.types import Timestamp
 from core.auth.api_tokens import ApiCaller
 from core.auth.roles import Role
 from core.clock import now
@@ -42,8 +43,8 @@ class KpiOut(BaseModel):
 class MetricsSnapshotOut(BaseModel):
     version: int = Field(examples=[5120])
     kind: str = Field(examples=["incremental"])
-    created_at: datetime
-    as_of: datetime
+    created_at: Timestamp
+    as_of: Timestamp
     age_s: float = Field(examples=[12.5])
     window_start: date = Field(description="First day of the current KPI window.")
     window_end: date = Field(description="Its last day (the last complete day).")

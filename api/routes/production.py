@@ -11,6 +11,7 @@ from pydantic import BaseModel, Field
 from api.auth import requires
 from api.problems import AUTHENTICATED_ERRORS
 from api.routes.common import locale_of
+from api.types import Timestamp
 from core.auth.api_tokens import ApiCaller
 from core.auth.roles import Role
 from core.clock import now
@@ -39,7 +40,7 @@ class ComponentOut(BaseModel):
         "(never evaluated).",
         examples=["ok"],
     )
-    since: datetime | None = Field(description="When the component entered its state.")
+    since: Timestamp | None = Field(description="When the component entered its state.")
     evidence: str = Field(
         description="What the deciding monitor measured, in a sentence.",
         examples=["Answered in 3 ms."],
@@ -60,12 +61,12 @@ class IncidentOut(BaseModel):
     component: str = Field(examples=["refresh"])
     severity: str = Field(examples=["critical"])
     status: str = Field(description="open or acknowledged.", examples=["open"])
-    opened_at: datetime
+    opened_at: Timestamp
     evidence: str = Field(examples=["The newest snapshot is 312 s old (limit 120 s)."])
     monitor_state: str = Field(description="The monitor's state now.", examples=["critical"])
-    acknowledged_at: datetime | None = None
+    acknowledged_at: Timestamp | None = None
     acknowledged_by: str | None = None
-    silenced_until: datetime | None = None
+    silenced_until: Timestamp | None = None
 
 
 class SystemStatusOut(BaseModel):
@@ -75,8 +76,8 @@ class SystemStatusOut(BaseModel):
         "(the System status page's rule: components never evaluated do not count).",
         examples=["ok"],
     )
-    built_at: datetime
-    newest_check: datetime | None = Field(
+    built_at: Timestamp
+    newest_check: Timestamp | None = Field(
         description="The watchdog's newest evaluation of any monitor."
     )
     watchdog_stale: bool = Field(
@@ -171,9 +172,9 @@ class ReadinessItemOut(BaseModel):
 
 class ReadinessOut(BaseModel):
     score: float = Field(description="sum(weight × credit) / sum(weights) × 100.", examples=[87.5])
-    at: datetime
+    at: Timestamp
     commit: str | None = Field(description="The running commit the tests are judged for.")
-    hardening_ran_at: datetime = Field(description="When the hardening audit used ran.")
+    hardening_ran_at: Timestamp = Field(description="When the hardening audit used ran.")
     items: list[ReadinessItemOut]
     blockers: list[str] = Field(
         description="Ids of the items short of full credit, the heaviest loss first.",

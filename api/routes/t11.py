@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field
 
 from api.auth import requires
 from api.problems import AUTHENTICATED_ERRORS
+from api.types import Timestamp
 from core.auth.api_tokens import ApiCaller
 from core.auth.roles import Role
 from core.clock import now
@@ -26,8 +27,8 @@ READERS = (Role.ADMIN, Role.EXECUTIVE)
 class RunOut(BaseModel):
     run_id: int = Field(examples=[1812])
     status: str = Field(description="running, success, failed or skipped.", examples=["success"])
-    started_at: datetime
-    finished_at: datetime | None
+    started_at: Timestamp
+    finished_at: Timestamp | None
     duration_s: float | None = Field(examples=[1.42])
     rows_touched: int | None = Field(examples=[37])
     error: str | None = Field(description="The error's first line (failed runs).", examples=[None])
@@ -39,14 +40,14 @@ class JobOut(BaseModel):
     interval_s: float = Field(description="Seconds between two runs.", examples=[30.0])
     expected_s: float = Field(description="How long a run usually takes.", examples=[30.0])
     last_run: RunOut | None = Field(description="The newest run (None: never ran).")
-    last_success_at: datetime | None
+    last_success_at: Timestamp | None
 
 
 class SnapshotOut(BaseModel):
     version: int = Field(examples=[5120])
     kind: str = Field(examples=["incremental"])
-    created_at: datetime
-    as_of: datetime
+    created_at: Timestamp
+    as_of: Timestamp
     age_s: float = Field(description="Seconds since it was written.", examples=[12.5])
 
 
@@ -54,13 +55,13 @@ class SchedulerOut(BaseModel):
     scheduler_id: str
     hostname: str
     mode: str = Field(examples=["standalone"])
-    started_at: datetime
-    beat_at: datetime
+    started_at: Timestamp
+    beat_at: Timestamp
     beat_age_s: float = Field(examples=[4.2])
 
 
 class T11StatusOut(BaseModel):
-    at: datetime
+    at: Timestamp
     stale: bool = Field(
         description="True when the newest metrics snapshot is older than the refresh allows."
     )

@@ -31,6 +31,12 @@ WATCHED = tuple(
 )
 
 
+def _local(stamp: str) -> datetime:
+    """An API timestamp (with its offset, always -03:00) as the console's naive local time."""
+    assert stamp.endswith("-03:00"), stamp
+    return datetime.fromisoformat(stamp).replace(tzinfo=None)
+
+
 def test_health_is_open_and_says_only_ok(api_world: ApiWorld) -> None:
     answer = api_world.client.get("/api/health")
     assert answer.status_code == 200 and answer.json() == {"status": "ok"}
@@ -85,10 +91,10 @@ def test_system_status_reports_components_overall_and_open_incidents(
     assert components["scheduler"]["state"] == "critical"
     assert components["scheduler"]["monitor_id"] == "scheduler.heartbeat"
     assert "heartbeat" in components["scheduler"]["evidence"]
-    assert datetime.fromisoformat(components["scheduler"]["since"]) == last
+    assert _local(components["scheduler"]["since"]) == last
     assert components["database"]["state"] == "ok"
     assert body["overall"] == "down"
-    assert datetime.fromisoformat(body["newest_check"]) == last
+    assert _local(body["newest_check"]) == last
     (incident,) = body["open_incidents"]
     assert incident["monitor_id"] == "scheduler.heartbeat"
     assert incident["status"] == "open" and incident["severity"] == "critical"
@@ -156,9 +162,7 @@ def test_t11_status_lists_every_job_with_its_last_run_and_the_snapshots(
     assert refresh["last_run"]["status"] == "failed"
     assert refresh["last_run"]["error"] == "OperationalError: database is locked"
     assert refresh["last_run"]["duration_s"] == 2.0 and refresh["last_run"]["rows_touched"] == 12
-    assert datetime.fromisoformat(refresh["last_success_at"]) == at - timedelta(
-        minutes=10, seconds=-2
-    )
+    assert _local(refresh["last_success_at"]) == at - timedelta(minutes=10, seconds=-2)
     assert refresh["interval_s"] == api_world.settings.refresh_interval_s
     assert jobs["churn_retrain"]["last_run"] is None
     assert jobs["churn_retrain"]["interval_s"] == 86400.0
