@@ -7,10 +7,12 @@ role change applies at once); its ``last_used_at`` is written at most once a min
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
+from datetime import datetime
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import BackgroundTasks, Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from api.problems import ProblemError, bearer_challenge
@@ -18,7 +20,7 @@ from core.auth.api_tokens import ApiCaller, resolve_api_token, touch_api_token
 from core.auth.roles import ROLE_LABELS
 from core.clock import now
 from core.commands import Actor
-from core.db import read_session, write_unit
+from core.db import DATABASE_ERRORS, Engine, read_session, write_unit
 
 _bearer = HTTPBearer(
     auto_error=False,
@@ -26,11 +28,13 @@ _bearer = HTTPBearer(
     description="An API token: `python -m core.users token --email E` prints one.",
 )
 NO_TOKEN = "Send an API token as 'Authorization: Bearer bp_...'."
+_log = logging.getLogger(__name__)
 BAD_TOKEN = "The API token is unknown, expired or revoked, or its user is deactivated."
 
 
 def current_caller(
     request: Request,
+    background: BackgroundTasks,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> ApiCaller:
     """The caller the request's bearer token signs in; 401 problem otherwise."""
@@ -45,10 +49,19 @@ def current_caller(
         )
     moment = now()
     if caller.needs_touch(moment):
-        with write_unit(engine) as session:
-            touch_api_token(session=session, token_id=caller.token_id, at=moment)
+        # After the response: a GET never waits for the database's write lock.
+        background.add_task(_record_use, engine, caller.token_id, moment)
     request.state.caller = caller
     return caller
+
+
+def _record_use(engine: Engine, token_id: int, moment: datetime) -> None:
+    """Write ``last_used_at``; a failure is logged, never the request's problem."""
+    try:
+        with write_unit(engine) as session:
+            touch_api_token(session=session, token_id=token_id, at=moment)
+    except DATABASE_ERRORS:
+        _log.warning("could not record the use of API token #%s", token_id, exc_info=True)
 
 
 def requires(*roles: str) -> Callable[..., ApiCaller]:
