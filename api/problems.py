@@ -18,6 +18,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from api.locale import locale_of
 from core.commands import InactiveActorError, MissingActorError, PermissionDeniedError
 from core.errors import DomainError
 from core.incidents import record_incident
@@ -140,9 +141,9 @@ async def _on_validation(_request: Request, exc: Exception) -> JSONResponse:
     return problem_response(422, f"{len(errors)} {noun} not valid.", errors=errors)
 
 
-async def _on_domain_error(_request: Request, exc: Exception) -> JSONResponse:
+async def _on_domain_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, DomainError)
-    text = exc.text("en")
+    text = exc.text(locale_of(request))
     if isinstance(exc, PermissionDeniedError):
         return problem_response(403, text, code=exc.code)
     if isinstance(exc, InactiveActorError | MissingActorError):

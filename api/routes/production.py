@@ -9,8 +9,8 @@ from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field
 
 from api.auth import requires
+from api.locale import locale_of
 from api.problems import AUTHENTICATED_ERRORS
-from api.routes.common import locale_of
 from api.types import Timestamp
 from core.auth.api_tokens import ApiCaller
 from core.auth.roles import Role

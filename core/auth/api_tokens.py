@@ -141,7 +141,7 @@ def issue_api_token(
     user = session.get(ConsoleUser, user_id)
     if user is None or not user.active:
         raise ApiTokenError(
-            N_("Tokens are issued to active console users only."), "email", id=user_id
+            N_("Tokens are issued to active console users only."), "user", id=user_id
         )
     token = new_token()
     row = ApiToken(

@@ -1,4 +1,4 @@
-"""What every route shares: the reader's locale."""
+"""The reader's locale, from Accept-Language: English by default, Spanish on request."""
 
 from __future__ import annotations
 
