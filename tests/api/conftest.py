@@ -16,6 +16,9 @@ from core.config import Settings
 from core.db import create_engine_for, write_unit
 from core.schema import ConsoleUser
 from tests import db_templates
+from tests.conftest import POSTGRES_URL_VARIABLE, postgres_url
+
+BACKENDS = ["sqlite", "postgresql"]
 
 # One console user per role the tests need, with a token each.
 USERS = {
@@ -57,9 +60,22 @@ def issue(engine: Engine, user_id: int, *, expires_days: int | None = None) -> s
     return issued.token
 
 
+def _database(backend: str, tmp_path: Path) -> str:
+    if backend == "sqlite":
+        return db_templates.migrated_sqlite(f"sqlite:///{tmp_path / 'api.db'}")
+    url = postgres_url()
+    if url is None:
+        pytest.skip(f"PostgreSQL tests need {POSTGRES_URL_VARIABLE} (set by .ci/run)")
+    return db_templates.migrated_postgres(url)
+
+
 @pytest.fixture
-def api_world(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[ApiWorld]:
-    url = db_templates.migrated_sqlite(f"sqlite:///{tmp_path / 'api.db'}")
+def api_world(
+    request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[ApiWorld]:
+    """SQLite; tests whose SQL differs by backend ask for PostgreSQL too:
+    ``@pytest.mark.parametrize("api_world", BACKENDS, indirect=True)``."""
+    url = _database(getattr(request, "param", "sqlite"), tmp_path)
     # Code paths that read the environment (the readiness audit) see the same database.
     monkeypatch.setenv("BARBERPRO_DATABASE_URL", url)
     monkeypatch.setenv("BARBERPRO_DATA_DIR", str(tmp_path))

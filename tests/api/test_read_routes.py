@@ -15,7 +15,7 @@ from core.ops.watchdog import evaluate_once
 from core.queries.ops import launch_readiness
 from core.schema import JobRun, SchedulerHeartbeat
 from tests import snapshot_factory as factory
-from tests.api.conftest import ApiWorld
+from tests.api.conftest import BACKENDS, ApiWorld
 
 # Route -> the roles that may read it (every other role gets 403).
 READ_ROUTES = {
@@ -124,6 +124,7 @@ def test_launch_readiness_is_the_checklist_core_judges(api_world: ApiWorld) -> N
     assert body["score"] < 100 and {"monitors_green", "test_suite"} <= set(body["blockers"])
 
 
+@pytest.mark.parametrize("api_world", BACKENDS, indirect=True)
 def test_t11_status_lists_every_job_with_its_last_run_and_the_snapshots(
     api_world: ApiWorld,
 ) -> None:
