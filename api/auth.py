@@ -17,7 +17,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from api.problems import ProblemError, bearer_challenge
 from core.auth.api_tokens import ApiCaller, resolve_api_token, touch_api_token
-from core.auth.roles import ROLE_LABELS
+from core.auth.roles import ROLE_LABELS, Capability, roles_with
 from core.clock import now
 from core.commands import Actor
 from core.db import DATABASE_ERRORS, Engine, read_session, write_unit
@@ -78,6 +78,15 @@ def requires(*roles: str) -> Callable[..., ApiCaller]:
 
     gate.__name__ = f"requires_{'_'.join(sorted(allowed))}"
     return gate
+
+
+def requires_capability(capability: Capability) -> Callable[..., ApiCaller]:
+    """The role gate of a write route: the roles the command's capability grants.
+
+    ``execute`` checks the capability again on the account as stored; this gate answers
+    403 before the body is even validated against the database.
+    """
+    return requires(*roles_with(capability))
 
 
 def actor_of(caller: ApiCaller) -> Actor:

@@ -19,7 +19,12 @@ from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api.locale import locale_of
-from core.commands import InactiveActorError, MissingActorError, PermissionDeniedError
+from core.commands import (
+    InactiveActorError,
+    MissingActorError,
+    PermissionDeniedError,
+    StaleWriteError,
+)
 from core.errors import DomainError
 from core.incidents import record_incident
 
@@ -148,6 +153,8 @@ async def _on_domain_error(request: Request, exc: Exception) -> JSONResponse:
         return problem_response(403, text, code=exc.code)
     if isinstance(exc, InactiveActorError | MissingActorError):
         return problem_response(401, text, code=exc.code, headers=bearer_challenge())
+    if isinstance(exc, StaleWriteError):
+        return problem_response(409, text, code=exc.code)
     errors = [FieldError(field=exc.field or "request", message=text)]
     return problem_response(422, text, code=exc.code, errors=errors)
 

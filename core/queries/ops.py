@@ -59,6 +59,7 @@ ALL_MONITORS = N_("All monitors")
 __all__ = [
     "SPARKLINE_POINTS",
     "launch_readiness",
+    "monitor_view",
     "sparklines",
     "status_version",
     "system_status",
@@ -202,6 +203,21 @@ def _monitor_views(
             )
         )
     return views
+
+
+def monitor_view(
+    *, session: Session, monitor_id: str, at: datetime, locale: str
+) -> MonitorView | None:
+    """One declared monitor as the System status page's table shows it (None: no such id).
+
+    Its state, the limits in force (declaration merged with the admin's override) and the
+    declared ones, the override's version and its 24 h sparkline.
+    """
+    monitor = next((m for m in MONITORS if m.monitor_id == monitor_id), None)
+    if monitor is None:
+        return None
+    (view,) = _monitor_views(session, (monitor,), at=at, locale=locale)
+    return view
 
 
 def _pending(monitor: MonitorView) -> bool:
