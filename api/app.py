@@ -16,6 +16,7 @@ from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 from pydantic import BaseModel, Field
 
+from api.headers import SafeHeaders
 from api.limits import MAX_BODY_BYTES, BodyLimit
 from api.problems import PROBLEM_MEDIA_TYPE, SERVER_ERROR, install_problem_handlers
 from api.routes import metrics, monitoring, production, t11
@@ -60,6 +61,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.engine = get_engine(settings.database_url)
     install_problem_handlers(app)
     app.add_middleware(BodyLimit, max_bytes=MAX_BODY_BYTES)
+    app.add_middleware(SafeHeaders)
 
     @app.get(
         "/api/health",

@@ -60,6 +60,7 @@ def test_every_read_route_wants_a_token_and_the_right_role(api_world: ApiWorld, 
         if role in READ_ROUTES[path]:
             assert answer.status_code == 200, (role, answer.text)
             assert answer.headers["content-type"] == "application/json"
+            assert answer.headers["cache-control"] == "no-store"
         else:
             assert answer.status_code == 403, role
             problem = answer.json()
