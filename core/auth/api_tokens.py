@@ -201,6 +201,52 @@ def revoke_api_token(
     return row
 
 
+@dataclass(frozen=True)
+class ApiTokenInfo:
+    """A token as a list shows it: never the secret, only its hint."""
+
+    token_id: int
+    email: str
+    name: str
+    hint: str
+    created_at: datetime
+    expires_at: datetime | None
+    revoked_at: datetime | None
+    last_used_at: datetime | None
+
+    def state(self, at: datetime) -> str:
+        """active, expired or revoked at ``at``."""
+        if self.revoked_at is not None:
+            return "revoked"
+        if self.expires_at is not None and self.expires_at <= at:
+            return "expired"
+        return "active"
+
+
+def list_api_tokens(*, session: Session, user_id: int | None = None) -> list[ApiTokenInfo]:
+    """Every token (or one user's), newest first, with its owner's e-mail."""
+    query = (
+        select(ApiToken, ConsoleUser.email)
+        .join(ConsoleUser, ConsoleUser.id == ApiToken.user_id)
+        .order_by(ApiToken.created_at.desc(), ApiToken.id.desc())
+    )
+    if user_id is not None:
+        query = query.where(ApiToken.user_id == user_id)
+    return [
+        ApiTokenInfo(
+            row.id,
+            email,
+            row.name,
+            row.hint,
+            row.created_at,
+            row.expires_at,
+            row.revoked_at,
+            row.last_used_at,
+        )
+        for row, email in session.execute(query)
+    ]
+
+
 def resolve_api_token(*, session: Session, token: str | None) -> ApiCaller | None:
     """The caller a bearer token signs in, or None.
 

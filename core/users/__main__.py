@@ -7,6 +7,7 @@
     list
     sign-in-help
     token --email E [--name LABEL] [--expires-days N]
+    tokens [--email E] | revoke-token --id N
 
 ``token`` prints a new API bearer token for the user on standard output, once: only its
 hash is stored, so a lost token is revoked and replaced, never recovered.
@@ -55,6 +56,10 @@ def _parser() -> argparse.ArgumentParser:
     token.add_argument("--email", required=True)
     token.add_argument("--name", default="command line", help="what the token is for")
     token.add_argument("--expires-days", type=_days, default=None)
+    tokens = sub.add_parser("tokens", help="API tokens (hints only), newest first")
+    tokens.add_argument("--email", default=None)
+    revoke = sub.add_parser("revoke-token", help="revoke an API token now")
+    revoke.add_argument("--id", type=int, required=True, dest="token_id")
     sub.add_parser("list", help="every user, with role and state")
     sub.add_parser("sign-in-help", help="how to sign in to this console")
     return parser
@@ -108,6 +113,17 @@ def main(argv: list[str] | None = None) -> int:
         comment = _comment()
         if args.command == "token":
             return _issue_token(args, comment, write_unit)
+        if args.command == "tokens":
+            return _list_tokens(args.email, read_session)
+        if args.command == "revoke-token":
+            from core.auth.api_tokens import revoke_api_token
+
+            with write_unit() as session:
+                revoke_api_token(
+                    session=session, token_id=args.token_id, actor_id=None, comment=comment
+                )
+            print(f"core.users: revoke-token #{args.token_id}: done")
+            return 0
         with write_unit() as session:
             if args.command == "add":
                 password = _read_password() if args.password_stdin else None
@@ -182,6 +198,38 @@ def _issue_token(args: argparse.Namespace, comment: str, write_unit: Any) -> int
         "it is not stored and will not be shown again",
         file=sys.stderr,
     )
+    return 0
+
+
+def _list_tokens(email: str | None, read_session: Any) -> int:
+    from core.auth.api_tokens import ApiTokenError, list_api_tokens
+    from core.clock import now
+    from core.i18n import N_
+    from core.users import find_user
+
+    with read_session() as session:
+        user_id = None
+        if email is not None:
+            user = find_user(session=session, email=email)
+            if user is None:
+                raise ApiTokenError(
+                    N_("No console user has the e-mail {email}."), "email", email=email
+                )
+            user_id = user.id
+        tokens = list_api_tokens(session=session, user_id=user_id)
+    at = now()
+
+    def stamp(moment: Any) -> str:
+        return moment.isoformat(timespec="minutes") if moment is not None else "-"
+
+    for info in tokens:
+        # The label is user-written: tabs and newlines would break the columns.
+        label = " ".join(info.name.split())
+        print(
+            f"{info.token_id}\t{info.email}\t{label}\t{info.hint}...\t{info.state(at)}"
+            f"\tcreated {stamp(info.created_at)}\texpires {stamp(info.expires_at)}"
+            f"\tlast used {stamp(info.last_used_at)}"
+        )
     return 0
 
 

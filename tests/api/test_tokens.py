@@ -198,3 +198,32 @@ def test_the_command_line_refuses_bad_input_in_one_line(
     assert len(err.strip().splitlines()) == 1 and message in err
     with read_session(api_world.engine) as session:
         assert len(session.scalars(select(ApiToken)).all()) == before
+
+
+def test_the_command_line_lists_tokens_by_hint_and_revokes_one(
+    api_world: ApiWorld, capsys: pytest.CaptureFixture[str]
+) -> None:
+    token = api_world.tokens["executive"]
+    assert users_cli(["tokens", "--email", USERS["executive"][2]]) == 0
+    (line,) = capsys.readouterr().out.strip().splitlines()
+    token_id, email, name, hint, state, *_dates = line.split("\t")
+    assert (email, name, hint, state) == (
+        USERS["executive"][2],
+        "tests",
+        f"{token[:7]}...",
+        "active",
+    )
+    assert token[7:] not in line
+    assert users_cli(["revoke-token", "--id", token_id]) == 0
+    assert "done" in capsys.readouterr().out
+    refused = api_world.client.get(STATUS, headers=api_world.auth("executive"))
+    assert refused.status_code == 401
+    assert users_cli(["tokens"]) == 0
+    states = {
+        row.split("\t")[1]: row.split("\t")[4] for row in capsys.readouterr().out.splitlines()
+    }
+    assert states[USERS["executive"][2]] == "revoked" and states[USERS["admin"][2]] == "active"
+    # Revoking twice, or a token that does not exist: one line, exit 2.
+    for missing in (token_id, "987654"):
+        assert users_cli(["revoke-token", "--id", missing]) == 2
+        assert len(capsys.readouterr().err.strip().splitlines()) == 1
