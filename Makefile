@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 PORT ?= 8501
 
-.PHONY: run run-prod test test-times soak install install-dev migrate demo-data simulate scheduler app lint typecheck bench i18n clean
+.PHONY: run run-prod test test-times soak install install-dev migrate demo-data simulate scheduler app api lint typecheck bench i18n clean
 
 # The console listens on this machine only unless BARBERPRO_HOST says otherwise.
 HOST ?= $(or $(BARBERPRO_HOST),127.0.0.1)
@@ -102,6 +102,13 @@ scheduler: install
 app: install
 	$(VENV)/bin/streamlit run serve.py --server.headless true --server.address $(HOST) \
 		--server.port $(PORT)
+
+# The JSON API alone (api/, issue 17), bound like the console (BARBERPRO_HOST), on
+# API_PORT; it reads the same settings and database. Tokens: python -m core.users token.
+API_PORT ?= 8000
+api: install migrate
+	$(VENV)/bin/uvicorn api.app:create_app --factory --host $(HOST) --port $(API_PORT) \
+		--no-server-header --proxy-headers --forwarded-allow-ips 127.0.0.1
 
 # The gates .ci/run passes before the tests: lint (style, format, layering contracts)
 # and typecheck (mypy on core/, stale ignores included; config in pyproject.toml).

@@ -229,6 +229,7 @@ __all__ = [
     "WRITE_OPTION",
     "ConfigError",
     "DatabaseUnavailable",
+    "Engine",
     "Session",
     "check_connection",
     "create_engine_for",

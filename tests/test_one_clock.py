@@ -22,6 +22,7 @@ APP_CODE = (
     "ui",
     "dashboards",
     "core",
+    "api",
     "data",
     "deploy",
 )

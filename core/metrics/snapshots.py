@@ -124,13 +124,19 @@ def latest_detail_version(*, session: Session) -> int | None:
     )
 
 
-def load_snapshot(*, session: Session, version: int) -> Snapshot | None:
+def load_snapshot(*, session: Session, version: int, frames: bool = True) -> Snapshot | None:
+    """The snapshot ``version``; with ``frames=False`` only its header and KPIs (no frame
+    is read: the API's KPI route needs a few hundred bytes, not megabytes)."""
     header = session.get(MetricSnapshot, version)
     if header is None:
         return None
-    rows = session.execute(
-        select(SnapshotFrame.name, SnapshotFrame.data).where(SnapshotFrame.version == version)
-    ).all()
+    rows = (
+        session.execute(
+            select(SnapshotFrame.name, SnapshotFrame.data).where(SnapshotFrame.version == version)
+        ).all()
+        if frames
+        else []
+    )
     return Snapshot(
         version=header.version,
         created_at=header.created_at,
@@ -141,6 +147,8 @@ def load_snapshot(*, session: Session, version: int) -> Snapshot | None:
     )
 
 
-def load_latest_snapshot(*, session: Session) -> Snapshot | None:
+def load_latest_snapshot(*, session: Session, frames: bool = True) -> Snapshot | None:
     version = latest_version(session=session)
-    return None if version is None else load_snapshot(session=session, version=version)
+    if version is None:
+        return None
+    return load_snapshot(session=session, version=version, frames=frames)

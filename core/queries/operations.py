@@ -129,3 +129,67 @@ def snapshot_history(*, session: Session, limit: int = 20) -> pd.DataFrame:
         .limit(limit)
     ).all()
     return _frame(rows, SNAPSHOT_COLUMNS)
+
+
+def last_runs_by_job(*, session: Session, job_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+    """Each job's newest run and newest successful run (one indexed lookup per job).
+
+    Parameters
+    ----------
+    session
+        A read session.
+    job_ids
+        The declared jobs (``core.jobs.registry.JOBS``): jobs that never ran are absent.
+
+    Returns
+    -------
+    dict
+        ``{job_id: {"last": row or None, "last_success_at": datetime or None}}`` where a
+        row has ``run_id``, ``status``, ``started_at``, ``finished_at``, ``duration_s``,
+        ``rows_touched`` and ``error`` (its first line, at most 300 characters).
+    """
+    found: dict[str, dict[str, Any]] = {}
+    for job_id in job_ids:
+        newest = session.execute(
+            select(
+                JobRun.id,
+                JobRun.status,
+                JobRun.started_at,
+                JobRun.finished_at,
+                JobRun.rows_touched,
+                JobRun.error,
+            )
+            .where(JobRun.job_id == job_id)
+            .order_by(JobRun.started_at.desc(), JobRun.id.desc())
+            .limit(1)
+        ).one_or_none()
+        if newest is None:
+            continue
+        success = session.scalar(
+            select(JobRun.finished_at)
+            .where(JobRun.job_id == job_id, JobRun.status == "success")
+            .order_by(JobRun.started_at.desc(), JobRun.id.desc())
+            .limit(1)
+        )
+        run_id, status, started_at, finished_at, rows_touched, error = newest
+        found[job_id] = {
+            "last": {
+                "run_id": run_id,
+                "status": status,
+                "started_at": started_at,
+                "finished_at": finished_at,
+                "duration_s": (finished_at - started_at).total_seconds()
+                if finished_at is not None
+                else None,
+                "rows_touched": rows_touched,
+                "error": _first_line(error),
+            },
+            "last_success_at": success,
+        }
+    return found
+
+
+def _first_line(error: str | None, limit: int = 300) -> str | None:
+    if not error:
+        return None
+    return error.strip().splitlines()[0][:limit] if error.strip() else None

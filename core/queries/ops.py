@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import ColumnElement, Float, Integer, and_, cast, func, or_, select
 from sqlalchemy.orm import Session
@@ -37,6 +37,9 @@ from core.ops.status_types import (
     UptimeView,
 )
 from core.ops.uptime import freshness_slo, render_slo, uptime
+
+if TYPE_CHECKING:
+    from core.ops.readiness import Readiness
 from core.schema import (
     ConsoleUser,
     OpsIncident,
@@ -55,6 +58,8 @@ ALL_MONITORS = N_("All monitors")
 
 __all__ = [
     "SPARKLINE_POINTS",
+    "launch_readiness",
+    "monitor_view",
     "sparklines",
     "status_version",
     "system_status",
@@ -198,6 +203,21 @@ def _monitor_views(
             )
         )
     return views
+
+
+def monitor_view(
+    *, session: Session, monitor_id: str, at: datetime, locale: str
+) -> MonitorView | None:
+    """One declared monitor as the System status page's table shows it (None: no such id).
+
+    Its state, the limits in force (declaration merged with the admin's override) and the
+    declared ones, the override's version and its 24 h sparkline.
+    """
+    monitor = next((m for m in MONITORS if m.monitor_id == monitor_id), None)
+    if monitor is None:
+        return None
+    (view,) = _monitor_views(session, (monitor,), at=at, locale=locale)
+    return view
 
 
 def _pending(monitor: MonitorView) -> bool:
@@ -382,18 +402,35 @@ def _slo_views(session: Session, *, at: datetime, locale: str) -> list[SloView]:
     return views
 
 
-def _readiness_view(
-    session: Session, settings: Settings, *, at: datetime, locale: str
-) -> ReadinessView:
+def launch_readiness(*, session: Session, settings: Settings, at: datetime) -> Readiness:
+    """The launch-readiness score and its judged items, as the System status page shows it.
+
+    The hardening part is the newest stored report (an admin ran the audit), else the
+    audit of this machine now (without the vulnerability scan).
+
+    Parameters
+    ----------
+    session
+        A read session.
+    settings
+        The console's settings (where reports and test results are).
+    at
+        The moment judged (now).
+    """
     from core.ops.evidence import running_commit
     from core.ops.hardening import latest_report, reports_dir
     from core.ops.readiness import audit_now, readiness
 
-    # The newest stored hardening report (an admin ran it); else this machine, now.
     hardening = latest_report(reports_dir(settings)) or audit_now(settings, session)
-    judged = readiness(
+    return readiness(
         session, settings=settings, at=at, hardening=hardening, commit=running_commit()
     )
+
+
+def _readiness_view(
+    session: Session, settings: Settings, *, at: datetime, locale: str
+) -> ReadinessView:
+    judged = launch_readiness(session=session, settings=settings, at=at)
     status = {"pass": "pass", "partial": "warn"}
     return ReadinessView(
         score=judged.score,

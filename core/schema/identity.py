@@ -4,6 +4,10 @@ A browser holds only a random token in an HttpOnly cookie; ``console_auth_sessio
 keeps its SHA-256, who it belongs to and when it was last used, so a sign-out, an
 expiry, a deactivation or a role change reaches every open tab. ``console_sign_in_attempts``
 is what throttling counts: failures per account key and per address.
+
+The JSON API (issue 17) authenticates with bearer tokens issued to console users:
+``console_api_tokens`` keeps each token's SHA-256 only (the token is shown once), whose
+it is, its label, and when it expires, was revoked and was last used.
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from core.schema.base import Base
 
-__all__ = ["AuthSession", "SignInAttempt"]
+__all__ = ["ApiToken", "AuthSession", "SignInAttempt"]
 
 
 class AuthSession(Base):
@@ -54,3 +58,22 @@ class SignInAttempt(Base):
     account_key: Mapped[str] = mapped_column(String(160))
     address: Mapped[str] = mapped_column(String(64))
     succeeded: Mapped[bool] = mapped_column(Boolean)
+
+
+class ApiToken(Base):
+    __tablename__ = "console_api_tokens"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("console_users.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)  # sha256 hex of the token
+    # What the token is for ("signup flow", "finance export"): hostile text, shown escaped.
+    name: Mapped[str] = mapped_column(String(80))
+    # The first characters of the token (its prefix and 4 more), to tell tokens apart in a
+    # list without keeping anything that signs in.
+    hint: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("console_users.id"), nullable=True)
+    expires_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    # Written at most once a minute (core.auth.api_tokens), so reads stay reads.
+    last_used_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)

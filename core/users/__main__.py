@@ -6,6 +6,11 @@
     reset-password --email E --password-stdin
     list
     sign-in-help
+    token --email E [--name LABEL] [--expires-days N]
+    tokens [--email E] | revoke-token --id N
+
+``token`` prints a new API bearer token for the user on standard output, once: only its
+hash is stored, so a lost token is revoked and replaced, never recovered.
 
 Shell access to the server is the trust here (like Django's createsuperuser): the audit
 log records these changes with no console actor and a comment naming the OS user.
@@ -19,6 +24,7 @@ import argparse
 import getpass
 import socket
 import sys
+from typing import Any
 
 from sqlalchemy import select
 
@@ -46,9 +52,24 @@ def _parser() -> argparse.ArgumentParser:
     reset = sub.add_parser("reset-password", help="set a user's password (from stdin)")
     reset.add_argument("--email", required=True)
     reset.add_argument("--password-stdin", action="store_true", required=True)
+    token = sub.add_parser("token", help="issue an API token to a user (printed once)")
+    token.add_argument("--email", required=True)
+    token.add_argument("--name", default="command line", help="what the token is for")
+    token.add_argument("--expires-days", type=_days, default=None)
+    tokens = sub.add_parser("tokens", help="API tokens (hints only), newest first")
+    tokens.add_argument("--email", default=None)
+    revoke = sub.add_parser("revoke-token", help="revoke an API token now")
+    revoke.add_argument("--id", type=int, required=True, dest="token_id")
     sub.add_parser("list", help="every user, with role and state")
     sub.add_parser("sign-in-help", help="how to sign in to this console")
     return parser
+
+
+def _days(raw: str) -> int:
+    try:
+        return int(raw)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"a whole number of days, got {raw!r}") from None
 
 
 def _read_password() -> str:
@@ -90,6 +111,19 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"{user.email}\t{user.full_name}\t{user.role}\t{state}\t{login}")
             return 0
         comment = _comment()
+        if args.command == "token":
+            return _issue_token(args, comment, write_unit)
+        if args.command == "tokens":
+            return _list_tokens(args.email, read_session)
+        if args.command == "revoke-token":
+            from core.auth.api_tokens import revoke_api_token
+
+            with write_unit() as session:
+                revoke_api_token(
+                    session=session, token_id=args.token_id, actor_id=None, comment=comment
+                )
+            print(f"core.users: revoke-token #{args.token_id}: done")
+            return 0
         with write_unit() as session:
             if args.command == "add":
                 password = _read_password() if args.password_stdin else None
@@ -134,6 +168,68 @@ def main(argv: list[str] | None = None) -> int:
         print(f"core.users: {first}", file=sys.stderr)
         return EXIT_BAD_INPUT
     print(f"core.users: {args.command} {args.email}: done")
+    return 0
+
+
+def _issue_token(args: argparse.Namespace, comment: str, write_unit: Any) -> int:
+    from core.auth.api_tokens import ApiTokenError, issue_api_token
+    from core.i18n import N_
+    from core.users import find_user
+
+    with write_unit() as session:
+        user = find_user(session=session, email=args.email)
+        if user is None:
+            raise ApiTokenError(
+                N_("No console user has the e-mail {email}."), "email", email=args.email
+            )
+        issued = issue_api_token(
+            session=session,
+            user_id=user.id,
+            name=args.name,
+            expires_days=args.expires_days,
+            actor_id=None,
+            comment=comment,
+        )
+    expires = issued.expires_at.isoformat(timespec="minutes") if issued.expires_at else "never"
+    # The token alone on stdout (a script can capture it); the note on stderr.
+    print(issued.token)
+    print(
+        f"core.users: token #{issued.token_id} for {args.email} (expires: {expires}); "
+        "it is not stored and will not be shown again",
+        file=sys.stderr,
+    )
+    return 0
+
+
+def _list_tokens(email: str | None, read_session: Any) -> int:
+    from core.auth.api_tokens import ApiTokenError, list_api_tokens
+    from core.clock import now
+    from core.i18n import N_
+    from core.users import find_user
+
+    with read_session() as session:
+        user_id = None
+        if email is not None:
+            user = find_user(session=session, email=email)
+            if user is None:
+                raise ApiTokenError(
+                    N_("No console user has the e-mail {email}."), "email", email=email
+                )
+            user_id = user.id
+        tokens = list_api_tokens(session=session, user_id=user_id)
+    at = now()
+
+    def stamp(moment: Any) -> str:
+        return moment.isoformat(timespec="minutes") if moment is not None else "-"
+
+    for info in tokens:
+        # The label is user-written: tabs and newlines would break the columns.
+        label = " ".join(info.name.split())
+        print(
+            f"{info.token_id}\t{info.email}\t{label}\t{info.hint}...\t{info.state(at)}"
+            f"\tcreated {stamp(info.created_at)}\texpires {stamp(info.expires_at)}"
+            f"\tlast used {stamp(info.last_used_at)}"
+        )
     return 0
 
 

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 import core
 from core.auth.access import RecordPersonalDataView
+from core.auth.api_tokens import IssueApiToken, RevokeApiToken
 from core.auth.roles import ROLES, Capability, can
 from core.commands import (
     Actor,
@@ -82,6 +83,8 @@ EXAMPLES: dict[type, Callable[[], Any]] = {
     ops.EndMaintenance: lambda: ops.EndMaintenance(1),
     ops.OverrideMonitor: lambda: ops.OverrideMonitor("disk.free", warning=20.0),
     ops.ResetMonitor: lambda: ops.ResetMonitor("disk.free"),
+    IssueApiToken: lambda: IssueApiToken(987_654, "signup flow", 30),
+    RevokeApiToken: lambda: RevokeApiToken(987_654),
 }
 
 

@@ -1,0 +1,94 @@
+"""Who is calling: the bearer token resolved to a console user, and the role gate.
+
+Every authenticated route depends on :func:`requires` with the roles that may use it.
+The token is resolved on every request (a revocation, an expiry, a deactivation or a
+role change applies at once); its ``last_used_at`` is written at most once a minute.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import BackgroundTasks, Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from api.problems import ProblemError, bearer_challenge
+from core.auth.api_tokens import ApiCaller, resolve_api_token, touch_api_token
+from core.auth.roles import ROLE_LABELS, Capability, roles_with
+from core.clock import now
+from core.commands import Actor
+from core.db import DATABASE_ERRORS, Engine, read_session, write_unit
+
+_bearer = HTTPBearer(
+    auto_error=False,
+    scheme_name="bearerToken",
+    description="An API token: `python -m core.users token --email E` prints one.",
+)
+NO_TOKEN = "Send an API token as 'Authorization: Bearer bp_...'."
+_log = logging.getLogger(__name__)
+BAD_TOKEN = "The API token is unknown, expired or revoked, or its user is deactivated."
+
+
+def current_caller(
+    request: Request,
+    background: BackgroundTasks,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> ApiCaller:
+    """The caller the request's bearer token signs in; 401 problem otherwise."""
+    if credentials is None or not credentials.credentials:
+        raise ProblemError(401, NO_TOKEN, code="token_missing", headers=bearer_challenge())
+    engine = request.app.state.engine
+    with read_session(engine) as session:
+        caller = resolve_api_token(session=session, token=credentials.credentials)
+    if caller is None:
+        raise ProblemError(
+            401, BAD_TOKEN, code="token_invalid", headers=bearer_challenge("invalid_token")
+        )
+    moment = now()
+    if caller.needs_touch(moment):
+        # After the response: a GET never waits for the database's write lock.
+        background.add_task(_record_use, engine, caller.token_id, moment)
+    request.state.caller = caller
+    return caller
+
+
+def _record_use(engine: Engine, token_id: int, moment: datetime) -> None:
+    """Write ``last_used_at``; a failure is logged, never the request's problem."""
+    try:
+        with write_unit(engine) as session:
+            touch_api_token(session=session, token_id=token_id, at=moment)
+    except DATABASE_ERRORS:
+        _log.warning("could not record the use of API token #%s", token_id, exc_info=True)
+
+
+def requires(*roles: str) -> Callable[..., ApiCaller]:
+    """A dependency that lets through callers whose role is one of ``roles`` (else 403)."""
+    allowed = frozenset(roles)
+
+    def gate(caller: Annotated[ApiCaller, Depends(current_caller)]) -> ApiCaller:
+        if caller.user.role not in allowed:
+            label = ROLE_LABELS.get(caller.user.role, caller.user.role)
+            raise ProblemError(
+                403, f"Your role ({label}) may not use this route.", code="permission_denied"
+            )
+        return caller
+
+    gate.__name__ = f"requires_{'_'.join(sorted(allowed))}"
+    return gate
+
+
+def requires_capability(capability: Capability) -> Callable[..., ApiCaller]:
+    """The role gate of a write route: the roles the command's capability grants.
+
+    ``execute`` checks the capability again on the account as stored; this gate answers
+    403 before the body is even validated against the database.
+    """
+    return requires(*roles_with(capability))
+
+
+def actor_of(caller: ApiCaller) -> Actor:
+    """The actor commands run as: the token's user (``execute`` re-reads the role)."""
+    return Actor(caller.user.user_id)

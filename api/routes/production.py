@@ -1,0 +1,220 @@
+"""/api/production/*: the operations checks (issue 16) for the operations team's tools."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends, Request
+from pydantic import BaseModel, Field
+
+from api.auth import requires
+from api.locale import locale_of
+from api.problems import AUTHENTICATED_ERRORS
+from api.types import Timestamp
+from core.auth.api_tokens import ApiCaller
+from core.auth.roles import Role
+from core.clock import now
+from core.db import read_session
+from core.ops.status_types import CRITICAL, OK, UNKNOWN, WARNING, SystemStatus
+from core.queries.ops import launch_readiness, system_status
+
+router = APIRouter(prefix="/api/production", tags=["production"])
+READERS = (Role.ADMIN, Role.EXECUTIVE)
+
+Overall = Literal["ok", "degraded", "down", "unknown"]
+# A component's (or the system's) monitor state, as an API client reads it.
+_OVERALL: dict[str, Overall] = {
+    OK: "ok",
+    WARNING: "degraded",
+    CRITICAL: "down",
+    UNKNOWN: "unknown",
+}
+
+
+class ComponentOut(BaseModel):
+    component: str = Field(examples=["database"])
+    label: str = Field(examples=["Database"])
+    state: str = Field(
+        description="The worst state among its monitors: ok, warning, critical or unknown "
+        "(never evaluated).",
+        examples=["ok"],
+    )
+    since: Timestamp | None = Field(description="When the component entered its state.")
+    evidence: str = Field(
+        description="What the deciding monitor measured, in a sentence.",
+        examples=["Answered in 3 ms."],
+    )
+    monitor_id: str | None = Field(examples=["db.latency"])
+    monitor_title: str = Field(examples=["Database latency"])
+    monitors: int = Field(description="Monitors declared for the component.", examples=[3])
+    failing: int = Field(description="Monitors in warning or critical.", examples=[0])
+    pending: int = Field(
+        description="Monitors whose last check failed, not yet confirmed.", examples=[0]
+    )
+
+
+class IncidentOut(BaseModel):
+    incident_id: int = Field(examples=[41])
+    monitor_id: str = Field(examples=["refresh.freshness"])
+    monitor_title: str = Field(examples=["Snapshot freshness"])
+    component: str = Field(examples=["refresh"])
+    severity: str = Field(examples=["critical"])
+    status: str = Field(description="open or acknowledged.", examples=["open"])
+    opened_at: Timestamp
+    evidence: str = Field(examples=["The newest snapshot is 312 s old (limit 120 s)."])
+    monitor_state: str = Field(description="The monitor's state now.", examples=["critical"])
+    acknowledged_at: Timestamp | None = None
+    acknowledged_by: str | None = None
+    silenced_until: Timestamp | None = None
+
+
+class SystemStatusOut(BaseModel):
+    overall: Overall = Field(
+        description="down if a component is critical; degraded if one is in warning or the "
+        "watchdog stopped evaluating; unknown if no monitor was ever evaluated; else ok "
+        "(the System status page's rule: components never evaluated do not count).",
+        examples=["ok"],
+    )
+    built_at: Timestamp
+    newest_check: Timestamp | None = Field(
+        description="The watchdog's newest evaluation of any monitor."
+    )
+    watchdog_stale: bool = Field(
+        description="True when the monitors have not been evaluated for three rounds: the "
+        "states below may be out of date.",
+        examples=[False],
+    )
+    components: list[ComponentOut]
+    open_incidents: list[IncidentOut]
+
+
+def _overall(status: SystemStatus, at: datetime) -> Overall:
+    worst = _OVERALL.get(status.overall, "unknown")
+    if worst == "unknown":
+        return "unknown"
+    if worst == "ok" and status.watchdog_stale(at):
+        # States nobody re-checked for three rounds are not evidence that all is well.
+        return "degraded"
+    return worst
+
+
+@router.get(
+    "/systems/status",
+    response_model=SystemStatusOut,
+    responses=AUTHENTICATED_ERRORS,
+    summary="Each component's state with evidence, the overall state, open incidents",
+)
+def systems_status(
+    request: Request, _caller: Annotated[ApiCaller, Depends(requires(*READERS))]
+) -> SystemStatusOut:
+    """The System status page's read model (stored monitor states; nothing is measured here)."""
+    settings = request.app.state.settings
+    at = now()
+    with read_session(request.app.state.engine) as session:
+        status = system_status(
+            session=session,
+            at=at,
+            locale=locale_of(request),
+            watchdog_interval_s=settings.watchdog_interval_s,
+        )
+    return SystemStatusOut(
+        overall=_overall(status, at),
+        built_at=status.built_at,
+        newest_check=status.newest_check,
+        watchdog_stale=status.watchdog_stale(at),
+        components=[
+            ComponentOut(
+                component=c.component,
+                label=c.label,
+                state=c.state,
+                since=c.since,
+                evidence=c.evidence,
+                monitor_id=c.monitor_id,
+                monitor_title=c.monitor_title,
+                monitors=c.monitors,
+                failing=c.failing,
+                pending=c.pending,
+            )
+            for c in status.components
+        ],
+        open_incidents=[
+            IncidentOut(
+                incident_id=i.incident_id,
+                monitor_id=i.monitor_id,
+                monitor_title=i.monitor_title,
+                component=i.component,
+                severity=i.severity,
+                status=i.status,
+                opened_at=i.opened_at,
+                evidence=i.evidence,
+                monitor_state=i.monitor_state,
+                acknowledged_at=i.acknowledged_at,
+                acknowledged_by=i.acknowledged_by,
+                silenced_until=i.silenced_until,
+            )
+            for i in status.open_incidents
+        ],
+    )
+
+
+class ReadinessItemOut(BaseModel):
+    id: str = Field(examples=["monitors_green"])
+    title: str = Field(examples=["Every monitor green for the last 24 h"])
+    weight: float = Field(examples=[10.0])
+    status: Literal["pass", "partial", "fail"] = Field(examples=["pass"])
+    passed: bool = Field(description="True only for full credit.", examples=[True])
+    credit: float = Field(description="0, a share (partial) or 1.", examples=[1.0])
+    evidence: str = Field(examples=["2,880 evaluations, none failing."])
+    owner: str = Field(examples=["operations"])
+    fix: str = Field(examples=["Resolve the failing monitors' causes."])
+
+
+class ReadinessOut(BaseModel):
+    score: float = Field(description="sum(weight × credit) / sum(weights) × 100.", examples=[87.5])
+    at: Timestamp
+    commit: str | None = Field(description="The running commit the tests are judged for.")
+    hardening_ran_at: Timestamp = Field(description="When the hardening audit used ran.")
+    items: list[ReadinessItemOut]
+    blockers: list[str] = Field(
+        description="Ids of the items short of full credit, the heaviest loss first.",
+        examples=[["test_suite"]],
+    )
+
+
+@router.get(
+    "/launch-readiness",
+    response_model=ReadinessOut,
+    responses=AUTHENTICATED_ERRORS,
+    summary="The launch-readiness score: each checklist item with weight, pass/fail, evidence",
+)
+def launch_readiness_route(
+    request: Request, _caller: Annotated[ApiCaller, Depends(requires(*READERS))]
+) -> ReadinessOut:
+    """The same judgement as the System status page and ``python -m core.ops readiness``."""
+    from core.i18n import gettext
+
+    locale = locale_of(request)
+    with read_session(request.app.state.engine) as session:
+        judged = launch_readiness(session=session, settings=request.app.state.settings, at=now())
+    return ReadinessOut(
+        score=judged.score,
+        at=judged.at,
+        commit=judged.commit,
+        hardening_ran_at=judged.hardening_ran_at,
+        items=[
+            ReadinessItemOut(
+                id=item.id,
+                title=gettext(item.title, locale),
+                weight=item.weight,
+                status=item.status,
+                passed=item.credit >= 1,
+                credit=item.credit,
+                evidence=item.evidence_text(lambda text: gettext(text, locale)),
+                owner=gettext(item.owner, locale),
+                fix=gettext(item.fix, locale),
+            )
+            for item in judged.items
+        ],
+        blockers=[item.id for item in judged.blockers],
+    )
