@@ -62,7 +62,7 @@ def token_table(frame: pd.DataFrame, *, locale: str, own: bool = False) -> pd.Da
     shown = frame.assign(
         role=frame["role"].map(lambda r: _(ROLE_LABELS.get(r, r))),
         hint=frame["hint"].map(shown_hint),
-        created_by=frame["created_by"].map(lambda n: _("command line") if n is None else n),
+        created_by=frame["created_by"].map(lambda n: _("command line") if pd.isna(n) else n),
         state=frame["state"].map(lambda s: _(STATE_LABELS.get(s, s))),
     )
     return shown[OWN_COLUMNS if own else ALL_COLUMNS].reset_index(drop=True)

@@ -136,6 +136,10 @@ def api_tokens(*, session: Session, at: datetime, user_id: int | None = None) ->
             )
         )
     frame = pd.DataFrame(rows, columns=TOKEN_COLUMNS)
+    # None, not NaN, for "issued from the command line" (pandas turns it into NaN).
+    frame["created_by"] = (
+        frame["created_by"].astype(object).where(frame["created_by"].notna(), None)
+    )
     for column in ("created_at", "expires_at", "last_used_at", "revoked_at"):
         frame[column] = pd.to_datetime(frame[column])
     return frame
