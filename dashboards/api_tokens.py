@@ -20,9 +20,10 @@ STATE_LABELS = {
     "revoked": N_("Revoked"),
     "user_deactivated": N_("User deactivated"),
 }
-# Columns of the admins' table, in order (the CSV adds the revocation time).
+# Columns of the admins' table, in order, the state first (the CSV adds the revocation time).
 ALL_COLUMNS = [
     "token_id",
+    "state",
     "full_name",
     "email",
     "role",
@@ -32,10 +33,9 @@ ALL_COLUMNS = [
     "created_by",
     "expires_at",
     "last_used_at",
-    "state",
 ]
 # A user's own list: who holds them goes without saying.
-OWN_COLUMNS = ["token_id", "name", "hint", "created_at", "expires_at", "last_used_at", "state"]
+OWN_COLUMNS = ["token_id", "state", "name", "hint", "created_at", "expires_at", "last_used_at"]
 
 
 def filter_tokens(
