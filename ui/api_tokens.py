@@ -14,8 +14,13 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from core.auth.api_tokens import MAX_EXPIRES_DAYS, NAME_MAX_LENGTH, IssueApiToken, IssuedToken
-from core.auth.api_tokens import RevokeApiToken as RevokeApiToken
+from core.auth.api_tokens import (
+    MAX_EXPIRES_DAYS,
+    NAME_MAX_LENGTH,
+    IssueApiToken,
+    IssuedToken,
+    RevokeApiToken,
+)
 from core.auth.roles import ROLE_LABELS
 from core.errors import DomainError
 from core.formatting import format_datetime
