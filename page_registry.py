@@ -231,6 +231,14 @@ PAGES: tuple[PageSpec, ...] = (
         "users",
     ),
     PageSpec(
+        "app_pages/api_tokens.py",
+        N_("API tokens"),
+        ":material/key:",
+        "Operations",
+        ADMINS,
+        "api-tokens",
+    ),
+    PageSpec(
         "app_pages/audit_log.py",
         N_("Audit log"),
         ":material/history:",

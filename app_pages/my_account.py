@@ -1,11 +1,14 @@
-"""My account: who I am, my role, and changing my own password."""
+"""My account: who I am, my role, changing my own password, and my API tokens."""
 
 import streamlit as st
 
 from core.auth.passwords import MIN_LENGTH
 from core.auth.roles import ROLE_LABELS
+from core.clock import now
 from core.errors import DomainError
+from core.queries.api_tokens import api_tokens
 from core.users import ChangeOwnPassword
+from ui import api_tokens as tokens_ui
 from ui import db
 from ui.auth import current_actor, signed_in_user
 from ui.errors import show_error
@@ -37,3 +40,24 @@ if user is not None:
                 show_error(error)
             else:
                 st.success(_("Password changed. Sign in again with the new one."))
+
+    st.subheader(_("My API tokens"), anchor=False)
+    tokens_ui.show_done()
+    with db.session() as session:
+        mine = api_tokens(session=session, at=now(), user_id=user.user_id)
+    if mine.empty:
+        st.caption(
+            _(
+                "You have no API tokens. Tokens for the JSON API are issued by an "
+                "administrator (page API tokens); each acts as you, with your role."
+            )
+        )
+    else:
+        st.caption(
+            _(
+                "Tokens for the JSON API that act as you. Revoke one you no longer use or "
+                "that may have leaked; to get a new one, ask an administrator."
+            )
+        )
+        tokens_ui.token_list(mine, own=True)
+        tokens_ui.revoke_form(mine, key="revoke_my_api_token")

@@ -59,8 +59,11 @@ def in_scope(data: Any) -> Any:
 
 def neutralised(frame: pd.DataFrame) -> pd.DataFrame:
     """Text cells that a spreadsheet would run as formulas, prefixed with a quote (OWASP)."""
+    # pandas 3 gives text columns its "str" dtype (a StringDtype), older pandas object.
     text_columns = [
-        c for c in frame.columns if frame[c].dtype == object or str(frame[c].dtype) == "string"
+        c
+        for c in frame.columns
+        if frame[c].dtype == object or isinstance(frame[c].dtype, pd.StringDtype)
     ]
     if not text_columns:
         return frame

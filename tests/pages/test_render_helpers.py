@@ -7,6 +7,7 @@ from datetime import date, datetime
 from types import SimpleNamespace
 
 import pandas as pd
+import pytest
 from streamlit.testing.v1 import AppTest
 
 from core.i18n import gettext
@@ -102,3 +103,13 @@ def test_context_shortcuts():
     assert cpi_for(full, nominal) is None
     assert cpi_for(full, constant) is cpi
     assert cpi_for(bare, constant) is None
+
+
+@pytest.mark.parametrize("dtype", [object, "str", "string"])
+def test_csv_cells_are_neutralised_whatever_the_text_dtype(dtype):
+    # pandas 3 infers its "str" dtype for text; a column of it must be neutralised too.
+    from ui.render import neutralised
+
+    frame = pd.DataFrame({"name": pd.Series(["=1+1", "ok", "-2"], dtype=dtype), "n": [-1, 0, 1]})
+    fixed = neutralised(frame)
+    assert list(fixed["name"]) == ["'=1+1", "ok", "'-2"] and list(fixed["n"]) == [-1, 0, 1]
