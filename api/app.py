@@ -19,6 +19,7 @@ from pydantic import BaseModel, Field
 from api.headers import SafeHeaders
 from api.limits import MAX_BODY_BYTES, BodyLimit
 from api.problems import PROBLEM_MEDIA_TYPE, SERVER_ERROR, install_problem_handlers
+from api.rate_limits import RateLimitHeaders, declare_rate_limits
 from api.routes import metrics, monitoring, production, t11
 from core.config import Settings, get_settings
 from core.db import get_engine
@@ -62,6 +63,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_problem_handlers(app)
     app.add_middleware(BodyLimit, max_bytes=MAX_BODY_BYTES)
     app.add_middleware(SafeHeaders)
+    app.add_middleware(RateLimitHeaders)
 
     @app.get(
         "/api/health",
@@ -96,6 +98,7 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
         description=app.description,
         routes=app.routes,
     )
+    declare_rate_limits(app, schema)
     for path in schema.get("paths", {}).values():
         for operation in path.values():
             for status, response in operation.get("responses", {}).items():
