@@ -2,9 +2,9 @@
 
 One settings object with the console (``core.config``), the process-wide engine of its
 database (``core.db``). Every error is problem JSON (``api.problems``); request bodies
-are capped (``api.limits``). The interactive docs (``/docs``) and the schema are served
-outside production only; production clients get the schema from the repository's
-generated copy (coming: issue 17's README).
+are capped (``api.limits``); each token's writes are limited (``api.rate_limits``). The
+interactive docs (``/docs``) and the schema (``/openapi.json``) are served to anyone in
+development, and in production only to administrators (``api.docs``).
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 from pydantic import BaseModel, Field
 
+from api.docs import install_docs
 from api.headers import SafeHeaders
 from api.limits import MAX_BODY_BYTES, BodyLimit
 from api.problems import PROBLEM_MEDIA_TYPE, SERVER_ERROR, install_problem_handlers
@@ -46,17 +47,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     ----------
     settings
         The console's settings; their ``database_url`` is the database the API reads,
-        their ``environment`` decides whether ``/docs`` is served.
+        their ``environment`` decides who may read ``/docs``.
     """
     settings = settings or get_settings()
-    development = not settings.is_production
     app = FastAPI(
         title="BarberPro Command Center API",
         version=API_VERSION,
         description=DESCRIPTION,
-        docs_url="/docs" if development else None,
+        # Served by api.docs, which lets only admins read them in production.
+        docs_url=None,
         redoc_url=None,
-        openapi_url="/openapi.json" if development else None,
+        openapi_url=None,
     )
     app.state.settings = settings
     app.state.engine = get_engine(settings.database_url)
@@ -76,6 +77,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         """Unauthenticated and cheap: it touches no database (readiness is another route)."""
         return Health(status="ok")
 
+    install_docs(app)
     app.include_router(production.router)
     app.include_router(monitoring.router)
     app.include_router(t11.router)
