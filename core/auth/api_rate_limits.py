@@ -78,8 +78,8 @@ def take_write_slot(
     start = window_start(at, window_s)
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = insert(ApiRateWindow).values(token_id=token_id, window_start=start, writes=1)
-    statement = statement.on_conflict_do_update(
+    counted = insert(ApiRateWindow).values(token_id=token_id, window_start=start, writes=1)
+    statement = counted.on_conflict_do_update(
         index_elements=[ApiRateWindow.token_id, ApiRateWindow.window_start],
         set_={"writes": ApiRateWindow.writes + 1},
         where=ApiRateWindow.writes < limit,
