@@ -33,6 +33,10 @@ Authenticate with a bearer token issued to a console user
 (`python -m core.users token --email E`): `Authorization: Bearer bp_...`. A token acts
 with its user's role as stored now. Every error is an RFC 9457 problem
 (`application/problem+json`).
+
+Each token may make a limited number of writes (POST) per minute (60 by default): every
+write answer says how many are left (`RateLimit-Limit`, `RateLimit-Remaining`,
+`RateLimit-Reset` in seconds); past the limit the answer is 429 with `Retry-After`.
 """
 
 

@@ -559,6 +559,7 @@ def run(args: argparse.Namespace) -> int:
     _prepare(url)
     tokens = {role: _issue_token(url, email) for role, email in ROLES.items()}
     port = _free_port()
+    load_before = round(os.getloadavg()[0], 2)
     server = _start_api(url, port, args.workers)
     serial = [int(time.time()) % 100_000 * 100]  # new CUITs on every run of the bench
     try:
@@ -598,6 +599,8 @@ def run(args: argparse.Namespace) -> int:
             "initiate_every_s": args.initiate_every if discovery.initiate is not None else None,
         },
         "under_console_load": {**(loaded or {}), "console": console} if loaded else None,
+        # The machine may be shared (CI, other benches): read the figures against it.
+        "load_average_1m": {"before": load_before, "after": round(os.getloadavg()[0], 2)},
     }
     rows: list[tuple[str, object]] = [
         (f"{route} p50 / p95 ms (x budget)", _row(values))
@@ -608,6 +611,7 @@ def run(args: argparse.Namespace) -> int:
         ("GET requests per second", alone["get_requests_per_s"]),
         ("get_p95_ms (target <= 100)", alone["get_p95_ms"]),
         ("initiate_p95_ms", alone["initiate_p95_ms"]),
+        ("load average (1 min) before / after", f"{load_before} / {os.getloadavg()[0]:.2f}"),
     ]
     if loaded and console:
         rows += [
