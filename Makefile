@@ -10,13 +10,21 @@ PORT ?= 8501
 # The console listens on this machine only unless BARBERPRO_HOST says otherwise.
 HOST ?= $(or $(BARBERPRO_HOST),127.0.0.1)
 
+# The JSON API (api/, issue 17) is its own uvicorn process on API_PORT, bound like the
+# console; docs/architecture.md ("The API's process") says why it is not mounted in the
+# console's server.
+API_PORT ?= $(or $(BARBERPRO_API_PORT),8000)
+API_SERVER = $(VENV)/bin/uvicorn api.app:create_app --factory --host $(HOST) --port $(API_PORT) \
+	--no-server-header --proxy-headers --forwarded-allow-ips 127.0.0.1
+
 run: install migrate demo-data
-	@echo "Starting the simulator, the scheduler, the watchdog and the console at http://$(HOST):$(PORT)"
+	@echo "Starting the simulator, the scheduler, the watchdog, the API at http://$(HOST):$(API_PORT)/docs and the console at http://$(HOST):$(PORT)"
 	@PORT=$(PORT) BARBERPRO_HOST=$(HOST) $(PY) -m core.users sign-in-help
 	@trap 'kill 0' EXIT INT TERM; \
 	$(PY) -m data.simulate & \
 	$(PY) scheduler.py & \
 	$(PY) -m core.ops.watchdog & \
+	$(API_SERVER) & \
 	BARBERPRO_EMBEDDED_SCHEDULER=false $(VENV)/bin/streamlit run serve.py \
 		--server.headless true --server.address $(HOST) --server.port $(PORT) \
 		--browser.gatherUsageStats false
@@ -105,10 +113,8 @@ app: install
 
 # The JSON API alone (api/, issue 17), bound like the console (BARBERPRO_HOST), on
 # API_PORT; it reads the same settings and database. Tokens: python -m core.users token.
-API_PORT ?= 8000
 api: install migrate
-	$(VENV)/bin/uvicorn api.app:create_app --factory --host $(HOST) --port $(API_PORT) \
-		--no-server-header --proxy-headers --forwarded-allow-ips 127.0.0.1
+	$(API_SERVER)
 
 # The gates .ci/run passes before the tests: lint (style, format, layering contracts)
 # and typecheck (mypy on core/, stale ignores included; config in pyproject.toml).

@@ -2,9 +2,9 @@
 
 One settings object with the console (``core.config``), the process-wide engine of its
 database (``core.db``). Every error is problem JSON (``api.problems``); request bodies
-are capped (``api.limits``). The interactive docs (``/docs``) and the schema are served
-outside production only; production clients get the schema from the repository's
-generated copy (coming: issue 17's README).
+are capped (``api.limits``); each token's writes are limited (``api.rate_limits``). The
+interactive docs (``/docs``) and the schema (``/openapi.json``) are served to anyone in
+development, and in production only to administrators (``api.docs``).
 """
 
 from __future__ import annotations
@@ -16,9 +16,11 @@ from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 from pydantic import BaseModel, Field
 
+from api.docs import install_docs
 from api.headers import SafeHeaders
 from api.limits import MAX_BODY_BYTES, BodyLimit
 from api.problems import PROBLEM_MEDIA_TYPE, SERVER_ERROR, install_problem_handlers
+from api.rate_limits import RateLimitHeaders, declare_rate_limits
 from api.routes import metrics, monitoring, production, t11
 from core.config import Settings, get_settings
 from core.db import get_engine
@@ -31,6 +33,10 @@ Authenticate with a bearer token issued to a console user
 (`python -m core.users token --email E`): `Authorization: Bearer bp_...`. A token acts
 with its user's role as stored now. Every error is an RFC 9457 problem
 (`application/problem+json`).
+
+Each token may make a limited number of writes (POST) per minute (60 by default): every
+write answer says how many are left (`RateLimit-Limit`, `RateLimit-Remaining`,
+`RateLimit-Reset` in seconds); past the limit the answer is 429 with `Retry-After`.
 """
 
 
@@ -45,23 +51,24 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     ----------
     settings
         The console's settings; their ``database_url`` is the database the API reads,
-        their ``environment`` decides whether ``/docs`` is served.
+        their ``environment`` decides who may read ``/docs``.
     """
     settings = settings or get_settings()
-    development = not settings.is_production
     app = FastAPI(
         title="BarberPro Command Center API",
         version=API_VERSION,
         description=DESCRIPTION,
-        docs_url="/docs" if development else None,
+        # Served by api.docs, which lets only admins read them in production.
+        docs_url=None,
         redoc_url=None,
-        openapi_url="/openapi.json" if development else None,
+        openapi_url=None,
     )
     app.state.settings = settings
     app.state.engine = get_engine(settings.database_url)
     install_problem_handlers(app)
     app.add_middleware(BodyLimit, max_bytes=MAX_BODY_BYTES)
     app.add_middleware(SafeHeaders)
+    app.add_middleware(RateLimitHeaders)
 
     @app.get(
         "/api/health",
@@ -74,6 +81,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         """Unauthenticated and cheap: it touches no database (readiness is another route)."""
         return Health(status="ok")
 
+    install_docs(app)
     app.include_router(production.router)
     app.include_router(monitoring.router)
     app.include_router(t11.router)
@@ -96,6 +104,7 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
         description=app.description,
         routes=app.routes,
     )
+    declare_rate_limits(app, schema)
     for path in schema.get("paths", {}).values():
         for operation in path.values():
             for status, response in operation.get("responses", {}).items():

@@ -16,6 +16,7 @@ from fastapi import BackgroundTasks, Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from api.problems import ProblemError, bearer_challenge
+from api.rate_limits import mark_rate_limited, take_slot
 from core.auth.api_tokens import ApiCaller, resolve_api_token, touch_api_token
 from core.auth.roles import ROLE_LABELS, Capability, roles_with
 from core.clock import now
@@ -81,12 +82,26 @@ def requires(*roles: str) -> Callable[..., ApiCaller]:
 
 
 def requires_capability(capability: Capability) -> Callable[..., ApiCaller]:
-    """The role gate of a write route: the roles the command's capability grants.
+    """The gate of a write route: the roles the command's capability grants, then the
+    token's write limit (``api.rate_limits``: 429 past it, counted across processes).
 
     ``execute`` checks the capability again on the account as stored; this gate answers
-    403 before the body is even validated against the database.
+    403 before the body is even validated against the database, and 429 before the
+    route writes anything. Every write route uses it, so none forgets the limit.
     """
-    return requires(*roles_with(capability))
+    role_gate = requires(*roles_with(capability))
+
+    # A default, not Annotated[...]: the annotation is a string here (future import)
+    # and could not name the local role_gate when FastAPI resolves it.
+    by_role = Depends(role_gate)
+
+    def gate(request: Request, caller: ApiCaller = by_role) -> ApiCaller:
+        take_slot(request, caller)
+        return caller
+
+    gate.__name__ = f"writes_{capability}"
+    mark_rate_limited(gate)
+    return gate
 
 
 def actor_of(caller: ApiCaller) -> Actor:

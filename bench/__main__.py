@@ -6,10 +6,11 @@ from __future__ import annotations
 import argparse
 import sys
 
-from bench import health, interventions, models, onboarding, pages, postgres, refresh
+from bench import api, health, interventions, models, onboarding, pages, postgres, refresh
 
 BENCHMARKS = {
     "refresh": refresh,
+    "api": api,
     "pages": pages,
     "onboarding": onboarding,
     "interventions": interventions,

@@ -52,6 +52,19 @@ def _env_float(name: str, default: float, *, minimum: float) -> float:
     return value
 
 
+def _env_int(name: str, default: int, *, minimum: int = 1) -> int:
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a whole number, got {raw!r}") from None
+    if value < minimum:
+        raise ConfigError(f"{name} must be at least {minimum}, got {raw!r}")
+    return value
+
+
 def _env_bool(name: str, default: bool) -> bool:
     raw = os.environ.get(name)
     if raw is None or raw.strip() == "":
@@ -170,6 +183,9 @@ class Settings:
     ops_email: str | None = None
     # Seconds between two evaluations of every monitor by the watchdog (core.ops.watchdog).
     watchdog_interval_s: float = 30.0
+    # The JSON API (api/): each token may make this many writes (POST) per minute, counted
+    # in the database so every API process and replica shares the count (429 past it).
+    api_write_limit_per_minute: int = 60
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -234,6 +250,7 @@ class Settings:
             ops_webhook_url=os.environ.get("BARBERPRO_OPS_WEBHOOK_URL", "").strip() or None,
             ops_email=os.environ.get("BARBERPRO_OPS_EMAIL", "").strip() or None,
             watchdog_interval_s=_env_float("BARBERPRO_WATCHDOG_INTERVAL_S", 30.0, minimum=1.0),
+            api_write_limit_per_minute=_env_int("BARBERPRO_API_WRITE_LIMIT_PER_MINUTE", 60),
         )
 
     def statement_timeout_for(self, job_id: str, declared_s: float | None) -> float | None:

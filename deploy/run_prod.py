@@ -1,14 +1,18 @@
-"""Start the console for production: migrate, then the scheduler, the watchdog and the console.
+"""Start the console for production: migrate, then the scheduler, the watchdog, the JSON
+API and the console.
 
     BARBERPRO_DATABASE_URL=postgresql+psycopg://... python -m deploy.run_prod [--port 8501]
+        [--api-port 8000]
 
 What ``make run-prod`` runs, and what the Procfile and the systemd units in this folder
 spell out as separate services (the watchdog, ``python -m core.ops.watchdog``, evaluates
 the monitors independently of the scheduler, so a stopped scheduler is reported).
 Production mode (``BARBERPRO_ENV=production``) is set
 for every child: no demo data, no simulator, and the console's embedded scheduler off,
-because ``python scheduler.py`` is the one scheduler. If either process exits, the other
-is stopped and the exit status says which; SIGTERM or Ctrl-C stops both.
+because ``python scheduler.py`` is the one scheduler. The API (uvicorn with
+``BARBERPRO_API_WORKERS`` worker processes, default 1) is bound like the console. If
+any process exits, the others are stopped and the exit status says which; SIGTERM or
+Ctrl-C stops them all.
 """
 
 from __future__ import annotations
@@ -61,6 +65,28 @@ def console_command(port: int, address: str) -> list[str]:
     ]
 
 
+def api_command(port: int, address: str, workers: int) -> list[str]:
+    """uvicorn serving the JSON API; the write limit is counted in the database, so
+    several workers (or replicas) share it."""
+    return [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        "api.app:create_app",
+        "--factory",
+        "--host",
+        address,
+        "--port",
+        str(port),
+        "--workers",
+        str(workers),
+        "--no-server-header",
+        "--proxy-headers",
+        "--forwarded-allow-ips",
+        os.environ.get("BARBERPRO_TRUSTED_PROXY", "").strip() or "127.0.0.1",
+    ]
+
+
 def _stop(processes: dict[str, subprocess.Popen[bytes]]) -> None:
     for process in processes.values():
         if process.poll() is None:
@@ -83,9 +109,23 @@ def main(argv: list[str] | None = None) -> int:
         default=os.environ.get("BARBERPRO_HOST", "127.0.0.1"),
         help="interface the console listens on (behind a proxy: 127.0.0.1)",
     )
+    parser.add_argument(
+        "--api-port",
+        type=int,
+        default=int(os.environ.get("BARBERPRO_API_PORT", "8000")),
+        help="port of the JSON API (same interface as the console)",
+    )
     args = parser.parse_args(argv)
-    if not 0 < args.port < 65536:
-        print(f"run_prod: --port must be between 1 and 65535, got {args.port}", file=sys.stderr)
+    for flag, port in (("--port", args.port), ("--api-port", args.api_port)):
+        if not 0 < port < 65536:
+            print(f"run_prod: {flag} must be between 1 and 65535, got {port}", file=sys.stderr)
+            return 2
+    if args.port == args.api_port:
+        print("run_prod: --port and --api-port must differ", file=sys.stderr)
+        return 2
+    workers = os.environ.get("BARBERPRO_API_WORKERS", "1").strip() or "1"
+    if not workers.isdigit() or not 1 <= int(workers) <= 64:
+        print(f"run_prod: BARBERPRO_API_WORKERS must be 1 to 64, got {workers!r}", file=sys.stderr)
         return 2
     os.environ.update(PRODUCTION)  # this process and every child run in production mode
     env = dict(os.environ)
@@ -121,12 +161,19 @@ def main(argv: list[str] | None = None) -> int:
         "watchdog": subprocess.Popen(
             [sys.executable, "-m", "core.ops.watchdog"], cwd=ROOT, env=env, start_new_session=True
         ),
+        "api": subprocess.Popen(
+            api_command(args.api_port, args.address, int(workers)),
+            cwd=ROOT,
+            env=env,
+            start_new_session=True,
+        ),
         "console": subprocess.Popen(
             console_command(args.port, args.address), cwd=ROOT, env=env, start_new_session=True
         ),
     }
     print(
-        f"run_prod: scheduler, watchdog and console started; http://{args.address}:{args.port}",
+        f"run_prod: scheduler, watchdog, API (http://{args.address}:{args.api_port}) and "
+        f"console started; http://{args.address}:{args.port}",
         flush=True,
     )
     exited: str | None = None

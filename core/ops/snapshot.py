@@ -8,6 +8,7 @@ one by hand, so every check can be fed any configuration.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import shutil
@@ -212,14 +213,28 @@ def unpinned_requirements(
 def schema_revisions(engine: Engine, database_url: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """(the database's current Alembic revisions, the migration scripts' heads)."""
     from alembic.runtime.migration import MigrationContext
+
+    heads = _script_heads(_versions_signature(PROJECT_ROOT / "migrations" / "versions"))
+    with engine.connect() as connection:
+        current = tuple(MigrationContext.configure(connection).get_current_heads())
+    return current, heads
+
+
+def _versions_signature(folder: Path) -> tuple[tuple[str, int], ...]:
+    """The migration files' names and modification times: what the heads depend on."""
+    return tuple(sorted((p.name, p.stat().st_mtime_ns) for p in folder.glob("*.py")))
+
+
+@functools.lru_cache(maxsize=4)
+def _script_heads(signature: tuple[tuple[str, int], ...]) -> tuple[str, ...]:
+    # Alembic compiles every migration file to find the heads (about 100 ms): the launch-
+    # readiness route and the hardening audit ask on every call, the files change only
+    # with a deploy (or a test adding one), which changes the signature.
     from alembic.script import ScriptDirectory
 
     from core.migrate import alembic_config
 
-    heads = tuple(ScriptDirectory.from_config(alembic_config(database_url)).get_heads())
-    with engine.connect() as connection:
-        current = tuple(MigrationContext.configure(connection).get_current_heads())
-    return current, heads
+    return tuple(ScriptDirectory.from_config(alembic_config()).get_heads())
 
 
 def _pip_audit_path(project_root: Path) -> str | None:

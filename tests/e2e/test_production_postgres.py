@@ -18,6 +18,7 @@ import signal
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -66,6 +67,7 @@ class Production:
     database_url: str
     process: subprocess.Popen  # type: ignore[type-arg]
     log_path: Path
+    api_url: str = ""
 
     def log_tail(self, lines: int = 60) -> str:
         return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
@@ -165,6 +167,7 @@ def production(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Production]
     assert generate.returncode == 0, generate.stderr
     grant_test_session(database_url, "admin")  # the browser tests' session (harness.py)
     port = free_port()
+    api_port = free_port()
     log_path = workdir / "run_prod.log"
     engine = create_engine_for(database_url)
     with open(log_path, "wb") as log:
@@ -179,6 +182,8 @@ def production(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Production]
                 str(port),
                 "--address",
                 "127.0.0.1",
+                "--api-port",
+                str(api_port),
             ],
             cwd=ROOT,
             env=_clean_env(
@@ -196,7 +201,9 @@ def production(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Production]
             stdout=log,
             stderr=subprocess.STDOUT,
         )
-    prod = Production(f"http://127.0.0.1:{port}", database_url, process, log_path)
+    prod = Production(
+        f"http://127.0.0.1:{port}", database_url, process, log_path, f"http://127.0.0.1:{api_port}"
+    )
     try:
         deadline = time.monotonic() + COMPLETE_TIMEOUT_S
         while not (_healthy(prod.url) and _console_is_complete(engine)):
@@ -214,6 +221,20 @@ def production(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Production]
                 process.wait()
         engine.dispose()
         _drop(database_url)
+
+
+def test_the_api_runs_beside_the_console_without_public_docs(production: Production) -> None:
+    """run_prod starts the JSON API on its own port; production hides /docs from
+    anonymous callers (404, like an unknown path)."""
+    with urllib.request.urlopen(f"{production.api_url}/api/health", timeout=10) as answer:
+        assert answer.status == 200
+    for path in ("/docs", "/openapi.json"):
+        try:
+            urllib.request.urlopen(f"{production.api_url}{path}", timeout=10)
+        except urllib.error.HTTPError as refused:
+            assert refused.code == 404, path
+        else:
+            raise AssertionError(f"{path} is served to anyone in production")
 
 
 def test_one_standalone_scheduler_and_no_demo_activity(production: Production) -> None:
