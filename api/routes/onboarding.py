@@ -193,7 +193,7 @@ class VerificationOut(BaseModel):
         examples=["manual_review"],
     )
     reason_codes: list[str] = Field(examples=[["price_outlier"]])
-    ran_at: str | None = Field(examples=["2026-12-07T15:06:20"])
+    ran_at: Timestamp | None = Field(description="When verification last ran.")
     checks: list[CheckOut]
 
 

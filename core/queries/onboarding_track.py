@@ -47,9 +47,14 @@ class OnboardingProgress:
     tenant_id: int | None
     verification_status: str | None  # None (not run), auto_approved, manual_review, approved
     verification_reasons: list[str]
-    verification_ran_at: str | None
+    verification_ran_at: datetime | None
     checks: list[VerificationCheck]
     steps: list[StepProgress]
+
+
+def _moment(text: object) -> datetime | None:
+    # The draft keeps verification's time as ISO text (JSON has no datetime).
+    return datetime.fromisoformat(text) if isinstance(text, str) and text else None
 
 
 def onboarding_progress(*, session: Session, session_id: int, locale: str) -> OnboardingProgress:
@@ -111,7 +116,7 @@ def onboarding_progress(*, session: Session, session_id: int, locale: str) -> On
         tenant_id=row.tenant_id,
         verification_status=row.verification_status,
         verification_reasons=[c for c in (row.verification_reasons or "").split(",") if c],
-        verification_ran_at=verification.get("ran_at"),
+        verification_ran_at=_moment(verification.get("ran_at")),
         checks=[
             VerificationCheck(code=c["code"], message=describe(c, locale))
             for c in verification.get("checks") or []

@@ -421,6 +421,7 @@ def test_track_follows_a_session_through_every_status(api_world: ApiWorld) -> No
     seen = _track(api_world, activated, role="onboarding")
     assert seen["status"] == "activated" and seen["tenant_id"] is not None
     assert seen["verification"]["status"] == "auto_approved"
+    assert seen["verification"]["ran_at"].endswith("-03:00")
     assert seen["next_step"] is None and seen["activated_at"] is not None
     assert all(s["state"] == "completed" for s in seen["steps"])
 
