@@ -577,14 +577,29 @@ def test_expired_keys_are_pruned_by_the_maintenance_job(api_world: ApiWorld) -> 
     from datetime import timedelta
 
     from core.clock import now
-    from core.db import write_connection
-    from core.idempotency import prune_expired_keys
+    from core.jobs.maintenance import prune_job_runs
+    from core.jobs.spec import JobContext
 
-    assert post(api_world, payload(), **{"Idempotency-Key": "old"}).status_code == 201
-    with write_connection(api_world.engine) as connection:
-        assert prune_expired_keys(connection, at=now()) == 0
-        assert prune_expired_keys(connection, at=now() + timedelta(hours=24, seconds=1)) == 1
-    assert count(api_world, ApiIdempotencyKey) == 0
+    assert post(api_world, payload(n=1), **{"Idempotency-Key": "fresh"}).status_code == 201
+    steps = payload(n=2)
+    claim = IdempotencyClaim(
+        USERS["onboarding"][0], "onboarding.initiate", "stale", request_fingerprint(steps)
+    )
+    omar = Actor(USERS["onboarding"][0])
+    stale_at = now() - timedelta(hours=25)  # its 24 hours are over
+    execute(
+        InitiateOnboarding(steps, at=stale_at, idempotency=claim),
+        actor=omar,
+        engine=api_world.engine,
+    )
+    assert count(api_world, ApiIdempotencyKey) == 2
+    context = JobContext(api_world.engine, "tests", 1, api_world.settings)
+    assert prune_job_runs(context).rows_touched == 1
+    with read_session(api_world.engine) as session:
+        assert session.scalars(select(ApiIdempotencyKey.key)).all() == ["fresh"]
+    # An expired key may be used again, for another body too.
+    again = post(api_world, payload(n=3), **{"Idempotency-Key": "stale"})
+    assert again.status_code == 201 and "idempotent-replayed" not in again.headers
 
 
 def test_db_template_is_migrated_with_the_keys_table(tmp_path: Path) -> None:
@@ -593,3 +608,27 @@ def test_db_template_is_migrated_with_the_keys_table(tmp_path: Path) -> None:
     with read_session(engine) as session:
         assert session.scalar(select(func.count()).select_from(ApiIdempotencyKey)) == 0
     engine.dispose()
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("", "http://127.0.0.1:8501"),
+        ("https://console.barberpro.com.ar/", "https://console.barberpro.com.ar"),
+        ("https://barberpro.com.ar/console", "https://barberpro.com.ar/console"),
+        ("console.barberpro.com.ar", None),
+        ("javascript:alert(1)", None),
+        ("https://console.barberpro.com.ar/?x=1", None),
+    ],
+)
+def test_the_resume_links_base_is_barberpro_console_url(
+    monkeypatch: pytest.MonkeyPatch, raw: str, expected: str | None
+) -> None:
+    from core.config import ConfigError
+
+    monkeypatch.setenv("BARBERPRO_CONSOLE_URL", raw)
+    if expected is None:
+        with pytest.raises(ConfigError, match="BARBERPRO_CONSOLE_URL"):
+            Settings.from_env()
+    else:
+        assert Settings.from_env().console_url == expected
