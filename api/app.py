@@ -21,7 +21,7 @@ from api.headers import SafeHeaders
 from api.limits import MAX_BODY_BYTES, BodyLimit
 from api.problems import PROBLEM_MEDIA_TYPE, SERVER_ERROR, install_problem_handlers
 from api.rate_limits import RateLimitHeaders, declare_rate_limits
-from api.routes import metrics, monitoring, production, t11
+from api.routes import metrics, monitoring, onboarding, production, t11
 from core.config import Settings, get_settings
 from core.db import get_engine
 
@@ -86,6 +86,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(monitoring.router)
     app.include_router(t11.router)
     app.include_router(metrics.router)
+    app.include_router(onboarding.router)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app
 

@@ -53,6 +53,13 @@ class FieldError(BaseModel):
 
     field: str = Field(examples=["query.session_id"])
     message: str = Field(examples=["Input should be a valid integer"])
+    step: str | None = Field(
+        default=None, description="The onboarding wizard's step the field belongs to."
+    )
+    row: int | None = Field(
+        default=None, description="The row (0-based) of a list, e.g. the third location: 2."
+    )
+    code: str | None = Field(default=None, description="The validator's machine reason.")
 
 
 class Problem(BaseModel):

@@ -15,6 +15,7 @@ from core.clock import OFFSET_VARIABLE
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DATABASE_URL = "sqlite:///data/barberpro.db"
+DEFAULT_CONSOLE_URL = "http://127.0.0.1:8501"
 # Files the console writes beside its database (the demo generator's ground truth). In
 # development that is the git-ignored data/ folder next to the default SQLite file; a
 # production checkout may be read-only and is replaced on upgrade, so production writes
@@ -186,6 +187,9 @@ class Settings:
     # The JSON API (api/): each token may make this many writes (POST) per minute, counted
     # in the database so every API process and replica shares the count (429 past it).
     api_write_limit_per_minute: int = 60
+    # The console's address as its users reach it: the API's links into it (an
+    # onboarding's resume link) start with it.
+    console_url: str = DEFAULT_CONSOLE_URL
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -251,6 +255,7 @@ class Settings:
             ops_email=os.environ.get("BARBERPRO_OPS_EMAIL", "").strip() or None,
             watchdog_interval_s=_env_float("BARBERPRO_WATCHDOG_INTERVAL_S", 30.0, minimum=1.0),
             api_write_limit_per_minute=_env_int("BARBERPRO_API_WRITE_LIMIT_PER_MINUTE", 60),
+            console_url=_env_console_url(),
         )
 
     def statement_timeout_for(self, job_id: str, declared_s: float | None) -> float | None:
@@ -273,6 +278,16 @@ class Settings:
     @property
     def ground_truth_path(self) -> Path:
         return ground_truth_path_for(self.database_url, data_dir=self.data_dir)
+
+
+def _env_console_url() -> str:
+    raw = os.environ.get("BARBERPRO_CONSOLE_URL", "").strip() or DEFAULT_CONSOLE_URL
+    if not re.fullmatch(r"https?://[^\s/?#]+(/[^\s?#]*)?", raw):
+        raise ConfigError(
+            f"BARBERPRO_CONSOLE_URL must be an http(s) address such as {DEFAULT_CONSOLE_URL}, "
+            f"got {raw!r}"
+        )
+    return raw.rstrip("/")
 
 
 def _env_dir(name: str, default: _D) -> Path | _D:

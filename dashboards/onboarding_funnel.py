@@ -3,7 +3,9 @@
 Pure functions of the detail frames ``onboarding_funnel_sessions`` and
 ``onboarding_funnel_steps`` (core/metrics/frames/onboarding_funnel.py) and the filters.
 The period selects sessions by the day they STARTED (a cohort): every rate on the page
-is about the same set of sessions, so the funnel, the tiles and the table agree.
+is about the same set of sessions, so the funnel, the tiles and the table agree. The
+numbers themselves are core.metrics.onboarding_success's, which the API's success route
+uses too.
 """
 
 from __future__ import annotations
@@ -14,18 +16,19 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from core.i18n import N_, translator
+from core.metrics.onboarding_success import (
+    STALLED_AFTER_HOURS,
+    stalled_mask,
+    step_counts,
+    summarize,
+)
 from core.metrics.registry import METRICS
 from dashboards.filters import Filters
 from dashboards.kit import Tile, metric_tile
 from dashboards.links import with_tenant_links
 from dashboards.theme import Colors, empty_figure, new_figure
 
-# An in-progress session with no step entered or completed for this long is "stalled":
-# the operator or the business owner walked away. A day covers overnight pauses.
-STALLED_AFTER_HOURS = 24
 STALLED_NOTE = N_("Stalled after {hours} hours without activity.")
-FINISHED = ("activated", "abandoned", "rejected")
-APPROVED = ("auto_approved", "approved")
 STEP_TITLES = {
     "business": N_("Business"),
     "contact": N_("Contact"),
@@ -83,40 +86,6 @@ def previous_period(filters: Filters) -> Filters | None:
     )
 
 
-def _median_minutes(end: pd.Series, start: pd.Series) -> float | None:
-    minutes = (pd.to_datetime(end) - pd.to_datetime(start)).dt.total_seconds() / 60
-    minutes = minutes.dropna()
-    return None if minutes.empty else float(minutes.median())
-
-
-def stalled_mask(
-    sessions: pd.DataFrame, at: datetime, hours: float = STALLED_AFTER_HOURS
-) -> pd.Series:
-    idle = pd.Timestamp(at) - pd.to_datetime(sessions["last_activity_at"])
-    return (sessions["status"] == "in_progress") & (idle > pd.Timedelta(hours=hours))
-
-
-def summarize(sessions: pd.DataFrame, at: datetime) -> dict[str, float | None]:
-    """Every tile's value for one set of sessions (already filtered)."""
-    status = sessions["status"]
-    activated = sessions[status == "activated"]
-    finished = int(status.isin(FINISHED).sum())
-    approved = sessions["verification_status"].isin(APPROVED)
-    auto = int((sessions["verification_status"] == "auto_approved").sum())
-    to_booking = _median_minutes(activated["first_booking_at"], activated["activated_at"])
-    return {
-        "sessions_started": float(len(sessions)),
-        "activated": float(len(activated)),
-        "success_rate": len(activated) / finished if finished else None,
-        "median_time_to_activate": _median_minutes(
-            activated["activated_at"], activated["started_at"]
-        ),
-        "auto_verification_rate": auto / int(approved.sum()) if approved.any() else None,
-        "median_time_to_first_booking": None if to_booking is None else to_booking / 60,
-        "stalled": float(stalled_mask(sessions, at).sum()),
-    }
-
-
 def definition(key: str, *, locale: str) -> str:
     """The metric's definition; the stalled sessions' with the threshold it uses."""
     _ = translator(locale)
@@ -157,9 +126,8 @@ def build_tiles(
 
 
 def step_table(sessions: pd.DataFrame, steps: pd.DataFrame, *, locale: str) -> pd.DataFrame:
-    """Per wizard step: sessions that entered and completed it, conversions, median time."""
-    chosen = steps[steps["session_id"].isin(sessions["session_id"])].copy()
-    started = len(sessions)
+    """Per wizard step: sessions that entered and completed it, conversions, median time
+    (core.metrics.onboarding_success.step_counts, with the steps' titles)."""
     columns = [
         "step",
         "step_title",
@@ -169,22 +137,10 @@ def step_table(sessions: pd.DataFrame, steps: pd.DataFrame, *, locale: str) -> p
         "share_of_started",
         "median_minutes",
     ]
-    if chosen.empty or started == 0:
+    table = step_counts(sessions, steps)
+    if table.empty:
         return pd.DataFrame(columns=columns)
     _ = translator(locale)
-    chosen["minutes"] = (chosen["completed_at"] - chosen["entered_at"]).dt.total_seconds() / 60
-    table = (
-        chosen.groupby(["step_order", "step"])
-        .agg(
-            entered=("session_id", "nunique"),
-            completed=("completed_at", "count"),
-            median_minutes=("minutes", "median"),
-        )
-        .reset_index()
-        .sort_values("step_order")
-    )
-    table["step_conversion"] = table["completed"] / table["entered"]
-    table["share_of_started"] = table["entered"] / started
     table["step_title"] = [_(STEP_TITLES.get(s, s)) for s in table["step"]]
     return table[columns].reset_index(drop=True)
 

@@ -11,6 +11,7 @@ from core import formatting as fmt
 from core.errors import DomainError
 from core.queries.onboarding import in_progress, review_queue
 from core.security import markdown_safe
+from core.workflows.onboarding.drafts import SESSION_PARAM
 from core.workflows.onboarding.steps import STEP_TITLES
 from core.workflows.onboarding.verification import DecideReview, describe
 from ui import db
@@ -18,8 +19,6 @@ from ui.auth import current_actor
 from ui.errors import show_error
 from ui.i18n import _, current_locale
 from ui.versions import shown_version
-
-SESSION_PARAM = "session"
 
 
 def open_session(session_id: int) -> None:

@@ -1,4 +1,5 @@
-"""Housekeeping jobs: pruning the run history, and the test-only slow-statement probe."""
+"""Housekeeping jobs: pruning the run history (and the API's expired idempotency keys),
+and the test-only slow-statement probe."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from sqlalchemy import delete, text
 
 from core.clock import now
 from core.db import write_connection
+from core.idempotency import prune_expired_keys
 from core.jobs.spec import JobContext, JobOutcome
 from core.schema import JobRun
 
@@ -16,10 +18,12 @@ JOB_RUNS_KEPT_DAYS = 30
 
 
 def prune_job_runs(context: JobContext) -> JobOutcome:
-    cutoff = now() - timedelta(days=JOB_RUNS_KEPT_DAYS)
+    at = now()
+    cutoff = at - timedelta(days=JOB_RUNS_KEPT_DAYS)
     with write_connection(context.engine) as connection:
         result = connection.execute(delete(JobRun).where(JobRun.started_at < cutoff))
-    return JobOutcome(rows_touched=int(result.rowcount or 0))
+        keys = prune_expired_keys(connection, at=at)
+    return JobOutcome(rows_touched=int(result.rowcount or 0) + keys)
 
 
 def slow_statement_job(seconds: float) -> Callable[[JobContext], JobOutcome]:

@@ -78,7 +78,8 @@ JOBS: list[JobSpec] = [
     ),
     JobSpec(
         "prune_job_runs",
-        f"Delete job-run records older than {JOB_RUNS_KEPT_DAYS} days",
+        f"Delete job-run records older than {JOB_RUNS_KEPT_DAYS} days and expired API "
+        "idempotency keys",
         prune_job_runs,
         every_s=DAY_S,
         statement_timeout_s=120.0,

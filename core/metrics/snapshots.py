@@ -7,6 +7,7 @@ pruned, so readers can cache by version forever.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 import pandas as pd
@@ -124,19 +125,23 @@ def latest_detail_version(*, session: Session) -> int | None:
     )
 
 
-def load_snapshot(*, session: Session, version: int, frames: bool = True) -> Snapshot | None:
+def load_snapshot(
+    *,
+    session: Session,
+    version: int,
+    frames: bool = True,
+    names: Sequence[str] | None = None,
+) -> Snapshot | None:
     """The snapshot ``version``; with ``frames=False`` only its header and KPIs (no frame
-    is read: the API's KPI route needs a few hundred bytes, not megabytes)."""
+    is read: the API's KPI route needs a few hundred bytes, not megabytes); with ``names``
+    only those frames."""
     header = session.get(MetricSnapshot, version)
     if header is None:
         return None
-    rows = (
-        session.execute(
-            select(SnapshotFrame.name, SnapshotFrame.data).where(SnapshotFrame.version == version)
-        ).all()
-        if frames
-        else []
-    )
+    query = select(SnapshotFrame.name, SnapshotFrame.data).where(SnapshotFrame.version == version)
+    if names is not None:
+        query = query.where(SnapshotFrame.name.in_(list(names)))
+    rows = session.execute(query).all() if frames else []
     return Snapshot(
         version=header.version,
         created_at=header.created_at,

@@ -506,6 +506,7 @@ class CpiMonth(Base):
 
 
 # Tables owned by one workflow or model family each live in their own module.
+from core.schema.api_idempotency import *  # noqa: E402, F403
 from core.schema.api_limits import *  # noqa: E402, F403
 from core.schema.churn_models import *  # noqa: E402, F403
 from core.schema.health import *  # noqa: E402, F403

@@ -46,6 +46,9 @@ from core.workflows.onboarding.steps import (
 )
 
 IDLE_RESTART = timedelta(minutes=30)
+# The wizard page's query parameter that opens a session (``?session=12``): the resume
+# list, the review queue and the API's resume links use it.
+SESSION_PARAM = "session"
 # When a step's data changes, the steps after it are checked again against it.
 _DEPENDENTS = {
     "business": ("services",),  # price bounds depend on the vertical
@@ -122,6 +125,14 @@ def reachable_steps(row: SessionState) -> list[str]:
     if row.verification_status in ("auto_approved", "approved") or row.status == "activated":
         steps.append("activation")
     return steps
+
+
+def step_to_continue(row: SessionState) -> str | None:
+    """Where the operator continues: the first data step not completed, else review, else
+    activation once verification approved it; None when the session is closed."""
+    if row.status != "in_progress":
+        return None
+    return reachable_steps(row)[-1]
 
 
 def _open_event(session: Session, session_id: int) -> OnboardingStepEvent | None:

@@ -43,6 +43,7 @@ from core.workflows.onboarding.drafts import (
     SubmitStep,
 )
 from core.workflows.onboarding.importer import ImportFiles
+from core.workflows.onboarding.initiate import InitiateOnboarding
 from core.workflows.onboarding.verification import DecideReview, VerifyOnboarding
 
 # One instance of every command; arguments only need to get past the role check.
@@ -50,6 +51,7 @@ EXAMPLES: dict[type, Callable[[], Any]] = {
     CpiUpdate: lambda: CpiUpdate(source="test", levels={date(2026, 1, 1): 100.0}),
     SaveHealthWeights: lambda: SaveHealthWeights("basico", {"usage": 1.0}),
     StartOnboarding: lambda: StartOnboarding(),
+    InitiateOnboarding: lambda: InitiateOnboarding({}),
     EnterStep: lambda: EnterStep(1, "business"),
     SubmitStep: lambda: SubmitStep(1, "business", {}),
     DiscardOnboarding: lambda: DiscardOnboarding(1),
