@@ -16,6 +16,7 @@ writes run against the scratch database).
 from __future__ import annotations
 
 import json
+import os
 import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -51,9 +52,12 @@ from tests.api.live_server import served_api
 
 # Small enough to generate in a few seconds, large enough for every read route's figures.
 TENANTS, MONTHS, SEED = 20, 4, 5
-EXAMPLES_PER_OPERATION = 25
+# BARBERPRO_FUZZ_DEEP=1 (a nightly job, or by hand after changing a route): many more
+# examples and schemathesis' coverage phase (boundary values of every field), minutes.
+DEEP = os.environ.get("BARBERPRO_FUZZ_DEEP") == "1"
+EXAMPLES_PER_OPERATION = 300 if DEEP else 25
 # Negative cases are cheaper to reject; fewer still find a route that trusts its input.
-NEGATIVE_EXAMPLES_PER_OPERATION = 15
+NEGATIVE_EXAMPLES_PER_OPERATION = 300 if DEEP else 15
 # "METHOD /path" -> why it is not fuzzed. Prefer fuzzing a write against the scratch
 # database to listing it here.
 NOT_FUZZED: dict[str, str] = {}
@@ -90,13 +94,12 @@ class LiveApi:
         return {"Authorization": f"Bearer {self.admin_token}"}
 
 
-def _scratch_database(path: Path) -> str:
+def _fill(url: str, data_dir: Path) -> None:
     """Generated demo data, a full metrics refresh recorded as a job run, one watchdog
     round: every read route answers with real figures, incidents and runs."""
-    url = db_templates.migrated_sqlite(f"sqlite:///{path}")
     generate_demo_data(url, tenants=TENANTS, months=MONTHS, seed=SEED, today=now().date())
     engine = create_engine_for(url)
-    settings = Settings(database_url=url, environment="test", data_dir=path.parent)
+    settings = Settings(database_url=url, environment="test", data_dir=data_dir)
     try:
         refresh = next(spec for spec in JOBS if spec.job_id == "metrics_refresh")
         run = run_recorded(engine, refresh, "fuzz", settings)
@@ -104,7 +107,6 @@ def _scratch_database(path: Path) -> str:
         evaluate_once(engine, settings, at=now())
     finally:
         engine.dispose()
-    return url
 
 
 def _admin_token(url: str) -> str:
@@ -131,10 +133,15 @@ def _admin_token(url: str) -> str:
 @pytest.fixture(scope="module")
 def live_api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveApi]:
     directory = tmp_path_factory.mktemp("fuzz")
-    url = _scratch_database(directory / "fuzz.db")
-    token = _admin_token(url)
-    with served_api(url, BARBERPRO_DATA_DIR=str(directory)) as base_url:
-        yield LiveApi(base_url, url, token)
+    url = db_templates.migrated_sqlite(f"sqlite:///{directory / 'fuzz.db'}")
+    tokens: list[str] = []
+
+    def fill() -> None:  # while the server starts: it reads nothing before a request
+        _fill(url, directory)
+        tokens.append(_admin_token(url))
+
+    with served_api(url, while_starting=fill, BARBERPRO_DATA_DIR=str(directory)) as base_url:
+        yield LiveApi(base_url, url, tokens[0])
 
 
 def _schema(*, mode: str, examples: int) -> Any:
@@ -149,10 +156,18 @@ def _schema(*, mode: str, examples: int) -> Any:
         {
             "seed": SEED,
             "request-timeout": 30,
-            "generation": {"mode": mode, "max-examples": examples, "deterministic": True},
+            "generation": {
+                "mode": mode,
+                "max-examples": examples,
+                "deterministic": True,
+                # The admin's token is sent with every case (headers=); a generated or
+                # negated Authorization would be replaced by it, so none is generated
+                # (the refusals without a token are `ignored_auth`'s and the route tests').
+                "with-security-parameters": False,
+            },
             # The coverage phase sends hundreds of boundary cases per route; the schema's
             # examples plus bounded fuzzing keep the file well under a minute.
-            "phases": {"coverage": {"enabled": False}, "stateful": {"enabled": False}},
+            "phases": {"coverage": {"enabled": DEEP}, "stateful": {"enabled": False}},
         }
     )
     schema = schemathesis.openapi.from_dict(_app_schema(), config=config)
