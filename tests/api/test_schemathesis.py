@@ -30,10 +30,12 @@ from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
     ignored_auth,
+    missing_required_header,
     negative_data_rejection,
     response_headers_conformance,
     response_schema_conformance,
     status_code_conformance,
+    unsupported_method,
 )
 
 from api.app import create_app
@@ -72,6 +74,10 @@ POSITIVE_CHECKS = [
     response_headers_conformance,
     # The same request without the token must be refused (401): auth is never ignored.
     ignored_auth,
+    # Coverage phase only (BARBERPRO_FUZZ_DEEP=1): an undeclared method is a 405 with
+    # `Allow`; a request missing a required header is refused.
+    unsupported_method,
+    missing_required_header,
 ]
 NEGATIVE_CHECKS = [
     not_a_server_error,
