@@ -1,13 +1,16 @@
-"""Schemathesis against the live API: every operation of the schema the server publishes,
-fuzzed over HTTP with an administrator's token, over a scratch database with generated
-demo data (so the read routes compute real figures and ids exist).
+"""Schemathesis against the live API: every operation of the API's OpenAPI schema,
+fuzzed over HTTP against a real uvicorn server (``tests.api.live_server``, as ``make api``
+runs it) with an administrator's token, over a scratch database with generated demo data
+(so the read routes compute real figures and ids exist).
 
-The server is a real uvicorn process (``tests.api.live_server``, as ``make api`` runs
-it); the schema is read from its ``/openapi.json``, so a route added to the app is fuzzed
-without touching this file. Each operation gets a bounded, derandomized number of
-examples. Run it alone with::
+The schema is the app's own, read when the module is collected (one test per
+operation; a route added to the app is fuzzed without touching this file), and a test
+checks it is the one the live server publishes. Each operation gets a bounded,
+derandomized number of examples (positive data, then invalid data for the operations
+that take input). Run it alone with::
 
     .venv/bin/python -m pytest -q -p no:cacheprovider tests/api/test_schemathesis.py
+    BARBERPRO_FUZZ_DEEP=1 .venv/bin/python -m pytest ...   # minutes: 300 examples + coverage
 
 Routes left out of fuzzing, with the reason, are in ``NOT_FUZZED`` (none today: the
 writes run against the scratch database).
@@ -156,7 +159,7 @@ def _schema(*, mode: str, examples: int) -> Any:
     schemathesis' lazy loader (``from_fixture``, which would read the live server's schema
     in a fixture) fails on pytest 9.2 (``'Function' object has no attribute '_nodeid'``);
     ``test_the_live_server_publishes_the_fuzzed_schema`` checks that the schema fuzzed
-    here is the one the live server publishes, byte for byte as JSON.
+    here is the one the live server publishes (equal as JSON).
     """
     config = schemathesis.Config.from_dict(
         {
@@ -239,6 +242,14 @@ def _operations(schema: dict[str, Any]) -> Iterator[tuple[str, str, dict[str, An
 
 def test_the_live_server_publishes_the_fuzzed_schema(live_api: LiveApi) -> None:
     assert _published_schema(live_api) == _app_schema()
+
+
+def test_every_operation_is_fuzzed_or_listed_with_its_reason() -> None:
+    labels = {f"{m.upper()} {p}" for m, p, _op in _operations(_app_schema())}
+    fuzzed = {result.ok().label for result in positive.get_all_operations()}
+    assert fuzzed == labels - set(NOT_FUZZED)
+    assert set(NOT_FUZZED) <= labels, "NOT_FUZZED names an operation the API no longer has"
+    assert all(reason.strip() for reason in NOT_FUZZED.values())
 
 
 def test_every_authenticated_operation_declares_its_refusals(live_api: LiveApi) -> None:
