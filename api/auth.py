@@ -15,6 +15,7 @@ from typing import Annotated
 from fastapi import BackgroundTasks, Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from api.params import reject_undeclared_query
 from api.problems import ProblemError, bearer_challenge
 from api.rate_limits import mark_rate_limited, take_slot
 from core.auth.api_tokens import ApiCaller, resolve_api_token, touch_api_token
@@ -69,12 +70,14 @@ def requires(*roles: str) -> Callable[..., ApiCaller]:
     """A dependency that lets through callers whose role is one of ``roles`` (else 403)."""
     allowed = frozenset(roles)
 
-    def gate(caller: Annotated[ApiCaller, Depends(current_caller)]) -> ApiCaller:
+    def gate(request: Request, caller: Annotated[ApiCaller, Depends(current_caller)]) -> ApiCaller:
         if caller.user.role not in allowed:
             label = ROLE_LABELS.get(caller.user.role, caller.user.role)
             raise ProblemError(
                 403, f"Your role ({label}) may not use this route.", code="permission_denied"
             )
+        # After 401 and 403: who may not call the route learns nothing of its parameters.
+        reject_undeclared_query(request)
         return caller
 
     gate.__name__ = f"requires_{'_'.join(sorted(allowed))}"

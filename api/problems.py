@@ -169,6 +169,12 @@ async def _on_domain_error(request: Request, exc: Exception) -> JSONResponse:
 async def _on_http_error(_request: Request, exc: Exception) -> JSONResponse:
     # Starlette's own: an unknown path (404), a wrong method (405), a bad body (400).
     assert isinstance(exc, StarletteHTTPException)
+    if isinstance(exc.__cause__, UnicodeDecodeError):
+        # FastAPI answers a JSON body that is not UTF-8 with a bare 400, any other
+        # malformed JSON with a 422; JSON is UTF-8 by definition (RFC 8259 §8.1), so both
+        # are the same client error and get the same answer.
+        error = FieldError(field="body", message="JSON decode error: the body is not UTF-8 text")
+        return problem_response(422, "1 input is not valid.", errors=[error])
     detail = exc.detail if isinstance(exc.detail, str) else _KINDS.get(exc.status_code, ("", ""))[1]
     return problem_response(exc.status_code, detail, headers=getattr(exc, "headers", None))
 

@@ -6,27 +6,17 @@ from __future__ import annotations
 import http.client
 import json
 import os
-import socket
 import subprocess
 import sys
-import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterable, Iterator
-from pathlib import Path
 
 import pytest
 
 from api.limits import MAX_BODY_BYTES
 from tests.api.conftest import USERS, ApiWorld
-
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+from tests.api.live_server import ROOT, served_api
 
 
 def _call(url: str, *, token: str | None = None) -> tuple[int, dict[str, str], bytes]:
@@ -46,34 +36,8 @@ def _lower(items: Iterable[tuple[str, str]]) -> dict[str, str]:
 
 @pytest.fixture
 def server(api_world: ApiWorld) -> Iterator[str]:
-    port = _free_port()
-    env = {**os.environ, "BARBERPRO_DATABASE_URL": api_world.url, "BARBERPRO_ENV": "test"}
-    process = subprocess.Popen(
-        [
-            *(sys.executable, "-m", "uvicorn", "api.app:create_app", "--factory"),
-            *("--host", "127.0.0.1", "--port", str(port), "--no-server-header"),
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if _call(base + "/api/health")[0] == 200:
-                    break
-            except OSError:
-                pass
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise AssertionError("the API server did not start")
-            time.sleep(0.2)
+    with served_api(api_world.url) as base:
         yield base
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
 
 
 def test_the_served_api_answers_a_cli_token_over_http(api_world: ApiWorld, server: str) -> None:
