@@ -263,7 +263,7 @@ def long_frames() -> dict[str, pd.DataFrame]:
     """A generated console with 15 months of history, so 12-month retention exists.
 
     Only the detail frames the retention test reads are computed: the bookings, finance
-    and forecast providers would add most of a minute and nothing this test looks at.
+    and forecast providers were about half of this test's time and nothing it looks at.
     """
     url = generated_console(
         Path(tempfile.mkdtemp(prefix="retention_")) / "c.db",
