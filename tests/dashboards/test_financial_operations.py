@@ -33,9 +33,7 @@ def finance_console(tmp_path_factory) -> Path:
     path = tmp_path_factory.getbasetemp() / "generated_console_finance" / "console.db"
     if not path.exists():
         path.parent.mkdir(exist_ok=True)
-        with pytest.MonkeyPatch.context() as patch:
-            patch.setattr(provider, "BACKFILL_BUDGET_S", 1e9)
-            generated_console(path)
+        generated_console(path)  # the default set is built with the whole ledger history
     return path
 
 

@@ -1,4 +1,5 @@
-"""Browser fixtures: one headless Chromium per session, a fresh page per test."""
+"""Browser fixtures: one headless Chromium per session, a fresh page per test (or one
+per module, ``module_page``)."""
 
 from __future__ import annotations
 
@@ -64,6 +65,16 @@ def _new_page(browser, *, signed_in: bool):  # type: ignore[no-untyped-def]
 @pytest.fixture
 def page(browser) -> Iterator[object]:  # type: ignore[no-untyped-def]
     """A signed-in page (the harness's session for every server it starts)."""
+    context, page = _new_page(browser, signed_in=True)
+    yield page
+    context.close()
+
+
+@pytest.fixture(scope="module")
+def module_page(browser) -> Iterator[object]:  # type: ignore[no-untyped-def]
+    """One signed-in page for a whole module: tests that read one page after another
+    open them in it (harness.open_in_this_session), so the server's session and its warm
+    caches carry over instead of a new browser context and session per test."""
     context, page = _new_page(browser, signed_in=True)
     yield page
     context.close()

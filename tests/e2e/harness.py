@@ -206,3 +206,13 @@ def wait_for_idle(page, timeout_ms: float = 30_000) -> None:  # type: ignore[no-
         "[data-testid='stApp'][data-test-script-state='notRunning']", timeout=timeout_ms
     )
     page.wait_for_selector("[data-testid='stStatusWidget']", state="hidden", timeout=timeout_ms)
+
+
+def open_in_this_session(page, address: str) -> None:  # type: ignore[no-untyped-def]
+    """Go to ``address`` the way history navigation does: Streamlit asks the server to
+    run that page in the open session (no new page load, no new session)."""
+    page.evaluate(
+        "address => { history.pushState(null, '', address);"
+        " dispatchEvent(new PopStateEvent('popstate')); }",
+        address,
+    )

@@ -24,7 +24,7 @@ from core.schema import Tenant
 from core.users import add_user
 from page_registry import PAGES
 from tests import db_templates
-from tests.e2e.harness import RunningApp, running_app, wait_for_idle
+from tests.e2e.harness import RunningApp, open_in_this_session, running_app, wait_for_idle
 
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 
@@ -103,16 +103,6 @@ def get_without_cookies(address: str) -> tuple[str, str]:
     """The address a plain GET ends at, redirects followed, and the body found there."""
     with urllib.request.urlopen(address, timeout=30) as response:
         return response.url, response.read().decode("utf-8")
-
-
-def open_in_this_session(page, address: str) -> None:  # type: ignore[no-untyped-def]
-    """Go to ``address`` the way history navigation does: Streamlit asks the server to
-    run that page in the open session (no new page load, no new session)."""
-    page.evaluate(
-        "address => { history.pushState(null, '', address);"
-        " dispatchEvent(new PopStateEvent('popstate')); }",
-        address,
-    )
 
 
 def test_every_page_shows_only_the_sign_in_form_to_an_anonymous_visitor(
