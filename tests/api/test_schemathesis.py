@@ -264,10 +264,6 @@ def test_every_authenticated_operation_declares_its_refusals(live_api: LiveApi) 
     where it takes a body; 429 for the writes (the per-token rate limit)."""
     schema = _published_schema(live_api)
     operations = list(_operations(schema))
-    # The rate limit (429) is another branch of issue 17: until it is merged no operation
-    # declares 429 and the write rule below is not asserted. Once any operation declares
-    # it, every write must. The lead makes this unconditional after the merge.
-    rate_limited = any("429" in op["responses"] for _m, _p, op in operations)
     authenticated = 0
     for method, path, operation in operations:
         label = f"{method.upper()} {path}"
@@ -281,7 +277,7 @@ def test_every_authenticated_operation_declares_its_refusals(live_api: LiveApi) 
             wanted.add("422")
         if takes_body:
             wanted.add("413")
-        if rate_limited and (takes_body or method in WRITE_METHODS):
+        if takes_body or method in WRITE_METHODS:
             wanted.add("429")
         assert wanted <= declared, f"{label} does not declare {sorted(wanted - declared)}"
         for status in wanted:
