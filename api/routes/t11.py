@@ -8,7 +8,7 @@ scheduler process runs it under the job's usual lease, never this process;
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
@@ -28,6 +28,7 @@ from core.jobs.registry import JOBS
 from core.metrics.snapshots import latest_detail_version, latest_version, load_snapshot
 from core.metrics.status import refresh_status
 from core.queries.operations import last_runs_by_job, scheduler_heartbeats
+from core.queries.validation import validation_results
 
 router = APIRouter(prefix="/api/t11", tags=["t11"])
 READERS = (Role.ADMIN, Role.EXECUTIVE)
@@ -296,4 +297,69 @@ def track_execution(
         skip_reason=found.skip_reason,
         job_run_id=found.job_run_id,
         attached=found.attached,
+    )
+
+
+# ------------------------------------------------------------------ validation results
+
+
+class ValidationItemOut(BaseModel):
+    id: str = Field(examples=["forecast_mase.bookings"])
+    name: str = Field(examples=["Forecast of bookings: MASE vs the naive forecast"])
+    values: dict[str, Any] | None = Field(
+        description="The stored figures; null when the result does not exist yet.",
+        examples=[{"mase_model": 0.82, "mase_naive": 1.0, "origins": 6, "horizon": 14}],
+    )
+    rule: str = Field(
+        description="The threshold or rule the figures are judged by.",
+        examples=["Backtest MASE of the model below the seasonal-naive forecast's MASE."],
+    )
+    passed: bool | None = Field(description="null when there is nothing to judge yet.")
+    measured_at: Timestamp | None = Field(description="When the figures were computed.")
+    note: str | None = Field(
+        description="Why a result is missing.",
+        examples=[None],
+    )
+
+
+class ValidationOut(BaseModel):
+    at: Timestamp
+    passed: bool | None = Field(
+        description="False if any result failed; null if none could be judged; else true.",
+        examples=[True],
+    )
+    results: list[ValidationItemOut]
+
+
+@router.get(
+    "/validation",
+    response_model=ValidationOut,
+    responses=AUTHENTICATED_ERRORS,
+    summary="The latest data-quality and model-validation results (stored, not recomputed)",
+)
+def validation(
+    request: Request, _caller: Annotated[ApiCaller, Depends(requires(*READERS))]
+) -> ValidationOut:
+    """Data quality, incremental snapshot vs full rebuild (the restore drill), churn
+    backtest vs the promotion rule, forecast MASE vs the naive forecast: the results
+    the jobs stored (``core.queries.validation``)."""
+    locale = locale_of(request)
+    with read_session(request.app.state.engine) as session:
+        results = validation_results(session=session, settings=request.app.state.settings)
+    judged = [result.passed for result in results if result.passed is not None]
+    return ValidationOut(
+        at=now(),
+        passed=all(judged) if judged else None,
+        results=[
+            ValidationItemOut(
+                id=result.id,
+                name=gettext(result.name, locale).format(**result.params),
+                values=result.values,
+                rule=gettext(result.rule, locale).format(**result.params),
+                passed=result.passed,
+                measured_at=result.measured_at,
+                note=gettext(result.note, locale) if result.note else None,
+            )
+            for result in results
+        ],
     )
