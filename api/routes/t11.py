@@ -22,8 +22,13 @@ from core.auth.roles import Role
 from core.clock import now
 from core.commands import execute as execute_command
 from core.db import Session, read_session
-from core.i18n import N_, gettext
-from core.jobs.on_demand import REQUESTABLE_JOBS, RequestJobRun, load_execution
+from core.i18n import gettext
+from core.jobs.on_demand import (
+    REQUESTABLE_JOBS,
+    UNKNOWN_EXECUTION,
+    RequestJobRun,
+    load_execution,
+)
 from core.jobs.registry import JOBS
 from core.metrics.snapshots import latest_detail_version, latest_version, load_snapshot
 from core.metrics.status import refresh_status
@@ -162,7 +167,6 @@ JobName = Literal[
 ]
 ExecutionStatus = Literal["queued", "running", "succeeded", "failed", "skipped"]
 _JOBS_TEXT = ", ".join(f"`{name}`" for name in REQUESTABLE_JOBS)
-UNKNOWN_EXECUTION = N_("There is no job execution with id {execution_id}.")
 
 
 class ExecuteIn(BaseModel):

@@ -55,6 +55,7 @@ ACTIVE = (QUEUED, RUNNING)
 # A run's status → the request's.
 _SETTLED = {"success": SUCCEEDED, "failed": FAILED, "interrupted": FAILED, "skipped": SKIPPED}
 NOT_RECORDED_SKIP = "the job found nothing to do"
+UNKNOWN_EXECUTION = N_("There is no job execution with id {execution_id}.")
 
 
 class UnknownJobError(DomainError):

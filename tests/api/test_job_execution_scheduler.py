@@ -230,7 +230,7 @@ def test_a_request_while_the_scheduler_runs_the_job_joins_that_run(
     try:
         start_scheduler(world.url)
         wait_for(
-            lambda: any(run.status == "running" for run in runs_of(world.engine, "metrics_refresh")),
+            lambda: any(r.status == "running" for r in runs_of(world.engine, "metrics_refresh")),
             60,
             "the scheduled refresh to start",
         )
