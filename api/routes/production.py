@@ -339,7 +339,7 @@ def harden(
     locale = locale_of(request)
     counts = stamped.counts()
     return HardeningOut(
-        ran_at=stamped.ran_at,
+        ran_at=stamped.ran_at.replace(microsecond=0),  # as stored (whole seconds)
         ran_by=stamped.ran_by,
         score=hardening_score(stamped),
         passed=counts["pass"],
