@@ -140,7 +140,7 @@ def systems_status(
     memo = memo_of(request, STATUS_MEMO, STATUS_MAX_AGE_S)
     answer, age = memo.get(locale, lambda: _system_status(request, locale))
     response.headers["Cache-Control"] = cache_control(memo.ttl_s, age)
-    return answer  # type: ignore[no-any-return]
+    return answer
 
 
 def _system_status(request: Request, locale: str) -> SystemStatusOut:
@@ -242,7 +242,7 @@ def launch_readiness_route(
     memo = memo_of(request, READINESS_MEMO, READINESS_MAX_AGE_S)
     answer, age = memo.get(locale, lambda: _launch_readiness(request, locale))
     response.headers["Cache-Control"] = cache_control(memo.ttl_s, age)
-    return answer  # type: ignore[no-any-return]
+    return answer
 
 
 def _launch_readiness(request: Request, locale: str) -> ReadinessOut:

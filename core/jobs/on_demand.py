@@ -33,7 +33,7 @@ from sqlalchemy.orm import Session
 from core import audit
 from core.auth.roles import Capability
 from core.clock import now
-from core.db import write_unit
+from core.db import write_connection, write_unit
 from core.errors import DomainError
 from core.i18n import N_
 from core.jobs.spec import LEASE_HELD, JobOutcome
@@ -178,12 +178,11 @@ def claim_queued(engine: Engine, scheduler_id: str, *, limit: int = 20) -> list[
         ).all()
     claimed = []
     for request_id, job_id in queued:
-        with write_unit(engine) as session:
-            taken = session.execute(
+        with write_connection(engine) as connection:
+            taken = connection.execute(
                 update(JobRunRequest)
                 .where(JobRunRequest.id == request_id, JobRunRequest.status == QUEUED)
                 .values(status=RUNNING, claimed_by=scheduler_id, claimed_at=now())
-                .execution_options(synchronize_session=False)
             ).rowcount
         if taken == 1:
             claimed.append((request_id, job_id))
@@ -316,8 +315,8 @@ def requeue_orphans(engine: Engine, scheduler_ids: Sequence[str]) -> int:
     """
     if not scheduler_ids:
         return 0
-    with write_unit(engine) as session:
-        result = session.execute(
+    with write_connection(engine) as connection:
+        result = connection.execute(
             update(JobRunRequest)
             .where(
                 JobRunRequest.status == RUNNING,
@@ -325,7 +324,6 @@ def requeue_orphans(engine: Engine, scheduler_ids: Sequence[str]) -> int:
                 JobRunRequest.job_run_id.is_(None),
             )
             .values(status=QUEUED, claimed_by=None, claimed_at=None)
-            .execution_options(synchronize_session=False)
         )
     return int(result.rowcount or 0)
 
