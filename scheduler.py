@@ -36,12 +36,15 @@ from core.clock import now
 from core.config import ConfigError, Settings, get_settings
 from core.db import DatabaseUnavailable, check_connection, get_engine
 from core.jobs import control as job_control
+from core.jobs import on_demand
 from core.jobs.recovery import mark_interrupted, recover_dead_schedulers
 from core.jobs.registry import scheduled_jobs
 from core.jobs.runner import INTERRUPTED_ERROR, new_scheduler_id, run_recorded, write_heartbeat
 from core.locks import release_all
 
 HEARTBEAT_INTERVAL_S = 10.0
+# How often a scheduler looks for jobs administrators asked for (POST /api/t11/execute).
+REQUEST_POLL_S = 2.0
 RECOVERY_INTERVAL_S = 60.0
 # Time the running jobs get, after their statements are cancelled, to record their end.
 STOP_GRACE_S = 6.0
@@ -129,12 +132,13 @@ def build_scheduler(
     start = first_run_at or datetime.now() + timedelta(seconds=1)
     defaults = {"coalesce": True, "max_instances": 1, "replace_existing": True}
     refresh_interval_s = settings.refresh_interval_s
+    handoff = on_demand.HandOff()
     for spec in scheduled_jobs(settings):
         scheduler.add_job(
             run_recorded,
             "interval",
             seconds=spec.interval_s(refresh_interval_s),
-            args=(engine, spec, scheduler_id, settings),
+            args=(engine, spec, scheduler_id, settings, handoff),
             id=spec.job_id,
             name=spec.description,
             next_run_time=start
@@ -162,7 +166,51 @@ def build_scheduler(
         next_run_time=datetime.now(),
         **defaults,
     )
+    scheduler.add_job(
+        _serve_requests_quietly,
+        "interval",
+        seconds=REQUEST_POLL_S,
+        args=(scheduler, engine, scheduler_id, handoff),
+        id="job_requests",
+        name="Run the jobs administrators asked for (POST /api/t11/execute)",
+        next_run_time=datetime.now(),
+        **defaults,
+    )
     return scheduler
+
+
+def serve_job_requests(
+    scheduler: BaseScheduler, engine: Engine, scheduler_id: str, handoff: on_demand.HandOff
+) -> None:
+    """One pass over the on-demand requests (``core.jobs.on_demand``).
+
+    Settles the requests whose run ended, claims the queued ones and, for each, attaches
+    it to the job's run in progress or hands it to the job's scheduled entry, moved to
+    now: the run goes through ``run_recorded`` like any scheduled one (same lease, same
+    record), and ``max_instances=1`` keeps this process from running the job twice.
+    """
+    on_demand.settle_attached(engine)
+    known = {job.id for job in scheduler.get_jobs()}
+    for request_id, job_id in on_demand.claim_queued(engine, scheduler_id):
+        if job_id in known:  # REQUESTABLE_JOBS names registry jobs only (tested)
+            handoff.put(job_id, request_id)
+    # Also the hand-offs of earlier passes not yet taken: the job may have been running
+    # (then they join that run) or APScheduler skipped the nudge (then nudge again).
+    for job_id in handoff.waiting():
+        running = on_demand.run_in_progress(engine, job_id)
+        if running is not None:
+            on_demand.attach(engine, handoff.take(job_id), running)
+        else:
+            scheduler.modify_job(job_id, next_run_time=datetime.now())
+
+
+def _serve_requests_quietly(
+    scheduler: BaseScheduler, engine: Engine, scheduler_id: str, handoff: on_demand.HandOff
+) -> None:
+    try:
+        serve_job_requests(scheduler, engine, scheduler_id, handoff)
+    except Exception:  # the database may be down for a moment; the next pass retries
+        log.exception("could not serve the job requests")
 
 
 def _recover_quietly(engine: Engine, scheduler_id: str) -> None:
@@ -194,6 +242,8 @@ def stop_scheduler(
     finished = executor.running() == 0
     with contextlib.suppress(Exception):  # the database itself may be what went away
         mark_interrupted(engine, [scheduler_id], INTERRUPTED_ERROR)
+        on_demand.settle_attached(engine)
+        on_demand.requeue_orphans(engine, [scheduler_id])
         release_all(engine, [scheduler_id])
     return finished
 

@@ -6,6 +6,7 @@ from core.jobs.registry import JOBS
 from core.queries.operations import (
     overdue_runs,
     recent_job_runs,
+    requested_runs,
     scheduler_heartbeats,
     snapshot_history,
 )
@@ -29,6 +30,22 @@ def run_columns() -> dict:
         "rows_touched": _("Rows touched"),
         "error": st.column_config.TextColumn(_("Error"), width="large"),
         "scheduler_id": _("Scheduler"),
+    }
+
+
+def request_columns() -> dict:
+    return {
+        "execution_id": st.column_config.NumberColumn(_("Request"), format="%d", width="small"),
+        "job": _("Job"),
+        "status": _("Status"),
+        "requested_by": _("Asked by"),
+        "requested_at": _("Asked"),
+        "started_at": _("Started"),
+        "finished_at": _("Finished"),
+        "duration_s": _("Duration"),
+        "job_run_id": st.column_config.NumberColumn(_("Run"), format="%d"),
+        "attached": st.column_config.CheckboxColumn(_("Joined a run in progress")),
+        "outcome": st.column_config.TextColumn(_("Error or reason"), width="large"),
     }
 
 
@@ -74,6 +91,7 @@ def body(ctx: LiveContext) -> None:
         overdue = overdue_runs(session=session, at=ctx.at, declared=declared)
         beats = scheduler_heartbeats(session=session)
         snapshots = snapshot_history(session=session)
+        requested = requested_runs(session=session, limit=20)
 
     st.subheader(_("Latest job runs"), divider="gray")
     for notice in refresh_jobs.overdue_notices(overdue, locale=ctx.locale):
@@ -84,6 +102,21 @@ def body(ctx: LiveContext) -> None:
         show_table(
             refresh_jobs.style_job_runs(runs, locale=ctx.locale),
             column_config=run_columns(),
+        )
+
+    if not requested.empty:
+        st.subheader(_("Requested runs"), divider="gray")
+        st.caption(
+            _(
+                "Runs administrators asked for through the API (POST /api/t11/execute); "
+                "a scheduler runs each under the job's usual lease."
+            )
+        )
+        show_table(
+            refresh_jobs.style_times(
+                requested, ["requested_at", "started_at", "finished_at"], locale=ctx.locale
+            ),
+            column_config=request_columns(),
         )
 
     left, right = st.columns(2)

@@ -1,26 +1,43 @@
-"""/api/production/*: the operations checks (issue 16) for the operations team's tools."""
+"""/api/production/*: the operations checks (issue 16) for the operations team's tools.
+
+The two read models are kept per process for a short while (``api.cache``): they are
+built from what the watchdog stores every round, so recomputing them per request only
+repeats the answer. ``POST /harden`` runs the hardening audit now (administrators).
+"""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Request, Response
 from pydantic import BaseModel, Field
 
-from api.auth import requires
+from api.auth import actor_of, requires, requires_capability
+from api.cache import cache_control, memo_of
 from api.locale import locale_of
 from api.problems import AUTHENTICATED_ERRORS
 from api.types import Timestamp
 from core.auth.api_tokens import ApiCaller
 from core.auth.roles import Role
 from core.clock import now
+from core.commands import execute
 from core.db import read_session
+from core.i18n import gettext
+from core.ops.hardening import RunHardeningAudit, evaluate, reports_dir, store_report
+from core.ops.readiness import hardening_score
+from core.ops.snapshot import collect_environment
 from core.ops.status_types import CRITICAL, OK, UNKNOWN, WARNING, SystemStatus
 from core.queries.ops import launch_readiness, system_status
 
 router = APIRouter(prefix="/api/production", tags=["production"])
 READERS = (Role.ADMIN, Role.EXECUTIVE)
+# Seconds a computed answer is kept: a fraction of the watchdog's 30 s round for the
+# status (a state change shows within 10 s), one round for the readiness score (its
+# inputs are 24-hour windows, stored test results and the stored hardening report).
+STATUS_MAX_AGE_S = 10.0
+READINESS_MAX_AGE_S = 30.0
+STATUS_MEMO, READINESS_MEMO = "systems_status", "launch_readiness"
 
 Overall = Literal["ok", "degraded", "down", "unknown"]
 # A component's (or the system's) monitor state, as an API client reads it.
@@ -87,6 +104,11 @@ class SystemStatusOut(BaseModel):
     )
     components: list[ComponentOut]
     open_incidents: list[IncidentOut]
+    computed_at: Timestamp = Field(description="When this answer was computed.")
+    max_age_s: float = Field(
+        description="How long an answer is kept and served again (Cache-Control matches).",
+        examples=[STATUS_MAX_AGE_S],
+    )
 
 
 def _overall(status: SystemStatus, at: datetime) -> Overall:
@@ -106,16 +128,29 @@ def _overall(status: SystemStatus, at: datetime) -> Overall:
     summary="Each component's state with evidence, the overall state, open incidents",
 )
 def systems_status(
-    request: Request, _caller: Annotated[ApiCaller, Depends(requires(*READERS))]
+    request: Request,
+    response: Response,
+    _caller: Annotated[ApiCaller, Depends(requires(*READERS))],
 ) -> SystemStatusOut:
-    """The System status page's read model (stored monitor states; nothing is measured here)."""
+    """The System status page's read model (stored monitor states; nothing is measured here).
+
+    Kept up to ``max_age_s`` seconds per process and language.
+    """
+    locale = locale_of(request)
+    memo = memo_of(request, STATUS_MEMO, STATUS_MAX_AGE_S)
+    answer, age = memo.get(locale, lambda: _system_status(request, locale))
+    response.headers["Cache-Control"] = cache_control(memo.ttl_s, age)
+    return answer
+
+
+def _system_status(request: Request, locale: str) -> SystemStatusOut:
     settings = request.app.state.settings
     at = now()
     with read_session(request.app.state.engine) as session:
         status = system_status(
             session=session,
             at=at,
-            locale=locale_of(request),
+            locale=locale,
             watchdog_interval_s=settings.watchdog_interval_s,
         )
     return SystemStatusOut(
@@ -155,6 +190,8 @@ def systems_status(
             )
             for i in status.open_incidents
         ],
+        computed_at=at,
+        max_age_s=STATUS_MAX_AGE_S,
     )
 
 
@@ -180,6 +217,12 @@ class ReadinessOut(BaseModel):
         description="Ids of the items short of full credit, the heaviest loss first.",
         examples=[["test_suite"]],
     )
+    computed_at: Timestamp = Field(description="When this judgement was computed.")
+    max_age_s: float = Field(
+        description="How long a judgement is kept and served again (Cache-Control matches); "
+        "running the hardening audit (POST /harden) renews it at once.",
+        examples=[READINESS_MAX_AGE_S],
+    )
 
 
 @router.get(
@@ -189,12 +232,20 @@ class ReadinessOut(BaseModel):
     summary="The launch-readiness score: each checklist item with weight, pass/fail, evidence",
 )
 def launch_readiness_route(
-    request: Request, _caller: Annotated[ApiCaller, Depends(requires(*READERS))]
+    request: Request,
+    response: Response,
+    _caller: Annotated[ApiCaller, Depends(requires(*READERS))],
 ) -> ReadinessOut:
-    """The same judgement as the System status page and ``python -m core.ops readiness``."""
-    from core.i18n import gettext
-
+    """The same judgement as the System status page and ``python -m core.ops readiness``,
+    kept up to ``max_age_s`` seconds per process and language."""
     locale = locale_of(request)
+    memo = memo_of(request, READINESS_MEMO, READINESS_MAX_AGE_S)
+    answer, age = memo.get(locale, lambda: _launch_readiness(request, locale))
+    response.headers["Cache-Control"] = cache_control(memo.ttl_s, age)
+    return answer
+
+
+def _launch_readiness(request: Request, locale: str) -> ReadinessOut:
     with read_session(request.app.state.engine) as session:
         judged = launch_readiness(session=session, settings=request.app.state.settings, at=now())
     return ReadinessOut(
@@ -217,4 +268,94 @@ def launch_readiness_route(
             for item in judged.items
         ],
         blockers=[item.id for item in judged.blockers],
+        computed_at=judged.at,
+        max_age_s=READINESS_MAX_AGE_S,
+    )
+
+
+# --------------------------------------------------------------------------- hardening
+
+
+class FindingOut(BaseModel):
+    id: str = Field(examples=["debug_off"])
+    title: str = Field(examples=["Error details hidden from users"])
+    status: Literal["pass", "warn", "fail"] = Field(examples=["pass"])
+    weight: int = Field(examples=[3])
+    evidence: str = Field(
+        description="What was observed, in a sentence.",
+        examples=["client.showErrorDetails is false."],
+    )
+    remedy: str = Field(
+        description="How to fix it (also shown for passing items).",
+        examples=["Set client.showErrorDetails = false in .streamlit/config.toml."],
+    )
+
+
+class HardeningOut(BaseModel):
+    ran_at: Timestamp
+    ran_by: str | None = Field(examples=["ana.admin@barberpro.com.ar"])
+    score: float = Field(
+        description="The hardening share of the launch-readiness score: sum(weight × "
+        "credit) / sum(weights) × 100, a warning earning half.",
+        examples=[72.5],
+    )
+    passed: int = Field(examples=[11])
+    warned: int = Field(examples=[2])
+    failed: int = Field(examples=[1])
+    failing: list[str] = Field(description="Ids of the failing items.", examples=[["https"]])
+    findings: list[FindingOut]
+    stored: bool = Field(
+        description="True when the report was stored as the newest (the console's Hardening "
+        "audit page and the launch-readiness score read it).",
+        examples=[True],
+    )
+
+
+@router.post(
+    "/harden",
+    response_model=HardeningOut,
+    responses=AUTHENTICATED_ERRORS,
+    summary="Run the hardening audit now; the report with every finding and the score",
+)
+def harden(
+    request: Request,
+    caller: Annotated[
+        ApiCaller, Depends(requires_capability(RunHardeningAudit.required_capability))
+    ],
+) -> HardeningOut:
+    """Checks this server's configuration (as ``python -m core.ops harden`` does), records
+    the run in the audit log as the token's user, stores the report (the console's
+    Hardening audit page shows it) and renews the launch-readiness judgement."""
+    settings = request.app.state.settings
+    engine = request.app.state.engine
+    report = evaluate(collect_environment(settings, engine=engine))
+    stamped = execute(RunHardeningAudit(report), actor=actor_of(caller), engine=engine)
+    try:
+        store_report(stamped, reports_dir(settings))
+        stored = True
+    except OSError:  # an unwritable state directory: the answer still carries the report
+        stored = False
+    memo_of(request, READINESS_MEMO, READINESS_MAX_AGE_S).clear()
+    locale = locale_of(request)
+    counts = stamped.counts()
+    return HardeningOut(
+        ran_at=stamped.ran_at.replace(microsecond=0),  # as stored (whole seconds)
+        ran_by=stamped.ran_by,
+        score=hardening_score(stamped),
+        passed=counts["pass"],
+        warned=counts["warn"],
+        failed=counts["fail"],
+        failing=list(stamped.failing),
+        findings=[
+            FindingOut(
+                id=item.id,
+                title=gettext(item.title, locale),
+                status=item.status,
+                weight=item.weight,
+                evidence=item.evidence_text(lambda text: gettext(text, locale)),
+                remedy=item.fix_text(lambda text: gettext(text, locale)),
+            )
+            for item in stamped.items
+        ],
+        stored=stored,
     )

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from core.clock import now
 from core.db import write_connection
+from core.jobs import on_demand
 from core.locks import release_all
 from core.schema import ConsoleLock, JobRun, SchedulerHeartbeat
 
@@ -35,7 +36,12 @@ def recover_dead_schedulers(engine: Engine, own_id: str) -> tuple[int, int]:
         dead = dead_scheduler_ids(session=session, own_id=own_id, at=now())
     if not dead:
         return 0, 0
-    return mark_interrupted(engine, dead, DEAD_SCHEDULER_ERROR), release_all(engine, dead)
+    runs = mark_interrupted(engine, dead, DEAD_SCHEDULER_ERROR)
+    # Requests they had claimed: linked ones end with their (now interrupted) run,
+    # the others are queued again for a live scheduler.
+    on_demand.settle_attached(engine)
+    on_demand.requeue_orphans(engine, dead)
+    return runs, release_all(engine, dead)
 
 
 def dead_scheduler_ids(*, session: Session, own_id: str, at: datetime) -> list[str]:
@@ -43,6 +49,7 @@ def dead_scheduler_ids(*, session: Session, own_id: str, at: datetime) -> list[s
     running = select(JobRun.scheduler_id).where(JobRun.status == "running").distinct()
     holders = select(ConsoleLock.holder).where(ConsoleLock.holder.is_not(None))
     found = set(session.scalars(running)) | set(session.scalars(holders))
+    found |= on_demand.claimers(session=session)
     candidates = {c for c in found if c is not None and c != own_id}
     beats = dict(
         session.execute(

@@ -56,8 +56,10 @@ def dashboard_frames_job(context: JobContext) -> JobOutcome:
     with Session(engine) as session:
         has_metrics = latest_version(session=session) is not None
         due = detail_is_due(session=session, max_age_s=settings.detail_refresh_s)
-    if not has_metrics or not due:  # rollup-based tables wait for the first refresh
-        return JobOutcome(skipped=True)
+    if not has_metrics:  # rollup-based tables wait for the first refresh
+        return JobOutcome(skipped=True, detail={"reason": "no metrics snapshot yet"})
+    if not due and not context.requested:
+        return JobOutcome(skipped=True, detail={"reason": "the detail tables are recent"})
     # The tables are written under the refresh's lease, so no snapshot changes meanwhile.
     guard = _refresh_lease(engine, context.scheduler_id, lease_s=refresh_lease_s(settings))
     result = refresh_detail_frames(engine, job_run_id=context.run_id, write_guard=guard)

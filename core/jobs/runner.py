@@ -17,7 +17,7 @@ from sqlalchemy import Engine, delete
 from core.clock import now
 from core.config import Settings
 from core.db import write_unit
-from core.jobs import control
+from core.jobs import control, on_demand
 from core.jobs.spec import LEASE_HELD, JobContext, JobOutcome, JobSpec
 from core.locks import release, try_acquire
 from core.ops.probes import SCHEDULER, upsert_probe
@@ -41,26 +41,43 @@ def describe_error(exc: BaseException) -> str:
 
 
 def run_recorded(
-    engine: Engine, spec: JobSpec, scheduler_id: str, settings: Settings
+    engine: Engine,
+    spec: JobSpec,
+    scheduler_id: str,
+    settings: Settings,
+    handoff: on_demand.HandOff | None = None,
 ) -> JobRun | None:
     """Run one job and record it; never raises, so a failing job cannot stop the scheduler.
 
-    Returns None only when the run could not even be recorded (database unreachable).
+    ``handoff`` holds the on-demand requests (``core.jobs.on_demand``) waiting for this
+    job in this scheduler: the run takes them, links them to its row and settles them
+    when it ends. Returns None only when the run could not even be recorded (database
+    unreachable).
     """
+    request_ids = handoff.take(spec.job_id) if handoff is not None else []
     try:
-        return _run_and_record(engine, spec, scheduler_id, settings)
+        return _run_and_record(engine, spec, scheduler_id, settings, request_ids)
     except Exception:
         log.exception("could not record a run of job %s", spec.job_id)
         return None
 
 
-def _run_and_record(engine: Engine, spec: JobSpec, scheduler_id: str, settings: Settings) -> JobRun:
+def _run_and_record(
+    engine: Engine,
+    spec: JobSpec,
+    scheduler_id: str,
+    settings: Settings,
+    request_ids: list[int],
+) -> JobRun:
     with write_unit(engine) as session:
         run = JobRun(
             job_id=spec.job_id, scheduler_id=scheduler_id, started_at=now(), status="running"
         )
         session.add(run)
-    context = JobContext(engine, scheduler_id, run.id, settings)
+        session.flush()
+        on_demand.link(session, request_ids, run)
+    context = JobContext(engine, scheduler_id, run.id, settings, requested=bool(request_ids))
+    outcome: JobOutcome | None = None
     try:
         with control.job_context(spec.job_id, timeout_s=spec.statement_timeout(settings)):
             outcome = _run_under_lease(spec, context)
@@ -76,12 +93,15 @@ def _run_and_record(engine: Engine, spec: JobSpec, scheduler_id: str, settings: 
         if outcome.skipped and not spec.record_skips:
             with write_unit(engine) as session:
                 session.execute(delete(JobRun).where(JobRun.id == run.id))
+            run.status = "skipped"
+            on_demand.settle_after_run(engine, run, request_ids, outcome)
             return run
         run.status = "skipped" if outcome.skipped else "success"
         run.rows_touched, run.detail, run.error = outcome.rows_touched, outcome.detail, None
     run.finished_at = now()
     with write_unit(engine) as session:
         session.merge(run)
+    on_demand.settle_after_run(engine, run, request_ids, outcome)
     return run
 
 

@@ -37,6 +37,9 @@ class JobContext:
     scheduler_id: str
     run_id: int
     settings: Settings
+    # True when an administrator asked for this run (``core.jobs.on_demand``): a job that
+    # wakes often and acts only when due does its work anyway.
+    requested: bool = False
 
 
 def refresh_lease_s(settings: Settings) -> float:

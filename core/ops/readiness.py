@@ -219,6 +219,23 @@ def score(items: tuple[ReadinessItem, ...]) -> float:
     return round(100 * earned / weights, 1) if weights else 0.0
 
 
+def hardening_score(report: HardeningReport) -> float:
+    """The hardening part of the score alone, judged as :func:`readiness` judges it.
+
+    Parameters
+    ----------
+    report
+        A hardening audit's report.
+
+    Returns
+    -------
+    float
+        sum(weight x credit) / sum(weights) x 100 over the declared hardening items
+        (a warning earns :data:`WARN_CREDIT`).
+    """
+    return score(tuple(_hardening_items(report)))
+
+
 def _item(
     declared: Declared,
     status: ReadinessStatus,

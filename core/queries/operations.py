@@ -193,3 +193,56 @@ def _first_line(error: str | None, limit: int = 300) -> str | None:
     if not error:
         return None
     return error.strip().splitlines()[0][:limit] if error.strip() else None
+
+
+REQUEST_COLUMNS = [
+    "execution_id",
+    "job",
+    "status",
+    "requested_by",
+    "requested_at",
+    "started_at",
+    "finished_at",
+    "duration_s",
+    "job_run_id",
+    "attached",
+    "outcome",
+]
+
+
+def requested_runs(*, session: Session, limit: int = 20) -> pd.DataFrame:
+    """The newest on-demand job requests (``POST /api/t11/execute``), newest first.
+
+    Parameters
+    ----------
+    session
+        A read session.
+    limit
+        How many requests at most.
+
+    Returns
+    -------
+    pandas.DataFrame
+        :data:`REQUEST_COLUMNS`; ``attached`` is True for a request that followed a run
+        already in progress, ``outcome`` the one-line error of a failed request or the
+        reason of a skipped one, else empty.
+    """
+    from core.jobs.on_demand import recent_requests
+
+    rows = [
+        (
+            found.execution_id,
+            found.job,
+            found.status,
+            found.requested_by or "",
+            found.requested_at,
+            found.started_at,
+            found.finished_at,
+            found.duration_s,
+            found.job_run_id,
+            found.attached,
+            found.error or found.skip_reason or "",
+        )
+        for found in recent_requests(session=session, limit=limit)
+    ]
+    return pd.DataFrame(rows, columns=REQUEST_COLUMNS)

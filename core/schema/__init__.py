@@ -513,6 +513,7 @@ from core.schema.health import *  # noqa: E402, F403
 from core.schema.identity import *  # noqa: E402, F403
 from core.schema.interventions import *  # noqa: E402, F403
 from core.schema.interventions import fix_the_arm  # noqa: E402
+from core.schema.job_requests import *  # noqa: E402, F403
 from core.schema.onboarding_wizard import *  # noqa: E402, F403
 from core.schema.ops import *  # noqa: E402, F403
 

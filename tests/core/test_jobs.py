@@ -131,6 +131,7 @@ def test_scheduler_registers_every_job_with_explicit_ids_and_no_overlap(engine: 
     assert set(registered) == {spec.job_id for spec in registry.JOBS} | {
         "scheduler_heartbeat",
         "recover_dead_schedulers",
+        "job_requests",
     }
     refresh = registered[REFRESH_JOB_ID]
     assert refresh.coalesce is True and refresh.max_instances == 1
@@ -197,7 +198,7 @@ def test_the_interval_sets_the_trigger_and_the_leases(engine: Engine) -> None:
     scheduler = build_scheduler(engine, settings=settings, mode="standalone")
     refresh = {job.id: job for job in scheduler.get_jobs()}[REFRESH_JOB_ID]
     assert refresh.trigger.interval == timedelta(seconds=100)
-    _, spec, _, passed = refresh.args
+    _, spec, _, passed, _handoff = refresh.args
     assert passed.refresh_interval_s == 100.0
     assert spec.lease_for(passed) == 400.0  # four intervals, not the environment's 30 s
     with pytest.raises(ConfigError, match="at least 1 second"):

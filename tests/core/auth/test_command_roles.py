@@ -29,6 +29,7 @@ from core.commands import (
 from core.db import write_unit
 from core.errors import DomainError
 from core.inflation.table import CpiUpdate
+from core.jobs.on_demand import RequestJobRun
 from core.models.health.weights import SaveHealthWeights
 from core.ops import commands as ops
 from core.ops.hardening import HardeningReport, RunHardeningAudit
@@ -87,6 +88,7 @@ EXAMPLES: dict[type, Callable[[], Any]] = {
     ops.ResetMonitor: lambda: ops.ResetMonitor("disk.free"),
     IssueApiToken: lambda: IssueApiToken(987_654, "signup flow", 30),
     RevokeApiToken: lambda: RevokeApiToken(987_654),
+    RequestJobRun: lambda: RequestJobRun("metrics_refresh"),
 }
 
 
