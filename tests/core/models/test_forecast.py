@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-import time
 
 import numpy as np
 import pandas as pd
@@ -123,11 +122,15 @@ def test_forecast_follows_weekly_pattern_and_holidays(fitted):
         assert predicted[weekday_holidays].max() < 0.5 * predicted[workdays].min()
 
 
-def test_fit_is_fast_on_540_days():
+def test_fits_540_days_and_forecasts_finite_values():
+    # Its speed (<= 2 s) is measured by `python -m bench models` (forecast_fit_540_days_s),
+    # not here: a timed unit test fails on a busy machine, not on slow code.
     series = simulate_daily(seed=3, days=540)
-    start = time.perf_counter()
-    DailyBookingsForecaster().fit(series)
-    assert time.perf_counter() - start < 2.0
+    predicted = DailyBookingsForecaster(horizon=30).fit(series).predict()
+    assert len(predicted) == 30
+    assert predicted.index[0] == series.index[-1] + pd.Timedelta(days=1)
+    assert np.isfinite(predicted.to_numpy(dtype=float)).all()
+    assert (predicted["lower"] <= predicted["upper"]).all()
 
 
 def test_ets_variant():
