@@ -77,8 +77,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         responses=SERVER_ERROR,
         summary="Liveness: 200 while the process serves requests",
     )
-    def health() -> Health:
-        """Unauthenticated and cheap: it touches no database (readiness is another route)."""
+    async def health() -> Health:
+        """Unauthenticated and cheap: it touches no database (readiness is another route);
+        async, so it is answered on the event loop without a hop to the threadpool."""
         return Health(status="ok")
 
     install_docs(app)

@@ -10,6 +10,11 @@ from pydantic import PlainSerializer, WithJsonSchema
 from core.clock import ARGENTINA
 
 
+def timestamp_text(moment: datetime) -> str:
+    """``moment`` as every API timestamp is written (RFC 3339 with its offset)."""
+    return _with_offset(moment)
+
+
 def _with_offset(moment: datetime) -> str:
     # The console stores Argentine local time without an offset; a client in another
     # zone must not have to know that, so every timestamp says -03:00 (RFC 3339).

@@ -1,28 +1,35 @@
-"""/api/metrics/snapshot: the newest KPIs, each with its registry definition."""
+"""/api/metrics/snapshot: the newest KPIs, each with its registry definition.
+
+The answer is kept per process under the newest snapshot's version (one indexed query
+per request finds it), the language and the metric filter (``api.cache``): a new
+snapshot is a new answer at once. ``age_s`` is computed for each request.
+"""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import BaseModel, Field
 
 from api.auth import requires
+from api.cache import encode, json_answer, memo_of, with_fields
 from api.locale import locale_of
 from api.problems import AUTHENTICATED_ERRORS, FieldError, ProblemError, documented
 from api.types import Timestamp
 from core.auth.api_tokens import ApiCaller
 from core.auth.roles import Role
 from core.clock import now
-from core.db import read_session
+from core.db import Engine, read_session
 from core.i18n import gettext
 from core.metrics.registry import HEADLINE_KPIS, METRICS, kpi_windows
-from core.metrics.snapshots import load_latest_snapshot
+from core.metrics.snapshots import latest_version, load_latest_snapshot, load_snapshot
 
 router = APIRouter(prefix="/api/metrics", tags=["metrics"])
 READERS = (Role.ADMIN, Role.EXECUTIVE)
 MAX_KEYS = 50
+SNAPSHOT_MEMO = "metrics_snapshot"
 
 
 class KpiOut(BaseModel):
@@ -66,7 +73,7 @@ class MetricsSnapshotOut(BaseModel):
     },
     summary="The newest KPIs with their registry definitions",
 )
-def metrics_snapshot(
+async def metrics_snapshot(
     request: Request,
     _caller: Annotated[ApiCaller, Depends(requires(*READERS))],
     key: Annotated[
@@ -76,7 +83,7 @@ def metrics_snapshot(
             description="Only these metric keys (repeat the parameter); default: all.",
         ),
     ] = None,
-) -> MetricsSnapshotOut:
+) -> Response:
     """The newest snapshot's KPIs (never a recomputation), in the registry's order."""
     unknown = [k for k in key or () if k not in METRICS]
     if unknown:
@@ -89,14 +96,36 @@ def metrics_snapshot(
                 for k in unknown[:10]
             ],
         )
-    with read_session(request.app.state.engine) as session:
-        snapshot = load_latest_snapshot(session=session, frames=False)
-    if snapshot is None:
-        raise ProblemError(
-            404, "No metrics snapshot was written yet: the refresh has not run.", code="no_snapshot"
-        )
+    engine = request.app.state.engine
+    with read_session(engine) as session:
+        version = latest_version(session=session)
+    if version is None:
+        raise _no_snapshot()
     locale = locale_of(request)
-    wanted = set(key) if key else None
+    wanted = frozenset(key) if key else None
+    kept = await memo_of(request, SNAPSHOT_MEMO, None).get(
+        (version, locale, wanted), lambda: _snapshot_answer(engine, version, locale, wanted)
+    )
+    body, created_at = kept.value
+    return json_answer(with_fields(body, {"age_s": (now() - created_at).total_seconds()}))
+
+
+def _no_snapshot() -> ProblemError:
+    return ProblemError(
+        404, "No metrics snapshot was written yet: the refresh has not run.", code="no_snapshot"
+    )
+
+
+def _snapshot_answer(
+    engine: Engine, version: int, locale: str, wanted: frozenset[str] | None
+) -> tuple[bytes, datetime]:
+    """The answer for snapshot ``version`` encoded without ``age_s``, and its creation time."""
+    with read_session(engine) as session:
+        snapshot = load_snapshot(session=session, version=version, frames=False)
+        if snapshot is None:  # pruned since the version was read: a newer one exists
+            snapshot = load_latest_snapshot(session=session, frames=False)
+    if snapshot is None:
+        raise _no_snapshot()
     current, previous = kpi_windows(snapshot.as_of.date())
     metrics = []
     for metric_key, metric in METRICS.items():
@@ -119,15 +148,16 @@ def metrics_snapshot(
                 previous_like=kpi.get("previous_like"),
             )
         )
-    return MetricsSnapshotOut(
+    answer = MetricsSnapshotOut(
         version=snapshot.version,
         kind=snapshot.kind,
         created_at=snapshot.created_at,
         as_of=snapshot.as_of,
-        age_s=(now() - snapshot.created_at).total_seconds(),
+        age_s=0.0,  # per request (see metrics_snapshot)
         window_start=current[0],
         window_end=current[1],
         previous_window_start=previous[0],
         previous_window_end=previous[1],
         metrics=metrics,
     )
+    return encode(answer, exclude={"age_s"}), snapshot.created_at

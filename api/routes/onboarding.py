@@ -3,6 +3,10 @@
 ``initiate`` runs the wizard's own commands (core.workflows.onboarding.initiate) as the
 token's user; ``track`` reads one session's progress; ``success`` the Onboarding Funnel's
 numbers (core.queries.onboarding_success). HTTP in, core calls, HTTP out: no rule here.
+
+``success`` is kept per process under the newest detail snapshot's version and the
+range (``api.cache``): the numbers are that snapshot's, so a new one is a new answer.
+``track`` is read exactly on every request (two indexed queries).
 """
 
 from __future__ import annotations
@@ -13,8 +17,10 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, Header, Query, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
+from starlette.concurrency import run_in_threadpool
 
 from api.auth import actor_of, requires, requires_capability
+from api.cache import encode, json_answer, memo_of
 from api.locale import locale_of
 from api.problems import AUTHENTICATED_ERRORS, FieldError, ProblemError, documented
 from api.types import Timestamp
@@ -22,7 +28,7 @@ from core.auth.api_tokens import ApiCaller
 from core.auth.roles import ROLES, Role
 from core.clock import now
 from core.commands import execute
-from core.db import read_session
+from core.db import Engine, read_session
 from core.i18n import translator
 from core.idempotency import (
     MAX_KEY_LENGTH,
@@ -32,6 +38,7 @@ from core.idempotency import (
     request_fingerprint,
     stored_result,
 )
+from core.metrics.snapshots import latest_detail_version
 from core.queries.onboarding_success import onboarding_success
 from core.queries.onboarding_track import onboarding_progress
 from core.workflows.onboarding.drafts import SESSION_PARAM, OnboardingError
@@ -55,6 +62,7 @@ MAX_RANGE_DAYS = 3 * 366
 WIZARD_PATH = next(p.url_path for p in PAGES if p.path == "app_pages/onboarding_wizard.py")
 # Printable ASCII, no space at either end (Stripe's keys are up to 255; ours 200).
 KEY_PATTERN = r"^[\x21-\x7e]([\x20-\x7e]*[\x21-\x7e])?$"
+SUCCESS_MEMO = "onboarding_success"
 
 _EXAMPLE: dict[str, Any] = {
     "business": {
@@ -381,11 +389,11 @@ def initiate(
     },
     summary="An onboarding's steps with their times, verification and status",
 )
-def track(
+async def track(
     request: Request,
     session_id: Annotated[int, Query(ge=1, le=2**31 - 1, description="The onboarding's id.")],
     _caller: Annotated[ApiCaller, Depends(requires(*TRACK_READERS))],
-) -> TrackOut:
+) -> Response:
     """Steps as the funnel counts them: the first entry, the last valid submission."""
     locale = locale_of(request)
     try:
@@ -395,7 +403,7 @@ def track(
         if exc.code != "session_missing":
             raise
         raise ProblemError(404, exc.text(locale), code=exc.code) from None
-    return TrackOut(
+    answer = TrackOut(
         session_id=progress.session_id,
         business_name=progress.business_name,
         status=progress.status,
@@ -424,6 +432,7 @@ def track(
         ],
         resume_url=_resume_url(request, progress.session_id),
     )
+    return json_answer(encode(answer))
 
 
 def _range_problem(start: date, end: date, locale: str) -> ProblemError | None:
@@ -448,21 +457,33 @@ def _range_error(name: str, message: str) -> FieldError:
     responses=AUTHENTICATED_ERRORS,
     summary="Success rate, time to activate, automated verification, drop-off by step",
 )
-def success(
+async def success(
     request: Request,
     start: Annotated[date, Query(alias="from", description="First start day (YYYY-MM-DD).")],
     end: Annotated[date, Query(alias="to", description="Last start day, inclusive.")],
     _caller: Annotated[ApiCaller, Depends(requires(*SUCCESS_READERS))],
-) -> SuccessOut:
+) -> Response:
     """The Onboarding Funnel's numbers for sessions STARTED in the range (no tier or
     vertical filter): the same frames and functions the dashboard uses."""
     locale = locale_of(request)
     problem = _range_problem(start, end, locale)
     if problem is not None:
         raise problem
-    with read_session(request.app.state.engine) as session:
+    engine = request.app.state.engine
+    with read_session(engine) as session:
+        version = latest_detail_version(session=session)
+    if version is None:  # computed live from the database: nothing to key it on
+        return json_answer(await run_in_threadpool(_success, engine, start, end))
+    kept = await memo_of(request, SUCCESS_MEMO, None).get(
+        (version, start, end), lambda: _success(engine, start, end)
+    )
+    return json_answer(kept.value)
+
+
+def _success(engine: Engine, start: date, end: date) -> bytes:
+    with read_session(engine) as session:
         numbers = onboarding_success(session=session, start=start, end=end, at=now())
-    return SuccessOut(
+    answer = SuccessOut(
         start=numbers.start,
         end=numbers.end,
         source=numbers.source,  # type: ignore[arg-type]
@@ -487,3 +508,4 @@ def success(
             for s in numbers.steps
         ],
     )
+    return encode(answer)

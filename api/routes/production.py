@@ -14,7 +14,7 @@ from fastapi import APIRouter, Depends, Request, Response
 from pydantic import BaseModel, Field
 
 from api.auth import actor_of, requires, requires_capability
-from api.cache import cache_control, memo_of
+from api.cache import cache_control, encode, json_answer, memo_of
 from api.locale import locale_of
 from api.problems import AUTHENTICATED_ERRORS
 from api.types import Timestamp
@@ -127,20 +127,21 @@ def _overall(status: SystemStatus, at: datetime) -> Overall:
     responses=AUTHENTICATED_ERRORS,
     summary="Each component's state with evidence, the overall state, open incidents",
 )
-def systems_status(
+async def systems_status(
     request: Request,
-    response: Response,
     _caller: Annotated[ApiCaller, Depends(requires(*READERS))],
-) -> SystemStatusOut:
+) -> Response:
     """The System status page's read model (stored monitor states; nothing is measured here).
 
     Kept up to ``max_age_s`` seconds per process and language.
     """
     locale = locale_of(request)
-    memo = memo_of(request, STATUS_MEMO, STATUS_MAX_AGE_S)
-    answer, age = memo.get(locale, lambda: _system_status(request, locale))
-    response.headers["Cache-Control"] = cache_control(memo.ttl_s, age)
-    return answer
+    kept = await memo_of(request, STATUS_MEMO, STATUS_MAX_AGE_S).get(
+        locale, lambda: encode(_system_status(request, locale))
+    )
+    return json_answer(
+        kept.value, headers={"Cache-Control": cache_control(STATUS_MAX_AGE_S, kept.age_s)}
+    )
 
 
 def _system_status(request: Request, locale: str) -> SystemStatusOut:
@@ -231,18 +232,19 @@ class ReadinessOut(BaseModel):
     responses=AUTHENTICATED_ERRORS,
     summary="The launch-readiness score: each checklist item with weight, pass/fail, evidence",
 )
-def launch_readiness_route(
+async def launch_readiness_route(
     request: Request,
-    response: Response,
     _caller: Annotated[ApiCaller, Depends(requires(*READERS))],
-) -> ReadinessOut:
+) -> Response:
     """The same judgement as the System status page and ``python -m core.ops readiness``,
     kept up to ``max_age_s`` seconds per process and language."""
     locale = locale_of(request)
-    memo = memo_of(request, READINESS_MEMO, READINESS_MAX_AGE_S)
-    answer, age = memo.get(locale, lambda: _launch_readiness(request, locale))
-    response.headers["Cache-Control"] = cache_control(memo.ttl_s, age)
-    return answer
+    kept = await memo_of(request, READINESS_MEMO, READINESS_MAX_AGE_S).get(
+        locale, lambda: encode(_launch_readiness(request, locale))
+    )
+    return json_answer(
+        kept.value, headers={"Cache-Control": cache_control(READINESS_MAX_AGE_S, kept.age_s)}
+    )
 
 
 def _launch_readiness(request: Request, locale: str) -> ReadinessOut:

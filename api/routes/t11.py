@@ -2,7 +2,9 @@
 
 ``POST /execute`` queues a run of a job (``core.jobs.on_demand.RequestJobRun``): a
 scheduler process runs it under the job's usual lease, never this process;
-``GET /execution/track`` follows it.
+``GET /execution/track`` follows it (read exactly, one indexed query per request).
+``/status`` is kept a few seconds per process and ``/validation`` until what it derives
+from changes (``api.cache``).
 """
 
 from __future__ import annotations
@@ -14,14 +16,16 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.auth import actor_of, requires, requires_capability
+from api.cache import cache_control, encode, json_answer, memo_of, with_fields
 from api.locale import locale_of
 from api.problems import AUTHENTICATED_ERRORS, ProblemError, documented
-from api.types import Timestamp
+from api.types import Timestamp, timestamp_text
 from core.auth.api_tokens import ApiCaller
 from core.auth.roles import Role
 from core.clock import now
 from core.commands import execute as execute_command
-from core.db import Session, read_session
+from core.config import Settings
+from core.db import Engine, Session, read_session
 from core.i18n import gettext
 from core.jobs.on_demand import (
     REQUESTABLE_JOBS,
@@ -33,10 +37,14 @@ from core.jobs.registry import JOBS
 from core.metrics.snapshots import latest_detail_version, latest_version, load_snapshot
 from core.metrics.status import refresh_status
 from core.queries.operations import last_runs_by_job, scheduler_heartbeats
-from core.queries.validation import validation_results
+from core.queries.validation import validation_inputs, validation_results
 
 router = APIRouter(prefix="/api/t11", tags=["t11"])
 READERS = (Role.ADMIN, Role.EXECUTIVE)
+# Seconds a status answer is kept: the scheduler beats every few seconds and the
+# quickest job runs every 30 s, so 5 s shows a run's end within a sixth of its interval.
+STATUS_MAX_AGE_S = 5.0
+STATUS_MEMO, VALIDATION_MEMO = "t11_status", "t11_validation"
 
 
 class RunOut(BaseModel):
@@ -85,6 +93,13 @@ class T11StatusOut(BaseModel):
     metrics_snapshot: SnapshotOut | None = Field(description="The newest KPI snapshot.")
     detail_snapshot: SnapshotOut | None = Field(description="The dashboards' detail tables.")
     schedulers: list[SchedulerOut]
+    computed_at: Timestamp = Field(
+        description="When this answer was computed (the ages above are as of then)."
+    )
+    max_age_s: float = Field(
+        description="How long an answer is kept and served again (Cache-Control matches).",
+        examples=[STATUS_MAX_AGE_S],
+    )
 
 
 def _snapshot(session: Session, version: int | None, at: datetime) -> SnapshotOut | None:
@@ -108,13 +123,23 @@ def _snapshot(session: Session, version: int | None, at: datetime) -> SnapshotOu
     responses=AUTHENTICATED_ERRORS,
     summary="Jobs with their last runs, snapshot versions and ages, schedulers",
 )
-def t11_status(
+async def t11_status(
     request: Request, _caller: Annotated[ApiCaller, Depends(requires(*READERS))]
-) -> T11StatusOut:
-    """What the Refresh & jobs page shows, for every job declared in the registry."""
-    settings = request.app.state.settings
+) -> Response:
+    """What the Refresh & jobs page shows, for every job declared in the registry, kept
+    up to ``max_age_s`` seconds per process."""
+    engine, settings = request.app.state.engine, request.app.state.settings
+    kept = await memo_of(request, STATUS_MEMO, STATUS_MAX_AGE_S).get(
+        None, lambda: encode(_t11_status(engine, settings))
+    )
+    return json_answer(
+        kept.value, headers={"Cache-Control": cache_control(STATUS_MAX_AGE_S, kept.age_s)}
+    )
+
+
+def _t11_status(engine: Engine, settings: Settings) -> T11StatusOut:
     at = now()
-    with read_session(request.app.state.engine) as session:
+    with read_session(engine) as session:
         runs = last_runs_by_job(session=session, job_ids=[job.job_id for job in JOBS])
         metrics = _snapshot(session, latest_version(session=session), at)
         detail = _snapshot(session, latest_detail_version(session=session), at)
@@ -151,6 +176,8 @@ def t11_status(
             )
             for row in beats.itertuples()
         ],
+        computed_at=at,
+        max_age_s=STATUS_MAX_AGE_S,
     )
 
 
@@ -275,18 +302,20 @@ def execute_job(
     },
     summary="A requested job run: status, timings, rows touched, the one-line error",
 )
-def track_execution(
+async def track_execution(
     request: Request,
     _caller: Annotated[ApiCaller, Depends(requires(*READERS))],
     execution_id: Annotated[int, Query(ge=1, le=2**31 - 1, examples=[42])],
-) -> ExecutionOut:
-    """What became of a ``POST /api/t11/execute``: read from the request's own record."""
+) -> Response:
+    """What became of a ``POST /api/t11/execute``: read from the request's own record.
+
+    Never kept: one query by primary key per request, on the event loop."""
     with read_session(request.app.state.engine) as session:
         found = load_execution(session=session, execution_id=execution_id)
     if found is None:
         text = gettext(UNKNOWN_EXECUTION, locale_of(request))
         raise ProblemError(404, text.format(execution_id=execution_id), code="unknown_execution")
-    return ExecutionOut(
+    answer = ExecutionOut(
         execution_id=found.execution_id,
         job_id=found.job,
         scheduler_job_id=found.job_id,
@@ -302,6 +331,7 @@ def track_execution(
         job_run_id=found.job_run_id,
         attached=found.attached,
     )
+    return json_answer(encode(answer))
 
 
 # ------------------------------------------------------------------ validation results
@@ -341,18 +371,31 @@ class ValidationOut(BaseModel):
     responses=AUTHENTICATED_ERRORS,
     summary="The latest data-quality and model-validation results (stored, not recomputed)",
 )
-def validation(
+async def validation(
     request: Request, _caller: Annotated[ApiCaller, Depends(requires(*READERS))]
-) -> ValidationOut:
+) -> Response:
     """Data quality, incremental snapshot vs full rebuild (the restore drill), churn
     backtest vs the promotion rule, forecast MASE vs the naive forecast: the results
-    the jobs stored (``core.queries.validation``)."""
+    the jobs stored (``core.queries.validation``).
+
+    Kept per process and language until what they derive from changes (a new detail
+    snapshot, a new or newly promoted churn model, a new drill): checked per request."""
+    engine, settings = request.app.state.engine, request.app.state.settings
+    with read_session(engine) as session:
+        inputs = validation_inputs(session=session, settings=settings)
     locale = locale_of(request)
-    with read_session(request.app.state.engine) as session:
-        results = validation_results(session=session, settings=request.app.state.settings)
+    kept = await memo_of(request, VALIDATION_MEMO, None).get(
+        (inputs, locale), lambda: _validation(engine, settings, locale)
+    )
+    return json_answer(with_fields(kept.value, {"at": timestamp_text(now())}))
+
+
+def _validation(engine: Engine, settings: Settings, locale: str) -> bytes:
+    with read_session(engine) as session:
+        results = validation_results(session=session, settings=settings)
     judged = [result.passed for result in results if result.passed is not None]
-    return ValidationOut(
-        at=now(),
+    answer = ValidationOut(
+        at=now(),  # per request (see validation)
         passed=all(judged) if judged else None,
         results=[
             ValidationItemOut(
@@ -367,3 +410,4 @@ def validation(
             for result in results
         ],
     )
+    return encode(answer, exclude={"at"})

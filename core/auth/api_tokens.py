@@ -255,23 +255,33 @@ def resolve_api_token(*, session: Session, token: str | None) -> ApiCaller | Non
     """
     if not token or len(token) > _MAX_TOKEN_LENGTH or not token.startswith(TOKEN_PREFIX):
         return None
+    # The columns only, not the ORM rows: it runs on every API request.
     row = session.execute(
-        select(ApiToken, ConsoleUser)
+        select(
+            ApiToken.id,
+            ApiToken.revoked_at,
+            ApiToken.expires_at,
+            ApiToken.last_used_at,
+            ConsoleUser.id,
+            ConsoleUser.email,
+            ConsoleUser.full_name,
+            ConsoleUser.role,
+            ConsoleUser.active,
+        )
         .join(ConsoleUser, ConsoleUser.id == ApiToken.user_id)
         .where(ApiToken.token_hash == token_hash(token))
     ).one_or_none()
     if row is None:
         return None
-    stored, user = row
-    moment = now()
-    if stored.revoked_at is not None or not user.active:
+    token_id, revoked_at, expires_at, last_used_at, user_id, email, full_name, role, active = row
+    if revoked_at is not None or not active:
         return None
-    if stored.expires_at is not None and stored.expires_at <= moment:
+    if expires_at is not None and expires_at <= now():
         return None
     signed_in = SignedInUser(
-        user_id=user.id, email=user.email, full_name=user.full_name, role=user.role, method="token"
+        user_id=user_id, email=email, full_name=full_name, role=role, method="token"
     )
-    return ApiCaller(signed_in, stored.id, stored.last_used_at)
+    return ApiCaller(signed_in, token_id, last_used_at)
 
 
 def touch_api_token(*, session: Session, token_id: int, at: datetime) -> bool:

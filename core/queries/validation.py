@@ -25,13 +25,13 @@ from datetime import datetime
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from core.backup.manifest import last_drill
+from core.backup.manifest import DRILLS_FILE, last_drill
 from core.config import Settings
 from core.i18n import N_
-from core.metrics.snapshots import frame_from_bytes, latest_detail_version
+from core.metrics.snapshots import DETAIL_KIND, frame_from_bytes, latest_detail_version
 from core.models.churn.registry import PROMOTION_AUC_TOLERANCE, promoted_version
 from core.schema import MetricSnapshot, SnapshotFrame
 from core.schema.churn_models import ChurnModelVersion
@@ -75,6 +75,39 @@ class ValidationResult:
     measured_at: datetime | None
     note: str | None = None
     params: dict[str, Any] = field(default_factory=dict)
+
+
+def validation_inputs(*, session: Session, settings: Settings) -> tuple[Any, ...]:
+    """What :func:`validation_results` derives from, as a key that changes when it does.
+
+    The newest detail snapshot's version, the newest and the promoted churn model's
+    versions (one statement of three indexed lookups), and the drill file's
+    modification time and size: a reader can keep the results until one of them changes.
+
+    Parameters
+    ----------
+    session
+        A read session.
+    settings
+        The console's settings (where the backup folder and its drills are).
+    """
+    versions = session.execute(
+        select(
+            select(func.max(MetricSnapshot.version))
+            .where(MetricSnapshot.kind == DETAIL_KIND)
+            .scalar_subquery(),
+            select(func.max(ChurnModelVersion.version)).scalar_subquery(),
+            select(func.max(ChurnModelVersion.version))
+            .where(ChurnModelVersion.promoted.is_(True))
+            .scalar_subquery(),
+        )
+    ).one()
+    try:
+        drills = (settings.backups_dir / DRILLS_FILE).stat()
+        drill_key: tuple[int, int] | None = (drills.st_mtime_ns, drills.st_size)
+    except OSError:
+        drill_key = None
+    return (*versions, drill_key)
 
 
 def validation_results(*, session: Session, settings: Settings) -> list[ValidationResult]:

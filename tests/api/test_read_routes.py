@@ -25,7 +25,11 @@ READ_ROUTES = {
     "/api/metrics/snapshot": {"admin", "executive"},
 }
 ROLES = ("admin", "executive", "cs_manager", "onboarding")
-KEPT_S = {"/api/production/systems/status": 10, "/api/production/launch-readiness": 30}
+KEPT_S = {
+    "/api/production/systems/status": 10,
+    "/api/production/launch-readiness": 30,
+    "/api/t11/status": 5,
+}
 # Cheap monitors: the real watchdog opens a real incident (no scheduler beats here).
 WATCHED = tuple(
     m for m in MONITORS if m.monitor_id in {"database.reachable", "scheduler.heartbeat"}
@@ -61,7 +65,7 @@ def test_every_read_route_wants_a_token_and_the_right_role(api_world: ApiWorld, 
         if role in READ_ROUTES[path]:
             assert answer.status_code == 200, (role, answer.text)
             assert answer.headers["content-type"] == "application/json"
-            # The production read models are kept a few seconds per process (api.cache).
+            # The status read models are kept a few seconds per process (api.cache).
             kept = KEPT_S.get(path)
             control = answer.headers["cache-control"]
             if kept is None:
