@@ -51,11 +51,14 @@ def choose(page, label: str, option: str) -> None:  # type: ignore[no-untyped-de
 
 
 def save(page, expected_step: str) -> None:  # type: ignore[no-untyped-def]
+    # A run draws the step's heading before its form: until the run ends, the button on
+    # screen may still be the last step's (stale) one, and a click on it is dropped.
+    wait_for_idle(page)
     button = page.get_by_role("button", name="Save and continue")
     expect(button).to_have_count(1)  # the previous step's form has been cleared away
     button.click()
-    wait_for_idle(page)
     expect(page.get_by_role("heading", name=expected_step)).to_be_visible()
+    wait_for_idle(page)
 
 
 def paste(page, text: str) -> None:  # type: ignore[no-untyped-def]
