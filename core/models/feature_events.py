@@ -1,59 +1,52 @@
-"""Per-(tenant, day) sums of the big event tables, for point-in-time windows at many dates.
+"""Per-tenant sums of the big event tables between window bounds, for many as-of moments.
 
-The churn features count events (bookings, payments, back-office logins) in windows
-``[as_of - a days, as_of - b days)`` for many as-of moments at once. Reading the raw rows
-once per as-of date is what made training slow; here each table is aggregated once in
-SQL by tenant and local day (from the covering indexes where they exist) over the span
-every as-of date needs, and a window at any moment is then a difference of cumulative
-sums (:class:`DayGrid`). Two kinds of raw rows complete it, both few:
+The churn features count events (bookings, payments, back-office activity) in windows
+``[as_of - a days, as_of - b days)`` for many as-of moments at once. Reading the tables
+once per as-of moment is what made training slow. Here every window bound of every
+moment goes into one sorted list; the table is aggregated once per *cell* between two
+consecutive bounds (one range seek per tenant on the ``(tenant_id, time, ...)``
+covering index, grouped by tenant, as many cells as fit in one ``UNION ALL``), so each
+row is read once however many windows contain it; a window is then a difference of
+cumulative sums over the cells (:class:`CellGrid`).
 
-* *edge rows*: when an as-of moment is not a midnight, its windows start and end inside
-  a day; the rows of those partial days (``[midnight, moment)``) are read as they are
-  (:func:`edge_rows`);
-* *late rows*: a row's status is only trusted when it was last changed before the as-of
-  moment; rows started (or created) before some as-of moment and changed at or after it
-  are read as they are (:func:`late_rows`) and their status taken back out by the caller.
+A row's status is only trusted when it was last changed before the as-of moment: rows
+dated before some moment and changed at or after it (:func:`late_rows`, few) are read as
+they are, so the caller can take their status back out.
 
-Every bound is computed in Python and passed as a parameter; the only SQL function is
-the local day of a timestamp (``core.metrics.rollups.local_day``, the rollups' own), so
-the same statements run on SQLite and PostgreSQL.
+Every bound is a parameter computed in Python; the only SQL function is the local day
+of a timestamp (``core.metrics.rollups.local_day``, the rollups' own), so the same
+statements run on SQLite and PostgreSQL.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import ColumnElement, and_, func, or_, select
+from sqlalchemy import ColumnElement, and_, func, literal, or_, select, union_all
 from sqlalchemy.orm import Session
 
 from core.metrics.rollups import local_day
 
-__all__ = ["DayGrid", "day_index", "edge_rows", "late_rows", "midnight"]
+__all__ = ["CellGrid", "cell_sums", "late_rows", "to_ns"]
 
-#: Above this many rows changed since the first as-of moment, look for late rows by
-#: comparing each row's change day with its event day instead of through the
+#: Above this many rows changed since the first as-of moment, find late rows by
+#: comparing each row's change day with its event day rather than through the
 #: ``updated_at`` index.
 LATE_ROWS_SEEK = 100_000
-
-
-def midnight(moment: datetime) -> datetime:
-    return datetime.combine(moment.date(), datetime.min.time())
-
-
-def day_index(days: Any) -> np.ndarray:
-    """Days (dates, ISO strings or timestamps) as integer day numbers since 1970-01-01."""
-    values = pd.to_datetime(pd.Series(days, dtype=object)).to_numpy("datetime64[D]")
-    return values.astype("int64")
+#: Cells per statement: SQLite allows 500 terms in a compound SELECT and 32,766
+#: parameters (each cell names every tenant).
+CELLS_PER_QUERY = 100
 
 
 def to_ns(moments: Any) -> np.ndarray:
-    """Timestamps as int64 nanoseconds (NaT as the smallest int64)."""
-    return pd.to_datetime(pd.Series(moments, dtype=object)).to_numpy("datetime64[ns]").view("int64")
+    """Timestamps (datetimes or ISO strings) as int64 nanoseconds since the epoch."""
+    series = pd.to_datetime(pd.Series(list(moments), dtype=object))
+    return series.to_numpy("datetime64[ns]").view("int64")
 
 
 def ns(moment: datetime) -> int:
@@ -61,63 +54,108 @@ def ns(moment: datetime) -> int:
 
 
 @dataclass
-class DayGrid:
-    """Cumulative per-tenant, per-day sums of some measures, over ``[first, first + n)``.
+class CellGrid:
+    """Per-tenant sums (and maxima) of measures over the cells between sorted bounds.
 
-    ``tenants`` is the sorted array of tenant ids (rows of every array); day numbers are
-    :func:`day_index` values.
+    Cell ``j`` is ``[bounds[j], bounds[j + 1])``. ``cumulative[m][:, j]`` is the sum of
+    measure ``m`` over the cells before bound ``j``; ``latest[m][:, j]`` the largest
+    value (nanoseconds) of a "max" measure before bound ``j`` (NaN if none).
     """
 
     tenants: np.ndarray
-    first: int
-    n_days: int
-    cumulative: dict[str, np.ndarray]  # (n_tenants, n_days + 1), cumulative along days
+    bounds: np.ndarray  # int64 ns, sorted, unique
+    cumulative: dict[str, np.ndarray]
+    latest: dict[str, np.ndarray]
 
-    @classmethod
-    def from_rows(
-        cls,
-        rows: Sequence[Any],
-        measures: Sequence[str],
-        tenants: np.ndarray,
-        first: int,
-        n_days: int,
-    ) -> DayGrid:
-        """``rows`` are ``(tenant_id, day, *measures)`` tuples."""
-        cumulative: dict[str, np.ndarray] = {}
-        frame = pd.DataFrame([tuple(r) for r in rows], columns=["tenant_id", "day", *measures])
-        t = np.searchsorted(tenants, frame["tenant_id"].to_numpy("int64"))
-        d = day_index(frame["day"]) - first if len(frame) else np.zeros(0, dtype="int64")
-        keep = (d >= 0) & (d < n_days) & (t < len(tenants))
-        if len(frame):
-            keep &= tenants[np.minimum(t, len(tenants) - 1)] == frame["tenant_id"].to_numpy()
-        for measure in measures:
-            cells = np.zeros((len(tenants), n_days + 1))
-            values = pd.to_numeric(frame[measure]).fillna(0).to_numpy(float)
-            np.add.at(cells, (t[keep], d[keep] + 1), values[keep])
-            cumulative[measure] = np.cumsum(cells, axis=1)
-        return cls(tenants=tenants, first=first, n_days=n_days, cumulative=cumulative)
+    def _at(self, moment: datetime) -> int:
+        j = int(np.searchsorted(self.bounds, ns(moment)))
+        if j >= len(self.bounds) or self.bounds[j] != ns(moment):
+            raise KeyError(f"{moment} is not a bound of this grid")
+        return j
 
-    def sum(self, measure: str, lo_day: int, hi_day: int) -> np.ndarray:
-        """Per-tenant sum over the days ``[lo_day, hi_day)`` (clipped to the grid)."""
-        lo = min(max(lo_day - self.first, 0), self.n_days)
-        hi = min(max(hi_day - self.first, 0), self.n_days)
+    def sum(self, measure: str, lo: datetime, hi: datetime) -> np.ndarray:
+        """Per-tenant sum of ``measure`` over ``[lo, hi)``; both must be bounds."""
         c = self.cumulative[measure]
-        return c[:, max(hi, lo)] - c[:, lo]
+        return c[:, self._at(hi)] - c[:, self._at(lo)]
+
+    def max_before(self, measure: str, moment: datetime) -> np.ndarray:
+        return self.latest[measure][:, self._at(moment)]
 
 
-def edge_rows(
+def cell_sums(
     session: Session,
-    columns: Sequence[Any],
+    *,
     at: Any,
-    moments: Sequence[datetime],
+    tenant: Any,
+    tenants: np.ndarray,
+    bounds: Sequence[datetime],
+    sums: Sequence[tuple[str, Any]] = (),
+    maxima: Sequence[tuple[str, Any]] = (),
+    by: Any = None,
     where: Sequence[ColumnElement[bool]] = (),
-) -> list[Any]:
-    """Rows whose ``at`` falls in ``[midnight, moment)`` of any moment not a midnight."""
-    spans = sorted({(midnight(m), m) for m in moments if m != midnight(m)})
-    if not spans:
-        return []
-    inside = or_(*(and_(at >= lo, at < hi) for lo, hi in spans))
-    return list(session.execute(select(*columns).where(inside, *where)).all())
+) -> CellGrid | dict[Any, CellGrid]:
+    """Aggregate a table once per cell between ``bounds`` (see :class:`CellGrid`).
+
+    ``sums`` and ``maxima`` are ``(name, SQL expression)`` pairs aggregated with SUM and
+    MAX per tenant and cell (a maximum must be a timestamp). With ``by`` (a column),
+    one grid per value of it.
+    """
+    edges = sorted(set(bounds))
+    ids = [int(t) for t in tenants]
+    labels = [*(n for n, _ in sums), *(n for n, _ in maxima)]
+    keys = [] if by is None else [by]
+    columns = [
+        *(func.sum(expr).label(n) for n, expr in sums),
+        *(func.max(expr).label(n) for n, expr in maxima),
+    ]
+    rows: list[Any] = []
+    cells = list(range(len(edges) - 1))
+    for start in range(0, len(cells), CELLS_PER_QUERY):
+        parts = [
+            select(literal(j).label("cell"), tenant, *keys, *columns)
+            .where(tenant.in_(ids), at >= edges[j], at < edges[j + 1], *where)
+            .group_by(tenant, *keys)
+            for j in cells[start : start + CELLS_PER_QUERY]
+        ]
+        if parts:
+            stmt = parts[0] if len(parts) == 1 else union_all(*parts)
+            rows.extend(session.execute(stmt).all())
+    frame = pd.DataFrame(
+        [tuple(r) for r in rows], columns=["cell", "tenant_id", *(["key"] if keys else []), *labels]
+    )
+    bounds_ns = to_ns(edges) if edges else np.zeros(0, dtype="int64")
+    if by is None:
+        return _grid(frame, tenants, bounds_ns, sums, maxima)
+    return {
+        key: _grid(part, tenants, bounds_ns, sums, maxima)
+        for key, part in frame.groupby("key", dropna=True)
+    }
+
+
+def _grid(
+    frame: pd.DataFrame,
+    tenants: np.ndarray,
+    bounds: np.ndarray,
+    sums: Sequence[tuple[str, Any]],
+    maxima: Sequence[tuple[str, Any]],
+) -> CellGrid:
+    shape = (len(tenants), len(bounds))
+    pos = np.searchsorted(tenants, frame["tenant_id"].to_numpy("int64"))
+    col = frame["cell"].to_numpy("int64") + 1
+    cumulative = {}
+    for name, _ in sums:
+        cells = np.zeros(shape)
+        np.add.at(cells, (pos, col), pd.to_numeric(frame[name]).fillna(0).to_numpy(float))
+        cumulative[name] = np.cumsum(cells, axis=1)
+    latest = {}
+    for name, _ in maxima:
+        cells = np.full(shape, -np.inf)
+        known = frame[name].notna().to_numpy()
+        values = to_ns(frame[name][known]).astype(float) if known.any() else np.zeros(0)
+        np.maximum.at(cells, (pos[known], col[known]), values)
+        running = np.maximum.accumulate(cells, axis=1)
+        latest[name] = np.where(np.isfinite(running), running, np.nan)
+    return CellGrid(tenants=tenants, bounds=bounds, cumulative=cumulative, latest=latest)
 
 
 def late_rows(
@@ -134,7 +172,8 @@ def late_rows(
     With few rows changed since the first moment (scoring today) they come through the
     ``updated_at`` index. Otherwise (features of dates long past): a row is late for a
     midnight only if it changed on a later day than ``at``'s, and late for a moment
-    inside a day only if ``at`` is earlier that same day.
+    inside a day only if ``at`` is earlier that same day. The caller still checks each
+    row against each moment.
     """
     first, last = min(moments), max(moments)
     window = [at >= span_start, at < last, *where]
@@ -142,45 +181,16 @@ def late_rows(
         select(func.count()).select_from(table).where(table.updated_at >= first)
     )
     if (changed or 0) <= LATE_ROWS_SEEK:
-        return list(
-            session.execute(select(*columns).where(table.updated_at >= first, *window)).all()
-        )
-    late = local_day(table.updated_at) > local_day(at)
+        stmt = select(*columns).where(table.updated_at >= first, *window)
+        return list(session.execute(stmt).all())
     same_day = [
-        and_(at >= midnight(m), at < m, table.updated_at >= m)
+        and_(at >= _midnight(m), at < m, table.updated_at >= m)
         for m in sorted(set(moments))
-        if m != midnight(m)
+        if m != _midnight(m)
     ]
-    return list(session.execute(select(*columns).where(or_(late, *same_day), *window)).all())
+    late = or_(local_day(table.updated_at) > local_day(at), *same_day)
+    return list(session.execute(select(*columns).where(late, *window)).all())
 
 
-def day_rows(
-    session: Session,
-    at: Any,
-    measures: Sequence[Any],
-    tenant: Any,
-    start: date,
-    end: date,
-    where: Sequence[ColumnElement[bool]] = (),
-) -> list[Any]:
-    """``(tenant_id, day, *measures)`` grouped by tenant and local day of ``at``."""
-    lo = datetime.combine(start, datetime.min.time())
-    hi = datetime.combine(end, datetime.min.time())
-    day = local_day(at)
-    return list(
-        session.execute(
-            select(tenant, day, *measures).where(at >= lo, at < hi, *where).group_by(tenant, day)
-        ).all()
-    )
-
-
-def days_between(start: date, end: date) -> int:
-    return max((end - start).days, 0)
-
-
-def day_number(day: date) -> int:
-    return int((day - date(1970, 1, 1)).days)
-
-
-def shift(moment: datetime, days: int) -> datetime:
-    return moment - timedelta(days=days)
+def _midnight(moment: datetime) -> datetime:
+    return datetime.combine(moment.date(), datetime.min.time())

@@ -42,27 +42,17 @@ rows changed at or after the moment (taken back out). This relies on a row's
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import ColumnElement, case, func, select
+from sqlalchemy import ColumnElement, case, func, literal, select
 from sqlalchemy.orm import Session
 
-from core.metrics.rollups import local_day
-from core.models.feature_events import (
-    DayGrid,
-    day_index,
-    day_rows,
-    edge_rows,
-    late_rows,
-    midnight,
-    ns,
-    to_ns,
-)
+from core.models.feature_events import CellGrid, cell_sums, late_rows, ns, to_ns
 from core.schema import (
     AdminActivity,
     Booking,
@@ -86,6 +76,8 @@ HIGH_SEVERITIES = ("high", "urgent")
 BASELINE_WEEKS = 26
 #: Fewer days of history than this in the baseline window and the baseline is NaN.
 MIN_BASELINE_DAYS = 28
+#: Days the booking features look back: the baseline and the last 28 days.
+BASELINE_DAYS = 28 + 7 * BASELINE_WEEKS
 #: An intervention's effect on churn is expected to last about this long.
 TREATMENT_DAYS = 90
 _DAY = np.int64(86_400 * 10**9)
@@ -161,269 +153,192 @@ def _rows(session: Session, stmt: Any, columns: list[str]) -> pd.DataFrame:
     return pd.DataFrame([tuple(r) for r in session.execute(stmt).all()], columns=columns)
 
 
-def _days(day: date) -> int:
-    return (day - date(1970, 1, 1)).days
-
-
 @dataclass
 class _Events:
-    """One big table's per-day grid plus its edge and late rows, for window sums.
+    """One big table's cell grids (by measure) and its late rows, for window sums.
 
-    ``edges`` and ``late`` hold one row per raw row: ``pos`` (row of the tenant in the
-    grid), ``at`` (ns), the measures, and for ``late`` also ``created`` / ``updated``.
+    ``late`` holds one row per late raw row: ``pos`` (row of the tenant in the grids),
+    ``at``, ``created`` / ``updated`` (ns) and the measures.
     """
 
-    grid: DayGrid
-    edges: pd.DataFrame
+    grids: dict[str, CellGrid]
     late: pd.DataFrame
-
-    def _part(self, frame: pd.DataFrame, measure: str, mask: np.ndarray) -> np.ndarray:
-        n = len(self.grid.tenants)
-        if not len(frame) or not mask.any():
-            return np.zeros(n)
-        values = frame[measure].to_numpy(float)[mask]
-        return np.bincount(frame["pos"].to_numpy()[mask], weights=values, minlength=n)
-
-    def _edge(self, measure: str, moment: datetime) -> np.ndarray:
-        """Sum over rows in ``[midnight, moment)`` of the moment's day."""
-        at = self.edges["at"].to_numpy() if len(self.edges) else np.zeros(0, dtype="int64")
-        mask = (at >= ns(midnight(moment))) & (at < ns(moment))
-        return self._part(self.edges, measure, mask)
 
     def window(
         self, measure: str, lo: datetime, hi: datetime, as_of: datetime, known: str = ""
     ) -> np.ndarray:
-        """Per-tenant sum of ``measure`` over rows with ``at`` in ``[lo, hi)``.
+        """Per-tenant sum of ``measure`` over rows dated in ``[lo, hi)``.
 
-        ``known`` is "created" or "updated": rows whose stamp is at or after ``as_of``
+        ``known`` is "created" or "updated": rows with that stamp at or after ``as_of``
         are taken back out (not known then); "" counts every row.
         """
-        total = self.grid.sum(measure, _days(lo.date()), _days(hi.date()))
-        total = total - self._edge(measure, lo) + self._edge(measure, hi)
+        grid = self.grids[measure]
+        total = grid.sum(measure, lo, hi)
         if known and len(self.late):
             at = self.late["at"].to_numpy()
             mask = (at >= ns(lo)) & (at < ns(hi)) & (self.late[known].to_numpy() >= ns(as_of))
-            total = total - self._part(self.late, measure, mask)
+            if mask.any():
+                values = self.late[measure].to_numpy(float)[mask]
+                pos = self.late["pos"].to_numpy()[mask]
+                total = total - np.bincount(pos, weights=values, minlength=len(total))
         return total
 
 
-def _raw(rows: list[Any], columns: list[str], tenants: np.ndarray) -> pd.DataFrame:
+def _late(rows: list[Any], columns: list[str], tenants: np.ndarray) -> pd.DataFrame:
     frame = pd.DataFrame([tuple(r) for r in rows], columns=columns)
     frame = frame[frame["tenant_id"].isin(tenants)].reset_index(drop=True)
     frame["pos"] = np.searchsorted(tenants, frame["tenant_id"].to_numpy("int64"))
     for column in ("at", "created", "updated"):
         if column in frame:
-            frame[column] = to_ns(frame[column]) if len(frame) else frame[column]
+            frame[column] = to_ns(frame[column]) if len(frame) else frame[column].astype("int64")
     return frame
 
 
-def _booking_measures(frame: pd.DataFrame) -> pd.DataFrame:
-    status = frame["status"]
-    frame["n"] = 1.0
-    for name in ("completed", "no_show", "cancelled"):
-        frame[name] = (status == name).astype(float)
-    frame["gmv"] = frame["price"].astype(float) * frame["completed"]
-    frame["online"] = frame["channel"].isin(ONLINE_CHANNELS).astype(float)
-    return frame
+def _bounds(moments: Sequence[datetime], days: Sequence[int]) -> list[datetime]:
+    return sorted({m - timedelta(days=d) for m in moments for d in days})
 
 
-def _bookings(
-    session: Session, moments: list[datetime], tenants: np.ndarray, boundaries: list[datetime]
-) -> _Events:
+def _bookings(session: Session, moments: list[datetime], tenants: np.ndarray) -> _Events:
     b = Booking
-    first, last = min(moments), max(moments)
-    span_start = first - timedelta(days=28 + 7 * BASELINE_WEEKS)
-    ids = [int(t) for t in tenants]
-    status_measures = [
-        func.count(),
-        _count_if(b.status == "completed"),
-        _count_if(b.status == "no_show"),
-        _count_if(b.status == "cancelled"),
-        func.sum(case((b.status == "completed", b.price_ars), else_=0)),
-    ]
+    span_start = min(moments) - timedelta(days=BASELINE_DAYS)
     # Statuses and prices come from the covering index; the channel needs the table
-    # rows, and only for 90 days.
-    rows = day_rows(
+    # rows, so it is read for 90 days only.
+    grid = cell_sums(
         session,
-        b.start_at,
-        status_measures,
-        b.tenant_id,
-        span_start.date(),
-        last.date(),
-        [b.tenant_id.in_(ids)],
+        at=b.start_at,
+        tenant=b.tenant_id,
+        tenants=tenants,
+        bounds=_bounds(moments, (0, 28, 56, 90, BASELINE_DAYS)),
+        sums=[
+            ("n", literal(1)),
+            ("completed", case((b.status == "completed", 1), else_=0)),
+            ("no_show", case((b.status == "no_show", 1), else_=0)),
+            ("cancelled", case((b.status == "cancelled", 1), else_=0)),
+            ("gmv", case((b.status == "completed", b.price_ars), else_=0)),
+        ],
     )
-    grid = DayGrid.from_rows(
-        rows,
-        ["n", "completed", "no_show", "cancelled", "gmv"],
-        tenants,
-        _days(span_start.date()),
-        (last.date() - span_start.date()).days,
-    )
-    channel_rows = day_rows(
+    channels = cell_sums(
         session,
-        b.start_at,
-        [_count_if(b.channel.in_(ONLINE_CHANNELS))],
-        b.tenant_id,
-        (first - timedelta(days=90)).date(),
-        last.date(),
-        [b.tenant_id.in_(ids)],
+        at=b.start_at,
+        tenant=b.tenant_id,
+        tenants=tenants,
+        bounds=_bounds(moments, (0, 90)),
+        sums=[("all", literal(1)), ("online", case((b.channel.in_(ONLINE_CHANNELS), 1), else_=0))],
     )
-    online = DayGrid.from_rows(
-        channel_rows,
-        ["online"],
-        tenants,
-        _days(span_start.date()),
-        (last.date() - span_start.date()).days,
-    )
-    grid.cumulative["online"] = online.cumulative["online"]
-    raw = [b.tenant_id, b.start_at, b.status, b.price_ars, b.channel]
-    edges = _raw(
-        edge_rows(session, raw, b.start_at, boundaries, [b.tenant_id.in_(ids)]),
-        ["tenant_id", "at", "status", "price", "channel"],
-        tenants,
-    )
-    late = _raw(
-        late_rows(session, b, [*raw, b.created_at, b.updated_at], b.start_at, moments, span_start),
+    assert isinstance(grid, CellGrid) and isinstance(channels, CellGrid)
+    late = _late(
+        late_rows(
+            session,
+            b,
+            [b.tenant_id, b.start_at, b.status, b.price_ars, b.channel, b.created_at, b.updated_at],
+            b.start_at,
+            moments,
+            span_start,
+        ),
         ["tenant_id", "at", "status", "price", "channel", "created", "updated"],
         tenants,
     )
-    return _Events(grid, _booking_measures(edges), _booking_measures(late))
+    status = late["status"]
+    late["n"] = late["all"] = 1.0
+    for name in ("completed", "no_show", "cancelled"):
+        late[name] = (status == name).astype(float)
+    late["gmv"] = late["price"].astype(float) * late["completed"]
+    late["online"] = late["channel"].isin(ONLINE_CHANNELS).astype(float)
+    grids = {m: grid for m in ("n", "completed", "no_show", "cancelled", "gmv")}
+    return _Events({**grids, "all": channels, "online": channels}, late)
 
 
-def _payment_measures(frame: pd.DataFrame) -> pd.DataFrame:
-    frame["known"] = (~frame["status"].isin(["pending", "in_process"])).astype(float)
-    frame["rejected"] = (frame["status"] == "rejected").astype(float)
-    return frame
-
-
-def _payments(
-    session: Session, moments: list[datetime], tenants: np.ndarray, boundaries: list[datetime]
-) -> _Events:
+def _payments(session: Session, moments: list[datetime], tenants: np.ndarray) -> _Events:
     p = Payment
-    first, last = min(moments), max(moments)
-    span_start = first - timedelta(days=90)
-    ids = [int(t) for t in tenants]
-    rows = day_rows(
+    grid = cell_sums(
         session,
-        p.created_at,
-        [_count_if(p.status.notin_(("pending", "in_process"))), _count_if(p.status == "rejected")],
-        p.tenant_id,
-        span_start.date(),
-        last.date(),
-        [p.tenant_id.in_(ids)],
+        at=p.created_at,
+        tenant=p.tenant_id,
+        tenants=tenants,
+        bounds=_bounds(moments, (0, 90)),
+        sums=[
+            ("known", case((p.status.notin_(("pending", "in_process")), 1), else_=0)),
+            ("rejected", case((p.status == "rejected", 1), else_=0)),
+        ],
     )
-    grid = DayGrid.from_rows(
-        rows,
-        ["known", "rejected"],
-        tenants,
-        _days(span_start.date()),
-        (last.date() - span_start.date()).days,
-    )
-    raw = [p.tenant_id, p.created_at, p.status]
-    edges = _raw(
-        edge_rows(session, raw, p.created_at, boundaries, [p.tenant_id.in_(ids)]),
-        ["tenant_id", "at", "status"],
-        tenants,
-    )
-    late = _raw(
-        late_rows(session, p, [*raw, p.updated_at], p.created_at, moments, span_start),
+    assert isinstance(grid, CellGrid)
+    late = _late(
+        late_rows(
+            session,
+            p,
+            [p.tenant_id, p.created_at, p.status, p.updated_at],
+            p.created_at,
+            moments,
+            min(moments) - timedelta(days=90),
+        ),
         ["tenant_id", "at", "status", "updated"],
         tenants,
     )
-    return _Events(grid, _payment_measures(edges), _payment_measures(late))
+    late["known"] = (~late["status"].isin(["pending", "in_process"])).astype(float)
+    late["rejected"] = (late["status"] == "rejected").astype(float)
+    return _Events({"known": grid, "rejected": grid}, late)
 
 
 @dataclass
 class _Activity:
-    """Back-office logins (count and latest per day) and features used per day."""
+    """Back-office logins (counts, the latest) and features used, in cells."""
 
-    logins: _Events
-    latest: np.ndarray  # (n_tenants, n_days + 1): latest login (ns) before each day
-    first_day: int
-    features: dict[str, _Events]
+    logins: CellGrid
+    before_span: np.ndarray  # latest login (ns) before the first bound, NaN if none
+    features: dict[str, CellGrid]
+
+    def count(self, lo: datetime, hi: datetime) -> np.ndarray:
+        return self.logins.sum("n", lo, hi)
 
     def last_login(self, as_of: datetime) -> np.ndarray:
-        j = min(max(_days(as_of.date()) - self.first_day, 0), self.latest.shape[1] - 1)
-        before = self.latest[:, j].astype(float)
-        edges = self.logins.edges
-        if len(edges):
-            at = edges["at"].to_numpy()
-            mask = (at >= ns(midnight(as_of))) & (at < ns(as_of))
-            today = np.full(len(before), -np.inf)
-            np.maximum.at(today, edges["pos"].to_numpy()[mask], at[mask].astype(float))
-            before = np.fmax(before, today)
-        return np.where(np.isfinite(before), before, np.nan)
+        return np.fmax(self.logins.max_before("last", as_of), self.before_span)
 
     def distinct_features(self, lo: datetime, hi: datetime) -> np.ndarray:
-        used = [events.window("n", lo, hi, hi) > 0 for events in self.features.values()]
-        return np.sum(used, axis=0) if used else np.zeros(len(self.latest))
+        used = [grid.sum("n", lo, hi) > 0 for grid in self.features.values()]
+        return np.sum(used, axis=0) if used else np.zeros(len(self.logins.tenants))
 
 
-def _activity(
-    session: Session, moments: list[datetime], tenants: np.ndarray, boundaries: list[datetime]
-) -> _Activity:
+def _activity(session: Session, moments: list[datetime], tenants: np.ndarray) -> _Activity:
     a = AdminActivity
-    last = max(moments)
-    ids = [int(t) for t in tenants]
-    first_day = session.scalar(select(func.min(a.occurred_at)).where(a.tenant_id.in_(ids)))
-    start = first_day.date() if first_day is not None else last.date()
-    start = min(start, (min(moments) - timedelta(days=118)).date())
-    n_days = (last.date() - start).days
-    login_rows = day_rows(
+    login = a.kind == "login"
+    bounds = _bounds(moments, (0, 28, 56, 90, 118))
+    logins = cell_sums(
         session,
-        a.occurred_at,
-        [func.count(), func.max(a.occurred_at)],
-        a.tenant_id,
-        start,
-        last.date(),
-        [a.kind == "login", a.tenant_id.in_(ids)],
+        at=a.occurred_at,
+        tenant=a.tenant_id,
+        tenants=tenants,
+        bounds=bounds,
+        sums=[("n", literal(1))],
+        maxima=[("last", a.occurred_at)],
+        where=[login],
     )
-    grid = DayGrid.from_rows([r[:3] for r in login_rows], ["n"], tenants, _days(start), n_days)
-    latest = np.full((len(tenants), n_days + 1), -np.inf)
-    if login_rows:
-        frame = pd.DataFrame([tuple(r) for r in login_rows], columns=["t", "day", "n", "max"])
-        frame = frame[frame["t"].isin(tenants)]
-        pos = np.searchsorted(tenants, frame["t"].to_numpy("int64"))
-        col = day_index(frame["day"]) - _days(start) + 1
-        np.maximum.at(latest, (pos, col), to_ns(frame["max"]).astype(float))
-        latest = np.maximum.accumulate(latest, axis=1)
-    raw = [a.tenant_id, a.occurred_at, a.kind, a.feature]
-    edges = _raw(
-        edge_rows(session, raw, a.occurred_at, boundaries, [a.tenant_id.in_(ids)]),
-        ["tenant_id", "at", "kind", "feature"],
-        tenants,
-    )
-    edges["n"] = (edges["kind"] == "login").astype(float)
-    no_late = pd.DataFrame()
-    logins = _Events(grid, edges[edges["kind"] == "login"].reset_index(drop=True), no_late)
-    feature_start = (min(moments) - timedelta(days=90)).date()
-    day = local_day(a.occurred_at)
-    feature_rows = _rows(
+    assert isinstance(logins, CellGrid)
+    # The latest login before the cells, only for tenants with none in them.
+    quiet = [
+        int(t) for t, x in zip(tenants, logins.latest["last"][:, -1], strict=True) if np.isnan(x)
+    ]
+    before_span = np.full(len(tenants), np.nan)
+    if quiet:
+        older = session.execute(
+            select(a.tenant_id, func.max(a.occurred_at))
+            .where(a.tenant_id.in_(quiet), login, a.occurred_at < bounds[0])
+            .group_by(a.tenant_id)
+        ).all()
+        if older:
+            pos = np.searchsorted(tenants, [int(r[0]) for r in older])
+            before_span[pos] = to_ns([r[1] for r in older]).astype(float)
+    features = cell_sums(
         session,
-        select(a.tenant_id, a.feature, day, func.count())
-        .where(
-            a.kind == "feature",
-            a.occurred_at >= datetime.combine(feature_start, datetime.min.time()),
-            a.occurred_at < midnight(last),
-            a.tenant_id.in_(ids),
-        )
-        .group_by(a.tenant_id, a.feature, day),
-        ["tenant_id", "feature", "day", "n"],
+        at=a.occurred_at,
+        tenant=a.tenant_id,
+        tenants=tenants,
+        bounds=_bounds(moments, (0, 90)),
+        sums=[("n", literal(1))],
+        by=a.feature,
+        where=[a.kind == "feature"],
     )
-    features = {}
-    used = edges[edges["kind"] == "feature"]
-    for name in sorted(set(feature_rows["feature"].dropna()) | set(used["feature"].dropna())):
-        part = feature_rows[feature_rows["feature"] == name]
-        fgrid = DayGrid.from_rows(
-            list(part[["tenant_id", "day", "n"]].itertuples(index=False)),
-            ["n"],
-            tenants,
-            _days(feature_start),
-            (last.date() - feature_start).days,
-        )
-        fedges = used[used["feature"] == name].reset_index(drop=True).assign(n=1.0)
-        features[name] = _Events(fgrid, fedges, no_late)
-    return _Activity(logins, latest, _days(start), features)
+    assert isinstance(features, dict)
+    return _Activity(logins, before_span, features)
 
 
 @dataclass
@@ -542,16 +457,16 @@ def _one_moment(
 
     last28 = booked("n", 28, 0, "created")
     prev28 = booked("n", 56, 28, "created")
-    baseline = booked("n", 28 + 7 * BASELINE_WEEKS, 28, "created")
+    baseline = booked("n", BASELINE_DAYS, 28, "created")
     completed = booked("completed", 90, 0, "updated")
     no_show = booked("no_show", 90, 0, "updated")
     cancelled = booked("cancelled", 90, 0, "updated")
-    all90 = booked("n", 90, 0, "created")
+    all90 = booked("all", 90, 0, "created")
     online90 = booked("online", 90, 0, "created")
     out["bookings_last_28d"] = np.rint(last28).astype("int64")
     out["bookings_prev_28d"] = np.rint(prev28).astype("int64")
     out["bookings_trend"] = (last28 + 1.0) / (prev28 + 1.0)
-    base_start = pd.Timestamp(back(28 + 7 * BASELINE_WEEKS))
+    base_start = pd.Timestamp(back(BASELINE_DAYS))
     first_day = np.maximum(signup, base_start)
     base_days = ((pd.Timestamp(back(28)) - first_day) / pd.Timedelta(days=1)).clip(lower=0)
     base_days_v = base_days.to_numpy(float)
@@ -568,8 +483,8 @@ def _one_moment(
     out["payment_rejection_rate_90d"] = _ratio(rejected, known)
 
     # -- back-office activity -------------------------------------------------------
-    logins28 = activity.logins.window("n", back(28), as_of, as_of)[pos]
-    logins56 = activity.logins.window("n", back(56), back(28), as_of)[pos]
+    logins28 = activity.count(back(28), as_of)[pos]
+    logins56 = activity.count(back(56), back(28))[pos]
     out["logins_last_28d"] = np.rint(logins28).astype("int64")
     out["logins_prev_28d"] = np.rint(logins56).astype("int64")
     out["logins_trend"] = (out["logins_last_28d"] + 1.0) / (out["logins_prev_28d"] + 1.0)
@@ -636,7 +551,7 @@ def _one_moment(
         out[column] = counts.reindex(index, fill_value=0).astype("int64")
     staff = small.staff[small.staff["hired_on"] < stamp]
     out["staff_count"] = staff.groupby("tenant_id").size().reindex(index, fill_value=0)
-    logins_before = activity.logins.window("n", back(118), back(28), as_of)[pos]
+    logins_before = activity.count(back(118), back(28))[pos]
     out["logins_prev_90d"] = np.rint(logins_before).astype("int64")
     year = inv[inv["issued_on"] >= stamp - pd.Timedelta(days=365)]
     known_then = year["updated"] < moment
@@ -720,10 +635,9 @@ def churn_features_many(
     grid_tenants = tenants.index.to_numpy("int64")[ever]
     if not len(grid_tenants):
         return {m: _empty(with_extras) for m in moments}
-    boundaries = sorted({m - timedelta(days=k) for m in moments for k in (0, 28, 56, 90, 118, 210)})
-    bookings = _bookings(session, moments, grid_tenants, boundaries)
-    payments = _payments(session, moments, grid_tenants, boundaries)
-    activity = _activity(session, moments, grid_tenants, boundaries)
+    bookings = _bookings(session, moments, grid_tenants)
+    payments = _payments(session, moments, grid_tenants)
+    activity = _activity(session, moments, grid_tenants)
     small = _small_tables(session, last, ids)
     frames = {}
     for moment in moments:

@@ -25,7 +25,7 @@ import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from core.models.features import EXTRA_COLUMNS, TREATMENT_DAYS, churn_features_many
+from core.models.features import EXTRA_COLUMNS, churn_features_many
 from core.schema import Subscription, Tenant
 
 __all__ = [
