@@ -38,9 +38,11 @@ __all__ = ["CellGrid", "cell_sums", "late_rows", "to_ns"]
 #: comparing each row's change day with its event day rather than through the
 #: ``updated_at`` index.
 LATE_ROWS_SEEK = 100_000
-#: Cells per statement: SQLite allows 500 terms in a compound SELECT and 32,766
-#: parameters (each cell names every tenant).
+#: At most this many cells per statement (SQLite allows 500 terms in a compound SELECT).
 CELLS_PER_QUERY = 100
+#: At most about this many bound parameters per statement: each cell names every tenant,
+#: and SQLite allows 32,766 parameters, PostgreSQL 65,535.
+PARAMETERS_PER_QUERY = 30_000
 
 
 def to_ns(moments: Any) -> np.ndarray:
@@ -110,12 +112,13 @@ def cell_sums(
     ]
     rows: list[Any] = []
     cells = list(range(len(edges) - 1))
-    for start in range(0, len(cells), CELLS_PER_QUERY):
+    per_query = max(1, min(CELLS_PER_QUERY, PARAMETERS_PER_QUERY // (len(ids) + 8)))
+    for start in range(0, len(cells), per_query):
         parts = [
             select(literal(j).label("cell"), tenant, *keys, *columns)
             .where(tenant.in_(ids), at >= edges[j], at < edges[j + 1], *where)
             .group_by(tenant, *keys)
-            for j in cells[start : start + CELLS_PER_QUERY]
+            for j in cells[start : start + per_query]
         ]
         if parts:
             stmt = parts[0] if len(parts) == 1 else union_all(*parts)
