@@ -38,6 +38,10 @@ completed with the raw rows of partial days (a moment that is not a midnight) an
 rows changed at or after the moment (taken back out). This relies on a row's
 ``updated_at`` never preceding its ``created_at``, true of any honest stamp.
 ``churn_features`` is the same computation for one moment.
+
+Speed on the default demo data (250 tenants, 18 months, SQLite, a loaded 2-core machine):
+the 70 weekly as-of dates of training in about 55 s (about 500-600 s one date at a time);
+one as-of date about 1.5-4 s, as before (most of it reading the bookings).
 """
 
 from __future__ import annotations
