@@ -1,8 +1,8 @@
 """Churn labels and training examples: many as-of dates, point-in-time features, labels.
 
 An *example* is one tenant on one as-of date (midnight): its features as of that moment
-(``core.models.features.churn_features`` plus a few extra billing and CS signals computed
-here, also point-in-time) and whether it churned within the next 30, 60 or 90 days.
+(``core.models.features.churn_features`` plus a few extra billing and CS signals,
+``EXTRA_COLUMNS``, also point-in-time) and whether it churned within the next 30, 60 or 90 days.
 
 Churn days come from billing: a tenant churns on day ``d`` when a subscription period
 ends on ``d`` and no period of the same tenant is open on ``d``. This also finds churns
@@ -22,11 +22,11 @@ from typing import cast
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from core.models.features import FAILED_INVOICE_STATUSES, churn_features
-from core.schema import AdminActivity, CsIntervention, Invoice, Staff, Subscription, Tenant
+from core.models.features import EXTRA_COLUMNS, churn_features_many
+from core.schema import Subscription, Tenant
 
 __all__ = [
     "EXTRA_COLUMNS",
@@ -35,24 +35,12 @@ __all__ = [
     "build_examples",
     "churn_events",
     "examples_as_of",
+    "examples_as_of_many",
     "label_column",
     "labels_for",
 ]
 
 HORIZONS = (30, 60, 90)
-#: An intervention's effect on churn is expected to last about this long.
-TREATMENT_DAYS = 90
-
-EXTRA_COLUMNS = (
-    "treated_touch_90d",
-    "holdout_touch_90d",
-    "staff_count",
-    "logins_prev_90d",
-    "failed_invoices_365d",
-    "written_off_invoices_90d",
-    "days_since_price_increase",
-    "last_price_increase_pct",
-)
 
 
 def label_column(horizon: int) -> str:
@@ -123,105 +111,6 @@ def labels_for(
     return pd.Series(np.where(observed, label, np.nan), index=examples.index)
 
 
-def _extra_features(session: Session, as_of: datetime, ids: list[int]) -> pd.DataFrame:
-    """Billing and CS signals the base features lack, point-in-time like them."""
-    day = as_of.date()
-    out = pd.DataFrame(index=pd.Index(ids, name="tenant_id"), columns=list(EXTRA_COLUMNS))
-    if not ids:
-        return out.astype(float)
-    c = CsIntervention
-    touches = session.execute(
-        select(c.tenant_id, c.arm, func.count())
-        .where(
-            c.tenant_id.in_(ids),
-            c.triggered_at >= as_of - timedelta(days=TREATMENT_DAYS),
-            c.triggered_at < as_of,
-        )
-        .group_by(c.tenant_id, c.arm)
-    ).all()
-    treated = {t: n for t, arm, n in touches if arm == "treated"}
-    held_out = {t: n for t, arm, n in touches if arm == "holdout"}
-    staff = dict(
-        session.execute(
-            select(Staff.tenant_id, func.count())
-            .where(Staff.tenant_id.in_(ids), Staff.hired_on < day)
-            .group_by(Staff.tenant_id)
-        ).all()
-    )
-    a = AdminActivity
-    logins_before = dict(
-        session.execute(
-            select(a.tenant_id, func.count())
-            .where(
-                a.tenant_id.in_(ids),
-                a.kind == "login",
-                a.occurred_at >= as_of - timedelta(days=118),
-                a.occurred_at < as_of - timedelta(days=28),
-            )
-            .group_by(a.tenant_id)
-        ).all()
-    )
-    i = Invoice
-    invoice_rows = session.execute(
-        select(
-            i.tenant_id,
-            func.sum(
-                case(
-                    (
-                        and_(
-                            i.status == "written_off",
-                            i.updated_at < as_of,
-                            i.issued_on >= day - timedelta(days=90),
-                        ),
-                        1,
-                    ),
-                    else_=0,
-                )
-            ),
-            func.sum(
-                case(
-                    (and_(i.status.in_(FAILED_INVOICE_STATUSES), i.updated_at < as_of), 1), else_=0
-                )
-            ),
-        )
-        .where(i.tenant_id.in_(ids), i.issued_on >= day - timedelta(days=365), i.issued_on < day)
-        .group_by(i.tenant_id)
-    ).all()
-    written_off = {t: n for t, n, _ in invoice_rows}
-    failed_year = {t: n for t, _, n in invoice_rows}
-    # The last price update for inflation and how much it raised the MRR.
-    s = Subscription
-    periods = pd.DataFrame(
-        [
-            tuple(row)
-            for row in session.execute(
-                select(s.tenant_id, s.started_on, s.id, s.mrr_ars, s.change_reason).where(
-                    s.tenant_id.in_(ids), s.started_on < day
-                )
-            ).all()
-        ],
-        columns=["tenant_id", "started_on", "id", "mrr", "reason"],
-    ).sort_values(["tenant_id", "started_on", "id"])
-    periods["prev_mrr"] = periods.groupby("tenant_id")["mrr"].shift()
-    updates = periods[periods["reason"] == "price_update"].groupby("tenant_id").last()
-    out["treated_touch_90d"] = pd.Series(treated).reindex(out.index).fillna(0).astype("int64")
-    for column, values in (
-        ("holdout_touch_90d", held_out),
-        ("staff_count", staff),
-        ("logins_prev_90d", logins_before),
-        ("failed_invoices_365d", failed_year),
-    ):
-        out[column] = pd.Series(values, dtype=float).reindex(out.index).fillna(0).astype("int64")
-    out["written_off_invoices_90d"] = (
-        pd.Series(written_off).reindex(out.index).fillna(0).astype("int64")
-    )
-    since = (pd.Timestamp(day) - pd.to_datetime(updates["started_on"])) / pd.Timedelta(days=1)
-    out["days_since_price_increase"] = since.reindex(out.index).astype(float)
-    pct = (updates["mrr"].astype(float) / updates["prev_mrr"].astype(float) - 1.0) * 100
-    out["last_price_increase_pct"] = pct.reindex(out.index).astype(float)
-    return out
-
-
 def examples_as_of(
     *, session: Session, as_of: datetime, tenant_ids: Iterable[int] | None = None
 ) -> pd.DataFrame:
@@ -229,10 +118,20 @@ def examples_as_of(
 
     Indexed by ``tenant_id``; the base churn features then :data:`EXTRA_COLUMNS`.
     """
-    base = churn_features(session=session, as_of=as_of, tenant_ids=tenant_ids)
-    base = base[base["mrr_ars"].notna()]  # churned and not back: not a customer to score
-    extra = _extra_features(session, as_of, [int(x) for x in base.index])
-    return pd.concat([base, extra], axis=1)
+    frames = examples_as_of_many(session=session, as_ofs=[as_of], tenant_ids=tenant_ids)
+    return next(iter(frames.values()))
+
+
+def examples_as_of_many(
+    *, session: Session, as_ofs: Iterable[datetime], tenant_ids: Iterable[int] | None = None
+) -> dict[datetime, pd.DataFrame]:
+    """:func:`examples_as_of` at many moments, computed in one pass (see
+    ``core.models.features.churn_features_many``)."""
+    frames = churn_features_many(
+        session=session, as_ofs=as_ofs, tenant_ids=tenant_ids, with_extras=True
+    )
+    # Churned and not back: not a customer to score.
+    return {moment: frame[frame["mrr_ars"].notna()] for moment, frame in frames.items()}
 
 
 def build_examples(
@@ -252,8 +151,9 @@ def build_examples(
         raise ValueError("no as-of dates to build examples for")
     events = churn_events(session=session)
     parts = []
+    computed = examples_as_of_many(session=session, as_ofs=dates)
     for k, as_of in enumerate(dates):
-        rows = examples_as_of(session=session, as_of=as_of).reset_index()
+        rows = computed[pd.Timestamp(as_of).to_pydatetime()].reset_index()
         rows.insert(0, "as_of", pd.Timestamp(as_of))
         parts.append(rows)
         if progress:

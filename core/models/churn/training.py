@@ -26,7 +26,7 @@ from core.models.churn.data import (
     EXTRA_COLUMNS,
     as_of_dates,
     churn_events,
-    examples_as_of,
+    examples_as_of_many,
     label_column,
     labels_for,
 )
@@ -111,12 +111,14 @@ def load_examples(
             )
         )
     }
+    # Every date not cached is computed in one pass over the tables.
+    fresh = examples_as_of_many(session=session, as_ofs=[d for d in dates if d not in cached])
     parts = []
     for k, as_of in enumerate(dates):
         if as_of in cached:
             rows = _from_json_frame(cached[as_of])
         else:
-            computed = examples_as_of(session=session, as_of=as_of).reset_index()
+            computed = fresh[pd.Timestamp(as_of).to_pydatetime()].reset_index()
             for column in _CATEGORICAL:
                 computed[column] = computed[column].astype(object)
             payload = _to_json_frame(computed)
