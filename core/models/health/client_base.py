@@ -45,6 +45,9 @@ FIT_SAMPLE = 250
 ALIVE_THRESHOLD = 0.5
 PENALIZER = 0.001  # keeps small samples from running off to extreme parameters
 
+#: Parameters outside this range sit on a flat ridge of the likelihood (dropout barely
+#: identified): such fits are never warm-started (see ``ClientBaseFits._warm_fit``).
+INTERIOR = (1e-3, 1e3)
 #: Bumped when the fitting input or procedure changes: older stored fits are not reused.
 FIT_VERSION = 1
 _UNIT_DAYS = 7.0  # recency and T in weeks, as rfm_summary(time_unit_days=7)
@@ -147,22 +150,23 @@ class ClientBaseFits:
         """The tenant's fitted model on ``sample`` (the fitting input of ``day``)."""
         fingerprint = fit_fingerprint(sample)
         known = [f for f in (self._recent.get(tenant_id), self.stored.get(tenant_id)) if f]
-        model = BGNBD(penalizer_coef=PENALIZER, warm_start=True)
         same = next((f for f in known if f.fingerprint == fingerprint), None)
         if same is not None:
+            model = BGNBD(penalizer_coef=PENALIZER)
             model.params_ = dict(same.params)
             self.reused += 1
         else:
-            if known:
-                # the nearest day's parameters: the optimum moves little from day to day
-                nearest = min(known, key=lambda f: abs((f.day - day).days))
-                model.params_ = dict(nearest.params)
-                self.warm += 1
-            else:
+            # the nearest day's parameters: the optimum moves little from day to day
+            nearest = min(known, key=lambda f: abs((f.day - day).days), default=None)
+            model = self._warm_fit(sample, nearest.params) if nearest else None
+            if model is None:
+                model = BGNBD(penalizer_coef=PENALIZER)
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore", ConvergenceWarning)
+                    model.fit(sample)
                 self.cold += 1
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", ConvergenceWarning)
-                model.fit(sample)
+            else:
+                self.warm += 1
         entry = StoredFit(fingerprint, dict(model.params_), day)
         self._recent[tenant_id] = entry
         previous = self.stored.get(tenant_id)
@@ -170,6 +174,34 @@ class ClientBaseFits:
             self.stored[tenant_id] = entry
             self.changed.add(tenant_id)
         return model
+
+    @staticmethod
+    def _warm_fit(sample: pd.DataFrame, start: Mapping[str, float]) -> BGNBD | None:
+        """A fit started from ``start`` alone, or None where it may not match a cold fit.
+
+        On an interior optimum a warm start lands where the three cold starts do (see
+        tests/core/models/test_health_fit_cache.py). Near the corner where the dropout
+        parameters run off towards 0 or infinity the penalized likelihood is almost flat
+        and the point reached depends on where the search began: there, and on any
+        convergence warning, the caller fits cold, as before caching.
+        """
+        if not _interior(start):
+            return None
+        model = BGNBD(penalizer_coef=PENALIZER, warm_start=True)
+        model.params_ = dict(start)
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", ConvergenceWarning)
+            try:
+                model.fit(sample)
+            except ConvergenceWarning:
+                return None
+        return model if _interior(model.params_) else None
+
+
+def _interior(params: Mapping[str, float]) -> bool:
+    """Every parameter within ``INTERIOR`` (a well identified optimum)."""
+    low, high = INTERIOR
+    return all(low < float(value) < high for value in params.values())
 
 
 class VisitHistory:

@@ -34,7 +34,7 @@ from core.models.health.client_base import (
     client_base_for_day,
     load_visits,
 )
-from core.models.health.components import component_scores, health_signals
+from core.models.health.components import component_scores, health_signals_for_days
 from core.models.health.definitions import (
     BANDS,
     COMPONENT_LABELS,
@@ -169,7 +169,8 @@ def iter_health_scores(
 ) -> Iterator[tuple[date, pd.DataFrame]]:
     """(day, :func:`health_scores_as_of`) for several days, newest first, in one pass.
 
-    The clients' visits are read once for all the days; each tenant's client-base fit
+    The clients' visits, feature uses and invoices are read once for all the days (the
+    churn features are still computed day by day); each tenant's client-base fit
     is reused or warm-started from ``fits`` (default: the stored fits, see
     ``core.models.health.fits``; the caller that stores scores also saves ``fits``).
     """
@@ -180,8 +181,7 @@ def iter_health_scores(
     if fits is None:
         fits = load_fits(session=session)
     history = VisitHistory(load_visits(session, wanted[-1], wanted[0]))
-    for day in wanted:
-        signals = health_signals(session, day)
+    for day, signals in health_signals_for_days(session, wanted):
         base = client_base_for_day(history, day, tenant_ids=signals.index, fits=fits)
         yield day, _score(signals, base, weights)
 
