@@ -124,6 +124,8 @@ class BGNBD(BaseEstimator):
         Number of customers the model was fitted on.
     """
 
+    params_: dict[str, float]  # declared for type checkers; set by fit
+
     def __init__(self, penalizer_coef: float = 0.0, warm_start: bool = False) -> None:
         self.penalizer_coef = penalizer_coef
         self.warm_start = warm_start

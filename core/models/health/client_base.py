@@ -151,22 +151,23 @@ class ClientBaseFits:
         fingerprint = fit_fingerprint(sample)
         known = [f for f in (self._recent.get(tenant_id), self.stored.get(tenant_id)) if f]
         same = next((f for f in known if f.fingerprint == fingerprint), None)
+        # the nearest day's parameters: the optimum moves little from day to day
+        nearest = min(known, key=lambda f: abs((f.day - day).days), default=None)
+        warm = None
+        if same is None and nearest is not None:
+            warm = self._warm_fit(sample, nearest.params)
+        model = BGNBD(penalizer_coef=PENALIZER)
         if same is not None:
-            model = BGNBD(penalizer_coef=PENALIZER)
             model.params_ = dict(same.params)
             self.reused += 1
+        elif warm is not None:
+            model = warm
+            self.warm += 1
         else:
-            # the nearest day's parameters: the optimum moves little from day to day
-            nearest = min(known, key=lambda f: abs((f.day - day).days), default=None)
-            model = self._warm_fit(sample, nearest.params) if nearest else None
-            if model is None:
-                model = BGNBD(penalizer_coef=PENALIZER)
-                with warnings.catch_warnings():
-                    warnings.simplefilter("ignore", ConvergenceWarning)
-                    model.fit(sample)
-                self.cold += 1
-            else:
-                self.warm += 1
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", ConvergenceWarning)
+                model.fit(sample)
+            self.cold += 1
         entry = StoredFit(fingerprint, dict(model.params_), day)
         self._recent[tenant_id] = entry
         previous = self.stored.get(tenant_id)

@@ -8,7 +8,7 @@ and warm-started fits) and by the job that stores them equals it within float to
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 import numpy as np
 import pandas as pd
@@ -25,8 +25,9 @@ from data.generate import generate_demo_data
 from tests.core.models.reference_health import reference_health_scores_for_days
 
 TODAY = date(2026, 4, 10)
-# Today, yesterday and weekly points back to the start of the backfill: the job's days.
-DAYS = sorted({TODAY, TODAY - timedelta(days=1), *wanted_days(TODAY)[::5]})
+T0 = datetime(2026, 4, 10, 0, 30)
+# Some of the job's days: today, the two before, and weekly points back to its first.
+DAYS = sorted({*wanted_days(TODAY)[-3:], *wanted_days(TODAY)[:12:6]})
 SHARES = ["score", *SCORE_COLUMNS, "share_clients_lapsed"]
 # Scores (0-100) and shares agree to 1e-6. A warm-started fit stops within the optimizer's
 # tolerance of the cold optimum (parameters ~1e-5 relative), and expected active clients,
@@ -68,8 +69,13 @@ def test_one_pass_and_the_job_equal_the_previous_implementation(generated: str) 
     for day in DAYS:
         _assert_same(reference[day], vectorized[day], day)
 
-    # The job: the whole backfill in one pass, stored with the tenants' fits.
+    # The job, in one pass, stored with the tenants' fits. Its other days are marked
+    # stored beforehand (a row each), so it computes exactly DAYS.
+    with Session(engine) as session, session.begin():
+        for day in sorted(set(wanted_days(TODAY)) - set(DAYS)):
+            session.add(HealthScore(tenant_id=0, day=day, missing=[], computed_at=T0))
     first = update_health_scores(engine, today=TODAY)
+    assert first["days"] == [day.isoformat() for day in DAYS]
     assert first["fits"]["cold"] > 0 and first["fits"]["reused"] == 0
     with Session(engine) as session:
         stored_fits = session.scalar(select(HealthClientBaseFit.tenant_id).limit(1))
