@@ -169,6 +169,8 @@ def health_signals_for_days(
     invoices = _invoice_rows(session, wanted[-1], wanted[0])
     for day in wanted:
         moment = as_of_moment(day)
+        # Day by day until the churn features come in bulk for many moments (issue 18's
+        # churn part): then one call for all of ``wanted`` replaces this one.
         features = churn_features(session=session, as_of=moment)
         ids = [int(t) for t in features.index]
         if ids:
