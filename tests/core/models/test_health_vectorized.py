@@ -8,7 +8,7 @@ and warm-started fits) and by the job that stores them equals it within float to
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 import numpy as np
 import pandas as pd
