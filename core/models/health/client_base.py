@@ -69,17 +69,23 @@ def load_visits(session: Session, first_as_of: date, last_as_of: date) -> pd.Dat
     b = Booking
     low = datetime.combine(first_as_of - timedelta(days=WINDOW_DAYS), time())
     high = datetime.combine(last_as_of, time())
-    # Timestamps come back as text and only their day is parsed: converting two
-    # million DateTime values one by one would cost more than the query.
-    rows = session.execute(
-        select(
-            b.tenant_id,
-            b.customer_id,
-            cast(b.start_at, String),
-            cast(b.updated_at, String),
-            b.price_ars,
-        ).where(b.status == "completed", b.start_at >= low, b.start_at < high)
-    ).all()
+    # Timestamps come back as text and only their day is parsed (numpy truncates each
+    # string to its first 10 characters): converting two million DateTime values one
+    # by one would cost more than the query. Core, not the ORM session: the ORM's row
+    # processing took most of the time for this many rows.
+    rows = (
+        session.connection()
+        .execute(
+            select(
+                b.tenant_id,
+                b.customer_id,
+                cast(b.start_at, String),
+                cast(b.updated_at, String),
+                b.price_ars,
+            ).where(b.status == "completed", b.start_at >= low, b.start_at < high)
+        )
+        .all()
+    )
     if not rows:
         return pd.DataFrame(
             {
@@ -95,8 +101,8 @@ def load_visits(session: Session, first_as_of: date, last_as_of: date) -> pd.Dat
         {
             "tenant_id": np.asarray(tenant, dtype="int64"),
             "customer_id": np.asarray(customer, dtype="int64"),
-            "day": np.array([s[:10] for s in start], dtype="datetime64[D]"),
-            "known_day": np.array([s[:10] for s in updated], dtype="datetime64[D]"),
+            "day": np.array(start, dtype="U10").astype("datetime64[D]"),
+            "known_day": np.array(updated, dtype="U10").astype("datetime64[D]"),
             "amount": np.asarray(amount, dtype="float64"),
         }
     )
