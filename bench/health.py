@@ -3,6 +3,10 @@
 `python -m bench health --database-url sqlite:////tmp/x/copy.db --json PATH` on a COPY of
 bench/results/bench_default.db (the run writes health rows into it). Reports wall and
 CPU seconds: the CPU figure is what the job costs on an idle machine.
+
+:func:`health_ms_per_tenant_day` is the issue-18 figure (target <= 10 ms), also for
+`python -m bench startup`: CPU per tenant-day of the job's first run (today and the
+history backfill, one pass, no stored fits), read-only.
 """
 
 from __future__ import annotations
@@ -10,10 +14,11 @@ from __future__ import annotations
 import argparse
 import json
 import time
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import Engine, delete, func, select
 from sqlalchemy.orm import Session
 
 from core.db import create_engine_for
@@ -29,7 +34,46 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def _timed(fn):  # type: ignore[no-untyped-def]
     wall, cpu = time.perf_counter(), time.process_time()
     result = fn()
-    return result, round(time.perf_counter() - wall, 2), round(time.process_time() - cpu, 2)
+    return result, round(time.perf_counter() - wall, 3), round(time.process_time() - cpu, 3)
+
+
+def health_ms_per_tenant_day(engine: Engine, *, today: date) -> dict[str, Any]:
+    """CPU ms per tenant-day of the health job's first run, and of the next day's run.
+
+    ``health_ms_per_tenant_day``: the job's days as of ``today`` (``wanted_days``: the
+    last 14 days and Mondays back 120 days) scored in one pass with an empty client-base
+    fit cache, as on the first run after the data is written. ``..._daily``: ``today``
+    alone, scored with the fits of the day before (the job's steady state, once a day).
+    Read-only: nothing is stored.
+    """
+    from core.models.health.client_base import ClientBaseFits
+    from core.models.health.job import wanted_days
+    from core.models.health.score import health_scores_for_days
+
+    fits = ClientBaseFits()
+    with Session(engine) as session:
+        history, wall, cpu = _timed(
+            lambda: health_scores_for_days(session, wanted_days(today), fits=fits)
+        )
+    tenant_days = sum(len(frame) for frame in history.values())
+    first_run = {"cold": fits.cold, "warm": fits.warm, "reused": fits.reused}
+    before = ClientBaseFits()
+    with Session(engine) as session:
+        health_scores_for_days(session, [today - timedelta(days=1)], fits=before)
+        daily, daily_wall, daily_cpu = _timed(
+            lambda: health_scores_for_days(session, [today], fits=before)
+        )
+    tenants = max(len(daily[today]), 1)
+    return {
+        "health_ms_per_tenant_day": round(1000 * cpu / max(tenant_days, 1), 1),
+        "health_tenant_days": tenant_days,
+        "health_first_run_cpu_s": cpu,
+        "health_first_run_wall_s": wall,
+        "health_first_run_fits": first_run,
+        "health_ms_per_tenant_day_daily": round(1000 * daily_cpu / tenants, 1),
+        "health_daily_cpu_s": daily_cpu,
+        "health_daily_wall_s": daily_wall,
+    }
 
 
 def run(args: argparse.Namespace) -> int:
@@ -44,6 +88,7 @@ def run(args: argparse.Namespace) -> int:
         session.execute(delete(HealthScore))
         session.commit()
     today = last.date() + timedelta(days=1)  # the day after the data's last activity
+    per_tenant_day = health_ms_per_tenant_day(engine, today=today)
     with Session(engine) as session:
         scores, day_wall, day_cpu = _timed(lambda: health_scores_as_of(session, today))
     first, first_wall, first_cpu = _timed(lambda: update_health_scores(engine, today=today))
@@ -61,6 +106,7 @@ def run(args: argparse.Namespace) -> int:
         "rerun_days": len(second["days"]),
         "rerun_wall_s": second_wall,
         "detail_frames_wall_s": frames_wall,
+        **per_tenant_day,
         "bands": scores["band"].value_counts().to_dict(),
         "missing": scores["missing"].astype(str).value_counts().to_dict(),
     }

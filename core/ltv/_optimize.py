@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 from scipy.optimize import minimize
-from threadpoolctl import threadpool_limits
+from threadpoolctl import ThreadpoolController
 
 from core.ltv._validation import FloatArray
 
@@ -18,6 +18,18 @@ _LOG_BOUND = 30.0
 _GRADIENT_TOLERANCE = 1e-4
 # beyond exp(±15) (3e6 or 3e-7) an estimate is running off along a flat likelihood
 _LOG_EXTREME = 15.0
+
+
+# Finding the loaded BLAS libraries costs about 10 ms: done once, not on every fit (a
+# health-score backfill fits thousands of small models).
+_THREADPOOLS: ThreadpoolController | None = None
+
+
+def _blas_single_threaded() -> Any:
+    global _THREADPOOLS
+    if _THREADPOOLS is None:
+        _THREADPOOLS = ThreadpoolController()
+    return _THREADPOOLS.limit(limits=1, user_api="blas")
 
 
 class ConvergenceWarning(UserWarning):
@@ -57,7 +69,7 @@ def fit_log_params(
     best = None
     # L-BFGS-B calls BLAS on vectors of 2-4 numbers: threads only add overhead (10x
     # slower fits on a busy machine), so they are switched off while it runs.
-    with threadpool_limits(limits=1, user_api="blas"):
+    with _blas_single_threaded():
         for start in starts:
             x0 = np.log(np.asarray(start, dtype=float))
             result = minimize(

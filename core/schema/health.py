@@ -4,7 +4,9 @@
 band, every component's 0-100 score (NULL when the component was missing that day) and
 the list of missing components. ``console_health_weights`` holds the weight of each
 component per tier as edited on the Customer Health page; a tier/component without a row
-uses the default in ``core.models.health.weights``.
+uses the default in ``core.models.health.weights``. ``console_health_client_base_fits``
+caches each tenant's BG/NBD fit of the client-base component (issue 18), so a refit is
+warm-started and skipped when the tenant's fitting input did not change.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from core.clock import now
 from core.schema.base import Base
 
-__all__ = ["HealthScore", "HealthWeight"]
+__all__ = ["HealthClientBaseFit", "HealthScore", "HealthWeight"]
 
 
 class HealthScore(Base):
@@ -54,3 +56,23 @@ class HealthWeight(Base):
     weight: Mapped[float] = mapped_column(Float)
     updated_by: Mapped[int | None] = mapped_column(Integer, nullable=True)  # console user
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=now, onupdate=now)
+
+
+class HealthClientBaseFit(Base):
+    """A tenant's latest BG/NBD fit for the client-base component (a cache, rebuildable).
+
+    ``fingerprint`` digests the exact fitting input (the sampled RFM summary, the
+    penalizer and ``core.models.health.client_base.FIT_VERSION``); ``day`` is the as-of
+    day of that input.
+    """
+
+    __tablename__ = "console_health_client_base_fits"
+
+    tenant_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    day: Mapped[date] = mapped_column(Date)
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    r: Mapped[float] = mapped_column(Float)
+    alpha: Mapped[float] = mapped_column(Float)
+    a: Mapped[float] = mapped_column(Float)
+    b: Mapped[float] = mapped_column(Float)
+    fitted_at: Mapped[datetime] = mapped_column(DateTime, default=now)

@@ -11,17 +11,23 @@ still being active. The component uses:
 Point in time: a visit counts when it started before ``as_of`` *and* its row was last
 changed before ``as_of`` (so its "completed" status was known then).
 
-Speed. Reading the visits dominates (about 2 M rows for a year of the default demo
-data); one read serves many as-of days (:func:`client_base_signals`). Each tenant's
-model is fitted on at most ``FIT_SAMPLE`` of its clients (a fixed random sample; the
-four parameters need no more) and then applied to all of them. Measured on the default
-demo data: see ``bench/results/health.json``.
+Speed (issue 18). One read of the visits serves every as-of day of a pass
+(:class:`VisitHistory`: the visits reduced once to distinct client-days, so a day's RFM
+summary of every tenant is a mask and a few numpy reductions). Each tenant's model is
+fitted on at most ``FIT_SAMPLE`` of its clients (a fixed random sample; the four
+parameters need no more) and then applied to all of them. Fits are cached per tenant
+(:class:`ClientBaseFits`, stored in ``console_health_client_base_fits`` by the job):
+the same fitting input (fingerprint) reuses the stored parameters, a changed one is
+refitted starting from them (warm start, one start instead of three). Measured with
+``bench.health.health_ms_per_tenant_day``.
 """
 
 from __future__ import annotations
 
+import hashlib
 import warnings
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
 import numpy as np
@@ -29,7 +35,7 @@ import pandas as pd
 from sqlalchemy import String, cast, select
 from sqlalchemy.orm import Session
 
-from core.ltv import BGNBD, ConvergenceWarning, rfm_summary
+from core.ltv import BGNBD, ConvergenceWarning
 from core.schema import Booking
 
 WINDOW_DAYS = 365
@@ -38,6 +44,13 @@ MIN_REPEAT_CLIENTS = 10  # the dropout process needs some repeat visits to be id
 FIT_SAMPLE = 250
 ALIVE_THRESHOLD = 0.5
 PENALIZER = 0.001  # keeps small samples from running off to extreme parameters
+
+#: Parameters outside this range sit on a flat ridge of the likelihood (dropout barely
+#: identified): such fits are never warm-started (see ``ClientBaseFits._warm_fit``).
+INTERIOR = (1e-3, 1e3)
+#: Bumped when the fitting input or procedure changes: older stored fits are not reused.
+FIT_VERSION = 1
+_UNIT_DAYS = 7.0  # recency and T in weeks, as rfm_summary(time_unit_days=7)
 
 COLUMNS = (
     "clients_seen",
@@ -56,17 +69,23 @@ def load_visits(session: Session, first_as_of: date, last_as_of: date) -> pd.Dat
     b = Booking
     low = datetime.combine(first_as_of - timedelta(days=WINDOW_DAYS), time())
     high = datetime.combine(last_as_of, time())
-    # Timestamps come back as text and only their day is parsed: converting two
-    # million DateTime values one by one would cost more than the query.
-    rows = session.execute(
-        select(
-            b.tenant_id,
-            b.customer_id,
-            cast(b.start_at, String),
-            cast(b.updated_at, String),
-            b.price_ars,
-        ).where(b.status == "completed", b.start_at >= low, b.start_at < high)
-    ).all()
+    # Timestamps come back as text and only their day is parsed (numpy truncates each
+    # string to its first 10 characters): converting two million DateTime values one
+    # by one would cost more than the query. Core, not the ORM session: the ORM's row
+    # processing took most of the time for this many rows.
+    rows = (
+        session.connection()
+        .execute(
+            select(
+                b.tenant_id,
+                b.customer_id,
+                cast(b.start_at, String),
+                cast(b.updated_at, String),
+                b.price_ars,
+            ).where(b.status == "completed", b.start_at >= low, b.start_at < high)
+        )
+        .all()
+    )
     if not rows:
         return pd.DataFrame(
             {
@@ -82,8 +101,8 @@ def load_visits(session: Session, first_as_of: date, last_as_of: date) -> pd.Dat
         {
             "tenant_id": np.asarray(tenant, dtype="int64"),
             "customer_id": np.asarray(customer, dtype="int64"),
-            "day": np.array([s[:10] for s in start], dtype="datetime64[D]"),
-            "known_day": np.array([s[:10] for s in updated], dtype="datetime64[D]"),
+            "day": np.array(start, dtype="U10").astype("datetime64[D]"),
+            "known_day": np.array(updated, dtype="U10").astype("datetime64[D]"),
             "amount": np.asarray(amount, dtype="float64"),
         }
     )
@@ -96,17 +115,169 @@ def _empty() -> pd.DataFrame:
     )
 
 
-def _tenant_base(summary: pd.DataFrame, tenant_id: int) -> tuple[float, float] | None:
-    """(expected active clients, share active) of one tenant, or None if not computable."""
-    if len(summary) < MIN_CLIENTS or int((summary["frequency"] > 0).sum()) < MIN_REPEAT_CLIENTS:
-        return None
-    sample = summary
-    if len(summary) > FIT_SAMPLE:
-        sample = summary.sample(n=FIT_SAMPLE, random_state=tenant_id)
-    try:
+@dataclass(frozen=True)
+class StoredFit:
+    """One tenant's BG/NBD parameters, the fingerprint of the input they were fitted on
+    and the as-of day of that input."""
+
+    fingerprint: str
+    params: Mapping[str, float]
+    day: date
+
+
+def fit_fingerprint(sample: pd.DataFrame) -> str:
+    """A digest of exactly what a fit sees: its summary rows, the penalizer, the version."""
+    digest = hashlib.blake2b(digest_size=16)
+    digest.update(f"{FIT_VERSION}|{PENALIZER!r}|".encode())
+    for column in ("frequency", "recency", "T"):
+        digest.update(np.ascontiguousarray(sample[column].to_numpy(dtype="float64")).tobytes())
+    return digest.hexdigest()
+
+
+@dataclass
+class ClientBaseFits:
+    """Per-tenant cache of the client-base BG/NBD fits.
+
+    ``stored`` is what the database holds (the newest day's fit of each tenant, see
+    ``core.models.health.fits``). :meth:`fit` reuses a fit whose fingerprint matches,
+    else refits warm-started from the tenant's nearest known parameters (cold, three
+    starts, when there are none). ``changed`` names the tenants whose stored entry a
+    caller should write back; ``reused``, ``warm`` and ``cold`` count what happened.
+    """
+
+    stored: dict[int, StoredFit] = field(default_factory=dict)
+    changed: set[int] = field(default_factory=set)
+    reused: int = 0
+    warm: int = 0
+    cold: int = 0
+    _recent: dict[int, StoredFit] = field(default_factory=dict)
+
+    def fit(self, tenant_id: int, sample: pd.DataFrame, day: date) -> BGNBD:
+        """The tenant's fitted model on ``sample`` (the fitting input of ``day``)."""
+        fingerprint = fit_fingerprint(sample)
+        known = [f for f in (self._recent.get(tenant_id), self.stored.get(tenant_id)) if f]
+        same = next((f for f in known if f.fingerprint == fingerprint), None)
+        # the nearest day's parameters: the optimum moves little from day to day
+        nearest = min(known, key=lambda f: abs((f.day - day).days), default=None)
+        warm = None
+        if same is None and nearest is not None:
+            warm = self._warm_fit(sample, nearest.params)
+        model = BGNBD(penalizer_coef=PENALIZER)
+        if same is not None:
+            model.params_ = dict(same.params)
+            self.reused += 1
+        elif warm is not None:
+            model = warm
+            self.warm += 1
+        else:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", ConvergenceWarning)
+                model.fit(sample)
+            self.cold += 1
+        entry = StoredFit(fingerprint, dict(model.params_), day)
+        self._recent[tenant_id] = entry
+        previous = self.stored.get(tenant_id)
+        if previous is None or (day >= previous.day and previous.fingerprint != fingerprint):
+            self.stored[tenant_id] = entry
+            self.changed.add(tenant_id)
+        return model
+
+    @staticmethod
+    def _warm_fit(sample: pd.DataFrame, start: Mapping[str, float]) -> BGNBD | None:
+        """A fit started from ``start`` alone, or None where it may not match a cold fit.
+
+        On an interior optimum a warm start lands where the three cold starts do (see
+        tests/core/models/test_health_fit_cache.py). Near the corner where the dropout
+        parameters run off towards 0 or infinity the penalized likelihood is almost flat
+        and the point reached depends on where the search began: there, and on any
+        convergence warning, the caller fits cold, as before caching.
+        """
+        if not _interior(start):
+            return None
+        model = BGNBD(penalizer_coef=PENALIZER, warm_start=True)
+        model.params_ = dict(start)
         with warnings.catch_warnings():
-            warnings.simplefilter("ignore", ConvergenceWarning)
-            model = BGNBD(penalizer_coef=PENALIZER).fit(sample)
+            warnings.simplefilter("error", ConvergenceWarning)
+            try:
+                model.fit(sample)
+            except ConvergenceWarning:
+                return None
+        return model if _interior(model.params_) else None
+
+
+def _interior(params: Mapping[str, float]) -> bool:
+    """Every parameter within ``INTERIOR`` (a well identified optimum)."""
+    low, high = INTERIOR
+    return all(low < float(value) < high for value in params.values())
+
+
+class VisitHistory:
+    """Completed visits reduced once to distinct (client, day) pairs, for many as-of days.
+
+    A pair counts as of ``as_of`` when its day is in the 365-day window before it and one
+    of its visits was known (last changed) before ``as_of``. Pairs are kept sorted by
+    client then day, so a client's first and last visit days are at the ends of its run.
+    Clients belong to one tenant (``customers.tenant_id``).
+    """
+
+    def __init__(self, visits: pd.DataFrame) -> None:
+        pairs = pd.DataFrame(
+            {
+                "customer_id": visits["customer_id"].to_numpy(dtype="int64"),
+                "day": visits["day"].to_numpy(dtype="datetime64[D]").astype("int64"),
+                "known": visits["known_day"].to_numpy(dtype="datetime64[D]").astype("int64"),
+                "tenant_id": visits["tenant_id"].to_numpy(dtype="int64"),
+            }
+        )
+        pairs = pairs.groupby(["customer_id", "day"], sort=True, as_index=False).agg(
+            known=("known", "min"), tenant_id=("tenant_id", "first")
+        )
+        self.customer = pairs["customer_id"].to_numpy()
+        self.day = pairs["day"].to_numpy()
+        self.known = pairs["known"].to_numpy()
+        self.tenant = pairs["tenant_id"].to_numpy()
+
+    def summary(self, as_of: date, tenant_ids: Iterable[int] | None = None) -> pd.DataFrame:
+        """The RFM summary (``frequency``, ``recency``, ``T`` in weeks, as ``rfm_summary``
+        with ``calibration_end = as_of - 1 day``) of every client seen, with ``tenant_id``;
+        indexed by ``customer_id``, sorted."""
+        cut = int(np.datetime64(as_of, "D").astype("int64"))
+        keep = (self.day >= cut - WINDOW_DAYS) & (self.day < cut) & (self.known < cut)
+        if tenant_ids is not None:
+            keep &= np.isin(self.tenant, np.fromiter(tenant_ids, dtype="int64"))
+        customer, day, tenant = self.customer[keep], self.day[keep], self.tenant[keep]
+        clients, first_at, counts = np.unique(customer, return_index=True, return_counts=True)
+        first = day[first_at]
+        last = day[first_at + counts - 1]
+        end = cut - 1
+        summary = pd.DataFrame(
+            {
+                "frequency": (counts - 1).astype("int64"),
+                "recency": (last - first) / _UNIT_DAYS,
+                "T": (end - first) / _UNIT_DAYS,
+                "tenant_id": tenant[first_at],
+            },
+            index=pd.Index(clients, name="customer_id"),
+        )
+        return summary
+
+
+def _fit_sample(summary: pd.DataFrame, tenant_id: int) -> pd.DataFrame:
+    """At most ``FIT_SAMPLE`` clients, a fixed random sample per tenant."""
+    if len(summary) <= FIT_SAMPLE:
+        return summary
+    return summary.sample(n=FIT_SAMPLE, random_state=tenant_id)
+
+
+def _tenant_base(
+    summary: pd.DataFrame, tenant_id: int, day: date, fits: ClientBaseFits
+) -> tuple[float, float] | None:
+    """(expected active clients, share active) of one tenant, or None if not computable."""
+    frequency = summary["frequency"].to_numpy()
+    if len(summary) < MIN_CLIENTS or int((frequency > 0).sum()) < MIN_REPEAT_CLIENTS:
+        return None
+    try:
+        model = fits.fit(tenant_id, _fit_sample(summary, tenant_id), day)
         alive = model.prob_alive(summary).to_numpy()
     except ValueError:
         return None
@@ -115,33 +286,39 @@ def _tenant_base(summary: pd.DataFrame, tenant_id: int) -> tuple[float, float] |
     return float(alive.sum()), float(np.mean(alive >= ALIVE_THRESHOLD))
 
 
-def client_base_as_of(
-    visits: pd.DataFrame, as_of: date, tenant_ids: Iterable[int] | None = None
+def client_base_for_day(
+    history: VisitHistory,
+    as_of: date,
+    tenant_ids: Iterable[int] | None = None,
+    fits: ClientBaseFits | None = None,
 ) -> pd.DataFrame:
     """Per tenant (index): clients seen in the window and the BG/NBD client-base figures.
 
-    ``visits`` as from :func:`load_visits`; ``tenant_ids`` restricts the (costly) fits
-    to those tenants. Tenants that cannot be scored have NaN in
-    ``expected_active_clients``, ``share_clients_active`` and ``share_clients_lapsed``.
+    Parameters
+    ----------
+    history : VisitHistory
+        The visits of a span of as-of days (from :func:`load_visits`), reduced once.
+    as_of : date
+        The day scored; visits known before its first instant count.
+    tenant_ids : iterable of int, optional
+        Restrict the (costly) fits to these tenants.
+    fits : ClientBaseFits, optional
+        The fit cache to use and update (a fresh, empty one by default).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``clients_seen``, ``expected_active_clients``, ``share_clients_active``
+        and ``share_clients_lapsed``; NaN in the last three where a tenant cannot be
+        scored (too few clients or repeat clients, or a failed fit).
     """
-    cut = np.datetime64(as_of, "D")
-    start = cut - np.timedelta64(WINDOW_DAYS, "D")
-    day = visits["day"].to_numpy(dtype="datetime64[D]")
-    known = visits["known_day"].to_numpy(dtype="datetime64[D]")
-    keep = (day >= start) & (day < cut) & (known < cut)
-    if tenant_ids is not None:
-        keep &= visits["tenant_id"].isin(list(tenant_ids)).to_numpy()
-    seen = visits[keep]
-    if seen.empty:
+    fits = fits if fits is not None else ClientBaseFits()
+    summary = history.summary(as_of, tenant_ids)
+    if summary.empty:
         return _empty()
-    summary = rfm_summary(
-        seen.rename(columns={"day": "date"}), as_of - timedelta(days=1), time_unit_days=7
-    )
-    owner = seen.groupby("customer_id")["tenant_id"].first()
-    summary["tenant_id"] = owner.reindex(summary.index).to_numpy()
     rows = {}
     for tenant_id, part in summary.groupby("tenant_id", sort=True):
-        result = _tenant_base(part, int(tenant_id))
+        result = _tenant_base(part, int(tenant_id), as_of, fits)
         active, share = (np.nan, np.nan) if result is None else result
         rows[int(tenant_id)] = (float(len(part)), active, share, 1.0 - share)
     out = pd.DataFrame.from_dict(rows, orient="index", columns=list(COLUMNS))
@@ -149,10 +326,20 @@ def client_base_as_of(
     return out
 
 
-def client_base_signals(session: Session, days: Iterable[date]) -> dict[date, pd.DataFrame]:
-    """:func:`client_base_as_of` for several as-of days from one read of the visits."""
+def client_base_as_of(
+    visits: pd.DataFrame, as_of: date, tenant_ids: Iterable[int] | None = None
+) -> pd.DataFrame:
+    """:func:`client_base_for_day` straight from a visits frame (as from :func:`load_visits`)."""
+    return client_base_for_day(VisitHistory(visits), as_of, tenant_ids)
+
+
+def client_base_signals(
+    session: Session, days: Iterable[date], fits: ClientBaseFits | None = None
+) -> dict[date, pd.DataFrame]:
+    """:func:`client_base_for_day` for several as-of days from one read of the visits."""
     wanted = sorted(set(days))
     if not wanted:
         return {}
-    visits = load_visits(session, wanted[0], wanted[-1])
-    return {day: client_base_as_of(visits, day) for day in wanted}
+    history = VisitHistory(load_visits(session, wanted[0], wanted[-1]))
+    fits = fits if fits is not None else ClientBaseFits()
+    return {day: client_base_for_day(history, day, fits=fits) for day in wanted}

@@ -37,12 +37,13 @@ client_base             share of the tenant's clients of the last 365 days still
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, select
 from sqlalchemy.orm import Session
 
 from core.models.features import FAILED_INVOICE_STATUSES, churn_features
@@ -80,20 +81,28 @@ def as_of_moment(as_of: date) -> datetime:
     return datetime.combine(as_of, time())
 
 
-def _feature_use(session: Session, as_of: datetime, tenant_ids: list[int]) -> pd.DataFrame:
+def _feature_rows(session: Session, first: datetime, last: datetime) -> pd.DataFrame:
+    """Uses of the tracked features that any moment in ``[first, last]`` can count."""
     a = AdminActivity
     rows = session.execute(
-        select(a.tenant_id, a.feature, func.count())
-        .where(
-            a.tenant_id.in_(tenant_ids),
-            a.occurred_at >= as_of - timedelta(days=FEATURE_DAYS),
-            a.occurred_at < as_of,
+        select(a.tenant_id, a.feature, a.occurred_at).where(
+            a.occurred_at >= first - timedelta(days=FEATURE_DAYS),
+            a.occurred_at < last,
             a.kind == "feature",
             a.feature.in_(TRACKED_FEATURES),
         )
-        .group_by(a.tenant_id, a.feature)
     ).all()
-    used = pd.DataFrame([tuple(r) for r in rows], columns=["tenant_id", "feature", "n"])
+    used = pd.DataFrame([tuple(r) for r in rows], columns=["tenant_id", "feature", "at"])
+    used["at"] = pd.to_datetime(used["at"])
+    return used
+
+
+def _feature_use(used: pd.DataFrame, as_of: datetime, tenant_ids: list[int]) -> pd.DataFrame:
+    """Whether each tenant used each tracked feature in the 90 days before ``as_of``."""
+    recent = (used["at"] >= pd.Timestamp(as_of - timedelta(days=FEATURE_DAYS))) & (
+        used["at"] < pd.Timestamp(as_of)
+    )
+    used = used[recent]
     out = pd.DataFrame(index=pd.Index(tenant_ids, name="tenant_id"))
     for feature in TRACKED_FEATURES:
         ids = set(used.loc[used["feature"] == feature, "tenant_id"])
@@ -101,19 +110,29 @@ def _feature_use(session: Session, as_of: datetime, tenant_ids: list[int]) -> pd
     return out
 
 
-def _invoice_signals(session: Session, as_of: datetime, tenant_ids: list[int]) -> pd.DataFrame:
-    """Invoices issued in the last 180 days: how many, failed (known), late."""
-    day = as_of.date()  # a date is known once its whole day is over
+def _invoice_rows(session: Session, first: date, last: date) -> pd.DataFrame:
+    """Invoices issued in the 180 days before any day in ``[first, last]``."""
     i = Invoice
     rows = session.execute(
-        select(i.tenant_id, i.due_on, i.paid_on, i.status, i.updated_at).where(
-            i.tenant_id.in_(tenant_ids),
-            and_(i.issued_on >= day - timedelta(days=BILLING_DAYS), i.issued_on < day),
+        select(i.tenant_id, i.issued_on, i.due_on, i.paid_on, i.status, i.updated_at).where(
+            and_(i.issued_on >= first - timedelta(days=BILLING_DAYS), i.issued_on < last)
         )
     ).all()
-    inv = pd.DataFrame(
-        [tuple(r) for r in rows], columns=["tenant_id", "due_on", "paid_on", "status", "updated"]
+    return pd.DataFrame(
+        [tuple(r) for r in rows],
+        columns=["tenant_id", "issued_on", "due_on", "paid_on", "status", "updated"],
     )
+
+
+def _invoice_signals(
+    invoices: pd.DataFrame, as_of: datetime, tenant_ids: list[int]
+) -> pd.DataFrame:
+    """Invoices issued in the last 180 days: how many, failed (known), late."""
+    day = as_of.date()  # a date is known once its whole day is over
+    issued = invoices["issued_on"]
+    window = (issued >= day - timedelta(days=BILLING_DAYS)) & (issued < day)
+    inv = invoices[window & invoices["tenant_id"].isin(tenant_ids)].drop(columns="issued_on")
+    inv = inv.reset_index(drop=True)
     out = pd.DataFrame(index=pd.Index(tenant_ids, name="tenant_id"))
     if inv.empty:
         out["invoices_180d"] = 0
@@ -134,21 +153,40 @@ def _invoice_signals(session: Session, as_of: datetime, tenant_ids: list[int]) -
     return out.join(grouped).fillna(0).astype("int64")
 
 
+def health_signals_for_days(
+    session: Session, days: Iterable[date]
+) -> Iterator[tuple[date, pd.DataFrame]]:
+    """(day, :func:`health_signals`) for several days, newest first.
+
+    The feature uses and invoices of the whole span are read once; the churn features
+    are computed day by day (``core.models.features.churn_features``).
+    """
+    wanted = sorted(set(days), reverse=True)
+    if not wanted:
+        return
+    first, last = as_of_moment(wanted[-1]), as_of_moment(wanted[0])
+    used = _feature_rows(session, first, last)
+    invoices = _invoice_rows(session, wanted[-1], wanted[0])
+    for day in wanted:
+        moment = as_of_moment(day)
+        # Day by day until the churn features come in bulk for many moments (issue 18's
+        # churn part): then one call for all of ``wanted`` replaces this one.
+        features = churn_features(session=session, as_of=moment)
+        ids = [int(t) for t in features.index]
+        if ids:
+            features = features.join(_feature_use(used, moment, ids))
+            features = features.join(_invoice_signals(invoices, moment, ids))
+            features["signup_days"] = features["tenure_days"].astype(float)
+        yield day, features
+
+
 def health_signals(session: Session, as_of: date) -> pd.DataFrame:
     """Raw signals of every tenant alive at ``as_of`` (indexed by tenant_id).
 
     Columns: those of ``churn_features`` plus ``uses_reminders``, ``uses_payments``,
     ``invoices_180d``, ``failed_invoices``, ``late_invoices`` and ``signup_days``.
     """
-    moment = as_of_moment(as_of)
-    features = churn_features(session=session, as_of=moment)
-    ids = [int(t) for t in features.index]
-    if not ids:
-        return features
-    features = features.join(_feature_use(session, moment, ids))
-    features = features.join(_invoice_signals(session, moment, ids))
-    features["signup_days"] = features["tenure_days"].astype(float)
-    return features
+    return next(iter(health_signals_for_days(session, [as_of])))[1]
 
 
 def _mean_available(parts: list[pd.Series]) -> pd.Series:

@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 
 from core.clock import now
 from core.db import write_unit
+from core.models.health.fits import load_fits, save_fits
 from core.models.health.score import iter_health_scores, store_scores
 from core.models.health.weights import weights_changed_at
 from core.schema import HealthScore
@@ -67,14 +68,18 @@ def update_health_scores(engine: Engine, *, today: date | None = None) -> dict[s
     rows = 0
     with Session(engine) as session:
         days = days_to_compute(session=session, today=today)
+        fits = load_fits(session=session)
         # Newest first, each day committed on its own: today's scores are there within
         # a minute even on the first run, and an interrupted backfill keeps what it did.
-        for day, scores in iter_health_scores(session, days):
+        # The client-base fits changed by a day are stored with it.
+        for day, scores in iter_health_scores(session, days, fits=fits):
             session.rollback()  # end the read transaction before writing
             with write_unit(engine) as writer:
                 rows += store_scores(session=writer, day=day, scores=scores)
+                save_fits(session=writer, fits=fits)
     return {
         "days": [day.isoformat() for day in days],
         "rows": rows,
+        "fits": {"reused": fits.reused, "warm": fits.warm, "cold": fits.cold},
         "seconds": round(time.perf_counter() - started, 2),
     }

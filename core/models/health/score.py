@@ -28,8 +28,13 @@ from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session
 
 from core.clock import now
-from core.models.health.client_base import client_base_as_of, load_visits
-from core.models.health.components import component_scores, health_signals
+from core.models.health.client_base import (
+    ClientBaseFits,
+    VisitHistory,
+    client_base_for_day,
+    load_visits,
+)
+from core.models.health.components import component_scores, health_signals_for_days
 from core.models.health.definitions import (
     BANDS,
     COMPONENT_LABELS,
@@ -39,6 +44,7 @@ from core.models.health.definitions import (
     band_of,
     trend_of,
 )
+from core.models.health.fits import load_fits
 from core.schema import HealthScore, HealthWeight
 
 __all__ = [
@@ -159,17 +165,24 @@ def iter_health_scores(
     session: Session,
     days: Iterable[date],
     weights: Mapping[str, Mapping[str, float]] | None = None,
+    fits: ClientBaseFits | None = None,
 ) -> Iterator[tuple[date, pd.DataFrame]]:
-    """(day, :func:`health_scores_as_of`) for several days, newest first, reading the
-    clients' visits once."""
+    """(day, :func:`health_scores_as_of`) for several days, newest first, in one pass.
+
+    The clients' visits, feature uses and invoices are read once for all the days (the
+    churn features are still computed day by day); each tenant's client-base fit
+    is reused or warm-started from ``fits`` (default: the stored fits, see
+    ``core.models.health.fits``; the caller that stores scores also saves ``fits``).
+    """
     wanted = sorted(set(days), reverse=True)
     if not wanted:
         return
     weights = weights or load_weights(session=session)
-    visits = load_visits(session, wanted[-1], wanted[0])
-    for day in wanted:
-        signals = health_signals(session, day)
-        base = client_base_as_of(visits, day, tenant_ids=signals.index)
+    if fits is None:
+        fits = load_fits(session=session)
+    history = VisitHistory(load_visits(session, wanted[-1], wanted[0]))
+    for day, signals in health_signals_for_days(session, wanted):
+        base = client_base_for_day(history, day, tenant_ids=signals.index, fits=fits)
         yield day, _score(signals, base, weights)
 
 
@@ -177,9 +190,10 @@ def health_scores_for_days(
     session: Session,
     days: Iterable[date],
     weights: Mapping[str, Mapping[str, float]] | None = None,
+    fits: ClientBaseFits | None = None,
 ) -> dict[date, pd.DataFrame]:
-    """:func:`health_scores_as_of` for several days, reading the clients' visits once."""
-    return dict(iter_health_scores(session, days, weights))
+    """:func:`health_scores_as_of` for several days in one pass (see :func:`iter_health_scores`)."""
+    return dict(iter_health_scores(session, days, weights, fits))
 
 
 def health_scores_as_of(session: Session, as_of: date) -> pd.DataFrame:
