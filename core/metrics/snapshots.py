@@ -50,8 +50,13 @@ def write_snapshot(
     kpis: dict[str, dict[str, float | None]],
     frames: dict[str, pd.DataFrame],
     job_run_id: int | None = None,
+    encoded_frames: dict[str, bytes] | None = None,
 ) -> int:
-    """Store a new snapshot and return its version (the caller commits)."""
+    """Store a new snapshot and return its version (the caller commits).
+
+    ``encoded_frames`` are stored as given: tables copied from a previous snapshot
+    (``frame_to_bytes`` output) need no decoding and encoding again.
+    """
     connection = session.connection()  # Core statements: this runs every 30 s
     if connection.dialect.name == "postgresql":
         # The refresh and the detail job both write snapshots; without this two of them
@@ -72,13 +77,17 @@ def write_snapshot(
             "kpis": kpis,
         },
     )
-    connection.execute(
-        insert(SnapshotFrame),
-        [
-            {"version": version, "name": name, "data": frame_to_bytes(frame)}
-            for name, frame in frames.items()
-        ],
-    )
+    rows = [
+        {"version": version, "name": name, "data": frame_to_bytes(frame)}
+        for name, frame in frames.items()
+    ]
+    rows += [
+        {"version": version, "name": name, "data": data}
+        for name, data in (encoded_frames or {}).items()
+        if name not in frames
+    ]
+    if rows:
+        connection.execute(insert(SnapshotFrame), rows)
     return version
 
 
