@@ -68,6 +68,8 @@ def dashboard_frames_job(context: JobContext) -> JobOutcome:
         write_guard=guard,
         slow_cadence_s=settings.detail_refresh_s,
     )
+    if result.version is None and not result.errors:
+        return JobOutcome(skipped=True, detail={"reason": "no detail table is due"})
     return JobOutcome(
         rows_touched=result.rows,
         detail={

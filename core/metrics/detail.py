@@ -336,7 +336,8 @@ def refresh_detail_frames(
                     states[provider.name] = replace(before, mode=FAILED)
             timings[provider.name] = round(time.perf_counter() - started, 4)
     modes = {name: state.mode for name, state in states.items()}
-    if not frames and not encoded:
+    if not frames and (not encoded or (not errors and set(modes.values()) == {KEPT})):
+        # Nothing computed: no new snapshot (the kept one says how old its tables are).
         return DetailResult(version=None, timings=timings, errors=errors, modes=modes)
     # A detail snapshot's "kpis" hold its run's bookkeeping, not KPI values.
     bookkeeping: dict[str, Any] = {
