@@ -24,6 +24,8 @@ SNAPSHOTS_KEPT = 20
 # Detail snapshots (core/metrics/detail.py) are large and slow-moving: keep a few.
 DETAIL_KIND = "detail"
 DETAIL_SNAPSHOTS_KEPT = 3
+# Frames named with this prefix are a provider's private state (core/metrics/detail.py).
+PRIVATE_PREFIX = "_"
 # PostgreSQL advisory lock that serializes the allocation of snapshot versions.
 SNAPSHOT_LOCK_KEY = 7_301_001
 
@@ -140,16 +142,20 @@ def load_snapshot(
     version: int,
     frames: bool = True,
     names: Sequence[str] | None = None,
+    private: bool = True,
 ) -> Snapshot | None:
     """The snapshot ``version``; with ``frames=False`` only its header and KPIs (no frame
     is read: the API's KPI route needs a few hundred bytes, not megabytes); with ``names``
-    only those frames."""
+    only those frames; with ``private=False`` none of the providers' private frames
+    (named ``_...``: state an incremental provider keeps for its next run, not for pages)."""
     header = session.get(MetricSnapshot, version)
     if header is None:
         return None
     query = select(SnapshotFrame.name, SnapshotFrame.data).where(SnapshotFrame.version == version)
     if names is not None:
         query = query.where(SnapshotFrame.name.in_(list(names)))
+    if not private:
+        query = query.where(~SnapshotFrame.name.startswith(PRIVATE_PREFIX, autoescape=True))
     rows = session.execute(query).all() if frames else []
     return Snapshot(
         version=header.version,

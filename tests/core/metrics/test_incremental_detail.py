@@ -60,7 +60,7 @@ def assert_equal_to_full(engine: Engine, providers: list[FrameProvider]) -> None
 
 
 def test_some_providers_are_incremental() -> None:
-    assert {p.name for p in INCREMENTAL_PROVIDERS} >= {"regions"}
+    assert {p.name for p in INCREMENTAL_PROVIDERS} >= {"regions", "finance"}
 
 
 @settings(
