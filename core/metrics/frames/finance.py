@@ -346,13 +346,48 @@ def _recompute(
         ledger.mismatches = _replace(old, mismatches, gone)
 
 
-def _by_day(cells: set[tuple[int, date]], lo: date, hi: date) -> dict[date, list[int]]:
-    """Touched cells inside [lo, hi), as day -> sorted tenant ids."""
-    out: dict[date, set[int]] = {}
-    for tenant_id, day in cells:
-        if lo <= day < hi:
-            out.setdefault(day, set()).add(tenant_id)
-    return {day: sorted(tenants) for day, tenants in sorted(out.items())}
+def _in_cells(frame: pd.DataFrame, cells: set[tuple[int, date]]) -> np.ndarray:
+    """Rows of a ledger part whose (tenant_id, day) is one of ``cells``."""
+    if frame.empty or not cells:
+        return np.zeros(len(frame), dtype=bool)
+    keys = pd.MultiIndex.from_arrays(
+        [frame["tenant_id"].astype("int64"), pd.to_datetime(frame["day"])]
+    )
+    wanted = pd.MultiIndex.from_tuples([(t, pd.Timestamp(d)) for t, d in cells])
+    return np.asarray(keys.isin(wanted))
+
+
+def _recompute_cells(
+    ledger: Ledger, conn: Connection, cells: set[tuple[int, date]], *, payments: bool
+) -> None:
+    """Recompute the ledger's payment (or reconciliation) cells among ``cells``.
+
+    One indexed query per touched day (its tenants only) and one vectorised drop of the
+    stale rows: a run costs its touched cells, not the ledger's size.
+    """
+    # Today's bookings are never reconciled (covered_to is the day after the as-of day).
+    last = ledger.covered_to - timedelta(days=1 if payments else 2)
+    cells = {(t, d) for t, d in cells if ledger.covered_from <= d <= last}
+    if not cells:
+        return
+    by_day: dict[date, list[int]] = {}
+    for tenant_id, day in sorted(cells):
+        by_day.setdefault(day, []).append(tenant_id)
+    nxt = timedelta(days=1)
+    if payments:
+        fresh = [payment_cells(conn, day, day + nxt, ids) for day, ids in by_day.items()]
+        ledger.payments = _concat(ledger.payments, ~_in_cells(ledger.payments, cells), fresh)
+        return
+    pairs = [reconciliation_cells(conn, day, day + nxt, ids) for day, ids in by_day.items()]
+    ledger.recon = _concat(ledger.recon, ~_in_cells(ledger.recon, cells), [p[0] for p in pairs])
+    ledger.mismatches = _concat(
+        ledger.mismatches, ~_in_cells(ledger.mismatches, cells), [p[1] for p in pairs]
+    )
+
+
+def _concat(kept: pd.DataFrame, keep: np.ndarray, fresh: list[pd.DataFrame]) -> pd.DataFrame:
+    parts = [frame for frame in (kept[keep], *fresh) if not frame.empty]
+    return pd.concat(parts, ignore_index=True) if parts else kept.iloc[0:0]
 
 
 def update_ledger(
@@ -393,12 +428,8 @@ def update_ledger(
         _recompute(ledger, conn, covered_from, end)
     else:
         assert touched is not None
-        lo, hi = ledger.covered_from, ledger.covered_to
-        for day, tenants in _by_day(set(touched.payments), lo, hi).items():
-            _recompute(ledger, conn, day, day + timedelta(days=1), tenants, recon=False)
-        reconciled = set(touched.bookings) | set(touched.paid_bookings)
-        for day, tenants in _by_day(reconciled, lo, hi).items():
-            _recompute(ledger, conn, day, day + timedelta(days=1), tenants, payments=False)
+        _recompute_cells(ledger, conn, set(touched.payments), payments=True)
+        _recompute_cells(ledger, conn, touched.cells("bookings", "paid_bookings"), payments=False)
         if end > ledger.covered_to:  # the day turned: yesterday can now be reconciled
             new_from = ledger.covered_to - timedelta(days=1)
             ledger.covered_to = end
@@ -496,9 +527,11 @@ def job_frames(*, session: Session, as_of: date) -> dict[str, pd.DataFrame]:
 def finance_frames(session: Session, as_of: date, ledger: Ledger) -> dict[str, pd.DataFrame]:
     """The page's frames derived from a ledger, plus the ledger's own (private) frames."""
     since = pd.Timestamp(as_of - timedelta(days=MISMATCH_DAYS))
-    mismatches = ledger.mismatches
-    mismatches = mismatches[pd.to_datetime(mismatches["day"]) >= since]
-    mismatches = mismatches.sort_values(["day", "booking_id"], ascending=False).head(MISMATCH_ROWS)
+    # Older mismatches are never listed again (the window only moves forward): the stored
+    # ledger keeps the listed window only (a few percent of the history's rows).
+    ledger.mismatches = ledger.mismatches[pd.to_datetime(ledger.mismatches["day"]) >= since]
+    mismatches = ledger.mismatches.sort_values(["day", "booking_id"], ascending=False)
+    mismatches = mismatches.head(MISMATCH_ROWS)
     coverage = pd.DataFrame(
         {
             "covered_from": [pd.Timestamp(ledger.covered_from)],

@@ -12,6 +12,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pandas as pd
+import pytest
 from hypothesis import HealthCheck, given, settings
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
@@ -25,6 +26,7 @@ from core.metrics.detail import (
     discover_providers,
     refresh_detail_frames,
 )
+from core.metrics.frames import finance
 from core.metrics.refresh import refresh_metrics
 from core.metrics.snapshots import latest_detail_version, load_snapshot
 from tests.conftest import truncate_all
@@ -32,6 +34,13 @@ from tests.core.metrics.test_incremental_refresh import AS_OF, apply_batch, batc
 from tests.factories import add_booking
 
 INCREMENTAL_PROVIDERS = [p for p in discover_providers() if p.incremental]
+
+
+@pytest.fixture(autouse=True)
+def whole_finance_history(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A full computation adds older finance history within a time budget; on a loaded
+    machine it could stop short of what the incremental runs reached. Compare whole ones."""
+    monkeypatch.setattr(finance, "BACKFILL_BUDGET_S", 1e9)
 
 
 def stored_frames(engine: Engine) -> dict[str, pd.DataFrame]:
