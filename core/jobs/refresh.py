@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from core.jobs.spec import JobContext, JobOutcome, refresh_lease_s
 from core.locks import release, try_acquire
-from core.metrics.detail import detail_is_due, refresh_detail_frames
+from core.metrics.detail import refresh_detail_frames
 from core.metrics.refresh import refresh_metrics
 from core.metrics.snapshots import latest_version
 from core.metrics.status import REFRESH_JOB_ID
@@ -52,17 +52,24 @@ def _refresh_lease(
 
 
 def dashboard_frames_job(context: JobContext) -> JobOutcome:
+    """Runs at the refresh interval: incremental providers fold in the tenant-days touched
+    since their last run; the others are recomputed every ``BARBERPRO_DETAIL_REFRESH_S``
+    and kept in between (``core/metrics/detail.py``)."""
     engine, settings = context.engine, context.settings
     with Session(engine) as session:
         has_metrics = latest_version(session=session) is not None
-        due = detail_is_due(session=session, max_age_s=settings.detail_refresh_s)
     if not has_metrics:  # rollup-based tables wait for the first refresh
         return JobOutcome(skipped=True, detail={"reason": "no metrics snapshot yet"})
-    if not due and not context.requested:
-        return JobOutcome(skipped=True, detail={"reason": "the detail tables are recent"})
     # The tables are written under the refresh's lease, so no snapshot changes meanwhile.
     guard = _refresh_lease(engine, context.scheduler_id, lease_s=refresh_lease_s(settings))
-    result = refresh_detail_frames(engine, job_run_id=context.run_id, write_guard=guard)
+    result = refresh_detail_frames(
+        engine,
+        job_run_id=context.run_id,
+        write_guard=guard,
+        slow_cadence_s=settings.detail_refresh_s,
+    )
+    if result.version is None and not result.errors:
+        return JobOutcome(skipped=True, detail={"reason": "no detail table is due"})
     return JobOutcome(
         rows_touched=result.rows,
         detail={
@@ -70,5 +77,6 @@ def dashboard_frames_job(context: JobContext) -> JobOutcome:
             "frames": result.frames,
             "timings": result.timings,
             "errors": result.errors,
+            "modes": result.modes,
         },
     )

@@ -31,8 +31,8 @@ JOBS: list[JobSpec] = [
     ),
     JobSpec(
         DETAIL_JOB_ID,
-        "Recompute the dashboards' detail tables when they are older than "
-        "BARBERPRO_DETAIL_REFRESH_S",
+        "Update the dashboards' detail tables from the changed tenant-days (providers that "
+        "cannot be incremental: every BARBERPRO_DETAIL_REFRESH_S)",
         dashboard_frames_job,
         record_skips=False,
         statement_timeout_s=300.0,  # the data-quality scans: 16 s at the default scale

@@ -24,6 +24,8 @@ SNAPSHOTS_KEPT = 20
 # Detail snapshots (core/metrics/detail.py) are large and slow-moving: keep a few.
 DETAIL_KIND = "detail"
 DETAIL_SNAPSHOTS_KEPT = 3
+# Frames named with this prefix are a provider's private state (core/metrics/detail.py).
+PRIVATE_PREFIX = "_"
 # PostgreSQL advisory lock that serializes the allocation of snapshot versions.
 SNAPSHOT_LOCK_KEY = 7_301_001
 
@@ -50,8 +52,13 @@ def write_snapshot(
     kpis: dict[str, dict[str, float | None]],
     frames: dict[str, pd.DataFrame],
     job_run_id: int | None = None,
+    encoded_frames: dict[str, bytes] | None = None,
 ) -> int:
-    """Store a new snapshot and return its version (the caller commits)."""
+    """Store a new snapshot and return its version (the caller commits).
+
+    ``encoded_frames`` are stored as given: tables copied from a previous snapshot
+    (``frame_to_bytes`` output) need no decoding and encoding again.
+    """
     connection = session.connection()  # Core statements: this runs every 30 s
     if connection.dialect.name == "postgresql":
         # The refresh and the detail job both write snapshots; without this two of them
@@ -72,13 +79,17 @@ def write_snapshot(
             "kpis": kpis,
         },
     )
-    connection.execute(
-        insert(SnapshotFrame),
-        [
-            {"version": version, "name": name, "data": frame_to_bytes(frame)}
-            for name, frame in frames.items()
-        ],
-    )
+    rows = [
+        {"version": version, "name": name, "data": frame_to_bytes(frame)}
+        for name, frame in frames.items()
+    ]
+    rows += [
+        {"version": version, "name": name, "data": data}
+        for name, data in (encoded_frames or {}).items()
+        if name not in frames
+    ]
+    if rows:
+        connection.execute(insert(SnapshotFrame), rows)
     return version
 
 
@@ -131,16 +142,20 @@ def load_snapshot(
     version: int,
     frames: bool = True,
     names: Sequence[str] | None = None,
+    private: bool = True,
 ) -> Snapshot | None:
     """The snapshot ``version``; with ``frames=False`` only its header and KPIs (no frame
     is read: the API's KPI route needs a few hundred bytes, not megabytes); with ``names``
-    only those frames."""
+    only those frames; with ``private=False`` none of the providers' private frames
+    (named ``_...``: state an incremental provider keeps for its next run, not for pages)."""
     header = session.get(MetricSnapshot, version)
     if header is None:
         return None
     query = select(SnapshotFrame.name, SnapshotFrame.data).where(SnapshotFrame.version == version)
     if names is not None:
         query = query.where(SnapshotFrame.name.in_(list(names)))
+    if not private:
+        query = query.where(~SnapshotFrame.name.startswith(PRIVATE_PREFIX, autoescape=True))
     rows = session.execute(query).all() if frames else []
     return Snapshot(
         version=header.version,

@@ -39,5 +39,6 @@ def newest_snapshot_version(*, session: Session, detail: bool = False) -> int | 
 
 
 def read_snapshot(*, session: Session, version: int) -> Snapshot | None:
-    """Snapshot ``version`` with its tables, or None when it has been pruned."""
-    return load_snapshot(session=session, version=version)
+    """Snapshot ``version`` with its tables (not the providers' private state), or None
+    when it has been pruned."""
+    return load_snapshot(session=session, version=version, private=False)

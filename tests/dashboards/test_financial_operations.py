@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from core.clock import now
 from core.db import create_engine_for
+from core.metrics.detail_changes import SOURCES, Touched, read_touched
 from core.metrics.frames import finance as provider
 from core.metrics.snapshots import latest_detail_version, load_snapshot
 from core.schema import Booking, JobRun, Payment
@@ -240,9 +241,7 @@ def test_dso_and_dunning_by_hand():
 @pytest.fixture
 def hand_db(tmp_path):
     url = make_database(f"sqlite:///{tmp_path / 'hand.db'}")
-    provider.reset_ledgers()
     yield url, create_engine_for(url)
-    provider.reset_ledgers()
 
 
 def test_reconciliation_mismatches_by_hand(hand_db):
@@ -300,9 +299,16 @@ def test_incremental_ledger_equals_a_fresh_one(hand_db):
         patch.setattr(provider, "BACKFILL_DAYS", 10)
         first = provider.update_ledger(session, as_of, budget_s=0)  # only the last 10 days
         assert not first.complete
-        provider.update_ledger(session, as_of, budget_s=1e9)
+        no_change = Touched(frozenset(), frozenset(), frozenset())
+        ledger = provider.update_ledger(
+            session, as_of, ledger=first, touched=no_change, budget_s=1e9
+        )
+        assert ledger.complete
+        stored = provider.ledger_frames(ledger)
     later = datetime(2026, 3, 21, 9)
-    stamp = now() + timedelta(seconds=1)  # after the ledger's high water (rows stamp now())
+    # The changes are stamped after the marks the ledger was stored with (rows stamp now()).
+    marks = {source: now() + timedelta(minutes=1, seconds=30) for source in SOURCES}
+    stamp = now() + timedelta(minutes=2)
     with Session(engine) as session, session.begin():
         # A chargeback on an old payment, a cancelled booking, a new payment on an old one.
         old = session.query(Payment).order_by(Payment.id).first()
@@ -313,8 +319,9 @@ def test_incremental_ledger_equals_a_fresh_one(hand_db):
         payment = factories.add_payment(session, refs, created_at=later, amount=50, booking_id=7)
         payment.updated_at = stamp
     with Session(engine) as session:
-        incremental = provider.compute_finance(session, date(2026, 3, 21))
-    provider.reset_ledgers()
+        touched = read_touched(session=session, since=marks)  # type: ignore[arg-type]
+        assert len(touched.payments) == 2 and len(touched.bookings) == 1  # only the changes
+        incremental = provider.update_finance(session, date(2026, 3, 21), stored, touched)
     with pytest.MonkeyPatch.context() as patch, Session(engine) as session:
         patch.setattr(provider, "BACKFILL_BUDGET_S", 1e9)
         fresh = provider.compute_finance(session, date(2026, 3, 21))

@@ -2,11 +2,13 @@
 
 Invoices (one per tenant per month) are small and read whole. Payments and bookings are
 the platform's biggest tables (millions of rows), so their figures are kept in a ledger
-of per-(tenant, day) cells kept in the scheduler process between runs: each run
-recomputes only the cells whose rows changed
-since the last run (``updated_at`` indexes), the days that were added since, and one more
-slice of older history within a time budget. The frames say from which day the history
-is complete, so a page never passes a partial history off as a whole one.
+of per-(tenant, day) cells, stored with the detail snapshot as private frames
+(``_finance_ledger_*``, which pages never load): each run (``update_finance``)
+recomputes only the cells touched since the previous run (the rollups' watermark of
+changed rows, ``core/metrics/detail_changes.py``), the days that were added since, and
+one more slice of older history within a time budget while the history is incomplete.
+A restart resumes from the stored ledger. The frames say from which day the history is
+complete, so a page never passes a partial history off as a whole one.
 
 Definitions (the metric texts shown to users live in ``dashboards/financial_operations``):
 a payment *failed* when it ended rejected, cancelled or charged back (as in the rollups);
@@ -30,6 +32,7 @@ from sqlalchemy import Connection, and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
 from core.metrics.detail import FrameProvider
+from core.metrics.detail_changes import Touched
 from core.metrics.rollups import FAILED_PAYMENT_STATUSES, local_day
 from core.schema import Booking, Invoice, JobRun, Payment, Tenant
 
@@ -37,9 +40,6 @@ PENDING_PAYMENT_STATUSES = ("pending", "in_process")
 # Each run extends the history backwards by slices of this many days while it has time.
 BACKFILL_DAYS = 14
 BACKFILL_BUDGET_S = 8.0
-# Rows committed just after a run read the tables may carry an updated_at a little
-# below the high water it saw; re-reading this overlap catches them (recompute is idempotent).
-OVERLAP = timedelta(seconds=60)
 MISMATCH_DAYS = 45  # the mismatch list shows the bookings of the last 45 days
 MISMATCH_ROWS = 20_000  # newest first, so the detail snapshot stays small
 AMOUNT_TOLERANCE = 0.01  # ARS: money is stored to the cent
@@ -237,12 +237,11 @@ def reconciliation_cells(
 # ------------------------------------------------------------------------ ledger
 @dataclass
 class Ledger:
-    """Per-(tenant, day) payment and reconciliation cells of one database, kept between runs."""
+    """Per-(tenant, day) payment and reconciliation cells, and the days they cover."""
 
     covered_from: date  # inclusive
     covered_to: date  # exclusive: the day after the as-of day of the last run
     history_start: date
-    high_water: datetime | None
     payments: pd.DataFrame = field(default_factory=lambda: _empty(PAYMENT_COLUMNS))
     recon: pd.DataFrame = field(default_factory=lambda: _empty(RECON_COLUMNS))
     mismatches: pd.DataFrame = field(default_factory=lambda: _empty(MISMATCH_COLUMNS))
@@ -252,18 +251,42 @@ class Ledger:
         return self.covered_from <= self.history_start
 
 
-_LEDGERS: dict[str, Ledger] = {}
+# The ledger's private frames in the detail snapshot (pages never load "_" frames).
+LEDGER_FRAMES = {
+    "payments": "_finance_ledger_payments",
+    "recon": "_finance_ledger_recon",
+    "mismatches": "_finance_ledger_mismatches",
+}
+LEDGER_RANGE_FRAME = "_finance_ledger_range"
 
 
-def reset_ledgers() -> None:
-    """Forget every kept ledger (tests; a process that lost track of its database)."""
-    _LEDGERS.clear()
+def ledger_frames(ledger: Ledger) -> dict[str, pd.DataFrame]:
+    """The ledger as frames to store with the detail snapshot."""
+    frames = {frame: getattr(ledger, part) for part, frame in LEDGER_FRAMES.items()}
+    frames[LEDGER_RANGE_FRAME] = pd.DataFrame(
+        {
+            "covered_from": [pd.Timestamp(ledger.covered_from)],
+            "covered_to": [pd.Timestamp(ledger.covered_to)],
+            "history_start": [pd.Timestamp(ledger.history_start)],
+        }
+    )
+    return frames
 
 
-def _high_water(conn: Connection) -> datetime | None:
-    marks = [conn.scalar(select(func.max(t.updated_at))) for t in (Booking, Payment)]
-    values = [pd.Timestamp(m).to_pydatetime() for m in marks if m is not None]
-    return max(values) if values else None
+def ledger_from_frames(frames: dict[str, pd.DataFrame]) -> Ledger | None:
+    """The ledger stored by ``ledger_frames``; None when a part is missing."""
+    if LEDGER_RANGE_FRAME not in frames or any(f not in frames for f in LEDGER_FRAMES.values()):
+        return None
+    span = frames[LEDGER_RANGE_FRAME]
+    if span.empty:
+        return None
+    row = span.iloc[0]
+    return Ledger(
+        covered_from=pd.Timestamp(row["covered_from"]).date(),
+        covered_to=pd.Timestamp(row["covered_to"]).date(),
+        history_start=pd.Timestamp(row["history_start"]).date(),
+        **{part: frames[frame] for part, frame in LEDGER_FRAMES.items()},
+    )
 
 
 def _history_start(conn: Connection, fallback: date) -> date:
@@ -323,76 +346,98 @@ def _recompute(
         ledger.mismatches = _replace(old, mismatches, gone)
 
 
-def _changed_cells(
-    conn: Connection, since: datetime, lo: date, hi: date
-) -> tuple[dict[date, set[int]], dict[date, set[int]]]:
-    """(tenant, day) cells touched by rows updated after ``since``: payments, reconciliation."""
-    pay: dict[date, set[int]] = {}
-    rec: dict[date, set[int]] = {}
-
-    def add(target: dict[date, set[int]], tenant_id: int, moment: object) -> None:
-        day = pd.Timestamp(moment).date()
-        if lo <= day < hi:
-            target.setdefault(day, set()).add(int(tenant_id))
-
-    for tenant_id, start_at in conn.execute(
-        select(Booking.tenant_id, Booking.start_at).where(Booking.updated_at > since)
-    ):
-        add(rec, tenant_id, start_at)
-    for tenant_id, created_at, start_at in conn.execute(
-        select(Payment.tenant_id, Payment.created_at, Booking.start_at)
-        .outerjoin(Booking, Booking.id == Payment.booking_id)
-        .where(Payment.updated_at > since)
-    ):
-        add(pay, tenant_id, created_at)
-        if start_at is not None:
-            add(rec, tenant_id, start_at)
-    return pay, rec
+def _in_cells(frame: pd.DataFrame, cells: set[tuple[int, date]]) -> np.ndarray:
+    """Rows of a ledger part whose (tenant_id, day) is one of ``cells``."""
+    if frame.empty or not cells:
+        return np.zeros(len(frame), dtype=bool)
+    keys = pd.MultiIndex.from_arrays(
+        [frame["tenant_id"].astype("int64"), pd.to_datetime(frame["day"])]
+    )
+    wanted = pd.MultiIndex.from_tuples([(t, pd.Timestamp(d)) for t, d in cells])
+    return np.asarray(keys.isin(wanted))
 
 
-def update_ledger(session: Session, as_of: date, *, budget_s: float | None = None) -> Ledger:
-    """Bring this database's ledger up to ``as_of``: changed cells, new days, older history.
+def _recompute_cells(
+    ledger: Ledger, conn: Connection, cells: set[tuple[int, date]], *, payments: bool
+) -> None:
+    """Recompute the ledger's payment (or reconciliation) cells among ``cells``.
 
-    Older history is added slice by slice while the run is under ``budget_s`` seconds
-    (``BACKFILL_BUDGET_S``, read at call time so tests can lift it).
+    One indexed query per touched day (its tenants only) and one vectorised drop of the
+    stale rows: a run costs its touched cells, not the ledger's size.
+    """
+    # Today's bookings are never reconciled (covered_to is the day after the as-of day).
+    last = ledger.covered_to - timedelta(days=1 if payments else 2)
+    cells = {(t, d) for t, d in cells if ledger.covered_from <= d <= last}
+    if not cells:
+        return
+    by_day: dict[date, list[int]] = {}
+    for tenant_id, day in sorted(cells):
+        by_day.setdefault(day, []).append(tenant_id)
+    nxt = timedelta(days=1)
+    if payments:
+        fresh = [payment_cells(conn, day, day + nxt, ids) for day, ids in by_day.items()]
+        ledger.payments = _concat(ledger.payments, ~_in_cells(ledger.payments, cells), fresh)
+        return
+    pairs = [reconciliation_cells(conn, day, day + nxt, ids) for day, ids in by_day.items()]
+    ledger.recon = _concat(ledger.recon, ~_in_cells(ledger.recon, cells), [p[0] for p in pairs])
+    ledger.mismatches = _concat(
+        ledger.mismatches, ~_in_cells(ledger.mismatches, cells), [p[1] for p in pairs]
+    )
+
+
+def _concat(kept: pd.DataFrame, keep: np.ndarray, fresh: list[pd.DataFrame]) -> pd.DataFrame:
+    parts = [frame for frame in (kept[keep], *fresh) if not frame.empty]
+    return pd.concat(parts, ignore_index=True) if parts else kept.iloc[0:0]
+
+
+def update_ledger(
+    session: Session,
+    as_of: date,
+    *,
+    ledger: Ledger | None = None,
+    touched: Touched | None = None,
+    budget_s: float | None = None,
+) -> Ledger:
+    """Bring a ledger up to ``as_of``: touched cells, new days, older history.
+
+    Parameters
+    ----------
+    session
+        A read session.
+    as_of
+        The last day covered (its reconciliation waits for the next day).
+    ledger, touched
+        The previous run's ledger and the tenant-days touched since; without them a new
+        ledger is started (the last ``BACKFILL_DAYS`` days).
+    budget_s
+        Older history is added slice by slice while the run is under this many seconds
+        (default ``BACKFILL_BUDGET_S``, read at call time so tests can lift it).
     """
     started = time.perf_counter()
     budget_s = BACKFILL_BUDGET_S if budget_s is None else budget_s
     conn = session.connection()
-    key = str(conn.engine.url)
-    high_water = _high_water(conn)
     end = as_of + timedelta(days=1)
-    ledger = _LEDGERS.get(key)
     history_start = _history_start(conn, as_of)
     if ledger is not None and (
-        end < ledger.covered_to or high_water is None or history_start != ledger.history_start
+        touched is None or end < ledger.covered_to or history_start != ledger.history_start
     ):
         ledger = None  # the clock went back or the data was replaced: start over
     if ledger is None:
         covered_from = max(history_start, as_of - timedelta(days=BACKFILL_DAYS - 1))
-        ledger = Ledger(covered_from, end, history_start, high_water)
+        ledger = Ledger(covered_from, end, history_start)
         _recompute(ledger, conn, covered_from, end)
     else:
-        if ledger.high_water is not None:
-            pay, rec = _changed_cells(
-                conn, ledger.high_water - OVERLAP, ledger.covered_from, ledger.covered_to
-            )
-            for day, tenants in pay.items():
-                _recompute(ledger, conn, day, day + timedelta(days=1), sorted(tenants), recon=False)
-            for day, tenants in rec.items():
-                _recompute(
-                    ledger, conn, day, day + timedelta(days=1), sorted(tenants), payments=False
-                )
+        assert touched is not None
+        _recompute_cells(ledger, conn, set(touched.payments), payments=True)
+        _recompute_cells(ledger, conn, touched.cells("bookings", "paid_bookings"), payments=False)
         if end > ledger.covered_to:  # the day turned: yesterday can now be reconciled
             new_from = ledger.covered_to - timedelta(days=1)
             ledger.covered_to = end
             _recompute(ledger, conn, new_from, end)
-        ledger.high_water = high_water
     while not ledger.complete and time.perf_counter() - started < budget_s:
         lo = max(ledger.history_start, ledger.covered_from - timedelta(days=BACKFILL_DAYS))
         _recompute(ledger, conn, lo, ledger.covered_from)
         ledger.covered_from = lo
-    _LEDGERS[key] = ledger
     return ledger
 
 
@@ -479,12 +524,14 @@ def job_frames(*, session: Session, as_of: date) -> dict[str, pd.DataFrame]:
     }
 
 
-def compute_finance(session: Session, as_of: date) -> dict[str, pd.DataFrame]:
-    ledger = update_ledger(session, as_of)
+def finance_frames(session: Session, as_of: date, ledger: Ledger) -> dict[str, pd.DataFrame]:
+    """The page's frames derived from a ledger, plus the ledger's own (private) frames."""
     since = pd.Timestamp(as_of - timedelta(days=MISMATCH_DAYS))
-    mismatches = ledger.mismatches
-    mismatches = mismatches[pd.to_datetime(mismatches["day"]) >= since]
-    mismatches = mismatches.sort_values(["day", "booking_id"], ascending=False).head(MISMATCH_ROWS)
+    # Older mismatches are never listed again (the window only moves forward): the stored
+    # ledger keeps the listed window only (a few percent of the history's rows).
+    ledger.mismatches = ledger.mismatches[pd.to_datetime(ledger.mismatches["day"]) >= since]
+    mismatches = ledger.mismatches.sort_values(["day", "booking_id"], ascending=False)
+    mismatches = mismatches.head(MISMATCH_ROWS)
     coverage = pd.DataFrame(
         {
             "covered_from": [pd.Timestamp(ledger.covered_from)],
@@ -493,6 +540,10 @@ def compute_finance(session: Session, as_of: date) -> dict[str, pd.DataFrame]:
             "mismatches_from": [since],
         }
     )
+    # Cells in a fixed order, so a ledger updated in place equals one built from scratch.
+    ledger.payments = ledger.payments.sort_values(["tenant_id", "day", "method"], ignore_index=True)
+    ledger.recon = ledger.recon.sort_values(["tenant_id", "day"], ignore_index=True)
+    ledger.mismatches = ledger.mismatches.sort_values("booking_id", ignore_index=True)
     return {
         "finance_invoices": read_invoices(session=session),
         "finance_payments_monthly": _monthly(ledger.payments, ["method"], PAYMENT_COLUMNS[3:]),
@@ -500,7 +551,21 @@ def compute_finance(session: Session, as_of: date) -> dict[str, pd.DataFrame]:
         "finance_mismatches": mismatches.reset_index(drop=True),
         "finance_coverage": coverage,
         **job_frames(session=session, as_of=as_of),
+        **ledger_frames(ledger),
     }
+
+
+def compute_finance(session: Session, as_of: date) -> dict[str, pd.DataFrame]:
+    """Every finance frame from a new ledger (history beyond the budget comes later)."""
+    return finance_frames(session, as_of, update_ledger(session, as_of))
+
+
+def update_finance(
+    session: Session, as_of: date, previous: dict[str, pd.DataFrame], touched: Touched
+) -> dict[str, pd.DataFrame]:
+    """Every finance frame from the stored ledger and the tenant-days touched since."""
+    ledger = update_ledger(session, as_of, ledger=ledger_from_frames(previous), touched=touched)
+    return finance_frames(session, as_of, ledger)
 
 
 PROVIDERS = [
@@ -515,8 +580,11 @@ PROVIDERS = [
             "finance_jobs",
             "finance_job_runs_daily",
             "finance_job_runs_recent",
+            *LEDGER_FRAMES.values(),
+            LEDGER_RANGE_FRAME,
         ),
         compute=compute_finance,
+        update=update_finance,
         description="Invoices, payment outcomes by method, payments-vs-bookings "
         "reconciliation (incremental per tenant-day ledger) and scheduler job history.",
     )

@@ -1,0 +1,193 @@
+"""Incremental detail tables equal a full recomputation after random changes.
+
+The same property as the rollups' (test_incremental_refresh.py): random batches of new
+bookings and payments (on today, on future days and late rows on old days), status
+changes (completions, cancellations, no-shows), repricings and payment outcomes; after
+each batch the metrics refresh and the detail job run, and every incremental provider's
+stored tables must equal what its full computation gives on the same rows.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session
+
+from core import clock
+from core.metrics.detail import (
+    FULL,
+    INCREMENTAL,
+    KEPT,
+    FrameProvider,
+    compute_detail_frames,
+    discover_providers,
+    refresh_detail_frames,
+)
+from core.metrics.frames import finance
+from core.metrics.refresh import refresh_metrics
+from core.metrics.rollups import WATERMARK_OVERLAP
+from core.metrics.snapshots import latest_detail_version, load_snapshot
+from core.schema import Booking
+from tests.conftest import truncate_all
+from tests.core.metrics.test_incremental_refresh import (
+    AS_OF,
+    PAYMENT_STATUSES,
+    apply_batch,
+    operation,
+    seed_tenants,
+)
+from tests.factories import add_booking, add_payment
+
+# A payment of an existing booking (deposit days before it, or paid after), whole or
+# partial: the reconciliation of the booking's day depends on it, not of the payment's.
+pay_booking_op = st.tuples(
+    st.just("pay_booking"),
+    st.integers(0, 10_000),  # which booking
+    st.integers(-3, 2),  # days from the booking's start
+    st.sampled_from(PAYMENT_STATUSES),
+    st.sampled_from([1.0, 0.5]),  # share of the price
+)
+batches = st.lists(
+    st.lists(st.one_of(operation, pay_booking_op), min_size=1, max_size=12), min_size=1, max_size=4
+)
+
+
+def apply_changes(engine: Engine, refs: list, batch: list) -> None:
+    """The rollups' random operations, plus payments of existing bookings."""
+    apply_batch(engine, refs, [op for op in batch if op[0] != "pay_booking"])
+    with Session(engine) as session, session.begin():
+        bookings = session.scalars(select(Booking).order_by(Booking.id)).all()
+        tenants = {ref.tenant_id: ref for ref in refs}
+        for _, pick, offset, status, share in (op for op in batch if op[0] == "pay_booking"):
+            if not bookings:
+                return
+            booking = bookings[pick % len(bookings)]
+            add_payment(
+                session,
+                tenants[booking.tenant_id],
+                created_at=booking.start_at + timedelta(days=offset),
+                amount=round(float(booking.price_ars) * share, 2),
+                status=status,
+                booking_id=booking.id,
+            )
+
+
+INCREMENTAL_PROVIDERS = [p for p in discover_providers() if p.incremental]
+
+
+@pytest.fixture(autouse=True)
+def whole_finance_history(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A full computation adds older finance history within a time budget; on a loaded
+    machine it could stop short of what the incremental runs reached. Compare whole ones."""
+    monkeypatch.setattr(finance, "BACKFILL_BUDGET_S", 1e9)
+
+
+def stored_frames(engine: Engine) -> dict[str, pd.DataFrame]:
+    with Session(engine) as session:
+        version = latest_detail_version(session=session)
+        assert version is not None
+        snapshot = load_snapshot(session=session, version=version)
+    assert snapshot is not None
+    return snapshot.frames
+
+
+def assert_equal_to_full(engine: Engine, providers: list[FrameProvider]) -> None:
+    stored = stored_frames(engine)
+    with Session(engine) as session:
+        expected, _timings, errors = compute_detail_frames(session, AS_OF.date(), providers)
+    assert errors == {}
+    for name, frame in expected.items():
+        pd.testing.assert_frame_equal(
+            stored[name].reset_index(drop=True),
+            frame.reset_index(drop=True),
+            check_dtype=False,
+            atol=0.005,
+            check_exact=False,
+            obj=name,
+        )
+
+
+def test_some_providers_are_incremental() -> None:
+    assert {p.name for p in INCREMENTAL_PROVIDERS} >= {"regions", "finance"}
+
+
+@settings(
+    max_examples=15,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(batches=batches)
+def test_incremental_detail_tables_equal_full_recomputation(engine: Engine, batches) -> None:
+    truncate_all(engine)
+    refs = seed_tenants(engine)
+    refresh_metrics(engine, as_of=AS_OF)
+    first = refresh_detail_frames(engine, at=AS_OF, providers=INCREMENTAL_PROVIDERS)
+    assert set(first.modes.values()) == {FULL}
+    assert_equal_to_full(engine, INCREMENTAL_PROVIDERS)
+    start = clock.offset()
+    try:
+        for step, batch in enumerate(batches, start=1):
+            # Each batch is stamped past the watermarks' overlap after the one before, so
+            # a run re-reads only its batch's rows (else every row is "touched" anew).
+            clock.set_offset(start + step * (WATERMARK_OVERLAP * 4))
+            apply_changes(engine, refs, batch)
+            refresh_metrics(engine, as_of=AS_OF)
+            result = refresh_detail_frames(engine, at=AS_OF, providers=INCREMENTAL_PROVIDERS)
+            assert result.errors == {}
+            assert set(result.modes.values()) == {INCREMENTAL}
+            assert_equal_to_full(engine, INCREMENTAL_PROVIDERS)
+    finally:
+        clock.set_offset(start)
+
+
+def test_a_change_the_rollups_have_not_read_yet_is_folded_in_later(engine: Engine) -> None:
+    """The detail job may run between a write and the metrics refresh that reads it: the
+    provider must not skip the change once the rollups have it."""
+    refs = seed_tenants(engine)
+    refresh_metrics(engine, as_of=AS_OF)
+    refresh_detail_frames(engine, at=AS_OF, providers=INCREMENTAL_PROVIDERS)
+    with Session(engine) as session, session.begin():
+        add_booking(session, refs[0], start_at=AS_OF - timedelta(days=40), status="completed")
+    refresh_detail_frames(engine, at=AS_OF, providers=INCREMENTAL_PROVIDERS)  # rollups behind
+    refresh_metrics(engine, as_of=AS_OF)
+    result = refresh_detail_frames(engine, at=AS_OF, providers=INCREMENTAL_PROVIDERS)
+    assert set(result.modes.values()) == {INCREMENTAL}
+    assert_equal_to_full(engine, INCREMENTAL_PROVIDERS)
+
+
+def test_a_new_day_or_a_full_request_recomputes_whole(engine: Engine) -> None:
+    seed_tenants(engine)
+    refresh_metrics(engine, as_of=AS_OF)
+    refresh_detail_frames(engine, at=AS_OF, providers=INCREMENTAL_PROVIDERS)
+    forced = refresh_detail_frames(engine, at=AS_OF, providers=INCREMENTAL_PROVIDERS, full=True)
+    assert set(forced.modes.values()) == {FULL}
+    next_day = refresh_detail_frames(
+        engine, at=AS_OF + timedelta(days=1), providers=INCREMENTAL_PROVIDERS
+    )
+    assert set(next_day.modes.values()) == {FULL}
+
+
+def test_a_provider_that_is_not_incremental_keeps_its_cadence(engine: Engine) -> None:
+    calls: list[int] = []
+
+    def compute(session, as_of):  # type: ignore[no-untyped-def]
+        calls.append(1)
+        return {"slow_table": pd.DataFrame({"run": [len(calls)]})}
+
+    slow = FrameProvider("slow", ("slow_table",), compute, "a provider with no update")
+    refresh_detail_frames(engine, at=AS_OF, providers=[slow], slow_cadence_s=300)
+    kept = refresh_detail_frames(
+        engine, at=AS_OF + timedelta(seconds=30), providers=[slow], slow_cadence_s=300
+    )
+    assert kept.modes == {"slow": KEPT}
+    assert stored_frames(engine)["slow_table"]["run"].tolist() == [1]  # copied, not rerun
+    due = refresh_detail_frames(
+        engine, at=AS_OF + timedelta(seconds=301), providers=[slow], slow_cadence_s=300
+    )
+    assert due.modes == {"slow": FULL}
+    assert stored_frames(engine)["slow_table"]["run"].tolist() == [2]
