@@ -41,6 +41,7 @@ def fit_log_params(
     starts: Sequence[Sequence[float]],
     names: Sequence[str],
     gradient: bool = False,
+    issues: list[str] | None = None,
 ) -> FloatArray:
     """Minimize ``objective`` (a function of positive parameters) over log-parameters.
 
@@ -51,7 +52,9 @@ def fit_log_params(
     With ``gradient=True`` the objective returns ``(value, gradient with respect to
     the natural parameters)``; otherwise the gradient is taken numerically.
     Non-finite values count as a very large loss so that a start in a bad region
-    moves away instead of failing.
+    moves away instead of failing. Given a list as ``issues``, the warnings' messages
+    are appended to it instead: the warnings filter is process-wide, so code running in
+    the scheduler's threads must not turn warnings into errors to learn of them.
     """
 
     def in_log_space(log_params: FloatArray) -> Any:
@@ -88,18 +91,18 @@ def fit_log_params(
     # L-BFGS-B often stops with "ABNORMAL" in the line search once it is at the optimum
     # to machine precision; a vanishing gradient of the per-customer loss says it is.
     stationary = bool(np.max(np.abs(best.jac)) < _GRADIENT_TOLERANCE)
+    found: list[str] = []
     if not (best.success or stationary):
-        warnings.warn(
-            f"the optimizer did not report convergence: {best.message}",
-            ConvergenceWarning,
-            stacklevel=3,
-        )
+        found.append(f"the optimizer did not report convergence: {best.message}")
     extreme = [name for name, value in zip(names, best.x, strict=True) if abs(value) > _LOG_EXTREME]
     if extreme:
-        warnings.warn(
+        found.append(
             f"the estimates of {', '.join(extreme)} ran off to extreme values: the data "
-            "barely identify them; more data or a small penalizer_coef gives usable values.",
-            ConvergenceWarning,
-            stacklevel=3,
+            "barely identify them; more data or a small penalizer_coef gives usable values."
         )
+    if issues is not None:
+        issues.extend(found)
+    else:
+        for message in found:
+            warnings.warn(message, ConvergenceWarning, stacklevel=3)
     return np.exp(best.x)

@@ -126,9 +126,14 @@ class BGNBD(BaseEstimator):
 
     params_: dict[str, float]  # declared for type checkers; set by fit
 
-    def __init__(self, penalizer_coef: float = 0.0, warm_start: bool = False) -> None:
+    def __init__(
+        self, penalizer_coef: float = 0.0, warm_start: bool = False, warn: bool = True
+    ) -> None:
         self.penalizer_coef = penalizer_coef
         self.warm_start = warm_start
+        # warn=False: the fit's convergence issues go to ``convergence_issues_`` only
+        # (thread-safe; the warnings filter is process-wide).
+        self.warn = warn
 
     def fit(self, summary: pd.DataFrame) -> BGNBD:
         """Estimate the parameters by maximum likelihood.
@@ -179,7 +184,15 @@ class BGNBD(BaseEstimator):
             previous = self.params_
             # alpha is in the summary's time unit; the fit works on the rescaled one
             starts = [(previous["r"], previous["alpha"] * scale, previous["a"], previous["b"])]
-        r, alpha, a, b = fit_log_params(objective, starts, PARAMS, gradient=True)
+        issues: list[str] = []
+        r, alpha, a, b = fit_log_params(
+            objective,
+            starts,
+            PARAMS,
+            gradient=True,
+            issues=None if self.warn else issues,
+        )
+        self.convergence_issues_ = issues
         self.params_ = {"r": float(r), "alpha": float(alpha / scale), "a": float(a), "b": float(b)}
         self.log_likelihood_ = float(
             np.sum(

@@ -25,7 +25,6 @@ refitted starting from them (warm start, one start instead of three). Measured w
 from __future__ import annotations
 
 import hashlib
-import warnings
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -35,7 +34,7 @@ import pandas as pd
 from sqlalchemy import String, cast, select
 from sqlalchemy.orm import Session
 
-from core.ltv import BGNBD, ConvergenceWarning
+from core.ltv import BGNBD
 from core.schema import Booking
 
 WINDOW_DAYS = 365
@@ -162,7 +161,7 @@ class ClientBaseFits:
         warm = None
         if same is None and nearest is not None:
             warm = self._warm_fit(sample, nearest.params)
-        model = BGNBD(penalizer_coef=PENALIZER)
+        model = BGNBD(penalizer_coef=PENALIZER, warn=False)  # cold fits: as before caching
         if same is not None:
             model.params_ = dict(same.params)
             self.reused += 1
@@ -170,9 +169,7 @@ class ClientBaseFits:
             model = warm
             self.warm += 1
         else:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", ConvergenceWarning)
-                model.fit(sample)
+            model.fit(sample)
             self.cold += 1
         entry = StoredFit(fingerprint, dict(model.params_), day)
         self._recent[tenant_id] = entry
@@ -194,14 +191,11 @@ class ClientBaseFits:
         """
         if not _interior(start):
             return None
-        model = BGNBD(penalizer_coef=PENALIZER, warm_start=True)
+        model = BGNBD(penalizer_coef=PENALIZER, warm_start=True, warn=False)
         model.params_ = dict(start)
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", ConvergenceWarning)
-            try:
-                model.fit(sample)
-            except ConvergenceWarning:
-                return None
+        model.fit(sample)
+        if model.convergence_issues_:
+            return None
         return model if _interior(model.params_) else None
 
 

@@ -26,7 +26,7 @@ SUMMARY = simulated_summary(0)
 SURVIVAL = [1.0, 0.631, 0.468, 0.382, 0.326]
 
 ESTIMATORS = [
-    (BGNBD, {"penalizer_coef": 0.0, "warm_start": False}, lambda m: m.fit(SUMMARY)),
+    (BGNBD, {"penalizer_coef": 0.0, "warm_start": False, "warn": True}, lambda m: m.fit(SUMMARY)),
     (GammaGamma, {"penalizer_coef": 0.0}, lambda m: m.fit(SUMMARY)),
     (ShiftedBetaGeometric, {}, lambda m: m.fit(SURVIVAL, n_customers=1000)),
 ]

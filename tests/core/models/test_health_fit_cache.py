@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from datetime import date
 
 import numpy as np
@@ -10,7 +11,7 @@ import pytest
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
-from core.ltv import BGNBD
+from core.ltv import BGNBD, ConvergenceWarning
 from core.ltv.bgnbd import PARAMS
 from core.models.health.client_base import PENALIZER, ClientBaseFits, fit_fingerprint
 from core.models.health.fits import load_fits, save_fits
@@ -95,3 +96,48 @@ def test_fits_survive_a_restart_through_the_table(engine: Engine) -> None:
     assert (row.tenant_id, row.day, row.fingerprint) == (3, DAY, fit_fingerprint(summary))
     assert restored.fit(3, summary, DAY).params_ == pytest.approx(fitted, rel=1e-12)
     assert (restored.reused, restored.cold, restored.warm) == (1, 0, 0)
+
+
+def _nobody_left(n: int = 300) -> pd.DataFrame:
+    """Every client came back at the very end: the dropout parameters run off (a corner)."""
+    rng = np.random.default_rng(0)
+    t_end = rng.uniform(20, 40, n)
+    return pd.DataFrame(
+        {"frequency": rng.integers(1, 6, n).astype(float), "recency": t_end, "T": t_end}
+    )
+
+
+def test_convergence_issues_are_recorded_without_the_process_wide_warnings_filter(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The scheduler runs jobs in threads and the warnings filter is process-wide: a health
+    # job that set it to "error" around its warm fits made a churn retrain's cold fit, in
+    # another thread, raise ConvergenceWarning (seen in the production browser test).
+    def guarded(original):  # type: ignore[no-untyped-def]
+        def add_filter(action: str, *args: object, **kwargs: object) -> None:
+            # pandas' own internals add "ignore" filters; only "error" is the hazard
+            assert action != "error", "the fits must not turn warnings into errors"
+            original(action, *args, **kwargs)
+
+        return add_filter
+
+    corner = _nobody_left()
+    # (undone before the test ends: pytest itself sets filters around each phase)
+    with monkeypatch.context() as patched:
+        patched.setattr(warnings, "simplefilter", guarded(warnings.simplefilter))
+        patched.setattr(warnings, "filterwarnings", guarded(warnings.filterwarnings))
+        quiet = BGNBD(penalizer_coef=PENALIZER, warn=False).fit(corner)
+        fits = ClientBaseFits()
+        fits.fit(9, corner, DAY)  # cold, as before caching: kept despite the issue
+        # Warm from an interior optimum onto the corner: refused (the issue), fitted cold.
+        fits.stored[9] = type(fits.stored[9])("other", dict(TRUE), DAY)
+        fits._recent.clear()
+        fits.fit(9, corner, date(2026, 3, 3))
+    assert quiet.convergence_issues_ and "ran off to extreme values" in quiet.convergence_issues_[0]
+    assert fits.cold == 2 and fits.warm == 0
+    assert fits.stored[9].params == quiet.params_
+
+
+def test_a_plain_fit_still_warns(recwarn: pytest.WarningsRecorder) -> None:
+    BGNBD(penalizer_coef=PENALIZER).fit(_nobody_left())
+    assert any(issubclass(w.category, ConvergenceWarning) for w in recwarn)
