@@ -169,8 +169,8 @@ def iter_health_scores(
 ) -> Iterator[tuple[date, pd.DataFrame]]:
     """(day, :func:`health_scores_as_of`) for several days, newest first, in one pass.
 
-    The clients' visits, feature uses and invoices are read once for all the days (the
-    churn features are still computed day by day); each tenant's client-base fit
+    The clients' visits, feature uses, invoices and the churn features are read once
+    for all the days; each tenant's client-base fit
     is reused or warm-started from ``fits`` (default: the stored fits, see
     ``core.models.health.fits``; the caller that stores scores also saves ``fits``).
     """
