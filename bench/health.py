@@ -42,14 +42,18 @@ def health_ms_per_tenant_day(engine: Engine, *, today: date) -> dict[str, Any]:
 
     ``health_ms_per_tenant_day``: the job's days as of ``today`` (``wanted_days``: the
     last 14 days and Mondays back 120 days) scored in one pass with an empty client-base
-    fit cache, as on the first run after the data is written. ``..._daily``: ``today``
-    alone, scored with the fits of the day before (the job's steady state, once a day).
-    Read-only: nothing is stored.
+    fit cache and an empty visit cache, as on the first run after the data is written.
+    ``..._daily``: ``today`` alone, scored with the fits of the day before and the
+    process's visit cache of the day before (the job's steady state, once a day);
+    ``..._daily_cold``: the same with an empty visit cache (the first run after a
+    restart). Read-only: nothing is stored.
     """
     from core.models.health.client_base import ClientBaseFits
     from core.models.health.job import wanted_days
     from core.models.health.score import health_scores_for_days
+    from core.models.health.visit_cache import cache_for, forget
 
+    forget(engine)
     fits = ClientBaseFits()
     with Session(engine) as session:
         history, wall, cpu = _timed(
@@ -60,8 +64,16 @@ def health_ms_per_tenant_day(engine: Engine, *, today: date) -> dict[str, Any]:
     before = ClientBaseFits()
     with Session(engine) as session:
         health_scores_for_days(session, [today - timedelta(days=1)], fits=before)
+        yesterday = dict(before.stored)
         daily, daily_wall, daily_cpu = _timed(
             lambda: health_scores_for_days(session, [today], fits=before)
+        )
+        changed = cache_for(session).rows_changed
+    forget(engine)
+    cold_fits = ClientBaseFits(stored=yesterday)
+    with Session(engine) as session:
+        _daily, _wall, cold_cpu = _timed(
+            lambda: health_scores_for_days(session, [today], fits=cold_fits)
         )
     tenants = max(len(daily[today]), 1)
     return {
@@ -73,6 +85,8 @@ def health_ms_per_tenant_day(engine: Engine, *, today: date) -> dict[str, Any]:
         "health_ms_per_tenant_day_daily": round(1000 * daily_cpu / tenants, 1),
         "health_daily_cpu_s": daily_cpu,
         "health_daily_wall_s": daily_wall,
+        "health_daily_visit_rows_reread": changed,
+        "health_ms_per_tenant_day_daily_cold": round(1000 * cold_cpu / tenants, 1),
     }
 
 

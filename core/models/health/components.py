@@ -46,7 +46,7 @@ import pandas as pd
 from sqlalchemy import and_, select
 from sqlalchemy.orm import Session
 
-from core.models.features import FAILED_INVOICE_STATUSES, churn_features
+from core.models.features import FAILED_INVOICE_STATUSES, churn_features_many
 from core.schema import AdminActivity, Invoice
 
 # (signal value scoring 0, value scoring 100) of each ramp; see the module docstring.
@@ -158,8 +158,9 @@ def health_signals_for_days(
 ) -> Iterator[tuple[date, pd.DataFrame]]:
     """(day, :func:`health_signals`) for several days, newest first.
 
-    The feature uses and invoices of the whole span are read once; the churn features
-    are computed day by day (``core.models.features.churn_features``).
+    The churn features of every day come from one pass over the tables
+    (``core.models.features.churn_features_many``); the feature uses and invoices of the
+    whole span are read once.
     """
     wanted = sorted(set(days), reverse=True)
     if not wanted:
@@ -167,11 +168,11 @@ def health_signals_for_days(
     first, last = as_of_moment(wanted[-1]), as_of_moment(wanted[0])
     used = _feature_rows(session, first, last)
     invoices = _invoice_rows(session, wanted[-1], wanted[0])
+    moments = {day: as_of_moment(day) for day in wanted}
+    by_moment = churn_features_many(session=session, as_ofs=moments.values())
     for day in wanted:
-        moment = as_of_moment(day)
-        # Day by day until the churn features come in bulk for many moments (issue 18's
-        # churn part): then one call for all of ``wanted`` replaces this one.
-        features = churn_features(session=session, as_of=moment)
+        moment = moments[day]
+        features = by_moment[moment]
         ids = [int(t) for t in features.index]
         if ids:
             features = features.join(_feature_use(used, moment, ids))

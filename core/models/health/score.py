@@ -32,7 +32,6 @@ from core.models.health.client_base import (
     ClientBaseFits,
     VisitHistory,
     client_base_for_day,
-    load_visits,
 )
 from core.models.health.components import component_scores, health_signals_for_days
 from core.models.health.definitions import (
@@ -45,6 +44,7 @@ from core.models.health.definitions import (
     trend_of,
 )
 from core.models.health.fits import load_fits
+from core.models.health.visit_cache import cached_visits
 from core.schema import HealthScore, HealthWeight
 
 __all__ = [
@@ -169,8 +169,9 @@ def iter_health_scores(
 ) -> Iterator[tuple[date, pd.DataFrame]]:
     """(day, :func:`health_scores_as_of`) for several days, newest first, in one pass.
 
-    The clients' visits, feature uses and invoices are read once for all the days (the
-    churn features are still computed day by day); each tenant's client-base fit
+    The clients' visits, feature uses, invoices and the churn features are read once
+    for all the days (the visits from the process's cache, ``health.visit_cache``, which
+    re-reads only the bookings changed since its last read); each tenant's client-base fit
     is reused or warm-started from ``fits`` (default: the stored fits, see
     ``core.models.health.fits``; the caller that stores scores also saves ``fits``).
     """
@@ -180,7 +181,7 @@ def iter_health_scores(
     weights = weights or load_weights(session=session)
     if fits is None:
         fits = load_fits(session=session)
-    history = VisitHistory(load_visits(session, wanted[-1], wanted[0]))
+    history = VisitHistory(cached_visits(session, wanted[-1], wanted[0]))
     for day, signals in health_signals_for_days(session, wanted):
         base = client_base_for_day(history, day, tenant_ids=signals.index, fits=fits)
         yield day, _score(signals, base, weights)
