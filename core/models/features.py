@@ -56,7 +56,16 @@ import pandas as pd
 from sqlalchemy import ColumnElement, case, func, literal, select
 from sqlalchemy.orm import Session
 
-from core.models.feature_events import CellGrid, cell_sums, late_rows, ns, to_ns
+from core.metrics.rollups import ONLINE_CHANNELS, PENDING_PAYMENT_STATUSES
+from core.models.feature_events import (
+    CellGrid,
+    DayRollup,
+    cell_sums,
+    late_rows,
+    ns,
+    rollup_cell_sums,
+    to_ns,
+)
 from core.schema import (
     AdminActivity,
     Booking,
@@ -64,6 +73,7 @@ from core.schema import (
     Invoice,
     NpsResponse,
     Payment,
+    RollupTenantDay,
     Staff,
     Subscription,
     SupportTicket,
@@ -73,7 +83,6 @@ from core.vocabulary import TIERS, VERTICALS
 
 __all__ = ["EXTRA_COLUMNS", "FEATURE_COLUMNS", "churn_features", "churn_features_many"]
 
-ONLINE_CHANNELS = ("web", "app", "whatsapp", "instagram")
 FAILED_INVOICE_STATUSES = ("failed", "retried", "written_off")
 HIGH_SEVERITIES = ("high", "urgent")
 #: Weeks of the "own baseline": the 26 weeks before the last 28 days.
@@ -202,33 +211,69 @@ def _bounds(moments: Sequence[datetime], days: Sequence[int]) -> list[datetime]:
     return sorted({m - timedelta(days=d) for m in moments for d in days})
 
 
+_R = RollupTenantDay
+#: The rollup's measures of a booking (by local start day) and of a payment (by local
+#: creation day), each the same rows as the raw expression the features use for it.
+_BOOKINGS_ROLLUP = DayRollup(
+    "bookings",
+    Booking,
+    {
+        "n": _R.bookings,
+        "completed": _R.completed,
+        "no_show": _R.no_show,
+        "cancelled": _R.cancelled,
+        "gmv": _R.gmv_ars,
+        "online": _R.online_bookings,
+    },
+)
+_PAYMENTS_ROLLUP = DayRollup(
+    "payments", Payment, {"known": _R.payments_resolved, "rejected": _R.payments_rejected}
+)
+
+
 def _bookings(session: Session, moments: list[datetime], tenants: np.ndarray) -> _Events:
     b = Booking
     span_start = min(moments) - timedelta(days=BASELINE_DAYS)
-    # Statuses and prices come from the covering index; the channel needs the table
-    # rows, so it is read for 90 days only.
-    grid = cell_sums(
+    outcomes = [
+        ("n", literal(1)),
+        ("completed", case((b.status == "completed", 1), else_=0)),
+        ("no_show", case((b.status == "no_show", 1), else_=0)),
+        ("cancelled", case((b.status == "cancelled", 1), else_=0)),
+        ("gmv", case((b.status == "completed", b.price_ars), else_=0)),
+    ]
+    online = ("online", case((b.channel.in_(ONLINE_CHANNELS), 1), else_=0))
+    # Whole days from the tenant-day rollup when it can serve, the rest from raw rows.
+    grid = rollup_cell_sums(
         session,
+        rollup=_BOOKINGS_ROLLUP,
         at=b.start_at,
         tenant=b.tenant_id,
         tenants=tenants,
         bounds=_bounds(moments, (0, 28, 56, 90, BASELINE_DAYS)),
-        sums=[
-            ("n", literal(1)),
-            ("completed", case((b.status == "completed", 1), else_=0)),
-            ("no_show", case((b.status == "no_show", 1), else_=0)),
-            ("cancelled", case((b.status == "cancelled", 1), else_=0)),
-            ("gmv", case((b.status == "completed", b.price_ars), else_=0)),
-        ],
+        sums=[*outcomes, online],
     )
-    channels = cell_sums(
-        session,
-        at=b.start_at,
-        tenant=b.tenant_id,
-        tenants=tenants,
-        bounds=_bounds(moments, (0, 90)),
-        sums=[("all", literal(1)), ("online", case((b.channel.in_(ONLINE_CHANNELS), 1), else_=0))],
-    )
+    if grid is not None:
+        grid.cumulative["all"] = grid.cumulative["n"]
+        channels: CellGrid | dict[Any, CellGrid] = grid
+    else:
+        # Statuses and prices come from the covering index; the channel needs the table
+        # rows, so it is read for 90 days only.
+        grid = cell_sums(
+            session,
+            at=b.start_at,
+            tenant=b.tenant_id,
+            tenants=tenants,
+            bounds=_bounds(moments, (0, 28, 56, 90, BASELINE_DAYS)),
+            sums=outcomes,
+        )
+        channels = cell_sums(
+            session,
+            at=b.start_at,
+            tenant=b.tenant_id,
+            tenants=tenants,
+            bounds=_bounds(moments, (0, 90)),
+            sums=[("all", literal(1)), online],
+        )
     assert isinstance(grid, CellGrid) and isinstance(channels, CellGrid)
     late = _late(
         late_rows(
@@ -254,17 +299,15 @@ def _bookings(session: Session, moments: list[datetime], tenants: np.ndarray) ->
 
 def _payments(session: Session, moments: list[datetime], tenants: np.ndarray) -> _Events:
     p = Payment
-    grid = cell_sums(
-        session,
-        at=p.created_at,
-        tenant=p.tenant_id,
-        tenants=tenants,
-        bounds=_bounds(moments, (0, 90)),
-        sums=[
-            ("known", case((p.status.notin_(("pending", "in_process")), 1), else_=0)),
-            ("rejected", case((p.status == "rejected", 1), else_=0)),
-        ],
-    )
+    measures = [
+        ("known", case((p.status.notin_(PENDING_PAYMENT_STATUSES), 1), else_=0)),
+        ("rejected", case((p.status == "rejected", 1), else_=0)),
+    ]
+    table = dict(at=p.created_at, tenant=p.tenant_id, tenants=tenants)
+    bounds = _bounds(moments, (0, 90))
+    grid = rollup_cell_sums(
+        session, rollup=_PAYMENTS_ROLLUP, bounds=bounds, sums=measures, **table
+    ) or cell_sums(session, bounds=bounds, sums=measures, **table)
     assert isinstance(grid, CellGrid)
     late = _late(
         late_rows(
@@ -278,7 +321,7 @@ def _payments(session: Session, moments: list[datetime], tenants: np.ndarray) ->
         ["tenant_id", "at", "status", "updated"],
         tenants,
     )
-    late["known"] = (~late["status"].isin(["pending", "in_process"])).astype(float)
+    late["known"] = (~late["status"].isin(PENDING_PAYMENT_STATUSES)).astype(float)
     late["rejected"] = (late["status"] == "rejected").astype(float)
     return _Events({"known": grid, "rejected": grid}, late)
 
