@@ -27,7 +27,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import ColumnElement, and_, func, literal, or_, select, union_all
+from sqlalchemy import ColumnElement, and_, case, func, literal, or_, select, tuple_, union_all
 from sqlalchemy.orm import Session
 
 from core.metrics.rollups import WATERMARK_OVERLAP, local_day
@@ -44,6 +44,9 @@ LATE_ROWS_SEEK = 100_000
 MAX_STALE_CELLS = 5_000
 #: ... and above this many rows changed since it, do not even read them.
 MAX_STALE_ROWS = 50_000
+#: Up to this many bounds, the database sums a rollup's days per cell (a CASE over the
+#: bounds); beyond, the days are read and put in cells here.
+SQL_BUCKETS = 64
 #: At most this many cells per statement (SQLite allows 500 terms in a compound SELECT).
 CELLS_PER_QUERY = 100
 #: At most about this many bound parameters per statement: each cell names every tenant,
@@ -258,42 +261,67 @@ def rollup_cell_sums(
     first_day = lo.date() if lo == _midnight(lo) else lo.date() + timedelta(days=1)
     names = [name for name, _ in sums]
     r = RollupTenantDay
-    stored = session.execute(
-        select(r.tenant_id, r.day, *(rollup.measures[name] for name in names)).where(
-            r.day >= first_day, r.day < hi.date(), r.tenant_id.in_(ids)
+    measures = [rollup.measures[name] for name in names]
+    in_span = [r.day >= first_day, r.day < hi.date(), r.tenant_id.in_(ids)]
+    if split:  # days cut by a bound come from the raw rows
+        in_span.append(r.day.notin_(sorted(d.date() for d in split)))
+    if len(refined) <= SQL_BUCKETS:
+        # Few cells (one as-of date): the database sums the days of each cell. A whole
+        # day's cell is the last bound at or before it; comparing with a bound's date is
+        # the same, as a bound's own day, if it is not a midnight, is left out above.
+        cell = case(
+            *((r.day < refined[k + 1].date(), k) for k in range(len(refined) - 1)),
+            else_=len(refined) - 2,
         )
-    ).all()
-    days = pd.DataFrame([tuple(row) for row in stored], columns=["tenant_id", "day", *names])
-    if len(days):
-        day_ns = to_ns(days["day"].astype(str))
-        keep = ~np.isin(day_ns, to_ns(sorted(split))) if split else np.ones(len(days), bool)
-        if stale:
-            # Whole days patched from the raw rows below.
-            stale_ns = {(t, ns(datetime.combine(d, datetime.min.time()))) for t, d in stale}
-            tenant_of = days["tenant_id"].to_numpy("int64")
-            keep &= ~np.fromiter(
-                ((int(t), int(d)) in stale_ns for t, d in zip(tenant_of, day_ns, strict=True)),
-                dtype=bool,
-                count=len(days),
-            )
-        days = days[keep]
-        days.insert(0, "cell", np.searchsorted(refined_ns, day_ns[keep], side="right") - 1)
-        days = days.drop(columns="day")
+        rows = session.execute(
+            select(cell, r.tenant_id, *(func.sum(m) for m in measures))
+            .where(*in_span)
+            .group_by(cell, r.tenant_id)
+        ).all()
+        days = pd.DataFrame([tuple(row) for row in rows], columns=["cell", "tenant_id", *names])
+    else:
+        # Many cells (training dates): the days themselves, put in cells here.
+        rows = session.execute(select(r.tenant_id, r.day, *measures).where(*in_span)).all()
+        days = _in_cells([tuple(row) for row in rows], names, refined_ns)
+    # Stale whole days: their stored values out, their raw rows in (below).
+    wanted = set(ids)
+    stale_days = sorted(
+        (t, d)
+        for t, d in stale
+        if t in wanted and first_day <= d < hi.date() and _midnight_of(d) not in split
+    )
+    if stale_days:
+        stored = session.execute(
+            select(r.tenant_id, r.day, *measures).where(tuple_(r.tenant_id, r.day).in_(stale_days))
+        ).all()
+        taken = _in_cells([tuple(row) for row in stored], names, refined_ns)
+        taken[names] = -taken[names].apply(pd.to_numeric).astype(float)
+        days = pd.concat([days, taken], ignore_index=True)
     # Raw: the pieces of days cut by a bound, and the stale whole days.
     intervals = [
         (k, ids, refined[k], refined[k + 1])
         for k in range(len(refined) - 1)
         if _midnight(refined[k]) in split
     ]
-    wanted = set(ids)
-    for tenant_id, day in sorted(stale):
-        start = datetime.combine(day, datetime.min.time())
-        if tenant_id in wanted and start not in split and first_day <= day < hi.date():
-            k = int(np.searchsorted(refined_ns, ns(start), side="right")) - 1
-            intervals.append((k, [tenant_id], start, start + timedelta(days=1)))
+    for tenant_id, day in stale_days:
+        start = _midnight_of(day)
+        k = int(np.searchsorted(refined_ns, ns(start), side="right")) - 1
+        intervals.append((k, [tenant_id], start, start + timedelta(days=1)))
     raw = _interval_rows(session, at=at, tenant=tenant, intervals=intervals, sums=sums)
     frame = pd.concat([part for part in (days, raw) if len(part)] or [raw], ignore_index=True)
     return _grid(frame, tenants, refined_ns, sums, ())
+
+
+def _in_cells(rows: list[tuple], names: list[str], refined_ns: np.ndarray) -> pd.DataFrame:
+    """Rollup rows ``(tenant_id, day, *measures)`` as ``(cell, tenant_id, *measures)``."""
+    frame = pd.DataFrame(rows, columns=["tenant_id", "day", *names])
+    day_ns = to_ns(frame["day"].astype(str)) if len(frame) else np.zeros(0, dtype="int64")
+    frame.insert(0, "cell", np.searchsorted(refined_ns, day_ns, side="right") - 1)
+    return frame.drop(columns="day")
+
+
+def _midnight_of(day: date) -> datetime:
+    return datetime.combine(day, datetime.min.time())
 
 
 def _stale_cells(

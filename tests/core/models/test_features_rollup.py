@@ -140,7 +140,15 @@ def _raw_measures(source: str) -> list[tuple[str, object]]:
     ]
 
 
-def test_rollup_grid_equals_raw_grid_on_generated_data(refreshed_url: str) -> None:
+@pytest.fixture(params=["cells summed in SQL", "days read"])
+def buckets(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Both ways of putting the rollup's days in cells."""
+    if request.param == "days read":
+        monkeypatch.setattr(feature_events, "SQL_BUCKETS", 0)
+    return str(request.param)
+
+
+def test_rollup_grid_equals_raw_grid_on_generated_data(refreshed_url: str, buckets: str) -> None:
     engine = create_engine_for(refreshed_url)
     with Session(engine) as session:
         assert_grids_agree(session, [*MIDNIGHTS[::4], *INSIDE_A_DAY[:2]])
