@@ -27,7 +27,19 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import ColumnElement, and_, case, func, literal, or_, select, tuple_, union_all
+from sqlalchemy import (
+    ColumnElement,
+    Executable,
+    Select,
+    and_,
+    case,
+    func,
+    literal,
+    or_,
+    select,
+    tuple_,
+    union_all,
+)
 from sqlalchemy.orm import Session
 
 from core.metrics.rollups import WATERMARK_OVERLAP, local_day
@@ -155,29 +167,28 @@ def _interval_rows(
         *(func.sum(expr).label(n) for n, expr in sums),
         *(func.max(expr).label(n) for n, expr in maxima),
     ]
-    rows: list[Any] = []
-    parts: list[Any] = []
+    # Group the intervals into statements within the database's limits.
+    batches: list[list[Select[Any]]] = [[]]
     parameters = 0
-
-    def flush() -> None:
-        if parts:
-            stmt = parts[0] if len(parts) == 1 else union_all(*parts)
-            rows.extend(session.execute(stmt).all())
-            parts.clear()
-
     for cell, ids, lo, hi in intervals:
         cost = len(ids) + 8
-        if len(parts) >= CELLS_PER_QUERY or parameters + cost > PARAMETERS_PER_QUERY:
-            flush()
+        if batches[-1] and (
+            len(batches[-1]) >= CELLS_PER_QUERY or parameters + cost > PARAMETERS_PER_QUERY
+        ):
+            batches.append([])
             parameters = 0
         one = tenant == ids[0] if len(ids) == 1 else tenant.in_(ids)
-        parts.append(
+        batches[-1].append(
             select(literal(cell).label("cell"), tenant, *keys, *columns)
             .where(one, at >= lo, at < hi, *where)
             .group_by(tenant, *keys)
         )
         parameters += cost
-    flush()
+    rows: list[Any] = []
+    for parts in batches:
+        if parts:
+            stmt: Executable = parts[0] if len(parts) == 1 else union_all(*parts)
+            rows.extend(session.execute(stmt).all())
     return pd.DataFrame(
         [tuple(r) for r in rows], columns=["cell", "tenant_id", *(["key"] if keys else []), *labels]
     )
