@@ -49,6 +49,14 @@ log = logging.getLogger(__name__)
 BOOKING_MEASURES = ("bookings", "completed", "cancelled", "no_show", "booked_minutes", "gmv_ars")
 PAYMENT_MEASURES = ("payments_approved_ars", "payments_failed", "payments_total")
 TENANT_DAY_MEASURES = BOOKING_MEASURES + PAYMENT_MEASURES
+# Kept per tenant and day only (not folded into the day rollup): what the point-in-time
+# churn features (``core.models.features``) read for whole days instead of raw rows.
+FEATURE_BOOKING_MEASURES = ("online_bookings",)
+FEATURE_PAYMENT_MEASURES = ("payments_resolved", "payments_rejected")
+CELL_BOOKING_MEASURES = BOOKING_MEASURES + FEATURE_BOOKING_MEASURES
+CELL_PAYMENT_MEASURES = PAYMENT_MEASURES + FEATURE_PAYMENT_MEASURES
+#: Every measure of a ``console_rollup_tenant_day`` row.
+CELL_MEASURES = CELL_BOOKING_MEASURES + CELL_PAYMENT_MEASURES
 MONEY_MEASURES = ("gmv_ars", "payments_approved_ars")
 # Per tenant, the current and previous KPI windows (see ``read_window_totals``).
 WINDOW_TOTAL_COLUMNS = [
@@ -62,6 +70,10 @@ WINDOW_TOTAL_COLUMNS = [
 
 # Statuses a payment ends in when the money did not arrive.
 FAILED_PAYMENT_STATUSES = ("rejected", "cancelled", "charged_back")
+# Statuses of a payment whose outcome is not known yet.
+PENDING_PAYMENT_STATUSES = ("pending", "in_process")
+# Channels of a booking the client made online rather than walking in.
+ONLINE_CHANNELS = ("web", "app", "whatsapp", "instagram")
 
 # Rows committed a little after a refresh read the table can carry an updated_at below
 # the watermark it saw; re-reading this much overlap catches them (reprocessing is
@@ -107,6 +119,7 @@ def _booking_columns() -> list[ColumnElement]:
         func.coalesce(func.sum(case((status == "completed", Booking.price_ars), else_=0)), 0).label(
             "gmv_ars"
         ),
+        _count_if(Booking.channel.in_(ONLINE_CHANNELS)).label("online_bookings"),
     ]
 
 
@@ -118,6 +131,8 @@ def _payment_columns() -> list[ColumnElement]:
         ),
         _count_if(status.in_(FAILED_PAYMENT_STATUSES)).label("payments_failed"),
         func.count().label("payments_total"),
+        _count_if(status.notin_(PENDING_PAYMENT_STATUSES)).label("payments_resolved"),
+        _count_if(status == "rejected").label("payments_rejected"),
     ]
 
 
@@ -307,10 +322,10 @@ def compute_dirty_cells(*, session: Session) -> list[dict]:
     """Aggregate the raw rows of the loaded dirty cells; cells with no rows are absent."""
     connection = session.connection()
     cells: dict[Cell, dict] = {}
-    empty = dict.fromkeys(TENANT_DAY_MEASURES, 0)
+    empty = dict.fromkeys(CELL_MEASURES, 0)
     for measures, rows in (
-        (BOOKING_MEASURES, connection.execute(_DIRTY_BOOKINGS)),
-        (PAYMENT_MEASURES, connection.execute(_DIRTY_PAYMENTS)),
+        (CELL_BOOKING_MEASURES, connection.execute(_DIRTY_BOOKINGS)),
+        (CELL_PAYMENT_MEASURES, connection.execute(_DIRTY_PAYMENTS)),
     ):
         for tenant_id, day, *values in rows:
             day = _to_date(day)
@@ -319,7 +334,7 @@ def compute_dirty_cells(*, session: Session) -> list[dict]:
             )
             record.update(zip(measures, values, strict=True))
     for record in cells.values():
-        for name in TENANT_DAY_MEASURES:
+        for name in CELL_MEASURES:
             value = record[name] or 0
             record[name] = round(float(value), 2) if name in MONEY_MEASURES else int(value)
     return [cells[key] for key in sorted(cells)]
@@ -351,12 +366,12 @@ def compute_all_cells(*, session: Session) -> pd.DataFrame:
 
 
 def _merge(bookings: Sequence, payments: Sequence) -> pd.DataFrame:
-    booking_frame = _frame(bookings, ["tenant_id", "day", *BOOKING_MEASURES])
-    payment_frame = _frame(payments, ["tenant_id", "day", *PAYMENT_MEASURES])
+    booking_frame = _frame(bookings, ["tenant_id", "day", *CELL_BOOKING_MEASURES])
+    payment_frame = _frame(payments, ["tenant_id", "day", *CELL_PAYMENT_MEASURES])
     for frame in (booking_frame, payment_frame):
         frame["day"] = [_to_date(value) for value in frame["day"]]
     merged = booking_frame.merge(payment_frame, on=["tenant_id", "day"], how="outer")
-    merged = _normalize(merged, TENANT_DAY_MEASURES)
+    merged = _normalize(merged, CELL_MEASURES)
     merged["tenant_id"] = merged["tenant_id"].astype("int64")
     return merged.sort_values(["tenant_id", "day"], ignore_index=True)
 
@@ -481,7 +496,10 @@ def read_window_totals(*, session: Session, as_of: date) -> pd.DataFrame:
 
 __all__ = [
     "BOOKING_MEASURES",
+    "CELL_MEASURES",
+    "ONLINE_CHANNELS",
     "PAYMENT_MEASURES",
+    "PENDING_PAYMENT_STATUSES",
     "TENANT_DAY_MEASURES",
     "Cell",
     "Changes",

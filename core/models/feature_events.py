@@ -22,22 +22,43 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import ColumnElement, and_, func, literal, or_, select, union_all
+from sqlalchemy import (
+    ColumnElement,
+    Executable,
+    Select,
+    and_,
+    case,
+    func,
+    literal,
+    or_,
+    select,
+    tuple_,
+    union_all,
+)
 from sqlalchemy.orm import Session
 
-from core.metrics.rollups import local_day
+from core.metrics.rollups import WATERMARK_OVERLAP, local_day
+from core.schema import RollupTenantDay, Watermark
 
-__all__ = ["CellGrid", "cell_sums", "late_rows", "to_ns"]
+__all__ = ["CellGrid", "DayRollup", "cell_sums", "late_rows", "rollup_cell_sums", "to_ns"]
 
 #: Above this many rows changed since the first as-of moment, find late rows by
 #: comparing each row's change day with its event day rather than through the
 #: ``updated_at`` index.
 LATE_ROWS_SEEK = 100_000
+#: Above this many (tenant, day) cells changed since a rollup's watermark (its refresh
+#: has not run for a while), read the raw rows instead of patching the rollup.
+MAX_STALE_CELLS = 5_000
+#: ... and above this many rows changed since it, do not even read them.
+MAX_STALE_ROWS = 50_000
+#: Up to this many bounds, the database sums a rollup's days per cell (a CASE over the
+#: bounds); beyond, the days are read and put in cells here.
+SQL_BUCKETS = 64
 #: At most this many cells per statement (SQLite allows 500 terms in a compound SELECT).
 CELLS_PER_QUERY = 100
 #: At most about this many bound parameters per statement: each cell names every tenant,
@@ -104,27 +125,16 @@ def cell_sums(
     """
     edges = sorted(set(bounds))
     ids = [int(t) for t in tenants]
-    labels = [*(n for n, _ in sums), *(n for n, _ in maxima)]
-    keys = [] if by is None else [by]
-    columns = [
-        *(func.sum(expr).label(n) for n, expr in sums),
-        *(func.max(expr).label(n) for n, expr in maxima),
-    ]
-    rows: list[Any] = []
-    cells = list(range(len(edges) - 1))
-    per_query = max(1, min(CELLS_PER_QUERY, PARAMETERS_PER_QUERY // (len(ids) + 8)))
-    for start in range(0, len(cells), per_query):
-        parts = [
-            select(literal(j).label("cell"), tenant, *keys, *columns)
-            .where(tenant.in_(ids), at >= edges[j], at < edges[j + 1], *where)
-            .group_by(tenant, *keys)
-            for j in cells[start : start + per_query]
-        ]
-        if parts:
-            stmt = parts[0] if len(parts) == 1 else union_all(*parts)
-            rows.extend(session.execute(stmt).all())
-    frame = pd.DataFrame(
-        [tuple(r) for r in rows], columns=["cell", "tenant_id", *(["key"] if keys else []), *labels]
+    intervals = [(j, ids, edges[j], edges[j + 1]) for j in range(len(edges) - 1)]
+    frame = _interval_rows(
+        session,
+        at=at,
+        tenant=tenant,
+        intervals=intervals,
+        sums=sums,
+        maxima=maxima,
+        by=by,
+        where=where,
     )
     bounds_ns = to_ns(edges) if edges else np.zeros(0, dtype="int64")
     if by is None:
@@ -133,6 +143,55 @@ def cell_sums(
         key: _grid(part, tenants, bounds_ns, sums, maxima)
         for key, part in frame.groupby("key", dropna=True)
     }
+
+
+def _interval_rows(
+    session: Session,
+    *,
+    at: Any,
+    tenant: Any,
+    intervals: Sequence[tuple[int, list[int], datetime, datetime]],
+    sums: Sequence[tuple[str, Any]] = (),
+    maxima: Sequence[tuple[str, Any]] = (),
+    by: Any = None,
+    where: Sequence[ColumnElement[bool]] = (),
+) -> pd.DataFrame:
+    """Per tenant (and ``by`` value), the aggregates of each ``(cell, tenants, lo, hi)``.
+
+    One range seek per interval on the ``(tenant_id, time)`` index, as many intervals
+    per ``UNION ALL`` as the database's limits allow.
+    """
+    labels = [*(n for n, _ in sums), *(n for n, _ in maxima)]
+    keys = [] if by is None else [by]
+    columns = [
+        *(func.sum(expr).label(n) for n, expr in sums),
+        *(func.max(expr).label(n) for n, expr in maxima),
+    ]
+    # Group the intervals into statements within the database's limits.
+    batches: list[list[Select[Any]]] = [[]]
+    parameters = 0
+    for cell, ids, lo, hi in intervals:
+        cost = len(ids) + 8
+        if batches[-1] and (
+            len(batches[-1]) >= CELLS_PER_QUERY or parameters + cost > PARAMETERS_PER_QUERY
+        ):
+            batches.append([])
+            parameters = 0
+        one = tenant == ids[0] if len(ids) == 1 else tenant.in_(ids)
+        batches[-1].append(
+            select(literal(cell).label("cell"), tenant, *keys, *columns)
+            .where(one, at >= lo, at < hi, *where)
+            .group_by(tenant, *keys)
+        )
+        parameters += cost
+    rows: list[Any] = []
+    for parts in batches:
+        if parts:
+            stmt: Executable = parts[0] if len(parts) == 1 else union_all(*parts)
+            rows.extend(session.execute(stmt).all())
+    return pd.DataFrame(
+        [tuple(r) for r in rows], columns=["cell", "tenant_id", *(["key"] if keys else []), *labels]
+    )
 
 
 def _grid(
@@ -159,6 +218,147 @@ def _grid(
         running = np.maximum.accumulate(cells, axis=1)
         latest[name] = np.where(np.isfinite(running), running, np.nan)
     return CellGrid(tenants=tenants, bounds=bounds, cumulative=cumulative, latest=latest)
+
+
+@dataclass(frozen=True)
+class DayRollup:
+    """How ``console_rollup_tenant_day`` stands in for a table's whole local days.
+
+    ``source`` is the rollup's watermark for ``table`` (``console_watermarks``);
+    ``measures`` maps a measure's name to its rollup column, which must aggregate the
+    same rows as the raw expression the caller passes for it.
+    """
+
+    source: str
+    table: Any
+    measures: dict[str, Any]
+
+
+def rollup_cell_sums(
+    session: Session,
+    *,
+    rollup: DayRollup,
+    at: Any,
+    tenant: Any,
+    tenants: np.ndarray,
+    bounds: Sequence[datetime],
+    sums: Sequence[tuple[str, Any]],
+) -> CellGrid | None:
+    """:func:`cell_sums` (sums only) with the whole days read from the rollup.
+
+    The grid's bounds are ``bounds`` plus the midnights around every bound that is not
+    a midnight: cells of whole days come from the rollup, the pieces of days cut by a
+    bound from the raw rows. The rollup is exact for every cell but those touched by
+    rows changed after its watermark (less the refresh's overlap, for rows committed
+    late): those cells are read raw too, so the result does not depend on whether the
+    refresh has run. ``None`` when the rollup cannot serve: it was never built (no
+    watermark) or more than :data:`MAX_STALE_CELLS` cells changed since.
+    """
+    mark = session.scalar(select(Watermark.high_water).where(Watermark.source == rollup.source))
+    edges = sorted(set(bounds))
+    if mark is None or len(edges) < 2:
+        return None
+    lo, hi = edges[0], edges[-1]
+    ids = [int(t) for t in tenants]
+    stale = _stale_cells(session, rollup, at, tenant, mark, lo, hi)
+    if stale is None:
+        return None
+    split = {_midnight(e) for e in edges if e != _midnight(e)}
+    refined = sorted(
+        e for e in {*edges, *split, *(d + timedelta(days=1) for d in split)} if lo <= e <= hi
+    )
+    refined_ns = to_ns(refined)
+    # Whole days: from the first midnight at or after lo to the last one at or before hi.
+    first_day = lo.date() if lo == _midnight(lo) else lo.date() + timedelta(days=1)
+    names = [name for name, _ in sums]
+    r = RollupTenantDay
+    measures = [rollup.measures[name] for name in names]
+    in_span = [r.day >= first_day, r.day < hi.date(), r.tenant_id.in_(ids)]
+    if split:  # days cut by a bound come from the raw rows
+        in_span.append(r.day.notin_(sorted(d.date() for d in split)))
+    if len(refined) <= SQL_BUCKETS:
+        # Few cells (one as-of date): the database sums the days of each cell. A whole
+        # day's cell is the last bound at or before it; comparing with a bound's date is
+        # the same, as a bound's own day, if it is not a midnight, is left out above.
+        cell = case(
+            *((r.day < refined[k + 1].date(), k) for k in range(len(refined) - 1)),
+            else_=len(refined) - 2,
+        )
+        rows = session.execute(
+            select(cell, r.tenant_id, *(func.sum(m) for m in measures))
+            .where(*in_span)
+            .group_by(cell, r.tenant_id)
+        ).all()
+        days = pd.DataFrame([tuple(row) for row in rows], columns=["cell", "tenant_id", *names])
+    else:
+        # Many cells (training dates): the days themselves, put in cells here.
+        rows = session.execute(select(r.tenant_id, r.day, *measures).where(*in_span)).all()
+        days = _in_cells([tuple(row) for row in rows], names, refined_ns)
+    # Stale whole days: their stored values out, their raw rows in (below).
+    wanted = set(ids)
+    stale_days = sorted(
+        (t, d)
+        for t, d in stale
+        if t in wanted and first_day <= d < hi.date() and _midnight_of(d) not in split
+    )
+    if stale_days:
+        stored = session.execute(
+            select(r.tenant_id, r.day, *measures).where(tuple_(r.tenant_id, r.day).in_(stale_days))
+        ).all()
+        taken = _in_cells([tuple(row) for row in stored], names, refined_ns)
+        taken[names] = -taken[names].apply(pd.to_numeric).astype(float)
+        days = pd.concat([days, taken], ignore_index=True)
+    # Raw: the pieces of days cut by a bound, and the stale whole days.
+    intervals = [
+        (k, ids, refined[k], refined[k + 1])
+        for k in range(len(refined) - 1)
+        if _midnight(refined[k]) in split
+    ]
+    for tenant_id, day in stale_days:
+        start = _midnight_of(day)
+        k = int(np.searchsorted(refined_ns, ns(start), side="right")) - 1
+        intervals.append((k, [tenant_id], start, start + timedelta(days=1)))
+    raw = _interval_rows(session, at=at, tenant=tenant, intervals=intervals, sums=sums)
+    frame = pd.concat([part for part in (days, raw) if len(part)] or [raw], ignore_index=True)
+    return _grid(frame, tenants, refined_ns, sums, ())
+
+
+def _in_cells(rows: list[tuple], names: list[str], refined_ns: np.ndarray) -> pd.DataFrame:
+    """Rollup rows ``(tenant_id, day, *measures)`` as ``(cell, tenant_id, *measures)``."""
+    frame = pd.DataFrame(rows, columns=["tenant_id", "day", *names])
+    day_ns = to_ns(frame["day"].astype(str)) if len(frame) else np.zeros(0, dtype="int64")
+    frame.insert(0, "cell", np.searchsorted(refined_ns, day_ns, side="right") - 1)
+    return frame.drop(columns="day")
+
+
+def _midnight_of(day: date) -> datetime:
+    return datetime.combine(day, datetime.min.time())
+
+
+def _stale_cells(
+    session: Session,
+    rollup: DayRollup,
+    at: Any,
+    tenant: Any,
+    mark: datetime,
+    lo: datetime,
+    hi: datetime,
+) -> set[tuple[int, date]] | None:
+    """The (tenant, day) cells of rows changed since ``mark``; None if too many.
+
+    Only the ``updated_at`` index is searched (a condition on ``at`` too would let the
+    planner scan the event-time index instead); the window is applied here.
+    """
+    since = rollup.table.updated_at > mark - WATERMARK_OVERLAP
+    changed = session.scalar(select(func.count()).select_from(rollup.table).where(since))
+    if (changed or 0) > MAX_STALE_ROWS:
+        return None
+    cells = {
+        (int(t), moment.date())
+        for t, moment in session.execute(select(tenant, at).where(since)).all()
+        if lo <= moment < hi
+    }
+    return None if len(cells) > MAX_STALE_CELLS else cells
 
 
 def late_rows(

@@ -388,6 +388,11 @@ class RollupTenantDay(_DailyMeasures, Base):
 
     tenant_id: Mapped[int] = mapped_column(Integer, primary_key=True)
     day: Mapped[date] = mapped_column(Date, primary_key=True, index=True)
+    # Only per tenant (not folded into ``console_rollup_day``): the churn features'
+    # measures (``core.models.features``), kept exact by the same refresh.
+    online_bookings: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    payments_resolved: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    payments_rejected: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class RollupDay(_DailyMeasures, Base):

@@ -22,7 +22,7 @@ from tests.factories import add_booking, add_payment, add_tenant
 
 AS_OF = datetime(2026, 6, 15, 12, 0)
 STATUSES = ["scheduled", "completed", "cancelled", "no_show"]
-PAYMENT_STATUSES = ["approved", "pending", "rejected", "refunded", "charged_back"]
+PAYMENT_STATUSES = ["approved", "pending", "in_process", "rejected", "refunded", "charged_back"]
 
 booking_op = st.tuples(
     st.just("book"),
@@ -33,6 +33,10 @@ booking_op = st.tuples(
 )
 status_op = st.tuples(st.just("set_status"), st.integers(0, 10_000), st.sampled_from(STATUSES))
 reprice_op = st.tuples(st.just("reprice"), st.integers(0, 10_000), st.integers(1000, 50000))
+# The channel feeds the per-tenant online_bookings measure (the churn features').
+rechannel_op = st.tuples(
+    st.just("rechannel"), st.integers(0, 10_000), st.sampled_from(["web", "walk_in", "app"])
+)
 payment_op = st.tuples(
     st.just("pay"),
     st.integers(0, 2),
@@ -43,7 +47,9 @@ payment_op = st.tuples(
 payment_status_op = st.tuples(
     st.just("pay_status"), st.integers(0, 10_000), st.sampled_from(PAYMENT_STATUSES)
 )
-operation = st.one_of(booking_op, status_op, reprice_op, payment_op, payment_status_op)
+operation = st.one_of(
+    booking_op, status_op, reprice_op, rechannel_op, payment_op, payment_status_op
+)
 batches = st.lists(st.lists(operation, min_size=1, max_size=12), min_size=1, max_size=4)
 
 
@@ -86,6 +92,8 @@ def apply_batch(engine: Engine, refs: list, batch: list) -> None:
                 bookings[op[1] % len(bookings)].status = op[2]
             elif kind == "reprice" and bookings:
                 bookings[op[1] % len(bookings)].price_ars = float(op[2])
+            elif kind == "rechannel" and bookings:
+                bookings[op[1] % len(bookings)].channel = op[2]
             elif kind == "pay":
                 _, tenant, offset, status, amount = op
                 add_payment(
