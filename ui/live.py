@@ -12,6 +12,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from typing import Any
 
 import pandas as pd
 import streamlit as st
@@ -227,7 +228,11 @@ def _run_body(
             st.warning(_("The last refresh failed: {error}").format(error=ctx.status.last_error))
         return
     ctx = replace(ctx, frames_read=_frames_read_by(body), declared_cadences=[])
-    freshness = st.container()  # filled after the body: it names the tables read
+    # The line goes above the body, drawn from the tables the page read in its earlier
+    # runs, and again after the body when this run read others (a page's first run).
+    freshness = st.empty()
+    known = set(ctx.frames_read)
+    _show_freshness_in(freshness, ctx)
     try:
         body(ctx)
     except FrameNotReadyError as missing:
@@ -247,8 +252,13 @@ def _run_body(
         )
     except Exception as exc:  # a bad snapshot or row must not show users a traceback
         show_incident(exc, where="page body")
+    if ctx.frames_read != known or ctx.declared_cadences:
+        _show_freshness_in(freshness, ctx)
+
+
+def _show_freshness_in(placeholder: Any, ctx: LiveContext) -> None:
     try:
-        with freshness:
+        with placeholder.container():
             show_freshness(ctx)
     except Exception as exc:
         show_incident(exc, where="status line")
