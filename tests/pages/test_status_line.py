@@ -5,7 +5,11 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
+from streamlit.testing.v1 import AppTest
+
 from core.queries.freshness import Cadence
+from page_registry import PAGES
+from tests.pages.helpers import ROOT, page_env
 from ui.status_line import TICKER_SCRIPT, cadence_text, status_line
 
 AS_OF = datetime(2026, 12, 7, 14, 3, 12)
@@ -66,3 +70,23 @@ def test_slow_figures_are_named_with_their_cadence() -> None:
         "Data as of 14:03:12 (12 s ago) · snapshot v42 · detail tables 14:02:00 · "
         "some tables recomputed every 5 min (last 14:00:05)"
     )
+
+
+def test_a_page_names_its_slower_figures_on_its_status_line(monkeypatch, full_console_url):  # type: ignore[no-untyped-def]
+    page_env(monkeypatch, full_console_url)
+    monkeypatch.delenv("BARBERPRO_REFRESH_INTERVAL_S", raising=False)
+    churn = next(spec for spec in PAGES if spec.url_path == "churn")
+    app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    app.query_params["lang"] = "en"
+    app.run()
+    app.switch_page(churn.path)
+    app.run()
+    assert not app.exception, [e.value for e in app.exception]
+    lines = [c.value for c in app.caption if c.value.startswith(":material/schedule:")]
+    assert len(lines) == 1, lines
+    line = lines[0]
+    # Its churn scores: the daily retrain's model, scored hourly; its revenue and churn
+    # tables come from providers recomputed at BARBERPRO_DETAIL_REFRESH_S (default 300 s).
+    assert "churn model retrained daily" in line and "churn scores hourly" in line
+    assert "some tables recomputed every 5 min (last " in line
+    assert 'data-bp-tick="age"' in line
