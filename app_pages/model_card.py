@@ -3,6 +3,7 @@
 import streamlit as st
 
 from core.models.churn.registry import model_history, promoted_version
+from core.queries.freshness import CHURN_RETRAIN_JOB, Cadence, job_cadence_s
 from dashboards import model_card
 from ui import db
 from ui.i18n import _
@@ -47,6 +48,12 @@ def body(ctx: LiveContext) -> None:
     with db.session() as session:
         row = promoted_version(session=session)
         history = model_history(session=session)
+    # The card changes only when the daily retrain promotes a model: say so by the
+    # "data as of" line, with when this one was trained.
+    trained_at = None if row is None else row.trained_at
+    ctx.declare_cadence(
+        Cadence(CHURN_RETRAIN_JOB, job_cadence_s(CHURN_RETRAIN_JOB) or 0.0, trained_at)
+    )
     if row is None:
         st.info(
             _(

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import datetime
+from typing import Any
 
 import pandas as pd
 import streamlit as st
@@ -20,13 +21,14 @@ from core import formatting as fmt
 from core.clock import now
 from core.config import ConfigError, Settings, get_settings
 from core.db import DATABASE_ERRORS, Session
-from core.i18n import translator
 from core.metrics.snapshot_types import RefreshStatus, Snapshot
+from core.queries.freshness import Cadence, slow_cadences
 from core.queries.live import live_state, newest_snapshot_version, read_snapshot
 from ui import db
 from ui.auth import signed_in_user
 from ui.i18n import _, current_locale
 from ui.incidents import show_incident
+from ui.status_line import install_ticker, status_line
 
 LOCALE = fmt.DEFAULT_LOCALE  # used when a caller passes no locale
 _log = logging.getLogger(__name__)
@@ -42,21 +44,32 @@ class LiveContext:
     at: datetime
     locale: str = LOCALE
     detail: Snapshot | None = None  # the dashboards' slower tables (core/metrics/detail.py)
+    # The tables this page has read (kept across its runs: a cached view reads none), so
+    # the status line can name those refreshed at a slower cadence.
+    frames_read: set[str] = field(default_factory=set, compare=False, repr=False)
+    # Slower cadences the page itself declares (a model's retraining), for the status line.
+    declared_cadences: list[Cadence] = field(default_factory=list, compare=False, repr=False)
 
     def session(self) -> Session:
         return db.session(self.settings.database_url)
+
+    def declare_cadence(self, cadence: Cadence) -> None:
+        """Name a figure of the page refreshed at ``cadence`` next to the "data as of" line."""
+        self.declared_cadences.append(cadence)
 
     def frame(self, name: str) -> pd.DataFrame:
         """A table of the newest metrics snapshot, else of the newest detail snapshot.
 
         Raises FrameNotReadyError when neither has it yet (the page then says so).
         """
+        self.frames_read.add(name)
         for source in (self.snapshot, self.detail):
             if source is not None and name in source.frames:
                 return source.frames[name]
         raise FrameNotReadyError(name)
 
     def has_frame(self, name: str) -> bool:
+        self.frames_read.add(name)
         return any(s is not None and name in s.frames for s in (self.snapshot, self.detail))
 
 
@@ -106,43 +119,13 @@ def read_settings() -> Settings | None:
         return None
 
 
-def _when(moment: datetime, *, at: datetime, locale: str) -> str:
-    when = fmt.format_time(moment, locale=locale)
-    if moment.date() != at.date():
-        when = f"{fmt.format_date(moment, locale=locale)} {when}"
-    return when
-
-
-def status_line(
-    snapshot: Snapshot,
-    *,
-    at: datetime,
-    locale: str = LOCALE,
-    detail: Snapshot | None = None,
-    next_refresh_s: float | None = None,
-) -> str:
-    """``Data as of 14:03:12 (12 s ago) · snapshot v42``; the day too when not today.
-
-    Adds when the detail tables were computed and when the next refresh is expected.
-    """
-    _ = translator(locale)
-    age = fmt.format_age((at - snapshot.as_of).total_seconds(), locale=locale)
-    line = _("Data as of {when} ({age}) · snapshot v{version}").format(
-        when=_when(snapshot.as_of, at=at, locale=locale), age=age, version=snapshot.version
-    )
-    if detail is not None:
-        line += " · " + _("detail tables {when}").format(
-            when=_when(detail.as_of, at=at, locale=locale)
-        )
-    if next_refresh_s is not None:
-        line += " · " + _("next refresh in ~{seconds} s").format(
-            seconds=max(0, round(next_refresh_s))
-        )
-    return line
-
-
 def show_freshness(ctx: LiveContext) -> None:
-    """The "data as of" line, and a warning when the refresh has stalled or failed."""
+    """The "data as of" line, and a warning when the refresh has stalled or failed.
+
+    The line names the figures of the page that come at a slower cadence than the
+    refresh (``core.queries.freshness``): the detail tables the page read, and the model
+    cadences the page declared (``LiveContext.declare_cadence``).
+    """
     status, snapshot = ctx.status, ctx.snapshot
     if snapshot is not None:
         next_refresh_s = None
@@ -150,10 +133,20 @@ def show_freshness(ctx: LiveContext) -> None:
             interval = ctx.settings.refresh_interval_s
             elapsed = (ctx.at - status.last_run_finished_at).total_seconds()
             next_refresh_s = interval - elapsed % interval
-        line = status_line(
-            snapshot, at=ctx.at, locale=ctx.locale, detail=ctx.detail, next_refresh_s=next_refresh_s
+        cadences = slow_cadences(
+            ctx.detail, ctx.frames_read, default_cadence_s=ctx.settings.detail_refresh_s
         )
-        st.caption(f":material/schedule: {line}")
+        line = status_line(
+            snapshot.as_of,
+            snapshot.version,
+            at=ctx.at,
+            locale=ctx.locale,
+            detail_as_of=None if ctx.detail is None else ctx.detail.as_of,
+            next_refresh_s=next_refresh_s,
+            cadences=[*cadences, *ctx.declared_cadences],
+            ticking=True,
+        )
+        st.caption(f":material/schedule: {line}", unsafe_allow_html=True)
     if status.stale and snapshot is not None:
         st.warning(
             _(
@@ -234,8 +227,13 @@ def _run_body(
         if ctx.status.last_run_status == "failed":
             st.warning(_("The last refresh failed: {error}").format(error=ctx.status.last_error))
         return
+    ctx = replace(ctx, frames_read=_frames_read_by(body), declared_cadences=[])
+    # The line goes above the body, drawn from the tables the page read in its earlier
+    # runs, and again after the body when this run read others (a page's first run).
+    freshness = st.empty()
+    known = set(ctx.frames_read)
+    _show_freshness_in(freshness, ctx)
     try:
-        show_freshness(ctx)
         body(ctx)
     except FrameNotReadyError as missing:
         _log.info("detail frame %s not computed yet", missing)
@@ -254,6 +252,34 @@ def _run_body(
         )
     except Exception as exc:  # a bad snapshot or row must not show users a traceback
         show_incident(exc, where="page body")
+    if ctx.frames_read != known or ctx.declared_cadences:
+        _show_freshness_in(freshness, ctx)
+
+
+def _show_freshness_in(placeholder: Any, ctx: LiveContext) -> None:
+    try:
+        with placeholder.container():
+            show_freshness(ctx)
+    except Exception as exc:
+        show_incident(exc, where="status line")
+
+
+# The detail tables each page has read in this process: a page's cached view reads none
+# on a rerun, and its status line must still name their cadence.
+_FRAMES_READ: dict[tuple[str, str, str], set[str]] = {}
+
+
+def _frames_read_by(body: Callable[[LiveContext], None]) -> set[str]:
+    # Page scripts run as __main__ and are re-executed on every full run (new function
+    # objects): the file, the name and a filtered dashboard's page name identify a page.
+    function = getattr(body, "__func__", body)
+    code = getattr(function, "__code__", None)
+    key = (
+        "" if code is None else code.co_filename,
+        getattr(function, "__qualname__", ""),
+        str(getattr(getattr(body, "__self__", None), "page", "")),
+    )
+    return _FRAMES_READ.setdefault(key, set())
 
 
 LIVE_PARAM = "live"
@@ -313,6 +339,7 @@ def live_page(
     if settings is None:
         return
     enabled = live_controls(settings) if controls else True
+    install_ticker()  # outside the fragment: one script element per full run
 
     @st.fragment(run_every=settings.refresh_interval_s if enabled else None)
     def live() -> None:

@@ -1255,6 +1255,28 @@ TODAY_SO_FAR: dict[str, Metric] = _register(
             "today",
             None,
         ),
+        Metric(
+            "today_signups",
+            N_("New signups today"),
+            "count",
+            N_(
+                "Businesses that signed up (their tenant went live) since midnight, up to the "
+                "last refresh; compared with the same weekday a week earlier up to the same time."
+            ),
+            "today",
+            None,
+        ),
+        Metric(
+            "today_onboardings_activated",
+            N_("Onboardings activated today"),
+            "count",
+            N_(
+                "Onboarding wizard sessions activated since midnight, up to the last refresh; "
+                "compared with the same weekday a week earlier up to the same time."
+            ),
+            "today",
+            None,
+        ),
     ]
 )
 

@@ -14,7 +14,7 @@ import pandas as pd
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
-from core.schema import Booking, Tenant
+from core.schema import Booking, OnboardingSession, Tenant
 
 WEEK = timedelta(days=7)
 
@@ -48,6 +48,23 @@ def _visits(session: Session, start: datetime, end: datetime) -> tuple[int, int,
     return int(done), int(no_shows), round(float(gmv), 2)
 
 
+def _signups(session: Session, start: datetime, end: datetime) -> int:
+    # A tenant row is written when its business goes live (the wizard's activation, or the
+    # generator stamping the signup's minute), so created_at is the signup's moment;
+    # signup_date alone has no time of day to compare "up to the same time" with.
+    query = select(func.count()).where(Tenant.created_at >= start, Tenant.created_at <= end)
+    return int(session.scalar(query) or 0)
+
+
+def _onboardings_activated(session: Session, start: datetime, end: datetime) -> int:
+    query = select(func.count()).where(
+        OnboardingSession.status == "activated",
+        OnboardingSession.activated_at >= start,
+        OnboardingSession.activated_at <= end,
+    )
+    return int(session.scalar(query) or 0)
+
+
 def _period(session: Session, start: datetime, end: datetime) -> dict[str, float]:
     done, no_shows, gmv = _visits(session, start, end)
     return {
@@ -55,12 +72,31 @@ def _period(session: Session, start: datetime, end: datetime) -> dict[str, float
         "today_completed": done,
         "today_no_shows": no_shows,
         "today_gmv": gmv,
+        "today_signups": _signups(session, start, end),
+        "today_onboardings_activated": _onboardings_activated(session, start, end),
     }
 
 
 def today_so_far(*, session: Session, as_of: datetime) -> pd.DataFrame:
     """Each "today so far" figure from midnight to ``as_of`` and for the same span a week
-    earlier: one row per key with its ``value`` and ``previous``."""
+    earlier.
+
+    "Today" is the platform's day: timestamps are stored in Argentina's local time
+    (``core.clock``), so midnight of ``as_of`` is the tenants' midnight.
+
+    Parameters
+    ----------
+    session : Session
+        A read session on the platform database.
+    as_of : datetime
+        The refresh's moment (naive, local time); the window ends there, inclusive.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per figure of ``core.metrics.registry.TODAY_SO_FAR``: ``key``, ``value``
+        (midnight to ``as_of``) and ``previous`` (the same span seven days earlier).
+    """
     current = _period(session, _midnight(as_of), as_of)
     previous = _period(session, _midnight(as_of) - WEEK, as_of - WEEK)
     return pd.DataFrame(

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from core import formatting as fmt
 from core.db import get_engine
 from core.i18n import gettext
-from core.metrics.registry import METRICS
+from core.metrics.registry import METRICS, TODAY_SO_FAR
 from core.metrics.snapshots import load_latest_snapshot
 from dashboards import executive_overview as overview
 from tests import snapshot_factory as factory
@@ -260,3 +260,33 @@ def test_today_so_far_tiles_compare_with_the_same_time_last_week(snapshot):
     assert "14:30" in overview.today_note(live, locale="es_AR")
     # A snapshot written before the figures existed shows no strip, not zeros.
     assert overview.build_today_tiles(snapshot) == []
+
+
+def test_signups_and_activations_join_the_today_strip(snapshot):
+    today = pd.DataFrame(
+        {
+            "key": list(TODAY_SO_FAR),
+            "value": [57.0, 12.0, 3.0, 150_000.0, 2.0, 1.0],
+            "previous": [45.0, 12.0, 1.0, 120_000.0, 0.0, 3.0],
+        }
+    )
+    live = type(snapshot)(
+        snapshot.version,
+        snapshot.created_at,
+        snapshot.as_of,
+        snapshot.kind,
+        snapshot.kpis,
+        {"today_so_far": today},
+    )
+    tiles = {tile.key: tile for tile in overview.build_today_tiles(live, locale="es_AR")}
+    assert list(tiles) == list(TODAY_SO_FAR)
+    signups = tiles["today_signups"]
+    # Small counts read as a difference ("+2"), never "+inf %" against last week's zero.
+    assert (signups.label, signups.value, signups.delta) == ("Altas nuevas hoy", "2", "+2")
+    activated = tiles["today_onboardings_activated"]
+    assert (activated.value, activated.delta, activated.delta_color) == ("1", "-2", "normal")
+    english = overview.build_today_tiles(live, locale="en")
+    assert [tile.label for tile in english][-2:] == [
+        "New signups today",
+        "Onboardings activated today",
+    ]

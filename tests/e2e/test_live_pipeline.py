@@ -103,8 +103,8 @@ def test_numbers_move_with_each_refresh_of_live_activity(live_console, page) -> 
     # The first snapshot comes from the embedded scheduler's first run, seconds after start.
     wait_for_idle(page, timeout_ms=60_000)
     tiles = page.get_by_test_id("stMetric")
-    # Six headline tiles and the four "today so far" tiles.
-    expect(tiles).to_have_count(10, timeout=60_000)
+    # Six headline tiles and the six "today so far" tiles.
+    expect(tiles).to_have_count(12, timeout=60_000)
     expect(page.locator("[data-testid='stPlotlyChart'] .main-svg").first).to_be_visible()
     made_today = _today_tile(page, "Bookings made today")
     first_version, first_made = _version(page), made_today.inner_text()

@@ -26,7 +26,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 # The least each page shows on the full console: st.metric tiles, plotly charts, tables.
 EXPECTED: dict[str, dict[str, int]] = {
-    "executive-overview": {"metric": 10, "plotly_chart": 2, "dataframe": 2},
+    "executive-overview": {"metric": 12, "plotly_chart": 2, "dataframe": 2},
     "revenue": {"metric": 8, "plotly_chart": 4, "dataframe": 2},
     "bookings": {"metric": 4, "plotly_chart": 7, "dataframe": 1},
     "efficiency": {"metric": 6, "plotly_chart": 5, "dataframe": 3},

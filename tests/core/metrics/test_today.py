@@ -8,8 +8,9 @@ import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from core.metrics.registry import TODAY_SO_FAR
 from core.metrics.today import today_so_far
-from core.schema import Booking
+from core.schema import Booking, OnboardingSession, Tenant
 from tests.factories import add_booking, add_tenant
 
 # A Monday just after midnight: the hour the live test first failed.
@@ -102,3 +103,54 @@ def test_the_visits_of_today_read_each_tenants_slice_of_the_index(sqlite_engine)
             )
             assert "SCAN bookings" not in plan, plan
             assert "USING COVERING INDEX ix_bookings_tenant_start_cover (tenant_id=?" in plan, plan
+
+
+def test_signups_and_onboardings_activated_count_up_to_the_same_time_last_week(engine) -> None:  # type: ignore[no-untyped-def]
+    midnight = datetime.combine(AS_OF.date(), datetime.min.time())
+    week_ago = midnight - WEEK
+    with Session(engine) as session, session.begin():
+        # Tenants stamped when they went live: two today before 00:05 (one at 00:05 sharp,
+        # inclusive), one just after, one yesterday 23:59; last week: one at 00:02, one
+        # at 00:05:01 (after the same time), one at 10:00.
+        signups = [
+            midnight + timedelta(minutes=1),
+            AS_OF,
+            AS_OF + timedelta(seconds=1),
+            midnight - timedelta(minutes=1),
+            week_ago + timedelta(minutes=2),
+            AS_OF - WEEK + timedelta(seconds=1),
+            week_ago + timedelta(hours=10),
+        ]
+        for index, moment in enumerate(signups, start=1):
+            refs = add_tenant(session, index, signup=moment.date())
+            session.get(Tenant, refs.tenant_id).created_at = moment
+        # Onboarding sessions: activated today at 00:03 and 00:04, one "activated" at
+        # 00:04 but later rejected (does not count), one in progress; last week, one at
+        # 00:01 and one at 00:30.
+        sessions = [
+            ("activated", midnight + timedelta(minutes=3)),
+            ("activated", midnight + timedelta(minutes=4)),
+            ("rejected", midnight + timedelta(minutes=4)),
+            ("in_progress", None),
+            ("activated", week_ago + timedelta(minutes=1)),
+            ("activated", week_ago + timedelta(minutes=30)),
+        ]
+        for number, (status, activated_at) in enumerate(sessions):
+            session.add(
+                OnboardingSession(
+                    business_name=f"Salón {number}",
+                    vertical="salon",
+                    tier="pro",
+                    started_at=week_ago - timedelta(days=1),
+                    current_step="review" if status == "in_progress" else "done",
+                    status=status,
+                    activated_at=activated_at,
+                )
+            )
+    with Session(engine) as session:
+        frame = today_so_far(session=session, as_of=AS_OF).set_index("key")
+    assert list(frame.index) == list(TODAY_SO_FAR)
+    assert frame.at["today_signups", "value"] == 2
+    assert frame.at["today_signups", "previous"] == 1
+    assert frame.at["today_onboardings_activated", "value"] == 2
+    assert frame.at["today_onboardings_activated", "previous"] == 1
