@@ -280,6 +280,7 @@ def _stages(engine: Engine, t0: datetime, until: datetime) -> dict[str, Any]:
             "first_started_s": round((first.started_at - t0).total_seconds(), 1),
             "first_duration_s": round(_seconds(first), 1),
             "first_status": first.status,
+            "first_error": (first.error or "").splitlines()[0][:200] if first.error else None,
             "runs": len(mine),
             "busy_s": round(sum(_seconds(run) for run in mine), 1),
         }
@@ -433,6 +434,16 @@ def measure(scale: Scale, workdir: Path, *, partial_json: str | None = None) -> 
     }
 
 
+def _stage_line(stage: dict[str, Any] | None) -> str:
+    if stage is None:
+        return "no run"
+    line = (
+        f"start {stage['first_started_s']} s, took {stage['first_duration_s']} s "
+        f"({stage['first_status']}), {stage['runs']} runs"
+    )
+    return line + (f": {stage['first_error']}" if stage["first_error"] else "")
+
+
 def run(args: argparse.Namespace) -> int:
     scale = _scale(args)
     # A terminated benchmark still stops the scheduler and the simulator it started.
@@ -453,16 +464,10 @@ def run(args: argparse.Namespace) -> int:
                 results["stages"]["criteria_first_met_s"].get(criterion),
             )
         )
+    for criterion, why in results["stages"]["unmet_at_timeout"].items():
+        rows.append((f"first run: {criterion} NOT met", why))
     for job_id, stage in results["stages"]["jobs"].items():
-        shown = (
-            "no run"
-            if stage is None
-            else (
-                f"start {stage['first_started_s']} s, took {stage['first_duration_s']} s "
-                f"({stage['first_status']}), {stage['runs']} runs"
-            )
-        )
-        rows.append((f"first run: {job_id}", shown))
+        rows.append((f"first run: {job_id}", _stage_line(stage)))
     for label, cadence in results["steady"]["slower_cadence_s"].items():
         age = results["steady"]["data_age_max_s"].get(label)
         rows.append((f"slower cadence: {label}", f"every {cadence:g} s (max age {age})"))
