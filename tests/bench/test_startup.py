@@ -59,6 +59,7 @@ def test_slower_cadences_are_the_declared_ones_with_their_seconds() -> None:
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(1200)
 def test_the_quick_run_measures_every_stage(tmp_path: Path) -> None:
     output = tmp_path / "startup.json"
     bench = subprocess.Popen(
@@ -76,9 +77,9 @@ def test_the_quick_run_measures_every_stage(tmp_path: Path) -> None:
         cwd=PROJECT_ROOT,
     )
     try:
-        # About 70 s on a quiet machine; minutes on a starved one (each phase waits for
-        # the runs it needs). Within pytest's own 600 s timeout.
-        assert bench.wait(timeout=540) == 0
+        # A couple of minutes; ten on a starved machine (each phase waits for the runs it
+        # needs: measured 9+ min at nice 19 with a load average of 14 on 2 cores).
+        assert bench.wait(timeout=1100) == 0
     finally:
         if bench.poll() is None:
             bench.terminate()  # SIGTERM: it stops the scheduler and simulator it started
