@@ -6,7 +6,17 @@ from __future__ import annotations
 import argparse
 import sys
 
-from bench import api, health, interventions, models, onboarding, pages, postgres, refresh
+from bench import (
+    api,
+    health,
+    interventions,
+    models,
+    onboarding,
+    pages,
+    postgres,
+    refresh,
+    startup,
+)
 
 BENCHMARKS = {
     "refresh": refresh,
@@ -17,6 +27,7 @@ BENCHMARKS = {
     "health": health,
     "models": models,
     "postgres": postgres,
+    "startup": startup,
 }
 
 
