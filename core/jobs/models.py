@@ -9,9 +9,16 @@ scores follow the day's activity between retrains. Each runs under its own lease
 
 from __future__ import annotations
 
+from datetime import timedelta
+
+from sqlalchemy import func, select
+
+from core.clock import now
+from core.db import read_session
 from core.jobs.spec import JobContext, JobOutcome
 from core.models.churn import registry as churn
 from core.models.health.job import update_health_scores
+from core.schema import ChurnModelVersion
 
 
 def health_scores_job(context: JobContext) -> JobOutcome:
@@ -21,7 +28,24 @@ def health_scores_job(context: JobContext) -> JobOutcome:
     return JobOutcome(rows_touched=result["rows"], detail=result)
 
 
+# A scheduler wakes its daily jobs right after the warm-up, so every restart retrained
+# the model (many minutes of CPU). While a usable model is this recent, the run is a
+# recorded skip unless an administrator asked; a restart delays a retrain by under a day.
+RETRAIN_AFTER = timedelta(hours=20)
+
+
 def churn_retrain_job(context: JobContext) -> JobOutcome:
+    if not context.requested:
+        with read_session(context.engine) as session:
+            trained_at = session.scalar(select(func.max(ChurnModelVersion.trained_at)))
+            # a damaged or missing promoted model is replaced whatever its age
+            usable = churn.promoted_model(session=session) is not None
+        if usable and trained_at is not None and now() - trained_at < RETRAIN_AFTER:
+            return JobOutcome(
+                skipped=True,
+                rows_touched=0,
+                detail={"reason": f"a model was trained at {trained_at:%Y-%m-%d %H:%M}"},
+            )
     # Through the module, so tests can replace the training with a small simulated run.
     row = churn.retrain(context.engine, job_run_id=context.run_id)
     scored = churn.score_with_promoted(context.engine)

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from types import SimpleNamespace
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from core.clock import now
 from core.config import get_settings
 from core.db import get_engine
+from core.jobs.models import churn_retrain_job
 from core.jobs.registry import JOBS
 from core.jobs.runner import run_recorded
+from core.jobs.spec import JobContext
 from core.models.churn import registry as churn
 from core.models.churn.registry import (
     PROMOTION_AUC_TOLERANCE,
@@ -23,7 +26,7 @@ from core.models.churn.registry import (
     register_candidate,
     score_tenant,
 )
-from core.schema import JobRun
+from core.schema import ChurnModelVersion, JobRun
 from core.schema.churn_models import ChurnScore
 from tests.core.models.test_churn_helpers import (
     registry_database,
@@ -132,7 +135,17 @@ def test_retrain_job_records_its_runs(registry_url, monkeypatch, tmp_path) -> No
 
     monkeypatch.setattr(churn, "retrain", fake_retrain)
     monkeypatch.setattr(churn, "score_with_promoted", lambda engine: 0)
-    run = run_recorded(get_engine(registry_url), spec, "test:1:abc", get_settings())
+    engine = get_engine(registry_url)
+    # A scheduler's wake-up while a usable model is under 20 hours old (every restart
+    # woke the job after the warm-up) is a recorded skip, not hours of training...
+    run = run_recorded(engine, spec, "test:1:abc", get_settings())
+    assert run.status == "skipped" and "a model was trained at" in run.detail["reason"]
+    # ... unless an administrator asked for it.
+    asked = churn_retrain_job(JobContext(engine, "test:1:abc", run.id, get_settings(), True))
+    assert not asked.skipped and asked.detail["version"] == 3
+    with Session(engine) as session, session.begin():
+        session.execute(update(ChurnModelVersion).values(trained_at=now() - timedelta(hours=21)))
+    run = run_recorded(engine, spec, "test:1:abc", get_settings())
     assert run.status == "success", run.error
     with Session(get_engine(registry_url)) as session:
         stored = session.scalars(select(JobRun).where(JobRun.job_id == "churn_retrain")).all()
