@@ -109,8 +109,8 @@ def test_bookings_page_shows_the_forecast_accuracy(generated_env):
 
 def test_overview_has_forecasts_and_the_at_risk_section(generated_env):
     app = render("app_pages/executive_overview.py", {})
-    # Six headline tiles and the four "today so far" tiles.
-    assert len(app.metric) == 10 and len(app.get("plotly_chart")) == 2
+    # Six headline tiles and the six "today so far" tiles.
+    assert len(app.metric) == 12 and len(app.get("plotly_chart")) == 2
     captions = [caption.value for caption in app.caption]
     assert any("MASE" in c for c in captions)  # the bands carry their backtest
     subheaders = [h.value for h in app.subheader]
