@@ -101,6 +101,7 @@ def assert_equal_to_full(engine: Engine, providers: list[FrameProvider]) -> None
     with Session(engine) as session:
         expected, _timings, errors = compute_detail_frames(session, AS_OF.date(), providers)
     assert errors == {}
+    assert_ledger_cells_equal_a_fresh_ledger(engine)
     for name, frame in expected.items():
         pd.testing.assert_frame_equal(
             stored[name].reset_index(drop=True),
@@ -110,6 +111,43 @@ def assert_equal_to_full(engine: Engine, providers: list[FrameProvider]) -> None
             check_exact=False,
             obj=name,
         )
+
+
+KEYS = ["tenant_id", "day"]
+
+
+def assert_ledger_cells_equal_a_fresh_ledger(engine: Engine) -> None:
+    """Finance's cells live in their own tables, updated in place by the detail job."""
+    with Session(engine) as session:
+        fresh = finance.update_ledger(session, AS_OF.date())
+        for part, keys in (("payments", ["tenant_id", "day", "method"]), ("recon", KEYS)):
+            kept = finance.stored_cells(session.connection(), part, None)
+            pd.testing.assert_frame_equal(
+                kept.sort_values(keys, ignore_index=True),
+                getattr(fresh, part).sort_values(keys, ignore_index=True),
+                check_dtype=False,
+                atol=0.005,
+                check_exact=False,
+                obj=f"stored {part} cells",
+            )
+
+
+def test_the_finance_ledger_is_kept_in_its_tables_not_in_the_snapshot(engine: Engine) -> None:
+    refs = seed_tenants(engine)
+    with Session(engine) as session, session.begin():
+        add_payment(session, refs[0], created_at=AS_OF - timedelta(days=3), amount=500.0)
+    refresh_metrics(engine, as_of=AS_OF)
+    refresh_detail_frames(engine, at=AS_OF, providers=INCREMENTAL_PROVIDERS)
+    with Session(engine) as session:
+        version = latest_detail_version(session=session)
+        assert version is not None
+        snapshot = load_snapshot(session=session, version=version)
+        assert snapshot is not None
+        cells = finance.stored_cells(session.connection(), "payments", None)
+    assert not any(name.startswith("_finance_ledger_payments") for name in snapshot.frames)
+    assert not set(finance.CHANGE_FRAMES.values()) & set(snapshot.frames)
+    assert len(cells) > 0
+    assert_ledger_cells_equal_a_fresh_ledger(engine)
 
 
 def test_some_providers_are_incremental() -> None:
