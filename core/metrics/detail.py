@@ -89,6 +89,9 @@ class FrameProvider:
     cadence_s: float | None = None
     save: Callable[[Session, dict[str, pd.DataFrame]], None] | None = None
     saved_frames: tuple[str, ...] = ()
+    # False: ``update`` also moves the tables to a new as-of day (finance's ledger turns
+    # the day itself), so a new day does not throw its stored state away.
+    full_on_new_day: bool = True
 
     @property
     def incremental(self) -> bool:
@@ -231,8 +234,13 @@ def _plan(
     slow_cadence_s: float | None,
 ) -> str:
     """How this run gets the provider's tables: FULL, INCREMENTAL or KEPT."""
-    if full or before is None or before.as_of != at.date():
+    if full or before is None:
+        return FULL
+    new_day = before.as_of != at.date()
+    if new_day and (provider.full_on_new_day or not provider.incremental):
         return FULL  # a new day moves every window: recompute once
+    if new_day and before.as_of is not None and before.as_of > at.date():
+        return FULL  # the clock went back
     if provider.incremental:
         then = before.marks
         if then is None:

@@ -2,12 +2,13 @@
 
 Invoices (one per tenant per month) are small and read whole. Payments and bookings are
 the platform's biggest tables (millions of rows), so their figures are kept in a ledger
-of per-(tenant, day) cells, stored with the detail snapshot as private frames
-(``_finance_ledger_*``, which pages never load): each run (``update_finance``)
-recomputes only the cells touched since the previous run (the rollups' watermark of
-changed rows, ``core/metrics/detail_changes.py``), the days that were added since, and
-one more slice of older history within a time budget while the history is incomplete.
-A restart resumes from the stored ledger. The frames say from which day the history is
+of per-(tenant, day) cells in its own tables (``core/schema/finance_ledger.py``): each
+run (``update_finance``) recomputes only the cells touched since the previous run (the
+rollups' watermark of changed rows, ``core/metrics/detail_changes.py``), the days that
+were added since, and one more slice of older history within a time budget while the
+history is incomplete; it re-sums only the (tenant, month) groups of those cells, and
+``save_ledger`` replaces just those cells in the detail snapshot's transaction. A restart
+(or a new day) resumes from the stored ledger. The frames say from which day the history is
 complete, so a page never passes a partial history off as a whole one.
 
 Definitions (the metric texts shown to users live in ``dashboards/financial_operations``):
@@ -783,6 +784,7 @@ PROVIDERS = [
         update=update_finance,
         save=save_ledger,
         saved_frames=tuple(CHANGE_FRAMES.values()),
+        full_on_new_day=False,  # update_ledger turns the day (yesterday is reconciled)
         description="Invoices, payment outcomes by method, payments-vs-bookings "
         "reconciliation (incremental per tenant-day ledger) and scheduler job history.",
     )
