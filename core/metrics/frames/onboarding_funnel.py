@@ -8,9 +8,10 @@ write the same two tables: ``onboarding_sessions`` and ``onboarding_step_events`
 
 Incremental (``update_onboarding_funnel``): sessions and steps are re-read whole (a
 few hundred rows), but a tenant's first booking is the one costly lookup (the minimum
-over its bookings), so it is looked up only for activated sessions without one yet and
-for tenants whose bookings changed since the previous run (a late row can be older than
-the first booking found); the others keep the one found before.
+over its bookings), so it is looked up whole only for activated sessions without one
+yet; a session that has one keeps it unless its tenant's bookings changed since the
+previous run, and then only an earlier booking can replace it (a late row): a short
+range of the ``created_at`` index, between the activation and the booking found.
 """
 
 from __future__ import annotations
@@ -135,24 +136,42 @@ def update_onboarding_funnel(
 
 
 def _known_first_bookings(
-    sessions: pd.DataFrame, before: pd.DataFrame | None, changed_tenants: set[int]
+    session: Session, sessions: pd.DataFrame, before: pd.DataFrame, changed_tenants: set[int]
 ) -> pd.DataFrame:
-    """First bookings of the previous run still valid: same session, tenant and activation,
-    and no booking of that tenant changed since."""
+    """First bookings of the previous run that still hold: same session, tenant and
+    activation; for a tenant whose bookings changed, an earlier booking made since the
+    activation replaces it (looked up in the ``created_at`` index between the two)."""
     columns = ["session_id", "first_booking_at"]
-    if before is None or before.empty or sessions.empty:
+    if before.empty or sessions.empty:
         return pd.DataFrame(columns=columns)
     found = before[before["first_booking_at"].notna()]
     now = sessions[sessions["status"] == "activated"][["session_id", "tenant_id", "activated_at"]]
     both = found[["session_id", "tenant_id", "activated_at", "first_booking_at"]].merge(
         now, on="session_id", suffixes=("", "_now")
     )
-    same = (
-        (both["tenant_id"].astype("float64") == both["tenant_id_now"].astype("float64"))
-        & (pd.to_datetime(both["activated_at"]) == pd.to_datetime(both["activated_at_now"]))
-        & ~both["tenant_id"].astype("float64").isin([float(t) for t in changed_tenants])
+    same = (both["tenant_id"].astype("float64") == both["tenant_id_now"].astype("float64")) & (
+        pd.to_datetime(both["activated_at"]) == pd.to_datetime(both["activated_at_now"])
     )
-    return both.loc[same, columns].reset_index(drop=True)
+    known = both.loc[same].reset_index(drop=True)
+    firsts = list(pd.to_datetime(known["first_booking_at"]))
+    for k, (tenant_id, activated_at) in enumerate(
+        zip(known["tenant_id"], known["activated_at"], strict=True)
+    ):
+        if int(tenant_id) not in changed_tenants:
+            continue
+        earlier = session.scalar(
+            select(func.min(Booking.created_at))
+            .where(
+                Booking.created_at >= pd.Timestamp(activated_at).to_pydatetime(),
+                Booking.created_at < firsts[k].to_pydatetime(),
+                Booking.tenant_id == int(tenant_id),
+            )
+            # SQLite would walk the tenant's whole history by its (tenant, start) index.
+            .with_hint(Booking, "INDEXED BY ix_bookings_created_at", "sqlite")
+        )
+        if earlier is not None:
+            firsts[k] = pd.Timestamp(earlier)
+    return known.assign(first_booking_at=firsts)[columns]
 
 
 def _funnel(
@@ -174,7 +193,7 @@ def _funnel(
     if before is None:
         first = _first_bookings(session)
     else:
-        known = _known_first_bookings(sessions, before, changed_tenants)
+        known = _known_first_bookings(session, sessions, before, changed_tenants)
         activated = sessions.loc[sessions["status"] == "activated", "session_id"]
         missing = sorted(set(activated.astype(int)) - set(known["session_id"].astype(int)))
         looked_up = _first_bookings(session, missing)
