@@ -9,14 +9,14 @@ write the same two tables: ``onboarding_sessions`` and ``onboarding_step_events`
 Incremental (``update_onboarding_funnel``): sessions and steps are re-read whole (a
 few hundred rows), but a tenant's first booking is the one costly lookup (the minimum
 over its bookings), so it is looked up whole only for activated sessions without one
-yet; a session that has one keeps it unless its tenant's bookings changed since the
-previous run, and then only an earlier booking can replace it (a late row): a short
-range of the ``created_at`` index, between the activation and the booking found.
+yet; a session that has one keeps it, unless a booking of its tenant changed since the
+previous run was made between the activation and the one found (a late row): the
+changed rows are read once for every provider (``Touched.booking_creations``).
 """
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 import pandas as pd
 from sqlalchemy import func, select
@@ -124,23 +124,25 @@ def _first_bookings(session: Session, session_ids: list[int] | None = None) -> p
 
 
 def compute_onboarding_funnel(session: Session, as_of: date) -> dict[str, pd.DataFrame]:
-    return _funnel(session, _sessions(session), None, set())
+    return _funnel(session, _sessions(session), None, frozenset())
 
 
 def update_onboarding_funnel(
     session: Session, as_of: date, previous: dict[str, pd.DataFrame], touched: Touched
 ) -> dict[str, pd.DataFrame]:
     """The funnel with first bookings looked up only where they may have changed."""
-    changed = {tenant_id for tenant_id, _ in touched.bookings}
-    return _funnel(session, _sessions(session), previous["onboarding_funnel_sessions"], changed)
+    before = previous["onboarding_funnel_sessions"]
+    return _funnel(session, _sessions(session), before, touched.booking_creations)
 
 
 def _known_first_bookings(
-    session: Session, sessions: pd.DataFrame, before: pd.DataFrame, changed_tenants: set[int]
+    sessions: pd.DataFrame,
+    before: pd.DataFrame,
+    creations: frozenset[tuple[int, datetime]],
 ) -> pd.DataFrame:
     """First bookings of the previous run that still hold: same session, tenant and
-    activation; for a tenant whose bookings changed, an earlier booking made since the
-    activation replaces it (looked up in the ``created_at`` index between the two)."""
+    activation; a booking changed since (``creations``: tenant, created_at) made after
+    the activation and before the one found replaces it."""
     columns = ["session_id", "first_booking_at"]
     if before.empty or sessions.empty:
         return pd.DataFrame(columns=columns)
@@ -153,24 +155,17 @@ def _known_first_bookings(
         pd.to_datetime(both["activated_at"]) == pd.to_datetime(both["activated_at_now"])
     )
     known = both.loc[same].reset_index(drop=True)
+    changed: dict[int, list[pd.Timestamp]] = {}
+    for tenant_id, created_at in creations:
+        changed.setdefault(tenant_id, []).append(pd.Timestamp(created_at))
     firsts = list(pd.to_datetime(known["first_booking_at"]))
     for k, (tenant_id, activated_at) in enumerate(
         zip(known["tenant_id"], known["activated_at"], strict=True)
     ):
-        if int(tenant_id) not in changed_tenants:
-            continue
-        earlier = session.scalar(
-            select(func.min(Booking.created_at))
-            .where(
-                Booking.created_at >= pd.Timestamp(activated_at).to_pydatetime(),
-                Booking.created_at < firsts[k].to_pydatetime(),
-                Booking.tenant_id == int(tenant_id),
-            )
-            # SQLite would walk the tenant's whole history by its (tenant, start) index.
-            .with_hint(Booking, "INDEXED BY ix_bookings_created_at", "sqlite")
-        )
-        if earlier is not None:
-            firsts[k] = pd.Timestamp(earlier)
+        since = pd.Timestamp(activated_at)
+        earlier = [c for c in changed.get(int(tenant_id), []) if since <= c < firsts[k]]
+        if earlier:
+            firsts[k] = min(earlier)
     return known.assign(first_booking_at=firsts)[columns]
 
 
@@ -178,7 +173,7 @@ def _funnel(
     session: Session,
     sessions: pd.DataFrame,
     before: pd.DataFrame | None,
-    changed_tenants: set[int],
+    creations: frozenset[tuple[int, datetime]],
 ) -> dict[str, pd.DataFrame]:
     """The frames from the sessions read now; first bookings from ``before`` (the
     previous sessions frame) where still valid, looked up for the rest (all: None)."""
@@ -193,7 +188,7 @@ def _funnel(
     if before is None:
         first = _first_bookings(session)
     else:
-        known = _known_first_bookings(session, sessions, before, changed_tenants)
+        known = _known_first_bookings(sessions, before, creations)
         activated = sessions.loc[sessions["status"] == "activated", "session_id"]
         missing = sorted(set(activated.astype(int)) - set(known["session_id"].astype(int)))
         looked_up = _first_bookings(session, missing)
