@@ -1,7 +1,7 @@
 """finance ledger cells: the finance detail provider's per-tenant-day state (issue 18)
 
-Revision ID: 0019_h18detail2
-Revises: 0018_h18health
+Revision ID: 0020_h18detail2
+Revises: 0019_h18feat
 Create Date: 2026-12-08 00:00:00
 
 The finance provider's ledger (payment outcomes per tenant, day and method;
@@ -14,8 +14,8 @@ from alembic import op
 import sqlalchemy as sa
 
 
-revision = "0019_h18detail2"
-down_revision = "0018_h18health"
+revision = "0020_h18detail2"
+down_revision = "0019_h18feat"
 branch_labels = None
 depends_on = None
 
