@@ -71,6 +71,12 @@ class FrameProvider:
     tenant-days touched since (``Touched``), it returns the same tables as ``compute``
     would, recomputing only the groups of the touched cells. ``cadence_s`` is how often a
     provider without ``update`` is recomputed (None: ``BARBERPRO_DETAIL_REFRESH_S``).
+
+    ``save(session, produced)``, when set, writes state the provider keeps in its own
+    tables (too big to copy into every snapshot, e.g. finance's ledger cells) from the
+    frames named in ``saved_frames`` (produced beside ``frames``, never stored in the
+    snapshot). It runs in the snapshot's transaction, so that state, the stored tables
+    and the marks they are up to date with cannot drift apart.
     """
 
     name: str
@@ -81,6 +87,11 @@ class FrameProvider:
         Callable[[Session, date, dict[str, pd.DataFrame], Touched], dict[str, pd.DataFrame]] | None
     ) = None
     cadence_s: float | None = None
+    save: Callable[[Session, dict[str, pd.DataFrame]], None] | None = None
+    saved_frames: tuple[str, ...] = ()
+    # False: ``update`` also moves the tables to a new as-of day (finance's ledger turns
+    # the day itself), so a new day does not throw its stored state away.
+    full_on_new_day: bool = True
 
     @property
     def incremental(self) -> bool:
@@ -223,8 +234,13 @@ def _plan(
     slow_cadence_s: float | None,
 ) -> str:
     """How this run gets the provider's tables: FULL, INCREMENTAL or KEPT."""
-    if full or before is None or before.as_of != at.date():
+    if full or before is None:
+        return FULL
+    new_day = before.as_of != at.date()
+    if new_day and (provider.full_on_new_day or not provider.incremental):
         return FULL  # a new day moves every window: recompute once
+    if new_day and before.as_of is not None and before.as_of > at.date():
+        return FULL  # the clock went back
     if provider.incremental:
         then = before.marks
         if then is None:
@@ -285,6 +301,9 @@ def refresh_detail_frames(
     timings: dict[str, float] = {}
     errors: dict[str, str] = {}
     touched_since: dict[tuple[object, ...], Touched] = {}
+    saves: list[
+        tuple[Callable[[Session, dict[str, pd.DataFrame]], None], dict[str, pd.DataFrame]]
+    ] = []
     with Session(engine) as session:
         # Read first: every table computed below is at least as new as these marks.
         marks = current_marks(session=session)
@@ -321,9 +340,13 @@ def refresh_detail_frames(
                     else:
                         produced = provider.compute(session, as_of)
                     missing = set(provider.frames) - set(produced)
+                    missing |= set(provider.saved_frames) - set(produced)
                     if missing:
                         raise ValueError(f"did not produce {sorted(missing)}")
                     frames.update({name: produced[name] for name in provider.frames})
+                    if provider.save is not None:
+                        kept = {name: produced[name] for name in provider.saved_frames}
+                        saves.append((provider.save, kept))
                     states[provider.name] = ProviderState(at, as_of, marks, mode)
             except Exception as exc:  # one broken provider must not blank every dashboard
                 session.rollback()
@@ -346,6 +369,8 @@ def refresh_detail_frames(
         "_providers": {name: state.to_json() for name, state in states.items()},
     }
     with write_guard or nullcontext(), write_unit(engine) as session:
+        for save, saved in saves:  # the providers' own tables, with the snapshot
+            save(session, saved)
         version = write_snapshot(
             session=session,
             as_of=at,

@@ -48,13 +48,16 @@ class Touched:
     ``bookings``: (tenant, local day of ``start_at``) of changed bookings;
     ``payments``: (tenant, local day of ``created_at``) of changed payments;
     ``paid_bookings``: (tenant, local day of ``start_at``) of the bookings that changed
-    payments pay (what a payments-vs-bookings reconciliation of that day depends on).
+    payments pay (what a payments-vs-bookings reconciliation of that day depends on);
+    ``booking_creations``: (tenant, ``created_at``) of the changed bookings (a "first
+    booking since" can only move to one of them).
     """
 
     bookings: frozenset[Cell]
     payments: frozenset[Cell]
     paid_bookings: frozenset[Cell]
     rows_read: int = 0
+    booking_creations: frozenset[tuple[int, datetime]] = frozenset()
 
     def cells(self, *kinds: str) -> set[Cell]:
         """The union of the named kinds (default: every kind)."""
@@ -114,14 +117,16 @@ def read_touched(*, session: Session, since: Marks) -> Touched:
     payments: set[Cell] = set()
     paid: set[Cell] = set()
     rows = 0
-    booking_query = select(Booking.tenant_id, Booking.start_at)
+    created: set[tuple[int, datetime]] = set()
+    booking_query = select(Booking.tenant_id, Booking.start_at, Booking.created_at)
     if since.get("bookings") is not None:
         booking_query = booking_query.where(
             Booking.updated_at > since["bookings"] - WATERMARK_OVERLAP  # type: ignore[operator]
         )
-    for tenant_id, start_at in connection.execute(booking_query):
+    for tenant_id, start_at, created_at in connection.execute(booking_query):
         rows += 1
         bookings.add((int(tenant_id), _day(start_at)))
+        created.add((int(tenant_id), created_at))
     payment_query = select(Payment.tenant_id, Payment.created_at, Booking.start_at).outerjoin(
         Booking, Booking.id == Payment.booking_id
     )
@@ -134,7 +139,9 @@ def read_touched(*, session: Session, since: Marks) -> Touched:
         payments.add((int(tenant_id), _day(created_at)))
         if start_at is not None:
             paid.add((int(tenant_id), _day(start_at)))
-    return Touched(frozenset(bookings), frozenset(payments), frozenset(paid), rows)
+    return Touched(
+        frozenset(bookings), frozenset(payments), frozenset(paid), rows, frozenset(created)
+    )
 
 
 def cells_in(cells: Iterable[Cell], first: date, last: date) -> set[Cell]:

@@ -514,6 +514,7 @@ class CpiMonth(Base):
 from core.schema.api_idempotency import *  # noqa: E402, F403
 from core.schema.api_limits import *  # noqa: E402, F403
 from core.schema.churn_models import *  # noqa: E402, F403
+from core.schema.finance_ledger import *  # noqa: E402, F403
 from core.schema.health import *  # noqa: E402, F403
 from core.schema.identity import *  # noqa: E402, F403
 from core.schema.interventions import *  # noqa: E402, F403

@@ -51,3 +51,21 @@ def test_the_newest_metrics_and_detail_versions_and_their_tables(engine):
     assert loaded is not None and loaded.kind == DETAIL_KIND
     assert loaded.frames["heavy"]["n"].tolist() == [5]
     assert loaded.kpis["bookings"]["value"] == 7.0
+
+
+def test_a_table_with_the_same_bytes_as_last_time_is_not_decoded_again(engine):
+    """Detail snapshots every 30 s copy most tables unchanged: a page reuses them."""
+    from core.queries.live import DecodedFrames
+
+    decoded = DecodedFrames()
+    kept = pd.DataFrame({"tenant_id": [1, 2], "gmv": [10.5, 20.0]})
+    with Session(engine) as session:
+        first = _write(session, DETAIL_KIND, {"kept": kept, "moving": pd.DataFrame({"n": [1]})})
+        second = _write(session, DETAIL_KIND, {"kept": kept, "moving": pd.DataFrame({"n": [2]})})
+        old = read_snapshot(session=session, version=first, decoded=decoded)
+        new = read_snapshot(session=session, version=second, decoded=decoded)
+    assert old is not None and new is not None
+    assert new.frames["kept"] is old.frames["kept"]  # reused, not decoded again
+    pd.testing.assert_frame_equal(new.frames["kept"], kept)
+    assert new.frames["moving"]["n"].tolist() == [2] and old.frames["moving"]["n"].tolist() == [1]
+    assert decoded.decoded == 3  # kept once, moving twice

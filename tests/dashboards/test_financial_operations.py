@@ -295,16 +295,22 @@ def test_incremental_ledger_equals_a_fresh_one(hand_db):
             factories.add_payment(
                 session, refs, created_at=start, amount=1000 + k, booking_id=booking.id
             )
-    with pytest.MonkeyPatch.context() as patch, Session(engine) as session:
+    with pytest.MonkeyPatch.context() as patch:
         patch.setattr(provider, "BACKFILL_DAYS", 10)
-        first = provider.update_ledger(session, as_of, budget_s=0)  # only the last 10 days
-        assert not first.complete
+        with Session(engine) as session:
+            first = provider.update_ledger(session, as_of, budget_s=0)  # only the last 10 days
+            assert not first.complete and first.reset
+            stored = provider.finance_frames(session, as_of, first)
+        save(engine, stored)
         no_change = Touched(frozenset(), frozenset(), frozenset())
-        ledger = provider.update_ledger(
-            session, as_of, ledger=first, touched=no_change, budget_s=1e9
-        )
-        assert ledger.complete
-        stored = provider.ledger_frames(ledger)
+        with Session(engine) as session:
+            header = provider.ledger_from_frames(stored)
+            ledger = provider.update_ledger(
+                session, as_of, ledger=header, touched=no_change, budget_s=1e9
+            )
+            assert ledger.complete and not ledger.reset
+            stored = provider.finance_frames(session, as_of, ledger, stored)
+        save(engine, stored)
     later = datetime(2026, 3, 21, 9)
     # The changes are stamped after the marks the ledger was stored with (rows stamp now()).
     marks = {source: now() + timedelta(minutes=1, seconds=30) for source in SOURCES}
@@ -322,6 +328,7 @@ def test_incremental_ledger_equals_a_fresh_one(hand_db):
         touched = read_touched(session=session, since=marks)  # type: ignore[arg-type]
         assert len(touched.payments) == 2 and len(touched.bookings) == 1  # only the changes
         incremental = provider.update_finance(session, date(2026, 3, 21), stored, touched)
+    save(engine, incremental)
     with pytest.MonkeyPatch.context() as patch, Session(engine) as session:
         patch.setattr(provider, "BACKFILL_BUDGET_S", 1e9)
         fresh = provider.compute_finance(session, date(2026, 3, 21))
@@ -340,6 +347,24 @@ def test_incremental_ledger_equals_a_fresh_one(hand_db):
     listed = fresh["finance_mismatches"]
     kinds = dict(zip(listed["booking_id"], listed["kind"], strict=True))
     assert kinds == {1: "unpaid", 5: "paid_not_completed", 7: "amount_differs"}
+    # The stored cells, updated in place, equal the fresh ledger's whole history.
+    with Session(engine) as session:
+        for part, columns in (("payments", 3), ("recon", 2)):
+            kept = provider.stored_cells(session.connection(), part, None)
+            built = getattr(provider.update_ledger(session, date(2026, 3, 21), budget_s=1e9), part)
+            order = list(kept.columns[:columns])
+            pd.testing.assert_frame_equal(
+                kept.sort_values(order).reset_index(drop=True),
+                built.sort_values(order).reset_index(drop=True),
+                check_dtype=False,
+                obj=part,
+            )
+
+
+def save(engine, frames) -> None:
+    """Write a run's ledger changes as the detail job does (with its snapshot)."""
+    with Session(engine) as session, session.begin():
+        provider.save_ledger(session, frames)
 
 
 def test_job_runs_summary_by_hand(hand_db):

@@ -2,12 +2,13 @@
 
 Invoices (one per tenant per month) are small and read whole. Payments and bookings are
 the platform's biggest tables (millions of rows), so their figures are kept in a ledger
-of per-(tenant, day) cells, stored with the detail snapshot as private frames
-(``_finance_ledger_*``, which pages never load): each run (``update_finance``)
-recomputes only the cells touched since the previous run (the rollups' watermark of
-changed rows, ``core/metrics/detail_changes.py``), the days that were added since, and
-one more slice of older history within a time budget while the history is incomplete.
-A restart resumes from the stored ledger. The frames say from which day the history is
+of per-(tenant, day) cells in its own tables (``core/schema/finance_ledger.py``): each
+run (``update_finance``) recomputes only the cells touched since the previous run (the
+rollups' watermark of changed rows, ``core/metrics/detail_changes.py``), the days that
+were added since, and one more slice of older history within a time budget while the
+history is incomplete; it re-sums only the (tenant, month) groups of those cells, and
+``save_ledger`` replaces just those cells in the detail snapshot's transaction. A restart
+(or a new day) resumes from the stored ledger. The frames say from which day the history is
 complete, so a page never passes a partial history off as a whole one.
 
 Definitions (the metric texts shown to users live in ``dashboards/financial_operations``):
@@ -25,16 +26,25 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import cast
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Connection, and_, case, func, or_, select
+from sqlalchemy import Connection, Table, and_, bindparam, case, delete, func, insert, or_, select
 from sqlalchemy.orm import Session
 
 from core.metrics.detail import FrameProvider
-from core.metrics.detail_changes import Touched
-from core.metrics.rollups import FAILED_PAYMENT_STATUSES, local_day
-from core.schema import Booking, Invoice, JobRun, Payment, Tenant
+from core.metrics.detail_changes import Touched, month_of
+from core.metrics.rollups import FAILED_PAYMENT_STATUSES, Cell, local_day
+from core.schema import (
+    Booking,
+    FinancePaymentCell,
+    FinanceReconciliationCell,
+    Invoice,
+    JobRun,
+    Payment,
+    Tenant,
+)
 
 PENDING_PAYMENT_STATUSES = ("pending", "in_process")
 # Each run extends the history backwards by slices of this many days while it has time.
@@ -236,8 +246,50 @@ def reconciliation_cells(
 
 # ------------------------------------------------------------------------ ledger
 @dataclass
+class Replaced:
+    """The stored cells a run recomputed: whole days (every tenant) and single cells."""
+
+    ranges: list[tuple[date, date]] = field(default_factory=list)  # [lo, hi) of every tenant
+    cells: set[Cell] = field(default_factory=set)
+
+    def __bool__(self) -> bool:
+        return bool(self.ranges or self.cells)
+
+    def mask(self, frame: pd.DataFrame) -> np.ndarray:
+        """Rows of a cell frame (``tenant_id``, ``day``) that lie in what was replaced."""
+        inside = np.zeros(len(frame), dtype=bool)
+        if frame.empty:
+            return inside
+        for lo, hi in self.ranges:
+            inside = inside | np.asarray(_day_mask(frame, lo, hi))
+        return inside | _in_cells(frame, self.cells)
+
+    def groups(self) -> dict[date, set[int] | None]:
+        """The (month, tenants) groups whose monthly sums the replaced cells change;
+        None: every tenant of that month."""
+        out: dict[date, set[int] | None] = {}
+        for lo, hi in self.ranges:
+            month = month_of(lo)
+            while month < hi:
+                out[month] = None
+                month = _next_month(month)
+        for tenant_id, day in self.cells:
+            month = month_of(day)
+            tenants = out.setdefault(month, set())
+            if tenants is not None:
+                tenants.add(tenant_id)
+        return out
+
+
+@dataclass
 class Ledger:
-    """Per-(tenant, day) payment and reconciliation cells, and the days they cover."""
+    """Per-(tenant, day) payment and reconciliation cells, and the days they cover.
+
+    The cells live in their own tables (``core/schema/finance_ledger.py``); a run holds
+    only what it recomputed: ``payments`` and ``recon`` are the fresh cells replacing the
+    stored ones in ``replaced`` (all of them when ``reset``). ``mismatches`` is the whole
+    listed window (small), stored with the detail snapshot.
+    """
 
     covered_from: date  # inclusive
     covered_to: date  # exclusive: the day after the as-of day of the last run
@@ -245,37 +297,69 @@ class Ledger:
     payments: pd.DataFrame = field(default_factory=lambda: _empty(PAYMENT_COLUMNS))
     recon: pd.DataFrame = field(default_factory=lambda: _empty(RECON_COLUMNS))
     mismatches: pd.DataFrame = field(default_factory=lambda: _empty(MISMATCH_COLUMNS))
+    replaced: dict[str, Replaced] = field(
+        default_factory=lambda: {"payments": Replaced(), "recon": Replaced()}
+    )
+    reset: bool = False  # a new ledger: every stored cell is replaced
 
     @property
     def complete(self) -> bool:
         return self.covered_from <= self.history_start
 
 
-# The ledger's private frames in the detail snapshot (pages never load "_" frames).
-LEDGER_FRAMES = {
-    "payments": "_finance_ledger_payments",
-    "recon": "_finance_ledger_recon",
-    "mismatches": "_finance_ledger_mismatches",
-}
+# The ledger's private frames in the detail snapshot (pages never load "_" frames): the
+# days it covers and the listed mismatches; its cells are in their own tables.
 LEDGER_RANGE_FRAME = "_finance_ledger_range"
+LEDGER_MISMATCH_FRAME = "_finance_ledger_mismatches"
+# What a run hands to ``save_ledger`` (written with the snapshot, never stored in it).
+CHANGE_FRAMES = {
+    "payments": "finance_changed_payment_cells",
+    "recon": "finance_changed_reconciliation_cells",
+    "replaced": "finance_replaced_cells",
+}
+ALL_TENANTS = -1  # tenant_id of a replaced range of days (every tenant)
+CellTable = type[FinancePaymentCell] | type[FinanceReconciliationCell]
+CELL_TABLES: dict[str, CellTable] = {
+    "payments": FinancePaymentCell,
+    "recon": FinanceReconciliationCell,
+}
 
 
 def ledger_frames(ledger: Ledger) -> dict[str, pd.DataFrame]:
-    """The ledger as frames to store with the detail snapshot."""
-    frames = {frame: getattr(ledger, part) for part, frame in LEDGER_FRAMES.items()}
-    frames[LEDGER_RANGE_FRAME] = pd.DataFrame(
-        {
-            "covered_from": [pd.Timestamp(ledger.covered_from)],
-            "covered_to": [pd.Timestamp(ledger.covered_to)],
-            "history_start": [pd.Timestamp(ledger.history_start)],
-        }
-    )
-    return frames
+    """The ledger as frames: its range and mismatches (stored with the detail snapshot)
+    and its changes (written to the cell tables by ``save_ledger``)."""
+    replaced = [
+        {"part": part, "tenant_id": ALL_TENANTS, "lo": lo, "hi": hi}
+        for part, scope in ledger.replaced.items()
+        for lo, hi in scope.ranges
+    ] + [
+        {"part": part, "tenant_id": tenant_id, "lo": day, "hi": day + timedelta(days=1)}
+        for part, scope in ledger.replaced.items()
+        for tenant_id, day in sorted(scope.cells)
+    ]
+    if ledger.reset:
+        replaced = [{"part": "*", "tenant_id": ALL_TENANTS, "lo": None, "hi": None}]
+    return {
+        LEDGER_RANGE_FRAME: pd.DataFrame(
+            {
+                "covered_from": [pd.Timestamp(ledger.covered_from)],
+                "covered_to": [pd.Timestamp(ledger.covered_to)],
+                "history_start": [pd.Timestamp(ledger.history_start)],
+            }
+        ),
+        LEDGER_MISMATCH_FRAME: ledger.mismatches,
+        CHANGE_FRAMES["payments"]: ledger.payments,
+        CHANGE_FRAMES["recon"]: ledger.recon,
+        CHANGE_FRAMES["replaced"]: pd.DataFrame(
+            replaced, columns=["part", "tenant_id", "lo", "hi"]
+        ),
+    }
 
 
 def ledger_from_frames(frames: dict[str, pd.DataFrame]) -> Ledger | None:
-    """The ledger stored by ``ledger_frames``; None when a part is missing."""
-    if LEDGER_RANGE_FRAME not in frames or any(f not in frames for f in LEDGER_FRAMES.values()):
+    """The ledger header stored by ``ledger_frames`` (its cells stay in their tables);
+    None when a part is missing."""
+    if LEDGER_RANGE_FRAME not in frames or LEDGER_MISMATCH_FRAME not in frames:
         return None
     span = frames[LEDGER_RANGE_FRAME]
     if span.empty:
@@ -285,8 +369,77 @@ def ledger_from_frames(frames: dict[str, pd.DataFrame]) -> Ledger | None:
         covered_from=pd.Timestamp(row["covered_from"]).date(),
         covered_to=pd.Timestamp(row["covered_to"]).date(),
         history_start=pd.Timestamp(row["history_start"]).date(),
-        **{part: frames[frame] for part, frame in LEDGER_FRAMES.items()},
+        mismatches=frames[LEDGER_MISMATCH_FRAME],
     )
+
+
+def save_ledger(session: Session, frames: dict[str, pd.DataFrame]) -> None:
+    """Write a run's ledger changes (``ledger_frames``) to the cell tables.
+
+    Called in the detail snapshot's transaction: the replaced cells are deleted and the
+    fresh ones inserted, so the tables always match the snapshot's monthly sums and marks.
+    """
+    # Core statements on the tables (no ORM objects): executemany, one round trip each.
+    conn = session.connection()
+    replaced = frames[CHANGE_FRAMES["replaced"]]
+    if (replaced["part"] == "*").any():
+        for model in CELL_TABLES.values():
+            conn.execute(delete(cast(Table, model.__table__)))
+    for part, model in CELL_TABLES.items():
+        table = cast(Table, model.__table__)
+        mine = replaced[replaced["part"] == part]
+        ranges = mine[mine["tenant_id"] == ALL_TENANTS]
+        for lo, hi in zip(ranges["lo"], ranges["hi"], strict=True):
+            conn.execute(
+                delete(table).where(table.c.day >= _as_date(lo), table.c.day < _as_date(hi))
+            )
+        cells = mine[mine["tenant_id"] != ALL_TENANTS]
+        if not cells.empty:
+            conn.execute(
+                delete(table).where(
+                    table.c.tenant_id == bindparam("t"), table.c.day == bindparam("d")
+                ),
+                [
+                    {"t": int(t), "d": _as_date(d)}
+                    for t, d in zip(cells["tenant_id"], cells["lo"], strict=True)
+                ],
+            )
+        fresh = frames[CHANGE_FRAMES[part]]
+        if not fresh.empty:
+            records = fresh.assign(day=pd.to_datetime(fresh["day"]).dt.date).to_dict("records")
+            conn.execute(insert(table), records)
+
+
+def stored_cells(
+    conn: Connection, part: str, groups: dict[date, set[int] | None] | None
+) -> pd.DataFrame:
+    """The stored cells of ``part`` in the (month, tenants) ``groups`` (None: all)."""
+    table = CELL_TABLES[part]
+    columns = PAYMENT_COLUMNS if part == "payments" else RECON_COLUMNS
+    found: list[tuple[object, ...]] = []
+    if groups is None:
+        found.extend(
+            tuple(row) for row in conn.execute(select(*(getattr(table, c) for c in columns)))
+        )
+    for month, tenants in sorted((groups or {}).items(), key=lambda item: item[0]):
+        query = select(*(getattr(table, c) for c in columns)).where(
+            table.day >= month, table.day < _next_month(month)
+        )
+        if tenants is not None:
+            query = query.where(table.tenant_id.in_(sorted(tenants)))
+        found.extend(tuple(row) for row in conn.execute(query))
+    frame = pd.DataFrame(found, columns=columns)
+    if frame.empty:
+        return _empty(columns)
+    return frame.assign(day=pd.to_datetime(frame["day"]))
+
+
+def _as_date(value: object) -> date:
+    return pd.Timestamp(value).date()
+
+
+def _next_month(month: date) -> date:
+    return (month.replace(day=28) + timedelta(days=4)).replace(day=1)
 
 
 def _history_start(conn: Connection, fallback: date) -> date:
@@ -315,35 +468,19 @@ def _day_mask(frame: pd.DataFrame, lo: date, hi: date) -> pd.Series:
     return (days >= pd.Timestamp(lo)) & (days < pd.Timestamp(hi))
 
 
-def _recompute(
-    ledger: Ledger,
-    conn: Connection,
-    lo: date,
-    hi: date,
-    tenant_ids: list[int] | None = None,
-    *,
-    payments: bool = True,
-    recon: bool = True,
-) -> None:
-    """Recompute the cells of days [lo, hi) (of ``tenant_ids`` only, when given)."""
+def _recompute(ledger: Ledger, conn: Connection, lo: date, hi: date) -> None:
+    """Recompute the cells of days [lo, hi), every tenant."""
     recon_hi = min(hi, ledger.covered_to - timedelta(days=1))  # today is never reconciled
-    for name, wanted, upper in (("payments", payments, hi), ("recon", recon, recon_hi)):
-        if not wanted or upper <= lo:
-            continue
-        kept = getattr(ledger, name)
-        drop = _day_mask(kept, lo, upper)
-        if tenant_ids is not None:
-            drop &= kept["tenant_id"].isin(tenant_ids)
-        if name == "payments":
-            ledger.payments = _replace(kept, payment_cells(conn, lo, upper, tenant_ids), drop)
-            continue
-        cells, mismatches = reconciliation_cells(conn, lo, upper, tenant_ids)
-        ledger.recon = _replace(kept, cells, drop)
+    if hi > lo:
+        fresh = payment_cells(conn, lo, hi)
+        ledger.payments = _replace(ledger.payments, fresh, _day_mask(ledger.payments, lo, hi))
+        ledger.replaced["payments"].ranges.append((lo, hi))
+    if recon_hi > lo:
+        cells, mismatches = reconciliation_cells(conn, lo, recon_hi)
+        ledger.recon = _replace(ledger.recon, cells, _day_mask(ledger.recon, lo, recon_hi))
+        ledger.replaced["recon"].ranges.append((lo, recon_hi))
         old = ledger.mismatches
-        gone = _day_mask(old, lo, upper)
-        if tenant_ids is not None:
-            gone &= old["tenant_id"].isin(tenant_ids)
-        ledger.mismatches = _replace(old, mismatches, gone)
+        ledger.mismatches = _replace(old, mismatches, _day_mask(old, lo, recon_hi))
 
 
 def _in_cells(frame: pd.DataFrame, cells: set[tuple[int, date]]) -> np.ndarray:
@@ -362,8 +499,8 @@ def _recompute_cells(
 ) -> None:
     """Recompute the ledger's payment (or reconciliation) cells among ``cells``.
 
-    One indexed query per touched day (its tenants only) and one vectorised drop of the
-    stale rows: a run costs its touched cells, not the ledger's size.
+    One indexed query per touched day (its tenants only): a run costs its touched
+    cells, not the ledger's size.
     """
     # Today's bookings are never reconciled (covered_to is the day after the as-of day).
     last = ledger.covered_to - timedelta(days=1 if payments else 2)
@@ -377,9 +514,11 @@ def _recompute_cells(
     if payments:
         fresh = [payment_cells(conn, day, day + nxt, ids) for day, ids in by_day.items()]
         ledger.payments = _concat(ledger.payments, ~_in_cells(ledger.payments, cells), fresh)
+        ledger.replaced["payments"].cells |= cells
         return
     pairs = [reconciliation_cells(conn, day, day + nxt, ids) for day, ids in by_day.items()]
     ledger.recon = _concat(ledger.recon, ~_in_cells(ledger.recon, cells), [p[0] for p in pairs])
+    ledger.replaced["recon"].cells |= cells
     ledger.mismatches = _concat(
         ledger.mismatches, ~_in_cells(ledger.mismatches, cells), [p[1] for p in pairs]
     )
@@ -407,11 +546,18 @@ def update_ledger(
     as_of
         The last day covered (its reconciliation waits for the next day).
     ledger, touched
-        The previous run's ledger and the tenant-days touched since; without them a new
-        ledger is started (the last ``BACKFILL_DAYS`` days).
+        The previous run's ledger (header; its cells are in the tables) and the
+        tenant-days touched since; without them a new ledger is started (the last
+        ``BACKFILL_DAYS`` days) that replaces every stored cell.
     budget_s
         Older history is added slice by slice while the run is under this many seconds
         (default ``BACKFILL_BUDGET_S``, read at call time so tests can lift it).
+
+    Returns
+    -------
+    Ledger
+        Its range, its mismatches and the cells recomputed by this run (``replaced``),
+        to be written by ``save_ledger``.
     """
     started = time.perf_counter()
     budget_s = BACKFILL_BUDGET_S if budget_s is None else budget_s
@@ -424,7 +570,7 @@ def update_ledger(
         ledger = None  # the clock went back or the data was replaced: start over
     if ledger is None:
         covered_from = max(history_start, as_of - timedelta(days=BACKFILL_DAYS - 1))
-        ledger = Ledger(covered_from, end, history_start)
+        ledger = Ledger(covered_from, end, history_start, reset=True)
         _recompute(ledger, conn, covered_from, end)
     else:
         assert touched is not None
@@ -524,12 +670,61 @@ def job_frames(*, session: Session, as_of: date) -> dict[str, pd.DataFrame]:
     }
 
 
-def finance_frames(session: Session, as_of: date, ledger: Ledger) -> dict[str, pd.DataFrame]:
-    """The page's frames derived from a ledger, plus the ledger's own (private) frames."""
+def monthly_sums(
+    conn: Connection,
+    ledger: Ledger,
+    part: str,
+    previous: pd.DataFrame | None,
+) -> pd.DataFrame:
+    """The monthly sums of a ledger part (``payments`` by method, or ``recon``).
+
+    From scratch for a new ledger; else the previous run's sums with only the
+    (tenant, month) groups of the replaced cells recomputed, from their stored cells
+    and the fresh ones.
+    """
+    keys = ["method"] if part == "payments" else []
+    columns = PAYMENT_COLUMNS[3:] if part == "payments" else RECON_COLUMNS[2:]
+    fresh: pd.DataFrame = getattr(ledger, part)
+    replaced = ledger.replaced[part]
+    order = ["tenant_id", "month", *keys]
+    groups: dict[date, set[int] | None] | None = None  # None: every group
+    if ledger.reset:
+        cells = fresh
+    elif previous is not None and not replaced:
+        return previous
+    else:
+        groups = None if previous is None else replaced.groups()
+        stored = stored_cells(conn, part, groups)
+        cells = _concat(stored, ~replaced.mask(stored), [fresh])
+    # Cells in a fixed order, so sums updated in place equal sums built from scratch.
+    cells = cells.sort_values(["tenant_id", "day", *keys], ignore_index=True)
+    sums = _monthly(cells, keys, columns)
+    if previous is None or groups is None:
+        return sums
+    months = pd.to_datetime(previous["month"])
+    redone = np.zeros(len(previous), dtype=bool)
+    for month, tenants in groups.items():
+        in_month = np.asarray(months == pd.Timestamp(month))
+        if tenants is not None:
+            in_month = in_month & np.asarray(previous["tenant_id"].isin(sorted(tenants)))
+        redone = redone | in_month
+    merged = _concat(previous, ~redone, [sums])
+    return merged.sort_values(order, ignore_index=True)[list(sums.columns)]
+
+
+def finance_frames(
+    session: Session,
+    as_of: date,
+    ledger: Ledger,
+    previous: dict[str, pd.DataFrame] | None = None,
+) -> dict[str, pd.DataFrame]:
+    """The page's frames derived from a ledger (and the previous run's monthly sums),
+    plus the ledger's own frames (private, and the changes ``save_ledger`` writes)."""
     since = pd.Timestamp(as_of - timedelta(days=MISMATCH_DAYS))
     # Older mismatches are never listed again (the window only moves forward): the stored
     # ledger keeps the listed window only (a few percent of the history's rows).
     ledger.mismatches = ledger.mismatches[pd.to_datetime(ledger.mismatches["day"]) >= since]
+    ledger.mismatches = ledger.mismatches.sort_values("booking_id", ignore_index=True)
     mismatches = ledger.mismatches.sort_values(["day", "booking_id"], ascending=False)
     mismatches = mismatches.head(MISMATCH_ROWS)
     coverage = pd.DataFrame(
@@ -540,14 +735,16 @@ def finance_frames(session: Session, as_of: date, ledger: Ledger) -> dict[str, p
             "mismatches_from": [since],
         }
     )
-    # Cells in a fixed order, so a ledger updated in place equals one built from scratch.
-    ledger.payments = ledger.payments.sort_values(["tenant_id", "day", "method"], ignore_index=True)
-    ledger.recon = ledger.recon.sort_values(["tenant_id", "day"], ignore_index=True)
-    ledger.mismatches = ledger.mismatches.sort_values("booking_id", ignore_index=True)
+    previous = previous or {}
+    conn = session.connection()
     return {
         "finance_invoices": read_invoices(session=session),
-        "finance_payments_monthly": _monthly(ledger.payments, ["method"], PAYMENT_COLUMNS[3:]),
-        "finance_reconciliation_monthly": _monthly(ledger.recon, [], RECON_COLUMNS[2:]),
+        "finance_payments_monthly": monthly_sums(
+            conn, ledger, "payments", previous.get("finance_payments_monthly")
+        ),
+        "finance_reconciliation_monthly": monthly_sums(
+            conn, ledger, "recon", previous.get("finance_reconciliation_monthly")
+        ),
         "finance_mismatches": mismatches.reset_index(drop=True),
         "finance_coverage": coverage,
         **job_frames(session=session, as_of=as_of),
@@ -565,7 +762,7 @@ def update_finance(
 ) -> dict[str, pd.DataFrame]:
     """Every finance frame from the stored ledger and the tenant-days touched since."""
     ledger = update_ledger(session, as_of, ledger=ledger_from_frames(previous), touched=touched)
-    return finance_frames(session, as_of, ledger)
+    return finance_frames(session, as_of, ledger, previous)
 
 
 PROVIDERS = [
@@ -580,11 +777,14 @@ PROVIDERS = [
             "finance_jobs",
             "finance_job_runs_daily",
             "finance_job_runs_recent",
-            *LEDGER_FRAMES.values(),
             LEDGER_RANGE_FRAME,
+            LEDGER_MISMATCH_FRAME,
         ),
         compute=compute_finance,
         update=update_finance,
+        save=save_ledger,
+        saved_frames=tuple(CHANGE_FRAMES.values()),
+        full_on_new_day=False,  # update_ledger turns the day (yesterday is reconciled)
         description="Invoices, payment outcomes by method, payments-vs-bookings "
         "reconciliation (incremental per tenant-day ledger) and scheduler job history.",
     )

@@ -5,17 +5,25 @@ Onboarding volumes are small (a session per signup, a few hundred a year), so pe
 rows stay tiny while letting the page filter by period, tier and vertical and compute
 medians exactly. The wizard (``core/workflows/onboarding_*``) and the demo generator
 write the same two tables: ``onboarding_sessions`` and ``onboarding_step_events``.
+
+Incremental (``update_onboarding_funnel``): sessions and steps are re-read whole (a
+few hundred rows), but a tenant's first booking is the one costly lookup (the minimum
+over its bookings), so it is looked up whole only for activated sessions without one
+yet; a session that has one keeps it, unless a booking of its tenant changed since the
+previous run was made between the activation and the one found (a late row): the
+changed rows are read once for every provider (``Touched.booking_creations``).
 """
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 import pandas as pd
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from core.metrics.detail import FrameProvider
+from core.metrics.detail_changes import Touched
 from core.schema import Booking, OnboardingSession, OnboardingStepEvent, Tenant
 
 # The wizard's steps in order (core.workflows.onboarding.steps.STEPS); a step name not in
@@ -93,9 +101,11 @@ def _sessions(session: Session) -> pd.DataFrame:
     return pd.DataFrame([row._asdict() for row in rows])
 
 
-def _first_bookings(session: Session) -> pd.DataFrame:
+def _first_bookings(session: Session, session_ids: list[int] | None = None) -> pd.DataFrame:
+    """The first booking made since activation, per activated session (of ``session_ids``
+    only, when given)."""
     # One indexed lookup per activated tenant (bookings by tenant_id).
-    rows = session.execute(
+    query = (
         select(OnboardingSession.id.label("session_id"), func.min(Booking.created_at))
         .join(
             Booking,
@@ -104,12 +114,69 @@ def _first_bookings(session: Session) -> pd.DataFrame:
         )
         .where(OnboardingSession.status == "activated", OnboardingSession.tenant_id.is_not(None))
         .group_by(OnboardingSession.id)
-    ).all()
+    )
+    if session_ids is not None:
+        if not session_ids:
+            return pd.DataFrame(columns=["session_id", "first_booking_at"])
+        query = query.where(OnboardingSession.id.in_(session_ids))
+    rows = session.execute(query).all()
     return pd.DataFrame(rows, columns=["session_id", "first_booking_at"])
 
 
 def compute_onboarding_funnel(session: Session, as_of: date) -> dict[str, pd.DataFrame]:
-    sessions = _sessions(session)
+    return _funnel(session, _sessions(session), None, frozenset())
+
+
+def update_onboarding_funnel(
+    session: Session, as_of: date, previous: dict[str, pd.DataFrame], touched: Touched
+) -> dict[str, pd.DataFrame]:
+    """The funnel with first bookings looked up only where they may have changed."""
+    before = previous["onboarding_funnel_sessions"]
+    return _funnel(session, _sessions(session), before, touched.booking_creations)
+
+
+def _known_first_bookings(
+    sessions: pd.DataFrame,
+    before: pd.DataFrame,
+    creations: frozenset[tuple[int, datetime]],
+) -> pd.DataFrame:
+    """First bookings of the previous run that still hold: same session, tenant and
+    activation; a booking changed since (``creations``: tenant, created_at) made after
+    the activation and before the one found replaces it."""
+    columns = ["session_id", "first_booking_at"]
+    if before.empty or sessions.empty:
+        return pd.DataFrame(columns=columns)
+    found = before[before["first_booking_at"].notna()]
+    now = sessions[sessions["status"] == "activated"][["session_id", "tenant_id", "activated_at"]]
+    both = found[["session_id", "tenant_id", "activated_at", "first_booking_at"]].merge(
+        now, on="session_id", suffixes=("", "_now")
+    )
+    same = (both["tenant_id"].astype("float64") == both["tenant_id_now"].astype("float64")) & (
+        pd.to_datetime(both["activated_at"]) == pd.to_datetime(both["activated_at_now"])
+    )
+    known = both.loc[same].reset_index(drop=True)
+    changed: dict[int, list[pd.Timestamp]] = {}
+    for tenant_id, created_at in creations:
+        changed.setdefault(tenant_id, []).append(pd.Timestamp(created_at))
+    firsts = list(pd.to_datetime(known["first_booking_at"]))
+    for k, (tenant_id, activated_at) in enumerate(
+        zip(known["tenant_id"], known["activated_at"], strict=True)
+    ):
+        since = pd.Timestamp(activated_at)
+        earlier = [c for c in changed.get(int(tenant_id), []) if since <= c < firsts[k]]
+        if earlier:
+            firsts[k] = min(earlier)
+    return known.assign(first_booking_at=firsts)[columns]
+
+
+def _funnel(
+    session: Session,
+    sessions: pd.DataFrame,
+    before: pd.DataFrame | None,
+    creations: frozenset[tuple[int, datetime]],
+) -> dict[str, pd.DataFrame]:
+    """The frames from the sessions read now; first bookings from ``before`` (the
+    previous sessions frame) where still valid, looked up for the rest (all: None)."""
     if sessions.empty:
         return {
             "onboarding_funnel_sessions": pd.DataFrame(columns=SESSION_COLUMNS),
@@ -118,7 +185,16 @@ def compute_onboarding_funnel(session: Session, as_of: date) -> dict[str, pd.Dat
     times = sessions[["updated_at", "last_entered", "last_completed"]].apply(pd.to_datetime)
     sessions["last_activity_at"] = times.max(axis=1)
     sessions["assisted"] = sessions["operator_id"].notna()
-    sessions = sessions.merge(_first_bookings(session), on="session_id", how="left")
+    if before is None:
+        first = _first_bookings(session)
+    else:
+        known = _known_first_bookings(sessions, before, creations)
+        activated = sessions.loc[sessions["status"] == "activated", "session_id"]
+        missing = sorted(set(activated.astype(int)) - set(known["session_id"].astype(int)))
+        looked_up = _first_bookings(session, missing)
+        parts = [frame for frame in (known, looked_up) if not frame.empty]
+        first = pd.concat(parts, ignore_index=True) if parts else looked_up
+    sessions = sessions.merge(first, on="session_id", how="left")
     for column in ("started_at", "activated_at", "first_booking_at", "last_activity_at"):
         sessions[column] = pd.to_datetime(sessions[column])
     sessions["tenant_id"] = sessions["tenant_id"].astype("Int64")
@@ -153,6 +229,7 @@ PROVIDERS = [
         name="onboarding_funnel",
         frames=("onboarding_funnel_sessions", "onboarding_funnel_steps"),
         compute=compute_onboarding_funnel,
+        update=update_onboarding_funnel,
         description="Onboarding sessions with outcome and first booking; steps entered/completed",
     )
 ]

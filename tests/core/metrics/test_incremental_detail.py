@@ -32,7 +32,7 @@ from core.metrics.frames import finance
 from core.metrics.refresh import refresh_metrics
 from core.metrics.rollups import WATERMARK_OVERLAP
 from core.metrics.snapshots import latest_detail_version, load_snapshot
-from core.schema import Booking
+from core.schema import Booking, OnboardingSession
 from tests.conftest import truncate_all
 from tests.core.metrics.test_incremental_refresh import (
     AS_OF,
@@ -101,6 +101,7 @@ def assert_equal_to_full(engine: Engine, providers: list[FrameProvider]) -> None
     with Session(engine) as session:
         expected, _timings, errors = compute_detail_frames(session, AS_OF.date(), providers)
     assert errors == {}
+    assert_ledger_cells_equal_a_fresh_ledger(engine)
     for name, frame in expected.items():
         pd.testing.assert_frame_equal(
             stored[name].reset_index(drop=True),
@@ -112,8 +113,67 @@ def assert_equal_to_full(engine: Engine, providers: list[FrameProvider]) -> None
         )
 
 
+KEYS = ["tenant_id", "day"]
+
+
+def assert_ledger_cells_equal_a_fresh_ledger(engine: Engine) -> None:
+    """Finance's cells live in their own tables, updated in place by the detail job."""
+    with Session(engine) as session:
+        fresh = finance.update_ledger(session, AS_OF.date())
+        for part, keys in (("payments", ["tenant_id", "day", "method"]), ("recon", KEYS)):
+            kept = finance.stored_cells(session.connection(), part, None)
+            pd.testing.assert_frame_equal(
+                kept.sort_values(keys, ignore_index=True),
+                getattr(fresh, part).sort_values(keys, ignore_index=True),
+                check_dtype=False,
+                atol=0.005,
+                check_exact=False,
+                obj=f"stored {part} cells",
+            )
+
+
+def test_the_finance_ledger_is_kept_in_its_tables_not_in_the_snapshot(engine: Engine) -> None:
+    refs = seed_tenants(engine)
+    with Session(engine) as session, session.begin():
+        add_payment(session, refs[0], created_at=AS_OF - timedelta(days=3), amount=500.0)
+    refresh_metrics(engine, as_of=AS_OF)
+    refresh_detail_frames(engine, at=AS_OF, providers=INCREMENTAL_PROVIDERS)
+    with Session(engine) as session:
+        version = latest_detail_version(session=session)
+        assert version is not None
+        snapshot = load_snapshot(session=session, version=version)
+        assert snapshot is not None
+        cells = finance.stored_cells(session.connection(), "payments", None)
+    assert not any(name.startswith("_finance_ledger_payments") for name in snapshot.frames)
+    assert not set(finance.CHANGE_FRAMES.values()) & set(snapshot.frames)
+    assert len(cells) > 0
+    assert_ledger_cells_equal_a_fresh_ledger(engine)
+
+
 def test_some_providers_are_incremental() -> None:
-    assert {p.name for p in INCREMENTAL_PROVIDERS} >= {"regions", "finance"}
+    assert {p.name for p in INCREMENTAL_PROVIDERS} >= {"regions", "finance", "onboarding_funnel"}
+
+
+def seed_onboarding(engine: Engine, refs: list) -> None:
+    """Wizard sessions of the seeded tenants (activated long ago, lately, and one still in
+    progress), so the random bookings move their first bookings."""
+    with Session(engine) as session, session.begin():
+        for k, (ref, days_ago, status) in enumerate(
+            [(refs[0], 70, "activated"), (refs[1], 6, "activated"), (None, 2, "in_progress")]
+        ):
+            started = AS_OF - timedelta(days=days_ago, hours=3)
+            session.add(
+                OnboardingSession(
+                    business_name=f"Negocio {k}",
+                    vertical="barbershop",
+                    tier="starter",
+                    started_at=started,
+                    current_step="activation" if ref is not None else "services",
+                    status=status,
+                    tenant_id=None if ref is None else ref.tenant_id,
+                    activated_at=None if ref is None else started + timedelta(hours=2),
+                )
+            )
 
 
 @settings(
@@ -125,6 +185,7 @@ def test_some_providers_are_incremental() -> None:
 def test_incremental_detail_tables_equal_full_recomputation(engine: Engine, batches) -> None:
     truncate_all(engine)
     refs = seed_tenants(engine)
+    seed_onboarding(engine, refs)
     refresh_metrics(engine, as_of=AS_OF)
     first = refresh_detail_frames(engine, at=AS_OF, providers=INCREMENTAL_PROVIDERS)
     assert set(first.modes.values()) == {FULL}
@@ -169,7 +230,34 @@ def test_a_new_day_or_a_full_request_recomputes_whole(engine: Engine) -> None:
     next_day = refresh_detail_frames(
         engine, at=AS_OF + timedelta(days=1), providers=INCREMENTAL_PROVIDERS
     )
+    # Finance's ledger turns the day itself (its stored history is not thrown away).
+    assert next_day.modes.pop("finance") == INCREMENTAL
     assert set(next_day.modes.values()) == {FULL}
+
+
+def test_finance_turns_the_day_without_losing_its_history(engine: Engine) -> None:
+    refs = seed_tenants(engine)
+    with Session(engine) as session, session.begin():
+        for days_ago in (1, 20, 45):
+            add_payment(session, refs[0], created_at=AS_OF - timedelta(days=days_ago), amount=70.0)
+    refresh_metrics(engine, as_of=AS_OF)
+    refresh_detail_frames(engine, at=AS_OF, providers=INCREMENTAL_PROVIDERS)
+    tomorrow = AS_OF + timedelta(days=1)
+    result = refresh_detail_frames(engine, at=tomorrow, providers=INCREMENTAL_PROVIDERS)
+    assert result.modes["finance"] == INCREMENTAL and result.errors == {}
+    stored = stored_frames(engine)
+    with Session(engine) as session:
+        expected, _timings, errors = compute_detail_frames(
+            session, tomorrow.date(), [p for p in INCREMENTAL_PROVIDERS if p.name == "finance"]
+        )
+    assert errors == {}
+    for name in ("finance_payments_monthly", "finance_reconciliation_monthly", "finance_coverage"):
+        pd.testing.assert_frame_equal(
+            stored[name].reset_index(drop=True),
+            expected[name].reset_index(drop=True),
+            check_dtype=False,
+            obj=name,
+        )
 
 
 def test_a_provider_that_is_not_incremental_keeps_its_cadence(engine: Engine) -> None:
