@@ -47,7 +47,7 @@ test: install-dev
 	commit=$$(git rev-parse HEAD 2>/dev/null || echo unknown); \
 	[ -z "$$(git status --porcelain 2>/dev/null)" ] || commit="$$commit-dirty"; \
 	mkdir -p "$$results"; \
-	BARBERPRO_TEST_CACHE="$$cache" $(PY) -m pytest -n auto --dist loadgroup -m "not e2e" \
+	BARBERPRO_TEST_CACHE="$$cache" $(PY) -m pytest -n auto --dist loadgroup -m "not e2e and not soak" \
 		--junitxml="$$results/unit-$$commit.xml"; \
 	unit=$$?; \
 	BARBERPRO_TEST_CACHE="$$cache" $(PY) -m pytest -m e2e -n 2 --dist loadfile tests/e2e \
@@ -64,11 +64,13 @@ test-times: install-dev
 	$(PY) -m tests.pinned_times --worst -- -m clock -q -p no:cacheprovider \
 		tests/e2e tests/pages/test_every_page.py
 
-# The long checks `make test` runs in a shorter form: every URL parameter of every page fed
-# 200 hostile examples (make test: 50) through AppTest.
+# The long checks: every URL parameter of every page fed 200 hostile examples through
+# AppTest (make test: 50), and the checks marked "soak" that make test leaves out
+# (bench startup's whole quick run).
 soak: install-dev
 	BARBERPRO_URL_PARAMETER_EXAMPLES=200 $(PY) -m pytest -q -p no:cacheprovider \
 		tests/pages/test_url_parameters.py
+	$(PY) -m pytest -q -p no:cacheprovider -m soak tests
 
 # Production on PostgreSQL (README "Deploying on PostgreSQL"): migrate, then the scheduler
 # and the console as separate processes; no demo data, no simulator. Needs

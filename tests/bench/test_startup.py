@@ -59,6 +59,7 @@ def test_slower_cadences_are_the_declared_ones_with_their_seconds() -> None:
 
 
 @pytest.mark.slow
+@pytest.mark.soak  # about 85 s of a worker on a quiet machine: `make soak` runs it
 @pytest.mark.timeout(1200)
 def test_the_quick_run_measures_every_stage(tmp_path: Path) -> None:
     output = tmp_path / "startup.json"
