@@ -39,6 +39,18 @@ def snapshot(tmp_path_factory):
         return load_latest_snapshot(session=session)
 
 
+def with_today(snapshot, today: pd.DataFrame):  # type: ignore[no-untyped-def]
+    """The snapshot with only a "today so far" frame (what the strip reads)."""
+    return type(snapshot)(
+        snapshot.version,
+        snapshot.created_at,
+        snapshot.as_of,
+        snapshot.kind,
+        snapshot.kpis,
+        {"today_so_far": today},
+    )
+
+
 def test_tiles_match_hand_computed_numbers(snapshot):
     tiles = {tile.key: tile for tile in overview.build_tiles(snapshot)}
     assert list(tiles) == ["mrr", "active_tenants", "bookings", "gmv", "logo_churn", "no_show_rate"]
@@ -235,14 +247,7 @@ def test_today_so_far_tiles_compare_with_the_same_time_last_week(snapshot):
             "previous": [45.0, 12.0, 1.0, 120_000.0],
         }
     )
-    live = type(snapshot)(
-        snapshot.version,
-        snapshot.created_at,
-        snapshot.as_of,
-        snapshot.kind,
-        snapshot.kpis,
-        {"today_so_far": today},
-    )
+    live = with_today(snapshot, today)
     tiles = {tile.key: tile for tile in overview.build_today_tiles(live, locale="es_AR")}
     assert list(tiles) == ["today_bookings_made", "today_completed", "today_no_shows", "today_gmv"]
     made = tiles["today_bookings_made"]
@@ -270,14 +275,7 @@ def test_signups_and_activations_join_the_today_strip(snapshot):
             "previous": [45.0, 12.0, 1.0, 120_000.0, 0.0, 3.0],
         }
     )
-    live = type(snapshot)(
-        snapshot.version,
-        snapshot.created_at,
-        snapshot.as_of,
-        snapshot.kind,
-        snapshot.kpis,
-        {"today_so_far": today},
-    )
+    live = with_today(snapshot, today)
     tiles = {tile.key: tile for tile in overview.build_today_tiles(live, locale="es_AR")}
     assert list(tiles) == list(TODAY_SO_FAR)
     signups = tiles["today_signups"]

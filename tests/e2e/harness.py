@@ -13,6 +13,7 @@ serves every server of the run). Tests of sign-in itself use ``anonymous_page``.
 from __future__ import annotations
 
 import os
+import re
 import secrets
 import socket
 import subprocess
@@ -26,6 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from core.auth.sessions import SESSION_COOKIE
+from core.i18n import gettext
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = Path(os.environ.get("BARBERPRO_CHROMIUM", "/usr/bin/chromium"))
@@ -216,3 +218,12 @@ def open_in_this_session(page, address: str) -> None:  # type: ignore[no-untyped
         " dispatchEvent(new PopStateEvent('popstate')); }",
         address,
     )
+
+
+# "snapshot v42" in the status line, in the console's default language (es_AR).
+SNAPSHOT_VERSION = re.compile(
+    re.escape(
+        gettext("Data as of {when} ({age}) · snapshot v{version}", "es_AR").split("{when}")[0]
+    )
+    + r".*?v(\d+)"
+)

@@ -3,7 +3,6 @@ scheduler's refresh, and the Executive Overview picking up each new snapshot una
 
 from __future__ import annotations
 
-import re
 import subprocess
 import sys
 import time
@@ -17,7 +16,7 @@ from core.clock import now
 from core.db import create_engine_for
 from core.i18n import gettext
 from data.simulate import Simulator
-from tests.e2e.harness import ROOT, running_app, wait_for_idle
+from tests.e2e.harness import ROOT, SNAPSHOT_VERSION, running_app, wait_for_idle
 
 pytestmark = [pytest.mark.e2e, pytest.mark.clock]
 expect = pytest.importorskip("playwright.sync_api", reason="e2e tests need playwright").expect
@@ -29,15 +28,6 @@ REFRESH_S = 3
 class LiveConsole:
     url: str
     db_url: str
-
-
-# "snapshot v42" in the status line, in the console's default language.
-SNAPSHOT_VERSION = re.compile(
-    re.escape(
-        gettext("Data as of {when} ({age}) · snapshot v{version}", "es_AR").split("{when}")[0]
-    )
-    + r".*?v(\d+)"
-)
 
 
 @pytest.fixture(scope="module")

@@ -20,19 +20,13 @@ from core.db import create_engine_for
 from core.i18n import gettext
 from core.metrics.refresh import refresh_metrics
 from core.metrics.registry import TODAY_SO_FAR
-from tests.e2e.harness import ROOT, RunningApp, running_app, wait_for_idle
+from tests.e2e.harness import ROOT, SNAPSHOT_VERSION, RunningApp, running_app, wait_for_idle
 
 pytestmark = [pytest.mark.e2e, pytest.mark.clock]
 expect = pytest.importorskip("playwright.sync_api", reason="e2e tests need playwright").expect
 
 REFRESH_S = 30  # the console's default: what a user of `make run` gets
 WATCH_S = 65
-SNAPSHOT_VERSION = re.compile(
-    re.escape(
-        gettext("Data as of {when} ({age}) · snapshot v{version}", "es_AR").split("{when}")[0]
-    )
-    + r".*?v(\d+)"
-)
 
 
 @pytest.fixture(scope="module")
