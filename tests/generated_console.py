@@ -23,7 +23,7 @@ import pytest
 
 from core.db import create_engine_for
 from core.metrics.detail import discover_providers, refresh_detail_frames
-from core.metrics.frames import finance
+from core.metrics.frames import finance_ledger
 from core.metrics.refresh import refresh_metrics
 from data.generate import generate_demo_data
 from tests import db_templates
@@ -105,5 +105,5 @@ def _default_console(path: Path) -> str:
 
 def _build_full_ledger(path: Path) -> str:
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(finance, "BACKFILL_BUDGET_S", 1e9)
+        patch.setattr(finance_ledger, "BACKFILL_BUDGET_S", 1e9)
         return _build(path, tenants=30, months=8, seed=5, today=TODAY)

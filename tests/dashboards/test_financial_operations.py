@@ -17,6 +17,7 @@ from core.clock import now
 from core.db import create_engine_for
 from core.metrics.detail_changes import SOURCES, Touched, read_touched
 from core.metrics.frames import finance as provider
+from core.metrics.frames import finance_ledger as ledger_module
 from core.metrics.snapshots import latest_detail_version, load_snapshot
 from core.schema import Booking, JobRun, Payment
 from dashboards import financial_operations as finance
@@ -155,7 +156,7 @@ def test_reconciliation_matches_pandas(console):
 def test_mismatch_list_matches_pandas(console):
     detail, raw = console
     listed = detail.frames["finance_mismatches"]
-    since = pd.Timestamp(TODAY - timedelta(days=provider.MISMATCH_DAYS))
+    since = pd.Timestamp(TODAY - timedelta(days=ledger_module.MISMATCH_DAYS))
     per_booking = raw_reconciliation(raw)
     expected = per_booking[(per_booking["kind"] != "") & (per_booking["start_at"] >= since)]
     assert set(zip(listed["booking_id"], listed["kind"], strict=True)) == set(
@@ -267,7 +268,7 @@ def test_reconciliation_mismatches_by_hand(hand_db):
         )
         ids = {"unpaid": unpaid.id, "amount_differs": short.id, "paid_not_completed": kept.id}
     with Session(engine) as session:
-        cells, mismatches = provider.reconciliation_cells(
+        cells, mismatches = ledger_module.reconciliation_cells(
             session.connection(), date(2026, 3, 1), date(2026, 4, 1)
         )
     assert dict(zip(mismatches["kind"], mismatches["booking_id"], strict=True)) == ids
@@ -296,16 +297,16 @@ def test_incremental_ledger_equals_a_fresh_one(hand_db):
                 session, refs, created_at=start, amount=1000 + k, booking_id=booking.id
             )
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(provider, "BACKFILL_DAYS", 10)
+        patch.setattr(ledger_module, "BACKFILL_DAYS", 10)
         with Session(engine) as session:
-            first = provider.update_ledger(session, as_of, budget_s=0)  # only the last 10 days
+            first = ledger_module.update_ledger(session, as_of, budget_s=0)  # only the last 10 days
             assert not first.complete and first.reset
             stored = provider.finance_frames(session, as_of, first)
         save(engine, stored)
         no_change = Touched(frozenset(), frozenset(), frozenset())
         with Session(engine) as session:
-            header = provider.ledger_from_frames(stored)
-            ledger = provider.update_ledger(
+            header = ledger_module.ledger_from_frames(stored)
+            ledger = ledger_module.update_ledger(
                 session, as_of, ledger=header, touched=no_change, budget_s=1e9
             )
             assert ledger.complete and not ledger.reset
@@ -330,7 +331,7 @@ def test_incremental_ledger_equals_a_fresh_one(hand_db):
         incremental = provider.update_finance(session, date(2026, 3, 21), stored, touched)
     save(engine, incremental)
     with pytest.MonkeyPatch.context() as patch, Session(engine) as session:
-        patch.setattr(provider, "BACKFILL_BUDGET_S", 1e9)
+        patch.setattr(ledger_module, "BACKFILL_BUDGET_S", 1e9)
         fresh = provider.compute_finance(session, date(2026, 3, 21))
     for name in (
         "finance_payments_monthly",
@@ -350,8 +351,10 @@ def test_incremental_ledger_equals_a_fresh_one(hand_db):
     # The stored cells, updated in place, equal the fresh ledger's whole history.
     with Session(engine) as session:
         for part, columns in (("payments", 3), ("recon", 2)):
-            kept = provider.stored_cells(session.connection(), part, None)
-            built = getattr(provider.update_ledger(session, date(2026, 3, 21), budget_s=1e9), part)
+            kept = ledger_module.stored_cells(session.connection(), part, None)
+            built = getattr(
+                ledger_module.update_ledger(session, date(2026, 3, 21), budget_s=1e9), part
+            )
             order = list(kept.columns[:columns])
             pd.testing.assert_frame_equal(
                 kept.sort_values(order).reset_index(drop=True),
@@ -364,7 +367,7 @@ def test_incremental_ledger_equals_a_fresh_one(hand_db):
 def save(engine, frames) -> None:
     """Write a run's ledger changes as the detail job does (with its snapshot)."""
     with Session(engine) as session, session.begin():
-        provider.save_ledger(session, frames)
+        ledger_module.save_ledger(session, frames)
 
 
 def test_job_runs_summary_by_hand(hand_db):

@@ -28,7 +28,7 @@ from core.metrics.detail import (
     discover_providers,
     refresh_detail_frames,
 )
-from core.metrics.frames import finance
+from core.metrics.frames import finance_ledger
 from core.metrics.refresh import refresh_metrics
 from core.metrics.rollups import WATERMARK_OVERLAP
 from core.metrics.snapshots import latest_detail_version, load_snapshot
@@ -84,7 +84,7 @@ INCREMENTAL_PROVIDERS = [p for p in discover_providers() if p.incremental]
 def whole_finance_history(monkeypatch: pytest.MonkeyPatch) -> None:
     """A full computation adds older finance history within a time budget; on a loaded
     machine it could stop short of what the incremental runs reached. Compare whole ones."""
-    monkeypatch.setattr(finance, "BACKFILL_BUDGET_S", 1e9)
+    monkeypatch.setattr(finance_ledger, "BACKFILL_BUDGET_S", 1e9)
 
 
 def stored_frames(engine: Engine) -> dict[str, pd.DataFrame]:
@@ -119,9 +119,9 @@ KEYS = ["tenant_id", "day"]
 def assert_ledger_cells_equal_a_fresh_ledger(engine: Engine) -> None:
     """Finance's cells live in their own tables, updated in place by the detail job."""
     with Session(engine) as session:
-        fresh = finance.update_ledger(session, AS_OF.date())
+        fresh = finance_ledger.update_ledger(session, AS_OF.date())
         for part, keys in (("payments", ["tenant_id", "day", "method"]), ("recon", KEYS)):
-            kept = finance.stored_cells(session.connection(), part, None)
+            kept = finance_ledger.stored_cells(session.connection(), part, None)
             pd.testing.assert_frame_equal(
                 kept.sort_values(keys, ignore_index=True),
                 getattr(fresh, part).sort_values(keys, ignore_index=True),
@@ -143,9 +143,9 @@ def test_the_finance_ledger_is_kept_in_its_tables_not_in_the_snapshot(engine: En
         assert version is not None
         snapshot = load_snapshot(session=session, version=version)
         assert snapshot is not None
-        cells = finance.stored_cells(session.connection(), "payments", None)
+        cells = finance_ledger.stored_cells(session.connection(), "payments", None)
     assert not any(name.startswith("_finance_ledger_payments") for name in snapshot.frames)
-    assert not set(finance.CHANGE_FRAMES.values()) & set(snapshot.frames)
+    assert not set(finance_ledger.CHANGE_FRAMES.values()) & set(snapshot.frames)
     assert len(cells) > 0
     assert_ledger_cells_equal_a_fresh_ledger(engine)
 
