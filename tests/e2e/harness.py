@@ -227,3 +227,9 @@ SNAPSHOT_VERSION = re.compile(
     )
     + r".*?v(\d+)"
 )
+
+# The live consoles' data set (tests/e2e/test_live_today.py, test_live_pipeline.py): the
+# size `make run` would be too slow for a browser test. A module that starts one more live
+# console takes ``generated_copy(workdir / "live.db", **LIVE_DATA_SET)`` (tests/
+# generated_data.py): one generation per `make test`, a file copy for every other module.
+LIVE_DATA_SET = {"tenants": 12, "months": 2, "seed": 3}

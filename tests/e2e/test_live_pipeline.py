@@ -16,7 +16,8 @@ from core.clock import now
 from core.db import create_engine_for
 from core.i18n import gettext
 from data.simulate import Simulator
-from tests.e2e.harness import ROOT, SNAPSHOT_VERSION, running_app, wait_for_idle
+from tests.e2e.harness import LIVE_DATA_SET, ROOT, SNAPSHOT_VERSION, running_app, wait_for_idle
+from tests.generated_data import generated_copy
 
 pytestmark = [pytest.mark.e2e, pytest.mark.clock]
 expect = pytest.importorskip("playwright.sync_api", reason="e2e tests need playwright").expect
@@ -33,26 +34,8 @@ class LiveConsole:
 @pytest.fixture(scope="module")
 def live_console(tmp_path_factory) -> Iterator[LiveConsole]:  # type: ignore[no-untyped-def]
     workdir: Path = tmp_path_factory.mktemp("live")
-    db_url = f"sqlite:///{workdir / 'live.db'}"
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "data.generate",
-            "--tenants",
-            "12",
-            "--months",
-            "2",
-            "--seed",
-            "3",
-            "--database-url",
-            db_url,
-        ],
-        cwd=ROOT,
-        check=True,
-        capture_output=True,
-        timeout=300,
-    )
+    # The live consoles' data set, generated once per `make test` (tests/generated_data.py).
+    db_url = generated_copy(workdir / "live.db", **LIVE_DATA_SET)
     simulator = subprocess.Popen(
         [sys.executable, "-m", "data.simulate", "--rate", "900", "--database-url", db_url],
         cwd=ROOT,

@@ -20,7 +20,15 @@ from core.db import create_engine_for
 from core.i18n import gettext
 from core.metrics.refresh import refresh_metrics
 from core.metrics.registry import TODAY_SO_FAR
-from tests.e2e.harness import ROOT, SNAPSHOT_VERSION, RunningApp, running_app, wait_for_idle
+from tests.e2e.harness import (
+    LIVE_DATA_SET,
+    ROOT,
+    SNAPSHOT_VERSION,
+    RunningApp,
+    running_app,
+    wait_for_idle,
+)
+from tests.generated_data import generated_copy
 
 pytestmark = [pytest.mark.e2e, pytest.mark.clock]
 expect = pytest.importorskip("playwright.sync_api", reason="e2e tests need playwright").expect
@@ -32,15 +40,8 @@ WATCH_S = 65
 @pytest.fixture(scope="module")
 def console(tmp_path_factory) -> Iterator[RunningApp]:  # type: ignore[no-untyped-def]
     workdir: Path = tmp_path_factory.mktemp("live_today")
-    db_url = f"sqlite:///{workdir / 'live.db'}"
-    generate = ["data.generate", "--tenants", "12", "--months", "2", "--seed", "3"]
-    subprocess.run(
-        [sys.executable, "-m", *generate, "--database-url", db_url],
-        cwd=ROOT,
-        check=True,
-        capture_output=True,
-        timeout=600,
-    )
+    # The live consoles' data set, generated once per `make test` (tests/generated_data.py).
+    db_url = generated_copy(workdir / "live.db", **LIVE_DATA_SET)
     # The first snapshot before the server starts (as `make run`'s data step may do), so
     # the watch starts on a page with numbers; from then on only the scheduler writes.
     engine = create_engine_for(db_url)

@@ -8,6 +8,7 @@ inside a day (scoring), through both ways of finding rows changed after a moment
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
@@ -29,12 +30,12 @@ from core.models.churn.data import (
 )
 from core.models.churn.training import TrainingConfig, train_candidate
 from core.models.features import EXTRA_COLUMNS, FEATURE_COLUMNS, churn_features
-from data.generate import generate_demo_data
 from tests.core.models.churn_features_reference import (
     reference_churn_features,
     reference_examples_as_of,
 )
 from tests.core.models.test_features import T, _apply, _build_history
+from tests.generated_data import generated_copy
 
 TODAY = date(2026, 4, 10)
 # Weekly midnights over the generated history (the training grid's shape), and moments
@@ -64,9 +65,31 @@ def assert_same_features(new: pd.DataFrame, old: pd.DataFrame, where: object) ->
 def generated_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     """25 tenants, 9 months of generated platform data (SQLite)."""
     path: Path = tmp_path_factory.mktemp("bulk_features") / "demo.db"
-    url = f"sqlite:///{path}"
-    generate_demo_data(url, tenants=25, months=9, seed=5, today=TODAY)
-    return url
+    # The same set as test_features_rollup.py's: one generation per `make test`.
+    return generated_copy(path, tenants=25, months=9, seed=5, today=TODAY)
+
+
+@pytest.fixture(scope="module")
+def reference_on_generated(generated_url: str) -> Iterator[Callable[[datetime], pd.DataFrame]]:
+    """The previous builder's examples on the generated database, one as-of at a time,
+    computed once per moment for the whole module.
+
+    The reference reads the database only (it has its own late-row threshold, which the
+    ``late_row_search`` parameter does not touch), so both runs of the bulk comparison
+    and the fit comparison check against the same frames; recomputing them for each was
+    two thirds of this module's time. Each caller gets a copy.
+    """
+    engine = create_engine_for(generated_url)
+    computed: dict[datetime, pd.DataFrame] = {}
+
+    def reference(moment: datetime) -> pd.DataFrame:
+        if moment not in computed:
+            with Session(engine) as session:
+                computed[moment] = reference_examples_as_of(session=session, as_of=moment)
+        return computed[moment].copy()
+
+    yield reference
+    engine.dispose()
 
 
 @pytest.fixture(params=["updated_at index", "change day"])
@@ -78,7 +101,9 @@ def late_row_search(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPa
 
 
 def test_bulk_equals_the_reference_on_generated_data(
-    generated_url: str, late_row_search: str
+    generated_url: str,
+    late_row_search: str,
+    reference_on_generated: Callable[[datetime], pd.DataFrame],
 ) -> None:
     engine = create_engine_for(generated_url)
     moments = [*MIDNIGHTS, *INSIDE_A_DAY[:2]]
@@ -86,7 +111,7 @@ def test_bulk_equals_the_reference_on_generated_data(
         bulk = examples_as_of_many(session=session, as_ofs=moments)
         assert sorted(bulk) == sorted(moments)
         for moment in moments:
-            reference = reference_examples_as_of(session=session, as_of=moment)
+            reference = reference_on_generated(moment)
             assert_same_features(bulk[moment], reference, (late_row_search, moment))
         # One moment alone gives the same as within a batch.
         alone = examples_as_of(session=session, as_of=INSIDE_A_DAY[0])
@@ -138,7 +163,9 @@ def test_bulk_equals_the_reference_after_changes_on_both_backends(
             assert_same_features(restricted, old_restricted, ("restricted", moment))
 
 
-def test_the_fitted_model_is_unchanged(generated_url: str) -> None:
+def test_the_fitted_model_is_unchanged(
+    generated_url: str, reference_on_generated: Callable[[datetime], pd.DataFrame]
+) -> None:
     """Same features, same labels, same seed: the backtest AUC and the fit are equal."""
     engine = create_engine_for(generated_url)
     dates = MIDNIGHTS
@@ -147,7 +174,7 @@ def test_the_fitted_model_is_unchanged(generated_url: str) -> None:
         events = churn_events(session=session)
         parts = []
         for moment in dates:
-            rows = reference_examples_as_of(session=session, as_of=moment).reset_index()
+            rows = reference_on_generated(moment).reset_index()
             rows.insert(0, "as_of", pd.Timestamp(moment))
             parts.append(rows)
     old = pd.concat(parts, ignore_index=True)

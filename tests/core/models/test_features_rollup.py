@@ -33,7 +33,6 @@ from core.models.features import (
     churn_features,
 )
 from core.schema import Booking, Payment, Tenant
-from data.generate import generate_demo_data
 from tests.core.models.churn_features_reference import (
     reference_churn_features,
     reference_examples_as_of,
@@ -45,6 +44,7 @@ from tests.core.models.test_features_bulk import (
     TODAY,
     assert_same_features,
 )
+from tests.generated_data import generated_copy
 
 CHANGES = [
     ("backdated_booking", 0, 60, 7),
@@ -70,8 +70,8 @@ MOMENTS = [
 def refreshed_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     """25 tenants, 9 months of generated data, with the metrics refresh run once."""
     path: Path = tmp_path_factory.mktemp("rollup_features") / "demo.db"
-    url = f"sqlite:///{path}"
-    generate_demo_data(url, tenants=25, months=9, seed=5, today=TODAY)
+    # The same set as test_features_bulk.py's: one generation per `make test`.
+    url = generated_copy(path, tenants=25, months=9, seed=5, today=TODAY)
     engine = create_engine_for(url)
     refresh_metrics(engine, as_of=datetime.combine(TODAY, datetime.min.time()))
     engine.dispose()
