@@ -16,8 +16,8 @@ from typing import TypeVar
 
 from sqlalchemy.exc import DBAPIError
 
-from core.i18n import N_
 from core.jobs import control
+from core.jobs.failures import SQLITE_BUSY
 from core.jobs.spec import RETRY_PAUSES_S
 
 T = TypeVar("T")
@@ -35,20 +35,6 @@ _TRANSIENT_SQLSTATES = {
     "57P03",  # cannot_connect_now
 }
 _TRANSIENT_SQLSTATE_CLASSES = ("08",)  # connection exceptions
-# SQLite's messages for a lock it could not get within the busy timeout.
-_SQLITE_BUSY = ("database is locked", "database table is locked", "database is busy")
-
-# What a failure was, for the pages: msgids, translated where shown.
-KIND_DATABASE_BUSY = "database_busy"
-KIND_CONNECTION = "connection"
-KIND_TIMEOUT = "timeout"
-KIND_OTHER = "other"
-FAILURE_TEXTS = {
-    KIND_DATABASE_BUSY: N_("the database was busy with another update"),
-    KIND_CONNECTION: N_("the database did not answer"),
-    KIND_TIMEOUT: N_("a query took longer than allowed"),
-    KIND_OTHER: N_("an unexpected error (logged for support)"),
-}
 
 
 def _sqlstate(error: BaseException) -> str | None:
@@ -77,7 +63,7 @@ def is_transient(error: BaseException) -> bool:
             return True
         return is_transient(error.orig) if error.orig is not None else False
     if isinstance(error, sqlite3.OperationalError):
-        return any(text in str(error).lower() for text in _SQLITE_BUSY)
+        return any(text in str(error).lower() for text in SQLITE_BUSY)
     state = _sqlstate(error)
     if state:
         return state in _TRANSIENT_SQLSTATES or state.startswith(_TRANSIENT_SQLSTATE_CLASSES)
@@ -130,23 +116,3 @@ def run_with_retries(
 def retry_delay_s(interval_s: float) -> float:
     """Seconds after a failed run until the scheduler runs the job again."""
     return min(interval_s, RETRY_AFTER_FAILURE_S)
-
-
-def failure_kind(error_text: str | None) -> str:
-    """Classify a failed run's stored error text (``console_job_runs.error``).
-
-    Returns
-    -------
-    str
-        One of the ``KIND_*`` keys of ``FAILURE_TEXTS``.
-    """
-    text = (error_text or "").lower()
-    if any(busy in text for busy in _SQLITE_BUSY) or any(
-        word in text for word in ("serializ", "deadlock", "could not obtain lock")
-    ):
-        return KIND_DATABASE_BUSY
-    if "statementtimeout" in text or "statement timeout" in text:
-        return KIND_TIMEOUT
-    if "connection" in text or "could not connect" in text or "server closed" in text:
-        return KIND_CONNECTION
-    return KIND_OTHER

@@ -18,7 +18,8 @@ from core.clock import now
 from core.config import Settings
 from core.db import write_unit
 from core.jobs import control, on_demand
-from core.jobs.retry import failure_kind, retry_delay_s, run_with_retries
+from core.jobs.failures import failure_kind
+from core.jobs.retry import retry_delay_s, run_with_retries
 from core.jobs.spec import LEASE_HELD, JobContext, JobOutcome, JobSpec
 from core.locks import release, try_acquire
 from core.ops.probes import SCHEDULER, upsert_probe

@@ -22,16 +22,14 @@ from core.clock import now
 from core.config import get_settings
 from core.db import create_engine_for, read_session, write_unit
 from core.jobs import on_demand
-from core.jobs.retry import (
+from core.jobs.failures import (
     KIND_CONNECTION,
     KIND_DATABASE_BUSY,
     KIND_OTHER,
     KIND_TIMEOUT,
     failure_kind,
-    is_transient,
-    retry_delay_s,
-    run_with_retries,
 )
+from core.jobs.retry import is_transient, retry_delay_s, run_with_retries
 from core.jobs.runner import run_recorded
 from core.jobs.spec import JobContext, JobOutcome, JobSpec
 from core.schema import JobRun, SchedulerHeartbeat

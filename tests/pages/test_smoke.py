@@ -112,8 +112,12 @@ def test_stale_snapshot_shows_a_warning_and_the_last_numbers(empty_env):
         session.commit()
     app = render(PAGES[0])
     assert not app.exception
-    failed = gettext("the last refresh failed: {error}", DEFAULT_LOCALE).format(error="disk full")
+    failed = gettext("the last refresh failed at {time} ({reason})", DEFAULT_LOCALE).format(
+        time=f"{at:%H:%M}",
+        reason=gettext("an unexpected error (logged for support)", DEFAULT_LOCALE),
+    )
     assert failed in app.warning[0].value
+    assert "disk full" not in app.warning[0].value  # the error's text stays in the log
     assert [m.value for m in app.metric][:3] == ["$ 2,5 M", "189", "336"]
 
 
