@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+import time
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 
@@ -295,3 +296,23 @@ def test_on_postgresql_a_lock_timeout_is_retried_until_the_row_is_free(tmp_path)
     finally:
         engine.dispose()
         holder.dispose()
+
+
+def test_a_write_unit_holding_the_lock_long_is_logged_with_its_job(
+    sqlite_engine: Engine, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    import core.db
+    from core.jobs import control
+
+    monkeypatch.setattr(core.db, "LONG_WRITE_WARNING_S", 0.05)
+    with caplog.at_level("WARNING", logger="core.db"):
+        with (
+            control.job_context("dashboard_frames", timeout_s=None),
+            write_unit(sqlite_engine) as session,
+        ):
+            session.execute(text("SELECT 1"))
+            time.sleep(0.1)
+        with write_unit(sqlite_engine) as session:  # a short one says nothing
+            session.execute(text("SELECT 1"))
+    held = [r.getMessage() for r in caplog.records if "write lock" in r.getMessage()]
+    assert len(held) == 1 and "job dashboard_frames" in held[0]
