@@ -40,7 +40,6 @@ from core.jobs import control as job_control
 from core.jobs import on_demand
 from core.jobs.recovery import mark_interrupted, recover_dead_schedulers
 from core.jobs.registry import scheduled_jobs
-from core.jobs.retry import retry_delay_s
 from core.jobs.runner import INTERRUPTED_ERROR, new_scheduler_id, run_recorded, write_heartbeat
 from core.jobs.spec import JobSpec
 from core.locks import release_all
@@ -190,18 +189,18 @@ def run_and_retry_soon(
     settings: Settings,
     handoff: on_demand.HandOff,
 ) -> None:
-    """One scheduled run; a failed one comes back after ``retry_delay_s``, not its interval.
+    """One scheduled run; a failed one comes back at its announced retry, not its interval.
 
     The run has already retried its transient failures (``core.jobs.retry``); an hourly
     job whose run still failed runs again within minutes, at the time its run record
     announces (``detail.retry_at``), instead of leaving its pages empty for an hour.
     """
     run = run_recorded(engine, spec, scheduler_id, settings, handoff)
-    if run is None or run.status != "failed":
+    if run is None or run.status != "failed" or not (run.detail or {}).get("retry_at"):
         return
-    retry_at = datetime.now() + timedelta(
-        seconds=retry_delay_s(spec.interval_s(settings.refresh_interval_s))
-    )
+    # The run record announces the retry on the console's clock; APScheduler counts real time.
+    wait = datetime.fromisoformat(run.detail["retry_at"]) - now()  # type: ignore[index]
+    retry_at = datetime.now() + max(wait, timedelta(0))
     with contextlib.suppress(JobLookupError):  # the scheduler is shutting down
         job = scheduler.get_job(spec.job_id)
         if job is not None and (job.next_run_time is None or _naive(job.next_run_time) > retry_at):

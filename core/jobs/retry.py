@@ -22,7 +22,8 @@ from core.jobs.spec import RETRY_PAUSES_S
 
 T = TypeVar("T")
 
-# A failed run comes back after its interval or this, whichever is sooner.
+# A failed run comes back after its interval or this, whichever is sooner (growing
+# with the failures in a row, see retry_delay_s).
 RETRY_AFTER_FAILURE_S = 300.0
 
 # SQLSTATE classes and codes PostgreSQL uses for conditions that pass on their own.
@@ -113,6 +114,12 @@ def run_with_retries(
             attempt += 1
 
 
-def retry_delay_s(interval_s: float) -> float:
-    """Seconds after a failed run until the scheduler runs the job again."""
-    return min(interval_s, RETRY_AFTER_FAILURE_S)
+def retry_delay_s(interval_s: float, failures: int = 1) -> float:
+    """Seconds after a failed run until the scheduler runs the job again.
+
+    Five minutes after a first failure, then three times longer after each further one
+    in a row (15 min, 45 min…), never longer than the job's own interval: a busy
+    database is retried soon, a failure that repeats (too little history to train on)
+    does not burn a retrain's CPU every five minutes.
+    """
+    return min(interval_s, RETRY_AFTER_FAILURE_S * 3.0 ** max(0, failures - 1))

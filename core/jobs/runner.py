@@ -12,11 +12,11 @@ import socket
 import uuid
 from datetime import datetime, timedelta
 
-from sqlalchemy import Engine, delete
+from sqlalchemy import Engine, delete, select
 
 from core.clock import now
 from core.config import Settings
-from core.db import write_unit
+from core.db import read_session, write_unit
 from core.jobs import control, on_demand
 from core.jobs.failures import failure_kind
 from core.jobs.retry import retry_delay_s, run_with_retries
@@ -98,10 +98,12 @@ def _run_and_record(
         else:
             log.exception("job %s failed", spec.job_id)
             _end(run, "failed", describe_error(exc))
-            retry_in = retry_delay_s(spec.interval_s(settings.refresh_interval_s))
+            failures = 1 + _failures_in_a_row(engine, spec.job_id, before=run.started_at)
+            retry_in = retry_delay_s(spec.interval_s(settings.refresh_interval_s), failures)
             run.detail = {
                 "attempts": len(retries) + 1,
                 "failure": failure_kind(run.error),
+                "failures_in_a_row": failures,
                 "retry_at": (now() + timedelta(seconds=retry_in)).isoformat(timespec="seconds"),
             }
     else:
@@ -155,6 +157,22 @@ def _run_under_lease(spec: JobSpec, context: JobContext, retries: list[str]) -> 
         return body()
     finally:
         release(engine, spec.job_id, holder)
+
+
+def _failures_in_a_row(engine: Engine, job_id: str, *, before: datetime) -> int:
+    """How many of the job's runs before ``before`` failed since its last success."""
+    with read_session(engine) as session:
+        statuses = session.scalars(
+            select(JobRun.status)
+            .where(
+                JobRun.job_id == job_id,
+                JobRun.started_at < before,
+                JobRun.status.in_(("success", "failed")),
+            )
+            .order_by(JobRun.started_at.desc())
+            .limit(10)
+        ).all()
+    return next((i for i, status in enumerate(statuses) if status != "failed"), len(statuses))
 
 
 def _end(run: JobRun, status: str, error: str) -> None:

@@ -54,7 +54,7 @@ def refresh_status(*, session: Session, interval_s: float) -> RefreshStatus:
         template = STALE_NO_RECENT_REFRESH
     stale_reason = None if template is None else template.format(**params)
     if template is STALE_LAST_RUN_FAILED and last_run is not None and last_run.error:
-        stale_reason += f": {last_run.error}"  # the logs' and the API's version keeps it
+        stale_reason = f"{stale_reason}: {last_run.error}"  # the logs' and the API's keep it
 
     return RefreshStatus(
         snapshot_version=snapshot.version if snapshot else None,

@@ -213,6 +213,28 @@ def test_the_stored_error_is_classified_for_the_pages() -> None:
     assert failure_kind("OperationalError: connection to server lost") == KIND_CONNECTION
     assert failure_kind("KeyError: 'mrr'") == KIND_OTHER
     assert retry_delay_s(3600.0) == 300.0 and retry_delay_s(30.0) == 30.0
+    # three times longer after each failure in a row, capped at the job's interval
+    assert [retry_delay_s(3600.0, n) for n in (1, 2, 3, 4)] == [300.0, 900.0, 2700.0, 3600.0]
+    assert retry_delay_s(86400.0, 4) == 8100.0
+
+
+def test_a_failure_that_repeats_is_retried_less_and_less_often(sqlite_engine: Engine) -> None:
+    def body(context: JobContext) -> JobOutcome:
+        raise ValueError("too little history to train on")
+
+    spec = spec_for(body, every_s=86400.0, pauses=())
+    waits = []
+    for _ in range(3):
+        run = run_recorded(sqlite_engine, spec, "test:1:a", get_settings())
+        assert run is not None and run.detail is not None and run.finished_at is not None
+        retry_at = datetime.fromisoformat(run.detail["retry_at"])
+        waits.append(round((retry_at - run.finished_at).total_seconds() / 60))
+    assert waits == [5, 15, 45]
+    spec_ok = spec_for(lambda context: JobOutcome(rows_touched=0), every_s=86400.0, pauses=())
+    run_recorded(sqlite_engine, spec_ok, "test:1:a", get_settings())
+    run = run_recorded(sqlite_engine, spec, "test:1:a", get_settings())
+    assert run is not None and run.detail is not None
+    assert run.detail["failures_in_a_row"] == 1  # a success in between starts again
 
 
 def test_a_failed_hourly_run_is_rescheduled_within_minutes(sqlite_engine: Engine) -> None:
