@@ -22,6 +22,7 @@ JOB_SUBJECTS = {
     "dashboard_frames": N_("The detail tables update"),
     "alert_rules": N_("The alert rules run"),
 }
+ANY_JOB = N_("The background job")
 # A retry this late has not started: the scheduler is probably not running.
 RETRY_LATE_AFTER = timedelta(minutes=2)
 
@@ -52,7 +53,7 @@ def job_notice(state: JobState, *, at: datetime, locale: str) -> JobNotice | Non
         The reader's language.
     """
     _ = translator(locale)
-    subject = _(JOB_SUBJECTS.get(state.job_id, N_("The background job")))
+    subject = _(JOB_SUBJECTS.get(state.job_id, ANY_JOB))
     if state.failed and state.last_finished_at is not None:
         reason = _(FAILURE_TEXTS.get(state.failure or KIND_OTHER, FAILURE_TEXTS[KIND_OTHER]))
         failed_at = clock_time(state.last_finished_at, locale)

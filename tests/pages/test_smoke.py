@@ -126,8 +126,17 @@ def test_unreachable_database_is_one_clear_error(monkeypatch, tmp_path):
     monkeypatch.setenv("BARBERPRO_EMBEDDED_SCHEDULER", "false")
     app = render(PAGES[0])
     assert not app.exception
-    cannot_read = gettext("Cannot read the database: {error}", DEFAULT_LOCALE).split("{")[0]
-    assert app.error[0].value.startswith(cannot_read)
+    cannot_read = gettext(
+        "The database cannot be read right now (incident {id}). Nothing was changed; the "
+        "error has been logged for support.",
+        DEFAULT_LOCALE,
+    )
+    shown = app.error[0].value
+    assert shown.startswith(cannot_read.split("{")[0])
+    # one sentence with the incident's id, never the driver's text or the file's path
+    incident = recent_incidents()[-1]
+    assert shown == cannot_read.format(id=incident.id)
+    assert "missing" not in shown and "sqlite" not in shown.lower()
 
 
 def test_bad_setting_is_one_clear_error(monkeypatch, console_db):
