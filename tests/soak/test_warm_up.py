@@ -40,8 +40,8 @@ RAW_ERROR_TEXT = (
     "OperationalError",
     "Traceback",
     "sqlite3.",
-    "psycopg",
-    "sqlalchemy",
+    "psycopg.",  # a driver's module path; System status's setup hint names the URL scheme
+    "sqlalchemy.",
 )
 PAGE_TIMEOUT_MS = 90_000
 # How long after the soak the health job's first run may still take (a starved machine).
