@@ -140,7 +140,7 @@ def show_freshness(ctx: LiveContext) -> None:
             if status.last_run_status == "failed":
                 late = _("the last refresh failed; the scheduler retries it")
             elif elapsed > LATE_AFTER_INTERVALS * interval:
-                late = _("the refresh is late: the last one ended {age} ago").format(
+                late = _("the refresh is late: the last one ended {age}").format(
                     age=fmt.format_age(elapsed, locale=ctx.locale)
                 )
             else:
