@@ -27,6 +27,7 @@ import time
 from datetime import datetime, timedelta
 
 from apscheduler.executors.base import BaseExecutor, run_job
+from apscheduler.jobstores.base import JobLookupError
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.base import STATE_STOPPED, BaseScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
@@ -40,6 +41,7 @@ from core.jobs import on_demand
 from core.jobs.recovery import mark_interrupted, recover_dead_schedulers
 from core.jobs.registry import scheduled_jobs
 from core.jobs.runner import INTERRUPTED_ERROR, new_scheduler_id, run_recorded, write_heartbeat
+from core.jobs.spec import JobSpec
 from core.locks import release_all
 
 HEARTBEAT_INTERVAL_S = 10.0
@@ -135,10 +137,10 @@ def build_scheduler(
     handoff = on_demand.HandOff()
     for spec in scheduled_jobs(settings):
         scheduler.add_job(
-            run_recorded,
+            run_and_retry_soon,
             "interval",
             seconds=spec.interval_s(refresh_interval_s),
-            args=(engine, spec, scheduler_id, settings, handoff),
+            args=(scheduler, engine, spec, scheduler_id, settings, handoff),
             id=spec.job_id,
             name=spec.description,
             next_run_time=start
@@ -177,6 +179,37 @@ def build_scheduler(
         **defaults,
     )
     return scheduler
+
+
+def run_and_retry_soon(
+    scheduler: BaseScheduler,
+    engine: Engine,
+    spec: JobSpec,
+    scheduler_id: str,
+    settings: Settings,
+    handoff: on_demand.HandOff,
+) -> None:
+    """One scheduled run; a failed one comes back at its announced retry, not its interval.
+
+    The run has already retried its transient failures (``core.jobs.retry``); an hourly
+    job whose run still failed runs again within minutes, at the time its run record
+    announces (``detail.retry_at``), instead of leaving its pages empty for an hour.
+    """
+    run = run_recorded(engine, spec, scheduler_id, settings, handoff)
+    if run is None or run.status != "failed" or not (run.detail or {}).get("retry_at"):
+        return
+    # The run record announces the retry on the console's clock; APScheduler counts real time.
+    wait = datetime.fromisoformat(run.detail["retry_at"]) - now()  # type: ignore[index]
+    retry_at = datetime.now() + max(wait, timedelta(0))
+    with contextlib.suppress(JobLookupError):  # the scheduler is shutting down
+        job = scheduler.get_job(spec.job_id)
+        if job is not None and (job.next_run_time is None or _naive(job.next_run_time) > retry_at):
+            scheduler.modify_job(spec.job_id, next_run_time=retry_at)
+
+
+def _naive(moment: datetime) -> datetime:
+    # APScheduler keeps aware datetimes in its local zone; datetime.now() is local naive.
+    return moment.astimezone().replace(tzinfo=None) if moment.tzinfo else moment
 
 
 def serve_job_requests(

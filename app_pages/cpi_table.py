@@ -19,6 +19,7 @@ from ui import db
 from ui.auth import current_actor
 from ui.errors import error_text
 from ui.i18n import _, current_locale
+from ui.incidents import show_database_error
 from ui.live import read_settings
 from ui.render import show_figure, show_table
 
@@ -39,7 +40,7 @@ def _load() -> pd.DataFrame | None:
         with db.session() as session:
             return load_cpi(session=session)
     except DATABASE_ERRORS as exc:
-        st.error(_("Cannot read the database: {error}").format(error=str(exc).splitlines()[0]))
+        show_database_error(exc, where="cpi table")
         return None
 
 
@@ -50,7 +51,7 @@ def _save(update) -> None:
         st.error(error_text(exc), icon=":material/error:")
         return
     except DATABASE_ERRORS as exc:
-        st.error(_("Nothing was saved: {error}").format(error=str(exc).splitlines()[0]))
+        show_database_error(exc, where="saving the cpi table")
         return
     st.session_state["cpi_saved"] = changed
     st.session_state.pop("cpi_editor", None)

@@ -193,5 +193,6 @@ dashboard_page(
         dimensions=("tier", "vertical", "province", "partner"),
         money=False,
         after=_weights_editor,  # whatever the filters show
+        job="health_scores",
     ),
 )

@@ -7,6 +7,7 @@ from core.queries.freshness import CHURN_RETRAIN_JOB, Cadence, job_cadence_s
 from dashboards import model_card
 from ui import db
 from ui.i18n import _
+from ui.job_notice import notice_for, show_notice
 from ui.live import LiveContext, live_page
 from ui.render import show_figure, show_table
 
@@ -54,14 +55,17 @@ def body(ctx: LiveContext) -> None:
     ctx.declare_cadence(
         Cadence(CHURN_RETRAIN_JOB, job_cadence_s(CHURN_RETRAIN_JOB) or 0.0, trained_at)
     )
+    # The training failed or runs for the first time: said above the card, with when.
+    explained = show_notice(notice_for(CHURN_RETRAIN_JOB, at=ctx.at, locale=ctx.locale))
     if row is None:
-        st.info(
-            _(
-                "No churn model has been promoted yet. The daily churn_retrain job trains, "
-                "backtests and promotes one; see Refresh & jobs."
-            ),
-            icon=":material/hourglass_empty:",
-        )
+        if not explained:
+            st.info(
+                _(
+                    "No churn model has been promoted yet. The daily churn_retrain job trains, "
+                    "backtests and promotes one; see Refresh & jobs."
+                ),
+                icon=":material/hourglass_empty:",
+            )
         return
     show_summary(row, ctx)
     metrics = row.metrics

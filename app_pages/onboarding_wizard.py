@@ -31,6 +31,7 @@ from ui import onboarding_forms as forms
 from ui.auth import current_actor
 from ui.errors import show_error
 from ui.i18n import _, current_locale
+from ui.incidents import show_database_error
 from ui.live import read_settings
 from ui.onboarding_import import import_panel, show_row_errors
 from ui.onboarding_review import (
@@ -295,4 +296,4 @@ if settings is not None:
         else:
             wizard(session_id)
     except DATABASE_ERRORS as exc:
-        st.error(_("Cannot read the database: {reason}").format(reason=str(exc).splitlines()[0]))
+        show_database_error(exc, where="onboarding wizard")

@@ -177,7 +177,9 @@ def body(read: StatusRead, locale: str) -> None:
     admin = may(Capability.OPERATE_SYSTEM)
     if read.error is not None:
         st.error(
-            _("**Database unreachable**: {error}").format(error=markdown_safe(read.error)),
+            _(
+                "**Database unreachable** (incident {id}): the error has been logged for support."
+            ).format(id=markdown_safe(read.error)),
             icon=":material/database:",
         )
     status = read.status

@@ -15,6 +15,7 @@ from ui import db
 from ui.auth import current_scope, personal_data
 from ui.filters import filter_bar
 from ui.i18n import _
+from ui.job_notice import notice_for
 from ui.live import LiveContext, live_page
 from ui.render import cpi_for, download_csv, show_figure, show_table, show_tiles
 
@@ -188,7 +189,12 @@ def body(ctx: LiveContext) -> None:
     with left:
         show_figure(t360.trend_figure(weeks, locale=ctx.locale, money_label=money))
     with right:
-        show_figure(t360.health_figure(data.health, locale=ctx.locale))
+        notice = None
+        scores = data.health.get("score")
+        if scores is None or scores.dropna().empty:  # say why: the job failed, or runs
+            notice = notice_for("health_scores", at=ctx.at, locale=ctx.locale)
+        note = None if notice is None else notice.text
+        show_figure(t360.health_figure(data.health, locale=ctx.locale, note=note))
 
     tabs = st.tabs(
         [

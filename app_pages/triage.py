@@ -17,6 +17,7 @@ from dashboards import triage as view
 from ui import db
 from ui.auth import may, signed_in_user
 from ui.i18n import _, current_locale
+from ui.incidents import show_database_error
 from ui.live import read_settings
 from ui.render import show_table, show_tiles
 from ui.triage_card import render_card, show_flash
@@ -175,6 +176,4 @@ def main() -> None:
 try:
     main()
 except DATABASE_ERRORS as exc:
-    _log.warning("triage cannot read the database: %s", exc)
-    first = str(exc).strip().splitlines()[0] if str(exc).strip() else exc.__class__.__name__
-    st.error(_("Cannot read the database: {error}").format(error=first), icon=":material/database:")
+    show_database_error(exc, where="triage")

@@ -12,7 +12,9 @@ re-checks do the job, and both kinds begin the same way there.
 
 from __future__ import annotations
 
+import logging
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -25,6 +27,7 @@ from sqlalchemy.orm import Session
 from core.config import ConfigError, get_settings, resolve_database_url
 from core.jobs import control as job_control
 
+_log = logging.getLogger(__name__)
 _engines: dict[str, Engine] = {}
 _engines_lock = threading.Lock()
 
@@ -198,7 +201,8 @@ def write_unit(engine: Engine | None = None) -> Iterator[Session]:
     engine = engine or get_engine()
     with Session(engine, expire_on_commit=False) as session, session.begin():
         session.connection(execution_options={WRITE_OPTION: True})
-        yield session
+        with _timed_lock(engine):  # from the lock taken (BEGIN IMMEDIATE) to the commit
+            yield session
 
 
 @contextmanager
@@ -211,8 +215,29 @@ def write_connection(engine: Engine | None = None) -> Iterator[Connection]:
     engine = engine or get_engine()
     with engine.connect() as connection:
         connection.execution_options(**{WRITE_OPTION: True})
-        with connection.begin():
+        with connection.begin(), _timed_lock(engine):
             yield connection
+
+
+# A write unit holding SQLite's write lock longer than this makes every other writer (a
+# page's command, the scheduler's heartbeat) wait: logged with the job, so the warm-up's
+# "database is locked" has a name. The busy timeout (30 s) must stay well above it.
+LONG_WRITE_WARNING_S = 5.0
+
+
+@contextmanager
+def _timed_lock(engine: Engine) -> Iterator[None]:
+    started = time.monotonic()
+    try:
+        yield
+    finally:
+        held = time.monotonic() - started
+        if held > LONG_WRITE_WARNING_S and engine.dialect.name == "sqlite":
+            _log.warning(
+                "a write unit held the database's write lock for %.1f s (job %s)",
+                held,
+                job_control.current_job() or "none: a page or a command",
+            )
 
 
 def read_session(engine: Engine | None = None) -> Session:

@@ -49,6 +49,9 @@ class HealthView:
     """Everything the page shows, or ``message`` when there is nothing to show."""
 
     message: str | None = None
+    # True when the message says no job has stored scores yet (not "no tenant matches"):
+    # the page shows the health job's failure or first run in its place when there is one.
+    waiting_for_job: bool = False
     day: date | None = None
     tiles: list[Tile] = field(default_factory=list)
     distribution: go.Figure | None = None
@@ -281,7 +284,8 @@ def build_view(
             message=_(
                 "No health scores yet: the health_scores job computes them (hourly) and "
                 "fills in the history the first time it runs."
-            )
+            ),
+            waiting_for_job=True,
         )
     day = pd.Timestamp(latest["day"].max()).date()
     shown = filter_latest(latest, filters)

@@ -10,6 +10,7 @@ from pandas.io.formats.style import Styler
 
 from core import formatting as fmt
 from core.i18n import N_, translator
+from core.jobs.failures import FAILURE_TEXTS, failure_kind
 from core.metrics.registry import METRICS
 from core.metrics.snapshot_types import RefreshStatus
 from dashboards.kit import Tile, metric_tile
@@ -54,7 +55,9 @@ def status_tiles(
         when=fmt.format_datetime(status.last_run_finished_at, locale=locale)
     )
     if last == "failed":
-        finished += " " + _("Error: {error}").format(error=status.last_error)
+        # The kind of failure; the error's text is in the runs table below, for admins.
+        reason = FAILURE_TEXTS[failure_kind(status.last_error)]
+        finished += " " + _("Failed: {reason}.").format(reason=_(reason))
     computed = _("Computed {when}; a refresh is due every {interval}.").format(
         when=fmt.format_datetime(status.snapshot_created_at, locale=locale),
         interval=fmt.format_duration(interval_s, locale=locale),

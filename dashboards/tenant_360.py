@@ -215,13 +215,16 @@ def trend_figure(weeks: pd.DataFrame, *, locale: str, money_label: str) -> go.Fi
     return figure
 
 
-def health_figure(health: pd.DataFrame, *, locale: str) -> go.Figure:
+def health_figure(health: pd.DataFrame, *, locale: str, note: str | None = None) -> go.Figure:
+    """The tenant's daily health score; ``note`` says why there is none (a failed job)."""
     _ = translator(locale)
     title = _("Health score, daily")
     scored = health.dropna(subset=["score"]) if not health.empty else health
     if scored.empty:
         return empty_figure(
-            title=title, locale=locale, message=_("No health score stored for this tenant yet")
+            title=title,
+            locale=locale,
+            message=note or _("No health score stored for this tenant yet"),
         )
     figure = new_figure(title=title, locale=locale)
     bands = (

@@ -22,6 +22,7 @@ from dashboards.filters import Filters
 from dashboards.links import TENANT_LINK_TEXT, with_tenant_links
 from ui.filters import ALL_DIMENSIONS, cross_filter, filter_bar
 from ui.i18n import _
+from ui.job_notice import notice_for, show_notice
 from ui.live import LiveContext, live_page
 from ui.render import (
     cpi_for,
@@ -168,6 +169,9 @@ class FilteredDashboard(Generic[View]):
     note: str | None = None  # a caption under the filter bar, shown whatever the view
     spinner: str | bool = False  # shown while a view is built (False: none)
     after: Callable[[LiveContext], None] | None = None  # drawn after the view or its message
+    # The job whose runs compute this page's data (``health_scores``): its failure or
+    # first run is said above the view, and replaces the view's "nothing yet" message.
+    job: str | None = None
 
     def body(self, ctx: LiveContext) -> None:
         days = self.default_days(ctx) if callable(self.default_days) else self.default_days
@@ -183,7 +187,12 @@ class FilteredDashboard(Generic[View]):
             st.caption(self.note)
         view = cached_view(ctx, filters, self.build, page=self.page, spinner=self.spinner)
         message = getattr(view, "message", None)
-        if message:
+        explained = self.job is not None and show_notice(
+            notice_for(self.job, at=ctx.at, locale=ctx.locale)
+        )
+        if message and explained and getattr(view, "waiting_for_job", False):
+            pass  # the job's notice says why there is nothing yet, and until when
+        elif message:
             st.info(message, icon=EMPTY_ICON)
         else:
             self.draw(DashboardContext.of(ctx, filters), view)

@@ -21,13 +21,16 @@ from core import formatting as fmt
 from core.clock import now
 from core.config import ConfigError, Settings, get_settings
 from core.db import DATABASE_ERRORS, Session
+from core.incidents import record_incident
 from core.metrics.snapshot_types import RefreshStatus, Snapshot
+from core.metrics.status import REFRESH_JOB_ID
 from core.queries.freshness import Cadence, slow_cadences
 from core.queries.live import live_state, newest_snapshot_version, read_snapshot
 from ui import db
 from ui.auth import signed_in_user
 from ui.i18n import _, current_locale
-from ui.incidents import show_incident
+from ui.incidents import show_database_error, show_incident
+from ui.job_notice import notice_for, show_notice
 from ui.status_line import install_ticker, status_line
 
 LOCALE = fmt.DEFAULT_LOCALE  # used when a caller passes no locale
@@ -102,11 +105,6 @@ def cached_snapshot(database_url: str, version: int, *, detail: bool = False) ->
         return None if newest is None else _load_version(database_url, newest)
 
 
-def _one_line(exc: BaseException) -> str:
-    text = str(exc).strip().splitlines()
-    return text[0] if text else exc.__class__.__name__
-
-
 def read_settings() -> Settings | None:
     """The settings, or None after telling the user what is wrong with them."""
     try:
@@ -119,6 +117,12 @@ def read_settings() -> Settings | None:
         return None
 
 
+# A refresh that has not ended this many intervals after the last one is late: the line
+# says so instead of counting down to a refresh the scheduler is not making. One interval
+# of slack covers a refresh that is running.
+LATE_AFTER_INTERVALS = 2
+
+
 def show_freshness(ctx: LiveContext) -> None:
     """The "data as of" line, and a warning when the refresh has stalled or failed.
 
@@ -129,10 +133,18 @@ def show_freshness(ctx: LiveContext) -> None:
     status, snapshot = ctx.status, ctx.snapshot
     if snapshot is not None:
         next_refresh_s = None
+        late = None  # the refresh the countdown would promise is not happening
         if live_enabled() and status.last_run_finished_at is not None:
             interval = ctx.settings.refresh_interval_s
             elapsed = (ctx.at - status.last_run_finished_at).total_seconds()
-            next_refresh_s = interval - elapsed % interval
+            if status.last_run_status == "failed":
+                late = _("the last refresh failed; the scheduler retries it")
+            elif elapsed > LATE_AFTER_INTERVALS * interval:
+                late = _("the refresh is late: the last one ended {age}").format(
+                    age=fmt.format_age(elapsed, locale=ctx.locale)
+                )
+            else:
+                next_refresh_s = interval - elapsed % interval
         cadences = slow_cadences(
             ctx.detail, ctx.frames_read, default_cadence_s=ctx.settings.detail_refresh_s
         )
@@ -146,6 +158,8 @@ def show_freshness(ctx: LiveContext) -> None:
             cadences=[*cadences, *ctx.declared_cadences],
             ticking=True,
         )
+        if late is not None:
+            line += " · " + late
         st.caption(f":material/schedule: {line}", unsafe_allow_html=True)
     if status.stale and snapshot is not None:
         st.warning(
@@ -197,20 +211,17 @@ def _run_body(
         ctx = _read_context(settings, needs_snapshot=needs_snapshot)
         _last_good[(settings.database_url, needs_snapshot)] = ctx
     except DATABASE_ERRORS as exc:
-        _log.warning("cannot read the database: %s", exc)
         previous = last_good_context(settings.database_url, needs_snapshot)
         if previous is None:
-            st.error(
-                _("Cannot read the database: {error}").format(error=_one_line(exc)),
-                icon=":material/database:",
-            )
+            show_database_error(exc, where="loading the snapshot")
             return
+        incident = record_incident(exc, where="loading the snapshot")
         st.error(
             _(
-                "The database does not answer ({error}). Showing the last good data this "
-                "server read, at {when}; nothing can be changed until it is back."
+                "The database does not answer (incident {id}). Showing the last good data "
+                "this server read, at {when}; nothing can be changed until it is back."
             ).format(
-                error=_one_line(exc),
+                id=incident.id,
                 when=fmt.format_time(previous.at, locale=current_locale()),
             ),
             icon=":material/database:",
@@ -224,8 +235,7 @@ def _run_body(
             _("Computing the first snapshot… This page fills in by itself as soon as it is ready."),
             icon=":material/hourglass_top:",
         )
-        if ctx.status.last_run_status == "failed":
-            st.warning(_("The last refresh failed: {error}").format(error=ctx.status.last_error))
+        show_notice(notice_for(REFRESH_JOB_ID, at=ctx.at, locale=ctx.locale))
         return
     ctx = replace(ctx, frames_read=_frames_read_by(body), declared_cadences=[])
     # The line goes above the body, drawn from the tables the page read in its earlier
@@ -245,11 +255,7 @@ def _run_body(
             icon=":material/hourglass_top:",
         )
     except DATABASE_ERRORS as exc:  # a page's own query, while the database is away
-        _log.warning("page query failed: %s", exc)
-        st.error(
-            _("Cannot read the database: {error}").format(error=_one_line(exc)),
-            icon=":material/database:",
-        )
+        show_database_error(exc, where="page query")
     except Exception as exc:  # a bad snapshot or row must not show users a traceback
         show_incident(exc, where="page body")
     if ctx.frames_read != known or ctx.declared_cadences:

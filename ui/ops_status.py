@@ -19,6 +19,7 @@ import streamlit as st
 from core.clock import now
 from core.config import Settings, get_settings
 from core.db import DATABASE_ERRORS
+from core.incidents import record_incident
 from core.ops.status_types import SystemStatus
 from core.queries.ops import status_version, system_status
 from ui import db
@@ -34,7 +35,9 @@ class StatusRead:
 
     status: SystemStatus | None
     at: datetime
-    error: str | None = None  # the database did not answer: ``status`` is the last good
+    # The database did not answer: the incident id its error was logged under (the page
+    # quotes the id, never the driver's text); ``status`` is the last good.
+    error: str | None = None
 
     @property
     def age_s(self) -> float | None:
@@ -55,11 +58,6 @@ def _build(database_url: str, version: tuple[object, ...], locale: str) -> Syste
         )
 
 
-def _one_line(exc: BaseException) -> str:
-    lines = str(exc).strip().splitlines()
-    return lines[0][:300] if lines else type(exc).__name__
-
-
 def read_status(settings: Settings, *, locale: str) -> StatusRead:
     """The read model for this run: fresh when the database answers, else the last good."""
     key = (settings.database_url, locale)
@@ -69,10 +67,10 @@ def read_status(settings: Settings, *, locale: str) -> StatusRead:
             version = status_version(session=session, at=at)
         status = _build(settings.database_url, version, locale)
     except DATABASE_ERRORS as exc:
-        _log.warning("system status: cannot read the database: %s", exc)
+        incident = record_incident(exc, where="system status")
         with _lock:
             last = _last_good.get(key)
-        return StatusRead(last, at, _one_line(exc))
+        return StatusRead(last, at, incident.id)
     with _lock:
         _last_good[key] = status
     return StatusRead(status, at)

@@ -28,6 +28,7 @@ from ui import db
 from ui.auth import current_actor, current_scope, personal_data
 from ui.errors import error_text
 from ui.i18n import _, current_locale
+from ui.job_notice import notice_for
 from ui.render import show_figure, show_table, show_tiles
 from ui.versions import shown_version
 
@@ -129,7 +130,11 @@ def render_card(alert_id: int, me: int | None, users: pd.DataFrame) -> None:
             st.caption(_("No churn-model drivers for this tenant yet."))
     left, right = st.columns(2)
     with left:
-        show_figure(view.health_figure(card.health, locale=locale, note=card.health_note))
+        note = card.health_note
+        if card.health is None or card.health.empty:  # say why: the job failed, or runs
+            notice = notice_for("health_scores", at=now(), locale=locale)
+            note = notice.text if notice is not None else note
+        show_figure(view.health_figure(card.health, locale=locale, note=note))
     with right:
         show_figure(view.bookings_figure(card.bookings, locale=locale))
 

@@ -60,6 +60,12 @@ def check_stop() -> None:
         raise JobInterrupted("the scheduler is stopping")
 
 
+def pause(seconds: float) -> None:
+    """Wait ``seconds`` between a job's attempts; a stop ends the wait with ``JobInterrupted``."""
+    if _stop.wait(seconds):
+        raise JobInterrupted("the scheduler is stopping")
+
+
 def request_stop() -> int:
     """Set the stop flag and cancel every job statement in flight; returns how many."""
     _stop.set()

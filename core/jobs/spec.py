@@ -14,6 +14,10 @@ from sqlalchemy import Engine
 
 from core.config import Settings
 
+# Pauses between the attempts of one run after a transient failure (``core.jobs.retry``):
+# three retries, about 20 s in all, on top of each attempt's own busy timeout (core.db).
+RETRY_PAUSES_S: tuple[float, ...] = (2.0, 5.0, 13.0)
+
 # The answer of a job that found its lease held by another scheduler.
 LEASE_HELD = {"reason": "another scheduler holds the lock"}
 
@@ -73,6 +77,9 @@ class JobSpec:
     # How long a run usually takes, until the job has a history to judge by: the
     # Refresh & jobs page flags a running run past it.
     expected_s: float = 300.0
+    # Pauses before each retry of a transient failure within a run (their number bounds
+    # the retries); a job that cannot be run twice safely declares ().
+    retry_pauses_s: tuple[float, ...] = RETRY_PAUSES_S
 
     def interval_s(self, refresh_interval_s: float) -> float:
         """Seconds between runs, given the scheduler's refresh interval."""

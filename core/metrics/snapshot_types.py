@@ -44,7 +44,9 @@ class RefreshStatus:
     def stale_text(self, locale: str) -> str | None:
         if self.stale_template is None:
             return self.stale_reason
-        return gettext(self.stale_template, locale).format(**(self.stale_params or {}))
+        # A parameter may be a msgid itself (the failure's kind); other values pass as they are.
+        params = {key: gettext(value, locale) for key, value in (self.stale_params or {}).items()}
+        return gettext(self.stale_template, locale).format(**params)
 
     def age_seconds(self, at: datetime | None = None) -> float | None:
         if self.snapshot_created_at is None:

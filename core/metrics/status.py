@@ -7,6 +7,7 @@ from sqlalchemy.orm import Session
 
 from core.clock import now
 from core.i18n import N_
+from core.jobs.failures import FAILURE_TEXTS, failure_kind
 from core.metrics.snapshot_types import RefreshStatus
 from core.metrics.snapshots import DETAIL_KIND
 from core.schema import JobRun, MetricSnapshot, SchedulerHeartbeat
@@ -14,7 +15,8 @@ from core.schema import JobRun, MetricSnapshot, SchedulerHeartbeat
 REFRESH_JOB_ID = "metrics_refresh"
 # Why a snapshot is stale: English msgids, translated where they are shown.
 STALE_NO_SNAPSHOT = N_("no snapshot has been computed yet")
-STALE_LAST_RUN_FAILED = N_("the last refresh failed: {error}")
+# The failure's kind, never its text: the error is for the log and the Refresh & jobs page.
+STALE_LAST_RUN_FAILED = N_("the last refresh failed at {time} ({reason})")
 STALE_NO_RECENT_REFRESH = N_("no refresh has completed recently (is the scheduler running?)")
 # A snapshot older than this many refresh intervals is called stale even without a failure.
 STALE_AFTER_INTERVALS = 3
@@ -40,10 +42,19 @@ def refresh_status(*, session: Session, interval_s: float) -> RefreshStatus:
     if snapshot is None:
         template = STALE_NO_SNAPSHOT
     elif last_run is not None and last_run.status == "failed":
-        template, params = STALE_LAST_RUN_FAILED, {"error": last_run.error or "unknown error"}
+        finished = last_run.finished_at
+        template, params = (
+            STALE_LAST_RUN_FAILED,
+            {
+                "time": "" if finished is None else f"{finished:%H:%M}",
+                "reason": FAILURE_TEXTS[failure_kind(last_run.error)],  # a msgid
+            },
+        )
     elif (now() - snapshot.created_at).total_seconds() > STALE_AFTER_INTERVALS * interval_s:
         template = STALE_NO_RECENT_REFRESH
     stale_reason = None if template is None else template.format(**params)
+    if template is STALE_LAST_RUN_FAILED and last_run is not None and last_run.error:
+        stale_reason = f"{stale_reason}: {last_run.error}"  # the logs' and the API's keep it
 
     return RefreshStatus(
         snapshot_version=snapshot.version if snapshot else None,

@@ -198,7 +198,7 @@ def test_the_interval_sets_the_trigger_and_the_leases(engine: Engine) -> None:
     scheduler = build_scheduler(engine, settings=settings, mode="standalone")
     refresh = {job.id: job for job in scheduler.get_jobs()}[REFRESH_JOB_ID]
     assert refresh.trigger.interval == timedelta(seconds=100)
-    _, spec, _, passed, _handoff = refresh.args
+    _scheduler, _, spec, _, passed, _handoff = refresh.args
     assert passed.refresh_interval_s == 100.0
     assert spec.lease_for(passed) == 400.0  # four intervals, not the environment's 30 s
     with pytest.raises(ConfigError, match="at least 1 second"):

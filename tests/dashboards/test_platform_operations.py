@@ -1,5 +1,6 @@
 """Platform Operations builders: tiles, stage timings, provider and data-quality tables."""
 
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 import pandas as pd
@@ -98,4 +99,10 @@ def test_status_tiles_are_translated_text():
         "Last refresh",
         "Scheduler heartbeat",
     ]
-    assert tiles[2].value == "failed" and "disk full" in tiles[2].help
+    assert tiles[2].value == "failed"
+    # the kind of failure, not the driver's text (that is in the runs table, for admins)
+    assert "Failed: an unexpected error (logged for support)." in tiles[2].help
+    assert "disk full" not in tiles[2].help
+    locked = replace(status, last_error="OperationalError: database is locked")
+    busy = refresh_jobs.status_tiles(locked, at=AT, interval_s=30, locale="es_AR")[2].help
+    assert "Falló: la base de datos estaba ocupada con otra actualización." in busy

@@ -11,14 +11,15 @@ from sqlalchemy.orm import Session
 from streamlit.testing.v1 import AppTest
 
 from core.auth.sessions import SignedInUser
-from core.db import create_engine_for
+from core.clock import now
+from core.db import create_engine_for, write_unit
 from core.i18n import DEFAULT_LOCALE, gettext
 from core.metrics.detail import refresh_detail_frames
 from core.metrics.frames.health import PROVIDERS
 from core.metrics.refresh import refresh_metrics
 from core.models.health.score import health_scores_for_days, store_scores
 from core.models.health.weights import DEFAULT_WEIGHTS, load_weights
-from core.schema import AuditEvent, ConsoleUser
+from core.schema import AuditEvent, ConsoleUser, JobRun
 from data.generate import generate_demo_data
 from page_registry import PAGES
 from tests.pages.helpers import page_env
@@ -122,3 +123,50 @@ def _edit_weights(health_env: str) -> None:
         ).all()
         assert [e.entity_id for e in events] == ["enterprise"]
     engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def unscored_url(tmp_path_factory) -> str:
+    """Snapshots but no health score: the health job has not succeeded yet."""
+    url = f"sqlite:///{tmp_path_factory.mktemp('health_unscored') / 'demo.db'}"
+    generate_demo_data(url, tenants=6, months=3, seed=9, today=TODAY)
+    engine = create_engine_for(url)
+    at = datetime.combine(TODAY, time(12, 0))
+    refresh_metrics(engine, full=True, as_of=at)
+    assert not refresh_detail_frames(engine, at=at, providers=PROVIDERS).errors
+    engine.dispose()
+    return url
+
+
+def test_a_failed_health_job_says_when_it_retries_instead_of_no_scores_yet(
+    monkeypatch, unscored_url
+) -> None:
+    page_env(monkeypatch, unscored_url)
+    engine = create_engine_for(unscored_url)
+    failed_at, retry_at = now() - timedelta(minutes=1), now() + timedelta(minutes=4)
+    with write_unit(engine) as session:
+        session.add(
+            JobRun(
+                job_id="health_scores",
+                scheduler_id="s",
+                started_at=failed_at - timedelta(minutes=8),
+                finished_at=failed_at,
+                status="failed",
+                error="OperationalError: (sqlite3.OperationalError) database is locked",
+                detail={"failure": "database_busy", "retry_at": retry_at.isoformat()},
+            )
+        )
+    engine.dispose()
+    app = render()
+    assert not app.exception and not app.error
+    expected = (
+        f"El cálculo de salud falló a las {failed_at:%H:%M} (la base de datos estaba ocupada "
+        f"con otra actualización); se reintenta a las {retry_at:%H:%M}."
+    )
+    assert [w.value for w in app.warning] == [expected]
+    no_scores = _(
+        "No health scores yet: the health_scores job computes them (hourly) and fills in the "
+        "history the first time it runs."
+    )
+    assert no_scores not in [i.value for i in app.info]
+    assert "locked" not in str([w.value for w in app.warning])

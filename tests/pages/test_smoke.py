@@ -112,9 +112,39 @@ def test_stale_snapshot_shows_a_warning_and_the_last_numbers(empty_env):
         session.commit()
     app = render(PAGES[0])
     assert not app.exception
-    failed = gettext("the last refresh failed: {error}", DEFAULT_LOCALE).format(error="disk full")
+    failed = gettext("the last refresh failed at {time} ({reason})", DEFAULT_LOCALE).format(
+        time=f"{at:%H:%M}",
+        reason=gettext("an unexpected error (logged for support)", DEFAULT_LOCALE),
+    )
     assert failed in app.warning[0].value
+    assert "disk full" not in app.warning[0].value  # the error's text stays in the log
     assert [m.value for m in app.metric][:3] == ["$ 2,5 M", "189", "336"]
+    # no countdown to a refresh the scheduler is not making
+    line = next(c.value for c in app.caption if "instantánea v" in c.value)
+    assert "próxima actualización" not in line
+    assert gettext("the last refresh failed; the scheduler retries it", DEFAULT_LOCALE) in line
+
+
+def test_a_late_refresh_is_said_on_the_status_line_not_counted_down(empty_env):
+    at = now()
+    written = at - timedelta(minutes=7)
+    factory.add_snapshot(empty_env, written, factory.flat_daily(written.date()))
+    with Session(get_engine(empty_env)) as session:
+        session.add(
+            JobRun(
+                job_id="metrics_refresh",
+                scheduler_id="s",
+                started_at=written,
+                finished_at=written,
+                status="success",
+            )
+        )
+        session.commit()
+    app = render(PAGES[0])
+    assert not app.exception
+    line = next(c.value for c in app.caption if "instantánea v" in c.value)
+    assert "próxima actualización" not in line
+    assert "la actualización está demorada: la última terminó hace 7 min" in line
 
 
 def test_unreachable_database_is_one_clear_error(monkeypatch, tmp_path):
@@ -122,8 +152,17 @@ def test_unreachable_database_is_one_clear_error(monkeypatch, tmp_path):
     monkeypatch.setenv("BARBERPRO_EMBEDDED_SCHEDULER", "false")
     app = render(PAGES[0])
     assert not app.exception
-    cannot_read = gettext("Cannot read the database: {error}", DEFAULT_LOCALE).split("{")[0]
-    assert app.error[0].value.startswith(cannot_read)
+    cannot_read = gettext(
+        "The database cannot be read right now (incident {id}). Nothing was changed; the "
+        "error has been logged for support.",
+        DEFAULT_LOCALE,
+    )
+    shown = app.error[0].value
+    assert shown.startswith(cannot_read.split("{")[0])
+    # one sentence with the incident's id, never the driver's text or the file's path
+    incident = recent_incidents()[-1]
+    assert shown == cannot_read.format(id=incident.id)
+    assert "missing" not in shown and "sqlite" not in shown.lower()
 
 
 def test_bad_setting_is_one_clear_error(monkeypatch, console_db):
