@@ -39,6 +39,7 @@ MAX_STEPS = 12
 STEP_TOLERANCE = 1e-7
 #: ... and the gradient of the loss with respect to the log-parameters is this small.
 GRADIENT_TOLERANCE = 1e-8
+REUSE_BELOW = 1e-3  # log-parameter step below which the next step keeps the Hessian
 _DIFFERENCE = 1e-5  # log-parameter step of the Hessian's central differences
 _HALVINGS = 12
 _LOG_BOUND = 30.0  # as core.ltv._optimize: exp(±30) stays within what gammaln handles
@@ -162,11 +163,17 @@ def refine_fits(
     active = np.ones(stack.size, dtype=bool)
     done = np.zeros(stack.size, dtype=bool)
     loss, grad = stack.loss_and_gradient(theta, penalizer, active)
+    hessian = np.zeros((stack.size, 4, 4))
+    moved = np.full(stack.size, np.inf)
+    damped = np.zeros(stack.size, dtype=bool)
     for _ in range(MAX_STEPS):
         active &= np.isfinite(loss) & np.all(np.isfinite(grad), axis=1)
         if not active.any():
             break
-        hessian = _hessian(stack, theta, grad, penalizer, active)
+        # Close to the optimum the Hessian barely changes: a fit whose last step was
+        # small and plain reuses it (one evaluation per step instead of five).
+        fresh = active & ((moved > REUSE_BELOW) | damped)
+        hessian[fresh] = _hessian(stack, theta, grad, penalizer, fresh)[fresh]
         step = np.zeros_like(theta)
         damped = np.zeros(stack.size, dtype=bool)
         for g in np.flatnonzero(active):
