@@ -35,6 +35,8 @@ from sqlalchemy import String, cast, select
 from sqlalchemy.orm import Session
 
 from core.ltv import BGNBD
+from core.ltv.bgnbd import PARAMS
+from core.ltv.bgnbd_batch import FloatArray, Summary, prob_alive_many, refine_fits
 from core.schema import Booking
 
 WINDOW_DAYS = 365
@@ -139,10 +141,11 @@ class ClientBaseFits:
     """Per-tenant cache of the client-base BG/NBD fits.
 
     ``stored`` is what the database holds (the newest day's fit of each tenant, see
-    ``core.models.health.fits``). :meth:`fit` reuses a fit whose fingerprint matches,
-    else refits warm-started from the tenant's nearest known parameters (cold, three
-    starts, when there are none). ``changed`` names the tenants whose stored entry a
-    caller should write back; ``reused``, ``warm`` and ``cold`` count what happened.
+    ``core.models.health.fits``). :meth:`fit_many` reuses a fit whose fingerprint
+    matches, else refits warm-started from the tenant's nearest known parameters (all
+    such tenants together, by Newton's method; cold, three starts, when there are none).
+    ``changed`` names the tenants whose stored entry a caller should write back;
+    ``reused``, ``warm`` (of which ``batched``) and ``cold`` count what happened.
     """
 
     stored: dict[int, StoredFit] = field(default_factory=dict)
@@ -150,35 +153,92 @@ class ClientBaseFits:
     reused: int = 0
     warm: int = 0
     cold: int = 0
+    batched: int = 0  # of ``warm``: refined together by Newton's method
     _recent: dict[int, StoredFit] = field(default_factory=dict)
 
     def fit(self, tenant_id: int, sample: pd.DataFrame, day: date) -> BGNBD:
-        """The tenant's fitted model on ``sample`` (the fitting input of ``day``)."""
-        fingerprint = fit_fingerprint(sample)
-        known = [f for f in (self._recent.get(tenant_id), self.stored.get(tenant_id)) if f]
-        same = next((f for f in known if f.fingerprint == fingerprint), None)
-        # the nearest day's parameters: the optimum moves little from day to day
-        nearest = min(known, key=lambda f: abs((f.day - day).days), default=None)
-        warm = None
-        if same is None and nearest is not None:
-            warm = self._warm_fit(sample, nearest.params)
-        model = BGNBD(penalizer_coef=PENALIZER, warn=False)  # cold fits: as before caching
-        if same is not None:
-            model.params_ = dict(same.params)
-            self.reused += 1
-        elif warm is not None:
-            model = warm
-            self.warm += 1
-        else:
-            model.fit(sample)
-            self.cold += 1
-        entry = StoredFit(fingerprint, dict(model.params_), day)
+        """The tenant's fitted model on ``sample`` (the fitting input of ``day``).
+
+        Raises ValueError when the sample cannot be fitted (see ``BGNBD.fit``).
+        """
+        fitted = self._fit_all({tenant_id: sample}, day)[tenant_id]
+        if isinstance(fitted, ValueError):
+            raise fitted
+        return fitted
+
+    def fit_many(self, samples: Mapping[int, pd.DataFrame], day: date) -> dict[int, BGNBD]:
+        """Each tenant's fitted model on its sample (the fitting inputs of ``day``).
+
+        Same input as a known fit: its parameters. Changed input with an interior
+        optimum nearby: all such tenants refined together by Newton's method
+        (``core.ltv.bgnbd_batch``), the few it does not settle warm-started one by one
+        with scipy, then cold. No known fit: cold (three starts). Tenants whose sample
+        cannot be fitted (ValueError) are left out of the result.
+        """
+        fitted = self._fit_all(samples, day)
+        return {t: model for t, model in fitted.items() if isinstance(model, BGNBD)}
+
+    def _fit_all(
+        self, samples: Mapping[int, pd.DataFrame], day: date
+    ) -> dict[int, BGNBD | ValueError]:
+        prints = {tenant_id: fit_fingerprint(sample) for tenant_id, sample in samples.items()}
+        params: dict[int, dict[str, float]] = {}
+        starts: dict[int, Mapping[str, float]] = {}
+        for tenant_id, fingerprint in prints.items():
+            known = [f for f in (self._recent.get(tenant_id), self.stored.get(tenant_id)) if f]
+            same = next((f for f in known if f.fingerprint == fingerprint), None)
+            # the nearest day's parameters: the optimum moves little from day to day
+            nearest = min(known, key=lambda f: abs((f.day - day).days), default=None)
+            if same is not None:
+                params[tenant_id] = dict(same.params)
+                self.reused += 1
+            elif nearest is not None and _interior(nearest.params):
+                starts[tenant_id] = nearest.params
+        refined = self._newton_fits({t: samples[t] for t in starts}, starts)
+        models: dict[int, BGNBD | ValueError] = {}
+        for tenant_id, sample in samples.items():
+            model = BGNBD(penalizer_coef=PENALIZER, warn=False)  # cold fits: as before caching
+            try:
+                if tenant_id in params:
+                    model.params_ = params[tenant_id]
+                elif tenant_id in refined:
+                    model.params_ = refined[tenant_id]
+                    self.warm += 1
+                    self.batched += 1
+                elif tenant_id in starts and (warm := self._warm_fit(sample, starts[tenant_id])):
+                    model = warm
+                    self.warm += 1
+                else:
+                    model.fit(sample)
+                    self.cold += 1
+            except ValueError as error:
+                models[tenant_id] = error
+                continue
+            models[tenant_id] = model
+            self._remember(tenant_id, StoredFit(prints[tenant_id], dict(model.params_), day))
+        return models
+
+    def _remember(self, tenant_id: int, entry: StoredFit) -> None:
         self._recent[tenant_id] = entry
         previous = self.stored.get(tenant_id)
-        if previous is None or (day >= previous.day and previous.fingerprint != fingerprint):
+        if previous is None or (
+            entry.day >= previous.day and previous.fingerprint != entry.fingerprint
+        ):
             self.stored[tenant_id] = entry
             self.changed.add(tenant_id)
-        return model
+
+    @staticmethod
+    def _newton_fits(
+        samples: Mapping[int, pd.DataFrame], starts: Mapping[int, Mapping[str, float]]
+    ) -> dict[int, dict[str, float]]:
+        """Warm fits of many tenants at once; only interior optima reached cleanly."""
+        ready = {}
+        for tenant_id, sample in samples.items():
+            summary = Summary.of(sample)
+            if summary is not None:  # else BGNBD.fit says what is wrong with it
+                ready[tenant_id] = summary
+        found = refine_fits(list(ready.values()), [dict(starts[t]) for t in ready], PENALIZER)
+        return {t: p for t, p in zip(ready, found, strict=True) if p is not None and _interior(p)}
 
     @staticmethod
     def _warm_fit(sample: pd.DataFrame, start: Mapping[str, float]) -> BGNBD | None:
@@ -275,21 +335,42 @@ def _fit_sample(summary: pd.DataFrame, tenant_id: int) -> pd.DataFrame:
     return summary.sample(n=FIT_SAMPLE, random_state=tenant_id)
 
 
-def _tenant_base(
-    summary: pd.DataFrame, tenant_id: int, day: date, fits: ClientBaseFits
-) -> tuple[float, float] | None:
-    """(expected active clients, share active) of one tenant, or None if not computable."""
-    frequency = summary["frequency"].to_numpy()
-    if len(summary) < MIN_CLIENTS or int((frequency > 0).sum()) < MIN_REPEAT_CLIENTS:
-        return None
-    try:
-        model = fits.fit(tenant_id, _fit_sample(summary, tenant_id), day)
-        alive = model.prob_alive(summary).to_numpy()
-    except ValueError:
-        return None
-    if not np.all(np.isfinite(alive)):
-        return None
-    return float(alive.sum()), float(np.mean(alive >= ALIVE_THRESHOLD))
+def _fittable(summary: pd.DataFrame) -> bool:
+    """Enough clients, and enough repeat clients, for the component."""
+    repeat = int((summary["frequency"].to_numpy() > 0).sum())
+    return len(summary) >= MIN_CLIENTS and repeat >= MIN_REPEAT_CLIENTS
+
+
+def _base_figures(
+    summary: pd.DataFrame, models: Mapping[int, BGNBD]
+) -> tuple[FloatArray, FloatArray]:
+    """Per tenant of ``models`` (sorted ids): expected active clients and share active.
+
+    Every client's P(alive) under their tenant's fit in one vectorized pass (the summary
+    comes from :class:`VisitHistory`, valid by construction); NaN for a tenant with a
+    non-finite probability.
+    """
+    ids = np.array(sorted(models), dtype="int64")
+    if not len(ids):
+        return np.zeros(0), np.zeros(0)
+    tenant = summary["tenant_id"].to_numpy(dtype="int64")
+    slot = np.searchsorted(ids, tenant).clip(max=len(ids) - 1)
+    fitted = ids[slot] == tenant
+    table = np.array([[models[t].params_[name] for name in PARAMS] for t in ids])
+    slot = slot[fitted]
+    alive = prob_alive_many(
+        table[slot].T,
+        summary["frequency"].to_numpy(dtype=float)[fitted],
+        summary["recency"].to_numpy(dtype=float)[fitted],
+        summary["T"].to_numpy(dtype=float)[fitted],
+    )
+    finite = np.isfinite(alive)
+    size = len(ids)
+    clients = np.bincount(slot, minlength=size)
+    active = np.bincount(slot, np.where(finite, alive, 0.0), minlength=size)
+    share = np.bincount(slot, alive >= ALIVE_THRESHOLD, minlength=size) / clients
+    broken = np.bincount(slot, ~finite, minlength=size) > 0
+    return np.where(broken, np.nan, active), np.where(broken, np.nan, share)
 
 
 def client_base_for_day(
@@ -322,11 +403,16 @@ def client_base_for_day(
     summary = history.summary(as_of, tenant_ids)
     if summary.empty:
         return _empty()
+    parts = {int(t): part for t, part in summary.groupby("tenant_id", sort=True)}
+    # every tenant's fit at once: the warm ones are refined together (ClientBaseFits)
+    samples = {t: _fit_sample(part, t) for t, part in parts.items() if _fittable(part)}
+    models = fits.fit_many(samples, as_of)
+    active_clients, shares = _base_figures(summary, models)
+    figures = dict(zip(sorted(models), zip(active_clients, shares, strict=True), strict=True))
     rows = {}
-    for tenant_id, part in summary.groupby("tenant_id", sort=True):
-        result = _tenant_base(part, int(tenant_id), as_of, fits)
-        active, share = (np.nan, np.nan) if result is None else result
-        rows[int(tenant_id)] = (float(len(part)), active, share, 1.0 - share)
+    for tenant_id, part in parts.items():
+        active, share = figures.get(tenant_id, (np.nan, np.nan))
+        rows[tenant_id] = (float(len(part)), float(active), float(share), 1.0 - float(share))
     out = pd.DataFrame.from_dict(rows, orient="index", columns=list(COLUMNS))
     out.index.name = "tenant_id"
     return out

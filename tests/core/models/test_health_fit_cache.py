@@ -141,3 +141,20 @@ def test_convergence_issues_are_recorded_without_the_process_wide_warnings_filte
 def test_a_plain_fit_still_warns(recwarn: pytest.WarningsRecorder) -> None:
     BGNBD(penalizer_coef=PENALIZER).fit(_nobody_left())
     assert any(issubclass(w.category, ConvergenceWarning) for w in recwarn)
+
+
+def test_the_next_days_refits_of_many_tenants_are_batched_and_equal_cold_fits() -> None:
+    fits = ClientBaseFits()
+    first = {tenant: _summary(10 + tenant, n=250) for tenant in range(1, 7)}
+    fits.fit_many(first, DAY)
+    assert (fits.cold, fits.warm, fits.batched) == (6, 0, 0)
+    moved = {tenant: s.assign(T=s["T"] + 1 / 7) for tenant, s in first.items()}
+    models = fits.fit_many(moved, date(2026, 3, 3))
+    assert (fits.cold, fits.warm, fits.batched) == (6, 6, 6)
+    for tenant, summary in moved.items():
+        _close(models[tenant].params_, BGNBD(penalizer_coef=PENALIZER).fit(summary).params_, 1e-4)
+        assert fits.stored[tenant].day == date(2026, 3, 3)
+    # a sample BGNBD.fit refuses (no repeat visit) is left out, the others still fitted
+    broken = moved | {3: moved[3].assign(frequency=0.0, recency=0.0)}
+    refitted = fits.fit_many(broken, date(2026, 3, 4))
+    assert sorted(refitted) == [1, 2, 4, 5, 6]
