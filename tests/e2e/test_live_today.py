@@ -24,7 +24,8 @@ from core.db import create_engine_for, write_connection
 from core.i18n import gettext
 from core.metrics.refresh import refresh_metrics
 from core.metrics.registry import TODAY_SO_FAR
-from core.schema import Booking, Tenant
+from core.metrics.snapshots import DETAIL_KIND
+from core.schema import Booking, MetricSnapshot, Tenant
 from data.simulation.batch import Batch
 from data.simulation.catalog import load_catalog
 from tests.e2e.harness import ROOT, SNAPSHOT_VERSION, RunningApp, running_app, wait_for_idle
@@ -181,9 +182,33 @@ def _others_today(db_url: str, tenant_id: int, since: datetime, mine: datetime) 
         engine.dispose()
 
 
+def _bookings_updated_incrementally(db_url: str, timeout_s: float) -> bool:
+    """Wait until the scheduler's detail job has run bookings incrementally (its steady
+    state: the first run after a start computes every provider whole)."""
+    engine = create_engine_for(db_url)
+    deadline = time.monotonic() + timeout_s
+    try:
+        while time.monotonic() < deadline:
+            with engine.connect() as conn:
+                kpis = conn.execute(
+                    select(MetricSnapshot.kpis)
+                    .where(MetricSnapshot.kind == DETAIL_KIND)
+                    .order_by(MetricSnapshot.version.desc())
+                    .limit(1)
+                ).scalar()
+            state = ((kpis or {}).get("_providers") or {}).get("bookings") or {}
+            if state.get("mode") == "incremental":
+                return True
+            time.sleep(2)
+        return False
+    finally:
+        engine.dispose()
+
+
 def test_a_booking_made_now_shows_in_bookings_and_demand_within_60_s(console, page) -> None:  # type: ignore[no-untyped-def]
     """Issue 18's done-when: the bookings provider updates its tables at the 30 s refresh,
     and the page picks them up without a reload."""
+    assert _bookings_updated_incrementally(console.db_url, timeout_s=600)
     today = now().date().isoformat()
     page.goto(f"{console.url}/bookings?from={today}&to={today}&lang=en")
     wait_for_idle(page, timeout_ms=120_000)
