@@ -100,6 +100,7 @@ class RunningApp:
     url: str
     log_path: Path
     process: subprocess.Popen  # type: ignore[type-arg]
+    db_url: str = ""  # the database it serves
 
     def log_tail(self, lines: int = 40) -> str:
         text = self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
@@ -180,7 +181,7 @@ def running_app(
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
-    app = RunningApp(url=url, log_path=log_path, process=process)
+    app = RunningApp(url=url, log_path=log_path, process=process, db_url=db_url)
     try:
         deadline = time.monotonic() + start_timeout_s
         while not _healthy(url):

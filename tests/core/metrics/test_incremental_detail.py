@@ -9,7 +9,7 @@ stored tables must equal what its full computation gives on the same rows.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pandas as pd
 import pytest
@@ -28,11 +28,11 @@ from core.metrics.detail import (
     discover_providers,
     refresh_detail_frames,
 )
-from core.metrics.frames import finance, finance_ledger
+from core.metrics.frames import bookings, finance, finance_ledger
 from core.metrics.refresh import refresh_metrics
 from core.metrics.rollups import WATERMARK_OVERLAP
 from core.metrics.snapshots import latest_detail_version, load_snapshot
-from core.schema import Booking, OnboardingSession
+from core.schema import Booking, Customer, OnboardingSession
 from tests.conftest import truncate_all
 from tests.core.metrics.test_incremental_refresh import (
     AS_OF,
@@ -174,7 +174,12 @@ def test_the_finance_ledger_is_kept_in_its_tables_not_in_the_snapshot(engine: En
 
 
 def test_some_providers_are_incremental() -> None:
-    assert {p.name for p in INCREMENTAL_PROVIDERS} >= {"regions", "finance", "onboarding_funnel"}
+    assert {p.name for p in INCREMENTAL_PROVIDERS} >= {
+        "regions",
+        "finance",
+        "onboarding_funnel",
+        "bookings",
+    }
 
 
 def seed_onboarding(engine: Engine, refs: list) -> None:
@@ -302,3 +307,99 @@ def test_a_provider_that_is_not_incremental_keeps_its_cadence(engine: Engine) ->
     )
     assert due.modes == {"slow": FULL}
     assert stored_frames(engine)["slow_table"]["run"].tolist() == [2]
+
+
+BOOKINGS = [p for p in INCREMENTAL_PROVIDERS if p.name == "bookings"]
+
+
+def test_bookings_follow_moves_and_rebookings_across_month_boundaries(engine: Engine) -> None:
+    """The cases the random batches reach only by luck: a booking moved from one open
+    month to the one before, another moved from today into the future (it leaves the
+    tables), a late visit in a closed month (April: its rebooking window closed on May 1)
+    and the May booking that makes it a rebooking, and a cancellation that undoes one."""
+    refs = seed_tenants(engine)
+    with Session(engine) as session, session.begin():
+        early_june = add_booking(session, refs[1], start_at=AS_OF - timedelta(days=12)).id
+        today = add_booking(session, refs[1], start_at=AS_OF - timedelta(hours=1)).id
+    refresh_metrics(engine, as_of=AS_OF)
+    first = refresh_detail_frames(engine, at=AS_OF, providers=BOOKINGS)
+    assert first.modes == {"bookings": FULL}
+
+    def step(change) -> dict[str, pd.DataFrame]:  # type: ignore[no-untyped-def]
+        clock.set_offset(clock.offset() + WATERMARK_OVERLAP * 4)
+        with Session(engine) as session, session.begin():
+            change(session)
+        refresh_metrics(engine, as_of=AS_OF)
+        result = refresh_detail_frames(engine, at=AS_OF, providers=BOOKINGS)
+        assert result.modes == {"bookings": INCREMENTAL} and result.errors == {}
+        assert_equal_to_full(engine, BOOKINGS)
+        return stored_frames(engine)
+
+    start = clock.offset()
+    try:
+
+        def move(session: Session) -> None:
+            session.get(Booking, early_june).start_at = AS_OF - timedelta(days=16)  # May 30
+            session.get(Booking, today).start_at = AS_OF + timedelta(days=3)
+
+        before = stored_frames(engine)["bookings_channel_monthly"]
+        frames = step(move)
+        # refs[1]'s June: the seeded June 8 visit stays, the 3rd and the 15th moved away.
+        assert month_bookings(before, refs[1].tenant_id, "2026-06-01") == 3
+        assert (
+            month_bookings(frames["bookings_channel_monthly"], refs[1].tenant_id, "2026-06-01") == 1
+        )
+        may = month_bookings(frames["bookings_channel_monthly"], refs[1].tenant_id, "2026-05-01")
+        assert may == month_bookings(before, refs[1].tenant_id, "2026-05-01") + 1
+
+        late = {}
+
+        def late_visit(session: Session) -> None:
+            # A new client of refs[2]: visits April 6 and May 6 (30 days later).
+            client = Customer(tenant_id=refs[2].tenant_id, full_name="Cliente Nuevo")
+            session.add(client)
+            session.flush()
+            for when, key in (
+                (AS_OF - timedelta(days=70), "april"),
+                (AS_OF - timedelta(days=40), "may"),
+            ):
+                booking = add_booking(session, refs[2], start_at=when)
+                booking.customer_id = client.id
+                late[key] = booking.id
+
+        frames = step(late_visit)
+        # refs[2]'s April: the seeded April 20 visit (next: May 11) and the new client's.
+        assert rebooked(frames, refs[2].tenant_id, "2026-04-01") == (2, 2)
+
+        def cancel(session: Session) -> None:
+            session.get(Booking, late["may"]).status = "cancelled"
+
+        frames = step(cancel)
+        assert rebooked(frames, refs[2].tenant_id, "2026-04-01") == (2, 1)
+    finally:
+        clock.set_offset(start)
+
+
+def month_bookings(channel: pd.DataFrame, tenant_id: int, month: str) -> int:
+    rows = channel[(channel["tenant_id"] == tenant_id) & (channel["month"] == pd.Timestamp(month))]
+    return int(rows["bookings"].sum())
+
+
+def rebooked(frames: dict[str, pd.DataFrame], tenant_id: int, month: str) -> tuple[int, int]:
+    table = frames["bookings_rebooking_monthly"]
+    row = table[(table["tenant_id"] == tenant_id) & (table["month"] == pd.Timestamp(month))]
+    return int(row["eligible"].sum()), int(row["rebooked"].sum())
+
+
+def test_the_months_an_update_recomputes() -> None:
+    as_of = AS_OF.date()  # 2026-06-15: rebooking windows closed up to 2026-05-01
+    open_months = {date(2026, 5, 1), date(2026, 6, 1)}
+    assert bookings.months_to_update(as_of, set()) == open_months
+    # a late row on 2026-03-10 can be the rebooking of a visit since 2026-01-24
+    assert bookings.months_to_update(as_of, {date(2026, 3, 10)}) == open_months | {
+        date(2026, 1, 1),
+        date(2026, 2, 1),
+        date(2026, 3, 1),
+    }
+    # days in the future or before the history do not reach the tables
+    assert bookings.months_to_update(as_of, {date(2026, 7, 2), date(2024, 1, 5)}) == open_months
