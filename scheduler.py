@@ -144,7 +144,8 @@ def build_scheduler(
             id=spec.job_id,
             name=spec.description,
             next_run_time=start
-            + timedelta(seconds=settings.model_jobs_delay_s if spec.waits_for_warmup else 0.0),
+            + timedelta(seconds=settings.model_jobs_delay_s if spec.waits_for_warmup else 0.0)
+            + timedelta(seconds=spec.tick_offset_s),
             misfire_grace_time=max(5, int(refresh_interval_s)),
             **defaults,
         )

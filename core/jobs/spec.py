@@ -71,6 +71,9 @@ class JobSpec:
     # snapshot and the dashboards' tables come first (and short-lived test servers never
     # start them).
     waits_for_warmup: bool = False
+    # Seconds after each tick of its interval the job starts (0: on the tick). Keeps the
+    # order of jobs that share a tick and read each other's output.
+    tick_offset_s: float = 0.0
     # Longest one statement may run (BARBERPRO_JOB_STATEMENT_TIMEOUTS overrides it): a
     # runaway query fails the run instead of holding a transaction open for hours.
     statement_timeout_s: float | None = 300.0
