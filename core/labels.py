@@ -103,6 +103,7 @@ LABELS: dict[str, dict[str, Label]] = {
         "in_progress": NP_("onboarding status", "In progress"),
         "activated": NP_("onboarding status", "Activated"),
         "abandoned": NP_("onboarding status", "Abandoned"),
+        "rejected": NP_("onboarding status", "Rejected"),
     },
     "verification_status": {
         "auto_approved": NP_("verification status", "Approved automatically"),
@@ -117,6 +118,9 @@ LABELS: dict[str, dict[str, Label]] = {
         "hours": NP_("onboarding step", "Opening hours"),
         "services": NP_("onboarding step", "Services"),
         "staff": NP_("onboarding step", "Staff"),
+        "integrations": NP_("onboarding step", "Integrations"),
+        "review": NP_("onboarding step", "Review"),
+        "activation": NP_("onboarding step", "Activation"),
     },
     "partner_kind": {
         "reseller": NP_("partner kind", "Reseller"),
@@ -129,6 +133,22 @@ LABELS: dict[str, dict[str, Label]] = {
         "barba": NP_("service category", "Beard"),
         "color": NP_("service category", "Colour"),
         "estetica": NP_("service category", "Beauty"),
+    },
+    "subscription_change": {
+        "new": NP_("subscription change", "New subscription"),
+        "upgrade": NP_("subscription change", "Upgrade"),
+        "downgrade": NP_("subscription change", "Downgrade"),
+        "expansion": NP_("subscription change", "More seats"),
+        "price_update": NP_("subscription change", "Price update"),
+    },
+    "ticket_category": {
+        "how_to": NP_("ticket category", "How-to question"),
+        "bookings": NP_("ticket category", "Bookings"),
+        "integrations": NP_("ticket category", "Integrations"),
+        "bug": NP_("ticket category", "Bug"),
+        "payments": NP_("ticket category", "Payments"),
+        "billing": NP_("ticket category", "Billing"),
+        "account": NP_("ticket category", "Account"),
     },
     "mrr_change": {
         "new": NP_("MRR change", "New"),
@@ -155,12 +175,16 @@ COLUMN_KINDS: dict[str, str] = {
     "churn_reason": "churn_reason",
     "verification_status": "verification_status",
     "partner_kind": "partner_kind",
-    "category": "service_category",
     "tenant_status": "tenant_status",
     "onboarding_status": "onboarding_status",
     "alert_status": "alert_status",
     "step": "onboarding_step",
+    "current_step": "onboarding_step",
+    "change_reason": "subscription_change",
 }
+# "all" stands for every value of a dimension (a total row, a filter) in any column.
+ALL_CODE = "all"
+ALL_LABEL = NP_("every value", "All")
 
 # The enumerated columns of the schema must all have labels (tests/core/test_labels.py).
 VOCABULARY_KINDS = {
@@ -187,7 +211,7 @@ def translate_label(label: Label, locale: str) -> str:
 
 def code_label(kind: str, code: object, locale: str) -> str:
     """The translated label of a stored code; the code itself when it has none."""
-    label = LABELS.get(kind, {}).get(str(code))
+    label = ALL_LABEL if code == ALL_CODE else LABELS.get(kind, {}).get(str(code))
     return translate_label(label, locale) if label is not None else str(code)
 
 
@@ -200,11 +224,13 @@ def kind_of(column: str, values: Iterable[Any]) -> str | None:
     cover every value (None when no kind or several fit, e.g. only ``open``)."""
     if column in COLUMN_KINDS:
         return COLUMN_KINDS[column]
-    present = {str(v) for v in values if isinstance(v, str) and v}
-    if not present:
-        return None
+    texts = {str(v) for v in values if isinstance(v, str) and v}
+    present = texts - {ALL_CODE}
     fitting = [kind for kind, codes in LABELS.items() if present <= codes.keys()]
-    return fitting[0] if len(fitting) == 1 else None
+    if present and len(fitting) == 1:
+        return fitting[0]
+    # A dimension column of a summary ("all" tiers): "all" still reads as its label.
+    return "any" if ALL_CODE in texts else None
 
 
 def stored_codes() -> Mapping[str, frozenset[str]]:

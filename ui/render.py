@@ -7,6 +7,7 @@ from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
@@ -102,7 +103,10 @@ def show_table(
         styler = frame.reset_index(drop=True).style
     else:
         formats = {k: v for k, v in formats.items() if k not in _formatted_by_caller(styler)}
-    styler = styler.format(tables.cell_formatters(formats, locale=current_locale()))
+    if formats:
+        styler = styler.format(
+            tables.cell_formatters(formats, locale=current_locale()), subset=list(formats)
+        )
     st.dataframe(
         styler,
         hide_index=True,
@@ -113,10 +117,23 @@ def show_table(
 
 
 def _formatted_by_caller(styler: Styler) -> set[str]:
-    """Columns a page's own Styler already formats (tenant directory, job runs)."""
-    # pandas keeps a formatter per (row, column) position once .format() set one.
-    positions = {column for (_row, column) in getattr(styler, "_display_funcs", {})}
-    return {str(styler.data.columns[p]) for p in positions}
+    """Columns a page's own Styler already formats (the at-risk list, the job runs)."""
+    # pandas gives every column a formatter once .format() ran with a dict (the default
+    # one for the columns the dict leaves out), so a column counts as formatted when its
+    # first value reads differently from pandas' default.
+    frame = styler.data
+    default = frame.style._display_funcs  # a defaultdict of the default formatter
+    own = getattr(styler, "_display_funcs", {})
+    formatted = set()
+    for position, name in enumerate(frame.columns):
+        present = np.flatnonzero(frame.iloc[:, position].notna().to_numpy())
+        if not len(present) or (int(present[0]), position) not in own:
+            continue
+        row = int(present[0])
+        sample = frame.iat[row, position]
+        if own[(row, position)](sample) != default[(row, position)](sample):
+            formatted.add(str(name))
+    return formatted
 
 
 def _without_formats(

@@ -29,7 +29,7 @@ import pandas as pd
 from babel.dates import format_date as babel_format_date
 
 from core import formatting as fmt
-from core.labels import code_label, kind_of
+from core.labels import ALL_CODE, code_label, kind_of
 from core.metrics.registry import METRICS
 from dashboards.kit.tiles import DIGITS, format_value
 
@@ -122,9 +122,10 @@ def _from_values(series: pd.Series) -> ColumnFormat | None:
     if all(isinstance(v, date) for v in values):
         return ColumnFormat("date")
     if all(isinstance(v, str) for v in values):
-        if all(_ISO_MONTH.match(v) for v in values):
+        dated = [v for v in values if v != ALL_CODE] or ["-"]
+        if all(_ISO_MONTH.match(v) for v in dated):
             return ColumnFormat("month")
-        if all(_ISO_DAY.match(v) for v in values):
+        if all(_ISO_DAY.match(v) for v in dated):
             return ColumnFormat("date")
         kind = kind_of(str(series.name), series.dropna().unique())
         if kind is not None:
@@ -142,10 +143,15 @@ def column_format(
         return None  # links, checkboxes, progress bars and charts draw themselves
     if unit is not None:
         return ColumnFormat(unit, DIGITS.get(unit, 0))
-    named = _from_name(name)  # a money column with a "%.0f" hint is still money
-    if named is not None and not (named.unit == "id" and _is_text(series)):
-        return named
     hinted = _from_hint(kind, hint)
+    if _is_text(series):
+        # Text a builder already wrote ("$ 2.289", "12,3 % *"), codes, or ISO dates.
+        found = _from_values(series)
+        dated = found is not None and found.unit in ("date", "datetime")
+        return hinted if dated and hinted is not None else found
+    named = _from_name(name)  # a money column with a "%.0f" hint is still money
+    if named is not None:
+        return named
     if hinted is not None:
         return hinted
     return _from_values(series)
@@ -178,6 +184,8 @@ def cell_text(column: ColumnFormat, value: Any, *, locale: str) -> str:
     if _is_missing(value):
         return fmt.MISSING
     unit = column.unit
+    if value == ALL_CODE:
+        return code_label("any", value, locale)
     if unit == "label":
         return code_label(column.kind or "", value, locale)
     if unit == "text":
@@ -190,7 +198,10 @@ def cell_text(column: ColumnFormat, value: Any, *, locale: str) -> str:
         if unit == "date" or not isinstance(moment, datetime):
             return day
         return f"{day} {moment.strftime('%H:%M:%S' if unit == 'datetime_seconds' else '%H:%M')}"
-    number = float(value)
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return str(value)  # text in a number column: shown as it is, never a traceback
     if unit == "id":
         return str(int(number)) if number == int(number) else str(value)
     if unit == "change":

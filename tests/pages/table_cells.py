@@ -23,6 +23,10 @@ from core.labels import stored_codes
 
 # Columns Streamlit draws as widgets (bars, links, boxes), not as text.
 DRAWN = {"progress", "link", "checkbox", "line_chart", "bar_chart", "area_chart", "image", "list"}
+# Identifiers shown on purpose: the Definitions page lists each metric's key, which the
+# API takes, so a key may read like a code ("activated"); the data-quality checks name
+# the database table an engineer would query ("staff").
+IDENTIFIER_COLUMNS = frozenset({"key", "table_name"})
 # Whole numbers that identify (a row, a version, a line) are written without separators.
 ID_COLUMN = re.compile(r"^(id|#|version|line|year|attempts?)$|_id$")
 NUMBER = {
@@ -64,6 +68,10 @@ def badly_written(text: str, locale: str) -> str | None:
 
 def table_problems(proto: object, locale: str) -> list[Problem]:
     """Every problem of one AppTest dataframe element's proto (module docstring)."""
+    if proto.editing_mode != proto.EditingMode.READ_ONLY:  # type: ignore[attr-defined]
+        # An editable grid (the CPI table, the wizard's) holds numbers a user types;
+        # Streamlit edits them itself, so they cannot carry the console's text.
+        return []
     arrow = proto.arrow_data  # type: ignore[attr-defined]
     raw = _frame(arrow.data)
     shown = _frame(arrow.styler.display_values) if arrow.HasField("styler") else None
@@ -73,6 +81,8 @@ def table_problems(proto: object, locale: str) -> list[Problem]:
         column = str(name)
         type_config = (config.get(column) or {}).get("type_config") or {}
         if type_config.get("type") in DRAWN or (config.get(column) or {}).get("hidden"):
+            continue
+        if column in IDENTIFIER_COLUMNS:
             continue
         values = raw[name]
         numeric = pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values)

@@ -29,13 +29,13 @@ def test_table_cells_are_written_for_the_language(page, lang, full_env):
     if page.url_path == "tenant-360":
         query["tenant"] = str(_a_tenant(full_env))
     app = _render(page, full_env, query)
-    assert not app.exception, [e.value for e in app.exception]
+    assert not app.exception, [(e.value, e.stack_trace) for e in app.exception]
     problems: list[Problem] = []
     for table in app.get("dataframe"):
         problems += table_problems(table.proto, lang)
     # One example per column and reason keeps the message readable.
     examples = {(p.column, p.why.split(" is ")[-1]): p for p in problems}
-    assert not examples, list(examples.values())[:15]
+    assert not examples, [f"{p.column}: {p.cell!r} ({p.why})" for p in examples.values()][:40]
 
 
 @pytest.mark.parametrize(
