@@ -103,17 +103,33 @@ def show_table(
         styler = frame.reset_index(drop=True).style
     else:
         formats = {k: v for k, v in formats.items() if k not in _formatted_by_caller(styler)}
+    locale = current_locale()
     if formats:
-        styler = styler.format(
-            tables.cell_formatters(formats, locale=current_locale()), subset=list(formats)
+        styler = styler.format(tables.cell_formatters(formats, locale=locale), subset=list(formats))
+    config = _without_formats(column_config, formats)
+    headers = {name: _label(config.get(name), name) for name in formats}
+    for name, width in tables.column_widths(frame, formats, headers, locale=locale).items():
+        column = config.get(name)
+        if isinstance(column, Mapping) and column.get("width"):
+            continue  # the page chose this column's width
+        config[name] = (
+            {**column, "width": width}
+            if isinstance(column, Mapping)
+            else {
+                "label": headers[name],
+                "width": width,
+            }
         )
-    st.dataframe(
-        styler,
-        hide_index=True,
-        placeholder=MISSING,
-        column_config=_without_formats(column_config, formats),
-        **kwargs,
-    )
+    st.dataframe(styler, hide_index=True, placeholder=MISSING, column_config=config, **kwargs)
+
+
+def _label(column: Any, name: str) -> str:
+    """The header a column config gives (a string or a config's label), else its name."""
+    if isinstance(column, str):
+        return column
+    if isinstance(column, Mapping) and column.get("label"):
+        return str(column["label"])
+    return name
 
 
 def _formatted_by_caller(styler: Styler) -> set[str]:
@@ -138,11 +154,11 @@ def _formatted_by_caller(styler: Styler) -> set[str]:
 
 def _without_formats(
     config: Mapping[str, Any] | None, formats: Mapping[str, Any]
-) -> dict[str, Any] | None:
+) -> dict[str, Any]:
     """The page's column config minus the number/date formats of the formatted columns:
     Streamlit shows a Styler's text only where the config sets no format."""
     if config is None:
-        return None
+        return {}
     cleaned: dict[str, Any] = {}
     for name, column in config.items():
         type_config = column.get("type_config") if isinstance(column, Mapping) else None

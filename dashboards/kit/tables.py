@@ -210,8 +210,9 @@ def cell_text(column: ColumnFormat, value: Any, *, locale: str) -> str:
         text = fmt.format_number(abs(number), digits=column.digits or 0, locale=locale)
         return ("+" if number >= 0 else "-") + text
     if unit == "number":
-        if column.digits is None:  # a fitted value (an α, a β) keeps up to 3 decimals
-            return fmt.format_measure(number, locale=locale)
+        if column.digits is None:  # a fitted value (an α, a β): 3 significant digits
+            whole = len(str(int(abs(number)))) if abs(number) >= 1 else 0
+            return fmt.format_measure(number, max_digits=max(0, 3 - whole), locale=locale)
         return fmt.format_number(number, digits=column.digits, locale=locale)
     return format_value(unit, number, locale=locale, compact=False)
 
@@ -262,3 +263,29 @@ def formatted(
     for name, function in cell_formatters(formats, locale=locale).items():
         shown[name] = [function(value) for value in frame[name].tolist()]
     return shown
+
+
+# Pixels per character of the grid's 14 px font, and the cell's padding (measured on
+# the console at 1440 px: "$ 1.147.648.000" needs about 125 px).
+CHAR_PX = 7
+PADDING_PX = 20
+MAX_WIDTH_PX = 320
+
+
+def column_widths(
+    frame: pd.DataFrame,
+    formats: Mapping[str, ColumnFormat],
+    headers: Mapping[str, str],
+    *,
+    locale: str,
+    sample: int = 2000,
+) -> dict[str, int]:
+    """Pixel widths that fit every formatted cell and its header, so no number is cut
+    (Streamlit sizes a column from its first rows only)."""
+    rows = frame.head(sample)
+    widths: dict[str, int] = {}
+    for name, function in cell_formatters(formats, locale=locale).items():
+        longest = max((len(function(v)) for v in rows[name].tolist()), default=0)
+        header = len(headers.get(name, name))
+        widths[name] = min(MAX_WIDTH_PX, max(longest, header) * CHAR_PX + PADDING_PX)
+    return widths

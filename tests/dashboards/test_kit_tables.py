@@ -9,7 +9,13 @@ import pandas as pd
 import pytest
 import streamlit as st
 
-from dashboards.kit.tables import ColumnFormat, cell_text, formatted, table_formats
+from dashboards.kit.tables import (
+    ColumnFormat,
+    cell_text,
+    column_widths,
+    formatted,
+    table_formats,
+)
 
 
 @pytest.mark.parametrize(
@@ -37,7 +43,9 @@ def test_a_cell_reads_by_its_unit(unit, value, es, en):
 def test_fitted_values_keep_their_precision_and_fixed_decimals_are_kept():
     fitted = ColumnFormat("number", None)
     assert cell_text(fitted, 1840000000.0, locale="es_AR") == "1.840.000.000"
-    assert cell_text(fitted, 74.6418, locale="es_AR") == "74,642"
+    assert cell_text(fitted, 74.6418, locale="es_AR") == "74,6"
+    assert cell_text(fitted, 841.142, locale="es_AR") == "841"
+    assert cell_text(fitted, 0.12345, locale="es_AR") == "0,123"
     assert cell_text(fitted, 0.5, locale="en") == "0.5"
     assert cell_text(ColumnFormat("number", 2), 3.0, locale="es_AR") == "3,00"
     assert cell_text(ColumnFormat("signed", 1), -0.25, locale="es_AR") == "-0,2"
@@ -123,3 +131,12 @@ def test_a_status_that_fits_two_kinds_is_left_for_the_page_to_name():
     assert "status" not in table_formats(frame)
     named = table_formats(frame, labels={"status": "alert_status"})
     assert named["status"] == ColumnFormat("label", kind="alert_status")
+
+
+def test_widths_fit_the_longest_cell_anywhere_in_the_column_and_its_header():
+    frame = pd.DataFrame({"gmv_ars": [1.0] * 50 + [1147648000.0], "n": [1] * 51})
+    formats = table_formats(frame)
+    headers = {"gmv_ars": "GMV", "n": "Tenants in the book"}
+    widths = column_widths(frame, formats, headers, locale="es_AR")
+    assert widths["gmv_ars"] == len("$ 1.147.648.000") * 7 + 20  # the last row's, not the first's
+    assert widths["n"] == len("Tenants in the book") * 7 + 20
