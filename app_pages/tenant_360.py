@@ -113,14 +113,21 @@ def _columns() -> dict:
     }
 
 
-def _table(title: str, frame, empty: str, *, csv_name: str | None = None) -> None:
+def _table(
+    title: str, frame, empty: str, *, csv_name: str | None = None, status: str | None = None
+) -> None:
     st.markdown(f"**{title}**")
     if frame.empty:
         st.caption(empty)
         return
     if csv_name:
         download_csv(frame, csv_name, key=f"csv_{csv_name}")
-    show_table(frame, column_config=_columns(), height=min(360, 38 + 35 * len(frame)))
+    show_table(
+        frame,
+        column_config=_columns(),
+        labels={"status": status} if status else None,
+        height=min(360, 38 + 35 * len(frame)),
+    )
 
 
 def body(ctx: LiveContext) -> None:
@@ -207,18 +214,25 @@ def body(ctx: LiveContext) -> None:
     )
     with tabs[0]:
         _table(_("Subscription history"), data.subscriptions, _("No subscription."))
-        _table(_("Invoices"), data.invoices, _("No invoice."), csv_name=f"invoices_{tenant_id}.csv")
+        _table(
+            _("Invoices"),
+            data.invoices,
+            _("No invoice."),
+            csv_name=f"invoices_{tenant_id}.csv",
+            status="invoice_status",
+        )
     with tabs[1]:
         _table(_("Tickets"), data.tickets, _("No ticket."), csv_name=f"tickets_{tenant_id}.csv")
         _table(_("NPS answers"), data.nps, _("No NPS answer."))
     with tabs[2]:
         _table(_("Interventions"), data.interventions, _("No intervention."))
-        _table(_("Alerts"), data.alerts, _("No alert."))
+        _table(_("Alerts"), data.alerts, _("No alert."), status="alert_status")
     with tabs[3]:
         _table(
             _("Onboarding sessions"),
             data.onboarding,
             _("No onboarding session: this tenant signed up before the wizard's history."),
+            status="onboarding_status",
         )
         steps = t360.onboarding_steps(data.onboarding_steps)
         if not steps.empty:

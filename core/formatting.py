@@ -79,6 +79,19 @@ def format_number(value: float | None, *, digits: int = 1, locale: str = DEFAULT
     return _plain(format_decimal(value, pattern, locale=_locale(locale)))
 
 
+def format_measure(
+    value: float | None, *, max_digits: int = 3, locale: str = DEFAULT_LOCALE
+) -> str:
+    """A measured or fitted value in its own precision: ``0,125``, ``1.840.000.000``, ``2,5``.
+
+    Up to ``max_digits`` decimals, trailing zeros dropped.
+    """
+    if value is None or math.isnan(value):
+        return MISSING
+    pattern = "#,##0" + ("." + "#" * max_digits if max_digits > 0 else "")
+    return _plain(format_decimal(value, pattern, locale=_locale(locale)))
+
+
 def format_money(value: float | None, *, locale: str = DEFAULT_LOCALE) -> str:
     """Pesos without cents: ``$ 1.234.567``, negative ``-$ 1.234``."""
     if value is None or math.isnan(value):

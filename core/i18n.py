@@ -53,6 +53,8 @@ def catalog(locale: str) -> dict[str, str]:
         if not message.id or message.fuzzy:
             continue
         msgid = message.id if isinstance(message.id, str) else message.id[0]
+        if message.context:
+            msgid = context_key(message.context, msgid)
         string = message.string
         text = string if isinstance(string, str) else string[0] if string else ""
         if text:
@@ -65,6 +67,18 @@ def gettext(message: str, locale: str) -> str:
     return catalog(normalize_locale(locale)).get(message, message)
 
 
+def context_key(context: str, message: str) -> str:
+    """How a message with a context is keyed (GNU gettext's own ``context\\x04msgid``)."""
+    return f"{context}\x04{message}"
+
+
+def pgettext(context: str, message: str, locale: str) -> str:
+    """``message`` in ``locale`` as meant in ``context``: one English word can need two
+    Spanish ones ("Open" an invoice status, "Open" a link; "Cancelled" a booking,
+    "Cancelled" a payment)."""
+    return catalog(normalize_locale(locale)).get(context_key(context, message), message)
+
+
 def translator(locale: str) -> Callable[[str], str]:
     """A ``_`` function bound to one locale, for code that takes ``locale`` as a parameter."""
     table = catalog(normalize_locale(locale))
@@ -74,3 +88,8 @@ def translator(locale: str) -> Callable[[str], str]:
 def N_(message: str) -> str:  # noqa: N802 - the gettext convention
     """Mark a string for extraction without translating it yet (module-level constants)."""
     return message
+
+
+def NP_(context: str, message: str) -> tuple[str, str]:  # noqa: N802 - the gettext convention
+    """Mark a message with its context for extraction; translate it later with pgettext."""
+    return context, message

@@ -14,38 +14,44 @@ from babel.messages.catalog import Catalog
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po, write_po
 
-from core.i18n import DOMAIN, LOCALE_DIR
+from core.i18n import DOMAIN, LOCALE_DIR, context_key
 
 ROOT = Path(__file__).resolve().parents[1]
 # Code that users see; tests, benchmarks and the generator are not translated.
 SOURCE_DIRS = ("app_pages", "core", "dashboards", "ui", "web")
 SOURCE_FILES = ("app.py", "page_registry.py")
-KEYWORDS = {"_": None, "N_": None}
+KEYWORDS = {"_": None, "N_": None, "NP_": ((1, "c"), 2), "pgettext": ((1, "c"), 2)}
 PLACEHOLDER = re.compile(r"\{(\w*)[^{}]*\}")
 
 
 def source_messages() -> dict[str, list[str]]:
-    """msgid -> the places (path:line) that use it."""
+    """msgid -> the places (path:line) that use it; a message with a context is keyed
+    ``context\\x04msgid`` (core.i18n.context_key, split again by ``split_key``)."""
     found: dict[str, list[str]] = {}
 
-    def add(path: str, lineno: int, message: object) -> None:
+    def add(path: str, lineno: int, message: object, context: str | None) -> None:
         if isinstance(message, str) and message:
-            found.setdefault(message, []).append(f"{path}:{lineno}")
+            key = context_key(context, message) if context else message
+            found.setdefault(key, []).append(f"{path}:{lineno}")
 
     for folder in SOURCE_DIRS:
-        for filename, lineno, message, _comments, _context in extract_from_dir(
+        for filename, lineno, message, _comments, context in extract_from_dir(
             ROOT / folder, method_map=[("**.py", "python")], keywords=KEYWORDS
         ):
-            add(f"{folder}/{filename}", lineno, message)
+            add(f"{folder}/{filename}", lineno, message, context)
     for name in SOURCE_FILES:
         with (ROOT / name).open("rb") as handle:
             from babel.messages.extract import extract
 
-            for lineno, message, _comments, _context in extract(
-                "python", handle, keywords=KEYWORDS
-            ):
-                add(name, lineno, message)
+            for lineno, message, _comments, context in extract("python", handle, keywords=KEYWORDS):
+                add(name, lineno, message, context)
     return found
+
+
+def split_key(key: str) -> tuple[str, str | None]:
+    """(msgid, context) of a ``source_messages`` key, as Babel's ``Catalog.get`` takes them."""
+    context, separator, message = key.partition("\x04")
+    return (message, context) if separator else (key, None)
 
 
 def catalog_path(locale: str) -> Path:
@@ -69,13 +75,15 @@ def update_catalog(locale: str = "es_AR") -> tuple[int, int]:
     old = load_catalog(locale)
     new = Catalog(locale=locale, domain=DOMAIN, project="BarberPro Command Center")
     untranslated = 0
-    for msgid, places in sorted(source_messages().items()):
-        previous = old.get(msgid)
+    for key, places in sorted(source_messages().items()):
+        msgid, context = split_key(key)
+        previous = old.get(msgid, context)
         text = previous.string if previous is not None and not previous.fuzzy else ""
         untranslated += not text
         new.add(
             msgid,
             string=text,
+            context=context,
             locations=[(p.rsplit(":", 1)[0], int(p.rsplit(":", 1)[1])) for p in places[:3]],
         )
     path = catalog_path(locale)

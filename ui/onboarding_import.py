@@ -22,6 +22,7 @@ from ui import db
 from ui.auth import current_actor
 from ui.errors import show_error
 from ui.i18n import _
+from ui.render import show_table
 
 KIND_LABELS = {"locations": N_("Locations"), "services": N_("Services"), "staff": N_("Staff")}
 
@@ -43,7 +44,7 @@ def show_row_errors(errors: list[RowError]) -> None:
             for e in errors
         ]
     )
-    st.dataframe(frame, hide_index=True, width="stretch")
+    show_table(frame, units={_("Row"): "id"}, width="stretch")
 
 
 def import_panel(session_id: int, version: int, locale: str) -> None:

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
@@ -14,8 +15,9 @@ from pandas.io.formats.style import Styler
 
 from core.formatting import MISSING
 from core.security import csv_safe
+from dashboards.kit import tables
 from ui.auth import current_scope
-from ui.i18n import _
+from ui.i18n import _, current_locale
 
 if TYPE_CHECKING:
     from dashboards.filters import Filters
@@ -73,9 +75,97 @@ def neutralised(frame: pd.DataFrame) -> pd.DataFrame:
     return fixed
 
 
-def show_table(data: Any, **kwargs: Any) -> None:
-    """A read-only table without the index, missing values shown as a dash."""
-    st.dataframe(in_scope(data), hide_index=True, placeholder=MISSING, **kwargs)
+def show_table(
+    data: Any,
+    *,
+    units: Mapping[str, str] | None = None,
+    labels: Mapping[str, str] | None = None,
+    column_config: Mapping[str, Any] | None = None,
+    **kwargs: Any,
+) -> None:
+    """A read-only table in the console's language: every column formatted by its unit,
+    stored codes shown as labels, no index, missing values as a dash.
+
+    Cells get their text from dashboards/kit/tables.py as a Styler's display values over
+    the numbers, so sorting stays numeric (that module's docstring says why). ``units``
+    and ``labels`` name what a column's name, config and data cannot tell.
+    """
+    data = in_scope(data)
+    styler = data if isinstance(data, Styler) else None
+    frame = styler.data if styler is not None else data
+    if not isinstance(frame, pd.DataFrame) or frame.columns.has_duplicates:
+        st.dataframe(
+            data, hide_index=True, placeholder=MISSING, column_config=column_config, **kwargs
+        )
+        return
+    formats = tables.table_formats(frame, units=units, labels=labels, configs=column_config)
+    if styler is None:
+        styler = frame.reset_index(drop=True).style
+    else:
+        formats = {k: v for k, v in formats.items() if k not in _formatted_by_caller(styler)}
+    locale = current_locale()
+    if formats:
+        styler = styler.format(tables.cell_formatters(formats, locale=locale), subset=list(formats))
+    config = _without_formats(column_config, formats)
+    headers = {name: _label(config.get(name), name) for name in formats}
+    for name, width in tables.column_widths(frame, formats, headers, locale=locale).items():
+        column = config.get(name)
+        if isinstance(column, Mapping) and column.get("width"):
+            continue  # the page chose this column's width
+        config[name] = (
+            {**column, "width": width}
+            if isinstance(column, Mapping)
+            else {
+                "label": headers[name],
+                "width": width,
+            }
+        )
+    st.dataframe(styler, hide_index=True, placeholder=MISSING, column_config=config, **kwargs)
+
+
+def _label(column: Any, name: str) -> str:
+    """The header a column config gives (a string or a config's label), else its name."""
+    if isinstance(column, str):
+        return column
+    if isinstance(column, Mapping) and column.get("label"):
+        return str(column["label"])
+    return name
+
+
+def _formatted_by_caller(styler: Styler) -> set[str]:
+    """Columns a page's own Styler already formats (the at-risk list, the job runs)."""
+    # pandas gives every column a formatter once .format() ran with a dict (the default
+    # one for the columns the dict leaves out), so a column counts as formatted when its
+    # first value reads differently from pandas' default.
+    frame = styler.data
+    default = frame.style._display_funcs  # a defaultdict of the default formatter
+    own = getattr(styler, "_display_funcs", {})
+    formatted = set()
+    for position, name in enumerate(frame.columns):
+        present = np.flatnonzero(frame.iloc[:, position].notna().to_numpy())
+        if not len(present) or (int(present[0]), position) not in own:
+            continue
+        row = int(present[0])
+        sample = frame.iat[row, position]
+        if own[(row, position)](sample) != default[(row, position)](sample):
+            formatted.add(str(name))
+    return formatted
+
+
+def _without_formats(
+    config: Mapping[str, Any] | None, formats: Mapping[str, Any]
+) -> dict[str, Any]:
+    """The page's column config minus the number/date formats of the formatted columns:
+    Streamlit shows a Styler's text only where the config sets no format."""
+    if config is None:
+        return {}
+    cleaned: dict[str, Any] = {}
+    for name, column in config.items():
+        type_config = column.get("type_config") if isinstance(column, Mapping) else None
+        if name in formats and isinstance(type_config, Mapping) and type_config.get("format"):
+            column = {**column, "type_config": {**type_config, "format": None}}
+        cleaned[name] = column
+    return cleaned
 
 
 def show_tiles(tiles: Sequence[Any], per_row: int | None = 4) -> None:
