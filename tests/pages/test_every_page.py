@@ -112,11 +112,21 @@ def test_page_shows_its_content(page, lang, full_env):
         # Not every day's small history yields a model that beats the base rate.
         assert app.info, "the model card must say that no model is promoted yet"
         return
-    for kind, least in EXPECTED.get(page.url_path, {}).items():
+    expected = dict(EXPECTED.get(page.url_path, {}))
+    if page.url_path == "onboarding-funnel" and _says_nothing_is_stalled(app, lang):
+        # The generated console ends today: on some days no open session is stalled, and
+        # the stalled table gives way to a sentence saying so.
+        expected["dataframe"] -= 1
+    for kind, least in expected.items():
         assert counts[kind] >= least, (kind, counts)
     if page.url_path not in FORM_RECAPS:
         unregistered = {m.label for m in app.metric} - registry_labels(lang)
         assert not unregistered, f"tiles whose metric is not in the registry: {unregistered}"
+
+
+def _says_nothing_is_stalled(app: AppTest, lang: str) -> bool:
+    sentence = gettext("No session is stalled.", lang)
+    return any(caption.value == sentence for caption in app.caption)
 
 
 # Pages whose st.metric tiles recap a form being filled, not metrics of the business.
