@@ -21,6 +21,7 @@ from core.clock import now
 from core.config import ConfigError, Settings, get_settings
 from core.jobs import refresh as refresh_jobs
 from core.jobs import registry, runner
+from core.jobs.refresh import DETAIL_JOB_ID
 from core.jobs.spec import JobSpec
 from core.locks import release, try_acquire
 from core.metrics.refresh import refresh_metrics
@@ -153,6 +154,21 @@ def test_model_jobs_wait_the_configured_warmup(engine: Engine) -> None:
         waiting, 45.0
     )
     assert delays[REFRESH_JOB_ID] == 0.0
+
+
+def test_detail_tables_start_after_the_refresh_of_the_same_tick(engine: Engine) -> None:
+    # Started on the same tick, the detail job could take the refresh lease first and
+    # fold in a new booking's rollup change only one interval later.
+    start = datetime(2026, 12, 7, 9, 0).astimezone()
+    scheduler = build_scheduler(
+        engine, settings=interval_settings(30), mode="embedded", first_run_at=start
+    )
+    jobs = {job.id: job for job in scheduler.get_jobs()}
+    refresh, detail = jobs[REFRESH_JOB_ID], jobs[DETAIL_JOB_ID]
+    assert (detail.next_run_time - refresh.next_run_time).total_seconds() == 3.0
+    # and so on every later tick: an interval trigger counts from the previous run
+    later = detail.trigger.get_next_fire_time(detail.next_run_time, detail.next_run_time)
+    assert (later - refresh.next_run_time).total_seconds() == 33.0
 
 
 def test_embedded_scheduler_refreshes_and_beats(engine: Engine) -> None:
