@@ -23,7 +23,7 @@ from core.schema import JobRun
 from data import warm
 from data.generate import generate_demo_data
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(1800)]
 
 # The smallest set on which the health fits converge and the churn model has both classes
 # (the same as tests/full_console.py).
