@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 PORT ?= 8501
 
-.PHONY: run run-prod test test-times soak install install-dev migrate demo-data simulate scheduler app api lint typecheck bench i18n clean
+.PHONY: run run-prod test test-times soak install install-dev migrate demo-data warm simulate scheduler app api lint typecheck bench i18n clean
 
 # The console listens on this machine only unless BARBERPRO_HOST says otherwise.
 HOST ?= $(or $(BARBERPRO_HOST),127.0.0.1)
@@ -17,7 +17,7 @@ API_PORT ?= $(or $(BARBERPRO_API_PORT),8000)
 API_SERVER = $(VENV)/bin/uvicorn api.app:create_app --factory --host $(HOST) --port $(API_PORT) \
 	--no-server-header --proxy-headers --forwarded-allow-ips 127.0.0.1
 
-run: install migrate demo-data
+run: install migrate demo-data warm
 	@echo "Starting the simulator, the scheduler, the watchdog, the API at http://$(HOST):$(API_PORT)/docs and the console at http://$(HOST):$(PORT)"
 	@PORT=$(PORT) BARBERPRO_HOST=$(HOST) $(PY) -m core.users sign-in-help
 	@trap 'kill 0' EXIT INT TERM; \
@@ -102,6 +102,13 @@ migrate: install
 
 demo-data: install
 	$(PY) -m data.generate --if-empty
+
+# The console's first run before the server starts (metrics, detail tables, health history,
+# churn model, alerts; two processes, a progress bar per phase): the scheduler then finds
+# nothing to redo, and on a warm console it takes seconds. A failed job does not stop
+# `make run`: the scheduler retries it.
+warm: install
+	-$(PY) -m data.warm
 
 simulate: install
 	$(PY) -m data.simulate

@@ -11,8 +11,9 @@ metrics and detail snapshots; the model tables through the detail providers):
 - ``health_history``: every day the health job wants (``wanted_days``) is stored;
 - ``churn_model``: a promoted churn model exists and has scored the tenants;
 - ``model_tables``: the detail tables that show model outputs (``MODEL_PROVIDERS``) were
-  computed after the newest health scores and churn scores were written, so Customer
-  Health, Churn & Retention and the Overview's tenants at risk show them;
+  each computed after the outputs they show were last written (health scores for
+  Customer Health, churn scores for Churn & Retention and the Overview's tenants at
+  risk: ``FrameProvider.inputs_written_at``), so those pages show them;
 - ``alerts``: a successful ``alert_rules`` run started after those model outputs.
 
 Read-only and cheap (indexed reads and one small private frame), so it can be polled
@@ -99,6 +100,24 @@ def _model_outputs_at(session: Session) -> datetime | None:
     return max(written) if written else None
 
 
+def _computed_before_its_outputs(
+    provider: FrameProvider | None,
+    state: ProviderState | None,
+    session: Session,
+    outputs_at: datetime | None,
+) -> bool:
+    """True until the provider's tables were computed after the model outputs they show
+    (``FrameProvider.inputs_written_at``; without it, after the newest of any)."""
+    if state is None or state.computed_at is None:
+        return True
+    written = (
+        provider.inputs_written_at(session)
+        if provider is not None and provider.inputs_written_at is not None
+        else outputs_at
+    )
+    return written is None or state.computed_at < written
+
+
 def console_state(*, session: Session, today: date, providers: list[FrameProvider]) -> ConsoleState:
     """Which of ``CRITERIA`` the console's data meets now (see the module docstring)."""
     why: dict[str, str] = {}
@@ -121,13 +140,11 @@ def console_state(*, session: Session, today: date, providers: list[FrameProvide
     elif session.scalar(select(func.max(ChurnScore.scored_at))) is None:
         why["churn_model"] = "the promoted model has not scored yet"
     outputs_at = _model_outputs_at(session)
+    declared = {provider.name: provider for provider in providers}
     stale = [
         name
         for name in MODEL_PROVIDERS
-        if outputs_at is None
-        or (state := states.get(name)) is None
-        or state.computed_at is None
-        or state.computed_at < outputs_at
+        if _computed_before_its_outputs(declared.get(name), states.get(name), session, outputs_at)
     ]
     if stale or "health_history" in why or "churn_model" in why:
         why["model_tables"] = f"computed before the model outputs: {stale}"

@@ -18,7 +18,7 @@ from core.db import read_session
 from core.jobs.spec import JobContext, JobOutcome
 from core.models.churn import registry as churn
 from core.models.health.job import update_health_scores
-from core.schema import ChurnModelVersion
+from core.schema import ChurnModelVersion, ChurnScore
 
 
 def health_scores_job(context: JobContext) -> JobOutcome:
@@ -62,7 +62,32 @@ def churn_retrain_job(context: JobContext) -> JobOutcome:
     )
 
 
+# Scores this recent, by the promoted model, are not redone by the hourly job (a retrain or
+# the first-run warm-up has just written them); under its hour, so a run an hour after
+# the previous one never finds them "recent".
+RESCORE_AFTER = timedelta(minutes=50)
+
+
 def churn_score_job(context: JobContext) -> JobOutcome:
+    if not context.requested:
+        with read_session(context.engine) as session:
+            last = session.execute(
+                select(ChurnScore.scored_at, ChurnScore.model_version)
+                .order_by(ChurnScore.scored_at.desc())
+                .limit(1)
+            ).first()
+            promoted = churn.promoted_version(session=session)
+        if (
+            last is not None
+            and promoted is not None
+            and last.model_version == promoted.version
+            and now() - last.scored_at < RESCORE_AFTER
+        ):
+            return JobOutcome(
+                skipped=True,
+                rows_touched=0,
+                detail={"reason": f"the promoted model scored at {last.scored_at:%Y-%m-%d %H:%M}"},
+            )
     scored = churn.score_with_promoted(context.engine)
     if scored is None:
         return JobOutcome(skipped=True, detail={"reason": "no promoted churn model yet"})

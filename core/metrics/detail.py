@@ -34,6 +34,7 @@ from typing import Any
 
 import pandas as pd
 from sqlalchemy import Engine
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from core.clock import now
@@ -92,6 +93,11 @@ class FrameProvider:
     # False: ``update`` also moves the tables to a new as-of day (finance's ledger turns
     # the day itself), so a new day does not throw its stored state away.
     full_on_new_day: bool = True
+    # For a provider without ``update`` that shows what a job writes (model outputs): when
+    # those rows were last written (None: none yet). Written after its tables were
+    # computed, the tables are recomputed at once instead of at the next cadence, so a
+    # new health score or churn score reaches its page within one detail run.
+    inputs_written_at: Callable[[Session], datetime | None] | None = None
 
     @property
     def incremental(self) -> bool:
@@ -257,6 +263,18 @@ def _plan(
     return KEPT if (at - before.computed_at).total_seconds() < cadence else FULL
 
 
+def _inputs_newer(provider: FrameProvider, before: ProviderState | None, session: Session) -> bool:
+    """True when the rows a kept provider shows were written after its tables."""
+    if provider.inputs_written_at is None or before is None or before.computed_at is None:
+        return False
+    try:
+        written = provider.inputs_written_at(session)
+    except SQLAlchemyError:  # e.g. its table not migrated yet: let compute decide
+        session.rollback()
+        return True
+    return written is not None and written > before.computed_at
+
+
 def refresh_detail_frames(
     engine: Engine,
     *,
@@ -323,6 +341,8 @@ def refresh_detail_frames(
             )
             if mode != FULL and set(stored) != set(provider.frames):
                 mode = FULL  # the previous snapshot lacks some of its tables
+            if mode == KEPT and _inputs_newer(provider, before, session):
+                mode = FULL
             try:
                 if mode == KEPT:
                     assert before is not None

@@ -8,15 +8,17 @@ model has scored (``core.models.churn.registry``), its newest probability per te
 from __future__ import annotations
 
 import logging
-from datetime import date
+from datetime import date, datetime
 
 import pandas as pd
+from sqlalchemy import func, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from core.metrics.detail import FrameProvider
 from core.metrics.frames.subscriptions import read_tenants
 from core.models.churn.registry import latest_churn_scores
+from core.schema import ChurnScore
 
 log = logging.getLogger(__name__)
 SCORE_COLUMNS = ["tenant_id", "probability", "drivers"]
@@ -38,6 +40,11 @@ def latest_scores(session: Session) -> pd.DataFrame:
     return frame[SCORE_COLUMNS].astype({"tenant_id": "int64", "probability": "float64"})
 
 
+def churn_scores_written_at(session: Session) -> datetime | None:
+    """When the churn model last scored (None: never)."""
+    return session.scalar(select(func.max(ChurnScore.scored_at)))
+
+
 def compute_churn_frames(session: Session, as_of: date) -> dict[str, pd.DataFrame]:
     tenants = read_tenants(session=session)
     reasons = tenants[["tenant_id", "status", "churned_on", "churn_reason"]]
@@ -51,5 +58,6 @@ PROVIDERS = [
         compute=compute_churn_frames,
         description="Each tenant's status, churn date and reason; the churn model's "
         "newest probability per tenant (empty until the model exists).",
+        inputs_written_at=churn_scores_written_at,
     )
 ]

@@ -31,6 +31,7 @@ from sqlalchemy.orm import Session
 from core.i18n import N_
 from core.metrics.detail import FrameProvider
 from core.metrics.frames.bookings import previous_detail_frames
+from core.metrics.frames.churn_retention import churn_scores_written_at
 from core.metrics.snapshots import load_latest_snapshot
 from core.models.forecast.backtest import monthly_rolling_origin_backtest, rolling_origin_backtest
 from core.models.forecast.daily import DailyBookingsForecaster
@@ -343,5 +344,6 @@ PROVIDERS = [
         frames=("overview_tenants_at_risk",),
         compute=compute_risk_frames,
         description="Newest churn probability per tenant, for the Executive Overview.",
+        inputs_written_at=churn_scores_written_at,
     ),
 ]

@@ -9,7 +9,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 import pandas as pd
 from sqlalchemy import func, select
@@ -100,11 +100,17 @@ def compute(session: Session, as_of: date) -> dict[str, pd.DataFrame]:
     }
 
 
+def health_scores_written_at(session: Session) -> datetime | None:
+    """When the newest stored health score was computed (None: none yet)."""
+    return session.scalar(select(func.max(HealthScore.computed_at)))
+
+
 PROVIDERS = [
     FrameProvider(
         name="health",
         frames=("health_latest", "health_history", "health_weights"),
         compute=compute,
         description="Stored health scores: newest day per tenant, 120-day history, weights",
+        inputs_written_at=health_scores_written_at,
     )
 ]

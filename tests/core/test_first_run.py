@@ -1,0 +1,127 @@
+"""The first-run warm-up (``core.jobs.first_run``, ``python -m data.warm``): on freshly
+generated data it leaves a complete console, and the scheduler's first runs of every job
+then find nothing to redo."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bench.console_state import console_state
+from core.clock import now
+from core.config import get_settings
+from core.db import create_engine_for
+from core.jobs.first_run import PHASES, warm_console
+from core.jobs.refresh import DETAIL_JOB_ID
+from core.jobs.registry import JOBS
+from core.jobs.runner import new_scheduler_id, run_recorded
+from core.metrics.detail import FULL, discover_providers
+from core.schema import JobRun
+from data import warm
+from data.generate import generate_demo_data
+
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(1800)]
+
+# The smallest set on which the health fits converge and the churn model has both classes
+# (the same as tests/full_console.py).
+TENANTS, MONTHS, SEED = 40, 14, 5
+DETAIL_CADENCE_VARIABLE = "BARBERPRO_DETAIL_REFRESH_S"
+# The jobs a scheduler starts with, in the order it reaches them.
+SCHEDULER_JOBS = (
+    "metrics_refresh",
+    DETAIL_JOB_ID,
+    "alert_rules",
+    "health_scores",
+    "churn_retrain",
+    "churn_score",
+)
+
+
+@pytest.fixture(scope="module")
+def warmed(tmp_path_factory: pytest.TempPathFactory):
+    path = tmp_path_factory.mktemp("first_run") / "console.db"
+    url = f"sqlite:///{path}"
+    generate_demo_data(url, tenants=TENANTS, months=MONTHS, seed=SEED, today=now().date())
+    with pytest.MonkeyPatch.context() as patch:
+        # The claim is "nothing recomputed before its cadence": on a loaded machine the
+        # warm-up and these runs can outlast the default 300 s, which would then be due.
+        patch.setenv(DETAIL_CADENCE_VARIABLE, "3600")
+        report = warm_console(url, scheduler_id=new_scheduler_id(), workers=2)
+        yield url, report
+
+
+def test_the_warm_up_runs_every_phase_and_leaves_a_complete_console(warmed) -> None:
+    url, report = warmed
+    assert [job.job_id for job in report.failed] == []
+    assert sorted(job.job_id for job in report.jobs) == sorted(
+        job_id for phase in PHASES for job_id in phase.job_ids
+    )
+    assert list(report.phases) == [phase.name for phase in PHASES]
+    assert all(job.status == "success" for job in report.jobs)
+    assert all(job.wall_s > 0 and job.cpu_s > 0 for job in report.jobs)
+    engine = create_engine_for(url)
+    try:
+        with Session(engine) as session:
+            state = console_state(
+                session=session, today=now().date(), providers=discover_providers()
+            )
+            runs = session.scalars(select(JobRun).order_by(JobRun.id)).all()
+    finally:
+        engine.dispose()
+    assert state.why_not == {}
+    assert state.complete
+    # Recorded as the scheduler records its runs, under one first-run id.
+    assert len({run.scheduler_id for run in runs}) == 1
+    assert [run.status for run in runs] == ["success"] * len(report.jobs)
+
+
+def test_the_first_scheduler_runs_find_nothing_to_redo(warmed) -> None:
+    url, _report = warmed
+    engine = create_engine_for(url)
+    specs = {spec.job_id: spec for spec in JOBS}
+    scheduler = new_scheduler_id()
+    try:
+        runs = {
+            job_id: run_recorded(engine, specs[job_id], scheduler, get_settings())
+            for job_id in SCHEDULER_JOBS
+        }
+    finally:
+        engine.dispose()
+    assert all(run is not None and run.status in ("success", "skipped") for run in runs.values())
+    # Incremental: only rows written since the warm-up's refresh are read, no rebuild.
+    assert runs["metrics_refresh"].detail["kind"] == "incremental"
+    frames = runs[DETAIL_JOB_ID]
+    # No table is computed whole: kept ones are copied, incremental ones touch nothing.
+    modes = (frames.detail or {}).get("modes", {})
+    assert FULL not in modes.values(), modes
+    for job_id in ("health_scores", "churn_retrain", "churn_score"):
+        assert runs[job_id].status == "skipped", (job_id, runs[job_id].detail)
+    assert runs["health_scores"].detail["reason"] == "today is up to date"
+
+
+def test_the_command_line_warms_nothing_twice_and_answers_bad_input_in_one_line(
+    warmed, capsys: pytest.CaptureFixture[str]
+) -> None:
+    url, _report = warmed
+    assert warm.main(["--database-url", url, "--workers", "1", "--quiet"]) == 0
+    out = capsys.readouterr().out
+    assert "first run computed in" in out
+    # Every model job a second time is a recorded skip: nothing is computed again.
+    for job_id in ("health_scores", "churn_retrain"):
+        line = next(line for line in out.splitlines() if line.split()[:1] == [job_id])
+        assert line.split()[1] == "skipped", line
+
+    assert warm.main(["--workers", "0"]) == warm.EXIT_BAD_INPUT
+    err = capsys.readouterr().err
+    assert err.strip().count("\n") == 0 and "--workers must be between 1 and" in err
+
+
+def test_an_empty_database_has_nothing_to_warm(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    url = f"sqlite:///{tmp_path / 'empty.db'}"
+    assert warm.main(["--database-url", url, "--quiet"]) == 0
+    assert "has no tenants yet; nothing to warm" in capsys.readouterr().out
