@@ -41,7 +41,7 @@ from core.db import create_engine_for
 from core.jobs.refresh import DETAIL_JOB_ID
 from core.jobs.registry import JOBS
 from core.jobs.runner import run_recorded
-from core.metrics.frames import finance
+from core.metrics.frames import finance_ledger
 
 OMP_VARIABLE = "OMP_NUM_THREADS"
 
@@ -92,12 +92,12 @@ class WarmReport:
 def _whole_finance_history() -> Iterator[None]:
     # The scheduler adds the ledger's older history a slice per run (a time budget keeps
     # its 30-second runs short); nothing waits on this run, so it takes all of it now.
-    kept = finance.BACKFILL_BUDGET_S
-    finance.BACKFILL_BUDGET_S = math.inf
+    kept = finance_ledger.BACKFILL_BUDGET_S
+    finance_ledger.BACKFILL_BUDGET_S = math.inf
     try:
         yield
     finally:
-        finance.BACKFILL_BUDGET_S = kept
+        finance_ledger.BACKFILL_BUDGET_S = kept
 
 
 @contextmanager
