@@ -115,6 +115,7 @@ def main(argv: list[str] | None = None) -> int:
     report = warm_console(
         url,
         scheduler_id=new_scheduler_id(),
+        settings=get_settings(),
         workers=args.workers,
         on_start=on_start,
         on_end=on_end,

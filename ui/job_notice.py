@@ -1,4 +1,4 @@
-"""The notice a page shows about the job that computes its data (``dashboards.job_notice``)."""
+"""The notice a page shows about the job that computes its data (``dashboards.kit.job_notice``)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import streamlit as st
 
 from core.db import DATABASE_ERRORS
 from core.queries.job_state import job_state
-from dashboards.job_notice import JobNotice, job_notice
+from dashboards.kit.job_notice import JobNotice, job_notice
 from ui import db
 
 _log = logging.getLogger(__name__)

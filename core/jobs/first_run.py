@@ -36,7 +36,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from multiprocessing import get_context
 
-from core.config import get_settings
+from core.config import Settings
 from core.db import create_engine_for
 from core.jobs.refresh import DETAIL_JOB_ID
 from core.jobs.registry import JOBS
@@ -114,8 +114,9 @@ def _threads_per_worker(workers: int) -> Iterator[None]:
             os.environ.pop(OMP_VARIABLE, None)
 
 
-def run_job(url: str, job_id: str, scheduler_id: str) -> JobTiming:
-    """Run one registered job once on ``url``, recorded as ``scheduler_id``'s run.
+def run_job(url: str, job_id: str, scheduler_id: str, settings: Settings) -> JobTiming:
+    """Run one registered job once on ``url`` under ``settings``, recorded as
+    ``scheduler_id``'s run.
 
     Module-level so a worker process can run it; opens (and closes) its own engine.
     """
@@ -124,7 +125,7 @@ def run_job(url: str, job_id: str, scheduler_id: str) -> JobTiming:
     wall, cpu = time.perf_counter(), time.process_time()
     try:
         with _whole_finance_history():
-            run = run_recorded(engine, spec, scheduler_id, get_settings())
+            run = run_recorded(engine, spec, scheduler_id, settings)
     finally:
         engine.dispose()
     wall_s, cpu_s = time.perf_counter() - wall, time.process_time() - cpu
@@ -137,6 +138,7 @@ def warm_console(
     url: str,
     *,
     scheduler_id: str,
+    settings: Settings,
     workers: int = 2,
     on_start: Callable[[Phase, str], None] | None = None,
     on_end: Callable[[Phase, JobTiming], None] | None = None,
@@ -148,6 +150,9 @@ def warm_console(
     ----------
     url
         The console database (migrated, with platform rows).
+    settings
+        What every job runs under (the scheduler's own settings, as ``run_recorded``
+        takes them); handed to the worker processes.
     scheduler_id
         Recorded on every run; in ``core.jobs.runner.new_scheduler_id``'s form, so a
         scheduler takes the runs of a killed warm-up for dead and frees their leases.
@@ -172,13 +177,15 @@ def warm_console(
                 for job_id in phase.job_ids:
                     if on_start:
                         on_start(phase, job_id)
-                    timing = run_job(url, job_id, scheduler_id)
+                    timing = run_job(url, job_id, scheduler_id, settings)
                     report.jobs.append(timing)
                     if on_end:
                         on_end(phase, timing)
             else:
                 with _threads_per_worker(workers):
-                    _run_phase_in_pool(pool, phase, url, scheduler_id, report, on_start, on_end)
+                    _run_phase_in_pool(
+                        pool, phase, url, scheduler_id, settings, report, on_start, on_end
+                    )
             report.phases[phase.name] = round(time.perf_counter() - started, 3)
     finally:
         if pool is not None:
@@ -191,13 +198,14 @@ def _run_phase_in_pool(
     phase: Phase,
     url: str,
     scheduler_id: str,
+    settings: Settings,
     report: WarmReport,
     on_start: Callable[[Phase, str], None] | None,
     on_end: Callable[[Phase, JobTiming], None] | None,
 ) -> None:
     running: dict[Future[JobTiming], str] = {}
     for job_id in phase.job_ids:
-        running[pool.submit(run_job, url, job_id, scheduler_id)] = job_id
+        running[pool.submit(run_job, url, job_id, scheduler_id, settings)] = job_id
         if on_start:
             on_start(phase, job_id)
     while running:

@@ -49,7 +49,9 @@ def warmed(tmp_path_factory: pytest.TempPathFactory):
         # The claim is "nothing recomputed before its cadence": on a loaded machine the
         # warm-up and these runs can outlast the default 300 s, which would then be due.
         patch.setenv(DETAIL_CADENCE_VARIABLE, "3600")
-        report = warm_console(url, scheduler_id=new_scheduler_id(), workers=2)
+        report = warm_console(
+            url, scheduler_id=new_scheduler_id(), settings=get_settings(), workers=2
+        )
         yield url, report
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from core.metrics.detail import FULL, INCREMENTAL, KEPT, ProviderState
+from core.metrics.frames.efficiency import WEEK_FRAME
 from core.metrics.snapshot_types import Snapshot
 from core.queries.freshness import Cadence, job_cadence_s, slow_cadences
 
@@ -24,7 +25,7 @@ def test_kept_tables_give_their_cadence_and_oldest_computation() -> None:
     detail = detail_snapshot(
         {
             "partners": state(datetime(2026, 12, 7, 14, 0, 10), KEPT),
-            "bookings": state(datetime(2026, 12, 7, 13, 59, 40), FULL),
+            "efficiency": state(datetime(2026, 12, 7, 13, 59, 40), FULL),
             "regions": state(datetime(2026, 12, 7, 14, 3, 10), INCREMENTAL),
         }
     )
@@ -33,13 +34,13 @@ def test_kept_tables_give_their_cadence_and_oldest_computation() -> None:
         [
             "partners",
             "partners_tenant_month",
-            "bookings_channel_monthly",
+            WEEK_FRAME,
             "regions_cities",
             "daily",
         ],
         default_cadence_s=300.0,
     )
-    # partners and bookings have no update(): one entry, the oldest of their computations;
+    # partners and efficiency have no update(): one entry, the oldest of their computations;
     # regions follows the refresh and "daily" is a metrics-snapshot table.
     assert found == [Cadence("tables", 300.0, datetime(2026, 12, 7, 13, 59, 40))]
 

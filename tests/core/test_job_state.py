@@ -10,7 +10,7 @@ from core.db import read_session, write_unit
 from core.jobs.failures import KIND_DATABASE_BUSY, JobState
 from core.queries.job_state import job_state
 from core.schema import JobRun
-from dashboards.job_notice import job_notice
+from dashboards.kit.job_notice import job_notice
 
 AT = datetime(2026, 12, 7, 10, 44, 5)
 
