@@ -27,11 +27,13 @@ takes seconds for the same reasons.
 
 from __future__ import annotations
 
+import logging
 import math
 import os
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from multiprocessing import get_context
@@ -44,6 +46,7 @@ from core.jobs.runner import run_recorded
 from core.metrics.frames import finance_ledger
 
 OMP_VARIABLE = "OMP_NUM_THREADS"
+_log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -173,19 +176,23 @@ def warm_console(
     try:
         for phase in phases:
             started = time.perf_counter()
-            if pool is None:
-                for job_id in phase.job_ids:
-                    if on_start:
-                        on_start(phase, job_id)
-                    timing = run_job(url, job_id, scheduler_id, settings)
-                    report.jobs.append(timing)
-                    if on_end:
-                        on_end(phase, timing)
-            else:
+            here = phase.job_ids
+            if pool is not None:
                 with _threads_per_worker(workers):
-                    _run_phase_in_pool(
+                    here = _run_phase_in_pool(
                         pool, phase, url, scheduler_id, settings, report, on_start, on_end
                     )
+                if here:  # a worker process died: the pool is unusable
+                    _log.warning("a warm-up process died; running %s here", ", ".join(here))
+                    pool.shutdown(wait=False, cancel_futures=True)
+                    pool = None
+            for job_id in here:
+                if on_start:
+                    on_start(phase, job_id)
+                timing = run_job(url, job_id, scheduler_id, settings)
+                report.jobs.append(timing)
+                if on_end:
+                    on_end(phase, timing)
             report.phases[phase.name] = round(time.perf_counter() - started, 3)
     finally:
         if pool is not None:
@@ -202,10 +209,17 @@ def _run_phase_in_pool(
     report: WarmReport,
     on_start: Callable[[Phase, str], None] | None,
     on_end: Callable[[Phase, JobTiming], None] | None,
-) -> None:
+) -> tuple[str, ...]:
+    """Run the phase's jobs in the pool; returns those a dead worker process left undone
+    (a broken pool runs nothing more), in the phase's order."""
     running: dict[Future[JobTiming], str] = {}
+    undone: list[str] = []
     for job_id in phase.job_ids:
-        running[pool.submit(run_job, url, job_id, scheduler_id, settings)] = job_id
+        try:
+            running[pool.submit(run_job, url, job_id, scheduler_id, settings)] = job_id
+        except BrokenProcessPool:
+            undone.append(job_id)
+            continue
         if on_start:
             on_start(phase, job_id)
     while running:
@@ -214,8 +228,12 @@ def _run_phase_in_pool(
             job_id = running.pop(future)
             try:
                 timing = future.result()
-            except Exception as exc:  # the worker died (killed, out of memory)
+            except BrokenProcessPool:  # killed, out of memory: its run is recorded as
+                undone.append(job_id)  # interrupted by the next scheduler's recovery
+                continue
+            except Exception as exc:  # the job could not even be handed over
                 timing = JobTiming(job_id, "lost", 0.0, 0.0, error=f"{type(exc).__name__}: {exc}")
             report.jobs.append(timing)
             if on_end:
                 on_end(phase, timing)
+    return tuple(job_id for job_id in phase.job_ids if job_id in undone)

@@ -4,6 +4,10 @@ then find nothing to redo."""
 
 from __future__ import annotations
 
+import os
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from multiprocessing import get_context
 from pathlib import Path
 
 import pytest
@@ -14,7 +18,7 @@ from bench.console_state import console_state
 from core.clock import now
 from core.config import get_settings
 from core.db import create_engine_for
-from core.jobs.first_run import PHASES, warm_console
+from core.jobs.first_run import PHASES, Phase, WarmReport, _run_phase_in_pool, warm_console
 from core.jobs.refresh import DETAIL_JOB_ID
 from core.jobs.registry import JOBS
 from core.jobs.runner import new_scheduler_id, run_recorded
@@ -127,3 +131,21 @@ def test_an_empty_database_has_nothing_to_warm(
     url = f"sqlite:///{tmp_path / 'empty.db'}"
     assert warm.main(["--database-url", url, "--quiet"]) == 0
     assert "has no tenants yet; nothing to warm" in capsys.readouterr().out
+
+
+def test_a_dead_worker_process_leaves_its_jobs_to_be_run_here(tmp_path: Path) -> None:
+    # A worker killed (out of memory, a signal) breaks the whole pool: nothing more can be
+    # handed to it, so the phase says which jobs are undone and warm_console runs them in
+    # its own process instead of losing them.
+    pool = ProcessPoolExecutor(max_workers=1, mp_context=get_context("spawn"))
+    try:
+        with pytest.raises(BrokenProcessPool):
+            pool.submit(os._exit, 1).result(timeout=60)
+        report = WarmReport()
+        phase = Phase("both", ("alert_rules", "metrics_refresh"))
+        undone = _run_phase_in_pool(
+            pool, phase, f"sqlite:///{tmp_path / 'x.db'}", "s", get_settings(), report, None, None
+        )
+    finally:
+        pool.shutdown(wait=False)
+    assert undone == ("alert_rules", "metrics_refresh") and report.jobs == []
