@@ -4,7 +4,9 @@ then find nothing to redo."""
 
 from __future__ import annotations
 
+import fcntl
 import os
+import pickle
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from multiprocessing import get_context
@@ -26,6 +28,8 @@ from core.metrics.detail import FULL, discover_providers
 from core.schema import JobRun
 from data import warm
 from data.generate import generate_demo_data
+from tests import db_templates
+from tests.conftest import CACHE_VARIABLE
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(1800)]
 
@@ -46,17 +50,44 @@ SCHEDULER_JOBS = (
 
 @pytest.fixture(scope="module")
 def warmed(tmp_path_factory: pytest.TempPathFactory):
+    """A warmed console (its URL and the warm-up's report); each build is a copy.
+
+    The warm-up itself runs once per `make test`: xdist may tear a module fixture down
+    when a worker's queue runs dry and build it again, and the warm-up is the longest
+    setup of the unit run (a minute or more of a worker), so the first build keeps the
+    warmed file and its report in $BARBERPRO_TEST_CACHE, under a lock, for the others.
+    """
     path = tmp_path_factory.mktemp("first_run") / "console.db"
-    url = f"sqlite:///{path}"
-    generate_demo_data(url, tenants=TENANTS, months=MONTHS, seed=SEED, today=now().date())
     with pytest.MonkeyPatch.context() as patch:
         # The claim is "nothing recomputed before its cadence": on a loaded machine the
         # warm-up and these runs can outlast the default 300 s, which would then be due.
         patch.setenv(DETAIL_CADENCE_VARIABLE, "3600")
-        report = warm_console(
-            url, scheduler_id=new_scheduler_id(), settings=get_settings(), workers=2
-        )
-        yield url, report
+        yield f"sqlite:///{path}", _warmed_copy(path)
+
+
+def _warmed_copy(path: Path) -> WarmReport:
+    cache = os.environ.get(CACHE_VARIABLE)
+    if not cache:
+        return _warm(path)
+    name = f"warmed-{TENANTS}t-{MONTHS}m-seed{SEED}-{now().date().isoformat()}"
+    cached, saved = Path(cache) / f"{name}.db", Path(cache) / f"{name}.report.pickle"
+    with open(Path(cache) / f"{name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # one builder; the others wait, then copy
+        if not cached.exists():
+            report = _warm(path)
+            saved.write_bytes(pickle.dumps(report))
+            partial = cached.with_suffix(f".{os.getpid()}.part")
+            db_templates.copy_sqlite(path, partial)
+            partial.replace(cached)
+            return report
+    db_templates.copy_sqlite(cached, path)
+    return pickle.loads(saved.read_bytes())
+
+
+def _warm(path: Path) -> WarmReport:
+    url = f"sqlite:///{path}"
+    generate_demo_data(url, tenants=TENANTS, months=MONTHS, seed=SEED, today=now().date())
+    return warm_console(url, scheduler_id=new_scheduler_id(), settings=get_settings(), workers=2)
 
 
 def test_the_warm_up_runs_every_phase_and_leaves_a_complete_console(warmed) -> None:
